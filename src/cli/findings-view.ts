@@ -1,0 +1,76 @@
+// Shared rendering of findings for `evaluate`, `findings` and (later) `scan`.
+import type { FindingRow } from "../store/store.js";
+import { csv, table } from "./output.js";
+
+export const FINDING_FIELDS = [
+  "ruleId",
+  "status",
+  "severity",
+  "resourceType",
+  "resourceId",
+  "arn",
+  "accountId",
+  "region",
+  "message",
+  "evidence",
+] as const;
+
+export function findingJson(f: FindingRow): Record<(typeof FINDING_FIELDS)[number], unknown> {
+  return {
+    ruleId: f.ruleId,
+    status: f.status,
+    severity: f.severity,
+    resourceType: f.resourceType,
+    resourceId: f.resourceId,
+    arn: f.arn,
+    accountId: f.accountId,
+    region: f.region,
+    message: f.message,
+    evidence: f.evidence,
+  };
+}
+
+export function findingsTable(rows: FindingRow[]): string {
+  if (rows.length === 0) return "(no findings match)";
+  return table(
+    ["STATUS", "SEVERITY", "RULE", "ACCOUNT", "REGION", "RESOURCE", "MESSAGE"],
+    rows.map((f) => [f.status, f.severity, f.ruleId, f.accountId, f.region, f.resourceId, f.message]),
+    110,
+  );
+}
+
+export function findingsCsv(rows: FindingRow[]): string {
+  return csv(
+    [...FINDING_FIELDS],
+    rows.map((f) => FINDING_FIELDS.map((k) => findingJson(f)[k])),
+  );
+}
+
+export interface RuleTally {
+  ruleId: string;
+  severity: string;
+  FAIL: number;
+  UNKNOWN: number;
+  PASS: number;
+}
+
+export function tallyByRule(rows: FindingRow[]): RuleTally[] {
+  const m = new Map<string, RuleTally>();
+  for (const f of rows) {
+    const t = m.get(f.ruleId) ?? { ruleId: f.ruleId, severity: f.severity, FAIL: 0, UNKNOWN: 0, PASS: 0 };
+    t[f.status]++;
+    m.set(f.ruleId, t);
+  }
+  return [...m.values()].sort(
+    (a, b) => b.FAIL - a.FAIL || b.UNKNOWN - a.UNKNOWN || a.ruleId.localeCompare(b.ruleId),
+  );
+}
+
+export function summaryTable(rows: FindingRow[]): string {
+  const tallies = tallyByRule(rows);
+  if (tallies.length === 0) return "(no rule applied to any resource)";
+  return table(
+    ["RULE", "FAIL", "UNKNOWN", "PASS"],
+    tallies.map((t) => [t.ruleId, String(t.FAIL), String(t.UNKNOWN), String(t.PASS)]),
+  );
+}

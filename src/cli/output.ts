@@ -1,0 +1,28 @@
+import { clip } from "../util/text.js";
+
+// Plain text tables and CSV. Values are untrusted (resource names, tags): control characters are
+// stripped for terminals, and CSV cells that a spreadsheet would run as formulas are neutralised.
+
+export function table(headers: string[], rows: string[][], maxWidth = 80): string {
+  const clean = rows.map((r) => r.map((c) => oneLine(c, maxWidth)));
+  const widths = headers.map((h, i) => Math.max(h.length, ...clean.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd();
+  return [line(headers), line(widths.map((w) => "-".repeat(w))), ...clean.map(line)].join("\n");
+}
+
+export function oneLine(s: string, max = 200): string {
+  return clip(s, max);
+}
+
+export function csv(headers: string[], rows: unknown[][]): string {
+  const cell = (v: unknown): string => {
+    let s = v === null || v === undefined ? "" : typeof v === "string" ? v : JSON.stringify(v);
+    if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return [headers, ...rows].map((r) => r.map(cell).join(",")).join("\r\n") + "\r\n";
+}

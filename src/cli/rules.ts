@@ -1,0 +1,126 @@
+import type { Command } from "commander";
+import { stringify } from "yaml";
+import { evaluateRule } from "../rules/evaluate.js";
+import { loadRuleFile, loadRules } from "../rules/loader.js";
+import { PREDICATES } from "../rules/predicates.js";
+import type { Rule } from "../rules/rule.js";
+import { publishedRuleSchema } from "../rules/schema.js";
+import { InputError, UsageError } from "../util/errors.js";
+import { oneOf, out } from "./context.js";
+import { table } from "./output.js";
+
+export interface ExampleOutcome {
+  rule: string;
+  example: string;
+  where: string;
+  expected: string;
+  actual: string;
+  ok: boolean;
+  message: string;
+}
+
+/** Run every example of the given rules; used by `rules test` and by the test suite. */
+export function runExamples(rules: Rule[]): ExampleOutcome[] {
+  const now = new Date("2026-11-01T00:00:00Z");
+  return rules.flatMap((rule) =>
+    rule.examples.map((ex) => {
+      const r = evaluateRule(rule, ex.resource, { params: ex.params, now });
+      const actual = r ? r.status : "NOT_APPLICABLE";
+      return {
+        rule: rule.id,
+        example: ex.name,
+        where: ex.where,
+        expected: ex.expect,
+        actual,
+        ok: actual === ex.expect,
+        message: r?.message ?? "",
+      };
+    }),
+  );
+}
+
+export function registerRules(program: Command): void {
+  const rules = program.command("rules").description("List, show, test and validate rules");
+  rules
+    .command("list")
+    .description("List the rules")
+    .option("--rules <dir>", "rules directory (default: the built-in rules)")
+    .option("-f, --format <format>", "table or json", "table")
+    .action((opts: { rules?: string; format: string }) => {
+      const format = oneOf("--format", opts.format, ["table", "json"] as const);
+      const all = loadRules(opts.rules);
+      if (format === "json") {
+        out(
+          JSON.stringify(
+            all.map((r) => ({
+              id: r.id,
+              title: r.title,
+              severity: r.severity,
+              resourceTypes: r.resourceTypes,
+              references: r.references,
+            })),
+            null,
+            2,
+          ),
+        );
+        return;
+      }
+      out(
+        table(
+          ["ID", "SEVERITY", "RESOURCE TYPES", "TITLE"],
+          all.map((r) => [r.id, r.severity, r.resourceTypes.join(","), r.title]),
+        ),
+      );
+    });
+  rules
+    .command("show <id>")
+    .description("Show one rule in full")
+    .option("--rules <dir>", "rules directory (default: the built-in rules)")
+    .action((id: string, opts: { rules?: string }) => {
+      const rule = loadRules(opts.rules).find((r) => r.id === id);
+      if (!rule) throw new UsageError(`no rule "${id}"; see "dpscan rules list"`);
+      out(`# ${rule.file}\n# sha256 ${rule.sha256}\n${stringify(rule.source, { lineWidth: 100 })}`);
+    });
+  rules
+    .command("test")
+    .description("Run every rule's pass/fail examples")
+    .option("--rules <dir>", "rules directory (default: the built-in rules)")
+    .option("-v, --verbose-results", "print every example, not only failures")
+    .action((opts: { rules?: string; verboseResults?: boolean }) => {
+      const results = runExamples(loadRules(opts.rules));
+      for (const r of results) {
+        if (!r.ok || opts.verboseResults) {
+          out(
+            `${r.ok ? "ok  " : "FAIL"} ${r.rule} › ${r.example} (${r.where}): expected ${r.expected}, got ${r.actual}${r.message ? ` — ${r.message}` : ""}`,
+          );
+        }
+      }
+      const failed = results.filter((r) => !r.ok).length;
+      out(`${results.length - failed} passed, ${failed} failed`);
+      if (failed > 0) process.exitCode = 2;
+    });
+  rules
+    .command("validate <files...>")
+    .description("Validate rule files (schema, conditions, paths, examples) and run their examples")
+    .action((files: string[]) => {
+      const errors: string[] = [];
+      const loaded: Rule[] = [];
+      for (const f of files) {
+        try {
+          loaded.push(loadRuleFile(f));
+        } catch (err) {
+          if (err instanceof InputError) errors.push(...err.lines);
+          else throw err;
+        }
+      }
+      for (const r of runExamples(loaded).filter((x) => !x.ok)) {
+        errors.push(`${r.where}: example "${r.example}" expected ${r.expected}, got ${r.actual}`);
+      }
+      if (errors.length > 0) throw new InputError(errors);
+      out(`${files.length} rule file(s) valid.`);
+    });
+  rules
+    .command("schema")
+    .description("Print the JSON Schema of the rule format (also in schemas/rule.schema.json)")
+    .action(() => out(JSON.stringify(publishedRuleSchema(PREDICATES.values()), null, 2)));
+}

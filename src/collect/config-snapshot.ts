@@ -1,0 +1,118 @@
+// Read AWS Config configuration items from files: snapshot files
+// ({"fileVersion": ..., "configurationItems": [...]}), JSON arrays of items, or JSON Lines.
+// Every problem names the file and the item (index or line).
+import { readFileSync, statSync } from "node:fs";
+import type { ResourceRecord } from "../model/resource.js";
+import { isKnownResourceType } from "../model/resource-types.js";
+import { ItemError, normalizeItem } from "../model/normalize.js";
+import { InputError } from "../util/errors.js";
+
+export interface ReadResult {
+  records: ResourceRecord[];
+  /** Items of types no dpscan rule or collector knows, by type (counted, not stored). */
+  ignoredTypes: Record<string, number>;
+  /** Items Config marks as deleted. */
+  deleted: number;
+}
+
+/** Larger inputs should be split or streamed through JSON Lines. */
+export const MAX_INPUT_BYTES = 512 * 1024 * 1024;
+
+const DELETED = new Set(["ResourceDeleted", "ResourceDeletedNotRecorded", "ResourceNotRecorded"]);
+
+export function readConfigItems(files: string[]): ReadResult {
+  const out: ReadResult = { records: [], ignoredTypes: {}, deleted: 0 };
+  const errors: string[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      const size = statSync(file).size;
+      if (size > MAX_INPUT_BYTES)
+        throw new InputError([`${file}: ${size} bytes is over the ${MAX_INPUT_BYTES}-byte input limit`]);
+      text = readFileSync(file, "utf8");
+    } catch (err) {
+      if (err instanceof InputError) throw err;
+      throw new InputError([`${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
+    }
+    const items = parseItems(file, text);
+    for (const { item, where } of items) {
+      if (errors.length >= 20) break;
+      if (
+        item &&
+        typeof item === "object" &&
+        DELETED.has(String((item as Record<string, unknown>).configurationItemStatus))
+      ) {
+        out.deleted++;
+        continue;
+      }
+      const type =
+        item && typeof item === "object" ? (item as Record<string, unknown>).resourceType : undefined;
+      if (typeof type === "string" && !isKnownResourceType(type)) {
+        out.ignoredTypes[type] = (out.ignoredTypes[type] ?? 0) + 1;
+        continue;
+      }
+      try {
+        out.records.push(normalizeItem(item));
+      } catch (err) {
+        if (!(err instanceof ItemError)) throw err;
+        errors.push(`${file}: ${where}: ${err.message}`);
+      }
+    }
+  }
+  if (errors.length > 0) throw new InputError(errors);
+  return out;
+}
+
+function parseItems(file: string, text: string): { item: unknown; where: string }[] {
+  const trimmed = text.trimStart();
+  if (trimmed === "") throw new InputError([`${file}: file is empty`]);
+  if (trimmed.startsWith("[") || (trimmed.startsWith("{") && !looksLikeJsonLines(trimmed))) {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch (err) {
+      throw new InputError([`${file}: ${jsonErrorWhere(text, err as Error)}`]);
+    }
+    if (Array.isArray(doc)) return doc.map((item, i) => ({ item, where: `item [${i}]` }));
+    const d = doc as Record<string, unknown>;
+    if (Array.isArray(d.configurationItems)) {
+      return d.configurationItems.map((item, i) => ({ item, where: `configurationItems[${i}]` }));
+    }
+    if (typeof d.resourceType === "string") return [{ item: d, where: "item" }];
+    throw new InputError([
+      `${file}: not an AWS Config snapshot: expected {"configurationItems": [...]}, a JSON array of items, or JSON Lines`,
+    ]);
+  }
+  const out: { item: unknown; where: string }[] = [];
+  text.split("\n").forEach((line, i) => {
+    if (line.trim() === "") return;
+    try {
+      out.push({ item: JSON.parse(line), where: `line ${i + 1}` });
+    } catch (err) {
+      throw new InputError([`${file}:${i + 1}: invalid JSON: ${(err as Error).message}`]);
+    }
+  });
+  return out;
+}
+
+function looksLikeJsonLines(text: string): boolean {
+  const firstLine = text.split("\n", 1)[0] ?? "";
+  if (!firstLine.trim().endsWith("}")) return false;
+  try {
+    JSON.parse(firstLine);
+    return text.trim().includes("\n");
+  } catch {
+    return false;
+  }
+}
+
+/** Turn V8's "at position N" into file line:col. */
+function jsonErrorWhere(text: string, err: Error): string {
+  const m = /position (\d+)/.exec(err.message);
+  if (!m) return `invalid JSON: ${err.message}`;
+  const pos = Number(m[1]);
+  const before = text.slice(0, pos);
+  const line = before.split("\n").length;
+  const col = pos - before.lastIndexOf("\n");
+  return `${line}:${col}: invalid JSON: ${err.message.replace(/ in JSON at position \d+.*$/, "")}`;
+}

@@ -1,0 +1,117 @@
+// Evaluate one rule on one resource record: not applicable (null), or PASS / FAIL / UNKNOWN
+// with a sentence a person can act on and the evidence behind it.
+import type { JsonObject, ResourceRecord } from "../model/resource.js";
+import { boundJson } from "../model/normalize.js";
+import { describeUnreadable, evaluateCondition, type EvalContext } from "./conditions.js";
+import { compilePath, resolvePath } from "./paths.js";
+import type { Rule } from "./rule.js";
+import { clip } from "../util/text.js";
+import { maxSeverity, type Severity, type Status } from "./severity.js";
+
+export interface RuleResult {
+  status: Status;
+  severity: Severity;
+  message: string;
+  evidence: JsonObject;
+}
+
+export interface EvaluateOptions {
+  /** Parameter overrides (already validated); defaults come from the rule. */
+  params?: Record<string, unknown>;
+  /** Evaluation time, for age comparisons. */
+  now?: Date;
+}
+
+const MAX_EVIDENCE_CHARS = 64 * 1024;
+const MAX_TEMPLATE_VALUE = 200;
+
+export function ruleParams(rule: Rule, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, p] of Object.entries(rule.parameters)) out[k] = k in overrides ? overrides[k] : p.default;
+  return out;
+}
+
+export function evaluateRule(
+  rule: Rule,
+  record: ResourceRecord,
+  opts: EvaluateOptions = {},
+): RuleResult | null {
+  if (!rule.resourceTypes.includes(record.resourceType)) return null;
+  const ctx: EvalContext = { record, params: ruleParams(rule, opts.params), now: opts.now ?? new Date() };
+  if (rule.appliesWhen) {
+    const a = evaluateCondition(rule.appliesWhen, ctx);
+    if (a.value === "false") return null;
+    if (a.value === "unknown") return unknown(rule, record, a.unknownReasons, ctx);
+  }
+  const missing: string[] = [];
+  for (const p of rule.requires) {
+    const r = resolvePath(p, record);
+    if (r.kind === "unreadable") missing.push(describeUnreadable(r.at || p.source, r.info));
+    else if (r.value === undefined || r.value === null) missing.push(`${p.source} was not collected`);
+  }
+  if (missing.length > 0) return unknown(rule, record, missing, ctx);
+  const o = evaluateCondition(rule.failWhen, ctx);
+  if (o.value === "unknown") return unknown(rule, record, o.unknownReasons, ctx);
+  const status: Status = o.value === "true" ? "FAIL" : "PASS";
+  const detail = o.details.join("; ");
+  return {
+    status,
+    severity: status === "FAIL" ? maxSeverity(rule.severity, o.severity) : rule.severity,
+    message: render(status === "FAIL" ? rule.messages.fail : rule.messages.pass, ctx, detail),
+    evidence: evidence(rule, record, status === "FAIL" ? o.evidence : {}),
+  };
+}
+
+function unknown(rule: Rule, record: ResourceRecord, reasons: string[], ctx: EvalContext): RuleResult {
+  const why = reasons.length > 0 ? reasons.join("; ") : "required facts could not be determined";
+  return {
+    status: "UNKNOWN",
+    severity: rule.severity,
+    message: `Cannot evaluate ${rule.id} for ${label(record, ctx)}: ${why}`,
+    evidence: evidence(rule, record, { unknownReasons: reasons }),
+  };
+}
+
+function label(record: ResourceRecord, _ctx: EvalContext): string {
+  return `${record.resourceType} ${clipValue(record.resourceId)}`;
+}
+
+function evidence(rule: Rule, record: ResourceRecord, extra: JsonObject): JsonObject {
+  const out: JsonObject = {};
+  for (const p of rule.evidence) {
+    const r = resolvePath(p, record);
+    out[p.source] =
+      r.kind === "unreadable" ? { unreadable: describeUnreadable(r.at, r.info) } : boundJson(r.value);
+  }
+  Object.assign(out, extra);
+  const text = JSON.stringify(out);
+  if (text.length > MAX_EVIDENCE_CHARS) {
+    return {
+      truncated: true,
+      note: `evidence of ${text.length} characters exceeded ${MAX_EVIDENCE_CHARS}`,
+      head: text.slice(0, 4096),
+    };
+  }
+  return out;
+}
+
+/** Fill {path}, {param.NAME} and {detail}; values are clipped so hostile names cannot flood a report. */
+export function render(template: string, ctx: EvalContext, detail: string): string {
+  return template.replace(/\{([^{}]+)\}/g, (_, raw: string) => {
+    const name = raw.trim();
+    if (name === "detail") return detail;
+    if (name.startsWith("param.")) return clipValue(show(ctx.params[name.slice(6)]));
+    const r = resolvePath(compilePath(name), ctx.record);
+    return r.kind === "unreadable" ? "(unreadable)" : clipValue(show(r.value));
+  });
+}
+
+function show(v: unknown): string {
+  if (v === undefined || v === null) return "(none)";
+  if (typeof v === "string") return v;
+  return JSON.stringify(v);
+}
+
+function clipValue(s: string): string {
+  return clip(s, MAX_TEMPLATE_VALUE);
+}

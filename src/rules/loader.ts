@@ -1,0 +1,292 @@
+// Load rules/*.yaml: structural validation (ajv), condition compilation, example records.
+// Every problem is reported as "file:line:col: field: message"; nothing is silently ignored.
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import { Ajv, type ErrorObject } from "ajv";
+import type { JsonObject } from "../model/resource.js";
+import { isKnownResourceType } from "../model/resource-types.js";
+import { ItemError, normalizeItem } from "../model/normalize.js";
+import { InputError } from "../util/errors.js";
+import { formatPath, parseSource, type PathSegment, type SourceDoc } from "../util/yaml-source.js";
+import { checkLiteral, compileCondition, type ConditionIssue, type PredicateDef } from "./conditions.js";
+import { compilePath, PathError } from "./paths.js";
+import { PREDICATES } from "./predicates.js";
+import type { Rule, RuleExample, RuleParameter } from "./rule.js";
+import { structuralRuleSchema, type Expectation } from "./schema.js";
+import type { Severity } from "./severity.js";
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validateStructure = ajv.compile(structuralRuleSchema);
+const argValidators = new Map<string, ReturnType<typeof ajv.compile>>();
+
+export function defaultRulesDir(): string {
+  return new URL("../../rules/", import.meta.url).pathname;
+}
+
+/** Load every rule in a directory; all files' errors are collected before failing. */
+export function loadRules(dir = defaultRulesDir()): Rule[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith(".yaml") || n.endsWith(".yml"));
+  } catch (err) {
+    throw new InputError([
+      `${dir}: cannot read rules directory: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+    ]);
+  }
+  const rules: Rule[] = [];
+  const lines: string[] = [];
+  const seen = new Map<string, string>();
+  for (const name of names.sort()) {
+    const file = join(dir, name);
+    try {
+      const rule = loadRuleFile(file);
+      const prev = seen.get(rule.id);
+      if (prev) throw new InputError([`${file}: duplicate rule id "${rule.id}" (also in ${prev})`]);
+      seen.set(rule.id, file);
+      rules.push(rule);
+    } catch (err) {
+      if (err instanceof InputError) lines.push(...err.lines);
+      else throw err;
+    }
+  }
+  if (lines.length > 0) throw new InputError(lines);
+  return rules;
+}
+
+export function loadRuleFile(file: string): Rule {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new InputError([`${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
+  }
+  return parseRule(file, text);
+}
+
+export function parseRule(file: string, text: string): Rule {
+  const src = parseSource(file, text);
+  const lines: string[] = [];
+  const report = (path: PathSegment[], message: string, key?: string): void => {
+    lines.push(`${src.where(path, key)}: ${formatPath(key ? [...path, key] : path)}: ${message}`);
+  };
+  const doc = src.data;
+  if (!validateStructure(doc)) {
+    for (const e of validateStructure.errors ?? []) reportAjv(e, [], report);
+    throw new InputError(dedupe(lines));
+  }
+  const d = doc as Record<string, unknown> & JsonObject;
+  const expectedName = `${String(d.id)}.yaml`;
+  if (basename(file) !== expectedName && basename(file) !== `${String(d.id)}.yml`) {
+    report(["id"], `rule id "${String(d.id)}" does not match the file name (expected ${expectedName})`);
+  }
+  const resourceTypes = d.resourceTypes as string[];
+  resourceTypes.forEach((t, i) => {
+    if (!isKnownResourceType(t)) report(["resourceTypes", i], `unknown resource type "${t}"`);
+  });
+  const parameters = (d.parameters ?? {}) as unknown as Record<string, RuleParameter>;
+  for (const [name, p] of Object.entries(parameters)) {
+    if (!typeMatches(p.type, p.default))
+      report(["parameters", name, "default"], `default must be of type ${p.type}`);
+  }
+  const paramNames = new Set(Object.keys(parameters));
+  const compilePaths = (field: "requires" | "evidence") =>
+    ((d[field] ?? []) as string[]).flatMap((p, i) => {
+      try {
+        return [compilePath(p)];
+      } catch (err) {
+        if (!(err instanceof PathError)) throw err;
+        report([field, i], `malformed path: ${err.message}`);
+        return [];
+      }
+    });
+  const requires = compilePaths("requires");
+  const evidence = compilePaths("evidence");
+  const issues: ConditionIssue[] = [];
+  const appliesWhen =
+    d.appliesWhen === undefined
+      ? undefined
+      : compileCondition(d.appliesWhen, ["appliesWhen"], PREDICATES, paramNames, issues, validateArgs);
+  const failWhen = compileCondition(d.failWhen, ["failWhen"], PREDICATES, paramNames, issues, validateArgs);
+  for (const i of issues) report(i.path, i.message, i.key);
+  checkTemplates(d.messages as Record<string, string>, paramNames, report);
+  const examples = compileExamples(src, d, resourceTypes, parameters, report);
+  if (lines.length > 0 || !failWhen) throw new InputError(dedupe(lines));
+  return {
+    id: d.id as string,
+    title: d.title as string,
+    severity: d.severity as Severity,
+    resourceTypes,
+    description: d.description as string,
+    rationale: d.rationale as string,
+    remediation: d.remediation as string,
+    references: (d.references ?? {}) as Rule["references"],
+    parameters,
+    requires,
+    ...(appliesWhen ? { appliesWhen } : {}),
+    failWhen,
+    messages: d.messages as Rule["messages"],
+    evidence,
+    examples,
+    file,
+    sha256: createHash("sha256").update(text).digest("hex"),
+    source: d,
+  };
+}
+
+function validateArgs(
+  def: PredicateDef,
+  args: unknown,
+  at: PathSegment[],
+  issues: ConditionIssue[],
+): boolean {
+  let v = argValidators.get(def.name);
+  if (!v) {
+    v = ajv.compile(def.argsSchema);
+    argValidators.set(def.name, v);
+  }
+  if (v(args)) {
+    // Paths inside predicate arguments are compiled here so a typo fails at load time.
+    for (const [k, val] of Object.entries(args as Record<string, unknown>)) {
+      if (typeof val === "string" && /path$/i.test(k)) {
+        try {
+          compilePath(val);
+        } catch (err) {
+          if (!(err instanceof PathError)) throw err;
+          issues.push({ path: [...at, k], message: `malformed path: ${err.message}` });
+        }
+      }
+    }
+    return !issues.some((i) => i.path.length >= at.length && at.every((s, j) => i.path[j] === s));
+  }
+  for (const e of v.errors ?? []) {
+    reportAjv(e, at, (path, message, key) => issues.push({ path, message, ...(key ? { key } : {}) }));
+  }
+  return false;
+}
+
+function reportAjv(
+  e: ErrorObject,
+  base: PathSegment[],
+  report: (path: PathSegment[], message: string, key?: string) => void,
+): void {
+  const path: PathSegment[] = [
+    ...base,
+    ...e.instancePath
+      .split("/")
+      .slice(1)
+      .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
+      .map((s) => (/^\d+$/.test(s) ? Number(s) : s)),
+  ];
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case "additionalProperties":
+      report(path, `unknown field "${String(p.additionalProperty)}"`, String(p.additionalProperty));
+      return;
+    case "required":
+      report(path, `missing required field "${String(p.missingProperty)}"`);
+      return;
+    case "enum":
+      report(path, `must be one of: ${(p.allowedValues as unknown[]).map(String).join(", ")}`);
+      return;
+    case "type":
+      report(path, `must be of type ${String(p.type)}`);
+      return;
+    default:
+      report(path, e.message ?? e.keyword);
+  }
+}
+
+function typeMatches(type: RuleParameter["type"], v: unknown): boolean {
+  return type === "array" ? Array.isArray(v) : typeof v === type;
+}
+
+const TEMPLATE_VAR = /\{([^{}]+)\}/g;
+
+function checkTemplates(
+  messages: Record<string, string>,
+  params: ReadonlySet<string>,
+  report: (path: PathSegment[], message: string) => void,
+): void {
+  for (const [k, text] of Object.entries(messages)) {
+    for (const m of text.matchAll(TEMPLATE_VAR)) {
+      const name = (m[1] as string).trim();
+      if (name === "detail") continue;
+      if (name.startsWith("param.")) {
+        if (!params.has(name.slice(6)))
+          report(["messages", k], `template refers to unknown parameter "${name.slice(6)}"`);
+        continue;
+      }
+      try {
+        compilePath(name);
+      } catch (err) {
+        if (!(err instanceof PathError)) throw err;
+        report(["messages", k], `template {${name}}: ${err.message}`);
+      }
+    }
+  }
+}
+
+function compileExamples(
+  src: SourceDoc,
+  d: Record<string, unknown>,
+  resourceTypes: string[],
+  parameters: Record<string, RuleParameter>,
+  report: (path: PathSegment[], message: string, key?: string) => void,
+): RuleExample[] {
+  const out: RuleExample[] = [];
+  const raw = d.examples as {
+    name: string;
+    expect: Expectation;
+    params?: Record<string, unknown>;
+    resource: unknown;
+  }[];
+  const expects = new Set(raw.map((e) => e.expect));
+  if (!expects.has("PASS")) report(["examples"], "needs at least one example with expect: PASS");
+  if (!expects.has("FAIL")) report(["examples"], "needs at least one example with expect: FAIL");
+  raw.forEach((ex, i) => {
+    for (const [name, value] of Object.entries(ex.params ?? {})) {
+      const p = parameters[name];
+      if (!p) report(["examples", i, "params"], `unknown parameter "${name}"`, name);
+      else if (!typeMatches(p.type, value))
+        report(["examples", i, "params", name], `must be of type ${p.type}`);
+    }
+    try {
+      const resource = normalizeItem(ex.resource, {
+        awsAccountId: "123456789012",
+        awsRegion: "us-east-1",
+        resourceType: resourceTypes[0] as string,
+        captureTime: "2026-11-01T00:00:00.000Z",
+      });
+      if (!resourceTypes.includes(resource.resourceType)) {
+        report(
+          ["examples", i, "resource", "resourceType"],
+          `"${resource.resourceType}" is not one of this rule's resourceTypes`,
+        );
+      }
+      out.push({
+        name: ex.name,
+        expect: ex.expect,
+        params: ex.params ?? {},
+        resource,
+        where: src.where(["examples", i]),
+      });
+    } catch (err) {
+      if (!(err instanceof ItemError)) throw err;
+      report(["examples", i, "resource"], err.message);
+    }
+  });
+  return out;
+}
+
+function dedupe(lines: string[]): string[] {
+  return [...new Set(lines)];
+}
+
+/** Validate a parameter override (from a config file) against the rule's declaration. */
+export function checkParamValue(rule: Rule, name: string, value: unknown): string | undefined {
+  const p = rule.parameters[name];
+  if (!p) return `rule ${rule.id} has no parameter "${name}"`;
+  if (!typeMatches(p.type, value)) return `parameter ${rule.id}.${name} must be of type ${p.type}`;
+  return checkLiteral("eq", value);
+}

@@ -1,0 +1,131 @@
+// IAM wildcard patterns: `*` matches any run of characters (including none), `?` exactly one.
+// Everything runs as an NFA over pattern positions instead of a RegExp: no catastrophic
+// backtracking on patterns like "a*a*a*a*b", and the same machinery answers set questions
+// ("does this pattern cover every kms: action?") exactly instead of by string comparison.
+
+type Pattern = readonly string[];
+type States = ReadonlySet<number>;
+
+/** globIncluded gives up (answers false) past this many explored states; real policies stay far below. */
+const MAX_EXPLORED = 20_000;
+
+function compile(pattern: string, ignoreCase: boolean): Pattern {
+  return Array.from(ignoreCase ? pattern.toLowerCase() : pattern);
+}
+
+/** A `*` may match nothing, so being before it also means being after it. */
+function close(p: Pattern, states: Set<number>): Set<number> {
+  for (const s of states) {
+    let t = s;
+    while (p[t] === "*") states.add(++t);
+  }
+  return states;
+}
+
+function start(p: Pattern): Set<number> {
+  return close(p, new Set([0]));
+}
+
+function step(p: Pattern, states: States, ch: string): Set<number> {
+  const next = new Set<number>();
+  for (const s of states) {
+    const t = p[s];
+    if (t === "*") next.add(s);
+    else if (t === "?" || t === ch) next.add(s + 1);
+  }
+  return close(p, next);
+}
+
+function accepts(p: Pattern, states: States): boolean {
+  return states.has(p.length);
+}
+
+function stateKey(states: States): string {
+  return [...states].sort((a, b) => a - b).join(",");
+}
+
+/**
+ * Characters worth trying: every literal in the patterns plus one that appears in none, which
+ * stands for all other characters (they behave identically against these patterns).
+ */
+function alphabet(patterns: readonly Pattern[]): string[] {
+  const chars = new Set<string>();
+  for (const p of patterns) for (const c of p) if (c !== "*" && c !== "?") chars.add(c);
+  let other = 0x20;
+  while (chars.has(String.fromCodePoint(other))) other++;
+  return [...chars, String.fromCodePoint(other)];
+}
+
+/** Does `pattern` match `value` (whole string)? */
+export function globMatch(pattern: string, value: string, ignoreCase: boolean): boolean {
+  const p = compile(pattern, ignoreCase);
+  let states: States = start(p);
+  for (const ch of ignoreCase ? value.toLowerCase() : value) {
+    states = step(p, states, ch);
+    if (states.size === 0) return false;
+  }
+  return accepts(p, states);
+}
+
+/**
+ * Is every string matched by `query` also matched by at least one of `patterns`?
+ * For a query without wildcards this is plain matching; `kms:?*` asks "all kms actions".
+ */
+export function globIncluded(query: string, patterns: readonly string[], ignoreCase: boolean): boolean {
+  const q = compile(query, ignoreCase);
+  const ps = patterns.map((p) => compile(p, ignoreCase));
+  const chars = alphabet([q, ...ps]);
+  // Query side stays one NFA state per node; the pattern side is a determinized subset tuple, so a
+  // node where the query accepts and no pattern does is a real counterexample string.
+  type Node = { q: number; sets: Set<number>[] };
+  const seen = new Set<string>();
+  const queue: Node[] = [];
+  const visit = (node: Node): void => {
+    const key = `${node.q}|${node.sets.map(stateKey).join(";")}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      queue.push(node);
+    }
+  };
+  const initial = ps.map(start);
+  for (const s of start(q)) visit({ q: s, sets: initial });
+  for (let head = 0; head < queue.length; head++) {
+    const node = queue[head];
+    if (!node) break;
+    if (node.q === q.length && !node.sets.some((s, i) => accepts(ps[i] ?? [], s))) return false;
+    if (seen.size > MAX_EXPLORED) return false;
+    for (const ch of chars) {
+      const nextQ = step(q, new Set([node.q]), ch);
+      if (nextQ.size === 0) continue;
+      const nextSets = node.sets.map((s, i) => step(ps[i] ?? [], s, ch));
+      for (const s of nextQ) visit({ q: s, sets: nextSets });
+    }
+  }
+  return true;
+}
+
+/** Is there a string matched by both patterns? (Product of the two NFAs: polynomial, no cap.) */
+export function globsIntersect(a: string, b: string, ignoreCase: boolean): boolean {
+  const pa = compile(a, ignoreCase);
+  const pb = compile(b, ignoreCase);
+  const chars = alphabet([pa, pb]);
+  const seen = new Set<string>();
+  const queue: [number, number][] = [];
+  const visit = (sa: States, sb: States): void => {
+    for (const x of sa) {
+      for (const y of sb) {
+        const key = `${x},${y}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        queue.push([x, y]);
+      }
+    }
+  };
+  visit(start(pa), start(pb));
+  for (let head = 0; head < queue.length; head++) {
+    const [x, y] = queue[head] ?? [0, 0];
+    if (x === pa.length && y === pb.length) return true;
+    for (const ch of chars) visit(step(pa, new Set([x]), ch), step(pb, new Set([y]), ch));
+  }
+  return false;
+}

@@ -1,0 +1,43 @@
+import type { JsonObject, ResourceRecord } from "../model/resource.js";
+import type { Condition } from "./conditions.js";
+import type { CompiledPath } from "./paths.js";
+import type { Expectation } from "./schema.js";
+import type { Severity } from "./severity.js";
+
+export interface RuleParameter {
+  type: "string" | "number" | "boolean" | "array";
+  default: unknown;
+  description: string;
+}
+
+export interface RuleExample {
+  name: string;
+  expect: Expectation;
+  params: Record<string, unknown>;
+  resource: ResourceRecord;
+  /** file:line:col of the example, for `rules test` output. */
+  where: string;
+}
+
+export interface Rule {
+  id: string;
+  title: string;
+  severity: Severity;
+  resourceTypes: string[];
+  description: string;
+  rationale: string;
+  remediation: string;
+  references: { awsConfig?: string[]; securityHub?: string[]; urls?: string[] };
+  parameters: Record<string, RuleParameter>;
+  requires: CompiledPath[];
+  appliesWhen?: Condition;
+  failWhen: Condition;
+  messages: { pass: string; fail: string };
+  evidence: CompiledPath[];
+  examples: RuleExample[];
+  file: string;
+  /** sha256 of the rule file, stored with each scan so a report can say which rule text judged it. */
+  sha256: string;
+  /** The parsed document, for `rules show`. */
+  source: JsonObject;
+}

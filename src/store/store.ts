@@ -1,0 +1,457 @@
+// The SQLite store: scans, resources, findings and coverage. WAL mode, foreign keys on,
+// bulk writes in transactions with prepared statements. See docs/database.md.
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import type { JsonObject, ResourceRecord } from "../model/resource.js";
+import type { Rule } from "../rules/rule.js";
+import { severityRank, type Severity, type Status } from "../rules/severity.js";
+import { VERSION } from "../version.js";
+import { migrate } from "./migrations.js";
+
+export type ScanKind = "evaluate" | "scan";
+export type ScanStatus = "running" | "complete" | "failed" | "interrupted";
+
+export interface ScanRow {
+  id: number;
+  kind: ScanKind;
+  status: ScanStatus;
+  source: string;
+  options: JsonObject;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+  summary: JsonObject | null;
+  error: string | null;
+  dpscanVersion: string;
+}
+
+export interface FindingInput {
+  ruleId: string;
+  status: Status;
+  severity: Severity;
+  resource: ResourceRecord;
+  /** Row id of the stored resource, when it is stored in the same scan. */
+  resourcePk?: number;
+  message: string;
+  evidence: JsonObject;
+}
+
+export interface FindingRow {
+  id: number;
+  scanId: number;
+  ruleId: string;
+  status: Status;
+  severity: Severity;
+  resourceType: string;
+  resourceId: string;
+  arn: string | null;
+  accountId: string;
+  region: string;
+  message: string;
+  evidence: JsonObject;
+}
+
+export interface CoverageInput {
+  accountId: string;
+  region: string;
+  service: string;
+  operation: string;
+  status: "ok" | "denied" | "failed" | "skipped";
+  errorCode?: string | null;
+  errorMessage?: string | null;
+  resourceCount?: number;
+  apiCalls?: number;
+  startedAt?: string | null;
+  finishedAt?: string | null;
+}
+
+export interface FindingFilter {
+  statuses?: Status[];
+  minSeverity?: Severity;
+  ruleIds?: string[];
+  accountIds?: string[];
+  regions?: string[];
+  resourceTypes?: string[];
+  limit?: number;
+}
+
+const BATCH = 500;
+
+export class Store {
+  readonly db: Database.Database;
+  readonly schemaVersion: number;
+
+  constructor(readonly path: string) {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("foreign_keys = ON");
+    this.db.pragma("synchronous = NORMAL");
+    this.db.pragma("busy_timeout = 5000");
+    this.schemaVersion = migrate(this.db);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  beginScan(kind: ScanKind, source: string, options: JsonObject = {}): number {
+    const r = this.db
+      .prepare(
+        `INSERT INTO scans (kind, status, source, options_json, started_at, dpscan_version)
+         VALUES (?, 'running', ?, ?, ?, ?)`,
+      )
+      .run(kind, source, JSON.stringify(options), new Date().toISOString(), VERSION);
+    return Number(r.lastInsertRowid);
+  }
+
+  finishScan(
+    id: number,
+    status: Exclude<ScanStatus, "running">,
+    summary: JsonObject | null,
+    error?: string,
+  ): void {
+    const row = this.db.prepare("SELECT started_at FROM scans WHERE id = ?").get(id) as
+      { started_at: string } | undefined;
+    if (!row) throw new Error(`no scan ${id}`);
+    const finished = new Date();
+    this.db
+      .prepare(
+        `UPDATE scans SET status = ?, finished_at = ?, duration_ms = ?, summary_json = ?, error = ? WHERE id = ?`,
+      )
+      .run(
+        status,
+        finished.toISOString(),
+        finished.getTime() - Date.parse(row.started_at),
+        summary ? JSON.stringify(summary) : null,
+        error ?? null,
+        id,
+      );
+  }
+
+  recordRules(scanId: number, rules: Rule[], params: Record<string, Record<string, unknown>> = {}): void {
+    const stmt = this.db.prepare(
+      `INSERT OR REPLACE INTO scan_rules (scan_id, rule_id, title, severity, sha256, params_json) VALUES (?, ?, ?, ?, ?, ?)`,
+    );
+    this.db.transaction(() => {
+      for (const r of rules)
+        stmt.run(scanId, r.id, r.title, r.severity, r.sha256, JSON.stringify(params[r.id] ?? {}));
+    })();
+  }
+
+  /** Insert resources in batched transactions; returns their row ids in order. Duplicates replace earlier rows. */
+  insertResources(scanId: number, records: Iterable<ResourceRecord>): number[] {
+    const stmt = this.db.prepare(
+      `INSERT INTO resources (scan_id, resource_type, resource_id, resource_name, arn, account_id, region,
+         configuration_json, supplementary_json, tags_json, capture_time)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (scan_id, account_id, region, resource_type, resource_id) DO UPDATE SET
+         resource_name = excluded.resource_name, arn = excluded.arn,
+         configuration_json = excluded.configuration_json, supplementary_json = excluded.supplementary_json,
+         tags_json = excluded.tags_json, capture_time = excluded.capture_time
+       RETURNING id`,
+    );
+    const ids: number[] = [];
+    const write = this.db.transaction((batch: ResourceRecord[]) => {
+      for (const r of batch) {
+        const row = stmt.get(
+          scanId,
+          r.resourceType,
+          r.resourceId,
+          r.resourceName,
+          r.arn,
+          r.awsAccountId,
+          r.awsRegion,
+          JSON.stringify(r.configuration),
+          JSON.stringify(r.supplementaryConfiguration),
+          JSON.stringify(r.tags),
+          r.configurationItemCaptureTime,
+        ) as { id: number };
+        ids.push(row.id);
+      }
+    });
+    for (const batch of batches(records)) write(batch);
+    return ids;
+  }
+
+  insertFindings(scanId: number, findings: Iterable<FindingInput>): number {
+    const stmt = this.db.prepare(
+      `INSERT INTO findings (scan_id, resource_pk, rule_id, status, severity, severity_rank, resource_type,
+         resource_id, arn, account_id, region, message, evidence_json)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    let n = 0;
+    const write = this.db.transaction((batch: FindingInput[]) => {
+      for (const f of batch) {
+        stmt.run(
+          scanId,
+          f.resourcePk ?? null,
+          f.ruleId,
+          f.status,
+          f.severity,
+          severityRank(f.severity),
+          f.resource.resourceType,
+          f.resource.resourceId,
+          f.resource.arn,
+          f.resource.awsAccountId,
+          f.resource.awsRegion,
+          f.message,
+          JSON.stringify(f.evidence),
+        );
+        n++;
+      }
+    });
+    for (const batch of batches(findings)) write(batch);
+    return n;
+  }
+
+  upsertCoverage(scanId: number, units: Iterable<CoverageInput>): void {
+    const stmt = this.db.prepare(
+      `INSERT INTO coverage (scan_id, account_id, region, service, operation, status, error_code, error_message,
+         resource_count, api_calls, started_at, finished_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (scan_id, account_id, region, service, operation) DO UPDATE SET
+         status = excluded.status, error_code = excluded.error_code, error_message = excluded.error_message,
+         resource_count = excluded.resource_count, api_calls = excluded.api_calls,
+         started_at = excluded.started_at, finished_at = excluded.finished_at`,
+    );
+    const write = this.db.transaction((batch: CoverageInput[]) => {
+      for (const u of batch) {
+        stmt.run(
+          scanId,
+          u.accountId,
+          u.region,
+          u.service,
+          u.operation,
+          u.status,
+          u.errorCode ?? null,
+          u.errorMessage ?? null,
+          u.resourceCount ?? 0,
+          u.apiCalls ?? 0,
+          u.startedAt ?? null,
+          u.finishedAt ?? null,
+        );
+      }
+    });
+    for (const batch of batches(units)) write(batch);
+  }
+
+  getScan(id: number): ScanRow | undefined {
+    const r = this.db.prepare("SELECT * FROM scans WHERE id = ?").get(id) as RawScan | undefined;
+    return r ? toScan(r) : undefined;
+  }
+
+  /** The latest complete scan: what commands read by default. Incomplete scans never replace it. */
+  latestCompleteScan(): ScanRow | undefined {
+    const r = this.db
+      .prepare("SELECT * FROM scans WHERE status = 'complete' ORDER BY id DESC LIMIT 1")
+      .get() as RawScan | undefined;
+    return r ? toScan(r) : undefined;
+  }
+
+  listScans(limit = 50): ScanRow[] {
+    return (this.db.prepare("SELECT * FROM scans ORDER BY id DESC LIMIT ?").all(limit) as RawScan[]).map(
+      toScan,
+    );
+  }
+
+  /**
+   * Stream a scan's resources (optionally of some types) in pages by row id, so memory stays flat
+   * and the connection is free for writes (findings) between pages.
+   */
+  *iterateResources(
+    scanId: number,
+    types?: string[],
+    pageSize = 1000,
+  ): Generator<{ pk: number; record: ResourceRecord }> {
+    const where = types && types.length > 0 ? `AND resource_type IN (${types.map(() => "?").join(",")})` : "";
+    const stmt = this.db.prepare(
+      `SELECT * FROM resources WHERE scan_id = ? AND id > ? ${where} ORDER BY id LIMIT ?`,
+    );
+    let after = 0;
+    for (;;) {
+      const rows = stmt.all(scanId, after, ...(types ?? []), pageSize) as RawResource[];
+      for (const r of rows) yield { pk: r.id, record: toRecord(r) };
+      if (rows.length < pageSize) return;
+      after = (rows.at(-1) as RawResource).id;
+    }
+  }
+
+  countResources(scanId: number): { resourceType: string; count: number }[] {
+    return this.db
+      .prepare(
+        "SELECT resource_type AS resourceType, COUNT(*) AS count FROM resources WHERE scan_id = ? GROUP BY resource_type ORDER BY resource_type",
+      )
+      .all(scanId) as { resourceType: string; count: number }[];
+  }
+
+  queryFindings(scanId: number, f: FindingFilter = {}): FindingRow[] {
+    const where: string[] = ["scan_id = ?"];
+    const args: unknown[] = [scanId];
+    const inList = (col: string, values: string[] | undefined): void => {
+      if (values && values.length > 0) {
+        where.push(`${col} IN (${values.map(() => "?").join(",")})`);
+        args.push(...values);
+      }
+    };
+    inList("status", f.statuses);
+    inList("rule_id", f.ruleIds);
+    inList("account_id", f.accountIds);
+    inList("region", f.regions);
+    inList("resource_type", f.resourceTypes);
+    if (f.minSeverity) {
+      where.push("severity_rank >= ?");
+      args.push(severityRank(f.minSeverity));
+    }
+    const limit = f.limit !== undefined ? `LIMIT ${Math.max(0, Math.floor(f.limit))}` : "";
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM findings WHERE ${where.join(" AND ")}
+         ORDER BY CASE status WHEN 'FAIL' THEN 0 WHEN 'UNKNOWN' THEN 1 ELSE 2 END, severity_rank DESC,
+                  rule_id, account_id, region, resource_id ${limit}`,
+      )
+      .all(...args) as RawFinding[];
+    return rows.map((r) => ({
+      id: r.id,
+      scanId: r.scan_id,
+      ruleId: r.rule_id,
+      status: r.status,
+      severity: r.severity,
+      resourceType: r.resource_type,
+      resourceId: r.resource_id,
+      arn: r.arn,
+      accountId: r.account_id,
+      region: r.region,
+      message: r.message,
+      evidence: JSON.parse(r.evidence_json) as JsonObject,
+    }));
+  }
+
+  findingCounts(scanId: number): { status: Status; severity: Severity; count: number }[] {
+    return this.db
+      .prepare(
+        "SELECT status, severity, COUNT(*) AS count FROM findings WHERE scan_id = ? GROUP BY status, severity",
+      )
+      .all(scanId) as { status: Status; severity: Severity; count: number }[];
+  }
+
+  coverage(scanId: number): (CoverageInput & { id: number })[] {
+    return (
+      this.db
+        .prepare("SELECT * FROM coverage WHERE scan_id = ? ORDER BY account_id, region, service, operation")
+        .all(scanId) as RawCoverage[]
+    ).map((r) => ({
+      id: r.id,
+      accountId: r.account_id,
+      region: r.region,
+      service: r.service,
+      operation: r.operation,
+      status: r.status,
+      errorCode: r.error_code,
+      errorMessage: r.error_message,
+      resourceCount: r.resource_count,
+      apiCalls: r.api_calls,
+      startedAt: r.started_at,
+      finishedAt: r.finished_at,
+    }));
+  }
+}
+
+interface RawScan {
+  id: number;
+  kind: ScanKind;
+  status: ScanStatus;
+  source: string;
+  options_json: string;
+  started_at: string;
+  finished_at: string | null;
+  duration_ms: number | null;
+  summary_json: string | null;
+  error: string | null;
+  dpscan_version: string;
+}
+interface RawResource {
+  id: number;
+  resource_type: string;
+  resource_id: string;
+  resource_name: string | null;
+  arn: string | null;
+  account_id: string;
+  region: string;
+  configuration_json: string;
+  supplementary_json: string;
+  tags_json: string;
+  capture_time: string;
+}
+interface RawFinding {
+  id: number;
+  scan_id: number;
+  rule_id: string;
+  status: Status;
+  severity: Severity;
+  resource_type: string;
+  resource_id: string;
+  arn: string | null;
+  account_id: string;
+  region: string;
+  message: string;
+  evidence_json: string;
+}
+interface RawCoverage {
+  id: number;
+  account_id: string;
+  region: string;
+  service: string;
+  operation: string;
+  status: CoverageInput["status"];
+  error_code: string | null;
+  error_message: string | null;
+  resource_count: number;
+  api_calls: number;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+function toScan(r: RawScan): ScanRow {
+  return {
+    id: r.id,
+    kind: r.kind,
+    status: r.status,
+    source: r.source,
+    options: JSON.parse(r.options_json) as JsonObject,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    durationMs: r.duration_ms,
+    summary: r.summary_json ? (JSON.parse(r.summary_json) as JsonObject) : null,
+    error: r.error,
+    dpscanVersion: r.dpscan_version,
+  };
+}
+
+function toRecord(r: RawResource): ResourceRecord {
+  return {
+    resourceType: r.resource_type,
+    resourceId: r.resource_id,
+    resourceName: r.resource_name,
+    arn: r.arn,
+    awsAccountId: r.account_id,
+    awsRegion: r.region,
+    configuration: JSON.parse(r.configuration_json) as JsonObject,
+    supplementaryConfiguration: JSON.parse(r.supplementary_json) as JsonObject,
+    tags: JSON.parse(r.tags_json) as Record<string, string>,
+    configurationItemCaptureTime: r.capture_time,
+  };
+}
+
+function* batches<T>(items: Iterable<T>): Generator<T[]> {
+  let batch: T[] = [];
+  for (const it of items) {
+    batch.push(it);
+    if (batch.length >= BATCH) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}

@@ -1,0 +1,18 @@
+// Errors a user can act on. InputError and UsageError exit with code 2 and print one line each;
+// anything else is an internal error (exit 1, stack only with --verbose).
+
+export class InputError extends Error {
+  /** One line per problem, each naming file:line:col and field where known. */
+  constructor(readonly lines: string[]) {
+    super(lines.join("\n"));
+  }
+}
+
+export class UsageError extends Error {}
+
+export const EXIT = {
+  ok: 0,
+  internal: 1,
+  badInput: 2,
+  incompleteCoverage: 3,
+} as const;

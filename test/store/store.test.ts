@@ -1,0 +1,148 @@
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { describe, expect, it } from "vitest";
+import type { ResourceRecord } from "../../src/model/resource.js";
+import { listMigrations } from "../../src/store/migrations.js";
+import { Store } from "../../src/store/store.js";
+import { useTmpDir } from "../helpers/tmp.js";
+
+const tmp = useTmpDir();
+
+function vol(i: number, account = "111122223333"): ResourceRecord {
+  return {
+    resourceType: "AWS::EC2::Volume",
+    resourceId: `vol-${String(i).padStart(17, "0")}`,
+    resourceName: null,
+    arn: `arn:aws:ec2:us-east-1:${account}:volume/vol-${i}`,
+    awsAccountId: account,
+    awsRegion: "us-east-1",
+    configuration: { encrypted: i % 2 === 0, size: i },
+    supplementaryConfiguration: {},
+    tags: { Name: `<b>${i}</b>` },
+    configurationItemCaptureTime: "2026-11-01T00:00:00.000Z",
+  };
+}
+
+describe("store", () => {
+  it("creates the schema with WAL and foreign keys, and migrating twice is a no-op", () => {
+    const path = join(tmp(), "a.db");
+    const s1 = new Store(path);
+    expect(s1.schemaVersion).toBe(listMigrations().at(-1)?.version);
+    expect(s1.db.pragma("journal_mode", { simple: true })).toBe("wal");
+    expect(s1.db.pragma("foreign_keys", { simple: true })).toBe(1);
+    s1.close();
+    const s2 = new Store(path);
+    const rows = s2.db.prepare("SELECT version FROM schema_migrations").all();
+    expect(rows).toHaveLength(listMigrations().length);
+    s2.close();
+  });
+
+  it("refuses a database from a newer dpscan", () => {
+    const path = join(tmp(), "b.db");
+    new Store(path).close();
+    const db = new Database(path);
+    db.prepare("INSERT INTO schema_migrations VALUES (999, 'future', 'x')").run();
+    db.close();
+    expect(() => new Store(path)).toThrow(/schema version 999 is newer/);
+  });
+
+  it("stores resources, findings and coverage, and round-trips them", () => {
+    const s = new Store(join(tmp(), "c.db"));
+    const id = s.beginScan("evaluate", "test", { inputs: ["x"] });
+    const records = Array.from({ length: 1234 }, (_, i) => vol(i));
+    const pks = s.insertResources(id, records);
+    expect(pks).toHaveLength(1234);
+    const back = [...s.iterateResources(id, undefined, 100)];
+    expect(back).toHaveLength(1234);
+    expect(back[7]?.record).toEqual(records[7]);
+    s.insertFindings(
+      id,
+      records.map((r, i) => ({
+        ruleId: "ebs-volume-unencrypted",
+        status: i % 2 === 0 ? ("PASS" as const) : ("FAIL" as const),
+        severity: "high" as const,
+        resource: r,
+        resourcePk: pks[i] as number,
+        message: "m",
+        evidence: { i },
+      })),
+    );
+    s.upsertCoverage(id, [
+      {
+        accountId: "111122223333",
+        region: "us-east-1",
+        service: "ec2",
+        operation: "DescribeVolumes",
+        status: "ok",
+        resourceCount: 1234,
+      },
+      {
+        accountId: "111122223333",
+        region: "us-east-1",
+        service: "kms",
+        operation: "ListKeys",
+        status: "denied",
+        errorCode: "AccessDeniedException",
+      },
+    ]);
+    s.finishScan(id, "complete", { resources: 1234 });
+    expect(s.queryFindings(id, { statuses: ["FAIL"] })).toHaveLength(617);
+    expect(s.queryFindings(id, { minSeverity: "critical" })).toHaveLength(0);
+    expect(s.queryFindings(id, { accountIds: ["999999999999"] })).toHaveLength(0);
+    expect(s.queryFindings(id, { limit: 5 })[0]?.status).toBe("FAIL");
+    expect(s.coverage(id).map((c) => c.status)).toEqual(["ok", "denied"]);
+    expect(s.countResources(id)).toEqual([{ resourceType: "AWS::EC2::Volume", count: 1234 }]);
+    s.close();
+  });
+
+  it("lets findings be written while resources are being streamed", () => {
+    const s = new Store(join(tmp(), "d.db"));
+    const id = s.beginScan("scan", "t");
+    s.insertResources(
+      id,
+      Array.from({ length: 50 }, (_, i) => vol(i)),
+    );
+    let n = 0;
+    for (const { record, pk } of s.iterateResources(id, ["AWS::EC2::Volume"], 7)) {
+      s.insertFindings(id, [
+        {
+          ruleId: "r",
+          status: "PASS",
+          severity: "low",
+          resource: record,
+          resourcePk: pk,
+          message: "",
+          evidence: {},
+        },
+      ]);
+      n++;
+    }
+    expect(n).toBe(50);
+    s.close();
+  });
+
+  it("never presents an incomplete scan as the latest complete one", () => {
+    const s = new Store(join(tmp(), "e.db"));
+    const good = s.beginScan("evaluate", "good");
+    s.finishScan(good, "complete", {});
+    const failed = s.beginScan("evaluate", "failed");
+    s.finishScan(failed, "failed", null, "boom");
+    const interrupted = s.beginScan("scan", "interrupted");
+    s.finishScan(interrupted, "interrupted", null, "SIGINT");
+    s.beginScan("scan", "still running");
+    expect(s.latestCompleteScan()?.id).toBe(good);
+    expect(s.listScans().map((r) => r.status)).toEqual(["running", "interrupted", "failed", "complete"]);
+    expect(s.getScan(failed)?.error).toBe("boom");
+    s.close();
+  });
+
+  it("replaces a duplicate resource in the same scan instead of failing", () => {
+    const s = new Store(join(tmp(), "f.db"));
+    const id = s.beginScan("evaluate", "dup");
+    const [a] = s.insertResources(id, [vol(1)]);
+    const [b] = s.insertResources(id, [{ ...vol(1), configuration: { encrypted: true } }]);
+    expect(b).toBe(a);
+    expect([...s.iterateResources(id)][0]?.record.configuration).toEqual({ encrypted: true });
+    s.close();
+  });
+});
