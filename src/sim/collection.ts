@@ -26,7 +26,8 @@ export function lazyCollection<T>(
   return {
     size,
     at(i: number): T {
-      if (i < 0 || i >= size || !Number.isInteger(i)) throw new RangeError(`index ${i} out of range 0..${size - 1}`);
+      if (i < 0 || i >= size || !Number.isInteger(i))
+        throw new RangeError(`index ${i} out of range 0..${size - 1}`);
       return make(i);
     },
     get(id: string): T | undefined {

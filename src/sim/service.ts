@@ -2,6 +2,7 @@
 // (src/sim/services/<name>.ts). The core authenticates the SigV4 request, resolves the caller's
 // account and the region, applies faults (latency, throttling, AccessDenied, transient errors),
 // counts the call, then hands the request to the service.
+import type { CallerIdentity, CredentialAuthority } from "./credentials.js";
 import type { SimAccount, World } from "./world.js";
 
 export interface SimHttpRequest {
@@ -29,6 +30,10 @@ export interface CallContext {
   callerArn: string;
   /** A request id to put in responses and errors. */
   requestId: string;
+  /** Who signed the request (set by the server; STS uses it for AssumeRole and GetCallerIdentity). */
+  caller?: CallerIdentity;
+  /** Issues and verifies session credentials (set by the server; STS AssumeRole uses it). */
+  credentials?: CredentialAuthority;
 }
 
 export class SimError extends Error {
@@ -50,7 +55,11 @@ export interface SimService {
   operation(req: SimHttpRequest): string | undefined;
   /** The resource id a request targets, when AccessDenied rules may name one (e.g. a KMS KeyId). */
   resourceId?(operation: string, req: SimHttpRequest): string | undefined;
-  handle(operation: string, req: SimHttpRequest, ctx: CallContext): SimHttpResponse | Promise<SimHttpResponse>;
+  handle(
+    operation: string,
+    req: SimHttpRequest,
+    ctx: CallContext,
+  ): SimHttpResponse | Promise<SimHttpResponse>;
   /** Render an error in this service's protocol. */
   error(err: SimError, req: SimHttpRequest, requestId: string): SimHttpResponse;
   /** The throttling error code this service returns (RequestLimitExceeded, ThrottlingException, Throttling, SlowDown, ...). */

@@ -286,6 +286,8 @@ export interface FaultSpec {
   accessDenied?: AccessDeniedRule[];
   /** Probability (0..1) of a transient 500/503 on any call; deterministic from the world seed. */
   transientErrorRate?: number;
+  /** Cap on STS session lifetime (seconds), below AWS's 900 s minimum, so tests can force expiry. */
+  maxSessionDurationSeconds?: number;
 }
 
 export interface AggregatorSpec {

@@ -1,0 +1,308 @@
+// RDS (awsQuery): instances, clusters, their snapshots and the snapshots' `restore` attribute.
+// RDS names its list members (`<DBInstance>`, `<Tag>`, `<Filter>` …) and pages with
+// MaxRecords (20..100, default 100) and Marker.
+import { decodePageToken, encodePageToken, isoTime, queryService, scanPage } from "../protocol-query.js";
+import type { QueryParams } from "../protocol-query.js";
+import type { CallContext, SimService } from "../service.js";
+import { SimError } from "../service.js";
+import type {
+  Collection,
+  RegionResources,
+  SimRdsCluster,
+  SimRdsInstance,
+  SimRdsSnapshot,
+  Tag,
+} from "../world.js";
+import type { XmlFragment } from "../xml.js";
+import { leaf, list, node, nodeOf, scalarList } from "../xml.js";
+
+export const RDS_XMLNS = "http://rds.amazonaws.com/doc/2014-10-31/";
+
+const invalidParam = (message: string): SimError => new SimError("InvalidParameterValue", message, 400);
+
+const tagList = (tags: Tag[]): XmlFragment | undefined =>
+  list("TagList", "Tag", tags, (t, m) => node(m, leaf("Key", t.Key), leaf("Value", t.Value)));
+
+/** Identifiers may be given as ARNs (arn:aws:rds:<region>:<acct>:<type>:<name>). */
+const bareId = (id: string): string => (id.startsWith("arn:") ? id.split(":").slice(6).join(":") : id);
+
+const arn = (ctx: CallContext, type: string, name: string): string =>
+  `arn:aws:rds:${ctx.region}:${ctx.account.Id}:${type}:${name}`;
+
+const port = (engine: string): number =>
+  engine.includes("postgres") ? 5432 : engine.includes("sqlserver") ? 1433 : 3306;
+
+function renderInstance(d: SimRdsInstance, ctx: CallContext): XmlFragment {
+  return node(
+    "DBInstance",
+    leaf("DBInstanceIdentifier", d.DBInstanceIdentifier),
+    leaf("DBInstanceClass", d.DBInstanceClass),
+    leaf("Engine", d.Engine),
+    leaf("DBInstanceStatus", d.DBInstanceStatus),
+    node(
+      "Endpoint",
+      leaf("Address", `${d.DBInstanceIdentifier.toLowerCase()}.c0sim0000000.${ctx.region}.rds.amazonaws.com`),
+      leaf("Port", port(d.Engine)),
+    ),
+    leaf("AllocatedStorage", d.AllocatedStorage),
+    leaf("InstanceCreateTime", isoTime(d.InstanceCreateTime)),
+    leaf("MultiAZ", false),
+    leaf("EngineVersion", d.EngineVersion),
+    leaf("AutoMinorVersionUpgrade", true),
+    leaf("PubliclyAccessible", d.PubliclyAccessible),
+    leaf("StorageType", "gp3"),
+    leaf("DBClusterIdentifier", d.DBClusterIdentifier),
+    leaf("StorageEncrypted", d.StorageEncrypted),
+    leaf("KmsKeyId", d.KmsKeyId),
+    leaf("DbiResourceId", d.DbiResourceId),
+    leaf("CACertificateIdentifier", "rds-ca-rsa2048-g1"),
+    leaf("CopyTagsToSnapshot", false),
+    leaf("DBInstanceArn", arn(ctx, "db", d.DBInstanceIdentifier)),
+    leaf("IAMDatabaseAuthenticationEnabled", false),
+    leaf("DeletionProtection", false),
+    tagList(d.Tags),
+  );
+}
+
+function renderCluster(c: SimRdsCluster, ctx: CallContext): XmlFragment {
+  return node(
+    "DBCluster",
+    leaf("DBClusterIdentifier", c.DBClusterIdentifier),
+    leaf("Status", c.Status),
+    leaf(
+      "Endpoint",
+      `${c.DBClusterIdentifier.toLowerCase()}.cluster-c0sim0000000.${ctx.region}.rds.amazonaws.com`,
+    ),
+    leaf("MultiAZ", false),
+    leaf("Engine", c.Engine),
+    leaf("EngineVersion", c.EngineVersion),
+    leaf("Port", port(c.Engine)),
+    // Members would need a scan of every instance per cluster; collectors use DBClusterIdentifier on instances.
+    list("DBClusterMembers", "DBClusterMember", [], () => undefined),
+    leaf("StorageEncrypted", c.StorageEncrypted),
+    leaf("KmsKeyId", c.KmsKeyId),
+    leaf("DbClusterResourceId", c.DbClusterResourceId),
+    leaf("DBClusterArn", arn(ctx, "cluster", c.DBClusterIdentifier)),
+    leaf("IAMDatabaseAuthenticationEnabled", false),
+    leaf("ClusterCreateTime", isoTime(c.ClusterCreateTime)),
+    leaf("DeletionProtection", false),
+    tagList(c.Tags),
+  );
+}
+
+function renderSnapshot(s: SimRdsSnapshot, ctx: CallContext): XmlFragment {
+  return node(
+    "DBSnapshot",
+    leaf("DBSnapshotIdentifier", s.Identifier),
+    leaf("DBInstanceIdentifier", s.SourceIdentifier),
+    leaf("SnapshotCreateTime", isoTime(s.SnapshotCreateTime)),
+    leaf("Engine", s.Engine),
+    leaf("Status", s.Status),
+    leaf("Port", port(s.Engine)),
+    leaf("SnapshotType", s.SnapshotType),
+    leaf("Encrypted", s.Encrypted),
+    leaf("KmsKeyId", s.KmsKeyId),
+    leaf("DBSnapshotArn", arn(ctx, "snapshot", s.Identifier)),
+    tagList(s.Tags),
+  );
+}
+
+function renderClusterSnapshot(s: SimRdsSnapshot, ctx: CallContext): XmlFragment {
+  return node(
+    "DBClusterSnapshot",
+    leaf("DBClusterSnapshotIdentifier", s.Identifier),
+    leaf("DBClusterIdentifier", s.SourceIdentifier),
+    leaf("SnapshotCreateTime", isoTime(s.SnapshotCreateTime)),
+    leaf("Engine", s.Engine),
+    leaf("Status", s.Status),
+    leaf("Port", port(s.Engine)),
+    leaf("SnapshotType", s.SnapshotType),
+    leaf("StorageEncrypted", s.Encrypted),
+    leaf("KmsKeyId", s.KmsKeyId),
+    leaf("DBClusterSnapshotArn", arn(ctx, "cluster-snapshot", s.Identifier)),
+    tagList(s.Tags),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+
+type FilterFields<T> = Record<string, (item: T) => string | undefined>;
+
+/** RDS filters: exact matches (no wildcards); ids may be given as ARNs. Unknown names are rejected. */
+function filterPredicate<T>(p: QueryParams, fields: FilterFields<T>): (item: T) => boolean {
+  const tests = p.structs("Filters", "Filter").map((f) => {
+    const name = f.get("Name") ?? "";
+    const get = Object.hasOwn(fields, name) ? fields[name] : undefined;
+    if (!get) throw invalidParam(`Unrecognized filter name: ${name}`);
+    const values = new Set(f.list("Values", "Value").map(bareId));
+    return (item: T): boolean => {
+      const v = get(item);
+      return v !== undefined && values.has(v);
+    };
+  });
+  return (item) => tests.every((t) => t(item));
+}
+
+function page(p: QueryParams, op: string): { start: number; limit: number } {
+  const max = p.int("MaxRecords", (raw) => invalidParam(`Invalid value ${raw} for MaxRecords`)) ?? 100;
+  if (max < 20 || max > 100)
+    throw invalidParam(`Invalid value ${max} for MaxRecords. Must be between 20 and 100`);
+  const marker = p.get("Marker");
+  if (marker === undefined || marker === "") return { start: 0, limit: max };
+  const start = decodePageToken(`rds:${op}`, marker);
+  if (start === undefined) throw invalidParam("The parameter Marker is not a valid pagination token.");
+  return { start, limit: max };
+}
+
+interface DescribeSpec<T> {
+  op: string;
+  collection: (r: RegionResources) => Collection<T>;
+  /** The parameter naming one resource, and the not-found error for it. */
+  idParam: string;
+  notFound: (id: string) => SimError;
+  filters: FilterFields<T>;
+  /** Extra request parameters narrowing the listing (e.g. DBInstanceIdentifier on DescribeDBSnapshots). */
+  narrow?: (p: QueryParams) => (item: T) => boolean;
+  listName: string;
+  render: (item: T, ctx: CallContext) => XmlFragment;
+}
+
+function describe<T>(spec: DescribeSpec<T>) {
+  return (p: QueryParams, ctx: CallContext): (XmlFragment | undefined)[] => {
+    const keep = filterPredicate(p, spec.filters);
+    const narrow = spec.narrow?.(p) ?? (() => true);
+    const coll = ctx.account.region(ctx.region)
+      ? spec.collection(ctx.account.region(ctx.region)!)
+      : undefined;
+    const id = p.get(spec.idParam);
+    const { start, limit } = page(p, spec.op);
+    if (id !== undefined && id !== "") {
+      const item = coll?.get(bareId(id));
+      if (!item) throw spec.notFound(bareId(id));
+      return [nodeOf(spec.listName, keep(item) && narrow(item) ? [spec.render(item, ctx)] : [])];
+    }
+    if (!coll) return [nodeOf(spec.listName, [])];
+    const out = scanPage(
+      coll,
+      start,
+      limit,
+      (item) => narrow(item) && keep(item),
+      (item) => spec.render(item, ctx),
+    );
+    return [
+      nodeOf(spec.listName, out.items),
+      out.next !== undefined ? leaf("Marker", encodePageToken(`rds:${spec.op}`, out.next)) : undefined,
+    ];
+  };
+}
+
+const snapshotTypeNarrow = (p: QueryParams, sourceParam: string) => {
+  const type = p.get("SnapshotType");
+  const source = p.get(sourceParam);
+  // Shared and public snapshots of other accounts are not modelled: those types list nothing.
+  return (s: SimRdsSnapshot): boolean =>
+    (type === undefined || type === "" || s.SnapshotType === type) &&
+    (source === undefined || source === "" || s.SourceIdentifier === bareId(source));
+};
+
+function attributes(kind: "db" | "cluster") {
+  const idParam = kind === "db" ? "DBSnapshotIdentifier" : "DBClusterSnapshotIdentifier";
+  return (p: QueryParams, ctx: CallContext): XmlFragment[] => {
+    const raw = p.get(idParam);
+    if (!raw) throw invalidParam(`${idParam} is required`);
+    const id = bareId(raw);
+    const region = ctx.account.region(ctx.region);
+    const snap = kind === "db" ? region?.rdsSnapshots.get(id) : region?.rdsClusterSnapshots.get(id);
+    if (!snap) {
+      throw kind === "db"
+        ? new SimError("DBSnapshotNotFound", `DBSnapshot ${id} not found.`, 404)
+        : new SimError("DBClusterSnapshotNotFoundFault", `DBClusterSnapshot ${id} not found.`, 404);
+    }
+    const prefix = kind === "db" ? "DBSnapshot" : "DBClusterSnapshot";
+    return [
+      node(
+        `${prefix}AttributesResult`,
+        leaf(`${prefix}Identifier`, id),
+        list(`${prefix}Attributes`, `${prefix}Attribute`, [snap.SharedWith], (values, m) =>
+          node(m, leaf("AttributeName", "restore"), scalarList("AttributeValues", "AttributeValue", values)),
+        ),
+      ),
+    ];
+  };
+}
+
+export function rdsService(): SimService {
+  return queryService({
+    signingName: "rds",
+    flavour: "awsQuery",
+    xmlns: RDS_XMLNS,
+    throttleCode: "Throttling",
+    operations: {
+      DescribeDBInstances: describe<SimRdsInstance>({
+        op: "DescribeDBInstances",
+        collection: (r) => r.rdsInstances,
+        idParam: "DBInstanceIdentifier",
+        notFound: (id) => new SimError("DBInstanceNotFound", `DBInstance ${id} not found.`, 404),
+        filters: {
+          "db-instance-id": (d) => d.DBInstanceIdentifier,
+          "db-cluster-id": (d) => d.DBClusterIdentifier,
+          "dbi-resource-id": (d) => d.DbiResourceId,
+          engine: (d) => d.Engine,
+        },
+        listName: "DBInstances",
+        render: renderInstance,
+      }),
+      DescribeDBClusters: describe<SimRdsCluster>({
+        op: "DescribeDBClusters",
+        collection: (r) => r.rdsClusters,
+        idParam: "DBClusterIdentifier",
+        notFound: (id) => new SimError("DBClusterNotFoundFault", `DBCluster ${id} not found.`, 404),
+        filters: {
+          "db-cluster-id": (c) => c.DBClusterIdentifier,
+          "db-cluster-resource-id": (c) => c.DbClusterResourceId,
+          engine: (c) => c.Engine,
+        },
+        listName: "DBClusters",
+        render: renderCluster,
+      }),
+      DescribeDBSnapshots: describe<SimRdsSnapshot>({
+        op: "DescribeDBSnapshots",
+        collection: (r) => r.rdsSnapshots,
+        idParam: "DBSnapshotIdentifier",
+        notFound: (id) => new SimError("DBSnapshotNotFound", `DBSnapshot ${id} not found.`, 404),
+        filters: {
+          "db-snapshot-id": (s) => s.Identifier,
+          "db-instance-id": (s) => s.SourceIdentifier,
+          "snapshot-type": (s) => s.SnapshotType,
+          engine: (s) => s.Engine,
+        },
+        narrow: (p) => snapshotTypeNarrow(p, "DBInstanceIdentifier"),
+        listName: "DBSnapshots",
+        render: renderSnapshot,
+      }),
+      DescribeDBClusterSnapshots: describe<SimRdsSnapshot>({
+        op: "DescribeDBClusterSnapshots",
+        collection: (r) => r.rdsClusterSnapshots,
+        idParam: "DBClusterSnapshotIdentifier",
+        notFound: (id) =>
+          new SimError("DBClusterSnapshotNotFoundFault", `DBClusterSnapshot ${id} not found.`, 404),
+        filters: {
+          "db-cluster-snapshot-id": (s) => s.Identifier,
+          "db-cluster-id": (s) => s.SourceIdentifier,
+          "snapshot-type": (s) => s.SnapshotType,
+          engine: (s) => s.Engine,
+        },
+        narrow: (p) => snapshotTypeNarrow(p, "DBClusterIdentifier"),
+        listName: "DBClusterSnapshots",
+        render: renderClusterSnapshot,
+      }),
+      DescribeDBSnapshotAttributes: attributes("db"),
+      DescribeDBClusterSnapshotAttributes: attributes("cluster"),
+    },
+    resourceId: (_operation, p) =>
+      p.get("DBInstanceIdentifier") ??
+      p.get("DBClusterIdentifier") ??
+      p.get("DBSnapshotIdentifier") ??
+      p.get("DBClusterSnapshotIdentifier"),
+  });
+}
