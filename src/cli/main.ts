@@ -6,6 +6,9 @@ import { registerFindings } from "./findings.js";
 import { registerRules } from "./rules.js";
 import { registerScans } from "./scans.js";
 import { registerDemo } from "./demo.js";
+import { registerIamPolicy } from "./iam-policy.js";
+import { registerScan } from "./scan.js";
+import { registerSim } from "./sim.js";
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -19,11 +22,14 @@ export function buildProgram(): Command {
     .option("--verbose", "print stack traces for internal errors")
     .showHelpAfterError()
     .exitOverride();
+  registerScan(program);
   registerEvaluate(program);
   registerFindings(program);
   registerRules(program);
   registerScans(program);
   registerDemo(program);
+  registerSim(program);
+  registerIamPolicy(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

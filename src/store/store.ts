@@ -237,6 +237,59 @@ export class Store {
     for (const batch of batches(units)) write(batch);
   }
 
+  /** Commit a finished collection unit: its last resources, its coverage rows and its completion mark. */
+  completeUnit(
+    scanId: number,
+    unit: { accountId: string; region: string; collector: string; resourceCount: number },
+    resources: ResourceRecord[],
+    coverage: CoverageInput[],
+  ): void {
+    this.db.transaction(() => {
+      this.insertResources(scanId, resources);
+      this.upsertCoverage(scanId, coverage);
+      this.db
+        .prepare(
+          `INSERT OR REPLACE INTO scan_units (scan_id, account_id, region, collector, resource_count, finished_at)
+           VALUES (?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          scanId,
+          unit.accountId,
+          unit.region,
+          unit.collector,
+          unit.resourceCount,
+          new Date().toISOString(),
+        );
+    })();
+  }
+
+  completedUnits(scanId: number): Set<string> {
+    const rows = this.db
+      .prepare("SELECT account_id, region, collector FROM scan_units WHERE scan_id = ?")
+      .all(scanId) as { account_id: string; region: string; collector: string }[];
+    return new Set(rows.map((r) => unitKey(r.account_id, r.region, r.collector)));
+  }
+
+  /** Reopen an incomplete scan for --resume: findings are recomputed at the end. */
+  reopenScan(id: number): void {
+    this.db.transaction(() => {
+      this.db.prepare("DELETE FROM findings WHERE scan_id = ?").run(id);
+      this.db
+        .prepare(
+          "UPDATE scans SET status = 'running', finished_at = NULL, duration_ms = NULL, error = NULL WHERE id = ?",
+        )
+        .run(id);
+    })();
+  }
+
+  /** The newest scan of a kind that did not complete (the one --resume continues). */
+  latestIncompleteScan(kind: ScanKind): ScanRow | undefined {
+    const r = this.db
+      .prepare("SELECT * FROM scans WHERE kind = ? AND status != 'complete' ORDER BY id DESC LIMIT 1")
+      .get(kind) as RawScan | undefined;
+    return r ? toScan(r) : undefined;
+  }
+
   getScan(id: number): ScanRow | undefined {
     const r = this.db.prepare("SELECT * FROM scans WHERE id = ?").get(id) as RawScan | undefined;
     return r ? toScan(r) : undefined;
@@ -442,6 +495,10 @@ function toRecord(r: RawResource): ResourceRecord {
     tags: JSON.parse(r.tags_json) as Record<string, string>,
     configurationItemCaptureTime: r.capture_time,
   };
+}
+
+export function unitKey(accountId: string, region: string, collector: string): string {
+  return `${accountId}/${region}/${collector}`;
 }
 
 function* batches<T>(items: Iterable<T>): Generator<T[]> {

@@ -1,0 +1,243 @@
+// RDS collector: DB instances, DB clusters, and the account's own DB and DB cluster snapshots with
+// who may restore them. Every type is recorded by AWS Config, so `configuration` uses Config's field
+// names — which differ per type: instances and DB snapshots lowercase only the first letter
+// (`dBInstanceIdentifier`), clusters and cluster snapshots lowercase the whole leading capital run
+// (`dbclusterIdentifier`, `iamdatabaseAuthenticationEnabled`). See docs/collectors/rds.md.
+import {
+  DescribeDBClusterSnapshotAttributesCommand,
+  DescribeDBSnapshotAttributesCommand,
+  paginateDescribeDBClusters,
+  paginateDescribeDBClusterSnapshots,
+  paginateDescribeDBInstances,
+  paginateDescribeDBSnapshots,
+  type DBCluster,
+  type DBClusterSnapshot,
+  type DBInstance,
+  type DBSnapshot,
+} from "@aws-sdk/client-rds";
+import type { JsonObject } from "../model/resource.js";
+import { RESOURCE_TYPES } from "../model/resource-types.js";
+import { configShape } from "./shape.js";
+import type { Collector, CollectorContext } from "./types.js";
+
+const SERVICE = "rds";
+/** DescribeDB* accept MaxRecords 20..100 (field notes): the largest page means the fewest calls. */
+const PAGE = 100;
+
+export const rdsCollector: Collector = {
+  name: "rds",
+  service: SERVICE,
+  scope: "regional",
+  resourceTypes: [
+    RESOURCE_TYPES.rdsInstance,
+    RESOURCE_TYPES.rdsCluster,
+    RESOURCE_TYPES.rdsSnapshot,
+    RESOURCE_TYPES.rdsClusterSnapshot,
+  ],
+  listings: {
+    DescribeDBInstances: [RESOURCE_TYPES.rdsInstance],
+    DescribeDBClusters: [RESOURCE_TYPES.rdsCluster],
+    DescribeDBSnapshots: [RESOURCE_TYPES.rdsSnapshot],
+    DescribeDBClusterSnapshots: [RESOURCE_TYPES.rdsClusterSnapshot],
+  },
+  actions: [
+    "rds:DescribeDBInstances",
+    "rds:DescribeDBClusters",
+    "rds:DescribeDBSnapshots",
+    "rds:DescribeDBSnapshotAttributes",
+    "rds:DescribeDBClusterSnapshots",
+    "rds:DescribeDBClusterSnapshotAttributes",
+  ],
+  async collect(ctx) {
+    await Promise.all([
+      collectInstances(ctx),
+      collectClusters(ctx),
+      collectSnapshots(ctx),
+      collectClusterSnapshots(ctx),
+    ]);
+  },
+};
+
+/**
+ * The Java-bean property names AWS Config uses for some types (Jackson's legacy mangling): the whole
+ * leading run of capitals is lowercased — DBClusterIdentifier -> dbclusterIdentifier,
+ * SSEDescription -> ssedescription, DbClusterResourceId -> dbClusterResourceId.
+ */
+export function beanKey(k: string): string {
+  let i = 0;
+  while (i < k.length && k.charCodeAt(i) >= 65 && k.charCodeAt(i) <= 90) i++;
+  return k.slice(0, i).toLowerCase() + k.slice(i);
+}
+
+/** Like configShape, with bean-style keys at every depth (Dates stay Dates until configShape). */
+export function beanShape(v: unknown): JsonObject {
+  return configShape(rekey(v));
+}
+
+function rekey(v: unknown): unknown {
+  if (v instanceof Date || v === null || typeof v !== "object") return v;
+  if (Array.isArray(v)) return v.map(rekey);
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    if (k === "$metadata" || x === undefined) continue;
+    out[beanKey(k)] = rekey(x);
+  }
+  return out;
+}
+
+/** Tags are the record's `tags`; Config keeps them out of these types' configuration. */
+function withoutTags<T extends { TagList?: unknown }>(v: T): Omit<T, "TagList"> {
+  const { TagList: _tags, ...rest } = v;
+  return rest;
+}
+
+/** `[{AttributeName, AttributeValues}]` -> `[{attributeName, attributeValues}]`. */
+function shapeList(items: readonly object[] | undefined): JsonObject[] {
+  return (items ?? []).map((x) => configShape(x));
+}
+
+/** Config records the `restore` attribute for every snapshot; automated ones cannot be shared. */
+const NOT_SHARED = [{ attributeName: "restore", attributeValues: [] }];
+
+async function collectInstances(ctx: CollectorContext): Promise<void> {
+  const client = ctx.client(SERVICE);
+  await ctx.unit(SERVICE, "DescribeDBInstances", async () => {
+    let count = 0;
+    for await (const page of paginateDescribeDBInstances({ client, pageSize: PAGE }, {})) {
+      for (const d of page.DBInstances ?? []) {
+        if (!d.DbiResourceId) continue;
+        ctx.emit({
+          resourceType: RESOURCE_TYPES.rdsInstance,
+          // Config identifies an instance by its immutable resource id, not its (renameable) name.
+          resourceId: d.DbiResourceId,
+          resourceName: d.DBInstanceIdentifier ?? null,
+          arn: d.DBInstanceArn ?? null,
+          configuration: instanceConfiguration(d),
+          tags: d.TagList ?? [],
+        });
+        count++;
+      }
+    }
+    return count;
+  });
+}
+
+/** `DBInstance` with the first letter lowercased, as Config records it; absent optional fields are null. */
+export function instanceConfiguration(d: DBInstance): JsonObject {
+  return {
+    ...configShape(withoutTags(d)),
+    kmsKeyId: d.KmsKeyId ?? null,
+    dBClusterIdentifier: d.DBClusterIdentifier ?? null,
+  };
+}
+
+async function collectClusters(ctx: CollectorContext): Promise<void> {
+  const client = ctx.client(SERVICE);
+  await ctx.unit(SERVICE, "DescribeDBClusters", async () => {
+    let count = 0;
+    for await (const page of paginateDescribeDBClusters({ client, pageSize: PAGE }, {})) {
+      for (const c of page.DBClusters ?? []) {
+        if (!c.DbClusterResourceId) continue;
+        ctx.emit({
+          resourceType: RESOURCE_TYPES.rdsCluster,
+          resourceId: c.DbClusterResourceId,
+          resourceName: c.DBClusterIdentifier ?? null,
+          arn: c.DBClusterArn ?? null,
+          configuration: clusterConfiguration(c),
+          tags: c.TagList ?? [],
+        });
+        count++;
+      }
+    }
+    return count;
+  });
+}
+
+/** `DBCluster` with bean-style keys (`dbclusterIdentifier`, `dbclusterArn`, `dbClusterResourceId`). */
+export function clusterConfiguration(c: DBCluster): JsonObject {
+  return { ...beanShape(withoutTags(c)), kmsKeyId: c.KmsKeyId ?? null };
+}
+
+async function collectSnapshots(ctx: CollectorContext): Promise<void> {
+  const client = ctx.client(SERVICE);
+  await ctx.unit(SERVICE, "DescribeDBSnapshots", async () => {
+    let count = 0;
+    // Without SnapshotType/IncludeShared/IncludePublic: the account's own automated and manual snapshots.
+    for await (const page of paginateDescribeDBSnapshots({ client, pageSize: PAGE }, {})) {
+      const snaps = (page.DBSnapshots ?? []).filter((s): s is DBSnapshot & { DBSnapshotIdentifier: string } =>
+        Boolean(s.DBSnapshotIdentifier),
+      );
+      await ctx.forEach(snaps, async (s) => {
+        let attributes: unknown = NOT_SHARED;
+        if (s.SnapshotType !== "automated") {
+          const r = await ctx.detail(SERVICE, "DescribeDBSnapshotAttributes", async () => {
+            const out = await client.send(
+              new DescribeDBSnapshotAttributesCommand({ DBSnapshotIdentifier: s.DBSnapshotIdentifier }),
+            );
+            return shapeList(out.DBSnapshotAttributesResult?.DBSnapshotAttributes);
+          });
+          attributes = r.ok ? r.value : r.marker;
+        }
+        ctx.emit({
+          resourceType: RESOURCE_TYPES.rdsSnapshot,
+          resourceId: s.DBSnapshotIdentifier,
+          resourceName: s.DBSnapshotIdentifier,
+          arn: s.DBSnapshotArn ?? null,
+          configuration: snapshotConfiguration(s),
+          supplementaryConfiguration: { DBSnapshotAttributes: attributes },
+          tags: s.TagList ?? [],
+        });
+      });
+      count += snaps.length;
+    }
+    return count;
+  });
+}
+
+/** `DBSnapshot` with the first letter lowercased (`dBSnapshotIdentifier`, `dBSnapshotArn`). */
+export function snapshotConfiguration(s: DBSnapshot): JsonObject {
+  return { ...configShape(withoutTags(s)), kmsKeyId: s.KmsKeyId ?? null };
+}
+
+async function collectClusterSnapshots(ctx: CollectorContext): Promise<void> {
+  const client = ctx.client(SERVICE);
+  await ctx.unit(SERVICE, "DescribeDBClusterSnapshots", async () => {
+    let count = 0;
+    for await (const page of paginateDescribeDBClusterSnapshots({ client, pageSize: PAGE }, {})) {
+      const snaps = (page.DBClusterSnapshots ?? []).filter(
+        (s): s is DBClusterSnapshot & { DBClusterSnapshotIdentifier: string } =>
+          Boolean(s.DBClusterSnapshotIdentifier),
+      );
+      await ctx.forEach(snaps, async (s) => {
+        let attributes: unknown = NOT_SHARED;
+        if (s.SnapshotType !== "automated") {
+          const r = await ctx.detail(SERVICE, "DescribeDBClusterSnapshotAttributes", async () => {
+            const out = await client.send(
+              new DescribeDBClusterSnapshotAttributesCommand({
+                DBClusterSnapshotIdentifier: s.DBClusterSnapshotIdentifier,
+              }),
+            );
+            return shapeList(out.DBClusterSnapshotAttributesResult?.DBClusterSnapshotAttributes);
+          });
+          attributes = r.ok ? r.value : r.marker;
+        }
+        ctx.emit({
+          resourceType: RESOURCE_TYPES.rdsClusterSnapshot,
+          resourceId: s.DBClusterSnapshotIdentifier,
+          resourceName: s.DBClusterSnapshotIdentifier,
+          arn: s.DBClusterSnapshotArn ?? null,
+          configuration: clusterSnapshotConfiguration(s),
+          supplementaryConfiguration: { DBClusterSnapshotAttributes: attributes },
+          tags: s.TagList ?? [],
+        });
+      });
+      count += snaps.length;
+    }
+    return count;
+  });
+}
+
+/** `DBClusterSnapshot` with bean-style keys (`dbclusterSnapshotIdentifier`, `dbclusterSnapshotArn`). */
+export function clusterSnapshotConfiguration(s: DBClusterSnapshot): JsonObject {
+  return { ...beanShape(withoutTags(s)), kmsKeyId: s.KmsKeyId ?? null };
+}

@@ -1,0 +1,368 @@
+// Run the collectors over (account, region) units: bounded concurrency, coverage for every
+// unit, records streamed to the store in batches, completed units remembered for --resume.
+import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import pLimit from "p-limit";
+import type { ClientFactory, ClientSession } from "../aws/clients.js";
+import { discoverRegions, type RegionStatus } from "../aws/discovery.js";
+import { AwsCallError } from "../aws/call.js";
+import { classifyError, type ClassifiedError } from "../aws/errors.js";
+import type { ServiceName } from "../aws/services.js";
+import { GLOBAL_REGION } from "../model/resource-types.js";
+import { boundJson, normalizeItem } from "../model/normalize.js";
+import { unreadable, type ResourceRecord } from "../model/resource.js";
+import { unitKey, type CoverageInput, type Store } from "../store/store.js";
+import type { Collector, CollectorContext, DetailResult, EmittedResource } from "./types.js";
+
+export interface AccountTarget {
+  accountId: string;
+  /** Credentials for the account (the caller's, or an assumed role's). */
+  credentials: AwsCredentialIdentityProvider;
+  /** Set when credentials come from AssumeRole, so a failure is reported as such. */
+  roleArn?: string;
+}
+
+export interface RunOptions {
+  store: Store;
+  scanId: number;
+  factory: ClientFactory;
+  accounts: AccountTarget[];
+  collectors: readonly Collector[];
+  /** Explicit regions (--regions); otherwise every region enabled in each account. */
+  regions?: string[];
+  /** Region for global services and discovery calls. */
+  homeRegion: string;
+  partition: string;
+  signal: AbortSignal;
+  accountConcurrency?: number;
+  unitConcurrency?: number;
+  detailConcurrency?: number;
+  events?: RunEvents;
+}
+
+export interface RunEvents {
+  accountStarted?(accountId: string): void;
+  accountSkipped?(accountId: string, reason: string): void;
+  unitsPlanned?(accountId: string, count: number): void;
+  unitDone?(u: {
+    accountId: string;
+    region: string;
+    collector: string;
+    resources: number;
+    gaps: number;
+  }): void;
+}
+
+export interface RunSummary {
+  accounts: number;
+  accountsSkipped: number;
+  units: number;
+  unitsSkippedAsDone: number;
+  resources: number;
+}
+
+const FLUSH_EVERY = 500;
+
+export async function runCollectors(o: RunOptions): Promise<RunSummary> {
+  const done = o.store.completedUnits(o.scanId);
+  const summary: RunSummary = {
+    accounts: 0,
+    accountsSkipped: 0,
+    units: 0,
+    unitsSkippedAsDone: 0,
+    resources: 0,
+  };
+  const accountLimit = pLimit(o.accountConcurrency ?? 4);
+  await Promise.all(
+    o.accounts.map((acct) =>
+      accountLimit(async () => {
+        o.signal.throwIfAborted();
+        o.events?.accountStarted?.(acct.accountId);
+        const session = o.factory.session(acct.accountId, acct.credentials);
+        try {
+          await runAccount(o, acct, session, done, summary);
+        } finally {
+          session.close();
+        }
+      }),
+    ),
+  );
+  return summary;
+}
+
+async function runAccount(
+  o: RunOptions,
+  acct: AccountTarget,
+  session: ClientSession,
+  done: Set<string>,
+  summary: RunSummary,
+): Promise<void> {
+  const now = (): string => new Date().toISOString();
+  // 1. Credentials: an account whose role cannot be assumed is a coverage gap; the scan goes on.
+  if (acct.roleArn) {
+    try {
+      await acct.credentials();
+    } catch (err) {
+      const c = classifyError(err);
+      o.store.upsertCoverage(o.scanId, [
+        gapRow(acct.accountId, GLOBAL_REGION, "sts", "AssumeRole", c, `cannot assume ${acct.roleArn}: `),
+      ]);
+      summary.accountsSkipped++;
+      o.events?.accountSkipped?.(acct.accountId, `${c.code}: ${c.message}`);
+      return;
+    }
+  }
+  summary.accounts++;
+  // 2. Regions.
+  let regions: RegionStatus;
+  try {
+    const found = await discoverRegions(session, o.homeRegion);
+    regions = o.regions
+      ? {
+          enabled: o.regions.filter((r) => found.enabled.includes(r)),
+          disabled: o.regions.filter((r) => !found.enabled.includes(r)),
+        }
+      : found;
+    o.store.upsertCoverage(o.scanId, [
+      {
+        accountId: acct.accountId,
+        region: o.homeRegion,
+        service: "ec2",
+        operation: "DescribeRegions",
+        status: "ok",
+        resourceCount: found.enabled.length,
+        apiCalls: 1,
+        finishedAt: now(),
+      },
+    ]);
+  } catch (err) {
+    const c = classifyError(err);
+    // Without discovery, scan what was asked for (or the home region) and say so.
+    regions = { enabled: o.regions ?? [o.homeRegion], disabled: [] };
+    o.store.upsertCoverage(o.scanId, [gapRow(acct.accountId, o.homeRegion, "ec2", "DescribeRegions", c)]);
+  }
+  const regional = o.collectors.filter((c) => c.scope === "regional");
+  const global = o.collectors.filter((c) => c.scope === "global");
+  // Disabled regions: recorded as skipped, per service, so reports show what was not looked at.
+  const skipped: CoverageInput[] = [];
+  for (const region of regions.disabled) {
+    for (const service of new Set(regional.map((c) => c.service))) {
+      skipped.push({
+        accountId: acct.accountId,
+        region,
+        service,
+        operation: "*",
+        status: "skipped",
+        errorCode: "RegionNotEnabled",
+        errorMessage: `region ${region} is not enabled for account ${acct.accountId}`,
+      });
+    }
+  }
+  o.store.upsertCoverage(o.scanId, skipped);
+  // 3. Units.
+  const units: { region: string; collector: Collector }[] = [
+    ...global.map((collector) => ({ region: GLOBAL_REGION, collector })),
+    ...regions.enabled.flatMap((region) => regional.map((collector) => ({ region, collector }))),
+  ];
+  o.events?.unitsPlanned?.(acct.accountId, units.length);
+  const unitLimit = pLimit(o.unitConcurrency ?? 6);
+  await Promise.all(
+    units.map((u) =>
+      unitLimit(async () => {
+        o.signal.throwIfAborted();
+        if (done.has(unitKey(acct.accountId, u.region, u.collector.name))) {
+          summary.unitsSkippedAsDone++;
+          o.events?.unitDone?.({
+            accountId: acct.accountId,
+            region: u.region,
+            collector: u.collector.name,
+            resources: 0,
+            gaps: 0,
+          });
+          return;
+        }
+        const n = await runUnit(o, acct.accountId, session, u.region, u.collector);
+        summary.units++;
+        summary.resources += n;
+      }),
+    ),
+  );
+}
+
+interface CoverageAcc {
+  service: ServiceName;
+  operation: string;
+  ok: number;
+  denied: number;
+  failed: number;
+  count: number;
+  error?: ClassifiedError;
+  startedAt: string;
+}
+
+async function runUnit(
+  o: RunOptions,
+  accountId: string,
+  session: ClientSession,
+  region: string,
+  collector: Collector,
+): Promise<number> {
+  const callRegion = region === GLOBAL_REGION ? o.homeRegion : region;
+  const captureTime = new Date().toISOString();
+  const coverage = new Map<string, CoverageAcc>();
+  let buffer: ResourceRecord[] = [];
+  let emitted = 0;
+  const detailLimit = pLimit(o.detailConcurrency ?? 8);
+  const acc = (service: ServiceName, operation: string): CoverageAcc => {
+    const k = `${service}/${operation}`;
+    let a = coverage.get(k);
+    if (!a) {
+      a = { service, operation, ok: 0, denied: 0, failed: 0, count: 0, startedAt: new Date().toISOString() };
+      coverage.set(k, a);
+    }
+    return a;
+  };
+  const record = (err: unknown, a: CoverageAcc): ClassifiedError => {
+    if (err instanceof Error && err.name === "AbortError") throw err;
+    const c = err instanceof AwsCallError ? err.error : classifyError(err);
+    if (c.kind === "denied") a.denied++;
+    else a.failed++;
+    a.error ??= c;
+    return c;
+  };
+  const ctx: CollectorContext = {
+    accountId,
+    region: callRegion,
+    partition: o.partition,
+    signal: o.signal,
+    client: (service, r) => session.client(service, r ?? callRegion),
+    async unit(service, operation, fn) {
+      const a = acc(service, operation);
+      try {
+        a.count += await fn();
+        a.ok++;
+        return true;
+      } catch (err) {
+        record(err, a);
+        return false;
+      }
+    },
+    async detail<T>(
+      service: ServiceName,
+      operation: string,
+      fn: () => Promise<T>,
+      opts?: { absentOn?: readonly string[] },
+    ) {
+      const a = acc(service, operation);
+      try {
+        const value = await fn();
+        a.ok++;
+        return { ok: true, value } as DetailResult<T | null>;
+      } catch (err) {
+        const c = err instanceof AwsCallError ? err.error : classifyError(err);
+        if (opts?.absentOn?.includes(c.code)) {
+          a.ok++;
+          return { ok: true, value: null } as DetailResult<T | null>;
+        }
+        record(err, a);
+        return {
+          ok: false,
+          error: c,
+          marker: unreadable({ errorCode: c.code, message: c.message, operation }),
+        };
+      }
+    },
+    emit(r: EmittedResource) {
+      const rec = normalizeItem(
+        {
+          resourceType: r.resourceType,
+          resourceId: r.resourceId,
+          resourceName: r.resourceName ?? null,
+          arn: r.arn ?? null,
+          awsAccountId: accountId,
+          awsRegion: r.region ?? region,
+          configuration: boundJson(r.configuration),
+          supplementaryConfiguration: boundJson(r.supplementaryConfiguration ?? {}),
+          tags: r.tags,
+          configurationItemCaptureTime: captureTime,
+        },
+        {},
+      );
+      buffer.push(rec);
+      emitted++;
+      if (buffer.length >= FLUSH_EVERY) {
+        o.store.insertResources(o.scanId, buffer);
+        buffer = [];
+      }
+    },
+    async forEach(items, fn) {
+      await Promise.all([...items].map((it) => detailLimit(() => fn(it))));
+    },
+  };
+  try {
+    await collector.collect(ctx);
+  } catch (err) {
+    if (o.signal.aborted) throw err;
+    // A collector bug or an unexpected error: a failed unit, never a silent pass.
+    const a = acc(collector.service, "collect");
+    record(err, a);
+  }
+  o.signal.throwIfAborted();
+  const stats = session.stats;
+  const rows: CoverageInput[] = [...coverage.values()].map((a) => {
+    const status = a.denied > 0 ? "denied" : a.failed > 0 ? "failed" : "ok";
+    const partial =
+      status !== "ok" && a.ok > 0 ? ` (${a.denied + a.failed} of ${a.ok + a.denied + a.failed} calls)` : "";
+    return {
+      accountId,
+      region,
+      service: a.service,
+      operation: a.operation,
+      status,
+      errorCode: a.error?.code ?? null,
+      errorMessage: a.error ? `${a.error.message}${partial}` : null,
+      resourceCount: a.count,
+      // Global collectors call other regions too (S3 per-bucket calls): count every region of the service.
+      apiCalls: [...stats.entries()]
+        .filter(([k]) =>
+          region === GLOBAL_REGION ? k.endsWith(`/${a.service}`) : k === `${callRegion}/${a.service}`,
+        )
+        .reduce((n, [, st]) => n + (st.byOperation.get(a.operation) ?? 0), 0),
+      startedAt: a.startedAt,
+      finishedAt: new Date().toISOString(),
+    };
+  });
+  o.store.completeUnit(
+    o.scanId,
+    { accountId, region, collector: collector.name, resourceCount: emitted },
+    buffer,
+    rows,
+  );
+  o.events?.unitDone?.({
+    accountId,
+    region,
+    collector: collector.name,
+    resources: emitted,
+    gaps: rows.filter((r) => r.status !== "ok").length,
+  });
+  return emitted;
+}
+
+function gapRow(
+  accountId: string,
+  region: string,
+  service: string,
+  operation: string,
+  c: ClassifiedError,
+  prefix = "",
+): CoverageInput {
+  return {
+    accountId,
+    region,
+    service,
+    operation,
+    status: c.kind === "denied" ? "denied" : "failed",
+    errorCode: c.code,
+    errorMessage: `${prefix}${c.message}`,
+    finishedAt: new Date().toISOString(),
+  };
+}

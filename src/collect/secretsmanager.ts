@@ -1,0 +1,89 @@
+// Secrets Manager collector: secret METADATA only, from ListSecrets. It never calls GetSecretValue,
+// BatchGetSecretValue or anything else that returns secret material — `actions` is the proof the
+// read-only policy is checked against. AWS Config records secrets in PascalCase with its own names
+// (`KMSKeyId`, `RotationRules.RotationScheduleExpression`, `Deleted`); the dates Config does not
+// record go to `supplementaryConfiguration.SecretMetadata`. See docs/collectors/secretsmanager.md.
+import { paginateListSecrets, type SecretListEntry } from "@aws-sdk/client-secrets-manager";
+import type { JsonObject } from "../model/resource.js";
+import { RESOURCE_TYPES } from "../model/resource-types.js";
+import type { Collector } from "./types.js";
+
+const SERVICE = "secretsmanager";
+/** ListSecrets accepts MaxResults 1..100. */
+const PAGE = 100;
+
+export const secretsManagerCollector: Collector = {
+  name: "secretsmanager",
+  service: SERVICE,
+  scope: "regional",
+  resourceTypes: [RESOURCE_TYPES.secret],
+  listings: { ListSecrets: [RESOURCE_TYPES.secret] },
+  // Deliberately only this: ListSecrets already carries every fact the rules need (DescribeSecret adds none).
+  actions: ["secretsmanager:ListSecrets"],
+  async collect(ctx) {
+    const client = ctx.client(SERVICE);
+    await ctx.unit(SERVICE, "ListSecrets", async () => {
+      let count = 0;
+      // Secrets scheduled for deletion still hold their value and can be restored: Config records
+      // them too (with Deleted: true).
+      const pages = paginateListSecrets({ client, pageSize: PAGE }, { IncludePlannedDeletion: true });
+      for await (const page of pages) {
+        for (const s of page.SecretList ?? []) {
+          if (!s.ARN) continue;
+          ctx.emit({
+            resourceType: RESOURCE_TYPES.secret,
+            // Config identifies a secret by its full ARN (name plus AWS's random suffix).
+            resourceId: s.ARN,
+            resourceName: s.Name ?? null,
+            arn: s.ARN,
+            configuration: secretConfiguration(s),
+            supplementaryConfiguration: { SecretMetadata: secretMetadata(s) },
+            tags: s.Tags ?? [],
+          });
+          count++;
+        }
+      }
+      return count;
+    });
+  },
+};
+
+/**
+ * The configuration AWS Config records for AWS::SecretsManager::Secret. ListSecrets omits
+ * RotationEnabled for a secret that never had rotation configured: that is false.
+ */
+export function secretConfiguration(s: SecretListEntry): JsonObject {
+  const rules = s.RotationRules;
+  return {
+    ARN: s.ARN ?? null,
+    Name: s.Name ?? null,
+    Description: s.Description ?? null,
+    // Absent: the AWS-managed aws/secretsmanager key.
+    KMSKeyId: s.KmsKeyId ?? null,
+    RotationEnabled: s.RotationEnabled ?? false,
+    RotationLambdaARN: s.RotationLambdaARN ?? null,
+    RotationRules: rules
+      ? {
+          AutomaticallyAfterDays: rules.AutomaticallyAfterDays ?? null,
+          RotationScheduleExpression: rules.ScheduleExpression ?? null,
+          ...(rules.Duration !== undefined ? { RotationDuration: rules.Duration } : {}),
+        }
+      : null,
+    Deleted: s.DeletedDate !== undefined,
+  };
+}
+
+/** Facts ListSecrets returns that Config does not record; null when AWS returned none. */
+export function secretMetadata(s: SecretListEntry): JsonObject {
+  const iso = (d: Date | undefined): string | null => (d ? d.toISOString() : null);
+  return {
+    createdDate: iso(s.CreatedDate),
+    lastChangedDate: iso(s.LastChangedDate),
+    lastRotatedDate: iso(s.LastRotatedDate),
+    lastAccessedDate: iso(s.LastAccessedDate),
+    nextRotationDate: iso(s.NextRotationDate),
+    deletedDate: iso(s.DeletedDate),
+    owningService: s.OwningService ?? null,
+    primaryRegion: s.PrimaryRegion ?? null,
+  };
+}

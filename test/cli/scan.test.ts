@@ -1,0 +1,268 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { describe, expect, it } from "vitest";
+import { demoWorldPath } from "../../src/sim/demo-world.js";
+import { worldFromDocument } from "../../src/sim/world-file.js";
+import { Store, type FindingRow } from "../../src/store/store.js";
+import { EXIT } from "../../src/util/errors.js";
+import { withSim, runWithSimEnv } from "../helpers/scan.js";
+import { useTmpDir } from "../helpers/tmp.js";
+
+const tmp = useTmpDir();
+const PROD = "222222222222";
+const DEV = "333333333333";
+
+/** The demo world document, optionally with extra faults. */
+function demoWorld(extraFaults: Record<string, unknown> = {}) {
+  const doc = parse(readFileSync(demoWorldPath(), "utf8")) as Record<string, unknown>;
+  const faults = (doc.faults ?? {}) as Record<string, unknown>;
+  const denied = [
+    ...((faults.accessDenied as unknown[]) ?? []),
+    ...((extraFaults.accessDenied as unknown[]) ?? []),
+  ];
+  doc.faults = { ...faults, ...extraFaults, accessDenied: denied };
+  return worldFromDocument(doc, "demo+faults");
+}
+
+const ORG_ARGS = [
+  "scan",
+  "--org",
+  "--role-name",
+  "dpscan-audit",
+  "--external-id",
+  "dpscan-demo",
+  "--regions",
+  "us-east-1,eu-west-1,ap-east-1",
+  "--quiet",
+  "--no-config",
+];
+
+const key = (f: Pick<FindingRow, "ruleId" | "status" | "accountId" | "region" | "resourceId">): string =>
+  `${f.status} ${f.ruleId} ${f.accountId} ${f.region} ${f.resourceId}`;
+
+function findingsOf(db: string, statuses: ("FAIL" | "UNKNOWN" | "PASS")[] = ["FAIL", "UNKNOWN"]): string[] {
+  const s = new Store(db);
+  try {
+    const scan = s.latestCompleteScan();
+    if (!scan) throw new Error("no complete scan");
+    return s.queryFindings(scan.id, { statuses }).map(key).sort();
+  } finally {
+    s.close();
+  }
+}
+
+// Every FAIL and UNKNOWN the four rules give on the demo organisation (see the header of demo.yaml).
+const DEMO_EXPECTED = [
+  `FAIL ebs-volume-unencrypted ${PROD} eu-west-1 vol-0ec9c58f7942e8062`,
+  `FAIL ebs-volume-unencrypted ${PROD} us-east-1 vol-0db1e151a31426f6c`,
+  `FAIL ebs-volume-unencrypted ${DEV} us-east-1 vol-08e80c43521dee2ed`,
+  `FAIL ebs-volume-unencrypted ${DEV} us-east-1 vol-0f93365b68af06271`,
+  `FAIL kms-key-policy-wildcard-grant ${PROD} us-east-1 32b29e12-f829-43fa-beab-c957febfc8e8`,
+  `FAIL kms-key-policy-wildcard-grant ${PROD} us-east-1 caa49f9e-0a7b-4480-a4db-557b682f0ba2`,
+  `FAIL kms-key-rotation-disabled ${PROD} eu-west-1 4ec95a9e-93cb-4259-9ba8-a12ce93b9fc8`,
+  `FAIL kms-key-rotation-disabled ${DEV} us-east-1 29b489a2-49cf-4733-867e-8fdd6ad79f07`,
+  `FAIL s3-bucket-secure-transport-missing ${PROD} us-east-1 payments-statements-222222222222`,
+  `FAIL s3-bucket-secure-transport-missing ${DEV} us-east-1 analytics-curated-333333333333`,
+  `FAIL s3-bucket-secure-transport-missing ${DEV} us-east-1 analytics-raw-333333333333`,
+  `UNKNOWN kms-key-policy-wildcard-grant ${PROD} us-east-1 ed30f9d2-9953-4834-96a8-a360aff67327`,
+  `UNKNOWN kms-key-policy-wildcard-grant ${PROD} us-east-1 fe644dcc-caf4-4fe7-9806-9f6a8a363469`,
+].sort();
+
+describe("dpscan scan against the simulated organisation", () => {
+  it("scans every account through the role and finds exactly the demo world's findings", async () => {
+    const db = join(tmp(), "org.db");
+    await withSim(demoWorld(), async (sim) => {
+      const r = await runWithSimEnv(sim, ["--db", db, ...ORG_ARGS, "--endpoint-url", sim.endpoint]);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(EXIT.ok);
+      expect(r.stdout).toContain("Coverage gaps");
+      // AssumeRole into both member accounts; the management account used its own credentials.
+      expect(sim.counters.calls({ service: "sts", operation: "AssumeRole" })).toBeGreaterThanOrEqual(2);
+      for (const account of ["111111111111", PROD, DEV])
+        expect(sim.counters.calls({ account })).toBeGreaterThan(0);
+    });
+    expect(findingsOf(db)).toEqual(DEMO_EXPECTED);
+    const s = new Store(db);
+    const scan = s.latestCompleteScan();
+    const coverage = s.coverage(scan?.id ?? 0);
+    // The disabled opt-in region is skipped, not scanned and not silently dropped.
+    expect(
+      coverage
+        .filter((c) => c.region === "ap-east-1")
+        .every((c) => c.status === "skipped" && c.errorCode === "RegionNotEnabled"),
+    ).toBe(true);
+    expect(coverage.filter((c) => c.region === "ap-east-1").length).toBeGreaterThan(0);
+    // The denied service is a gap in every scanned region of that account.
+    const denied = coverage.filter((c) => c.status === "denied" && c.service === "secretsmanager");
+    expect(denied.map((c) => `${c.accountId}/${c.region}`).sort()).toEqual([
+      `${DEV}/eu-west-1`,
+      `${DEV}/us-east-1`,
+    ]);
+    // A malformed key policy is UNKNOWN with the reason, not a crash.
+    const malformed = s
+      .queryFindings(scan?.id ?? 0, { statuses: ["UNKNOWN"] })
+      .find((f) => f.resourceId.startsWith("ed30f9d2"));
+    expect(malformed?.message).toMatch(/not a valid policy document/);
+    s.close();
+  });
+
+  it("turns a denied listing of a type a rule covers into UNKNOWN results, and exits 3 with --require-full-coverage", async () => {
+    const db = join(tmp(), "gap.db");
+    const world = demoWorld({
+      accessDenied: [{ account: DEV, region: "eu-west-1", service: "ec2", operation: "DescribeVolumes" }],
+    });
+    await withSim(world, async (sim) => {
+      const r = await runWithSimEnv(sim, [
+        "--db",
+        db,
+        ...ORG_ARGS,
+        "--endpoint-url",
+        sim.endpoint,
+        "--require-full-coverage",
+      ]);
+      expect(r.code).toBe(EXIT.incompleteCoverage);
+    });
+    const unknown = findingsOf(db).filter((f) => f.startsWith("UNKNOWN ebs-volume-unencrypted"));
+    expect(unknown).toEqual([`UNKNOWN ebs-volume-unencrypted ${DEV} eu-west-1 *`]);
+  });
+
+  it("an account whose role cannot be assumed is a gap; the scan goes on", async () => {
+    const db = join(tmp(), "role.db");
+    await withSim(demoWorld(), async (sim) => {
+      // Without the ExternalId, prod-payments refuses the role.
+      const args = ORG_ARGS.filter((a, i) => a !== "--external-id" && ORG_ARGS[i - 1] !== "--external-id");
+      const r = await runWithSimEnv(sim, ["--db", db, ...args, "--endpoint-url", sim.endpoint]);
+      expect(r.code).toBe(EXIT.ok);
+      expect(r.stdout).toMatch(/222222222222\s+global\s+sts\s+AssumeRole\s+denied\s+AccessDenied/);
+    });
+    const all = findingsOf(db);
+    expect(all.filter((f) => f.includes(PROD) && !f.endsWith(" *"))).toEqual([]);
+    expect(all).toContain(`UNKNOWN ebs-volume-unencrypted ${PROD} * *`);
+    expect(all.filter((f) => f.includes(DEV) && f.startsWith("FAIL")).length).toBeGreaterThan(0);
+  });
+
+  it("survives a throttling storm with zero failed units and the same findings", async () => {
+    const db = join(tmp(), "storm.db");
+    const world = demoWorld({
+      throttling: {
+        enabled: true,
+        overrides: {
+          ec2: { capacity: 2, refillPerSecond: 8 },
+          kms: { capacity: 2, refillPerSecond: 10 },
+          s3: { capacity: 2, refillPerSecond: 10 },
+        },
+      },
+    });
+    await withSim(world, async (sim) => {
+      const r = await runWithSimEnv(sim, ["--db", db, ...ORG_ARGS, "--endpoint-url", sim.endpoint]);
+      expect(r.code).toBe(EXIT.ok);
+      expect(sim.counters.throttles()).toBeGreaterThan(0);
+    });
+    const s = new Store(db);
+    const cov = s.coverage(s.latestCompleteScan()?.id ?? 0);
+    s.close();
+    expect(cov.filter((c) => c.status === "failed")).toEqual([]);
+    expect(findingsOf(db)).toEqual(DEMO_EXPECTED);
+  });
+
+  it("honours AWS_ENDPOINT_URL without --endpoint-url (S3 path-style included)", async () => {
+    const db = join(tmp(), "env.db");
+    await withSim(demoWorld(), async (sim) => {
+      const r = await runWithSimEnv(sim, ["--db", db, ...ORG_ARGS], { AWS_ENDPOINT_URL: sim.endpoint });
+      expect(r.code).toBe(EXIT.ok);
+    });
+    expect(findingsOf(db)).toEqual(DEMO_EXPECTED);
+  });
+
+  it("an interrupted scan is marked so, never read as complete, and --resume gives the same findings", async () => {
+    const dir = tmp();
+    const world = demoWorld({ latency: { distribution: "fixed", value: 3 } });
+    // The uninterrupted reference scan, and how many calls a whole scan makes.
+    const fullDb = join(dir, "full.db");
+    const fullCalls = await withSim(world, async (sim) => {
+      const r = await runWithSimEnv(sim, ["--db", fullDb, ...ORG_ARGS, "--endpoint-url", sim.endpoint]);
+      expect(r.code).toBe(EXIT.ok);
+      return sim.counters.calls();
+    });
+    const db = join(dir, "resume.db");
+    await withSim(world, async (sim) => {
+      const first = runWithSimEnv(sim, [
+        "--db",
+        db,
+        ...ORG_ARGS,
+        "--endpoint-url",
+        sim.endpoint,
+        "--concurrency",
+        "4",
+      ]);
+      // Interrupt once collection is well under way (as Ctrl-C would).
+      while (sim.counters.calls() < fullCalls / 2) await new Promise((r) => setTimeout(r, 5));
+      process.emit("SIGINT");
+      const r1 = await first;
+      expect(r1.code).toBe(130);
+      expect(r1.stderr).toContain("resume with --resume");
+      const s = new Store(db);
+      expect(s.latestCompleteScan()).toBeUndefined();
+      const interrupted = s.listScans()[0];
+      expect(interrupted?.status).toBe("interrupted");
+      expect(s.completedUnits(interrupted?.id ?? 0).size).toBeGreaterThan(0);
+      s.close();
+      const callsBefore = sim.counters.calls();
+      const r2 = await runWithSimEnv(sim, [
+        "--db",
+        db,
+        "scan",
+        "--resume",
+        "--quiet",
+        "--no-config",
+        "--endpoint-url",
+        sim.endpoint,
+      ]);
+      expect(r2.stderr).toBe("");
+      expect(r2.code).toBe(EXIT.ok);
+      const s2 = new Store(db);
+      expect(s2.latestCompleteScan()?.id).toBe(interrupted?.id);
+      s2.close();
+      // Finished units were not collected again.
+      expect(sim.counters.calls() - callsBefore).toBeLessThan(fullCalls);
+    });
+    expect(findingsOf(db)).toEqual(findingsOf(fullDb));
+    expect(findingsOf(db, ["PASS"])).toEqual(findingsOf(fullDb, ["PASS"]));
+    expect(findingsOf(db)).toEqual(DEMO_EXPECTED);
+  });
+});
+
+describe("long scans", () => {
+  it("refresh role credentials before they expire (sessions shorter than the scan)", async () => {
+    const db = join(tmp(), "refresh.db");
+    const world = demoWorld({ maxSessionDurationSeconds: 2, latency: { distribution: "fixed", value: 25 } });
+    await withSim(world, async (sim) => {
+      const r = await runWithSimEnv(sim, [
+        "--db",
+        db,
+        ...ORG_ARGS,
+        "--endpoint-url",
+        sim.endpoint,
+        "--concurrency",
+        "3",
+      ]);
+      expect(r.code).toBe(EXIT.ok);
+      // Each member account's session was renewed during the scan, and no call met an expired token.
+      for (const account of [PROD, DEV]) {
+        const assumed = sim.counters.snapshot().rows.filter((row) => row.operation === "AssumeRole");
+        expect(assumed.reduce((n, row) => n + row.calls, 0)).toBeGreaterThan(2);
+        expect(sim.counters.calls({ account })).toBeGreaterThan(0);
+      }
+      expect(
+        sim.counters.errorCode("ExpiredToken") +
+          sim.counters.errorCode("ExpiredTokenException") +
+          sim.counters.errorCode("RequestExpired"),
+      ).toBe(0);
+    });
+    const s = new Store(db);
+    expect(s.coverage(s.latestCompleteScan()?.id ?? 0).filter((c) => c.status === "failed")).toEqual([]);
+    s.close();
+    expect(findingsOf(db)).toEqual(DEMO_EXPECTED);
+  });
+});
