@@ -8,6 +8,7 @@ import { registerScans } from "./scans.js";
 import { registerDemo } from "./demo.js";
 import { registerIamPolicy } from "./iam-policy.js";
 import { registerScan } from "./scan.js";
+import { registerSchema } from "./schema.js";
 import { registerSim } from "./sim.js";
 
 export function buildProgram(): Command {
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerSim(program);
   registerIamPolicy(program);
+  registerSchema(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

@@ -135,6 +135,7 @@ export interface ScanFlags {
   regions?: string;
   services?: string;
   concurrency?: string;
+  accountConcurrency?: string;
   rate?: string[];
   requireFullCoverage?: boolean;
   logFormat?: string;
@@ -219,7 +220,10 @@ export function resolveScanOptions(
     ...opt("services", list(flags.services) ?? (cfg.services as string[] | undefined)),
     concurrency:
       int("concurrency", flags.concurrency, 1, 512) ?? (cfg.concurrency as number | undefined) ?? 32,
-    accountConcurrency: (cfg.accountConcurrency as number | undefined) ?? 4,
+    accountConcurrency:
+      int("account-concurrency", flags.accountConcurrency, 1, 256) ??
+      (cfg.accountConcurrency as number | undefined) ??
+      8,
     rates,
     requireFullCoverage: pick(flags.requireFullCoverage, "requireFullCoverage") ?? false,
     logFormat,

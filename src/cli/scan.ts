@@ -40,6 +40,7 @@ export function registerScan(program: Command): void {
     .option("--regions <names>", "comma-separated regions (default: every region enabled in each account)")
     .option("--services <names>", `collectors to run: ${COLLECTORS.map((c) => c.name).join(",")}`)
     .option("--concurrency <n>", "API calls in flight across the scan (default 32)")
+    .option("--account-concurrency <n>", "accounts collected at once (default 8)")
     .option(
       "--rate <service=rps[/burst]...>",
       "client-side rate per account/region for a service (repeatable)",

@@ -72,7 +72,13 @@ export function registerSim(program: Command): void {
       out(`export AWS_SECRET_ACCESS_KEY=${sim.credentials.secretAccessKey}`);
       out("export AWS_REGION=us-east-1");
       out("");
-      out("Then, for example: dpscan scan --org --role-name dpscan-audit   (Ctrl-C stops the simulator)");
+      const demoHint =
+        f.world === undefined && !f.generate
+          ? " --external-id dpscan-demo --regions us-east-1,eu-west-1,ap-east-1"
+          : "";
+      out(
+        `Then, for example: dpscan scan --org --role-name dpscan-audit${demoHint}   (Ctrl-C stops the simulator)`,
+      );
       await new Promise<void>((resolve) => {
         const stop = (): void => {
           process.off("SIGINT", stop);

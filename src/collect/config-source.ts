@@ -6,16 +6,16 @@
 import { paginateSelectAggregateResourceConfig } from "@aws-sdk/client-config-service";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import pLimit, { type LimitFunction } from "p-limit";
-import { AwsCallError } from "../aws/call.js";
 import type { ClientFactory, ClientSession } from "../aws/clients.js";
 import { classifyError, type ClassifiedError } from "../aws/errors.js";
 import type { ServiceName } from "../aws/services.js";
 import type { ScanOptions } from "../cli/scan-options.js";
 import { ItemError, normalizeItem } from "../model/normalize.js";
 import { GLOBAL_REGION, RESOURCE_TYPES, type ResourceType } from "../model/resource-types.js";
-import { unreadable, type JsonObject, type ResourceRecord } from "../model/resource.js";
+import type { JsonObject, ResourceRecord } from "../model/resource.js";
 import type { GapSource } from "../rules/gaps.js";
 import { unitKey, type CoverageInput, type Store } from "../store/store.js";
+import { classify, newTally, tallyingCalls, tallyOutcome, type Tally } from "./coverage.js";
 import {
   aliasesOf,
   readAliasIndex,
@@ -27,7 +27,6 @@ import {
   type KmsDetailContext,
 } from "./kms-details.js";
 import type { RunEvents } from "./runner.js";
-import type { DetailResult } from "./types.js";
 
 /** Types AWS Config does not record: never queried, reported as `skipped` so reports show it. */
 export const NOT_RECORDED_BY_CONFIG: readonly ResourceType[] = [
@@ -260,7 +259,7 @@ async function queryType(run: TypeRun, type: ResourceType): Promise<number> {
     } catch (err) {
       if (inFlight) await inFlight.catch(() => undefined);
       if (i.signal.aborted || (err instanceof Error && err.name === "AbortError")) throw err;
-      error = err instanceof AwsCallError ? err.error : classifyError(err);
+      error = classify(err);
       if (SHARED_FAILURE(error)) run.shared ??= error;
     }
   }
@@ -402,17 +401,10 @@ function parsePage(
 
 // ---- --enrich: KMS facts from each key's own account and region ----
 
-interface Acc {
+interface Acc extends Tally {
   accountId: string;
   region: string;
   operation: string;
-  ok: number;
-  denied: number;
-  failed: number;
-  count: number;
-  calls: number;
-  error?: ClassifiedError;
-  startedAt: string;
 }
 
 type Access = { ok: true; credentials: AwsCredentialIdentityProvider } | { ok: false };
@@ -458,24 +450,16 @@ class KeyEnricher {
 
   /** Coverage rows so far (cumulative; upserted with the KMS unit). */
   rows(): CoverageInput[] {
-    const rows: CoverageInput[] = [...this.coverage.values()].map((a) => {
-      const status = a.denied > 0 ? "denied" : a.failed > 0 ? "failed" : "ok";
-      const partial =
-        status !== "ok" && a.ok > 0 ? ` (${a.denied + a.failed} of ${a.ok + a.denied + a.failed} calls)` : "";
-      return {
-        accountId: a.accountId,
-        region: a.region,
-        service: "kms",
-        operation: a.operation,
-        status,
-        errorCode: a.error?.code ?? null,
-        errorMessage: a.error ? `${a.error.message}${partial}` : null,
-        resourceCount: a.count,
-        apiCalls: a.calls,
-        startedAt: a.startedAt,
-        finishedAt: new Date().toISOString(),
-      };
-    });
+    const rows: CoverageInput[] = [...this.coverage.values()].map((a) => ({
+      accountId: a.accountId,
+      region: a.region,
+      service: "kms",
+      operation: a.operation,
+      ...tallyOutcome(a),
+      apiCalls: a.calls,
+      startedAt: a.startedAt,
+      finishedAt: new Date().toISOString(),
+    }));
     return [...rows, ...this.gaps];
   }
 
@@ -542,7 +526,7 @@ class KeyEnricher {
       return { ok: true, credentials };
     } catch (err) {
       if (i.signal.aborted) throw err;
-      const c = err instanceof AwsCallError ? err.error : classifyError(err);
+      const c = classify(err);
       return gap(
         c.kind === "denied" ? "denied" : "failed",
         c.code,
@@ -592,17 +576,7 @@ class KeyEnricher {
     const k = `${accountId}/${region}/${operation}`;
     let a = this.coverage.get(k);
     if (!a) {
-      a = {
-        accountId,
-        region,
-        operation,
-        ok: 0,
-        denied: 0,
-        failed: 0,
-        count: 0,
-        calls: 0,
-        startedAt: new Date().toISOString(),
-      };
+      a = { accountId, region, operation, ...newTally() };
       this.coverage.set(k, a);
     }
     return a;
@@ -610,55 +584,6 @@ class KeyEnricher {
 
   /** The runner's unit/detail semantics, recorded per (account, region, operation). */
   private context(accountId: string, region: string): KmsDetailContext {
-    const signal = this.i.signal;
-    const acc = (operation: string): Acc => this.acc(accountId, region, operation);
-    const record = (err: unknown, a: Acc): ClassifiedError => {
-      if (signal.aborted || (err instanceof Error && err.name === "AbortError")) throw err;
-      const c = err instanceof AwsCallError ? err.error : classifyError(err);
-      if (c.kind === "denied") a.denied++;
-      else a.failed++;
-      a.error ??= c;
-      return c;
-    };
-    return {
-      async unit(_service, operation, fn) {
-        const a = acc(operation);
-        a.calls++;
-        try {
-          a.count += await fn();
-          a.ok++;
-          return true;
-        } catch (err) {
-          record(err, a);
-          return false;
-        }
-      },
-      async detail<T>(
-        _service: ServiceName,
-        operation: string,
-        fn: () => Promise<T>,
-        opts?: { absentOn?: readonly string[] },
-      ) {
-        const a = acc(operation);
-        a.calls++;
-        try {
-          const value = await fn();
-          a.ok++;
-          return { ok: true, value } as DetailResult<T | null>;
-        } catch (err) {
-          const c = err instanceof AwsCallError ? err.error : classifyError(err);
-          if (opts?.absentOn?.includes(c.code)) {
-            a.ok++;
-            return { ok: true, value: null } as DetailResult<T | null>;
-          }
-          record(err, a);
-          return {
-            ok: false,
-            error: c,
-            marker: unreadable({ errorCode: c.code, message: c.message, operation }),
-          };
-        }
-      },
-    };
+    return tallyingCalls((_service, operation) => this.acc(accountId, region, operation), this.i.signal);
   }
 }

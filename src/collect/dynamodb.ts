@@ -11,7 +11,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import type { JsonObject } from "../model/resource.js";
 import { RESOURCE_TYPES } from "../model/resource-types.js";
-import { beanShape } from "./rds.js";
+import { beanShape } from "./shape.js";
 import type { Collector, CollectorContext } from "./types.js";
 
 const SERVICE = "dynamodb";

@@ -3,28 +3,29 @@
 // (see docs/collectors/kms.md).
 import {
   DescribeKeyCommand,
-  GetKeyPolicyCommand,
-  GetKeyRotationStatusCommand,
-  paginateListAliases,
   paginateListKeys,
   paginateListResourceTags,
   type KeyListEntry,
   type KeyMetadata,
   type Tag,
 } from "@aws-sdk/client-kms";
-import { AwsCallError } from "../aws/call.js";
-import { classifyError } from "../aws/errors.js";
-import { unreadable, type JsonObject } from "../model/resource.js";
+import type { JsonObject } from "../model/resource.js";
 import { RESOURCE_TYPES } from "../model/resource-types.js";
+import {
+  KMS_SERVICE as SERVICE,
+  aliasesOf,
+  readAliasIndex,
+  readKeyPolicy,
+  readRotationStatus,
+  rotationApplies,
+  rotationInputsFromMetadata,
+  type AliasIndex,
+} from "./kms-details.js";
 import type { Collector, CollectorContext } from "./types.js";
 
-const SERVICE = "kms";
-/** Largest page each operation accepts (field notes; the KMS API reference for ListAliases/ListResourceTags). */
+/** Largest page each operation accepts (field notes; the KMS API reference for ListResourceTags). */
 const KEYS_PAGE = 1000;
-const ALIASES_PAGE = 100;
 const TAGS_PAGE = 50;
-/** What KMS answers when rotation does not exist for a key: the status is not applicable, not unreadable. */
-const ROTATION_NOT_APPLICABLE = ["UnsupportedOperationException", "KMSInvalidStateException"];
 
 export const kmsCollector: Collector = {
   name: "kms",
@@ -42,8 +43,8 @@ export const kmsCollector: Collector = {
     "kms:ListResourceTags",
   ],
   async collect(ctx) {
-    const aliases = await readAliases(ctx);
     const client = ctx.client(SERVICE);
+    const aliases = await readAliasIndex(ctx, client);
     await ctx.unit(SERVICE, "ListKeys", async () => {
       let count = 0;
       for await (const page of paginateListKeys({ client, pageSize: KEYS_PAGE }, {})) {
@@ -56,38 +57,6 @@ export const kmsCollector: Collector = {
     });
   },
 };
-
-/** Alias names by target key id, or the marker every key stores when ListAliases could not be read. */
-type AliasIndex = { ok: true; byKey: Map<string, string[]> } | { ok: false; marker: JsonObject };
-
-/** ListAliases once per region (all pages), rather than once per key. */
-async function readAliases(ctx: CollectorContext): Promise<AliasIndex> {
-  const client = ctx.client(SERVICE);
-  const byKey = new Map<string, string[]>();
-  let failure: JsonObject | undefined;
-  await ctx.unit(SERVICE, "ListAliases", async () => {
-    let count = 0;
-    try {
-      for await (const page of paginateListAliases({ client, pageSize: ALIASES_PAGE }, {})) {
-        for (const a of page.Aliases ?? []) {
-          count++;
-          // Predefined AWS aliases with no key behind them yet have no TargetKeyId.
-          if (!a.AliasName || !a.TargetKeyId) continue;
-          const names = byKey.get(a.TargetKeyId);
-          if (names) names.push(a.AliasName);
-          else byKey.set(a.TargetKeyId, [a.AliasName]);
-        }
-      }
-    } catch (err) {
-      // A partial alias list would read as "these keys have no alias": every key gets the marker.
-      const c = err instanceof AwsCallError ? err.error : classifyError(err);
-      failure = unreadable({ errorCode: c.code, message: c.message, operation: "ListAliases" });
-      throw err;
-    }
-    return count;
-  });
-  return failure ? { ok: false, marker: failure } : { ok: true, byKey };
-}
 
 async function collectKey(
   ctx: CollectorContext,
@@ -103,35 +72,17 @@ async function collectKey(
         throw Object.assign(new Error("DescribeKey returned no KeyMetadata"), { name: "EmptyResponse" });
       return out.KeyMetadata;
     }),
-    ctx.detail(SERVICE, "GetKeyPolicy", async () => {
-      const out = await client.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: "default" }));
-      // Verbatim, even when it is not valid JSON: the policy analyser judges it.
-      return { policyName: out.PolicyName ?? "default", policyText: out.Policy ?? null };
-    }),
+    readKeyPolicy(ctx, client, keyId),
   ]);
   const meta = described.ok ? described.value : null;
   const supplementary: Record<string, unknown> = {
-    KeyPolicy: policy.ok ? policy.value : policy.marker,
-    Aliases: aliases.ok ? (aliases.byKey.get(keyId) ?? []) : aliases.marker,
+    KeyPolicy: policy,
+    Aliases: aliasesOf(aliases, keyId),
   };
   let tags: Tag[] = [];
   if (meta) {
     const [rotation, tagResult] = await Promise.all([
-      rotationApplies(meta)
-        ? ctx.detail(
-            SERVICE,
-            "GetKeyRotationStatus",
-            async () => {
-              const out = await client.send(new GetKeyRotationStatusCommand({ KeyId: keyId }));
-              return {
-                keyRotationEnabled: out.KeyRotationEnabled ?? null,
-                rotationPeriodInDays: out.RotationPeriodInDays ?? null,
-                ...(out.NextRotationDate ? { nextRotationDate: out.NextRotationDate.toISOString() } : {}),
-              };
-            },
-            { absentOn: ROTATION_NOT_APPLICABLE },
-          )
-        : undefined,
+      rotationApplies(rotationInputsFromMetadata(meta)) ? readRotationStatus(ctx, client, keyId) : undefined,
       // AWS-managed keys cannot carry tags; only customer keys are asked.
       meta.KeyManager === "CUSTOMER"
         ? ctx.detail(SERVICE, "ListResourceTags", async () => {
@@ -146,11 +97,8 @@ async function collectKey(
           })
         : undefined,
     ]);
-    if (rotation) {
-      if (!rotation.ok) supplementary.KeyRotationStatus = rotation.marker;
-      else if (rotation.value !== null) supplementary.KeyRotationStatus = rotation.value;
-      // null: KMS says rotation does not exist for this key (not applicable), like a key never asked.
-    }
+    // undefined: not asked, or KMS says rotation does not exist for this key (not applicable).
+    if (rotation !== undefined) supplementary.KeyRotationStatus = rotation;
     if (tagResult) {
       if (tagResult.ok) tags = tagResult.value ?? [];
       else supplementary.Tags = tagResult.marker; // the record's tags map cannot hold a marker
@@ -165,20 +113,6 @@ async function collectKey(
     supplementaryConfiguration: supplementary,
     tags,
   });
-}
-
-/**
- * Rotation exists only for customer-managed symmetric keys whose material KMS generated; AWS-managed
- * keys rotate on AWS's schedule. KMS rejects the call for keys pending deletion or import.
- */
-function rotationApplies(m: KeyMetadata): boolean {
-  return (
-    m.KeyManager === "CUSTOMER" &&
-    (m.KeySpec ?? m.CustomerMasterKeySpec) === "SYMMETRIC_DEFAULT" &&
-    m.Origin === "AWS_KMS" &&
-    m.KeyState !== "PendingDeletion" &&
-    m.KeyState !== "PendingImport"
-  );
 }
 
 /** `KeyMetadata` as AWS Config records it (aws-config-resource-schema AWS::KMS::Key): same keys, same nulls. */

@@ -17,7 +17,7 @@ import {
 } from "@aws-sdk/client-rds";
 import type { JsonObject } from "../model/resource.js";
 import { RESOURCE_TYPES } from "../model/resource-types.js";
-import { configShape } from "./shape.js";
+import { beanShape, configShape } from "./shape.js";
 import type { Collector, CollectorContext } from "./types.js";
 
 const SERVICE = "rds";
@@ -57,33 +57,6 @@ export const rdsCollector: Collector = {
     ]);
   },
 };
-
-/**
- * The Java-bean property names AWS Config uses for some types (Jackson's legacy mangling): the whole
- * leading run of capitals is lowercased — DBClusterIdentifier -> dbclusterIdentifier,
- * SSEDescription -> ssedescription, DbClusterResourceId -> dbClusterResourceId.
- */
-export function beanKey(k: string): string {
-  let i = 0;
-  while (i < k.length && k.charCodeAt(i) >= 65 && k.charCodeAt(i) <= 90) i++;
-  return k.slice(0, i).toLowerCase() + k.slice(i);
-}
-
-/** Like configShape, with bean-style keys at every depth (Dates stay Dates until configShape). */
-export function beanShape(v: unknown): JsonObject {
-  return configShape(rekey(v));
-}
-
-function rekey(v: unknown): unknown {
-  if (v instanceof Date || v === null || typeof v !== "object") return v;
-  if (Array.isArray(v)) return v.map(rekey);
-  const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-    if (k === "$metadata" || x === undefined) continue;
-    out[beanKey(k)] = rekey(x);
-  }
-  return out;
-}
 
 /** Tags are the record's `tags`; Config keeps them out of these types' configuration. */
 function withoutTags<T extends { TagList?: unknown }>(v: T): Omit<T, "TagList"> {

@@ -4,14 +4,14 @@ import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import pLimit from "p-limit";
 import type { ClientFactory, ClientSession } from "../aws/clients.js";
 import { discoverRegions, type RegionStatus } from "../aws/discovery.js";
-import { AwsCallError } from "../aws/call.js";
 import { classifyError, type ClassifiedError } from "../aws/errors.js";
 import type { ServiceName } from "../aws/services.js";
 import { GLOBAL_REGION } from "../model/resource-types.js";
 import { boundJson, normalizeItem } from "../model/normalize.js";
-import { unreadable, type ResourceRecord } from "../model/resource.js";
+import type { ResourceRecord } from "../model/resource.js";
 import { unitKey, type CoverageInput, type Store } from "../store/store.js";
-import type { Collector, CollectorContext, DetailResult, EmittedResource } from "./types.js";
+import { newTally, tallyFailure, tallyingCalls, tallyOutcome, type Tally } from "./coverage.js";
+import type { Collector, CollectorContext, EmittedResource } from "./types.js";
 
 export interface AccountTarget {
   accountId: string;
@@ -188,15 +188,9 @@ async function runAccount(
   );
 }
 
-interface CoverageAcc {
+interface CoverageAcc extends Tally {
   service: ServiceName;
   operation: string;
-  ok: number;
-  denied: number;
-  failed: number;
-  count: number;
-  error?: ClassifiedError;
-  startedAt: string;
 }
 
 async function runUnit(
@@ -216,18 +210,10 @@ async function runUnit(
     const k = `${service}/${operation}`;
     let a = coverage.get(k);
     if (!a) {
-      a = { service, operation, ok: 0, denied: 0, failed: 0, count: 0, startedAt: new Date().toISOString() };
+      a = { service, operation, ...newTally() };
       coverage.set(k, a);
     }
     return a;
-  };
-  const record = (err: unknown, a: CoverageAcc): ClassifiedError => {
-    if (err instanceof Error && err.name === "AbortError") throw err;
-    const c = err instanceof AwsCallError ? err.error : classifyError(err);
-    if (c.kind === "denied") a.denied++;
-    else a.failed++;
-    a.error ??= c;
-    return c;
   };
   const ctx: CollectorContext = {
     accountId,
@@ -235,42 +221,7 @@ async function runUnit(
     partition: o.partition,
     signal: o.signal,
     client: (service, r) => session.client(service, r ?? callRegion),
-    async unit(service, operation, fn) {
-      const a = acc(service, operation);
-      try {
-        a.count += await fn();
-        a.ok++;
-        return true;
-      } catch (err) {
-        record(err, a);
-        return false;
-      }
-    },
-    async detail<T>(
-      service: ServiceName,
-      operation: string,
-      fn: () => Promise<T>,
-      opts?: { absentOn?: readonly string[] },
-    ) {
-      const a = acc(service, operation);
-      try {
-        const value = await fn();
-        a.ok++;
-        return { ok: true, value } as DetailResult<T | null>;
-      } catch (err) {
-        const c = err instanceof AwsCallError ? err.error : classifyError(err);
-        if (opts?.absentOn?.includes(c.code)) {
-          a.ok++;
-          return { ok: true, value: null } as DetailResult<T | null>;
-        }
-        record(err, a);
-        return {
-          ok: false,
-          error: c,
-          marker: unreadable({ errorCode: c.code, message: c.message, operation }),
-        };
-      }
-    },
+    ...tallyingCalls(acc),
     emit(r: EmittedResource) {
       const rec = normalizeItem(
         {
@@ -303,34 +254,25 @@ async function runUnit(
   } catch (err) {
     if (o.signal.aborted) throw err;
     // A collector bug or an unexpected error: a failed unit, never a silent pass.
-    const a = acc(collector.service, "collect");
-    record(err, a);
+    tallyFailure(acc(collector.service, "collect"), err);
   }
   o.signal.throwIfAborted();
   const stats = session.stats;
-  const rows: CoverageInput[] = [...coverage.values()].map((a) => {
-    const status = a.denied > 0 ? "denied" : a.failed > 0 ? "failed" : "ok";
-    const partial =
-      status !== "ok" && a.ok > 0 ? ` (${a.denied + a.failed} of ${a.ok + a.denied + a.failed} calls)` : "";
-    return {
-      accountId,
-      region,
-      service: a.service,
-      operation: a.operation,
-      status,
-      errorCode: a.error?.code ?? null,
-      errorMessage: a.error ? `${a.error.message}${partial}` : null,
-      resourceCount: a.count,
-      // Global collectors call other regions too (S3 per-bucket calls): count every region of the service.
-      apiCalls: [...stats.entries()]
-        .filter(([k]) =>
-          region === GLOBAL_REGION ? k.endsWith(`/${a.service}`) : k === `${callRegion}/${a.service}`,
-        )
-        .reduce((n, [, st]) => n + (st.byOperation.get(a.operation) ?? 0), 0),
-      startedAt: a.startedAt,
-      finishedAt: new Date().toISOString(),
-    };
-  });
+  const rows: CoverageInput[] = [...coverage.values()].map((a) => ({
+    accountId,
+    region,
+    service: a.service,
+    operation: a.operation,
+    ...tallyOutcome(a),
+    // Global collectors call other regions too (S3 per-bucket calls): count every region of the service.
+    apiCalls: [...stats.entries()]
+      .filter(([k]) =>
+        region === GLOBAL_REGION ? k.endsWith(`/${a.service}`) : k === `${callRegion}/${a.service}`,
+      )
+      .reduce((n, [, st]) => n + (st.byOperation.get(a.operation) ?? 0), 0),
+    startedAt: a.startedAt,
+    finishedAt: new Date().toISOString(),
+  }));
   o.store.completeUnit(
     o.scanId,
     { accountId, region, collector: collector.name, resourceCount: emitted },

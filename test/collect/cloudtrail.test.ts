@@ -3,11 +3,11 @@
 import { describe, expect, it } from "vitest";
 import { cloudTrailCollector } from "../../src/collect/cloudtrail.js";
 import { RESOURCE_TYPES } from "../../src/model/resource-types.js";
-import { asUnreadable, type ResourceRecord } from "../../src/model/resource.js";
+import { asUnreadable } from "../../src/model/resource.js";
 import { arrayCollection, emptyCollection } from "../../src/sim/collection.js";
-import { RECORDED_TYPES, type ConfigItem } from "../../src/sim/config-items.js";
 import type { SimTrail, World } from "../../src/sim/world.js";
-import { collectFromWorld } from "../helpers/collect.js";
+import { calledActions, collectFromWorld } from "../helpers/collect.js";
+import { configItem, expectConfigParity } from "../helpers/config-items.js";
 import { useTmpDir } from "../helpers/tmp.js";
 import { HOSTILE, MGMT, PROD, makeAccount, testWorld } from "../sim/helpers.js";
 
@@ -68,17 +68,6 @@ const collect = (w: World, accounts?: string[]) =>
     ...(accounts ? { accounts } : {}),
   });
 
-function configItem(w: World, region: string, id: string): ConfigItem | undefined {
-  const rt = RECORDED_TYPES.find((t) => t.type === TRAIL);
-  const account = w.accounts.get(MGMT);
-  if (!rt || !account) return undefined;
-  for (let i = 0; i < rt.size(account, region); i++) {
-    const ci = rt.item(account, region, i);
-    if (ci?.resourceId === id) return ci;
-  }
-  return undefined;
-}
-
 describe("cloudtrail collector", () => {
   it("records each trail once, in its home region, with its logging status and tags", async () => {
     const r = await collect(world());
@@ -116,13 +105,7 @@ describe("cloudtrail collector", () => {
       // One status read per trail; one tag read per region that has trails.
       expect(r.sim.counters.calls({ service: "cloudtrail", operation: "GetTrailStatus" })).toBe(2);
       expect(r.sim.counters.calls({ service: "cloudtrail", operation: "ListTags" })).toBe(2);
-      const ops = new Set(
-        r.sim.counters
-          .snapshot()
-          .rows.filter((x) => x.service === "cloudtrail")
-          .map((x) => `cloudtrail:${x.operation}`),
-      );
-      expect([...ops].sort()).toEqual([...cloudTrailCollector.actions].sort());
+      expect(calledActions(r, "cloudtrail")).toEqual([...cloudTrailCollector.actions].sort());
     } finally {
       await r.close();
     }
@@ -147,16 +130,8 @@ describe("cloudtrail collector", () => {
         [US, "org-trail"],
         [WEST, "west-only"],
       ] as const) {
-        const rec = r.records.find((x) => x.resourceId === id && x.awsRegion === region) as ResourceRecord;
-        const ci = configItem(w, region, id);
-        expect(ci, id).toBeDefined();
-        expect(rec.configuration).toEqual(ci?.configuration);
-        expect(rec.resourceName).toBe(ci?.resourceName);
-        expect(rec.arn).toBe(ci?.arn);
-        const tags = Object.fromEntries(
-          (ci?.tags as { key: string; value: string }[]).map((t) => [t.key, t.value]),
-        );
-        expect(rec.tags).toEqual(tags);
+        const rec = r.records.find((x) => x.resourceId === id && x.awsRegion === region);
+        expectConfigParity(rec, configItem(w, TRAIL, id, { region }));
       }
     } finally {
       await r.close();

@@ -1,21 +1,16 @@
 // The EC2 collector through the real SDK clients against the simulator: every type it emits,
 // pagination, denied listings and details, hostile strings, and parity with AWS Config's shape.
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ClientFactory } from "../../src/aws/clients.js";
 import { ec2Collector } from "../../src/collect/ec2.js";
-import { runCollectors } from "../../src/collect/runner.js";
 import { RESOURCE_TYPES } from "../../src/model/resource-types.js";
 import { asUnreadable, type ResourceRecord } from "../../src/model/resource.js";
-import { arrayCollection } from "../../src/sim/collection.js";
 import { RECORDED_TYPES } from "../../src/sim/config-items.js";
-import { startSimulator } from "../../src/sim/server.js";
-import { allServices } from "../../src/sim/services/index.js";
 import type { SimAccount, World } from "../../src/sim/world.js";
-import { Store } from "../../src/store/store.js";
-import { collectFromWorld } from "../helpers/collect.js";
+import { calledActions, collectFromWorld } from "../helpers/collect.js";
+import { configTags } from "../helpers/config-items.js";
 import { useTmpDir } from "../helpers/tmp.js";
-import { HOSTILE, MGMT, OUTSIDER, PROD, makeAccount, testWorld } from "../sim/helpers.js";
+import { mgmtOnlyWorld } from "../helpers/world.js";
+import { HOSTILE, MGMT, OUTSIDER, PROD, testWorld, type RegionSizes } from "../sim/helpers.js";
 
 const tmp = useTmpDir();
 const REGION = "us-east-1";
@@ -26,62 +21,10 @@ const ofType = (records: ResourceRecord[], type: string, region = REGION): Resou
 const mgmt = (world: World): SimAccount => world.accounts.get(MGMT)!;
 
 /** A world of one account (MGMT) with the given resource counts in us-east-1. */
-function oneAccountWorld(
-  sizes: Parameters<typeof makeAccount>[0]["sizes"],
-  partial: Partial<World> = {},
-): World {
-  return testWorld({
-    accounts: arrayCollection([makeAccount({ id: MGMT, enabledRegions: [REGION], sizes })], (a) => a.Id),
-    ...partial,
-  });
-}
+const oneAccountWorld = (sizes: RegionSizes, partial: Partial<World> = {}): World =>
+  mgmtOnlyWorld({ enabledRegions: [REGION], sizes }, partial);
 
-/**
- * Like collectFromWorld, but with client pacing raised: a world with more than one page of
- * snapshots means one DescribeSnapshotAttribute per snapshot, which the production rate for EC2
- * (15/s) would stretch to over a minute.
- */
-async function collectFast(world: World, dir: string) {
-  const sim = await startSimulator({ world, services: allServices() });
-  const store = new Store(join(dir, "collect.db"));
-  const scanId = store.beginScan("scan", "test");
-  const factory = new ClientFactory({
-    concurrency: 16,
-    endpoint: sim.endpoint,
-    rates: { ec2: { ratePerSecond: 5000, burst: 5000 } },
-  });
-  const creds = sim.credentialsFor(MGMT);
-  try {
-    await runCollectors({
-      store,
-      scanId,
-      factory,
-      accounts: [
-        {
-          accountId: MGMT,
-          credentials: async () => ({
-            accessKeyId: creds.accessKeyId,
-            secretAccessKey: creds.secretAccessKey,
-          }),
-        },
-      ],
-      collectors: [ec2Collector],
-      regions: [REGION],
-      homeRegion: REGION,
-      partition: "aws",
-      signal: new AbortController().signal,
-    });
-    return {
-      sim,
-      records: [...store.iterateResources(scanId)].map((r) => r.record),
-      coverage: store.coverage(scanId),
-    };
-  } finally {
-    factory.destroy();
-    store.close();
-    await sim.close();
-  }
-}
+const collect = (world: World) => collectFromWorld(world, [ec2Collector], { dir: tmp(), regions: [REGION] });
 
 describe("ec2Collector", () => {
   it("collects volumes, snapshots and the EBS default-encryption setting of every region", async () => {
@@ -176,13 +119,7 @@ describe("ec2Collector", () => {
 
       // Every EC2 operation the simulator saw is one the collector declares, and it declares no more.
       // DescribeRegions is the runner's region discovery, not the collector's.
-      const seen = new Set(
-        r.sim.counters
-          .snapshot()
-          .rows.filter((x) => x.service === "ec2" && x.operation !== "DescribeRegions")
-          .map((x) => `ec2:${x.operation}`),
-      );
-      expect([...seen].sort()).toEqual([...ec2Collector.actions].sort());
+      expect(calledActions(r, "ec2", ["DescribeRegions"])).toEqual([...ec2Collector.actions].sort());
       expect(
         r.sim.counters.calls({ service: "ec2", operation: "DescribeSnapshotAttribute", region: REGION }),
       ).toBe(sim.snapshots.size);
@@ -193,7 +130,7 @@ describe("ec2Collector", () => {
 
   it("keeps hostile strings intact in tags and descriptions", async () => {
     const world = oneAccountWorld({ volumes: 2, snapshots: 2 });
-    const r = await collectFromWorld(world, [ec2Collector], { dir: tmp(), regions: [REGION] });
+    const r = await collect(world);
     try {
       const sim = mgmt(world).region(REGION)!;
       const vol = r.byId(sim.volumes.at(0).VolumeId)!;
@@ -210,7 +147,7 @@ describe("ec2Collector", () => {
 
   it("has the same volume configuration as AWS Config records for the same volume", async () => {
     const world = oneAccountWorld({ volumes: 12 });
-    const r = await collectFromWorld(world, [ec2Collector], { dir: tmp(), regions: [REGION] });
+    const r = await collect(world);
     try {
       const account = mgmt(world);
       const recorded = RECORDED_TYPES.find((t) => t.type === RESOURCE_TYPES.ebsVolume)!;
@@ -221,9 +158,7 @@ describe("ec2Collector", () => {
         const config = ci.configuration as Record<string, unknown>;
         const rec = r.byId(ci.resourceId as string)!;
         expect(rec.arn).toBe(ci.arn);
-        expect(rec.tags).toEqual(
-          Object.fromEntries((ci.tags as { key: string; value: string }[]).map((t) => [t.key, t.value])),
-        );
+        expect(rec.tags).toEqual(configTags(ci));
         // Config also records each attachment's attachTime (aws-config-resource-schema); the
         // simulator's builder leaves it out, so it is the one field compared separately.
         const { attachments, ...rest } = rec.configuration as Record<string, unknown> & {
@@ -241,24 +176,34 @@ describe("ec2Collector", () => {
 
   it("pages through more volumes and snapshots than one page holds", async () => {
     const world = oneAccountWorld({ volumes: 1200, snapshots: 1001 });
-    const r = await collectFast(world, tmp());
-    const volumes = ofType(r.records, RESOURCE_TYPES.ebsVolume);
-    const snaps = ofType(r.records, RESOURCE_TYPES.ebsSnapshot);
-    expect(volumes).toHaveLength(1200);
-    expect(new Set(volumes.map((v) => v.resourceId)).size).toBe(1200);
-    expect(snaps).toHaveLength(1001);
-    expect(new Set(snaps.map((s) => s.resourceId)).size).toBe(1001);
-    expect(r.sim.counters.calls({ service: "ec2", operation: "DescribeVolumes" })).toBe(3);
-    expect(r.sim.counters.calls({ service: "ec2", operation: "DescribeSnapshots" })).toBe(2);
-    expect(r.sim.counters.calls({ service: "ec2", operation: "DescribeSnapshotAttribute" })).toBe(1001);
-    expect(r.coverage.find((c) => c.operation === "DescribeVolumes")).toMatchObject({
-      status: "ok",
-      resourceCount: 1200,
+    // One DescribeSnapshotAttribute per snapshot: the production rate for EC2 (15/s) would
+    // stretch this to over a minute.
+    const r = await collectFromWorld(world, [ec2Collector], {
+      dir: tmp(),
+      regions: [REGION],
+      rates: { ec2: { ratePerSecond: 5000, burst: 5000 } },
     });
-    expect(r.coverage.find((c) => c.operation === "DescribeSnapshots")).toMatchObject({
-      status: "ok",
-      resourceCount: 1001,
-    });
+    try {
+      const volumes = ofType(r.records, RESOURCE_TYPES.ebsVolume);
+      const snaps = ofType(r.records, RESOURCE_TYPES.ebsSnapshot);
+      expect(volumes).toHaveLength(1200);
+      expect(new Set(volumes.map((v) => v.resourceId)).size).toBe(1200);
+      expect(snaps).toHaveLength(1001);
+      expect(new Set(snaps.map((s) => s.resourceId)).size).toBe(1001);
+      expect(r.sim.counters.calls({ service: "ec2", operation: "DescribeVolumes" })).toBe(3);
+      expect(r.sim.counters.calls({ service: "ec2", operation: "DescribeSnapshots" })).toBe(2);
+      expect(r.sim.counters.calls({ service: "ec2", operation: "DescribeSnapshotAttribute" })).toBe(1001);
+      expect(r.coverage.find((c) => c.operation === "DescribeVolumes")).toMatchObject({
+        status: "ok",
+        resourceCount: 1200,
+      });
+      expect(r.coverage.find((c) => c.operation === "DescribeSnapshots")).toMatchObject({
+        status: "ok",
+        resourceCount: 1001,
+      });
+    } finally {
+      await r.close();
+    }
   });
 
   it("records a denied listing as a coverage gap and emits nothing of that type", async () => {
@@ -266,7 +211,7 @@ describe("ec2Collector", () => {
       { volumes: 3, snapshots: 3 },
       { faults: { accessDenied: [{ service: "ec2", operation: "DescribeVolumes" }] } },
     );
-    const r = await collectFromWorld(world, [ec2Collector], { dir: tmp(), regions: [REGION] });
+    const r = await collect(world);
     try {
       expect(ofType(r.records, RESOURCE_TYPES.ebsVolume)).toEqual([]);
       expect(r.coverage.find((c) => c.operation === "DescribeVolumes")).toMatchObject({
@@ -289,7 +234,7 @@ describe("ec2Collector", () => {
       { volumes: 2, snapshots: 3 },
       { faults: { accessDenied: [{ service: "ec2", operation: "DescribeSnapshots" }] } },
     );
-    const r = await collectFromWorld(world, [ec2Collector], { dir: tmp(), regions: [REGION] });
+    const r = await collect(world);
     try {
       expect(ofType(r.records, RESOURCE_TYPES.ebsSnapshot)).toEqual([]);
       expect(r.coverage.find((c) => c.operation === "DescribeSnapshots")?.status).toBe("denied");
@@ -309,7 +254,7 @@ describe("ec2Collector", () => {
         { service: "ec2", operation: "GetEbsDefaultKmsKeyId" },
       ],
     };
-    const r = await collectFromWorld(world, [ec2Collector], { dir: tmp(), regions: [REGION] });
+    const r = await collect(world);
     try {
       const snap = r.byId(denied)!;
       expect(asUnreadable(snap.supplementaryConfiguration.CreateVolumePermissions)).toMatchObject({
@@ -348,7 +293,7 @@ describe("ec2Collector", () => {
         },
       },
     );
-    const r = await collectFromWorld(world, [ec2Collector], { dir: tmp(), regions: [REGION] });
+    const r = await collect(world);
     try {
       expect(r.records).toHaveLength(1);
       const def = r.records[0]!;

@@ -1,16 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { iamCollector } from "../../src/collect/iam.js";
-import type { Collector } from "../../src/collect/types.js";
 import { type ResourceRecord } from "../../src/model/resource.js";
 import { GLOBAL_REGION, RESOURCE_TYPES } from "../../src/model/resource-types.js";
 import { decodePolicyValue } from "../../src/rules/policy/json.js";
-import { arrayCollection } from "../../src/sim/collection.js";
-import { RECORDED_TYPES } from "../../src/sim/config-items.js";
+import type { ConfigItem } from "../../src/sim/config-items.js";
 import { encodePolicyDocument } from "../../src/sim/services/iam.js";
 import type { GlobalResources, World } from "../../src/sim/world.js";
-import { collectFromWorld, type CollectResult } from "../helpers/collect.js";
+import { collectFromWorld, expectCalledActionsDeclared, type CollectResult } from "../helpers/collect.js";
+import { configItems, configTags } from "../helpers/config-items.js";
 import { useTmpDir } from "../helpers/tmp.js";
-import { HOSTILE, MGMT, makeAccount, makeGlobal, testWorld } from "../sim/helpers.js";
+import { mgmtOnlyWorld } from "../helpers/world.js";
+import { HOSTILE, MGMT, makeGlobal } from "../sim/helpers.js";
 
 const tmp = useTmpDir();
 
@@ -21,10 +21,8 @@ const IAM_TYPES = [
   RESOURCE_TYPES.iamGroup,
 ] as const;
 
-function worldWith(global?: Partial<GlobalResources>, faults: World["faults"] = {}): World {
-  const account = makeAccount({ id: MGMT, ...(global ? { global } : {}) });
-  return testWorld({ accounts: arrayCollection([account], (a) => a.Id), faults });
-}
+const worldWith = (global?: Partial<GlobalResources>, faults: World["faults"] = {}): World =>
+  mgmtOnlyWorld(global ? { global } : {}, { faults });
 
 async function collect(world: World): Promise<CollectResult> {
   return collectFromWorld(world, [iamCollector], { dir: tmp(), regions: ["us-east-1"] });
@@ -34,17 +32,8 @@ const ofType = (r: CollectResult, type: string): ResourceRecord[] =>
   r.records.filter((x) => x.resourceType === type);
 
 /** The configuration items the simulator's AWS Config records for a type, by resource id. */
-function configItems(world: World, type: string): Map<string, Record<string, unknown>> {
-  const t = RECORDED_TYPES.find((x) => x.type === type);
-  const account = world.accounts.at(0);
-  const out = new Map<string, Record<string, unknown>>();
-  if (!t) return out;
-  for (let i = 0; i < t.size(account, "us-east-1"); i++) {
-    const ci = t.item(account, "us-east-1", i);
-    if (ci) out.set(String(ci.resourceId), ci);
-  }
-  return out;
-}
+const configItemsById = (world: World, type: string): Map<string, ConfigItem> =>
+  new Map(configItems(world, type).map((ci) => [String(ci.resourceId), ci]));
 
 const DOC_FIELDS = new Set(["document", "policyDocument", "assumeRolePolicyDocument"]);
 
@@ -66,16 +55,6 @@ function decodeDocs(v: unknown): unknown {
     );
   }
   return v;
-}
-
-/** Every IAM operation the simulator answered is one of the collector's declared actions. */
-function expectOperationsDeclared(r: CollectResult, collector: Collector): void {
-  const ops = r.sim.counters
-    .snapshot()
-    .rows.filter((row) => row.service === "iam")
-    .map((row) => row.operation);
-  expect(ops.length).toBeGreaterThan(0);
-  for (const op of ops) expect(collector.actions).toContain(`iam:${op}`);
 }
 
 describe("iam collector", () => {
@@ -106,7 +85,7 @@ describe("iam collector", () => {
       const listing = r.coverage.find((c) => c.operation === "GetAccountAuthorizationDetails");
       expect(listing?.status).toBe("ok");
       expect(listing?.resourceCount).toBe(r.records.length);
-      expectOperationsDeclared(r, iamCollector);
+      expectCalledActionsDeclared(r, iamCollector);
     } finally {
       await r.close();
     }
@@ -117,7 +96,7 @@ describe("iam collector", () => {
     const r = await collect(world);
     try {
       for (const type of IAM_TYPES) {
-        const items = configItems(world, type);
+        const items = configItemsById(world, type);
         const recs = ofType(r, type);
         expect(recs.map((x) => x.resourceId).sort(), type).toEqual([...items.keys()].sort());
         for (const rec of recs) {
@@ -132,9 +111,7 @@ describe("iam collector", () => {
           expect(rec.resourceName).toBe(ci?.resourceName);
           expect(rec.arn).toBe(ci?.arn);
           expect(rec.awsRegion).toBe(ci?.awsRegion);
-          expect(rec.tags).toEqual(
-            Object.fromEntries((ci?.tags as { key: string; value: string }[]).map((t) => [t.key, t.value])),
-          );
+          expect(rec.tags).toEqual(configTags(ci));
         }
       }
     } finally {
@@ -195,7 +172,7 @@ describe("iam collector", () => {
       expect(r.coverage.find((c) => c.operation === "GetAccountAuthorizationDetails")?.resourceCount).toBe(
         2102,
       );
-      expectOperationsDeclared(r, iamCollector);
+      expectCalledActionsDeclared(r, iamCollector);
     } finally {
       await r.close();
     }

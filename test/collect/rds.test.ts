@@ -3,72 +3,33 @@ import { describe, expect, it } from "vitest";
 import { rdsCollector } from "../../src/collect/rds.js";
 import { RESOURCE_TYPES } from "../../src/model/resource-types.js";
 import { asUnreadable, type ResourceRecord } from "../../src/model/resource.js";
-import { arrayCollection } from "../../src/sim/collection.js";
-import { RECORDED_TYPES, type ConfigItem } from "../../src/sim/config-items.js";
 import type { World } from "../../src/sim/world.js";
-import { collectFromWorld } from "../helpers/collect.js";
+import { collectFromWorld, expectCalledActionsDeclared } from "../helpers/collect.js";
+import { configItem, expectConfigParity } from "../helpers/config-items.js";
 import { useTmpDir } from "../helpers/tmp.js";
-import { HOSTILE, MGMT, OUTSIDER, makeAccount, testWorld } from "../sim/helpers.js";
+import { mgmtOnlyWorld } from "../helpers/world.js";
+import { HOSTILE, MGMT, OUTSIDER, type RegionSizes } from "../sim/helpers.js";
 
 const tmp = useTmpDir();
 const US = "us-east-1";
 const T = RESOURCE_TYPES;
 
-function oneRegionWorld(
-  sizes: Parameters<typeof makeAccount>[0]["sizes"] = {},
-  faults: World["faults"] = {},
-): World {
-  return testWorld({
-    accounts: arrayCollection([makeAccount({ id: MGMT, enabledRegions: [US], sizes })], (a) => a.Id),
-    faults,
-  });
-}
+const oneRegionWorld = (sizes: RegionSizes = {}, faults: World["faults"] = {}): World =>
+  mgmtOnlyWorld({ enabledRegions: [US], sizes }, { faults });
 
-/** The configuration item the simulator's AWS Config builds for the same world resource. */
-function configItem(world: World, type: string, id: string): ConfigItem | undefined {
-  const rt = RECORDED_TYPES.find((t) => t.type === type);
-  const account = world.accounts.get(MGMT);
-  if (!rt || !account) return undefined;
-  for (let i = 0; i < rt.size(account, US); i++) {
-    const ci = rt.item(account, US, i);
-    if (ci?.resourceId === id) return ci;
-  }
-  return undefined;
-}
+const collect = (world: World) => collectFromWorld(world, [rdsCollector], { dir: tmp(), regions: [US] });
 
 /** Every field Config records is in the record, with the same value (the record may carry more API fields). */
 function expectParity(world: World, rec: ResourceRecord | undefined): void {
-  expect(rec).toBeDefined();
-  const r = rec as ResourceRecord;
-  const ci = configItem(world, r.resourceType, r.resourceId);
-  expect(ci, `${r.resourceType} ${r.resourceId} has a Config item`).toBeDefined();
-  const cfg = ci?.configuration as Record<string, unknown>;
-  const mine = Object.fromEntries(Object.keys(cfg).map((k) => [k, r.configuration[k]]));
-  expect(mine).toEqual(cfg);
-  expect(r.resourceName).toBe(ci?.resourceName);
-  expect(r.arn).toBe(ci?.arn);
-  const tags = Object.fromEntries(
-    (ci?.tags as { key: string; value: string }[]).map((t) => [t.key, t.value]),
-  );
-  expect(r.tags).toEqual(tags);
-  expect(r.supplementaryConfiguration).toEqual(ci?.supplementaryConfiguration);
-}
-
-function expectCountedOpsAreActions(r: Awaited<ReturnType<typeof collectFromWorld>>): void {
-  const ops = new Set(
-    r.sim.counters
-      .snapshot()
-      .rows.filter((x) => x.service === "rds")
-      .map((x) => `rds:${x.operation}`),
-  );
-  expect(ops.size).toBeGreaterThan(0);
-  for (const op of ops) expect(rdsCollector.actions).toContain(op);
+  const ci = rec && configItem(world, rec.resourceType, rec.resourceId);
+  expectConfigParity(rec, ci, { subset: true });
+  expect(rec?.supplementaryConfiguration).toEqual(ci?.supplementaryConfiguration);
 }
 
 describe("rds collector", () => {
   it("records instances, clusters and both kinds of snapshot with Config's field names and ids", async () => {
     const world = oneRegionWorld();
-    const r = await collectFromWorld(world, [rdsCollector], { dir: tmp(), regions: [US] });
+    const r = await collect(world);
     try {
       const of = (t: string) => r.records.filter((x) => x.resourceType === t);
       expect(of(T.rdsInstance)).toHaveLength(5);
@@ -121,7 +82,7 @@ describe("rds collector", () => {
       expect(count("DescribeDBClusters")).toBe(3);
       expect(count("DescribeDBSnapshots")).toBe(4);
       expect(count("DescribeDBClusterSnapshots")).toBe(2);
-      expectCountedOpsAreActions(r);
+      expectCalledActionsDeclared(r, rdsCollector);
     } finally {
       await r.close();
     }
@@ -129,7 +90,7 @@ describe("rds collector", () => {
 
   it("matches what AWS Config records for the same resources (parity)", async () => {
     const world = oneRegionWorld();
-    const r = await collectFromWorld(world, [rdsCollector], { dir: tmp(), regions: [US] });
+    const r = await collect(world);
     try {
       // Instances and clusters by resource id; an unencrypted one too, so nulls are compared.
       expectParity(world, r.byId(`db-${MGMT}000000`));
@@ -151,7 +112,7 @@ describe("rds collector", () => {
       rdsSnapshots: 120,
       rdsClusterSnapshots: 0,
     });
-    const r = await collectFromWorld(world, [rdsCollector], { dir: tmp(), regions: [US] });
+    const r = await collect(world);
     try {
       const of = (t: string) => r.records.filter((x) => x.resourceType === t).length;
       expect(of(T.rdsInstance)).toBe(250);
@@ -170,7 +131,7 @@ describe("rds collector", () => {
 
   it("a denied listing is a coverage gap for its type only", async () => {
     const world = oneRegionWorld({}, { accessDenied: [{ service: "rds", operation: "DescribeDBClusters" }] });
-    const r = await collectFromWorld(world, [rdsCollector], { dir: tmp(), regions: [US] });
+    const r = await collect(world);
     try {
       const row = r.coverage.find((c) => c.operation === "DescribeDBClusters");
       expect(row?.status).toBe("denied");
@@ -193,7 +154,7 @@ describe("rds collector", () => {
         ],
       },
     );
-    const r = await collectFromWorld(world, [rdsCollector], { dir: tmp(), regions: [US] });
+    const r = await collect(world);
     try {
       const denied = asUnreadable(r.byId("db-snap-0")?.supplementaryConfiguration.DBSnapshotAttributes);
       expect(denied?.errorCode).toBe("AccessDenied");
@@ -220,7 +181,7 @@ describe("rds collector", () => {
 
   it("hostile tag strings round-trip intact", async () => {
     const world = oneRegionWorld();
-    const r = await collectFromWorld(world, [rdsCollector], { dir: tmp(), regions: [US] });
+    const r = await collect(world);
     try {
       for (const id of [`db-${MGMT}000000`, `cluster-${MGMT}000000`, "db-snap-0", "cluster-snap-0"]) {
         expect(r.byId(id)?.tags).toEqual({ [HOSTILE]: HOSTILE });

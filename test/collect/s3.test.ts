@@ -9,8 +9,10 @@ import { arrayCollection } from "../../src/sim/collection.js";
 import { RECORDED_TYPES } from "../../src/sim/config-items.js";
 import type { SimBucket, World } from "../../src/sim/world.js";
 import { collectFromWorld, type CollectResult } from "../helpers/collect.js";
+import { configTags } from "../helpers/config-items.js";
 import { useTmpDir } from "../helpers/tmp.js";
-import { HOSTILE, MGMT, makeAccount, testWorld } from "../sim/helpers.js";
+import { mgmtOnlyWorld } from "../helpers/world.js";
+import { HOSTILE, MGMT } from "../sim/helpers.js";
 
 const tmp = useTmpDir();
 
@@ -77,13 +79,8 @@ const BUCKETS: SimBucket[] = [
   }),
 ];
 
-function worldWith(buckets: SimBucket[], faults: World["faults"] = {}): World {
-  const account = makeAccount({
-    id: MGMT,
-    global: { buckets: arrayCollection(buckets, (b) => b.Name) },
-  });
-  return testWorld({ accounts: arrayCollection([account], (a) => a.Id), faults });
-}
+const worldWith = (buckets: SimBucket[], faults: World["faults"] = {}): World =>
+  mgmtOnlyWorld({ global: { buckets: arrayCollection(buckets, (b) => b.Name) } }, { faults });
 
 async function collect(world: World, collector: Collector = s3Collector): Promise<CollectResult> {
   return collectFromWorld(world, [collector], { dir: tmp(), regions: ["us-east-1"] });
@@ -139,6 +136,17 @@ function withS3Middleware(
       }),
   };
 }
+
+/** The S3 collector with BucketRegion removed from every ListBuckets answer: it must ask GetBucketLocation. */
+const withoutBucketRegion = (): Collector =>
+  withS3Middleware(s3Collector, (next, context) => async (args) => {
+    const out = await next(args);
+    if (context.commandName === "ListBucketsCommand") {
+      for (const b of (out.output as { Buckets?: { BucketRegion?: string }[] }).Buckets ?? [])
+        delete b.BucketRegion;
+    }
+    return out;
+  });
 
 describe("s3 collector", () => {
   it("collects every bucket with its facts, calling each bucket in its own region", async () => {
@@ -230,9 +238,7 @@ describe("s3 collector", () => {
         expect(rec?.resourceName).toBe(ci.resourceName);
         expect(rec?.arn).toBe(ci.arn);
         expect(rec?.awsRegion).toBe(ci.awsRegion);
-        expect(rec?.tags).toEqual(
-          Object.fromEntries((ci.tags as { key: string; value: string }[]).map((t) => [t.key, t.value])),
-        );
+        expect(rec?.tags).toEqual(configTags(ci));
         const sup = ci.supplementaryConfiguration as Record<string, unknown>;
         for (const key of [
           "BucketPolicy",
@@ -342,14 +348,7 @@ describe("s3 collector", () => {
   });
 
   it("falls back to GetBucketLocation when ListBuckets gives no BucketRegion", async () => {
-    const noRegion = withS3Middleware(s3Collector, (next, context) => async (args) => {
-      const out = await next(args);
-      if (context.commandName === "ListBucketsCommand") {
-        for (const b of (out.output as { Buckets?: { BucketRegion?: string }[] }).Buckets ?? [])
-          delete b.BucketRegion;
-      }
-      return out;
-    });
+    const noRegion = withoutBucketRegion();
     const r = await collect(worldWith(BUCKETS), noRegion);
     try {
       expect(r.sim.counters.calls({ service: "s3", operation: "GetBucketLocation" })).toBe(BUCKETS.length);
@@ -365,14 +364,7 @@ describe("s3 collector", () => {
   });
 
   it("an unreadable bucket location makes every per-bucket fact unreadable", async () => {
-    const noRegion = withS3Middleware(s3Collector, (next, context) => async (args) => {
-      const out = await next(args);
-      if (context.commandName === "ListBucketsCommand") {
-        for (const b of (out.output as { Buckets?: { BucketRegion?: string }[] }).Buckets ?? [])
-          delete b.BucketRegion;
-      }
-      return out;
-    });
+    const noRegion = withoutBucketRegion();
     const r = await collect(
       worldWith(BUCKETS, {
         accessDenied: [{ service: "s3", operation: "GetBucketLocation", resourceId: "full-euw1" }],

@@ -1,6 +1,7 @@
 // Run collectors against the simulator through the real SDK clients, into a real SQLite file.
 import { join } from "node:path";
-import { ClientFactory } from "../../src/aws/clients.js";
+import { expect } from "vitest";
+import { ClientFactory, type ClientFactoryOptions } from "../../src/aws/clients.js";
 import { runCollectors, type AccountTarget, type RunSummary } from "../../src/collect/runner.js";
 import type { Collector } from "../../src/collect/types.js";
 import type { ResourceRecord } from "../../src/model/resource.js";
@@ -20,15 +21,34 @@ export interface CollectResult {
   close(): Promise<void>;
 }
 
+export interface CollectOptions {
+  dir: string;
+  /** Default: the world's management account. */
+  accounts?: string[];
+  /** Default: every region enabled in each account. */
+  regions?: string[];
+  /** In-flight API calls (default 16). */
+  concurrency?: number;
+  /**
+   * Client pacing per service, instead of the production rates: for worlds that need thousands of
+   * calls (more than one page of resources, each with its own detail calls).
+   */
+  rates?: ClientFactoryOptions["rates"];
+}
+
 export async function collectFromWorld(
   world: World,
   collectors: readonly Collector[],
-  opts: { dir: string; accounts?: string[]; regions?: string[]; concurrency?: number },
+  opts: CollectOptions,
 ): Promise<CollectResult> {
   const sim = await startSimulator({ world, services: allServices() });
   const store = new Store(join(opts.dir, "collect.db"));
   const scanId = store.beginScan("scan", "test");
-  const factory = new ClientFactory({ concurrency: opts.concurrency ?? 16, endpoint: sim.endpoint });
+  const factory = new ClientFactory({
+    concurrency: opts.concurrency ?? 16,
+    endpoint: sim.endpoint,
+    ...(opts.rates ? { rates: opts.rates } : {}),
+  });
   const accounts: AccountTarget[] = (opts.accounts ?? [world.managementAccountId]).map((accountId) => {
     const creds = sim.credentialsFor(accountId);
     return {
@@ -69,4 +89,23 @@ export async function collectFromWorld(
     await sim.close();
     throw err;
   }
+}
+
+/**
+ * The IAM actions (`service:Operation`) behind the calls the simulator answered for `service`,
+ * sorted, each once. `except`: operations that are not the collector's (the runner's DescribeRegions).
+ */
+export function calledActions(r: CollectResult, service: string, except: readonly string[] = []): string[] {
+  const called = r.sim.counters
+    .snapshot()
+    .rows.filter((x) => x.service === service && !except.includes(x.operation))
+    .map((x) => `${service}:${x.operation}`);
+  return [...new Set(called)].sort();
+}
+
+/** The collector called its service, and only through actions it declares. */
+export function expectCalledActionsDeclared(r: CollectResult, collector: Collector): void {
+  const called = calledActions(r, collector.service);
+  expect(called.length).toBeGreaterThan(0);
+  for (const action of called) expect(collector.actions).toContain(action);
 }

@@ -1,0 +1,22 @@
+import type { Command } from "commander";
+import { PREDICATES } from "../rules/predicates.js";
+import { publishedRuleSchema } from "../rules/schema.js";
+import { UsageError } from "../util/errors.js";
+import { out } from "./context.js";
+import { CONFIG_SCHEMA } from "./scan-options.js";
+
+export const SCHEMAS = {
+  rule: () => publishedRuleSchema(PREDICATES.values()),
+  config: () => CONFIG_SCHEMA,
+} as const;
+
+export function registerSchema(program: Command): void {
+  program
+    .command("schema <name>")
+    .description(`Print a JSON Schema: ${Object.keys(SCHEMAS).join(", ")} (the files in schemas/)`)
+    .action((name: string) => {
+      const make = SCHEMAS[name as keyof typeof SCHEMAS];
+      if (!make) throw new UsageError(`no schema "${name}"; choose ${Object.keys(SCHEMAS).join(", ")}`);
+      out(JSON.stringify(make(), null, 2));
+    });
+}

@@ -1,0 +1,77 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { SCHEMAS } from "../../src/cli/schema.js";
+import { loadConfigFile, resolveScanOptions } from "../../src/cli/scan-options.js";
+import { InputError, UsageError } from "../../src/util/errors.js";
+import { runCli } from "../helpers/cli.js";
+import { useTmpDir } from "../helpers/tmp.js";
+
+const tmp = useTmpDir();
+
+function write(text: string): string {
+  const f = join(tmp(), "dpscan.config.yaml");
+  writeFileSync(f, text);
+  return f;
+}
+
+function linesOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof InputError) return err.lines;
+    throw err;
+  }
+  return [];
+}
+
+describe("scan configuration", () => {
+  it("the published schemas are what the code generates", () => {
+    for (const [name, make] of Object.entries(SCHEMAS)) {
+      expect(JSON.parse(readFileSync(`schemas/${name}.schema.json`, "utf8")), name).toEqual(
+        JSON.parse(JSON.stringify(make())),
+      );
+    }
+  });
+
+  it("the shipped example is valid", () => {
+    expect(loadConfigFile("dpscan.config.example.yaml").org).toBe(true);
+  });
+
+  it("reports unknown options and bad values with file, line and column", () => {
+    const f = write(
+      "org: true\nroleName: dpscan-audit\nregoins: [us-east-1]\nconcurrency: 0\naccounts: ['12']\n",
+    );
+    const lines = linesOf(() => loadConfigFile(f));
+    expect(lines).toContain(`${f}:3:1: regoins: unknown option "regoins"`);
+    expect(lines.some((l) => l.startsWith(`${f}:4:14: concurrency: must be >= 1`))).toBe(true);
+    expect(lines.some((l) => l.startsWith(`${f}:5:12: accounts[0]: must match pattern`))).toBe(true);
+  });
+
+  it("flags override the file, and inconsistent options are usage errors", () => {
+    const f = write("org: true\nroleName: from-file\nconcurrency: 8\nrates: { kms: { ratePerSecond: 5 } }\n");
+    const { options } = resolveScanOptions({ config: f, roleName: "from-flag", rate: ["ec2=3/6"] }, {});
+    expect(options.roleName).toBe("from-flag");
+    expect(options.concurrency).toBe(8);
+    expect(options.rates).toEqual({
+      kms: { ratePerSecond: 5, burst: 10 },
+      ec2: { ratePerSecond: 3, burst: 6 },
+    });
+    expect(options.region).toBe("us-east-1");
+    expect(() => resolveScanOptions({ config: false, org: true }, {})).toThrow(UsageError);
+    expect(() =>
+      resolveScanOptions({ config: false, org: true, roleName: "r", accounts: "111111111111" }, {}),
+    ).toThrow(/either --org or --accounts/);
+    expect(() => resolveScanOptions({ config: false, rate: ["nope=1"] }, {})).toThrow(
+      /--rate must look like/,
+    );
+    expect(() => resolveScanOptions({ config: false, source: "config" }, {})).toThrow(/needs --aggregator/);
+  });
+
+  it("a broken config file stops `dpscan scan` with exit 2 before anything is stored", async () => {
+    const f = write("roleName: [not, a, string]\n");
+    const r = await runCli(["--db", join(tmp(), "x.db"), "scan", "--config", f]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${f}:1:11: roleName: must be string`);
+  });
+});

@@ -1,0 +1,89 @@
+import { join } from "node:path";
+import { DescribeRegionsCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { describe, expect, it } from "vitest";
+import { worldFromFlags } from "../../src/cli/sim.js";
+import { countResources } from "../../src/sim/generate.js";
+import { UsageError } from "../../src/util/errors.js";
+import { runCli } from "../helpers/cli.js";
+import { useTmpDir } from "../helpers/tmp.js";
+
+const tmp = useTmpDir();
+const gen = { accounts: "3", regions: "2", scale: "10", seed: "7", port: "0" };
+
+describe("dpscan demo", () => {
+  it("scans the simulated organisation and shows findings and coverage gaps", async () => {
+    const db = join(tmp(), "demo.db");
+    const r = await runCli(["--db", db, "demo"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("Simulated organisation: 3 accounts");
+    expect(r.stdout).toMatch(/FAIL\s+critical\s+kms-key-policy-wildcard-grant/);
+    expect(r.stdout).toMatch(/333333333333\s+us-east-1\s+secretsmanager\s+ListSecrets\s+denied/);
+    expect(r.stdout).toContain("11 FAIL, 2 UNKNOWN,");
+    // The user's environment is left as it was.
+    expect(process.env.AWS_ACCESS_KEY_ID).toBeUndefined();
+    const again = await runCli(["--db", db, "findings", "--severity", "critical", "--format", "json"]);
+    expect(JSON.parse(again.stdout)).toHaveLength(1);
+  });
+});
+
+describe("dpscan sim", () => {
+  it("builds the world it is asked for", () => {
+    expect(worldFromFlags({ ...gen, demo: true }).accounts.size).toBe(3);
+    const w = worldFromFlags({ ...gen, generate: true });
+    expect(w.accounts.size).toBe(3);
+    expect(countResources(w)).toBeGreaterThan(0);
+    expect(() => worldFromFlags({ ...gen, demo: true, generate: true })).toThrow(UsageError);
+    expect(() => worldFromFlags({ ...gen, generate: true, accounts: "0" })).toThrow(
+      /--accounts must be a whole number/,
+    );
+    expect(() => worldFromFlags({ ...gen, world: "/nonexistent.yaml" })).toThrow(/nonexistent\.yaml/);
+  });
+
+  it("serves until interrupted and prints the environment to use", async () => {
+    const chunks: string[] = [];
+    const orig = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((c: string | Uint8Array) => {
+      chunks.push(String(c));
+      return true;
+    }) as typeof process.stdout.write;
+    let running: Promise<unknown>;
+    try {
+      running = runCliKeepingStdout([
+        "sim",
+        "--generate",
+        "--accounts",
+        "2",
+        "--regions",
+        "1",
+        "--scale",
+        "5",
+      ]);
+      while (!chunks.join("").includes("AWS_SECRET_ACCESS_KEY")) await new Promise((r) => setTimeout(r, 10));
+    } finally {
+      process.stdout.write = orig;
+    }
+    const text = chunks.join("");
+    const endpoint = /AWS_ENDPOINT_URL=(\S+)/.exec(text)?.[1] ?? "";
+    expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const client = new EC2Client({
+      endpoint,
+      region: "us-east-1",
+      credentials: {
+        accessKeyId: /AWS_ACCESS_KEY_ID=(\S+)/.exec(text)?.[1] ?? "",
+        secretAccessKey: /AWS_SECRET_ACCESS_KEY=(\S+)/.exec(text)?.[1] ?? "",
+      },
+    });
+    const regions = await client.send(new DescribeRegionsCommand({}));
+    expect(regions.Regions?.length).toBeGreaterThan(0);
+    client.destroy();
+    process.emit("SIGINT");
+    await running;
+  });
+});
+
+/** runCli captures stdout itself; here the test captures it to read the endpoint while the server runs. */
+async function runCliKeepingStdout(args: string[]): Promise<number> {
+  const { main } = await import("../../src/cli/main.js");
+  return main(["node", "dpscan", ...args]);
+}

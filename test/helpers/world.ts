@@ -1,0 +1,15 @@
+// Worlds of one account for collector tests.
+import { arrayCollection } from "../../src/sim/collection.js";
+import type { World } from "../../src/sim/world.js";
+import { MGMT, makeAccount, testWorld, type AccountSpec } from "../sim/helpers.js";
+
+/**
+ * A world whose only account is MGMT (the management account), made by makeAccount from `account`
+ * (enabled regions, sizes, regional or global resources); `partial` overrides top-level fields (faults, …).
+ */
+export function mgmtOnlyWorld(account: Omit<AccountSpec, "id"> = {}, partial: Partial<World> = {}): World {
+  return testWorld({
+    accounts: arrayCollection([makeAccount({ id: MGMT, ...account })], (a) => a.Id),
+    ...partial,
+  });
+}
