@@ -35,7 +35,7 @@ export function findingsTable(rows: FindingRow[]): string {
   return table(
     ["STATUS", "SEVERITY", "RULE", "ACCOUNT", "REGION", "RESOURCE", "MESSAGE"],
     rows.map((f) => [f.status, f.severity, f.ruleId, f.accountId, f.region, f.resourceId, f.message]),
-    110,
+    400, // the message is the last column: let the terminal wrap it rather than hide the reason
   );
 }
 

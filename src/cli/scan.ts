@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { ClientFactory } from "../aws/clients.js";
 import { configSourceGapSource } from "../collect/config-source.js";
 import { liveScan } from "../collect/live-scan.js";
 import { COLLECTORS, selectCollectors } from "../collect/registry.js";
@@ -148,8 +149,17 @@ async function runScan(
       : options.logFormat === "json"
         ? "json"
         : "text";
-  let stats = { calls: 0, throttles: 0 };
-  const progress = new ScanProgress(mode, { apiCalls: () => stats.calls, throttles: () => stats.throttles });
+  // Created here rather than in liveScan so the progress line can show live call counts.
+  const factory = new ClientFactory({
+    concurrency: options.concurrency,
+    ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
+    rates: options.rates,
+    signal: controller.signal,
+  });
+  const progress = new ScanProgress(mode, {
+    apiCalls: () => factory.global.calls,
+    throttles: () => factory.global.throttles,
+  });
   progress.log("scan.start", { scan: scan.id, resume: Boolean(flags.resume), scope: scan.source });
   try {
     store.recordRules(scan.id, rules, options.params);
@@ -160,8 +170,8 @@ async function runScan(
       collectors,
       signal: controller.signal,
       events: progress,
+      factory,
     });
-    stats = { calls: result.apiCalls, throttles: result.throttles };
     progress.finish();
     const summary = evaluateStoredScan(store, scan.id, rules, { params: options.params });
     const coverage = store.coverage(scan.id);
@@ -204,6 +214,7 @@ async function runScan(
     store.finishScan(scan.id, "failed", null, err instanceof Error ? err.message : String(err));
     throw err;
   } finally {
+    factory.destroy();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
