@@ -11,7 +11,11 @@ export function table(headers: string[], rows: string[][], maxWidth = 80): strin
       .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
       .join("  ")
       .trimEnd();
-  return [line(headers), line(widths.map((w) => "-".repeat(w))), ...clean.map(line)].join("\n");
+  // The last column is unpadded free text: its rule need not run as long as its longest cell.
+  const rule = widths.map((w, i) =>
+    "-".repeat(i === widths.length - 1 ? Math.min(w, Math.max(40, headers[i]?.length ?? 0)) : w),
+  );
+  return [line(headers), line(rule), ...clean.map(line)].join("\n");
 }
 
 export function oneLine(s: string, max = 200): string {

@@ -272,6 +272,11 @@ function printSummary(
   } else {
     out("Coverage: complete (no denied or failed unit).");
   }
+  const skipped = store.coverage(scanId).filter((c) => c.status === "skipped");
+  if (skipped.length > 0) {
+    const where = [...new Set(skipped.map((c) => c.region))].sort().join(", ");
+    out(`Skipped: ${skipped.length} unit(s) in regions not enabled for the account (${where}).`);
+  }
   const s = summary as { byStatus?: Record<string, number> };
   out(`${s.byStatus?.FAIL ?? 0} FAIL, ${s.byStatus?.UNKNOWN ?? 0} UNKNOWN, ${s.byStatus?.PASS ?? 0} PASS.`);
 }
