@@ -266,3 +266,39 @@ describe("long scans", () => {
     expect(findingsOf(db)).toEqual(DEMO_EXPECTED);
   });
 });
+
+describe("--source config", () => {
+  it("with --enrich finds what the API path finds; without it, facts Config lacks are UNKNOWN", async () => {
+    const dir = tmp();
+    const world = demoWorld();
+    const common = ["--role-name", "dpscan-audit", "--external-id", "dpscan-demo", "--quiet", "--no-config"];
+    await withSim(world, async (sim) => {
+      const viaConfig = [
+        "scan",
+        "--source",
+        "config",
+        "--aggregator",
+        "org-aggregator",
+        "--regions",
+        "us-east-1,eu-west-1",
+        ...common,
+        "--endpoint-url",
+        sim.endpoint,
+      ];
+      const enriched = await runWithSimEnv(sim, ["--db", join(dir, "enriched.db"), ...viaConfig, "--enrich"]);
+      expect(enriched.stderr).toBe("");
+      expect(enriched.code).toBe(EXIT.ok);
+      const plain = await runWithSimEnv(sim, ["--db", join(dir, "plain.db"), ...viaConfig]);
+      expect(plain.code).toBe(EXIT.ok);
+    });
+    expect(findingsOf(join(dir, "enriched.db"))).toEqual(DEMO_EXPECTED);
+    const plain = findingsOf(join(dir, "plain.db"));
+    // Volumes and buckets are judged from Config alone; key rules cannot be, and say so.
+    expect(plain.filter((f) => f.includes("ebs-volume-unencrypted") || f.includes("s3-bucket"))).toEqual(
+      DEMO_EXPECTED.filter((f) => f.includes("ebs-volume-unencrypted") || f.includes("s3-bucket")),
+    );
+    const keyRules = plain.filter((f) => f.includes(" kms-key-"));
+    expect(keyRules.length).toBeGreaterThan(0);
+    expect(keyRules.every((f) => f.startsWith("UNKNOWN"))).toBe(true);
+  });
+});
