@@ -13,7 +13,9 @@ const opt = (name, fallback) => {
   return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
 };
 const dist = resolve(import.meta.dirname, opt("dist", "../dist"));
-const { generateWorld, countResources } = await import(pathToFileURL(resolve(dist, "sim/generate.js")).href);
+const load = (module) => import(pathToFileURL(resolve(dist, module)).href);
+const { generateWorld, countResources } = await load("sim/generate.js");
+const { worldCollections } = await load("sim/collection.js");
 
 const gc = globalThis.gc ?? (() => {});
 const mb = (n) => (n / 1024 / 1024).toFixed(1);
@@ -37,37 +39,15 @@ const world = generateWorld(options);
 const total = countResources(world);
 const built = sample();
 
-const REGIONAL = [
-  "volumes",
-  "snapshots",
-  "kmsKeys",
-  "rdsInstances",
-  "rdsClusters",
-  "rdsSnapshots",
-  "rdsClusterSnapshots",
-  "dynamodbTables",
-  "secrets",
-  "trails",
-];
-const GLOBAL = ["buckets", "iamPolicies", "iamUsers", "iamRoles", "iamGroups"];
 let visited = 0;
 let bytes = 0; // touch every resource so nothing is optimised away
 let peakRss = built.rss;
-const visit = (collection) => {
+for (const { collection } of worldCollections(world)) {
   for (let i = 0; i < collection.size; i++) {
-    const r = collection.at(i);
-    bytes += JSON.stringify(r).length;
+    bytes += JSON.stringify(collection.at(i)).length;
     visited++;
   }
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
-};
-for (let a = 0; a < world.accounts.size; a++) {
-  const account = world.accounts.at(a);
-  for (const name of GLOBAL) visit(account.global[name]);
-  for (const region of account.enabledRegions) {
-    const r = account.region(region);
-    for (const name of REGIONAL) visit(r[name]);
-  }
 }
 const seconds = (performance.now() - t0) / 1000;
 const after = sample();

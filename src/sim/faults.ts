@@ -259,82 +259,69 @@ export type AuthFailureKind =
 const SIG_MESSAGE =
   "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
 const INVALID_TOKEN = "The security token included in the request is invalid.";
+const EXPIRED_TOKEN = "The security token included in the request is expired";
+const PAYLOAD_HASH = "The provided 'x-amz-content-sha256' header does not match what was computed.";
+
+/** An error as AWS words it: code, message, HTTP status. */
+type AwsError = readonly [code: string, message: string, status: number];
+
+const EC2_AUTH_FAILURE: AwsError = [
+  "AuthFailure",
+  "AWS was not able to validate the provided access credentials",
+  401,
+];
+
+/** unknown-key, invalid-token, disabled-region: the credentials are not valid *here*. */
+const NOT_VALID_HERE: Record<WireProtocol, AwsError> = {
+  ec2: EC2_AUTH_FAILURE,
+  "rest-xml": [
+    "InvalidAccessKeyId",
+    "The AWS Access Key Id you provided does not exist in our records.",
+    403,
+  ],
+  query: ["InvalidClientTokenId", INVALID_TOKEN, 403],
+  json: ["UnrecognizedClientException", INVALID_TOKEN, 400],
+};
+
+/** Per failure and protocol, what AWS answers. */
+const AUTH_ERRORS: Record<AuthFailureKind, Record<WireProtocol, AwsError>> = {
+  "payload-hash": {
+    ec2: ["InvalidSignatureException", PAYLOAD_HASH, 400],
+    "rest-xml": ["XAmzContentSHA256Mismatch", PAYLOAD_HASH, 400],
+    query: ["InvalidSignatureException", PAYLOAD_HASH, 400],
+    json: ["InvalidSignatureException", PAYLOAD_HASH, 400],
+  },
+  "missing-auth": {
+    ec2: EC2_AUTH_FAILURE,
+    "rest-xml": ["AccessDenied", "Access Denied", 403],
+    query: ["MissingAuthenticationToken", "Request is missing Authentication Token", 403],
+    json: ["MissingAuthenticationTokenException", "Missing Authentication Token", 400],
+  },
+  expired: {
+    // EC2 reports expired session credentials as RequestExpired.
+    ec2: ["RequestExpired", "Request has expired.", 400],
+    "rest-xml": ["ExpiredToken", "The provided token has expired.", 400],
+    query: ["ExpiredToken", EXPIRED_TOKEN, 403],
+    json: ["ExpiredTokenException", EXPIRED_TOKEN, 400],
+  },
+  "bad-signature": {
+    ec2: EC2_AUTH_FAILURE,
+    "rest-xml": ["SignatureDoesNotMatch", SIG_MESSAGE, 403],
+    query: ["SignatureDoesNotMatch", SIG_MESSAGE, 403],
+    json: ["InvalidSignatureException", SIG_MESSAGE, 400],
+  },
+  "unknown-key": NOT_VALID_HERE,
+  "disabled-region": NOT_VALID_HERE,
+  "invalid-token": {
+    ...NOT_VALID_HERE,
+    "rest-xml": ["InvalidToken", "The provided token is malformed or otherwise invalid.", 400],
+  },
+};
 
 /** The error AWS returns for an authentication failure, in the service's protocol. */
 export function authError(kind: AuthFailureKind, signingName: string): SimError {
-  const p = protocolOf(signingName);
-  if (kind === "payload-hash") {
-    return new SimError(
-      p === "rest-xml" ? "XAmzContentSHA256Mismatch" : "InvalidSignatureException",
-      "The provided 'x-amz-content-sha256' header does not match what was computed.",
-      400,
-    );
-  }
-  if (kind === "missing-auth") {
-    switch (p) {
-      case "ec2":
-        return new SimError(
-          "AuthFailure",
-          "AWS was not able to validate the provided access credentials",
-          401,
-        );
-      case "rest-xml":
-        return new SimError("AccessDenied", "Access Denied", 403);
-      case "query":
-        return new SimError("MissingAuthenticationToken", "Request is missing Authentication Token", 403);
-      case "json":
-        return new SimError("MissingAuthenticationTokenException", "Missing Authentication Token", 400);
-    }
-  }
-  if (kind === "expired") {
-    switch (p) {
-      // EC2 reports expired session credentials as RequestExpired.
-      case "ec2":
-        return new SimError("RequestExpired", "Request has expired.", 400);
-      case "rest-xml":
-        return new SimError("ExpiredToken", "The provided token has expired.", 400);
-      case "query":
-        return new SimError("ExpiredToken", "The security token included in the request is expired", 403);
-      case "json":
-        return new SimError(
-          "ExpiredTokenException",
-          "The security token included in the request is expired",
-          400,
-        );
-    }
-  }
-  if (kind === "bad-signature") {
-    switch (p) {
-      case "ec2":
-        return new SimError(
-          "AuthFailure",
-          "AWS was not able to validate the provided access credentials",
-          401,
-        );
-      case "rest-xml":
-      case "query":
-        return new SimError("SignatureDoesNotMatch", SIG_MESSAGE, 403);
-      case "json":
-        return new SimError("InvalidSignatureException", SIG_MESSAGE, 400);
-    }
-  }
-  // unknown-key, invalid-token, disabled-region: the credentials are not valid *here*.
-  switch (p) {
-    case "ec2":
-      return new SimError("AuthFailure", "AWS was not able to validate the provided access credentials", 401);
-    case "rest-xml":
-      return kind === "invalid-token"
-        ? new SimError("InvalidToken", "The provided token is malformed or otherwise invalid.", 400)
-        : new SimError(
-            "InvalidAccessKeyId",
-            "The AWS Access Key Id you provided does not exist in our records.",
-            403,
-          );
-    case "query":
-      return new SimError("InvalidClientTokenId", INVALID_TOKEN, 403);
-    case "json":
-      return new SimError("UnrecognizedClientException", INVALID_TOKEN, 400);
-  }
+  const [code, message, status] = AUTH_ERRORS[kind][protocolOf(signingName)];
+  return new SimError(code, message, status);
 }
 
 /** The throttling error for a service, with the HTTP status AWS uses for that code. */

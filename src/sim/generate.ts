@@ -3,7 +3,7 @@
 // back out of the id (the low digits of a hex id, or the trailing number of a name), rebuilds the
 // id for that index and compares — so bogus or foreign ids return undefined. Nothing is cached:
 // memory stays flat however large the world is.
-import { lazyCollection } from "./collection.js";
+import { lazyCollection, worldCollections } from "./collection.js";
 import {
   AUDIT_ROLE_NAME,
   AWS_REGIONS,
@@ -12,6 +12,7 @@ import {
   callerAccountKeyPolicy,
   crossAccountKeyPolicy,
   defaultKeyPolicy,
+  engineVersionFor,
   keyArn,
   mix32,
   policyArn,
@@ -255,26 +256,7 @@ export function generateWorld(options: GenerateOptions): World {
 /** Total resources in a world: a sum of collection sizes, O(accounts × regions). */
 export function countResources(world: World): number {
   let total = 0;
-  for (let i = 0; i < world.accounts.size; i++) {
-    const a = world.accounts.at(i);
-    const g = a.global;
-    total += g.buckets.size + g.iamPolicies.size + g.iamUsers.size + g.iamRoles.size + g.iamGroups.size;
-    for (const name of a.enabledRegions) {
-      const r = a.region(name);
-      if (!r) continue;
-      total +=
-        r.volumes.size +
-        r.snapshots.size +
-        r.kmsKeys.size +
-        r.rdsInstances.size +
-        r.rdsClusters.size +
-        r.rdsSnapshots.size +
-        r.rdsClusterSnapshots.size +
-        r.dynamodbTables.size +
-        r.secrets.size +
-        r.trails.size;
-    }
-  }
+  for (const { collection } of worldCollections(world)) total += collection.size;
   return total;
 }
 
@@ -583,15 +565,9 @@ function rdsName(c: RegionCtx, type: number, i: number): string {
 }
 
 const ENGINES = ["postgres", "postgres", "mysql", "mysql", "mariadb", "oracle-ee", "sqlserver-se"];
-const VERSIONS: Record<string, string> = {
-  postgres: "16.4",
-  mysql: "8.0.39",
-  mariadb: "10.11.9",
-  "oracle-ee": "19.0.0.0.ru-2024-10.rur-2024-10.r1",
-  "sqlserver-se": "16.00.4150.1.v1",
-  "aurora-postgresql": "16.4",
-  "aurora-mysql": "8.0.mysql_aurora.3.07.1",
-};
+/** The key of an encrypted instance or cluster: half pick a key of the region, half aws/rds (slot 1). */
+const rdsKey = (c: RegionCtx, x: number): string =>
+  h(x, 5) % 2 ? pickKey(c, h(x, 6), "rds") : keyArn(c.region, c.account, keyId(c, 1));
 
 function rdsInstance(c: RegionCtx, i: number): SimRdsInstance {
   const x = itemHash(c, TYPE.rdsInstance, i);
@@ -602,13 +578,11 @@ function rdsInstance(c: RegionCtx, i: number): SimRdsInstance {
     DBInstanceIdentifier: id,
     DbiResourceId: `db-${alnumFrom(`${c.account}/${c.region}/${id}`, 26)}`,
     Engine: engine,
-    EngineVersion: VERSIONS[engine] ?? "1.0",
+    EngineVersion: engineVersionFor(engine),
     DBInstanceClass: pick(["db.t3.medium", "db.m6g.large", "db.r6g.xlarge", "db.t4g.micro"], h(x, 4)),
     DBInstanceStatus: "available",
     StorageEncrypted: encrypted,
-    ...(encrypted
-      ? { KmsKeyId: h(x, 5) % 2 ? pickKey(c, h(x, 6), "rds") : keyArn(c.region, c.account, keyId(c, 1)) }
-      : {}),
+    ...(encrypted ? { KmsKeyId: rdsKey(c, x) } : {}),
     AllocatedStorage: pick([20, 50, 100, 500, 1000], h(x, 7)),
     PubliclyAccessible: pct(h(x, 8)) < 5,
     InstanceCreateTime: date(h(x, 9)),
@@ -625,12 +599,10 @@ function rdsCluster(c: RegionCtx, i: number): SimRdsCluster {
     DBClusterIdentifier: id,
     DbClusterResourceId: `cluster-${alnumFrom(`${c.account}/${c.region}/${id}`, 26)}`,
     Engine: engine,
-    EngineVersion: VERSIONS[engine] ?? "1.0",
+    EngineVersion: engineVersionFor(engine),
     Status: "available",
     StorageEncrypted: encrypted,
-    ...(encrypted
-      ? { KmsKeyId: h(x, 5) % 2 ? pickKey(c, h(x, 6), "rds") : keyArn(c.region, c.account, keyId(c, 1)) }
-      : {}),
+    ...(encrypted ? { KmsKeyId: rdsKey(c, x) } : {}),
     ClusterCreateTime: date(h(x, 9)),
     Tags: nameTag(h(x, 10), id),
   };

@@ -175,6 +175,21 @@ export function decodeToken(token: string, length: number): number[] | undefined
   return nums.every((n) => Number.isSafeInteger(n)) ? nums : undefined;
 }
 
+/**
+ * The position a request's token encodes, or undefined when it sent none. A token that is not one
+ * of ours, or not `length` numbers long, is the service's own error.
+ */
+export function tokenPosition(
+  token: string | undefined,
+  length: number,
+  invalid: () => SimError,
+): number[] | undefined {
+  if (token === undefined) return undefined;
+  const pos = decodeToken(token, length);
+  if (!pos) throw invalid();
+  return pos;
+}
+
 /** ISO 8601 (world shape) to the epoch seconds the JSON protocols put on the wire. */
 export function epochSeconds(iso: string | undefined): number | undefined {
   if (iso === undefined) return undefined;

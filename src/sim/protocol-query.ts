@@ -191,6 +191,28 @@ export function decodePageToken(scope: string, token: string): number | undefine
   return Number(rest);
 }
 
+/**
+ * Where a page starts: the index that the token parameter `param` (Marker, NextToken) encodes, or 0
+ * when it is absent or empty. A token that does not decode for `scope` is the service's own error.
+ */
+export function pageStart(
+  p: QueryParams,
+  param: string,
+  scope: string,
+  invalid: (token: string) => SimError,
+): number {
+  const token = p.get(param);
+  if (token === undefined || token === "") return 0;
+  const i = decodePageToken(scope, token);
+  if (i === undefined) throw invalid(token);
+  return i;
+}
+
+/** The element handing out the next page's token (Marker, nextToken); none after the last page. */
+export function nextPageLeaf(name: string, scope: string, next: number | undefined): XmlFragment | undefined {
+  return next === undefined ? undefined : leaf(name, encodePageToken(scope, next));
+}
+
 // ---------------------------------------------------------------------------------------------
 // A query-protocol service from a table of operation handlers.
 

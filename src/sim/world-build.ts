@@ -11,6 +11,7 @@ import {
   alnumFrom,
   awsManagedKeyPolicy,
   defaultKeyPolicy,
+  engineVersionFor,
   hexFrom,
   keyArn,
   keyUsageFor,
@@ -54,16 +55,6 @@ export interface Issue {
   message: string;
   at?: "key";
 }
-
-const ENGINE_VERSIONS: Record<string, string> = {
-  postgres: "16.4",
-  mysql: "8.0.39",
-  mariadb: "10.11.9",
-  "aurora-postgresql": "16.4",
-  "aurora-mysql": "8.0.mysql_aurora.3.07.1",
-  "oracle-ee": "19.0.0.0.ru-2024-10.rur-2024-10.r1",
-  "sqlserver-se": "16.00.4150.1.v1",
-};
 
 const AUDIT_POLICIES = [
   "arn:aws:iam::aws:policy/SecurityAudit",
@@ -376,7 +367,7 @@ function regionResources(
       DbClusterResourceId:
         c.DbClusterResourceId ?? `cluster-${alnumFrom(`${account}/${region}/${c.DBClusterIdentifier}`, 26)}`,
       Engine: engine,
-      EngineVersion: c.EngineVersion ?? ENGINE_VERSIONS[engine] ?? "1.0",
+      EngineVersion: c.EngineVersion ?? engineVersionFor(engine),
       Status: c.Status ?? "available",
       StorageEncrypted: c.StorageEncrypted,
       ...(kms !== undefined ? { KmsKeyId: kms } : {}),
@@ -406,7 +397,7 @@ function regionResources(
       DbiResourceId:
         d.DbiResourceId ?? `db-${alnumFrom(`${account}/${region}/${d.DBInstanceIdentifier}`, 26)}`,
       Engine: engine,
-      EngineVersion: d.EngineVersion ?? cluster?.EngineVersion ?? ENGINE_VERSIONS[engine] ?? "1.0",
+      EngineVersion: d.EngineVersion ?? cluster?.EngineVersion ?? engineVersionFor(engine),
       DBInstanceClass: d.DBInstanceClass ?? (aurora ? "db.r6g.large" : "db.t3.medium"),
       DBInstanceStatus: d.DBInstanceStatus ?? "available",
       StorageEncrypted: d.StorageEncrypted,

@@ -53,6 +53,19 @@ export const keyArn = (region: string, account: string, keyId: string): string =
 export const policyArn = (account: string, path: string, name: string): string =>
   `arn:aws:iam::${account}:policy${path}${name}`;
 
+/** A current engine version per RDS engine, for instances and clusters that do not state one. */
+const ENGINE_VERSIONS: Readonly<Record<string, string>> = {
+  postgres: "16.4",
+  mysql: "8.0.39",
+  mariadb: "10.11.9",
+  "aurora-postgresql": "16.4",
+  "aurora-mysql": "8.0.mysql_aurora.3.07.1",
+  "oracle-ee": "19.0.0.0.ru-2024-10.rur-2024-10.r1",
+  "sqlserver-se": "16.00.4150.1.v1",
+};
+
+export const engineVersionFor = (engine: string): string => ENGINE_VERSIONS[engine] ?? "1.0";
+
 /** KeyUsage follows from KeySpec unless stated (RSA can also be SIGN_VERIFY; we pick the common one). */
 export function keyUsageFor(keySpec: string): string {
   if (keySpec.startsWith("HMAC_")) return "GENERATE_VERIFY_MAC";
@@ -67,20 +80,18 @@ const doc = (statements: unknown[], id?: string): string =>
       : { Version: "2012-10-17", Statement: statements },
   );
 
+/** AWS's default statement, kms:* for the account root: the account's IAM policies decide who uses the key. */
+const rootStatement = (account: string) => ({
+  Sid: "Enable IAM User Permissions",
+  Effect: "Allow",
+  Principal: { AWS: `arn:aws:iam::${account}:root` },
+  Action: "kms:*",
+  Resource: "*",
+});
+
 /** The default key policy AWS attaches to a customer key created without one: kms:* for the account root. */
 export function defaultKeyPolicy(account: string): string {
-  return doc(
-    [
-      {
-        Sid: "Enable IAM User Permissions",
-        Effect: "Allow",
-        Principal: { AWS: `arn:aws:iam::${account}:root` },
-        Action: "kms:*",
-        Resource: "*",
-      },
-    ],
-    "key-default-1",
-  );
+  return doc([rootStatement(account)], "key-default-1");
 }
 
 /**
@@ -125,26 +136,20 @@ export function awsManagedKeyPolicy(account: string, region: string, service: st
 
 /** The CloudTrail console's key policy: Principal {"AWS": "*"} restricted by kms:CallerAccount (not public). */
 export function callerAccountKeyPolicy(account: string, region: string): string {
+  // Only for log files of this account's trails.
+  const trailContext = {
+    "kms:EncryptionContext:aws:cloudtrail:arn": `arn:aws:cloudtrail:*:${account}:trail/*`,
+  };
   return doc(
     [
-      {
-        Sid: "Enable IAM User Permissions",
-        Effect: "Allow",
-        Principal: { AWS: `arn:aws:iam::${account}:root` },
-        Action: "kms:*",
-        Resource: "*",
-      },
+      rootStatement(account),
       {
         Sid: "Allow CloudTrail to encrypt logs",
         Effect: "Allow",
         Principal: { Service: "cloudtrail.amazonaws.com" },
         Action: "kms:GenerateDataKey*",
         Resource: "*",
-        Condition: {
-          StringLike: {
-            "kms:EncryptionContext:aws:cloudtrail:arn": `arn:aws:cloudtrail:*:${account}:trail/*`,
-          },
-        },
+        Condition: { StringLike: trailContext },
       },
       {
         Sid: "Allow CloudTrail to describe key",
@@ -161,9 +166,7 @@ export function callerAccountKeyPolicy(account: string, region: string): string 
         Resource: "*",
         Condition: {
           StringEquals: { "kms:CallerAccount": account },
-          StringLike: {
-            "kms:EncryptionContext:aws:cloudtrail:arn": `arn:aws:cloudtrail:*:${account}:trail/*`,
-          },
+          StringLike: trailContext,
         },
       },
       {
@@ -184,13 +187,7 @@ export function callerAccountKeyPolicy(account: string, region: string): string 
 /** kms:* to everyone with no condition: a public key. */
 export function publicKeyPolicy(account: string): string {
   return doc([
-    {
-      Sid: "Enable IAM User Permissions",
-      Effect: "Allow",
-      Principal: { AWS: `arn:aws:iam::${account}:root` },
-      Action: "kms:*",
-      Resource: "*",
-    },
+    rootStatement(account),
     { Sid: "Allow everyone", Effect: "Allow", Principal: { AWS: "*" }, Action: "kms:*", Resource: "*" },
   ]);
 }
@@ -198,13 +195,7 @@ export function publicKeyPolicy(account: string): string {
 /** kms:* to a principal in another account. */
 export function crossAccountKeyPolicy(account: string, principalArn: string): string {
   return doc([
-    {
-      Sid: "Enable IAM User Permissions",
-      Effect: "Allow",
-      Principal: { AWS: `arn:aws:iam::${account}:root` },
-      Action: "kms:*",
-      Resource: "*",
-    },
+    rootStatement(account),
     {
       Sid: "Allow partner account",
       Effect: "Allow",

@@ -1,6 +1,6 @@
 // CloudTrail through the real @aws-sdk/client-cloudtrail against the simulator: home-region
 // trails, multi-region shadows, and the management account's organization trail in members.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   CloudTrailClient,
   DescribeTrailsCommand,
@@ -8,11 +8,10 @@ import {
   ListTagsCommand,
   paginateListTrails,
 } from "@aws-sdk/client-cloudtrail";
-import type { TrailInfo } from "@aws-sdk/client-cloudtrail";
-import { startSimulator } from "../../src/sim/server.js";
-import type { Simulator } from "../../src/sim/server.js";
 import { cloudTrailService } from "../../src/sim/services/cloudtrail.js";
 import { worldFromDocument } from "../../src/sim/world-file.js";
+import { useSimulator } from "./harness.js";
+import { pagesOf, sdkError } from "./helpers.js";
 
 const A = "111111111111"; // management
 const B = "222222222222"; // member
@@ -65,35 +64,9 @@ const world = worldFromDocument({
   ],
 });
 
-let sim: Simulator;
-const clients: CloudTrailClient[] = [];
-function client(region: string, account = A): CloudTrailClient {
-  const c = new CloudTrailClient({
-    endpoint: sim.endpoint,
-    region,
-    credentials: sim.credentialsFor(account),
-    maxAttempts: 1,
-  });
-  clients.push(c);
-  return c;
-}
-
-beforeAll(async () => {
-  sim = await startSimulator({ world, services: [cloudTrailService] });
-});
-afterAll(async () => {
-  for (const c of clients) c.destroy();
-  await sim.close();
-});
-
-async function errorOf(p: Promise<unknown>): Promise<{ name: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as { name: string; message: string };
-  }
-  throw new Error("expected the call to fail");
-}
+const sim = useSimulator({ world, services: [cloudTrailService] });
+const client = (region: string, account = A): CloudTrailClient =>
+  sim.client(CloudTrailClient, region, account);
 
 const names = (list: { Name?: string }[] | undefined) => (list ?? []).map((t) => t.Name).sort();
 
@@ -153,7 +126,7 @@ describe("CloudTrail GetTrailStatus", () => {
       [US, "nope"],
       [EU, "org-trail"],
     ] as const) {
-      const e = await errorOf(client(region).send(new GetTrailStatusCommand({ Name })));
+      const e = await sdkError(client(region).send(new GetTrailStatusCommand({ Name })));
       expect(e.name).toBe("TrailNotFoundException");
     }
   });
@@ -161,13 +134,9 @@ describe("CloudTrail GetTrailStatus", () => {
 
 describe("CloudTrail ListTrails and ListTags", () => {
   it("pages ListTrails with NextToken", async () => {
-    const all: TrailInfo[] = [];
-    let pages = 0;
-    for await (const page of paginateListTrails({ client: client(US, C) }, {})) {
-      pages++;
-      all.push(...(page.Trails ?? []));
-    }
-    expect(pages).toBe(2);
+    const pages = await pagesOf(paginateListTrails({ client: client(US, C) }, {}), (p) => p.Trails);
+    const all = pages.flat();
+    expect(pages).toHaveLength(2);
     // 60 own trails plus the management account's organization trail.
     expect(new Set(all.map((t) => t.TrailARN)).size).toBe(61);
     expect(all.map((t) => t.TrailARN)).toContain(ORG_ARN);
@@ -183,7 +152,7 @@ describe("CloudTrail ListTrails and ListTags", () => {
     expect(out.ResourceTagList).toEqual([
       { ResourceId: ORG_ARN, TagsList: [{ Key: HOSTILE, Value: `"${HOSTILE}"` }] },
     ]);
-    const e = await errorOf(
+    const e = await sdkError(
       client(US).send(new ListTagsCommand({ ResourceIdList: [`arn:aws:cloudtrail:${US}:${A}:trail/nope`] })),
     );
     expect(e.name).toBe("ResourceNotFoundException");

@@ -1,7 +1,7 @@
 // AWS Config advanced queries through the real @aws-sdk/client-config-service: single-account
 // SelectResourceConfig, aggregator queries across accounts and regions, and the shape of the
 // configuration items built from the world.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   ConfigServiceClient,
   DescribeConfigurationAggregatorsCommand,
@@ -10,12 +10,11 @@ import {
   paginateSelectAggregateResourceConfig,
   paginateSelectResourceConfig,
 } from "@aws-sdk/client-config-service";
-import { startSimulator } from "../../src/sim/server.js";
-import type { Simulator } from "../../src/sim/server.js";
 import { configService, parseQuery } from "../../src/sim/services/config.js";
 import { emptyCollection, lazyCollection } from "../../src/sim/collection.js";
 import { worldFromDocument } from "../../src/sim/world-file.js";
-import { HOSTILE as SHARED_HOSTILE, MGMT, sdkConfig, testWorld } from "./helpers.js";
+import { useSimulator, withSimulator } from "./harness.js";
+import { HOSTILE as SHARED_HOSTILE, MGMT, pagesOf, sdkError, testWorld } from "./helpers.js";
 import type { RegionResources, SimAccount, SimVolume, World } from "../../src/sim/world.js";
 
 const A = "111111111111"; // management, owns the aggregator
@@ -158,35 +157,9 @@ const world = worldFromDocument({
   ],
 });
 
-let sim: Simulator;
-const clients: ConfigServiceClient[] = [];
-function cfg(region = US, account = A): ConfigServiceClient {
-  const c = new ConfigServiceClient({
-    endpoint: sim.endpoint,
-    region,
-    credentials: sim.credentialsFor(account),
-    maxAttempts: 1,
-  });
-  clients.push(c);
-  return c;
-}
-
-beforeAll(async () => {
-  sim = await startSimulator({ world, services: [configService] });
-});
-afterAll(async () => {
-  for (const c of clients) c.destroy();
-  await sim.close();
-});
-
-async function errorOf(p: Promise<unknown>): Promise<{ name: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as { name: string; message: string };
-  }
-  throw new Error("expected the call to fail");
-}
+const sim = useSimulator({ world, services: [configService] });
+const cfg = (region = US, account = A): ConfigServiceClient =>
+  sim.client(ConfigServiceClient, region, account);
 
 type Item = Record<string, unknown> & {
   configuration?: Record<string, unknown>;
@@ -231,14 +204,14 @@ describe("Config query parsing", () => {
       "SELECT nope",
       "DELETE resourceId",
     ]) {
-      expect((await errorOf(cfg().send(new SelectResourceConfigCommand({ Expression })))).name).toBe(
+      expect((await sdkError(cfg().send(new SelectResourceConfigCommand({ Expression })))).name).toBe(
         "InvalidExpressionException",
       );
     }
   });
 
   it("rejects Limit above 100", async () => {
-    const e = await errorOf(
+    const e = await sdkError(
       cfg().send(new SelectResourceConfigCommand({ Expression: "SELECT resourceId", Limit: 101 })),
     );
     expect(e.name).toBe("InvalidLimitException");
@@ -275,16 +248,15 @@ describe("SelectResourceConfig (one account, one region)", () => {
   });
 
   it("pages 250 volumes with the SDK paginator", async () => {
-    const items: Item[] = [];
-    let pages = 0;
-    for await (const page of paginateSelectResourceConfig(
-      { client: cfg(US, D), pageSize: 100 },
-      { Expression: "SELECT resourceId WHERE resourceType = 'AWS::EC2::Volume'" },
-    )) {
-      pages++;
-      items.push(...(page.Results ?? []).map((r) => JSON.parse(r) as Item));
-    }
-    expect(pages).toBe(3);
+    const pages = await pagesOf(
+      paginateSelectResourceConfig(
+        { client: cfg(US, D), pageSize: 100 },
+        { Expression: "SELECT resourceId WHERE resourceType = 'AWS::EC2::Volume'" },
+      ),
+      (p) => p.Results?.map((r) => JSON.parse(r) as Item),
+    );
+    const items = pages.flat();
+    expect(pages).toHaveLength(3);
     expect(new Set(items.map((i) => i.resourceId)).size).toBe(MANY);
   });
 
@@ -477,7 +449,7 @@ describe("SelectAggregateResourceConfig", () => {
       [cfg(EU), AGG],
       [cfg(US, B), AGG],
     ] as const) {
-      const e = await errorOf(
+      const e = await sdkError(
         client.send(
           new SelectAggregateResourceConfigCommand({ Expression, ConfigurationAggregatorName: name }),
         ),
@@ -495,7 +467,7 @@ describe("SelectAggregateResourceConfig", () => {
     expect(
       (await cfg(EU).send(new DescribeConfigurationAggregatorsCommand({}))).ConfigurationAggregators,
     ).toEqual([]);
-    const e = await errorOf(
+    const e = await sdkError(
       cfg().send(new DescribeConfigurationAggregatorsCommand({ ConfigurationAggregatorNames: ["x"] })),
     );
     expect(e.name).toBe("NoSuchConfigurationAggregatorException");
@@ -562,14 +534,8 @@ describe("SelectAggregateResourceConfig streams through lazy collections", () =>
       aggregators: [{ Name: AGG, AccountId: idOf(0), Region: US }],
       seed: 1,
     };
-    const s = await startSimulator({ world: big, services: [configService] });
-    const c = new ConfigServiceClient({
-      endpoint: s.endpoint,
-      region: US,
-      credentials: s.credentials,
-      maxAttempts: 1,
-    });
-    try {
+    await withSimulator({ world: big, services: [configService] }, async (_sim, client) => {
+      const c = client(ConfigServiceClient, US);
       const input = {
         Expression: "SELECT resourceId WHERE resourceType = 'AWS::EC2::Volume'",
         ConfigurationAggregatorName: AGG,
@@ -595,29 +561,26 @@ describe("SelectAggregateResourceConfig streams through lazy collections", () =>
         }),
       );
       expect(filtered.Results?.map((r) => (JSON.parse(r) as Item).resourceId)).toHaveLength(PER_ACCOUNT);
-    } finally {
-      c.destroy();
-      await s.close();
-    }
+    });
   });
 });
 
 describe("Config with the shared test world", () => {
   it("aggregates every account and region of the shared world and keeps HOSTILE tags intact", async () => {
     const shared = testWorld({ aggregators: [{ Name: AGG, AccountId: MGMT, Region: US }] });
-    const s = await startSimulator({ world: shared, services: [configService] });
-    const c = new ConfigServiceClient({ ...sdkConfig(s), maxAttempts: 1 });
-    try {
-      const items: Item[] = [];
-      for await (const page of paginateSelectAggregateResourceConfig(
-        { client: c, pageSize: 100 },
-        {
-          Expression: "SELECT accountId, awsRegion, resourceId, tags WHERE resourceType = 'AWS::EC2::Volume'",
-          ConfigurationAggregatorName: AGG,
-        },
-      )) {
-        items.push(...(page.Results ?? []).map((r) => JSON.parse(r) as Item));
-      }
+    await withSimulator({ world: shared, services: [configService] }, async (_sim, client) => {
+      const pages = await pagesOf(
+        paginateSelectAggregateResourceConfig(
+          { client: client(ConfigServiceClient), pageSize: 100 },
+          {
+            Expression:
+              "SELECT accountId, awsRegion, resourceId, tags WHERE resourceType = 'AWS::EC2::Volume'",
+            ConfigurationAggregatorName: AGG,
+          },
+        ),
+        (p) => p.Results?.map((r) => JSON.parse(r) as Item),
+      );
+      const items = pages.flat();
       let expected = 0;
       for (let i = 0; i < shared.accounts.size; i++) {
         const a = shared.accounts.at(i);
@@ -627,9 +590,6 @@ describe("Config with the shared test world", () => {
       expect(new Set(items.map((i) => i.accountId)).size).toBe(3);
       expect(new Set(items.map((i) => i.awsRegion))).toContain("af-south-1");
       expect(items[0]?.tags).toEqual([{ key: SHARED_HOSTILE, value: SHARED_HOSTILE }]);
-    } finally {
-      c.destroy();
-      await s.close();
-    }
+    });
   });
 });

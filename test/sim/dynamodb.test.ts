@@ -1,5 +1,5 @@
 // DynamoDB control plane through the real @aws-sdk/client-dynamodb against the simulator.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   DescribeTableCommand,
   DynamoDBClient,
@@ -7,10 +7,10 @@ import {
   ListTagsOfResourceCommand,
   paginateListTables,
 } from "@aws-sdk/client-dynamodb";
-import { startSimulator } from "../../src/sim/server.js";
-import type { Simulator } from "../../src/sim/server.js";
 import { dynamodbService } from "../../src/sim/services/dynamodb.js";
 import { worldFromDocument } from "../../src/sim/world-file.js";
+import { useSimulator } from "./harness.js";
+import { pagesOf, sdkError } from "./helpers.js";
 
 const A = "111111111111";
 const R = "us-east-1";
@@ -42,41 +42,17 @@ const world = worldFromDocument({
   ],
 });
 
-let sim: Simulator;
+const sim = useSimulator({ world, services: [dynamodbService] });
 let ddb: DynamoDBClient;
-
-beforeAll(async () => {
-  sim = await startSimulator({ world, services: [dynamodbService] });
-  ddb = new DynamoDBClient({
-    endpoint: sim.endpoint,
-    region: R,
-    credentials: sim.credentials,
-    maxAttempts: 1,
-  });
+beforeAll(() => {
+  ddb = sim.client(DynamoDBClient, R);
 });
-afterAll(async () => {
-  ddb.destroy();
-  await sim.close();
-});
-
-async function errorOf(p: Promise<unknown>): Promise<{ name: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as { name: string; message: string };
-  }
-  throw new Error("expected the call to fail");
-}
 
 describe("DynamoDB ListTables", () => {
   it("pages with LastEvaluatedTableName through the SDK paginator", async () => {
-    const names: string[] = [];
-    let pages = 0;
-    for await (const page of paginateListTables({ client: ddb, pageSize: 100 }, {})) {
-      pages++;
-      names.push(...(page.TableNames ?? []));
-    }
-    expect(pages).toBe(3);
+    const pages = await pagesOf(paginateListTables({ client: ddb, pageSize: 100 }, {}), (p) => p.TableNames);
+    const names = pages.flat();
+    expect(pages).toHaveLength(3);
     expect(names).toHaveLength(FILLER + 2);
     expect(names.slice(0, 3)).toEqual(["a-default", "b-kms", filler(0)]);
     expect(names.at(-1)).toBe(filler(FILLER - 1));
@@ -96,7 +72,9 @@ describe("DynamoDB ListTables", () => {
     const last = await ddb.send(new ListTablesCommand({ ExclusiveStartTableName: filler(FILLER - 2) }));
     expect(last.TableNames).toEqual([filler(FILLER - 1)]);
     expect(last.LastEvaluatedTableName).toBeUndefined();
-    expect((await errorOf(ddb.send(new ListTablesCommand({ Limit: 101 })))).name).toBe("ValidationException");
+    expect((await sdkError(ddb.send(new ListTablesCommand({ Limit: 101 })))).name).toBe(
+      "ValidationException",
+    );
   });
 });
 
@@ -120,7 +98,7 @@ describe("DynamoDB DescribeTable", () => {
 
   it("answers ResourceNotFoundException for an unknown table or another region's", async () => {
     for (const TableName of ["nope", "eu-only"]) {
-      const e = await errorOf(ddb.send(new DescribeTableCommand({ TableName })));
+      const e = await sdkError(ddb.send(new DescribeTableCommand({ TableName })));
       expect(e.name).toBe("ResourceNotFoundException");
     }
   });
@@ -135,7 +113,7 @@ describe("DynamoDB ListTagsOfResource", () => {
   });
 
   it("answers ResourceNotFoundException for an unknown ARN", async () => {
-    const e = await errorOf(
+    const e = await sdkError(
       ddb.send(new ListTagsOfResourceCommand({ ResourceArn: `arn:aws:dynamodb:${R}:${A}:table/nope` })),
     );
     expect(e.name).toBe("ResourceNotFoundException");

@@ -9,12 +9,12 @@ import {
   paginateDescribeSnapshots,
   paginateDescribeVolumes,
 } from "@aws-sdk/client-ec2";
-import type { Snapshot, Volume } from "@aws-sdk/client-ec2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { arrayCollection, lazyCollection } from "../../src/sim/collection.js";
 import { startSimulator } from "../../src/sim/server.js";
 import type { Simulator } from "../../src/sim/server.js";
 import type { SimVolume, World } from "../../src/sim/world.js";
+import { withSimulator } from "./harness.js";
 import {
   DEV,
   HOSTILE,
@@ -23,6 +23,7 @@ import {
   PROD,
   emptyRegion,
   makeAccount,
+  pagesOf,
   sdkConfig,
   sdkError,
   testWorld,
@@ -46,9 +47,10 @@ const mgmtVolumes = (): SimVolume[] => {
 
 describe("DescribeVolumes", () => {
   it("paginates with the SDK paginator across several pages, in world order", async () => {
-    const pages: Volume[][] = [];
-    for await (const page of paginateDescribeVolumes({ client: ec2(), pageSize: 5 }, {}))
-      pages.push(page.Volumes ?? []);
+    const pages = await pagesOf(
+      paginateDescribeVolumes({ client: ec2(), pageSize: 5 }, {}),
+      (p) => p.Volumes,
+    );
     expect(pages.map((p) => p.length)).toEqual([5, 5, 2]);
     expect(pages.flat().map((v) => v.VolumeId)).toEqual(mgmtVolumes().map((v) => v.VolumeId));
   });
@@ -190,31 +192,32 @@ describe("DescribeVolumes", () => {
         "us-east-1": { ...emptyRegion(), volumes: lazyCollection(n, vol, (id) => parseInt(id.slice(4), 16)) },
       },
     });
-    const bigSim = await startSimulator({
-      world: testWorld({ accounts: arrayCollection([big], (a) => a.Id) }),
-    });
-    try {
-      const client = new EC2Client(sdkConfig(bigSim));
-      const sizes: number[] = [];
-      const seen = new Set<string>();
-      for await (const page of paginateDescribeVolumes({ client, pageSize: 500 }, {})) {
-        sizes.push(page.Volumes!.length);
-        for (const v of page.Volumes!) seen.add(v.VolumeId!);
-      }
-      expect(sizes).toEqual([500, 500, 500, 500, 345]);
-      expect(seen.size).toBe(n);
-      expect(bigSim.counters.calls({ service: "ec2", operation: "DescribeVolumes" })).toBe(5);
-    } finally {
-      await bigSim.close();
-    }
+    await withSimulator(
+      {
+        world: testWorld({ accounts: arrayCollection([big], (a) => a.Id) }),
+      },
+      async (bigSim) => {
+        const client = new EC2Client(sdkConfig(bigSim));
+        const sizes: number[] = [];
+        const seen = new Set<string>();
+        for await (const page of paginateDescribeVolumes({ client, pageSize: 500 }, {})) {
+          sizes.push(page.Volumes!.length);
+          for (const v of page.Volumes!) seen.add(v.VolumeId!);
+        }
+        expect(sizes).toEqual([500, 500, 500, 500, 345]);
+        expect(seen.size).toBe(n);
+        expect(bigSim.counters.calls({ service: "ec2", operation: "DescribeVolumes" })).toBe(5);
+      },
+    );
   });
 });
 
 describe("DescribeSnapshots", () => {
   it("paginates own snapshots with OwnerIds=self", async () => {
-    const pages: Snapshot[][] = [];
-    for await (const p of paginateDescribeSnapshots({ client: ec2(), pageSize: 5 }, { OwnerIds: ["self"] }))
-      pages.push(p.Snapshots ?? []);
+    const pages = await pagesOf(
+      paginateDescribeSnapshots({ client: ec2(), pageSize: 5 }, { OwnerIds: ["self"] }),
+      (p) => p.Snapshots,
+    );
     expect(pages.map((p) => p.length)).toEqual([5, 2]);
     const all = pages.flat();
     expect(all.every((s) => s.OwnerId === MGMT)).toBe(true);

@@ -13,19 +13,13 @@ import {
   throttleError,
   throttleScope,
 } from "../../src/sim/faults.js";
-import { startSimulator } from "../../src/sim/server.js";
 import type { Simulator } from "../../src/sim/server.js";
 import type { FaultSpec } from "../../src/sim/world.js";
+import { withSimulator } from "./harness.js";
 import { MGMT, PROD, sdkConfig, sdkError, testWorld } from "./helpers.js";
 
-async function withSim(faults: FaultSpec, fn: (sim: Simulator) => Promise<void>): Promise<void> {
-  const sim = await startSimulator({ world: testWorld({ faults }) });
-  try {
-    await fn(sim);
-  } finally {
-    await sim.close();
-  }
-}
+const withSim = (faults: FaultSpec, fn: (sim: Simulator) => Promise<void>): Promise<void> =>
+  withSimulator({ world: testWorld({ faults }) }, fn);
 
 const tiny = (capacity: number, refillPerSecond = 0.0001) => ({ capacity, refillPerSecond });
 

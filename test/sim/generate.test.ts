@@ -1,25 +1,13 @@
 import { describe, expect, it } from "vitest";
+import { GLOBAL_COLLECTIONS, REGIONAL_COLLECTIONS } from "../../src/sim/collection.js";
+import type { GlobalCollection, RegionalCollection } from "../../src/sim/collection.js";
 import { MANAGEMENT_ACCOUNT_ID, countResources, generateWorld } from "../../src/sim/generate.js";
 import type { Collection, RegionResources, SimAccount, SimKmsKey, World } from "../../src/sim/world.js";
 
 const all = <T>(c: Collection<T>): T[] => Array.from({ length: c.size }, (_, i) => c.at(i));
 
-const REGIONAL = [
-  "volumes",
-  "snapshots",
-  "kmsKeys",
-  "rdsInstances",
-  "rdsClusters",
-  "rdsSnapshots",
-  "rdsClusterSnapshots",
-  "dynamodbTables",
-  "secrets",
-  "trails",
-] as const;
-const GLOBAL = ["buckets", "iamPolicies", "iamUsers", "iamRoles", "iamGroups"] as const;
-
 /** The id `get` looks a resource up by, per collection. */
-const ID: Record<(typeof REGIONAL)[number] | (typeof GLOBAL)[number], (r: never) => string> = {
+const ID: Record<RegionalCollection | GlobalCollection, (r: never) => string> = {
   volumes: (r: { VolumeId: string }) => r.VolumeId,
   snapshots: (r: { SnapshotId: string }) => r.SnapshotId,
   kmsKeys: (r: { KeyId: string }) => r.KeyId,
@@ -51,11 +39,12 @@ function dump(world: World): string {
   const parts: string[] = [];
   for (const account of all(world.accounts)) {
     parts.push(JSON.stringify({ ...account, global: undefined, region: undefined }));
-    for (const type of GLOBAL) parts.push(JSON.stringify(all(account.global[type] as Collection<unknown>)));
+    for (const type of GLOBAL_COLLECTIONS)
+      parts.push(JSON.stringify(all(account.global[type] as Collection<unknown>)));
   }
   for (const { r } of places(world)) {
     parts.push(JSON.stringify([r.ebsEncryptionByDefault, r.ebsDefaultKmsKeyId]));
-    for (const type of REGIONAL) parts.push(JSON.stringify(all(r[type] as Collection<unknown>)));
+    for (const type of REGIONAL_COLLECTIONS) parts.push(JSON.stringify(all(r[type] as Collection<unknown>)));
   }
   return parts.join("\n");
 }
@@ -108,14 +97,14 @@ describe("generateWorld", () => {
     for (let i = 0; i < w.accounts.size; i++)
       expect(w.accounts.get(w.accounts.at(i).Id)?.Id).toBe(w.accounts.at(i).Id);
     for (const account of all(w.accounts)) {
-      for (const type of GLOBAL) {
+      for (const type of GLOBAL_COLLECTIONS) {
         const c = account.global[type] as Collection<never>;
         for (let i = 0; i < c.size; i++)
           expect(ID[type](c.get(ID[type](c.at(i))) as never), `${type}[${i}]`).toBe(ID[type](c.at(i)));
       }
     }
     for (const { r } of places(w)) {
-      for (const type of REGIONAL) {
+      for (const type of REGIONAL_COLLECTIONS) {
         const c = r[type] as Collection<never>;
         const seen = new Set<string>();
         for (let i = 0; i < c.size; i++) {
@@ -325,8 +314,9 @@ describe("generateWorld", () => {
     const w = generateWorld(small);
     const total = countResources(w);
     let iterated = 0;
-    for (const account of all(w.accounts)) for (const type of GLOBAL) iterated += account.global[type].size;
-    for (const { r } of places(w)) for (const type of REGIONAL) iterated += r[type].size;
+    for (const account of all(w.accounts))
+      for (const type of GLOBAL_COLLECTIONS) iterated += account.global[type].size;
+    for (const { r } of places(w)) for (const type of REGIONAL_COLLECTIONS) iterated += r[type].size;
     expect(total).toBe(iterated);
     const expected = small.accounts * small.regions * small.scale;
     expect(total).toBeGreaterThan(expected * 0.85);

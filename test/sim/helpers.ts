@@ -488,6 +488,16 @@ export function sdkConfig(
   };
 }
 
+/** Drains an SDK paginator: what `pick` reads off each page (nothing when absent), page by page. */
+export async function pagesOf<P, T>(
+  paginator: AsyncIterable<P>,
+  pick: (page: P) => T[] | undefined,
+): Promise<T[][]> {
+  const pages: T[][] = [];
+  for await (const page of paginator) pages.push(pick(page) ?? []);
+  return pages;
+}
+
 /** The error an SDK call rejected with, for assertions on code/status/$retryable. */
 export async function sdkError(p: Promise<unknown>): Promise<{
   name: string;

@@ -14,6 +14,7 @@ import { arrayCollection } from "../../src/sim/collection.js";
 import { startSimulator } from "../../src/sim/server.js";
 import type { Simulator } from "../../src/sim/server.js";
 import { encodePolicyDocument } from "../../src/sim/services/iam.js";
+import { withSimulator } from "./harness.js";
 import {
   AUDIT_ROLE,
   HOSTILE,
@@ -169,15 +170,11 @@ describe("GetAccountAuthorizationDetails", () => {
 
 describe("global endpoint", () => {
   it("serves clients configured for any region, counted under us-east-1", async () => {
-    const s = await startSimulator({ world: testWorld() });
-    try {
-      const client = new IAMClient(sdkConfig(s, "ap-east-1", s.credentials, { maxAttempts: 1 }));
-      const out = await client.send(new ListPoliciesCommand({ Scope: "Local" }));
+    await withSimulator({ world: testWorld() }, async (s, client) => {
+      const out = await client(IAMClient, "ap-east-1").send(new ListPoliciesCommand({ Scope: "Local" }));
       expect(out.Policies!.length).toBe(3);
       expect(s.counters.calls({ service: "iam", region: "us-east-1" })).toBe(1);
-    } finally {
-      await s.close();
-    }
+    });
   });
 });
 

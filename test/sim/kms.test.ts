@@ -1,5 +1,5 @@
 // KMS through the real @aws-sdk/client-kms against the simulator on 127.0.0.1.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   DescribeKeyCommand,
   GetKeyPolicyCommand,
@@ -11,12 +11,10 @@ import {
   paginateListAliases,
   paginateListKeys,
 } from "@aws-sdk/client-kms";
-import type { AliasListEntry, KeyListEntry } from "@aws-sdk/client-kms";
-import { startSimulator } from "../../src/sim/server.js";
-import type { Simulator } from "../../src/sim/server.js";
 import { kmsService } from "../../src/sim/services/kms.js";
 import { worldFromDocument } from "../../src/sim/world-file.js";
-import { HOSTILE as SHARED_HOSTILE, sdkConfig, testWorld } from "./helpers.js";
+import { useSimulator, withSimulator } from "./harness.js";
+import { HOSTILE as SHARED_HOSTILE, pagesOf, sdkError, testWorld } from "./helpers.js";
 
 const A = "111111111111";
 const B = "222222222222";
@@ -63,38 +61,18 @@ const world = worldFromDocument({
   ],
 });
 
-let sim: Simulator;
+const sim = useSimulator({ world, services: [kmsService] });
 let kms: KMSClient;
 const K1 = "aaaaaaaa-0000-4000-8000-000000000001";
-
-beforeAll(async () => {
-  sim = await startSimulator({ world, services: [kmsService] });
-  kms = new KMSClient({ endpoint: sim.endpoint, region: R, credentials: sim.credentials, maxAttempts: 1 });
+beforeAll(() => {
+  kms = sim.client(KMSClient, R);
 });
-afterAll(async () => {
-  kms.destroy();
-  await sim.close();
-});
-
-async function errorOf(p: Promise<unknown>): Promise<{ name: string; message: string; status?: number }> {
-  try {
-    await p;
-  } catch (e) {
-    const err = e as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: err.name, message: err.message, status: err.$metadata?.httpStatusCode };
-  }
-  throw new Error("expected the call to fail");
-}
 
 describe("KMS ListKeys", () => {
   it("pages through every key with the SDK paginator (Limit 100 -> 3 pages)", async () => {
-    const keys: KeyListEntry[] = [];
-    let pages = 0;
-    for await (const page of paginateListKeys({ client: kms, pageSize: 100 }, {})) {
-      pages++;
-      keys.push(...(page.Keys ?? []));
-    }
-    expect(pages).toBe(3);
+    const pages = await pagesOf(paginateListKeys({ client: kms, pageSize: 100 }, {}), (p) => p.Keys);
+    const keys = pages.flat();
+    expect(pages).toHaveLength(3);
     expect(keys).toHaveLength(FILLER + 7);
     expect(new Set(keys.map((k) => k.KeyId)).size).toBe(FILLER + 7);
     expect(keys[0]).toEqual({ KeyId: K1, KeyArn: `arn:aws:kms:${R}:${A}:key/${K1}` });
@@ -108,21 +86,14 @@ describe("KMS ListKeys", () => {
   });
 
   it("rejects Limit out of 1..1000 and a foreign marker", async () => {
-    expect((await errorOf(kms.send(new ListKeysCommand({ Limit: 1001 })))).name).toBe("ValidationException");
-    expect((await errorOf(kms.send(new ListKeysCommand({ Marker: "garbage" })))).name).toBe(
+    expect((await sdkError(kms.send(new ListKeysCommand({ Limit: 1001 })))).name).toBe("ValidationException");
+    expect((await sdkError(kms.send(new ListKeysCommand({ Marker: "garbage" })))).name).toBe(
       "InvalidMarkerException",
     );
   });
 
   it("lists only the signing region's keys", async () => {
-    const eu = new KMSClient({
-      endpoint: sim.endpoint,
-      region: "eu-west-1",
-      credentials: sim.credentials,
-      maxAttempts: 1,
-    });
-    const out = await eu.send(new ListKeysCommand({}));
-    eu.destroy();
+    const out = await sim.client(KMSClient, "eu-west-1").send(new ListKeysCommand({}));
     expect(out.Keys?.map((k) => k.KeyId)).toEqual(["bbbbbbbb-0000-4000-8000-000000000001"]);
   });
 });
@@ -169,7 +140,7 @@ describe("KMS DescribeKey", () => {
       "alias/aws/dynamodb", // predefined, but no key behind it yet
       `arn:aws:kms:eu-west-1:${A}:key/${K1}`,
     ]) {
-      const e = await errorOf(kms.send(new DescribeKeyCommand({ KeyId })));
+      const e = await sdkError(kms.send(new DescribeKeyCommand({ KeyId })));
       expect(e.name).toBe("NotFoundException");
       expect(e.status).toBe(400);
     }
@@ -177,7 +148,7 @@ describe("KMS DescribeKey", () => {
 
   it("denies another account's key by ARN", async () => {
     const KeyId = `arn:aws:kms:${R}:${B}:key/cccccccc-0000-4000-8000-000000000001`;
-    expect((await errorOf(kms.send(new DescribeKeyCommand({ KeyId })))).name).toBe("AccessDeniedException");
+    expect((await sdkError(kms.send(new DescribeKeyCommand({ KeyId })))).name).toBe("AccessDeniedException");
   });
 });
 
@@ -191,7 +162,7 @@ describe("KMS GetKeyPolicy", () => {
   it("serves the default policy as JSON and refuses other policy names", async () => {
     const out = await kms.send(new GetKeyPolicyCommand({ KeyId: K1, PolicyName: "default" }));
     expect(() => JSON.parse(out.Policy ?? "") as unknown).not.toThrow();
-    const e = await errorOf(kms.send(new GetKeyPolicyCommand({ KeyId: K1, PolicyName: "other" })));
+    const e = await sdkError(kms.send(new GetKeyPolicyCommand({ KeyId: K1, PolicyName: "other" })));
     expect(e.name).toBe("NotFoundException");
   });
 });
@@ -224,7 +195,7 @@ describe("KMS GetKeyRotationStatus", () => {
 
   it("answers UnsupportedOperationException for asymmetric, HMAC and imported keys", async () => {
     for (const n of [3, 4, 5]) {
-      const e = await errorOf(
+      const e = await sdkError(
         kms.send(new GetKeyRotationStatusCommand({ KeyId: `aaaaaaaa-0000-4000-8000-00000000000${n}` })),
       );
       expect(e.name).toBe("UnsupportedOperationException");
@@ -234,15 +205,11 @@ describe("KMS GetKeyRotationStatus", () => {
 
 describe("KMS ListAliases", () => {
   it("pages through key aliases and the predefined AWS aliases", async () => {
-    const aliases: AliasListEntry[] = [];
-    let pages = 0;
-    for await (const page of paginateListAliases({ client: kms, pageSize: 100 }, {})) {
-      pages++;
-      aliases.push(...(page.Aliases ?? []));
-    }
+    const pages = await pagesOf(paginateListAliases({ client: kms, pageSize: 100 }, {}), (p) => p.Aliases);
+    const aliases = pages.flat();
     const names = aliases.map((a) => a.AliasName);
     expect(new Set(names).size).toBe(names.length);
-    expect(pages).toBe(3);
+    expect(pages).toHaveLength(3);
     expect(names).toContain("alias/app");
     expect(names).toContain("alias/filler-249");
     const ebs = aliases.find((a) => a.AliasName === "alias/aws/ebs");
@@ -275,7 +242,7 @@ describe("KMS ListResourceTags", () => {
   });
 
   it("answers NotFoundException for an unknown key", async () => {
-    const e = await errorOf(
+    const e = await sdkError(
       kms.send(new ListResourceTagsCommand({ KeyId: "ffffffff-0000-4000-8000-000000000000" })),
     );
     expect(e.name).toBe("NotFoundException");
@@ -288,25 +255,20 @@ describe("KMS AccessDenied on one key", () => {
       accounts: [{ Id: A, regions: { [R]: { kmsKeys: [{ KeyId: K1 }, { KeyId: uuid(1) }] } } }],
       faults: { accessDenied: [{ service: "kms", operation: "GetKeyPolicy", resourceId: K1 }] },
     });
-    const s = await startSimulator({ world: denied, services: [kmsService] });
-    const c = new KMSClient({ endpoint: s.endpoint, region: R, credentials: s.credentials, maxAttempts: 1 });
-    try {
-      const e = await errorOf(c.send(new GetKeyPolicyCommand({ KeyId: `arn:aws:kms:${R}:${A}:key/${K1}` })));
+    await withSimulator({ world: denied, services: [kmsService] }, async (_sim, client) => {
+      const c = client(KMSClient, R);
+      const e = await sdkError(c.send(new GetKeyPolicyCommand({ KeyId: `arn:aws:kms:${R}:${A}:key/${K1}` })));
       expect(e.name).toBe("AccessDeniedException");
       await expect(c.send(new GetKeyPolicyCommand({ KeyId: uuid(1) }))).resolves.toBeDefined();
       await expect(c.send(new DescribeKeyCommand({ KeyId: K1 }))).resolves.toBeDefined();
-    } finally {
-      c.destroy();
-      await s.close();
-    }
+    });
   });
 });
 
 describe("KMS with the shared test world", () => {
   it("round-trips the shared HOSTILE string and serves every key kind", async () => {
-    const s = await startSimulator({ world: testWorld(), services: [kmsService] });
-    const c = new KMSClient({ ...sdkConfig(s), maxAttempts: 1 });
-    try {
+    await withSimulator({ world: testWorld(), services: [kmsService] }, async (_sim, client) => {
+      const c = client(KMSClient);
       const keys = (await c.send(new ListKeysCommand({}))).Keys ?? [];
       expect(keys).toHaveLength(4);
       const first = keys[0]?.KeyId ?? "";
@@ -326,9 +288,6 @@ describe("KMS with the shared test world", () => {
         ),
       );
       expect(rotation).toEqual([true, false, "UnsupportedOperationException", true]);
-    } finally {
-      c.destroy();
-      await s.close();
-    }
+    });
   });
 });

@@ -1,5 +1,5 @@
 // S3 bucket APIs through the real @aws-sdk/client-s3 (path-style) against the simulator.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   GetBucketEncryptionCommand,
   GetBucketLocationCommand,
@@ -12,12 +12,10 @@ import {
   S3Client,
   paginateListBuckets,
 } from "@aws-sdk/client-s3";
-import type { Bucket } from "@aws-sdk/client-s3";
-import { startSimulator } from "../../src/sim/server.js";
-import type { Simulator } from "../../src/sim/server.js";
 import { policyIsPublic, s3Service } from "../../src/sim/services/s3.js";
 import { worldFromDocument } from "../../src/sim/world-file.js";
-import { HOSTILE as SHARED_HOSTILE, MGMT, sdkConfig, testWorld } from "./helpers.js";
+import { useSimulator, withSimulator } from "./harness.js";
+import { HOSTILE as SHARED_HOSTILE, MGMT, pagesOf, testWorld } from "./helpers.js";
 
 const A = "111111111111";
 const US = "us-east-1";
@@ -83,28 +81,9 @@ const world = worldFromDocument({
   ],
 });
 
-let sim: Simulator;
-const clients: S3Client[] = [];
-function s3(region = US, extra: { followRegionRedirects?: boolean } = {}): S3Client {
-  const c = new S3Client({
-    endpoint: sim.endpoint,
-    region,
-    credentials: sim.credentials,
-    forcePathStyle: true,
-    maxAttempts: 1,
-    ...extra,
-  });
-  clients.push(c);
-  return c;
-}
-
-beforeAll(async () => {
-  sim = await startSimulator({ world, services: [s3Service] });
-});
-afterAll(async () => {
-  for (const c of clients) c.destroy();
-  await sim.close();
-});
+const sim = useSimulator({ world, services: [s3Service] });
+const s3 = (region = US, extra: { followRegionRedirects?: boolean } = {}): S3Client =>
+  sim.client(S3Client, region, undefined, extra);
 
 interface SdkError {
   name: string;
@@ -132,13 +111,9 @@ describe("S3 ListBuckets", () => {
   });
 
   it("pages with max-buckets / continuation-token through the SDK paginator", async () => {
-    const all: Bucket[] = [];
-    let pages = 0;
-    for await (const page of paginateListBuckets({ client: s3(), pageSize: 10 }, {})) {
-      pages++;
-      all.push(...(page.Buckets ?? []));
-    }
-    expect(pages).toBe(3);
+    const pages = await pagesOf(paginateListBuckets({ client: s3(), pageSize: 10 }, {}), (p) => p.Buckets);
+    const all = pages.flat();
+    expect(pages).toHaveLength(3);
     expect(all.map((b) => b.Name)).toEqual(
       (await s3().send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name),
     );
@@ -300,15 +275,8 @@ describe("S3 faults in S3's protocol", () => {
         accessDenied: [{ service: "s3", operation: "GetBucketPolicy", resourceId: "b-denied" }],
       },
     });
-    const s = await startSimulator({ world: faulty, services: [s3Service] });
-    const c = new S3Client({
-      endpoint: s.endpoint,
-      region: US,
-      credentials: s.credentials,
-      forcePathStyle: true,
-      maxAttempts: 1,
-    });
-    try {
+    await withSimulator({ world: faulty, services: [s3Service] }, async (_sim, client) => {
+      const c = client(S3Client, US);
       await errorOf(c.send(new GetBucketTaggingCommand({ Bucket: "b-x" }))); // NoSuchTagSet spends the token
       const slow = await errorOf(c.send(new GetBucketTaggingCommand({ Bucket: "b-x" })));
       expect(slow.name).toBe("SlowDown");
@@ -319,27 +287,20 @@ describe("S3 faults in S3's protocol", () => {
       expect((await errorOf(c.send(new GetBucketPolicyCommand({ Bucket: "b-x" })))).name).toBe(
         "NoSuchBucketPolicy",
       );
-    } finally {
-      c.destroy();
-      await s.close();
-    }
+    });
   });
 });
 
 describe("S3 with the shared test world", () => {
   it("round-trips the shared HOSTILE string (controls, CR/LF, U+2028, RTL override) through XML", async () => {
-    const s = await startSimulator({ world: testWorld(), services: [s3Service] });
-    const c = new S3Client({ ...sdkConfig(s, EU), maxAttempts: 1 });
-    try {
+    await withSimulator({ world: testWorld(), services: [s3Service] }, async (_sim, client) => {
+      const c = client(S3Client, EU);
       const out = await c.send(new GetBucketTaggingCommand({ Bucket: `data-${MGMT}` }));
       expect(out.TagSet).toEqual([{ Key: "x", Value: SHARED_HOSTILE }]);
       const names = (await c.send(new ListBucketsCommand({}))).Buckets?.map(
         (b) => `${b.Name}@${b.BucketRegion}`,
       );
       expect(names).toEqual([`logs-${MGMT}@us-east-1`, `data-${MGMT}@eu-west-1`]);
-    } finally {
-      c.destroy();
-      await s.close();
-    }
+    });
   });
 });

@@ -1,5 +1,5 @@
 // Secrets Manager through the real @aws-sdk/client-secrets-manager against the simulator.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   BatchGetSecretValueCommand,
   DescribeSecretCommand,
@@ -8,11 +8,10 @@ import {
   SecretsManagerClient,
   paginateListSecrets,
 } from "@aws-sdk/client-secrets-manager";
-import type { SecretListEntry } from "@aws-sdk/client-secrets-manager";
-import { startSimulator } from "../../src/sim/server.js";
-import type { Simulator } from "../../src/sim/server.js";
 import { NO_SECRET_VALUES, secretsManagerService } from "../../src/sim/services/secretsmanager.js";
 import { worldFromDocument } from "../../src/sim/world-file.js";
+import { useSimulator } from "./harness.js";
+import { pagesOf, sdkError } from "./helpers.js";
 
 const A = "111111111111";
 const R = "us-east-1";
@@ -49,41 +48,17 @@ const world = worldFromDocument({
   ],
 });
 
-let sim: Simulator;
+const sim = useSimulator({ world, services: [secretsManagerService] });
 let sm: SecretsManagerClient;
-
-beforeAll(async () => {
-  sim = await startSimulator({ world, services: [secretsManagerService] });
-  sm = new SecretsManagerClient({
-    endpoint: sim.endpoint,
-    region: R,
-    credentials: sim.credentials,
-    maxAttempts: 1,
-  });
+beforeAll(() => {
+  sm = sim.client(SecretsManagerClient, R);
 });
-afterAll(async () => {
-  sm.destroy();
-  await sim.close();
-});
-
-async function errorOf(p: Promise<unknown>): Promise<{ name: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as { name: string; message: string };
-  }
-  throw new Error("expected the call to fail");
-}
 
 describe("Secrets Manager ListSecrets", () => {
   it("pages with NextToken through the SDK paginator and hides secrets pending deletion", async () => {
-    const all: SecretListEntry[] = [];
-    let pages = 0;
-    for await (const page of paginateListSecrets({ client: sm, pageSize: 100 }, {})) {
-      pages++;
-      all.push(...(page.SecretList ?? []));
-    }
-    expect(pages).toBe(3);
+    const pages = await pagesOf(paginateListSecrets({ client: sm, pageSize: 100 }, {}), (p) => p.SecretList);
+    const all = pages.flat();
+    expect(pages).toHaveLength(3);
     expect(all).toHaveLength(FILLER + 2);
     expect(all.map((s) => s.Name)).not.toContain("scheduled-for-deletion");
   });
@@ -123,10 +98,10 @@ describe("Secrets Manager ListSecrets", () => {
   });
 
   it("rejects MaxResults > 100 and a foreign NextToken", async () => {
-    expect((await errorOf(sm.send(new ListSecretsCommand({ MaxResults: 101 })))).name).toBe(
+    expect((await sdkError(sm.send(new ListSecretsCommand({ MaxResults: 101 })))).name).toBe(
       "InvalidParameterException",
     );
-    expect((await errorOf(sm.send(new ListSecretsCommand({ NextToken: "nope" })))).name).toBe(
+    expect((await sdkError(sm.send(new ListSecretsCommand({ NextToken: "nope" })))).name).toBe(
       "InvalidNextTokenException",
     );
   });
@@ -148,7 +123,7 @@ describe("Secrets Manager DescribeSecret", () => {
 
   it("answers ResourceNotFoundException for unknown secrets and a wrong ARN suffix", async () => {
     for (const SecretId of ["nope", `arn:aws:secretsmanager:${R}:${A}:secret:prod/db-password-ZZZZZZ`]) {
-      expect((await errorOf(sm.send(new DescribeSecretCommand({ SecretId })))).name).toBe(
+      expect((await sdkError(sm.send(new DescribeSecretCommand({ SecretId })))).name).toBe(
         "ResourceNotFoundException",
       );
     }
@@ -158,14 +133,14 @@ describe("Secrets Manager DescribeSecret", () => {
 describe("Secrets Manager never serves secret values", () => {
   it("refuses GetSecretValue with AccessDeniedException, for existing and unknown secrets", async () => {
     for (const SecretId of ["prod/db-password", "never-rotated", "nope"]) {
-      const e = await errorOf(sm.send(new GetSecretValueCommand({ SecretId })));
+      const e = await sdkError(sm.send(new GetSecretValueCommand({ SecretId })));
       expect(e.name).toBe("AccessDeniedException");
       expect(e.message).toBe(NO_SECRET_VALUES);
     }
   });
 
   it("refuses BatchGetSecretValue too", async () => {
-    const e = await errorOf(sm.send(new BatchGetSecretValueCommand({ SecretIdList: ["prod/db-password"] })));
+    const e = await sdkError(sm.send(new BatchGetSecretValueCommand({ SecretIdList: ["prod/db-password"] })));
     expect(e.name).toBe("AccessDeniedException");
     expect(e.message).toBe("dpscan simulator never serves secret values");
   });

@@ -12,6 +12,7 @@ import { SimError } from "../../src/sim/service.js";
 import type { SimService } from "../../src/sim/service.js";
 import { stsService } from "../../src/sim/services/sts.js";
 import { escapeXml } from "../../src/sim/xml.js";
+import { withSimulator } from "./harness.js";
 import { MGMT, OUTSIDER, PROD, sdkConfig, sdkError, testWorld } from "./helpers.js";
 
 let sim: Simulator;
@@ -141,16 +142,13 @@ describe("authentication", () => {
   });
 
   it("answers a service it does not serve with UnknownService", async () => {
-    const only = await startSimulator({ world: testWorld(), services: [stsService()] });
-    try {
-      const client = new EC2Client(sdkConfig(only, "us-east-1", only.credentials, { maxAttempts: 1 }));
-      expect(await sdkError(client.send(new DescribeVolumesCommand({})))).toMatchObject({
+    await withSimulator({ world: testWorld(), services: [stsService()] }, async (_sim, client) => {
+      const c = client(EC2Client);
+      expect(await sdkError(c.send(new DescribeVolumesCommand({})))).toMatchObject({
         name: "UnknownService",
         status: 400,
       });
-    } finally {
-      await only.close();
-    }
+    });
   });
 });
 
@@ -197,16 +195,13 @@ describe("HTTP", () => {
         throw new Error("kaboom");
       },
     };
-    const s = await startSimulator({ world: testWorld(), services: [boom] });
-    try {
-      const client = new STSClient(sdkConfig(s, "us-east-1", s.credentials, { maxAttempts: 1 }));
-      expect(await sdkError(client.send(new GetCallerIdentityCommand({})))).toMatchObject({
+    await withSimulator({ world: testWorld(), services: [boom] }, async (_sim, client) => {
+      const c = client(STSClient);
+      expect(await sdkError(c.send(new GetCallerIdentityCommand({})))).toMatchObject({
         name: "InternalError",
         status: 500,
       });
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it("passes SimErrors thrown by a service through its error renderer", async () => {
@@ -216,17 +211,14 @@ describe("HTTP", () => {
         throw new SimError("SomethingSpecific", "nope", 409);
       },
     };
-    const s = await startSimulator({ world: testWorld(), services: [denied] });
-    try {
-      const client = new STSClient(sdkConfig(s, "us-east-1", s.credentials, { maxAttempts: 1 }));
-      expect(await sdkError(client.send(new GetCallerIdentityCommand({})))).toMatchObject({
+    await withSimulator({ world: testWorld(), services: [denied] }, async (_sim, client) => {
+      const c = client(STSClient);
+      expect(await sdkError(c.send(new GetCallerIdentityCommand({})))).toMatchObject({
         name: "SomethingSpecific",
         status: 409,
         message: "nope",
       });
-    } finally {
-      await s.close();
-    }
+    });
   });
 });
 
@@ -248,8 +240,7 @@ describe("AWS_ENDPOINT_URL", () => {
 
 describe("counters", () => {
   it("counts calls per service, operation, account and region and snapshots as JSON", async () => {
-    const s = await startSimulator({ world: testWorld() });
-    try {
+    await withSimulator({ world: testWorld() }, async (s) => {
       const c = new EC2Client(sdkConfig(s, "us-west-2", s.credentials));
       await c.send(new DescribeVolumesCommand({}));
       await c.send(new DescribeVolumesCommand({}));
@@ -279,9 +270,7 @@ describe("counters", () => {
         },
       ]);
       expect(s.counters.calls({ account: PROD })).toBe(1);
-    } finally {
-      await s.close();
-    }
+    });
   });
 });
 
@@ -326,8 +315,7 @@ describe("lowerBoundSeconds", () => {
         },
       },
     });
-    const s = await startSimulator({ world });
-    try {
+    await withSimulator({ world }, async (s) => {
       const c = new EC2Client(sdkConfig(s, "us-east-1", s.credentials, { maxAttempts: 5 }));
       for (let i = 0; i < 3; i++) await c.send(new DescribeVolumesCommand({ MaxResults: 5 }));
       world.faults.throttling!.overrides!["ec2:DescribeVolumes"] = { capacity: 1, refillPerSecond: 1 };
@@ -338,9 +326,7 @@ describe("lowerBoundSeconds", () => {
         bottleneck: { scope: "ec2:DescribeVolumes", account: MGMT },
       });
       expect(lowerBoundSeconds(world, { observed })).toBeCloseTo(calls - 1, 9);
-    } finally {
-      await s.close();
-    }
+    });
   });
 });
 

@@ -6,7 +6,6 @@ import {
   OrganizationsClient,
   paginateListAccounts,
 } from "@aws-sdk/client-organizations";
-import type { Account } from "@aws-sdk/client-organizations";
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import type { Credentials } from "@aws-sdk/client-sts";
 import { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
@@ -14,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { arrayCollection } from "../../src/sim/collection.js";
 import { startSimulator } from "../../src/sim/server.js";
 import type { Simulator } from "../../src/sim/server.js";
+import { withSimulator } from "./harness.js";
 import {
   AUDIT_ROLE,
   DEV,
@@ -25,6 +25,7 @@ import {
   PROD,
   UNTRUSTED_ROLE,
   makeAccount,
+  pagesOf,
   sdkConfig,
   sdkError,
   testWorld,
@@ -218,9 +219,8 @@ describe("STS AssumeRole", () => {
 describe("session duration cap (world.faults.maxSessionDurationSeconds)", () => {
   it("caps sessions so expiry and refresh can be tested quickly", async () => {
     const w = testWorld({ faults: { maxSessionDurationSeconds: 2 } });
-    const s = await startSimulator({ world: w });
-    try {
-      const c = new STSClient(sdkConfig(s, "us-east-1", s.credentials, { maxAttempts: 1 }));
+    await withSimulator({ world: w }, async (s, client) => {
+      const c = client(STSClient);
       const before = Date.now();
       const out = await c.send(
         new AssumeRoleCommand({ RoleArn: roleArn(PROD, AUDIT_ROLE), RoleSessionName: "short" }),
@@ -244,9 +244,7 @@ describe("session duration cap (world.faults.maxSessionDurationSeconds)", () => 
         s.counters.calls({ service: "sts", operation: "AssumeRole", account: MGMT }),
       ).toBeGreaterThanOrEqual(3);
       expect(s.counters.calls({ service: "ec2", account: PROD })).toBe(2);
-    } finally {
-      await s.close();
-    }
+    });
   });
 });
 
@@ -285,76 +283,77 @@ describe("Organizations", () => {
 
   it("paginates with MaxResults up to 20 and NextToken", async () => {
     const many = Array.from({ length: 47 }, (_, i) => makeAccount({ id: String(100000000000 + i) }));
-    const s = await startSimulator({
-      world: testWorld({ managementAccountId: many[0]!.Id, accounts: arrayCollection(many, (a) => a.Id) }),
-    });
-    try {
-      const pages: Account[][] = [];
-      for await (const page of paginateListAccounts({ client: orgs(s), pageSize: 20 }, {}))
-        pages.push(page.Accounts ?? []);
-      expect(pages.map((p) => p.length)).toEqual([20, 20, 7]);
-      expect(new Set(pages.flat().map((a) => a.Id)).size).toBe(47);
-      const dflt = await orgs(s).send(new ListAccountsCommand({}));
-      expect(dflt.Accounts!.length).toBe(20);
-      expect(await sdkError(orgs(s).send(new ListAccountsCommand({ MaxResults: 21 })))).toMatchObject({
-        name: "InvalidInputException",
-        status: 400,
-      });
-      expect(await sdkError(orgs(s).send(new ListAccountsCommand({ NextToken: "forged" })))).toMatchObject({
-        name: "InvalidInputException",
-      });
-    } finally {
-      await s.close();
-    }
+    await withSimulator(
+      {
+        world: testWorld({ managementAccountId: many[0]!.Id, accounts: arrayCollection(many, (a) => a.Id) }),
+      },
+      async (s) => {
+        const pages = await pagesOf(
+          paginateListAccounts({ client: orgs(s), pageSize: 20 }, {}),
+          (p) => p.Accounts,
+        );
+        expect(pages.map((p) => p.length)).toEqual([20, 20, 7]);
+        expect(new Set(pages.flat().map((a) => a.Id)).size).toBe(47);
+        const dflt = await orgs(s).send(new ListAccountsCommand({}));
+        expect(dflt.Accounts!.length).toBe(20);
+        expect(await sdkError(orgs(s).send(new ListAccountsCommand({ MaxResults: 21 })))).toMatchObject({
+          name: "InvalidInputException",
+          status: 400,
+        });
+        expect(await sdkError(orgs(s).send(new ListAccountsCommand({ NextToken: "forged" })))).toMatchObject({
+          name: "InvalidInputException",
+        });
+      },
+    );
   });
 
   it("throttles with TooManyRequestsException and authenticates as a JSON service", async () => {
-    const s = await startSimulator({
-      world: testWorld({
-        faults: {
-          throttling: {
-            enabled: true,
-            overrides: { organizations: { capacity: 1, refillPerSecond: 0.001 } },
+    await withSimulator(
+      {
+        world: testWorld({
+          faults: {
+            throttling: {
+              enabled: true,
+              overrides: { organizations: { capacity: 1, refillPerSecond: 0.001 } },
+            },
           },
-        },
-      }),
-    });
-    try {
-      await orgs(s).send(new DescribeOrganizationCommand({}));
-      expect(await sdkError(orgs(s).send(new ListAccountsCommand({})))).toMatchObject({
-        name: "TooManyRequestsException",
-        status: 400,
-      });
-      const wrong = { accessKeyId: s.credentials.accessKeyId, secretAccessKey: "wrong" };
-      expect(await sdkError(orgs(s, wrong).send(new ListAccountsCommand({})))).toMatchObject({
-        name: "InvalidSignatureException",
-        status: 400,
-      });
-      expect(
-        await sdkError(
-          orgs(s, { accessKeyId: "AKIANOPE", secretAccessKey: "x" }).send(new ListAccountsCommand({})),
-        ),
-      ).toMatchObject({
-        name: "UnrecognizedClientException",
-      });
-    } finally {
-      await s.close();
-    }
+        }),
+      },
+      async (s) => {
+        await orgs(s).send(new DescribeOrganizationCommand({}));
+        expect(await sdkError(orgs(s).send(new ListAccountsCommand({})))).toMatchObject({
+          name: "TooManyRequestsException",
+          status: 400,
+        });
+        const wrong = { accessKeyId: s.credentials.accessKeyId, secretAccessKey: "wrong" };
+        expect(await sdkError(orgs(s, wrong).send(new ListAccountsCommand({})))).toMatchObject({
+          name: "InvalidSignatureException",
+          status: 400,
+        });
+        expect(
+          await sdkError(
+            orgs(s, { accessKeyId: "AKIANOPE", secretAccessKey: "x" }).send(new ListAccountsCommand({})),
+          ),
+        ).toMatchObject({
+          name: "UnrecognizedClientException",
+        });
+      },
+    );
   });
 
   it("answers AccessDeniedException from an AccessDenied rule", async () => {
-    const s = await startSimulator({
-      world: testWorld({
-        faults: { accessDenied: [{ service: "organizations", operation: "ListAccounts" }] },
-      }),
-    });
-    try {
-      expect(await sdkError(orgs(s).send(new ListAccountsCommand({})))).toMatchObject({
-        name: "AccessDeniedException",
-        status: 400,
-      });
-    } finally {
-      await s.close();
-    }
+    await withSimulator(
+      {
+        world: testWorld({
+          faults: { accessDenied: [{ service: "organizations", operation: "ListAccounts" }] },
+        }),
+      },
+      async (s) => {
+        expect(await sdkError(orgs(s).send(new ListAccountsCommand({})))).toMatchObject({
+          name: "AccessDeniedException",
+          status: 400,
+        });
+      },
+    );
   });
 });

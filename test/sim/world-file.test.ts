@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { GLOBAL_COLLECTIONS, REGIONAL_COLLECTIONS, worldCollections } from "../../src/sim/collection.js";
 import { demoWorldPath, loadDemoWorld } from "../../src/sim/demo-world.js";
 import { WorldFileError, loadWorldFile, worldFromDocument, worldFromText } from "../../src/sim/world-file.js";
 import type { Collection, RegionResources, SimAccount, World } from "../../src/sim/world.js";
@@ -578,30 +579,11 @@ describe("the demo world", () => {
   });
 
   it("has resources of every type", () => {
-    const regional = [
-      "volumes",
-      "snapshots",
-      "kmsKeys",
-      "rdsInstances",
-      "rdsClusters",
-      "rdsSnapshots",
-      "rdsClusterSnapshots",
-      "dynamodbTables",
-      "secrets",
-      "trails",
-    ] as const;
-    const global = ["buckets", "iamPolicies", "iamUsers", "iamRoles", "iamGroups"] as const;
-    for (const type of regional) {
-      const n = all(w.accounts).reduce(
-        (sum, a) => sum + a.enabledRegions.reduce((s, r) => s + (a.region(r)?.[type].size ?? 0), 0),
-        0,
-      );
-      expect(n, type).toBeGreaterThan(0);
-    }
-    for (const type of global) {
-      const n = all(w.accounts).reduce((sum, a) => sum + a.global[type].size, 0);
-      expect(n, type).toBeGreaterThan(0);
-    }
+    const sizes = new Map<string, number>();
+    for (const { type, collection } of worldCollections(w))
+      sizes.set(type, (sizes.get(type) ?? 0) + collection.size);
+    for (const type of [...REGIONAL_COLLECTIONS, ...GLOBAL_COLLECTIONS])
+      expect(sizes.get(type), type).toBeGreaterThan(0);
   });
 
   it("has the EBS cases: unencrypted and encrypted volumes, unencrypted and public snapshots, default encryption off once", () => {

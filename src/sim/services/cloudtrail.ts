@@ -6,13 +6,13 @@ import { SimError } from "../service.js";
 import type { CallContext } from "../service.js";
 import type { SimAccount, SimTrail } from "../world.js";
 import {
-  decodeToken,
   encodeToken,
   jsonService,
   optBool,
   optString,
   optStringList,
   reqString,
+  tokenPosition,
 } from "../protocol-json.js";
 import type { JsonObject } from "../protocol-json.js";
 
@@ -110,13 +110,8 @@ function describeTrails(input: JsonObject, ctx: CallContext): JsonObject {
 }
 
 function listTrails(input: JsonObject, ctx: CallContext): JsonObject {
-  const token = optString(input, "NextToken");
-  let start = 0;
-  if (token !== undefined) {
-    const pos = decodeToken(token, 1);
-    if (!pos) throw new SimError("InvalidNextTokenException", "Invalid NextToken");
-    start = pos[0] ?? 0;
-  }
+  const invalid = () => new SimError("InvalidNextTokenException", "Invalid NextToken");
+  const start = tokenPosition(optString(input, "NextToken"), 1, invalid)?.[0] ?? 0;
   const all = visibleTrails(ctx);
   const page = all.slice(start, start + LIST_PAGE);
   const trails = page.map((v) => ({ TrailARN: v.arn, Name: v.trail.Name, HomeRegion: v.trail.HomeRegion }));

@@ -7,7 +7,6 @@ import { SimError } from "../service.js";
 import type { CallContext } from "../service.js";
 import type { AggregatorSpec, SimAccount } from "../world.js";
 import {
-  decodeToken,
   encodeToken,
   epochSeconds,
   isObject,
@@ -16,6 +15,7 @@ import {
   optString,
   optStringList,
   reqString,
+  tokenPosition,
 } from "../protocol-json.js";
 import type { JsonObject } from "../protocol-json.js";
 import { GLOBAL_REGION } from "../../model/resource-types.js";
@@ -270,13 +270,9 @@ function runQuery(
   q: ParsedQuery,
   limit: number,
 ): JsonObject {
-  const token = optString(input, "NextToken");
-  let [a, s, t, i] = [0, 0, 0, 0];
-  if (token !== undefined) {
-    const pos = decodeToken(token, 4);
-    if (!pos) throw new SimError("InvalidNextTokenException", "The nextToken provided is invalid");
-    [a, s, t, i] = [pos[0] ?? 0, pos[1] ?? 0, pos[2] ?? 0, pos[3] ?? 0];
-  }
+  const invalid = () => new SimError("InvalidNextTokenException", "The nextToken provided is invalid");
+  const pos = tokenPosition(optString(input, "NextToken"), 4, invalid);
+  let [a, s, t, i] = [pos?.[0] ?? 0, pos?.[1] ?? 0, pos?.[2] ?? 0, pos?.[3] ?? 0];
   const results: string[] = [];
   let next: number[] | undefined;
   walk: for (; a < walk.accountCount; a++, s = 0, t = 0, i = 0) {

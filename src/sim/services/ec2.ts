@@ -1,8 +1,8 @@
 // EC2 (ec2 query protocol): regions, EBS volumes and snapshots, snapshot sharing, EBS encryption by
 // default. Element names follow the SDK's schema (volumeSet/item, tagSet, status for State, …).
 import {
-  decodePageToken,
-  encodePageToken,
+  nextPageLeaf,
+  pageStart,
   queryService,
   scanPage,
   wildcardMatcher,
@@ -180,17 +180,26 @@ function pageArgs(p: QueryParams, op: string, min: number, max: number): { start
       `Value ( ${maxResults} ) for parameter maxResults is invalid. Expecting a value between ${min} and ${max}.`,
     );
   }
-  const token = p.get("NextToken");
-  let start = 0;
-  if (token !== undefined && token !== "") {
-    const i = decodePageToken(`ec2:${op}`, token);
-    if (i === undefined)
-      throw new SimError("InvalidPaginationToken", `Invalid pagination token: ${token}`, 400);
-    start = i;
-  }
+  const start = pageStart(
+    p,
+    "NextToken",
+    `ec2:${op}`,
+    (token) => new SimError("InvalidPaginationToken", `Invalid pagination token: ${token}`, 400),
+  );
   // No MaxResults and no NextToken: EC2 returns everything in one response.
-  const limit = maxResults ?? (token ? max : Number.POSITIVE_INFINITY);
+  const limit = maxResults ?? (p.get("NextToken") ? max : Number.POSITIVE_INFINITY);
   return { start, limit };
+}
+
+/** Ids name the whole answer: EC2 refuses to page it. */
+function rejectMaxResults(p: QueryParams, idSet: string): void {
+  if (p.has("MaxResults")) {
+    throw new SimError(
+      "InvalidParameterCombination",
+      `The parameter ${idSet} cannot be used with the parameter maxResults`,
+      400,
+    );
+  }
 }
 
 function describeRegions(p: QueryParams, ctx: CallContext): (XmlFragment | undefined)[] {
@@ -227,13 +236,7 @@ function describeVolumes(p: QueryParams, ctx: CallContext): (XmlFragment | undef
   const keep = filterPredicate(p, VOLUME_FILTERS);
   const volumes = regionOf(ctx)?.volumes;
   if (ids.length > 0) {
-    if (p.has("MaxResults")) {
-      throw new SimError(
-        "InvalidParameterCombination",
-        "The parameter volumeSet cannot be used with the parameter maxResults",
-        400,
-      );
-    }
+    rejectMaxResults(p, "volumeSet");
     const found: XmlFragment[] = [];
     for (const id of new Set(ids)) {
       const v = volumes?.get(id);
@@ -245,12 +248,7 @@ function describeVolumes(p: QueryParams, ctx: CallContext): (XmlFragment | undef
   const { start, limit } = pageArgs(p, "DescribeVolumes", 5, 500);
   if (!volumes) return [nodeOf("volumeSet", [])];
   const page = scanPage(volumes, start, limit, keep, (v) => renderVolume(v, ctx.account.Id));
-  return [
-    nodeOf("volumeSet", page.items),
-    page.next !== undefined
-      ? leaf("nextToken", encodePageToken("ec2:DescribeVolumes", page.next))
-      : undefined,
-  ];
+  return [nodeOf("volumeSet", page.items), nextPageLeaf("nextToken", "ec2:DescribeVolumes", page.next)];
 }
 
 /** Several collections seen as one, for paging across owners. */
@@ -300,13 +298,7 @@ function describeSnapshots(p: QueryParams, ctx: CallContext): (XmlFragment | und
   const all = concat(sources);
 
   if (ids.length > 0) {
-    if (p.has("MaxResults")) {
-      throw new SimError(
-        "InvalidParameterCombination",
-        "The parameter snapshotSet cannot be used with the parameter maxResults",
-        400,
-      );
-    }
+    rejectMaxResults(p, "snapshotSet");
     const found: XmlFragment[] = [];
     for (const id of new Set(ids)) {
       let s: SimSnapshot | undefined = own?.get(id);
@@ -319,12 +311,7 @@ function describeSnapshots(p: QueryParams, ctx: CallContext): (XmlFragment | und
   }
   const { start, limit } = pageArgs(p, "DescribeSnapshots", 5, 1000);
   const page = scanPage(all, start, limit, keep, renderSnapshot);
-  return [
-    nodeOf("snapshotSet", page.items),
-    page.next !== undefined
-      ? leaf("nextToken", encodePageToken("ec2:DescribeSnapshots", page.next))
-      : undefined,
-  ];
+  return [nodeOf("snapshotSet", page.items), nextPageLeaf("nextToken", "ec2:DescribeSnapshots", page.next)];
 }
 
 function describeSnapshotAttribute(p: QueryParams, ctx: CallContext): (XmlFragment | undefined)[] {

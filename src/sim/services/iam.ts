@@ -1,7 +1,7 @@
 // IAM (awsQuery, global: one endpoint, SigV4 scope us-east-1): GetAccountAuthorizationDetails,
 // ListPolicies, GetPolicy, GetPolicyVersion, ListEntitiesForPolicy. Policy documents go out
 // URL-encoded (RFC 3986) as IAM sends them; the SDK does not decode them, the collector must.
-import { decodePageToken, encodePageToken, isoTime, queryService } from "../protocol-query.js";
+import { isoTime, nextPageLeaf, pageStart, queryService } from "../protocol-query.js";
 import type { Indexed, QueryParams } from "../protocol-query.js";
 import type { CallContext, SimService } from "../service.js";
 import { SimError } from "../service.js";
@@ -28,8 +28,10 @@ export function policyArn(
     : `arn:aws:iam::${accountId}:policy${p.Path}${p.PolicyName}`;
 }
 
-const principalArn = (accountId: string, kind: "user" | "group" | "role", p: SimIamPrincipal): string =>
-  `arn:aws:iam::${accountId}:${kind}${p.Path}${p.Name}`;
+type PrincipalKind = "User" | "Group" | "Role";
+
+const principalArn = (accountId: string, kind: PrincipalKind, p: SimIamPrincipal): string =>
+  `arn:aws:iam::${accountId}:${kind.toLowerCase()}${p.Path}${p.Name}`;
 
 /** A managed policy by ARN. Collections are keyed by PolicyName; the ARN must match exactly. */
 function findPolicy(g: GlobalResources, accountId: string, arn: string): SimIamManagedPolicy | undefined {
@@ -82,14 +84,23 @@ const versionFields = (v: SimIamManagedPolicy["Versions"][number]): (XmlFragment
   leaf("CreateDate", isoTime(v.CreateDate)),
 ];
 
+/** The fields every principal detail starts with: Path, <Kind>Name, <Kind>Id, Arn, CreateDate. */
+const principalFields = (
+  kind: PrincipalKind,
+  x: SimIamPrincipal,
+  accountId: string,
+): (XmlFragment | undefined)[] => [
+  leaf("Path", x.Path),
+  leaf(`${kind}Name`, x.Name),
+  leaf(`${kind}Id`, x.Id),
+  leaf("Arn", principalArn(accountId, kind, x)),
+  leaf("CreateDate", isoTime(x.CreateDate)),
+];
+
 function renderUser(u: SimIamPrincipal, accountId: string): XmlFragment {
   return node(
     "member",
-    leaf("Path", u.Path),
-    leaf("UserName", u.Name),
-    leaf("UserId", u.Id),
-    leaf("Arn", principalArn(accountId, "user", u)),
-    leaf("CreateDate", isoTime(u.CreateDate)),
+    ...principalFields("User", u, accountId),
     inlineList("UserPolicyList", u),
     scalarList("GroupList", "member", u.Groups ?? []),
     attachedList(u),
@@ -100,11 +111,7 @@ function renderUser(u: SimIamPrincipal, accountId: string): XmlFragment {
 function renderGroup(g: SimIamPrincipal, accountId: string): XmlFragment {
   return node(
     "member",
-    leaf("Path", g.Path),
-    leaf("GroupName", g.Name),
-    leaf("GroupId", g.Id),
-    leaf("Arn", principalArn(accountId, "group", g)),
-    leaf("CreateDate", isoTime(g.CreateDate)),
+    ...principalFields("Group", g, accountId),
     inlineList("GroupPolicyList", g),
     attachedList(g),
   );
@@ -113,11 +120,7 @@ function renderGroup(g: SimIamPrincipal, accountId: string): XmlFragment {
 function renderRole(r: SimIamPrincipal, accountId: string): XmlFragment {
   return node(
     "member",
-    leaf("Path", r.Path),
-    leaf("RoleName", r.Name),
-    leaf("RoleId", r.Id),
-    leaf("Arn", principalArn(accountId, "role", r)),
-    leaf("CreateDate", isoTime(r.CreateDate)),
+    ...principalFields("Role", r, accountId),
     leaf(
       "AssumeRolePolicyDocument",
       r.AssumeRolePolicyDocument && encodePolicyDocument(r.AssumeRolePolicyDocument),
@@ -176,13 +179,8 @@ function maxItems(p: QueryParams): number {
   return n;
 }
 
-function startFrom(p: QueryParams, scope: string): number {
-  const marker = p.get("Marker");
-  if (marker === undefined || marker === "") return 0;
-  const i = decodePageToken(scope, marker);
-  if (i === undefined) throw validation("Invalid Marker.");
-  return i;
-}
+const startFrom = (p: QueryParams, scope: string): number =>
+  pageStart(p, "Marker", scope, () => validation("Invalid Marker."));
 
 /** Walk the sections from `start`, rendering up to `limit` kept items; one output list per section. */
 function pageSections(
@@ -212,7 +210,7 @@ function pageSections(
 
 const truncation = (next: number | undefined, scope: string): (XmlFragment | undefined)[] => [
   leaf("IsTruncated", next !== undefined),
-  next !== undefined ? leaf("Marker", encodePageToken(scope, next)) : undefined,
+  nextPageLeaf("Marker", scope, next),
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -310,7 +308,7 @@ function listEntitiesForPolicy(p: QueryParams, ctx: CallContext): (XmlFragment |
   const g = ctx.account.global;
   const scope = `iam:ListEntitiesForPolicy:${arn}:${filter ?? ""}:${prefix}`;
   const none = (): boolean => false;
-  const entity = (kind: string, coll: Collection<SimIamPrincipal>) =>
+  const entity = (kind: PrincipalKind, coll: Collection<SimIamPrincipal>) =>
     section(coll, want(kind) ? attached : none, (x) =>
       node("member", leaf(`${kind}Name`, x.Name), leaf(`${kind}Id`, x.Id)),
     );

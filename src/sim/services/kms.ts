@@ -3,13 +3,13 @@ import { SimError } from "../service.js";
 import type { CallContext } from "../service.js";
 import type { Collection, SimKmsKey, World } from "../world.js";
 import {
-  decodeToken,
   encodeToken,
   epochSeconds,
   jsonService,
   optInt,
   optString,
   reqString,
+  tokenPosition,
 } from "../protocol-json.js";
 import type { JsonObject } from "../protocol-json.js";
 
@@ -159,13 +159,12 @@ function rotationUnsupportedReason(k: SimKmsKey): string | undefined {
   return undefined;
 }
 
-function pageStart(marker: string | undefined, parts: number): number[] | undefined {
-  if (marker === undefined) return undefined;
-  const pos = decodeToken(marker, parts);
-  if (!pos)
-    throw new SimError("InvalidMarkerException", "The marker that specifies where to start is not valid.");
-  return pos;
-}
+const pageStart = (marker: string | undefined, parts: number): number[] | undefined =>
+  tokenPosition(
+    marker,
+    parts,
+    () => new SimError("InvalidMarkerException", "The marker that specifies where to start is not valid."),
+  );
 
 function listKeys(input: JsonObject, ctx: CallContext): JsonObject {
   const limit = optInt(input, "Limit", 1, 1000) ?? 100;

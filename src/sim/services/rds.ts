@@ -1,7 +1,7 @@
 // RDS (awsQuery): instances, clusters, their snapshots and the snapshots' `restore` attribute.
 // RDS names its list members (`<DBInstance>`, `<Tag>`, `<Filter>` …) and pages with
 // MaxRecords (20..100, default 100) and Marker.
-import { decodePageToken, encodePageToken, isoTime, queryService, scanPage } from "../protocol-query.js";
+import { isoTime, nextPageLeaf, pageStart, queryService, scanPage } from "../protocol-query.js";
 import type { QueryParams } from "../protocol-query.js";
 import type { CallContext, SimService } from "../service.js";
 import { SimError } from "../service.js";
@@ -90,36 +90,61 @@ function renderCluster(c: SimRdsCluster, ctx: CallContext): XmlFragment {
   );
 }
 
-function renderSnapshot(s: SimRdsSnapshot, ctx: CallContext): XmlFragment {
-  return node(
-    "DBSnapshot",
-    leaf("DBSnapshotIdentifier", s.Identifier),
-    leaf("DBInstanceIdentifier", s.SourceIdentifier),
-    leaf("SnapshotCreateTime", isoTime(s.SnapshotCreateTime)),
-    leaf("Engine", s.Engine),
-    leaf("Status", s.Status),
-    leaf("Port", port(s.Engine)),
-    leaf("SnapshotType", s.SnapshotType),
-    leaf("Encrypted", s.Encrypted),
-    leaf("KmsKeyId", s.KmsKeyId),
-    leaf("DBSnapshotArn", arn(ctx, "snapshot", s.Identifier)),
-    tagList(s.Tags),
-  );
+/**
+ * DB snapshots and DB cluster snapshots: one model, the same operations, and AWS's names for each
+ * (DBSnapshot… / DBClusterSnapshot…, Encrypted / StorageEncrypted, …).
+ */
+interface SnapshotKind {
+  /** Element and parameter prefix: DBSnapshot or DBClusterSnapshot. */
+  prefix: "DBSnapshot" | "DBClusterSnapshot";
+  /** The parameter and element naming the source instance or cluster. */
+  sourceParam: "DBInstanceIdentifier" | "DBClusterIdentifier";
+  encryptedElement: "Encrypted" | "StorageEncrypted";
+  arnType: string;
+  notFoundCode: string;
+  collection: (r: RegionResources) => Collection<SimRdsSnapshot>;
+  idFilter: string;
+  sourceFilter: string;
 }
 
-function renderClusterSnapshot(s: SimRdsSnapshot, ctx: CallContext): XmlFragment {
+const DB_SNAPSHOT: SnapshotKind = {
+  prefix: "DBSnapshot",
+  sourceParam: "DBInstanceIdentifier",
+  encryptedElement: "Encrypted",
+  arnType: "snapshot",
+  notFoundCode: "DBSnapshotNotFound",
+  collection: (r) => r.rdsSnapshots,
+  idFilter: "db-snapshot-id",
+  sourceFilter: "db-instance-id",
+};
+
+const CLUSTER_SNAPSHOT: SnapshotKind = {
+  prefix: "DBClusterSnapshot",
+  sourceParam: "DBClusterIdentifier",
+  encryptedElement: "StorageEncrypted",
+  arnType: "cluster-snapshot",
+  notFoundCode: "DBClusterSnapshotNotFoundFault",
+  collection: (r) => r.rdsClusterSnapshots,
+  idFilter: "db-cluster-snapshot-id",
+  sourceFilter: "db-cluster-id",
+};
+
+const snapshotNotFound = (kind: SnapshotKind, id: string): SimError =>
+  new SimError(kind.notFoundCode, `${kind.prefix} ${id} not found.`, 404);
+
+function renderSnapshot(kind: SnapshotKind, s: SimRdsSnapshot, ctx: CallContext): XmlFragment {
   return node(
-    "DBClusterSnapshot",
-    leaf("DBClusterSnapshotIdentifier", s.Identifier),
-    leaf("DBClusterIdentifier", s.SourceIdentifier),
+    kind.prefix,
+    leaf(`${kind.prefix}Identifier`, s.Identifier),
+    leaf(kind.sourceParam, s.SourceIdentifier),
     leaf("SnapshotCreateTime", isoTime(s.SnapshotCreateTime)),
     leaf("Engine", s.Engine),
     leaf("Status", s.Status),
     leaf("Port", port(s.Engine)),
     leaf("SnapshotType", s.SnapshotType),
-    leaf("StorageEncrypted", s.Encrypted),
+    leaf(kind.encryptedElement, s.Encrypted),
     leaf("KmsKeyId", s.KmsKeyId),
-    leaf("DBClusterSnapshotArn", arn(ctx, "cluster-snapshot", s.Identifier)),
+    leaf(`${kind.prefix}Arn`, arn(ctx, kind.arnType, s.Identifier)),
     tagList(s.Tags),
   );
 }
@@ -147,10 +172,9 @@ function page(p: QueryParams, op: string): { start: number; limit: number } {
   const max = p.int("MaxRecords", (raw) => invalidParam(`Invalid value ${raw} for MaxRecords`)) ?? 100;
   if (max < 20 || max > 100)
     throw invalidParam(`Invalid value ${max} for MaxRecords. Must be between 20 and 100`);
-  const marker = p.get("Marker");
-  if (marker === undefined || marker === "") return { start: 0, limit: max };
-  const start = decodePageToken(`rds:${op}`, marker);
-  if (start === undefined) throw invalidParam("The parameter Marker is not a valid pagination token.");
+  const start = pageStart(p, "Marker", `rds:${op}`, () =>
+    invalidParam("The parameter Marker is not a valid pagination token."),
+  );
   return { start, limit: max };
 }
 
@@ -189,41 +213,49 @@ function describe<T>(spec: DescribeSpec<T>) {
       (item) => narrow(item) && keep(item),
       (item) => spec.render(item, ctx),
     );
-    return [
-      nodeOf(spec.listName, out.items),
-      out.next !== undefined ? leaf("Marker", encodePageToken(`rds:${spec.op}`, out.next)) : undefined,
-    ];
+    return [nodeOf(spec.listName, out.items), nextPageLeaf("Marker", `rds:${spec.op}`, out.next)];
   };
 }
 
-const snapshotTypeNarrow = (p: QueryParams, sourceParam: string) => {
-  const type = p.get("SnapshotType");
-  const source = p.get(sourceParam);
-  // Shared and public snapshots of other accounts are not modelled: those types list nothing.
-  return (s: SimRdsSnapshot): boolean =>
-    (type === undefined || type === "" || s.SnapshotType === type) &&
-    (source === undefined || source === "" || s.SourceIdentifier === bareId(source));
-};
+function describeSnapshots(kind: SnapshotKind) {
+  return describe<SimRdsSnapshot>({
+    op: `Describe${kind.prefix}s`,
+    collection: kind.collection,
+    idParam: `${kind.prefix}Identifier`,
+    notFound: (id) => snapshotNotFound(kind, id),
+    filters: {
+      [kind.idFilter]: (s) => s.Identifier,
+      [kind.sourceFilter]: (s) => s.SourceIdentifier,
+      "snapshot-type": (s) => s.SnapshotType,
+      engine: (s) => s.Engine,
+    },
+    narrow: (p) => {
+      const type = p.get("SnapshotType");
+      const source = p.get(kind.sourceParam);
+      // Shared and public snapshots of other accounts are not modelled: those types list nothing.
+      return (s) =>
+        (type === undefined || type === "" || s.SnapshotType === type) &&
+        (source === undefined || source === "" || s.SourceIdentifier === bareId(source));
+    },
+    listName: `${kind.prefix}s`,
+    render: (s, ctx) => renderSnapshot(kind, s, ctx),
+  });
+}
 
-function attributes(kind: "db" | "cluster") {
-  const idParam = kind === "db" ? "DBSnapshotIdentifier" : "DBClusterSnapshotIdentifier";
+function attributes(kind: SnapshotKind) {
+  const idParam = `${kind.prefix}Identifier`;
   return (p: QueryParams, ctx: CallContext): XmlFragment[] => {
     const raw = p.get(idParam);
     if (!raw) throw invalidParam(`${idParam} is required`);
     const id = bareId(raw);
     const region = ctx.account.region(ctx.region);
-    const snap = kind === "db" ? region?.rdsSnapshots.get(id) : region?.rdsClusterSnapshots.get(id);
-    if (!snap) {
-      throw kind === "db"
-        ? new SimError("DBSnapshotNotFound", `DBSnapshot ${id} not found.`, 404)
-        : new SimError("DBClusterSnapshotNotFoundFault", `DBClusterSnapshot ${id} not found.`, 404);
-    }
-    const prefix = kind === "db" ? "DBSnapshot" : "DBClusterSnapshot";
+    const snap = region && kind.collection(region).get(id);
+    if (!snap) throw snapshotNotFound(kind, id);
     return [
       node(
-        `${prefix}AttributesResult`,
-        leaf(`${prefix}Identifier`, id),
-        list(`${prefix}Attributes`, `${prefix}Attribute`, [snap.SharedWith], (values, m) =>
+        `${kind.prefix}AttributesResult`,
+        leaf(idParam, id),
+        list(`${kind.prefix}Attributes`, `${kind.prefix}Attribute`, [snap.SharedWith], (values, m) =>
           node(m, leaf("AttributeName", "restore"), scalarList("AttributeValues", "AttributeValue", values)),
         ),
       ),
@@ -265,39 +297,10 @@ export function rdsService(): SimService {
         listName: "DBClusters",
         render: renderCluster,
       }),
-      DescribeDBSnapshots: describe<SimRdsSnapshot>({
-        op: "DescribeDBSnapshots",
-        collection: (r) => r.rdsSnapshots,
-        idParam: "DBSnapshotIdentifier",
-        notFound: (id) => new SimError("DBSnapshotNotFound", `DBSnapshot ${id} not found.`, 404),
-        filters: {
-          "db-snapshot-id": (s) => s.Identifier,
-          "db-instance-id": (s) => s.SourceIdentifier,
-          "snapshot-type": (s) => s.SnapshotType,
-          engine: (s) => s.Engine,
-        },
-        narrow: (p) => snapshotTypeNarrow(p, "DBInstanceIdentifier"),
-        listName: "DBSnapshots",
-        render: renderSnapshot,
-      }),
-      DescribeDBClusterSnapshots: describe<SimRdsSnapshot>({
-        op: "DescribeDBClusterSnapshots",
-        collection: (r) => r.rdsClusterSnapshots,
-        idParam: "DBClusterSnapshotIdentifier",
-        notFound: (id) =>
-          new SimError("DBClusterSnapshotNotFoundFault", `DBClusterSnapshot ${id} not found.`, 404),
-        filters: {
-          "db-cluster-snapshot-id": (s) => s.Identifier,
-          "db-cluster-id": (s) => s.SourceIdentifier,
-          "snapshot-type": (s) => s.SnapshotType,
-          engine: (s) => s.Engine,
-        },
-        narrow: (p) => snapshotTypeNarrow(p, "DBClusterIdentifier"),
-        listName: "DBClusterSnapshots",
-        render: renderClusterSnapshot,
-      }),
-      DescribeDBSnapshotAttributes: attributes("db"),
-      DescribeDBClusterSnapshotAttributes: attributes("cluster"),
+      DescribeDBSnapshots: describeSnapshots(DB_SNAPSHOT),
+      DescribeDBClusterSnapshots: describeSnapshots(CLUSTER_SNAPSHOT),
+      DescribeDBSnapshotAttributes: attributes(DB_SNAPSHOT),
+      DescribeDBClusterSnapshotAttributes: attributes(CLUSTER_SNAPSHOT),
     },
     resourceId: (_operation, p) =>
       p.get("DBInstanceIdentifier") ??

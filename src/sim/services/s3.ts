@@ -8,7 +8,7 @@ import type { CallContext, SimHttpRequest, SimHttpResponse, SimService } from ".
 import type { SimBucket } from "../world.js";
 import { document, escapeXml, leaf, list, node, nodeWithAttrs } from "../xml.js";
 import type { XmlFragment } from "../xml.js";
-import { decodeToken, encodeToken } from "../protocol-json.js";
+import { encodeToken, tokenPosition } from "../protocol-json.js";
 import { canonicalUserId, findById } from "../config-items.js";
 
 const XMLNS = { xmlns: "http://s3.amazonaws.com/doc/2006-03-01/" };
@@ -91,12 +91,8 @@ function listBuckets(req: SimHttpRequest, ctx: CallContext): SimHttpResponse {
       );
     }
   }
-  let start = 0;
-  if (tokenRaw !== null) {
-    const pos = decodeToken(tokenRaw, 1);
-    if (!pos) throw new S3Error("InvalidArgument", "The continuation token provided is incorrect", 400);
-    start = pos[0] ?? 0;
-  }
+  const invalid = () => new S3Error("InvalidArgument", "The continuation token provided is incorrect", 400);
+  const start = tokenPosition(tokenRaw ?? undefined, 1, invalid)?.[0] ?? 0;
   const rows: XmlFragment[] = [];
   let i = start;
   for (; i < buckets.size && rows.length < max; i++) {

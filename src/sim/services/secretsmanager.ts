@@ -4,7 +4,6 @@ import { SimError } from "../service.js";
 import type { CallContext } from "../service.js";
 import type { Collection, SimSecret } from "../world.js";
 import {
-  decodeToken,
   encodeToken,
   epochSeconds,
   isObject,
@@ -13,6 +12,7 @@ import {
   optInt,
   optString,
   reqString,
+  tokenPosition,
 } from "../protocol-json.js";
 import type { JsonObject } from "../protocol-json.js";
 import { findById } from "../config-items.js";
@@ -123,13 +123,8 @@ function listSecrets(input: JsonObject, ctx: CallContext): JsonObject {
   const limit = optInt(input, "MaxResults", 1, 100, "InvalidParameterException") ?? 100;
   const includeDeleted = optBool(input, "IncludePlannedDeletion") ?? false;
   const filters = readFilters(input);
-  const token = optString(input, "NextToken");
-  let start = 0;
-  if (token !== undefined) {
-    const pos = decodeToken(token, 1);
-    if (!pos) throw new SimError("InvalidNextTokenException", "The NextToken value is invalid.");
-    start = pos[0] ?? 0;
-  }
+  const invalid = () => new SimError("InvalidNextTokenException", "The NextToken value is invalid.");
+  const start = tokenPosition(optString(input, "NextToken"), 1, invalid)?.[0] ?? 0;
   const col = secrets(ctx);
   const size = col?.size ?? 0;
   const out: JsonObject[] = [];
