@@ -16,7 +16,11 @@ export const NEVER_ACTIONS = [
 
 export const DEFAULT_ROLE_NAME = "dpscan-audit";
 
-export function scanPolicy(actions: readonly string[], roleName = DEFAULT_ROLE_NAME): JsonObject {
+export function scanPolicy(
+  actions: readonly string[],
+  roleName = DEFAULT_ROLE_NAME,
+  partition = "aws",
+): JsonObject {
   const assume = actions.filter((a) => a === "sts:AssumeRole");
   const rest = actions.filter((a) => a !== "sts:AssumeRole");
   return {
@@ -29,7 +33,7 @@ export function scanPolicy(actions: readonly string[], roleName = DEFAULT_ROLE_N
               Sid: "DpscanAssumeScanRole",
               Effect: "Allow",
               Action: assume,
-              Resource: `arn:aws:iam::*:role/${roleName}`,
+              Resource: `arn:${partition}:iam::*:role/${roleName}`,
             },
           ]
         : []),

@@ -2,9 +2,12 @@ import type { Command } from "commander";
 import { stringify } from "yaml";
 import { scanPolicy, scanRoleTemplate } from "../aws/scan-policy.js";
 import { scannerActions } from "../collect/registry.js";
+import { oneOf } from "./context.js";
 
-export function renderPolicy(roleName = "dpscan-audit"): string {
-  return `${JSON.stringify(scanPolicy(scannerActions(), roleName), null, 2)}\n`;
+export const PARTITIONS = ["aws", "aws-cn", "aws-us-gov"] as const;
+
+export function renderPolicy(roleName = "dpscan-audit", partition = "aws"): string {
+  return `${JSON.stringify(scanPolicy(scannerActions(), roleName, partition), null, 2)}\n`;
 }
 
 export function renderTemplate(): string {
@@ -16,11 +19,13 @@ export function registerIamPolicy(program: Command): void {
     .command("iam-policy")
     .description("Print the least-privilege IAM policy dpscan needs (deploy/dpscan-readonly-policy.json)")
     .option("--role-name <name>", "the scan role name member accounts use", "dpscan-audit")
+    .option("--partition <name>", `ARN partition: ${PARTITIONS.join(", ")}`, "aws")
     .option(
       "--cloudformation",
       "print the member-account scan role template instead (deploy/dpscan-scan-role.yaml)",
     )
-    .action((opts: { roleName: string; cloudformation?: boolean }) => {
-      process.stdout.write(opts.cloudformation ? renderTemplate() : renderPolicy(opts.roleName));
+    .action((opts: { roleName: string; partition: string; cloudformation?: boolean }) => {
+      const partition = oneOf("--partition", opts.partition, PARTITIONS);
+      process.stdout.write(opts.cloudformation ? renderTemplate() : renderPolicy(opts.roleName, partition));
     });
 }

@@ -5,7 +5,7 @@ import { liveScan } from "../collect/live-scan.js";
 import { COLLECTORS, selectCollectors } from "../collect/registry.js";
 import type { JsonObject } from "../model/resource.js";
 import { evaluateStoredScan, summaryJson } from "../rules/engine.js";
-import { gapFindings } from "../rules/gaps.js";
+import { gapFindings, isCoverageGap } from "../rules/gaps.js";
 import { checkParamValue, loadRules } from "../rules/loader.js";
 import type { Rule } from "../rules/rule.js";
 import { Store, type ScanRow } from "../store/store.js";
@@ -175,7 +175,7 @@ async function runScan(
     progress.finish();
     const summary = evaluateStoredScan(store, scan.id, rules, { params: options.params });
     const coverage = store.coverage(scan.id);
-    const gaps = coverage.filter((c) => c.status === "denied" || c.status === "failed");
+    const gaps = coverage.filter(isCoverageGap);
     const synthetic = gapFindings(gaps, [...collectors, configSourceGapSource], rules);
     store.insertFindings(scan.id, synthetic);
     summary.byStatus.UNKNOWN += synthetic.length;

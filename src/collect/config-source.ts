@@ -13,7 +13,7 @@ import type { ScanOptions } from "../cli/scan-options.js";
 import { ItemError, normalizeItem } from "../model/normalize.js";
 import { GLOBAL_REGION, RESOURCE_TYPES, type ResourceType } from "../model/resource-types.js";
 import type { JsonObject, ResourceRecord } from "../model/resource.js";
-import type { GapSource } from "../rules/gaps.js";
+import { NOT_EXAMINED_CODE, type GapSource } from "../rules/gaps.js";
 import { unitKey, type CoverageInput, type Store } from "../store/store.js";
 import { classify, newTally, tallyingCalls, tallyOutcome, type Tally } from "./coverage.js";
 import {
@@ -80,13 +80,14 @@ export const ENRICH_OPERATION = "Enrich";
 export const configSourceGapSource: GapSource = {
   service: SERVICE,
   scope: "regional",
-  resourceTypes: CONFIG_SOURCE_TYPES,
-  listings: Object.fromEntries(
-    CONFIG_SOURCE_TYPES.flatMap((t) => [
+  resourceTypes: [...CONFIG_SOURCE_TYPES, ...NOT_RECORDED_BY_CONFIG],
+  listings: Object.fromEntries([
+    ...CONFIG_SOURCE_TYPES.flatMap((t) => [
       [selectOperation(t), [t]],
       [itemOperation(t), [t]],
     ]),
-  ),
+    ...NOT_RECORDED_BY_CONFIG.map((t) => [selectOperation(t), [t]]),
+  ]),
 };
 
 export interface ConfigScanInput {
@@ -152,7 +153,7 @@ export async function configSourceScan(i: ConfigScanInput): Promise<ConfigScanRe
       service: SERVICE,
       operation: selectOperation(t),
       status: "skipped" as const,
-      errorCode: "NotRecordedByConfig",
+      errorCode: NOT_EXAMINED_CODE,
       errorMessage: `AWS Config does not record ${t}: not examined with --source config (use --source api)`,
       finishedAt: new Date().toISOString(),
     })),

@@ -17,6 +17,20 @@ export interface GapSource {
 
 export const WHOLE_SCOPE_ID = "*";
 
+/**
+ * A `skipped` unit with this code was not examined although resources may exist (AWS Config does
+ * not record the type): unlike a disabled region, its rules give UNKNOWN.
+ */
+export const NOT_EXAMINED_CODE = "NotRecordedByConfig";
+
+export function isCoverageGap(c: CoverageInput): boolean {
+  return (
+    c.status === "denied" ||
+    c.status === "failed" ||
+    (c.status === "skipped" && c.errorCode === NOT_EXAMINED_CODE)
+  );
+}
+
 /** Which resource types a gap row leaves unexamined. */
 export function typesBehindGap(gap: CoverageInput, sources: readonly GapSource[]): string[] {
   const types = new Set<string>();
@@ -40,7 +54,7 @@ export function gapFindings(
 ): FindingInput[] {
   const out: FindingInput[] = [];
   for (const gap of gaps) {
-    if (gap.status !== "denied" && gap.status !== "failed") continue;
+    if (!isCoverageGap(gap)) continue;
     const types = typesBehindGap(gap, sources);
     // AssumeRole failures cover every region of the account; DescribeRegions failures the unknown ones.
     // An aggregator query covers every account and region; AssumeRole every region of the account;

@@ -76,3 +76,14 @@ describe("the shipped read-only IAM policy", () => {
     expect(called.has("secretsmanager:GetSecretValue")).toBe(false);
   });
 });
+
+describe("dpscan iam-policy", () => {
+  it("prints the shipped policy, for another partition too", async () => {
+    const { runCli } = await import("../helpers/cli.js");
+    const def = await runCli(["iam-policy"]);
+    expect(JSON.parse(def.stdout)).toEqual(shipped);
+    const gov = await runCli(["iam-policy", "--partition", "aws-us-gov", "--role-name", "audit"]);
+    expect(gov.stdout).toContain('"arn:aws-us-gov:iam::*:role/audit"');
+    expect((await runCli(["iam-policy", "--partition", "mars"])).code).toBe(2);
+  });
+});

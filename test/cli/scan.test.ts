@@ -38,6 +38,17 @@ const ORG_ARGS = [
   "--no-config",
 ];
 
+const resumeArgs = (db: string, endpoint: string): string[] => [
+  "--db",
+  db,
+  "scan",
+  "--resume",
+  "--quiet",
+  "--no-config",
+  "--endpoint-url",
+  endpoint,
+];
+
 const key = (f: Pick<FindingRow, "ruleId" | "status" | "accountId" | "region" | "resourceId">): string =>
   `${f.status} ${f.ruleId} ${f.accountId} ${f.region} ${f.resourceId}`;
 
@@ -209,16 +220,7 @@ describe("dpscan scan against the simulated organisation", () => {
       expect(s.completedUnits(interrupted?.id ?? 0).size).toBeGreaterThan(0);
       s.close();
       const callsBefore = sim.counters.calls();
-      const r2 = await runWithSimEnv(sim, [
-        "--db",
-        db,
-        "scan",
-        "--resume",
-        "--quiet",
-        "--no-config",
-        "--endpoint-url",
-        sim.endpoint,
-      ]);
+      const r2 = await runWithSimEnv(sim, resumeArgs(db, sim.endpoint));
       expect(r2.stderr).toBe("");
       expect(r2.code).toBe(EXIT.ok);
       const s2 = new Store(db);
@@ -300,5 +302,37 @@ describe("--source config", () => {
     const keyRules = plain.filter((f) => f.includes(" kms-key-"));
     expect(keyRules.length).toBeGreaterThan(0);
     expect(keyRules.every((f) => f.startsWith("UNKNOWN"))).toBe(true);
+  });
+});
+
+describe("crash recovery", () => {
+  it("a scan left running by a crash (no chance to mark itself) is continued by --resume", async () => {
+    const dir = tmp();
+    const db = join(dir, "crash.db");
+    await withSim(demoWorld(), async (sim) => {
+      const r = await runWithSimEnv(sim, ["--db", db, ...ORG_ARGS, "--endpoint-url", sim.endpoint]);
+      expect(r.code).toBe(EXIT.ok);
+      // Make it look like the process died mid-way: still "running", some units and their resources lost.
+      const s = new Store(db);
+      const id = s.latestCompleteScan()?.id ?? 0;
+      s.db.prepare("UPDATE scans SET status = 'running', finished_at = NULL WHERE id = ?").run(id);
+      s.db.prepare("DELETE FROM findings WHERE scan_id = ?").run(id);
+      s.db.prepare("DELETE FROM scan_units WHERE scan_id = ? AND collector IN ('kms', 'ec2')").run(id);
+      s.db
+        .prepare(
+          "DELETE FROM resources WHERE scan_id = ? AND resource_type IN ('AWS::KMS::Key', 'AWS::EC2::Volume')",
+        )
+        .run(id);
+      expect(s.latestCompleteScan()).toBeUndefined();
+      s.close();
+      const s3Before = sim.counters.calls({ service: "s3" });
+      const kmsBefore = sim.counters.calls({ service: "kms" });
+      const resumed = await runWithSimEnv(sim, resumeArgs(db, sim.endpoint));
+      expect(resumed.code).toBe(EXIT.ok);
+      // Only the lost collectors ran again: KMS did, S3 (finished) did not.
+      expect(sim.counters.calls({ service: "kms" })).toBeGreaterThan(kmsBefore);
+      expect(sim.counters.calls({ service: "s3" })).toBe(s3Before);
+    });
+    expect(findingsOf(db)).toEqual(DEMO_EXPECTED);
   });
 });
