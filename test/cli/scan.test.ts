@@ -238,7 +238,7 @@ describe("dpscan scan against the simulated organisation", () => {
 describe("long scans", () => {
   it("refresh role credentials before they expire (sessions shorter than the scan)", async () => {
     const db = join(tmp(), "refresh.db");
-    const world = demoWorld({ maxSessionDurationSeconds: 2, latency: { distribution: "fixed", value: 25 } });
+    const world = demoWorld({ maxSessionDurationSeconds: 2, latency: { distribution: "fixed", value: 50 } });
     await withSim(world, async (sim) => {
       const r = await runWithSimEnv(sim, [
         "--db",
