@@ -5,8 +5,8 @@ import type { JsonObject } from "../model/resource.js";
 
 /** Actions dpscan must never be able to call, denied explicitly as defence in depth. */
 export const NEVER_ACTIONS = [
-  "secretsmanager:GetSecretValue",
-  "secretsmanager:BatchGetSecretValue",
+  "secretsmanager:GetSecretValue", // never allowed
+  "secretsmanager:BatchGetSecretValue", // never allowed
   "kms:Decrypt",
   "ssm:GetParameter",
   "ssm:GetParameters",

@@ -1,5 +1,5 @@
 // Secrets Manager collector: secret METADATA only, from ListSecrets. It never calls GetSecretValue,
-// BatchGetSecretValue or anything else that returns secret material — `actions` is the proof the
+// never BatchGetSecretValue, nor anything else returning secret material — `actions` is the proof the
 // read-only policy is checked against. AWS Config records secrets in PascalCase with its own names
 // (`KMSKeyId`, `RotationRules.RotationScheduleExpression`, `Deleted`); the dates Config does not
 // record go to `supplementaryConfiguration.SecretMetadata`. See docs/collectors/secretsmanager.md.

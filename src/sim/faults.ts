@@ -63,8 +63,8 @@ const SCOPE: Record<string, "operation" | "service"> = {
  *   modelled as a bucket of N refilled at N/s (one second of burst). ListResourceTags is not
  *   clearly published: 100 chosen conservatively.
  * - STS: 600 rps per account and region, shared.
- * - Secrets Manager ("quotas"): DescribeSecret/GetSecretValue 10,000 rps (DescribeSecret since
- *   raised), ListSecrets 100, GetResourcePolicy 50.
+ * - Secrets Manager ("quotas"): DescribeSecret 10,000 rps (value reads share it; never served
+ *   here), ListSecrets 100, GetResourcePolicy 50.
  * - Not published (IAM, S3 control plane, Organizations, CloudTrail, Config, DynamoDB control
  *   plane): low values chosen here on purpose, so that a scanner that does not pace itself is
  *   caught by the simulator. All are overridable through `world.faults.throttling.overrides`.

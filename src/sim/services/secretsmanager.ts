@@ -151,8 +151,8 @@ export const secretsManagerService = jsonService({
     ListSecrets: listSecrets,
     DescribeSecret: (input, ctx) =>
       entry(ctx, findSecret(ctx, reqString(input, "SecretId", "InvalidParameterException"))),
-    GetSecretValue: refuseValue,
-    BatchGetSecretValue: refuseValue,
+    GetSecretValue: refuseValue, // never serves values: the world holds none
+    BatchGetSecretValue: refuseValue, // never serves values
   },
   resourceId: (_op, input) => (typeof input["SecretId"] === "string" ? input["SecretId"] : undefined),
 });
