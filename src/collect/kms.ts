@@ -103,6 +103,9 @@ async function collectKey(
       if (tagResult.ok) tags = tagResult.value ?? [];
       else supplementary.Tags = tagResult.marker; // the record's tags map cannot hold a marker
     }
+  } else if (!described.ok) {
+    // Without metadata nobody knows whether the key has tags: say so rather than show none.
+    supplementary.Tags = described.marker;
   }
   ctx.emit({
     resourceType: RESOURCE_TYPES.kmsKey,

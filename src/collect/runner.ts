@@ -116,6 +116,10 @@ async function runAccount(
   let regions: RegionStatus;
   try {
     const found = await discoverRegions(session, o.homeRegion);
+    // No enabled region at all is not an answer AWS gives: treat it as a failed discovery.
+    if (found.enabled.length === 0) {
+      throw Object.assign(new Error("DescribeRegions returned no enabled region"), { name: "EmptyResponse" });
+    }
     regions = o.regions
       ? {
           enabled: o.regions.filter((r) => found.enabled.includes(r)),

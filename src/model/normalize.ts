@@ -64,7 +64,7 @@ function objectField(v: unknown, name: string, parseStringValues = false): JsonO
   let value: unknown = v;
   if (typeof value === "string") {
     if (Buffer.byteLength(value) > MAX_STRING_BYTES) {
-      return { [name]: tooLarge(value) } as JsonObject;
+      return tooLarge(value); // the whole field is the marker: rules on it are UNKNOWN, not "absent"
     }
     try {
       value = JSON.parse(value);

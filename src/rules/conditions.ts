@@ -296,6 +296,8 @@ export function evaluateCondition(c: Condition, ctx: EvalContext): Outcome {
         return { ...T("unknown"), unknownReasons: [describeUnreadable(r.at || c.path.source, r.info)] };
       }
       const operand = "param" in c.value ? ctx.params[c.value.param] : c.value.literal;
+      const doubt = undecidable(c.op, r.value, operand, c.path.source);
+      if (doubt) return { ...T("unknown"), unknownReasons: [doubt] };
       return T(compare(c.op, r.value, operand, c.regex, ctx.now) ? "true" : "false");
     }
   }
@@ -317,6 +319,51 @@ function combine(kind: "all" | "any", outs: Outcome[]): Outcome {
     if (o.severity) merged.severity = o.severity;
   }
   return merged;
+}
+
+const jsonType = (v: unknown): string => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v);
+const PRIMITIVE = new Set(["boolean", "number", "string"]);
+
+/**
+ * Why a comparison cannot be decided, or undefined when it can. A missing value decides only
+ * exists/isEmpty and eq/ne null; a value of another JSON type than the operand ("false" against
+ * false) or an unparseable timestamp decides nothing. Such comparisons are unknown, never false:
+ * a rule cannot PASS on data it could not read as intended.
+ */
+function undecidable(op: Operator, v: unknown, operand: unknown, path: string): string | undefined {
+  const missing = v === undefined || v === null;
+  if (op === "exists" || op === "isEmpty") return undefined;
+  if (missing)
+    return (op === "eq" || op === "ne") && operand === null ? undefined : `${path} was not collected`;
+  const got = jsonType(v);
+  const mismatch = (expected: string): string => `${path} is a ${got}, expected a ${expected}`;
+  switch (op) {
+    case "eq":
+    case "ne":
+      return PRIMITIVE.has(jsonType(operand)) && got !== jsonType(operand)
+        ? mismatch(jsonType(operand))
+        : undefined;
+    case "in":
+    case "notIn": {
+      const types = new Set((Array.isArray(operand) ? operand : []).map(jsonType));
+      const primitive = [...types].every((t) => PRIMITIVE.has(t));
+      return primitive && types.size > 0 && !types.has(got) ? mismatch([...types].join(" or ")) : undefined;
+    }
+    case "gt":
+    case "gte":
+    case "lt":
+    case "lte":
+      return got === "number" ? undefined : mismatch("number");
+    case "regex":
+    case "startsWith":
+    case "endsWith":
+      return got === "string" ? undefined : mismatch("string");
+    case "contains":
+      return got === "string" || got === "array" ? undefined : mismatch("string or array");
+    case "olderThanDays":
+    case "newerThanDays":
+      return toTime(v) === undefined ? `${path} is not a timestamp` : undefined;
+  }
 }
 
 function compare(op: Operator, v: unknown, operand: unknown, regex: RegExp | undefined, now: Date): boolean {

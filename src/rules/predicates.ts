@@ -10,6 +10,7 @@ import {
   analyzeKeyPolicyWildcardGrants,
   analyzeSecureTransport,
   describeStatement,
+  GlobLimitError,
   parsePolicy,
   type KmsWildcardGrant,
   type NormalizedPolicy,
@@ -45,6 +46,17 @@ const outcome = (value: Outcome["value"], extra: Partial<Outcome> = {}): Outcome
 });
 
 const unknown = (reason: string): Outcome => outcome("unknown", { unknownReasons: [reason] });
+
+/** Wildcard analysis that could not finish is UNKNOWN with the reason, never a pass. */
+function analysed(policyPath: string, run: () => Outcome): Outcome {
+  try {
+    return run();
+  } catch (err) {
+    if (err instanceof GlobLimitError)
+      return unknown(`${policyPath} is too complex to analyse: ${err.message}`);
+    throw err;
+  }
+}
 
 function principalsText(g: KmsWildcardGrant): string {
   const list = g.principals.map((p) => (p.type === "*" ? "*" : p.value)).slice(0, 5);
@@ -90,20 +102,22 @@ const kmsWildcardGrant: PredicateDef = {
   compile(args): CompiledPredicate {
     const policyPath = args.policyPath as string;
     const accountPath = args.accountPath as string;
-    return (ctx) => {
-      const account = readString(accountPath, ctx);
-      if (!account) return unknown(`${accountPath} (the key's account) is missing`);
-      const loaded = loadPolicy(policyPath, ctx);
-      if (loaded.kind === "unknown") return unknown(loaded.reason);
-      if (loaded.kind === "none") return unknown(`${policyPath} is empty: every KMS key has a key policy`);
-      const result = analyzeKeyPolicyWildcardGrants(loaded.policy, account);
-      if (result.grants.length === 0) return outcome("false");
-      return outcome("true", {
-        details: result.grants.map(grantSentence),
-        evidence: { wildcardGrants: boundJson(result.grants) } as JsonObject,
-        ...(result.worst === "public-unrestricted" ? { severity: "critical" as const } : {}),
+    return (ctx) =>
+      analysed(policyPath, () => {
+        const account = readString(accountPath, ctx);
+        if (!account) return unknown(`${accountPath} (the key's account) is missing`);
+        const loaded = loadPolicy(policyPath, ctx);
+        if (loaded.kind === "unknown") return unknown(loaded.reason);
+        if (loaded.kind === "none") return unknown(`${policyPath} is empty: every KMS key has a key policy`);
+        const arn = readString("arn", ctx);
+        const result = analyzeKeyPolicyWildcardGrants(loaded.policy, account, arn);
+        if (result.grants.length === 0) return outcome("false");
+        return outcome("true", {
+          details: result.grants.map(grantSentence),
+          evidence: { wildcardGrants: boundJson(result.grants) } as JsonObject,
+          ...(result.worst === "public-unrestricted" ? { severity: "critical" as const } : {}),
+        });
       });
-    };
   },
 };
 
@@ -126,19 +140,20 @@ const secureTransportNotEnforced: PredicateDef = {
   compile(args): CompiledPredicate {
     const policyPath = args.policyPath as string;
     const bucketPath = args.bucketPath as string;
-    return (ctx) => {
-      const bucket = readString(bucketPath, ctx);
-      if (!bucket) return unknown(`${bucketPath} (the bucket name) is missing`);
-      const loaded = loadPolicy(policyPath, ctx);
-      if (loaded.kind === "unknown") return unknown(loaded.reason);
-      if (loaded.kind === "none") return outcome("true", { details: ["the bucket has no bucket policy"] });
-      const arn = readString("arn", ctx);
-      const partition = arn?.split(":")[1];
-      const result = analyzeSecureTransport(loaded.policy, bucket, partition ? { partition } : {});
-      const evidence = { secureTransport: boundJson(result) } as JsonObject;
-      // The reason explains both outcomes; a PASS message uses it too.
-      return outcome(result.enforced ? "false" : "true", { details: [result.reason], evidence });
-    };
+    return (ctx) =>
+      analysed(policyPath, () => {
+        const bucket = readString(bucketPath, ctx);
+        if (!bucket) return unknown(`${bucketPath} (the bucket name) is missing`);
+        const loaded = loadPolicy(policyPath, ctx);
+        if (loaded.kind === "unknown") return unknown(loaded.reason);
+        if (loaded.kind === "none") return outcome("true", { details: ["the bucket has no bucket policy"] });
+        const arn = readString("arn", ctx);
+        const partition = arn?.split(":")[1];
+        const result = analyzeSecureTransport(loaded.policy, bucket, partition ? { partition } : {});
+        const evidence = { secureTransport: boundJson(result) } as JsonObject;
+        // The reason explains both outcomes; a PASS message uses it too.
+        return outcome(result.enforced ? "false" : "true", { details: [result.reason], evidence });
+      });
   },
 };
 

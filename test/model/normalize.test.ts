@@ -69,3 +69,11 @@ describe("normalizeItem", () => {
     expect(v).toContain("[truncated");
   });
 });
+
+describe("normalizeItem: oversized configuration", () => {
+  it("makes the whole configuration the marker, so its rules are UNKNOWN rather than not applicable", () => {
+    const text = JSON.stringify({ keyManager: "CUSTOMER", pad: "x".repeat(MAX_STRING_BYTES) });
+    const r = normalizeItem({ ...base, resourceType: "AWS::KMS::Key", configuration: text });
+    expect(asUnreadable(r.configuration)?.errorCode).toBe("DocumentTooLarge");
+  });
+});

@@ -318,3 +318,51 @@ describe("analyzeKeyPolicyWildcardGrants: Deny overrides Allow", () => {
     expect(analyze({ Statement: [open, deny] }).worst).toBe("public-unrestricted");
   });
 });
+
+describe("analyzeKeyPolicyWildcardGrants: findings that must not hide", () => {
+  const KEY = `arn:aws:kms:us-east-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+  const publicAll = { Effect: "Allow", Principal: "*", Action: "kms:*", Resource: "*" };
+
+  it("finds kms:* among many patterns that make an exhaustive search large", () => {
+    const infixes = [
+      "crypt",
+      "Key",
+      "Grant",
+      "Alias",
+      "Tag",
+      "Policy",
+      "Rotation",
+      "Describe",
+      "List",
+      "Get",
+      "Put",
+      "Enable",
+      "Disable",
+      "Schedule",
+    ];
+    const actions = [...infixes.map((i) => `kms:*${i}*`), "kms:*"];
+    expect(analyze({ Statement: [{ ...publicAll, Action: actions }] }).worst).toBe("public-unrestricted");
+  });
+
+  it("a Deny on another key, or with NotResource *, does not cancel the grant", () => {
+    const denyOther = {
+      Effect: "Deny",
+      Principal: "*",
+      Action: "kms:*",
+      Resource: "arn:aws:kms:us-east-1:111122223333:key/other",
+    };
+    const denyNothing = { Effect: "Deny", Principal: "*", Action: "kms:*", NotResource: "*" };
+    for (const deny of [denyOther, denyNothing]) {
+      expect(
+        analyzeKeyPolicyWildcardGrants(policy({ Statement: [publicAll, deny] }), ACCOUNT, KEY).worst,
+      ).toBe("public-unrestricted");
+    }
+    const denyThis = { ...denyOther, Resource: KEY };
+    expect(
+      analyzeKeyPolicyWildcardGrants(policy({ Statement: [publicAll, denyThis] }), ACCOUNT, KEY).grants,
+    ).toEqual([]);
+    // Without the key's ARN only Resource "*" is known to apply.
+    expect(analyze({ Statement: [publicAll, denyThis] }).worst).toBe("public-unrestricted");
+    expect(analyze({ Statement: [publicAll, { ...denyOther, Resource: "*" }] }).grants).toEqual([]);
+  });
+});

@@ -64,3 +64,51 @@ describe("condition language", () => {
     expect(ev({ path: "supplementaryConfiguration.Denied", exists: true }, rec)).toBe("unknown");
   });
 });
+
+describe("comparisons never PASS on data they could not read as intended", () => {
+  const m = unreadable({ errorCode: "AccessDenied", message: "no" });
+
+  it("a missing value decides only exists, isEmpty and eq/ne null", () => {
+    for (const c of [
+      { path: "configuration.x", eq: false },
+      { path: "configuration.x", ne: true },
+      { path: "configuration.x", notIn: ["a"] },
+      { path: "configuration.x", lt: 3 },
+      { path: "configuration.x", regex: "a" },
+    ]) {
+      expect(ev(c, { configuration: {} }), JSON.stringify(c)).toBe("unknown");
+      expect(ev({ not: c }, { configuration: {} }), JSON.stringify(c)).toBe("unknown");
+    }
+    expect(ev({ path: "configuration.x", exists: false }, { configuration: {} })).toBe("true");
+    expect(ev({ path: "configuration.x", ne: null }, { configuration: {} })).toBe("false");
+  });
+
+  it("a value of another JSON type than the operand is unknown, not unequal", () => {
+    const o = evaluateCondition(cond({ path: "configuration.encrypted", eq: false }), {
+      record: { configuration: { encrypted: "false" } },
+      params: {},
+      now,
+    });
+    expect(o.value).toBe("unknown");
+    expect(o.unknownReasons[0]).toBe("configuration.encrypted is a string, expected a boolean");
+    expect(ev({ path: "configuration.size", gt: 3 }, { configuration: { size: "8" } })).toBe("unknown");
+    expect(ev({ path: "configuration.state", in: ["a", "b"] }, { configuration: { state: 1 } })).toBe(
+      "unknown",
+    );
+    expect(ev({ path: "configuration.t", olderThanDays: 3 }, { configuration: { t: "yesterday" } })).toBe(
+      "unknown",
+    );
+  });
+
+  it("projections, operators and functions see a marker below them", () => {
+    const rec = {
+      supplementaryConfiguration: { Perms: m, Other: [{ group: "all" }] },
+      configuration: { a: 1 },
+    };
+    expect(ev({ path: "supplementaryConfiguration.Perms[].group", contains: "all" }, rec)).toBe("unknown");
+    expect(ev({ path: "length(supplementaryConfiguration.Perms)", gt: 0 }, rec)).toBe("unknown");
+    expect(ev({ path: "supplementaryConfiguration.Other[].group", contains: "all" }, rec)).toBe("true");
+    // A marker elsewhere in the record does not cloud an expression that does not read it.
+    expect(ev({ path: "configuration.b || configuration.a", eq: 1 }, rec)).toBe("true");
+  });
+});

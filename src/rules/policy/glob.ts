@@ -72,6 +72,28 @@ export function globMatch(pattern: string, value: string, ignoreCase: boolean): 
  * For a query without wildcards this is plain matching; `kms:?*` asks "all kms actions".
  */
 export function globIncluded(query: string, patterns: readonly string[], ignoreCase: boolean): boolean {
+  // One pattern alone often covers the query (`kms:*` among many infix patterns): a much smaller
+  // search, and it keeps an obvious grant from hiding behind patterns that make the full search large.
+  if (patterns.length > 1) {
+    for (const p of patterns) {
+      try {
+        if (globIncludedIn(query, [p], ignoreCase)) return true;
+      } catch (err) {
+        if (!(err instanceof GlobLimitError)) throw err;
+      }
+    }
+  }
+  return globIncludedIn(query, patterns, ignoreCase);
+}
+
+/** The inclusion search gave up: the answer is unknown, never "no". */
+export class GlobLimitError extends Error {
+  constructor(query: string, patterns: number) {
+    super(`cannot decide whether ${patterns} wildcard patterns cover ${query} within ${MAX_EXPLORED} steps`);
+  }
+}
+
+function globIncludedIn(query: string, patterns: readonly string[], ignoreCase: boolean): boolean {
   const q = compile(query, ignoreCase);
   const ps = patterns.map((p) => compile(p, ignoreCase));
   const chars = alphabet([q, ...ps]);
@@ -93,7 +115,7 @@ export function globIncluded(query: string, patterns: readonly string[], ignoreC
     const node = queue[head];
     if (!node) break;
     if (node.q === q.length && !node.sets.some((s, i) => accepts(ps[i] ?? [], s))) return false;
-    if (seen.size > MAX_EXPLORED) return false;
+    if (seen.size > MAX_EXPLORED) throw new GlobLimitError(query, patterns.length);
     for (const ch of chars) {
       const nextQ = step(q, new Set([node.q]), ch);
       if (nextQ.size === 0) continue;

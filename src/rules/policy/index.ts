@@ -5,7 +5,7 @@ export type { JsonSyntaxError } from "./json.js";
 export { parsePolicy } from "./parse.js";
 export type * from "./types.js";
 export { describeStatement, statementRef } from "./types.js";
-export { globIncluded, globMatch, globsIntersect } from "./glob.js";
+export { GlobLimitError, globIncluded, globMatch, globsIntersect } from "./glob.js";
 export {
   actionMatches,
   coversAction,

@@ -2,7 +2,7 @@
 
 import { hasCondition, restrictingConditions } from "./condition.js";
 import type { ConditionEntry } from "./condition.js";
-import { coversAllActionsOf } from "./match.js";
+import { coversAllActionsOf, coversResource } from "./match.js";
 import {
   denyAppliesTo,
   isAccountRoot,
@@ -103,15 +103,21 @@ function grantOf(
 /**
  * Allow statements granting every kms: action to a principal other than the key account's root.
  * The default key policy statement (`{"AWS": "arn:aws:iam::ACCOUNT:root"}`, `kms:*`) is not a
- * finding. Unconditioned Deny statements covering all kms: actions cancel the principals they name.
- * Resource is not compared: in a key policy it can only mean the key itself.
+ * finding. Unconditioned Deny statements covering all kms: actions cancel the principals they name,
+ * but only if they apply to this key: Resource "*" (or none), or one covering `keyArn` when given.
+ * An Allow's Resource is not compared: in a key policy an Allow can only be about the key itself.
  */
 export function analyzeKeyPolicyWildcardGrants(
   policy: NormalizedPolicy,
   keyAccountId: string,
+  keyArn?: string,
 ): KeyPolicyWildcardResult {
   const coversAll = (s: NormalizedStatement): boolean => coversAllActionsOf(s, "kms");
-  const denies = policy.statements.filter((s) => s.effect === "Deny" && !hasCondition(s) && coversAll(s));
+  // A Deny on another resource (or NotResource "*") never reaches this key, so it cancels nothing.
+  const appliesToKey = (s: NormalizedStatement): boolean => coversResource(s, keyArn ?? "*");
+  const denies = policy.statements.filter(
+    (s) => s.effect === "Deny" && !hasCondition(s) && coversAll(s) && appliesToKey(s),
+  );
   const grants: KmsWildcardGrant[] = [];
   for (const s of policy.statements) {
     if (s.effect !== "Allow" || !coversAll(s)) continue;
