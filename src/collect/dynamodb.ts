@@ -45,7 +45,10 @@ async function collectTable(ctx: CollectorContext, name: string): Promise<void> 
   const fallbackArn = `arn:${ctx.partition}:dynamodb:${ctx.region}:${ctx.accountId}:table/${name}`;
   const table = await ctx.detail(SERVICE, "DescribeTable", async () => {
     const out = await client.send(new DescribeTableCommand({ TableName: name }));
-    return out.Table ?? null;
+    // An answer without the table is no answer: a marker, not an empty configuration.
+    if (!out.Table)
+      throw Object.assign(new Error("DescribeTable returned no Table"), { name: "EmptyResponse" });
+    return out.Table;
   });
   const arn = (table.ok ? table.value?.TableArn : undefined) ?? fallbackArn;
   const tags = await ctx.detail(SERVICE, "ListTagsOfResource", async () => {
