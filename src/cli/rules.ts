@@ -2,9 +2,7 @@ import type { Command } from "commander";
 import { stringify } from "yaml";
 import { evaluateRule } from "../rules/evaluate.js";
 import { loadRuleFile, loadRules } from "../rules/loader.js";
-import { PREDICATES } from "../rules/predicates.js";
 import type { Rule } from "../rules/rule.js";
-import { publishedRuleSchema } from "../rules/schema.js";
 import { InputError, UsageError } from "../util/errors.js";
 import { oneOf, out } from "./context.js";
 import { table } from "./output.js";
@@ -119,8 +117,4 @@ export function registerRules(program: Command): void {
       if (errors.length > 0) throw new InputError(errors);
       out(`${files.length} rule file(s) valid.`);
     });
-  rules
-    .command("schema")
-    .description("Print the JSON Schema of the rule format (also in schemas/rule.schema.json)")
-    .action(() => out(JSON.stringify(publishedRuleSchema(PREDICATES.values()), null, 2)));
 }

@@ -1,6 +1,6 @@
 // discover → collect → store: the live path of `dpscan scan`. Evaluation happens afterwards on
 // what was stored (src/rules/engine.ts), so a scan can be re-evaluated without AWS.
-import { ClientFactory } from "../aws/clients.js";
+import type { ClientFactory } from "../aws/clients.js";
 import { assumeRoleProvider, baseCredentials, roleArnFor } from "../aws/credentials.js";
 import { callerIdentity, listOrgAccounts, type CallerIdentity } from "../aws/discovery.js";
 import { classifyError } from "../aws/errors.js";
@@ -26,56 +26,46 @@ export interface LiveScanInput {
   collectors: readonly Collector[];
   signal: AbortSignal;
   events?: RunEvents & { accountsResolved?(ids: string[]): void };
-  factory?: ClientFactory;
+  /** Owned by the caller (who also reads its live counters and destroys it). */
+  factory: ClientFactory;
 }
 
 export async function liveScan(i: LiveScanInput): Promise<LiveScanResult> {
   const o = i.options;
-  const factory =
-    i.factory ??
-    new ClientFactory({
-      concurrency: o.concurrency,
-      ...(o.endpointUrl ? { endpoint: o.endpointUrl } : {}),
-      rates: o.rates,
-      signal: i.signal,
-    });
+  const factory = i.factory;
+  const base = baseCredentials(o.profile ? { profile: o.profile } : {});
+  const callerSession = factory.session("caller", base);
+  let caller: CallerIdentity;
   try {
-    const base = baseCredentials(o.profile ? { profile: o.profile } : {});
-    const callerSession = factory.session("caller", base);
-    let caller: CallerIdentity;
-    try {
-      caller = await callerIdentity(callerSession, o.region);
-    } catch (err) {
-      const c = classifyError(err);
-      throw new UsageError(`cannot identify the caller (sts:GetCallerIdentity): ${c.code}: ${c.message}`);
-    }
-    if (o.source === "config") return await viaAggregator(i, factory, callerSession, caller);
-    const targets = await resolveAccounts(i, caller, callerSession);
-    i.events?.accountsResolved?.(targets.map((t) => t.accountId));
-    const summary = await runCollectors({
-      store: i.store,
-      scanId: i.scanId,
-      factory,
-      accounts: targets,
-      collectors: i.collectors,
-      ...(o.regions ? { regions: o.regions } : {}),
-      homeRegion: o.region,
-      partition: caller.partition,
-      signal: i.signal,
-      accountConcurrency: o.accountConcurrency,
-      ...(i.events ? { events: i.events } : {}),
-    });
-    return {
-      ...summary,
-      caller,
-      apiCalls: factory.global.calls,
-      throttles: factory.global.throttles,
-      retries: factory.global.retries,
-      accountIds: targets.map((t) => t.accountId),
-    };
-  } finally {
-    if (!i.factory) factory.destroy();
+    caller = await callerIdentity(callerSession, o.region);
+  } catch (err) {
+    const c = classifyError(err);
+    throw new UsageError(`cannot identify the caller (sts:GetCallerIdentity): ${c.code}: ${c.message}`);
   }
+  if (o.source === "config") return await viaAggregator(i, factory, callerSession, caller);
+  const targets = await resolveAccounts(i, caller, callerSession);
+  i.events?.accountsResolved?.(targets.map((t) => t.accountId));
+  const summary = await runCollectors({
+    store: i.store,
+    scanId: i.scanId,
+    factory,
+    accounts: targets,
+    collectors: i.collectors,
+    ...(o.regions ? { regions: o.regions } : {}),
+    homeRegion: o.region,
+    partition: caller.partition,
+    signal: i.signal,
+    accountConcurrency: o.accountConcurrency,
+    ...(i.events ? { events: i.events } : {}),
+  });
+  return {
+    ...summary,
+    caller,
+    apiCalls: factory.global.calls,
+    throttles: factory.global.throttles,
+    retries: factory.global.retries,
+    accountIds: targets.map((t) => t.accountId),
+  };
 }
 
 /** --source config: enumerate through the aggregator; --enrich reads KMS facts through the role. */

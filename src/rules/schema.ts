@@ -110,7 +110,7 @@ function ruleSchema(condition: JsonObject): JsonObject {
 /** Schema used at load time: conditions are checked by the condition compiler instead. */
 export const structuralRuleSchema: JsonObject = ruleSchema({ type: "object" });
 
-/** The full schema published in schemas/rule.schema.json (see `dpscan rules schema`). */
+/** The full schema published in schemas/rule.schema.json (see `dpscan schema rule`). */
 export function publishedRuleSchema(predicates: Iterable<PredicateDef>): JsonObject {
   const valueOrParam: JsonObject = {
     anyOf: [

@@ -2,15 +2,10 @@ import { readdirSync, readFileSync } from "node:fs";
 import { Ajv } from "ajv";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { PREDICATES } from "../../src/rules/predicates.js";
-import { publishedRuleSchema } from "../../src/rules/schema.js";
 
+// That schemas/*.schema.json equal what the code generates is checked in test/cli/config.test.ts.
 describe("published rule schema", () => {
   const published = JSON.parse(readFileSync("schemas/rule.schema.json", "utf8")) as object;
-
-  it("is the schema the code generates (run `dpscan rules schema > schemas/rule.schema.json`)", () => {
-    expect(published).toEqual(JSON.parse(JSON.stringify(publishedRuleSchema(PREDICATES.values()))));
-  });
 
   it("accepts every shipped rule and rejects a misspelt operator", () => {
     const validate = new Ajv({ allErrors: true, strict: false }).compile(published);
