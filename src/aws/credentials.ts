@@ -13,6 +13,11 @@ export function baseCredentials(opts: BaseCredentialOptions): AwsCredentialIdent
   return fromNodeProviderChain(opts.profile ? { profile: opts.profile } : {});
 }
 
+/** Credentials handed over in code (the demo's simulator keys), never read from the environment. */
+export function fromStatic(identity: AwsCredentialIdentity): AwsCredentialIdentityProvider {
+  return () => Promise.resolve(identity);
+}
+
 export interface AssumeRoleOptions {
   roleArn: string;
   externalId?: string;

@@ -1,10 +1,9 @@
 import type { Command } from "commander";
 import { readConfigItems } from "../collect/config-snapshot.js";
-import { evaluateStoredScan, summaryJson } from "../rules/engine.js";
+import { runEvaluate } from "../app/evaluate.js";
+import { findingJson, findingsTable, summaryTable } from "../report/findings-view.js";
 import { loadRules } from "../rules/loader.js";
 import { globals, oneOf, openStore, out } from "./context.js";
-import { findingJson, findingsTable, summaryTable } from "./findings-view.js";
-import { runScanLifecycle } from "./lifecycle.js";
 
 export function registerEvaluate(program: Command): void {
   program
@@ -19,49 +18,45 @@ export function registerEvaluate(program: Command): void {
     .option("--rules <dir>", "rules directory (default: the built-in rules)")
     .option("-f, --format <format>", "table or json", "table")
     .option("--all", "list passing results too (table format)")
-    .action((opts: { input: string[]; rules?: string; format: string; all?: boolean }, cmd: Command) => {
-      const format = oneOf("--format", opts.format, ["table", "json"] as const);
-      // Validate everything before touching the database: bad input never costs stored data.
-      const rules = loadRules(opts.rules);
-      const input = readConfigItems(opts.input);
-      const store = openStore(cmd);
-      try {
-        const scanId = runScanLifecycle(
-          store,
-          "evaluate",
-          opts.input.join(", "),
-          { inputs: opts.input },
-          (id) => {
-            store.recordRules(id, rules);
-            store.insertResources(id, input.records);
-            const s = evaluateStoredScan(store, id, rules);
-            return { ...summaryJson(s), ignoredTypes: input.ignoredTypes, deleted: input.deleted };
-          },
-        );
-        const findings = store.queryFindings(scanId);
-        if (format === "json") {
-          out(JSON.stringify({ scanId, findings: findings.map(findingJson) }, null, 2));
-          return;
-        }
-        const shown = opts.all ? findings : findings.filter((f) => f.status !== "PASS");
-        out(
-          `Scan ${scanId}: ${input.records.length} resources from ${opts.input.length} file(s), ${rules.length} rules (db: ${globals(cmd).db})`,
-        );
-        const ignored = Object.values(input.ignoredTypes).reduce((a, b) => a + b, 0);
-        if (ignored > 0)
+    .action(
+      async (opts: { input: string[]; rules?: string; format: string; all?: boolean }, cmd: Command) => {
+        const format = oneOf("--format", opts.format, ["table", "json"] as const);
+        // Validate everything before touching the database: bad input never costs stored data.
+        const rules = loadRules(opts.rules);
+        const input = readConfigItems(opts.input);
+        const store = openStore(cmd);
+        try {
+          const outcome = await runEvaluate(store, { files: opts.input, items: input, rules });
+          if (outcome.status === "interrupted") {
+            process.exitCode = outcome.exitCode;
+            return;
+          }
+          const scanId = outcome.scanId;
+          const findings = store.queryFindings(scanId);
+          if (format === "json") {
+            out(JSON.stringify({ scanId, findings: findings.map(findingJson) }, null, 2));
+            return;
+          }
+          const shown = opts.all ? findings : findings.filter((f) => f.status !== "PASS");
           out(
-            `Ignored ${ignored} item(s) of ${Object.keys(input.ignoredTypes).length} type(s) no rule covers.`,
+            `Scan ${scanId}: ${input.records.length} resources from ${opts.input.length} file(s), ${rules.length} rules (db: ${globals(cmd).db})`,
           );
-        out("");
-        out(summaryTable(findings));
-        out("");
-        out(findingsTable(shown));
-        const fail = findings.filter((f) => f.status === "FAIL").length;
-        const unknown = findings.filter((f) => f.status === "UNKNOWN").length;
-        out("");
-        out(`${fail} FAIL, ${unknown} UNKNOWN, ${findings.length - fail - unknown} PASS.`);
-      } finally {
-        store.close();
-      }
-    });
+          const ignored = Object.values(input.ignoredTypes).reduce((a, b) => a + b, 0);
+          if (ignored > 0)
+            out(
+              `Ignored ${ignored} item(s) of ${Object.keys(input.ignoredTypes).length} type(s) no rule covers.`,
+            );
+          out("");
+          out(summaryTable(findings));
+          out("");
+          out(findingsTable(shown));
+          const fail = findings.filter((f) => f.status === "FAIL").length;
+          const unknown = findings.filter((f) => f.status === "UNKNOWN").length;
+          out("");
+          out(`${fail} FAIL, ${unknown} UNKNOWN, ${findings.length - fail - unknown} PASS.`);
+        } finally {
+          store.close();
+        }
+      },
+    );
 }

@@ -1,8 +1,8 @@
 import type { Command } from "commander";
-import { isSeverity, SEVERITIES, STATUSES, type Status } from "../rules/severity.js";
+import { isSeverity, SEVERITIES, STATUSES, type Status } from "../model/severity.js";
 import { UsageError } from "../util/errors.js";
 import { oneOf, openStore, out, parseList } from "./context.js";
-import { findingJson, findingsCsv, findingsTable } from "./findings-view.js";
+import { findingJson, findingsCsv, findingsTable } from "../report/findings-view.js";
 
 interface Opts {
   scan?: string;

@@ -5,7 +5,7 @@ import { loadRuleFile, loadRules } from "../rules/loader.js";
 import type { Rule } from "../rules/rule.js";
 import { InputError, UsageError } from "../util/errors.js";
 import { oneOf, out } from "./context.js";
-import { table } from "./output.js";
+import { table } from "../report/text.js";
 
 export interface ExampleOutcome {
   rule: string;

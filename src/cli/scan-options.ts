@@ -6,32 +6,9 @@ import type { JsonObject } from "../model/resource.js";
 import { InputError, UsageError } from "../util/errors.js";
 import { formatPath, readSourceFile, type PathSegment } from "../util/yaml-source.js";
 import { CLIENTS, type ServiceName } from "../aws/services.js";
+import type { ScanOptions } from "../model/scan-options.js";
 
-export interface ScanOptions {
-  profile?: string;
-  endpointUrl?: string;
-  region: string;
-  accounts?: string[];
-  org: boolean;
-  excludeAccounts: string[];
-  roleName?: string;
-  externalId?: string;
-  roleSessionName: string;
-  sessionDuration: number;
-  regions?: string[];
-  services?: string[];
-  concurrency: number;
-  accountConcurrency: number;
-  rates: Partial<Record<ServiceName, { ratePerSecond: number; burst: number }>>;
-  requireFullCoverage: boolean;
-  logFormat: "text" | "json";
-  progress: boolean;
-  quiet: boolean;
-  source: "api" | "config";
-  aggregator?: string;
-  enrich: boolean;
-  params: Record<string, Record<string, unknown>>;
-}
+export type { ScanOptions };
 
 export const DEFAULT_CONFIG_FILE = "dpscan.config.yaml";
 
@@ -172,7 +149,7 @@ export function resolveScanOptions(
       throw new UsageError(`--${name} must be a whole number from ${min} to ${max}`);
     return n;
   };
-  const rates: ScanOptions["rates"] = { ...((cfg.rates ?? {}) as ScanOptions["rates"]) };
+  const rates: ScanOptions["rates"] = { ...((cfg.rates ?? {}) as unknown as ScanOptions["rates"]) };
   for (const r of flags.rate ?? []) {
     const m = /^([a-z0-9]+)=(\d+(?:\.\d+)?)(?:\/(\d+))?$/.exec(r);
     if (!m || !((m[1] as string) in CLIENTS)) {

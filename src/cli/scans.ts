@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { oneOf, openStore, out } from "./context.js";
-import { table } from "./output.js";
+import { table } from "../report/text.js";
 
 export function registerScans(program: Command): void {
   program

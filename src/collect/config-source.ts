@@ -9,12 +9,12 @@ import pLimit, { type LimitFunction } from "p-limit";
 import type { ClientFactory, ClientSession } from "../aws/clients.js";
 import { classifyError, type ClassifiedError } from "../aws/errors.js";
 import type { ServiceName } from "../aws/services.js";
-import type { ScanOptions } from "../cli/scan-options.js";
 import { ItemError, normalizeItem } from "../model/normalize.js";
 import { GLOBAL_REGION, RESOURCE_TYPES, type ResourceType } from "../model/resource-types.js";
 import type { JsonObject, ResourceRecord } from "../model/resource.js";
-import { NOT_EXAMINED_CODE, type GapSource } from "../rules/gaps.js";
-import { unitKey, type CoverageInput, type Store } from "../store/store.js";
+import { NOT_EXAMINED_CODE, unitKey, type CoverageInput } from "../model/coverage.js";
+import type { ScanOptions } from "../model/scan-options.js";
+import type { Store } from "../store/store.js";
 import { classify, newTally, tallyingCalls, tallyOutcome, type Tally } from "./coverage.js";
 import {
   aliasesOf,
@@ -73,28 +73,16 @@ export const configUnitName = (t: string): string => `config:${t}`;
 /** Coverage operation of an account whose KMS facts could not be read at all (no role, AssumeRole failed). */
 export const ENRICH_OPERATION = "Enrich";
 
-/**
- * For gapFindings (src/rules/gaps.ts): a failed query of a type leaves that type unexamined. Rows are
- * recorded in the aggregator's account and region, but the gap covers every account behind it.
- */
-export const configSourceGapSource: GapSource = {
-  service: SERVICE,
-  scope: "regional",
-  resourceTypes: [...CONFIG_SOURCE_TYPES, ...NOT_RECORDED_BY_CONFIG],
-  listings: Object.fromEntries([
-    ...CONFIG_SOURCE_TYPES.flatMap((t) => [
-      [selectOperation(t), [t]],
-      [itemOperation(t), [t]],
-    ]),
-    ...NOT_RECORDED_BY_CONFIG.map((t) => [selectOperation(t), [t]]),
-  ]),
-};
+/** The scan options the aggregator path reads; `region` is the aggregator's (the home region). */
+export type AggregatorOptions = Pick<
+  ScanOptions,
+  "region" | "aggregator" | "enrich" | "accounts" | "excludeAccounts" | "regions"
+>;
 
 export interface ConfigScanInput {
   store: Store;
   scanId: number;
-  /** Uses region (the aggregator's, home), aggregator, enrich, accounts, excludeAccounts, regions. */
-  options: ScanOptions;
+  options: AggregatorOptions;
   factory: ClientFactory;
   /** The caller's session: Select runs with it, and so does enrichment in the caller's own account. */
   callerSession: ClientSession;
@@ -153,6 +141,8 @@ export async function configSourceScan(i: ConfigScanInput): Promise<ConfigScanRe
       service: SERVICE,
       operation: selectOperation(t),
       status: "skipped" as const,
+      scope: "aggregator" as const,
+      resourceTypes: [t],
       errorCode: NOT_EXAMINED_CODE,
       errorMessage: `AWS Config does not record ${t}: not examined with --source config (use --source api)`,
       finishedAt: new Date().toISOString(),
@@ -271,6 +261,9 @@ async function queryType(run: TypeRun, type: ResourceType): Promise<number> {
       service: SERVICE,
       operation: selectOperation(type),
       status: error ? (error.kind === "denied" ? "denied" : "failed") : "ok",
+      // The row sits in the aggregator's account and region but stands for every account behind it.
+      scope: "aggregator",
+      resourceTypes: [type],
       errorCode: error?.code ?? null,
       // A failure on a later page keeps the earlier pages' records and still marks the type failed.
       errorMessage: error
@@ -290,6 +283,8 @@ async function queryType(run: TypeRun, type: ResourceType): Promise<number> {
       service: SERVICE,
       operation: itemOperation(type),
       status: "failed",
+      scope: "aggregator",
+      resourceTypes: [type],
       errorCode: items.first.code,
       errorMessage: `${items.first.message} (${bad} of ${items.read} items unusable: ${items.malformed} malformed, ${items.notRecorded} not recorded)`,
       resourceCount: items.read - bad,
@@ -322,7 +317,7 @@ export function expression(type: string, accountClause = ""): string {
 }
 
 /** `--accounts` narrows the query itself while the expression stays within the service's limit. */
-function serverAccountFilter(o: ScanOptions): string {
+function serverAccountFilter(o: AggregatorOptions): string {
   const ids = (o.accounts ?? []).filter((a) => /^\d{12}$/.test(a) && !o.excludeAccounts.includes(a));
   if (ids.length === 0) return "";
   const clause = ` AND accountId IN (${ids.map((a) => `'${a}'`).join(", ")})`;
@@ -331,7 +326,7 @@ function serverAccountFilter(o: ScanOptions): string {
 }
 
 /** The scope options the API path honours, applied to each item (global and S3 items as the API path does). */
-function itemFilter(o: ScanOptions): (r: ResourceRecord) => boolean {
+function itemFilter(o: AggregatorOptions): (r: ResourceRecord) => boolean {
   const accounts = o.accounts ? new Set(o.accounts) : undefined;
   const excluded = new Set(o.excludeAccounts);
   const regions = o.regions ? new Set(o.regions) : undefined;
@@ -456,6 +451,9 @@ class KeyEnricher {
       region: a.region,
       service: "kms",
       operation: a.operation,
+      // Per-key facts: a failure is a marker on each key, not a hidden type.
+      scope: "region",
+      resourceTypes: [],
       ...tallyOutcome(a),
       apiCalls: a.calls,
       startedAt: a.startedAt,
@@ -514,6 +512,8 @@ class KeyEnricher {
         service: "kms",
         operation: ENRICH_OPERATION,
         status,
+        scope: "account",
+        resourceTypes: [],
         errorCode: code,
         errorMessage: `${message}: KeyPolicy, KeyRotationStatus and Aliases of its keys not collected`,
         finishedAt: new Date().toISOString(),

@@ -5,7 +5,7 @@ import { AwsCallError } from "../aws/call.js";
 import { classifyError, type ClassifiedError } from "../aws/errors.js";
 import type { ServiceName } from "../aws/services.js";
 import { unreadable } from "../model/resource.js";
-import type { CoverageInput } from "../store/store.js";
+import type { CoverageInput } from "../model/coverage.js";
 import type { CollectorContext, DetailOptions, DetailResult } from "./types.js";
 
 /** The outcomes of one operation's calls so far. */

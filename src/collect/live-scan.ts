@@ -1,12 +1,13 @@
 // discover → collect → store: the live path of `dpscan scan`. Evaluation happens afterwards on
 // what was stored (src/rules/engine.ts), so a scan can be re-evaluated without AWS.
+import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import type { ClientFactory } from "../aws/clients.js";
 import { assumeRoleProvider, baseCredentials, roleArnFor } from "../aws/credentials.js";
 import { callerIdentity, listOrgAccounts, type CallerIdentity } from "../aws/discovery.js";
 import { classifyError } from "../aws/errors.js";
 import type { Store } from "../store/store.js";
 import { UsageError } from "../util/errors.js";
-import type { ScanOptions } from "../cli/scan-options.js";
+import type { ScanOptions } from "../model/scan-options.js";
 import { configSourceScan } from "./config-source.js";
 import { runCollectors, type AccountTarget, type RunEvents, type RunSummary } from "./runner.js";
 import type { Collector } from "./types.js";
@@ -28,12 +29,14 @@ export interface LiveScanInput {
   events?: RunEvents & { accountsResolved?(ids: string[]): void };
   /** Owned by the caller (who also reads its live counters and destroys it). */
   factory: ClientFactory;
+  /** The caller's credentials; default: the SDK's provider chain (with options.profile). */
+  credentials?: AwsCredentialIdentityProvider;
 }
 
 export async function liveScan(i: LiveScanInput): Promise<LiveScanResult> {
   const o = i.options;
   const factory = i.factory;
-  const base = baseCredentials(o.profile ? { profile: o.profile } : {});
+  const base = i.credentials ?? baseCredentials(o.profile ? { profile: o.profile } : {});
   const callerSession = factory.session("caller", base);
   let caller: CallerIdentity;
   try {

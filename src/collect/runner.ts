@@ -9,7 +9,13 @@ import type { ServiceName } from "../aws/services.js";
 import { GLOBAL_REGION } from "../model/resource-types.js";
 import { boundJson, normalizeItem } from "../model/normalize.js";
 import type { ResourceRecord } from "../model/resource.js";
-import { unitKey, type CoverageInput, type Store } from "../store/store.js";
+import {
+  REGION_NOT_ENABLED_CODE,
+  unitKey,
+  type CoverageInput,
+  type CoverageScope,
+} from "../model/coverage.js";
+import type { Store } from "../store/store.js";
 import { newTally, tallyFailure, tallyingCalls, tallyOutcome, type Tally } from "./coverage.js";
 import type { Collector, CollectorContext, EmittedResource } from "./types.js";
 
@@ -104,7 +110,11 @@ async function runAccount(
     } catch (err) {
       const c = classifyError(err);
       o.store.upsertCoverage(o.scanId, [
-        gapRow(acct.accountId, GLOBAL_REGION, "sts", "AssumeRole", c, `cannot assume ${acct.roleArn}: `),
+        gapRow(acct.accountId, GLOBAL_REGION, "sts", "AssumeRole", c, {
+          scope: "account",
+          resourceTypes: typesOf(o.collectors),
+          prefix: `cannot assume ${acct.roleArn}: `,
+        }),
       ]);
       summary.accountsSkipped++;
       o.events?.accountSkipped?.(acct.accountId, `${c.code}: ${c.message}`);
@@ -112,7 +122,8 @@ async function runAccount(
     }
   }
   summary.accounts++;
-  // 2. Regions.
+  // 2. Regions. Without them no regional collector can run: the row stands for their types.
+  const regionalTypes = typesOf(o.collectors.filter((c) => c.scope === "regional"));
   let regions: RegionStatus;
   try {
     const found = await discoverRegions(session, o.homeRegion);
@@ -133,6 +144,8 @@ async function runAccount(
         service: "ec2",
         operation: "DescribeRegions",
         status: "ok",
+        scope: "account",
+        resourceTypes: regionalTypes,
         resourceCount: found.enabled.length,
         apiCalls: 1,
         finishedAt: now(),
@@ -142,7 +155,12 @@ async function runAccount(
     const c = classifyError(err);
     // Without discovery, scan what was asked for (or the home region) and say so.
     regions = { enabled: o.regions ?? [o.homeRegion], disabled: [] };
-    o.store.upsertCoverage(o.scanId, [gapRow(acct.accountId, o.homeRegion, "ec2", "DescribeRegions", c)]);
+    o.store.upsertCoverage(o.scanId, [
+      gapRow(acct.accountId, o.homeRegion, "ec2", "DescribeRegions", c, {
+        scope: "account",
+        resourceTypes: regionalTypes,
+      }),
+    ]);
   }
   const regional = o.collectors.filter((c) => c.scope === "regional");
   const global = o.collectors.filter((c) => c.scope === "global");
@@ -156,7 +174,9 @@ async function runAccount(
         service,
         operation: "*",
         status: "skipped",
-        errorCode: "RegionNotEnabled",
+        scope: "region",
+        resourceTypes: typesOf(regional.filter((c) => c.service === service)),
+        errorCode: REGION_NOT_ENABLED_CODE,
         errorMessage: `region ${region} is not enabled for account ${acct.accountId}`,
       });
     }
@@ -267,6 +287,10 @@ async function runUnit(
     region,
     service: a.service,
     operation: a.operation,
+    scope: "region",
+    // A listing hides what it enumerates; a crashed collector everything it emits.
+    resourceTypes:
+      a.operation === "collect" ? collector.resourceTypes : (collector.listings[a.operation] ?? []),
     ...tallyOutcome(a),
     // Global collectors call other regions too (S3 per-bucket calls): count every region of the service.
     apiCalls: [...stats.entries()]
@@ -293,13 +317,17 @@ async function runUnit(
   return emitted;
 }
 
+function typesOf(collectors: readonly Collector[]): string[] {
+  return [...new Set(collectors.flatMap((c) => c.resourceTypes))];
+}
+
 function gapRow(
   accountId: string,
   region: string,
   service: string,
   operation: string,
   c: ClassifiedError,
-  prefix = "",
+  reach: { scope: CoverageScope; resourceTypes: readonly string[]; prefix?: string },
 ): CoverageInput {
   return {
     accountId,
@@ -307,8 +335,10 @@ function gapRow(
     service,
     operation,
     status: c.kind === "denied" ? "denied" : "failed",
+    scope: reach.scope,
+    resourceTypes: reach.resourceTypes,
     errorCode: c.code,
-    errorMessage: `${prefix}${c.message}`,
+    errorMessage: `${reach.prefix ?? ""}${c.message}`,
     finishedAt: new Date().toISOString(),
   };
 }

@@ -4,7 +4,7 @@
 import type { JsonObject } from "../model/resource.js";
 import type { PathSegment } from "../util/yaml-source.js";
 import { compilePath, PathError, resolvePath, type CompiledPath } from "./paths.js";
-import type { Severity } from "./severity.js";
+import type { Severity } from "../model/severity.js";
 
 export type Tri = "true" | "false" | "unknown";
 

@@ -1,14 +1,15 @@
-// Evaluate every rule over a stored scan's resources and store the findings.
-// Resources are streamed from the store, findings written in batches: memory stays flat.
-import type { JsonObject } from "../model/resource.js";
-import type { FindingInput, Store } from "../store/store.js";
+// Evaluate every rule over a scan's resources. Records stream in and findings stream out in
+// batches (the caller wires both to the store), so memory stays flat and rules never see the store.
+import type { FindingInput } from "../model/finding.js";
+import type { JsonObject, ResourceRecord } from "../model/resource.js";
 import { evaluateRule } from "./evaluate.js";
 import type { Rule } from "./rule.js";
-import type { Severity, Status } from "./severity.js";
+import type { Severity, Status } from "../model/severity.js";
 
 export interface EngineOptions {
   params?: Record<string, Record<string, unknown>>;
-  now?: Date;
+  /** The scan's one evaluation time: every age comparison of the scan uses it. */
+  now: Date;
 }
 
 export interface EvaluationSummary {
@@ -18,11 +19,11 @@ export interface EvaluationSummary {
   failBySeverity: Record<Severity, number>;
 }
 
-export function evaluateStoredScan(
-  store: Store,
-  scanId: number,
-  rules: Rule[],
-  opts: EngineOptions = {},
+export function evaluateRecords(
+  records: Iterable<{ pk?: number; record: ResourceRecord }>,
+  rules: readonly Rule[],
+  opts: EngineOptions,
+  write: (findings: FindingInput[]) => void,
 ): EvaluationSummary {
   const summary: EvaluationSummary = {
     resources: 0,
@@ -34,21 +35,26 @@ export function evaluateStoredScan(
   for (const r of rules) for (const t of r.resourceTypes) byType.set(t, [...(byType.get(t) ?? []), r]);
   let pending: FindingInput[] = [];
   const flush = (): void => {
-    store.insertFindings(scanId, pending);
+    write(pending);
     pending = [];
   };
-  for (const { pk, record } of store.iterateResources(scanId)) {
+  for (const { pk, record } of records) {
     summary.resources++;
     for (const rule of byType.get(record.resourceType) ?? []) {
       const result = evaluateRule(rule, record, {
         params: opts.params?.[rule.id] ?? {},
-        now: opts.now ?? new Date(),
+        now: opts.now,
       });
       if (!result) continue;
       summary.results++;
       summary.byStatus[result.status]++;
       if (result.status === "FAIL") summary.failBySeverity[result.severity]++;
-      pending.push({ ruleId: rule.id, resource: record, resourcePk: pk, ...result });
+      pending.push({
+        ruleId: rule.id,
+        resource: record,
+        ...(pk !== undefined ? { resourcePk: pk } : {}),
+        ...result,
+      });
       if (pending.length >= 1000) flush();
     }
   }

@@ -6,7 +6,7 @@ import { describeUnreadable, evaluateCondition, type EvalContext } from "./condi
 import { compilePath, resolvePath } from "./paths.js";
 import type { Rule } from "./rule.js";
 import { clip } from "../util/text.js";
-import { maxSeverity, type Severity, type Status } from "./severity.js";
+import { maxSeverity, type Severity, type Status } from "../model/severity.js";
 
 export interface RuleResult {
   status: Status;

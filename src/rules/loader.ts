@@ -14,7 +14,7 @@ import { compilePath, PathError } from "./paths.js";
 import { PREDICATES } from "./predicates.js";
 import type { Rule, RuleExample, RuleParameter } from "./rule.js";
 import { structuralRuleSchema, type Expectation } from "./schema.js";
-import type { Severity } from "./severity.js";
+import type { Severity } from "../model/severity.js";
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 const validateStructure = ajv.compile(structuralRuleSchema);

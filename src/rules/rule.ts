@@ -2,7 +2,7 @@ import type { JsonObject, ResourceRecord } from "../model/resource.js";
 import type { Condition } from "./conditions.js";
 import type { CompiledPath } from "./paths.js";
 import type { Expectation } from "./schema.js";
-import type { Severity } from "./severity.js";
+import type { Severity } from "../model/severity.js";
 
 export interface RuleParameter {
   type: "string" | "number" | "boolean" | "array";

@@ -3,7 +3,7 @@
 // schema for editors from the same operator list and predicate registry, so the two cannot drift.
 import type { JsonObject } from "../model/resource.js";
 import { OPERATORS, type PredicateDef } from "./conditions.js";
-import { SEVERITIES } from "./severity.js";
+import { SEVERITIES } from "../model/severity.js";
 
 export const EXPECTATIONS = ["PASS", "FAIL", "UNKNOWN", "NOT_APPLICABLE"] as const;
 export type Expectation = (typeof EXPECTATIONS)[number];

@@ -3,9 +3,10 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import { unitKey, type CoverageInput, type CoverageRow } from "../model/coverage.js";
+import type { FindingInput, FindingRow } from "../model/finding.js";
 import type { JsonObject, ResourceRecord } from "../model/resource.js";
-import type { Rule } from "../rules/rule.js";
-import { severityRank, type Severity, type Status } from "../rules/severity.js";
+import { severityRank, type Severity, type Status } from "../model/severity.js";
 import { VERSION } from "../version.js";
 import { migrate } from "./migrations.js";
 
@@ -26,44 +27,12 @@ export interface ScanRow {
   dpscanVersion: string;
 }
 
-export interface FindingInput {
-  ruleId: string;
-  status: Status;
+/** What the store keeps of each rule a scan was judged by. */
+export interface RuleStamp {
+  id: string;
+  title: string;
   severity: Severity;
-  resource: ResourceRecord;
-  /** Row id of the stored resource, when it is stored in the same scan. */
-  resourcePk?: number;
-  message: string;
-  evidence: JsonObject;
-}
-
-export interface FindingRow {
-  id: number;
-  scanId: number;
-  ruleId: string;
-  status: Status;
-  severity: Severity;
-  resourceType: string;
-  resourceId: string;
-  arn: string | null;
-  accountId: string;
-  region: string;
-  message: string;
-  evidence: JsonObject;
-}
-
-export interface CoverageInput {
-  accountId: string;
-  region: string;
-  service: string;
-  operation: string;
-  status: "ok" | "denied" | "failed" | "skipped";
-  errorCode?: string | null;
-  errorMessage?: string | null;
-  resourceCount?: number;
-  apiCalls?: number;
-  startedAt?: string | null;
-  finishedAt?: string | null;
+  sha256: string;
 }
 
 export interface FindingFilter {
@@ -96,13 +65,14 @@ export class Store {
     this.db.close();
   }
 
-  beginScan(kind: ScanKind, source: string, options: JsonObject = {}): number {
+  /** Start a scan row; `now` is the scan's one evaluation time, stored as its start. */
+  beginScan(kind: ScanKind, source: string, options: JsonObject = {}, now = new Date()): number {
     const r = this.db
       .prepare(
         `INSERT INTO scans (kind, status, source, options_json, started_at, dpscan_version)
          VALUES (?, 'running', ?, ?, ?, ?)`,
       )
-      .run(kind, source, JSON.stringify(options), new Date().toISOString(), VERSION);
+      .run(kind, source, JSON.stringify(options), now.toISOString(), VERSION);
     return Number(r.lastInsertRowid);
   }
 
@@ -130,7 +100,11 @@ export class Store {
       );
   }
 
-  recordRules(scanId: number, rules: Rule[], params: Record<string, Record<string, unknown>> = {}): void {
+  recordRules(
+    scanId: number,
+    rules: readonly RuleStamp[],
+    params: Record<string, Record<string, unknown>> = {},
+  ): void {
     const stmt = this.db.prepare(
       `INSERT OR REPLACE INTO scan_rules (scan_id, rule_id, title, severity, sha256, params_json) VALUES (?, ?, ?, ?, ?, ?)`,
     );
@@ -208,11 +182,11 @@ export class Store {
 
   upsertCoverage(scanId: number, units: Iterable<CoverageInput>): void {
     const stmt = this.db.prepare(
-      `INSERT INTO coverage (scan_id, account_id, region, service, operation, status, error_code, error_message,
-         resource_count, api_calls, started_at, finished_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO coverage (scan_id, account_id, region, service, operation, status, scope,
+         resource_types_json, error_code, error_message, resource_count, api_calls, started_at, finished_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (scan_id, account_id, region, service, operation) DO UPDATE SET
-         status = excluded.status, error_code = excluded.error_code, error_message = excluded.error_message,
+         status = excluded.status, scope = excluded.scope, resource_types_json = excluded.resource_types_json, error_code = excluded.error_code, error_message = excluded.error_message,
          resource_count = excluded.resource_count, api_calls = excluded.api_calls,
          started_at = excluded.started_at, finished_at = excluded.finished_at`,
     );
@@ -225,6 +199,8 @@ export class Store {
           u.service,
           u.operation,
           u.status,
+          u.scope,
+          JSON.stringify(u.resourceTypes),
           u.errorCode ?? null,
           u.errorMessage ?? null,
           u.resourceCount ?? 0,
@@ -389,7 +365,16 @@ export class Store {
       .all(scanId) as { status: Status; severity: Severity; count: number }[];
   }
 
-  coverage(scanId: number): (CoverageInput & { id: number })[] {
+  /** Whether any coverage row predates stated scopes and types (written by dpscan before migration 003). */
+  hasLegacyCoverage(scanId: number): boolean {
+    return (
+      this.db
+        .prepare("SELECT 1 FROM coverage WHERE scan_id = ? AND resource_types_json IS NULL LIMIT 1")
+        .get(scanId) !== undefined
+    );
+  }
+
+  coverage(scanId: number): CoverageRow[] {
     return (
       this.db
         .prepare("SELECT * FROM coverage WHERE scan_id = ? ORDER BY account_id, region, service, operation")
@@ -401,6 +386,8 @@ export class Store {
       service: r.service,
       operation: r.operation,
       status: r.status,
+      scope: r.scope,
+      resourceTypes: r.resource_types_json ? (JSON.parse(r.resource_types_json) as string[]) : [],
       errorCode: r.error_code,
       errorMessage: r.error_message,
       resourceCount: r.resource_count,
@@ -458,6 +445,8 @@ interface RawCoverage {
   service: string;
   operation: string;
   status: CoverageInput["status"];
+  scope: CoverageInput["scope"];
+  resource_types_json: string | null;
   error_code: string | null;
   error_message: string | null;
   resource_count: number;
@@ -495,10 +484,6 @@ function toRecord(r: RawResource): ResourceRecord {
     tags: JSON.parse(r.tags_json) as Record<string, string>,
     configurationItemCaptureTime: r.capture_time,
   };
-}
-
-export function unitKey(accountId: string, region: string, collector: string): string {
-  return `${accountId}/${region}/${collector}`;
 }
 
 function* batches<T>(items: Iterable<T>): Generator<T[]> {

@@ -15,4 +15,8 @@ export const EXIT = {
   internal: 1,
   badInput: 2,
   incompleteCoverage: 3,
+  /** SIGINT or SIGTERM: 128 + 2, as shells report an interrupted command. */
+  interrupted: 130,
 } as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

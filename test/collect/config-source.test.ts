@@ -11,7 +11,6 @@ import {
   CONFIG_SOURCE_TYPES,
   ENRICH_OPERATION,
   NOT_RECORDED_BY_CONFIG,
-  configSourceGapSource,
   configSourceScan,
   itemOperation,
   selectOperation,
@@ -20,14 +19,14 @@ import {
 } from "../../src/collect/config-source.js";
 import { GLOBAL_REGION, RESOURCE_TYPES } from "../../src/model/resource-types.js";
 import { asUnreadable, resourceKey, type ResourceRecord } from "../../src/model/resource.js";
-import { typesBehindGap } from "../../src/rules/gaps.js";
 import { arrayCollection } from "../../src/sim/collection.js";
 import { startSimulator, type Simulator } from "../../src/sim/server.js";
 import type { SimService } from "../../src/sim/service.js";
 import { configService } from "../../src/sim/services/config.js";
 import { allServices } from "../../src/sim/services/index.js";
 import type { SimKmsKey, World } from "../../src/sim/world.js";
-import { Store, type CoverageInput } from "../../src/store/store.js";
+import type { CoverageInput } from "../../src/model/coverage.js";
+import { Store } from "../../src/store/store.js";
 import { useTmpDir } from "../helpers/tmp.js";
 import { AUDIT_ROLE, DEV, MGMT, PROD, UNTRUSTED_ROLE, makeAccount, testWorld } from "../sim/helpers.js";
 
@@ -258,7 +257,7 @@ describe("configSourceScan", () => {
     expect(r.sim.counters.calls({ service: "config" })).toBeLessThan(CONFIG_SOURCE_TYPES.length);
     // The gap source maps each row to its type, for UNKNOWN findings.
     const gap = r.row(selectOperation(RESOURCE_TYPES.kmsKey))!;
-    expect(typesBehindGap(gap, [configSourceGapSource])).toEqual([RESOURCE_TYPES.kmsKey]);
+    expect(gap).toMatchObject({ scope: "aggregator", resourceTypes: [RESOURCE_TYPES.kmsKey] });
   });
 
   it("a denied Select is a denied row per type", async () => {
@@ -312,7 +311,7 @@ describe("configSourceScan", () => {
       resourceCount: expectedVolumes - 2,
     });
     expect(item.errorMessage).toMatch(/2 of \d+ items unusable: 1 malformed, 1 not recorded/);
-    expect(typesBehindGap(item, [configSourceGapSource])).toEqual([RESOURCE_TYPES.ebsVolume]);
+    expect(item).toMatchObject({ scope: "aggregator", resourceTypes: [RESOURCE_TYPES.ebsVolume] });
     // Other types are untouched.
     expect(r.row(itemOperation(RESOURCE_TYPES.kmsKey))).toBeUndefined();
   });

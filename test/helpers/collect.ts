@@ -8,7 +8,8 @@ import type { ResourceRecord } from "../../src/model/resource.js";
 import { startSimulator, type Simulator } from "../../src/sim/server.js";
 import { allServices } from "../../src/sim/services/index.js";
 import type { World } from "../../src/sim/world.js";
-import { Store, type CoverageInput } from "../../src/store/store.js";
+import type { CoverageInput } from "../../src/model/coverage.js";
+import { Store } from "../../src/store/store.js";
 
 export interface CollectResult {
   sim: Simulator;

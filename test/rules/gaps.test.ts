@@ -1,24 +1,26 @@
 import { describe, expect, it } from "vitest";
-import { configSourceGapSource } from "../../src/collect/config-source.js";
 import { COLLECTORS } from "../../src/collect/registry.js";
+import { NOT_EXAMINED_CODE, type CoverageInput } from "../../src/model/coverage.js";
 import { loadRules } from "../../src/rules/loader.js";
-import { gapFindings, NOT_EXAMINED_CODE } from "../../src/rules/gaps.js";
-import type { CoverageInput } from "../../src/store/store.js";
+import { gapFindings } from "../../src/rules/gaps.js";
 
 const rules = loadRules();
-const sources = [...COLLECTORS, configSourceGapSource];
+const ALL_TYPES = [...new Set(COLLECTORS.flatMap((c) => c.resourceTypes))];
+// Rows as their writers state them (src/collect/runner.ts, src/collect/config-source.ts).
 const row = (r: Partial<CoverageInput>): CoverageInput => ({
   accountId: "222222222222",
   region: "eu-west-1",
   service: "ec2",
   operation: "DescribeVolumes",
   status: "denied",
+  scope: "region",
+  resourceTypes: ["AWS::EC2::Volume"],
   errorCode: "UnauthorizedOperation",
   errorMessage: "SCP",
   ...r,
 });
 const summary = (rows: CoverageInput[]) =>
-  gapFindings(rows, sources, rules).map(
+  gapFindings(rows, rules).map(
     (f) =>
       `${f.status} ${f.ruleId} ${f.resource.awsAccountId}/${f.resource.awsRegion} ${f.resource.resourceType} ${f.resource.resourceId}`,
   );
@@ -28,18 +30,25 @@ describe("coverage gaps become UNKNOWN results", () => {
     expect(summary([row({})])).toEqual([
       "UNKNOWN ebs-volume-unencrypted 222222222222/eu-west-1 AWS::EC2::Volume *",
     ]);
-    expect(gapFindings([row({})], sources, rules)[0]?.message).toContain(
+    expect(gapFindings([row({})], rules)[0]?.message).toContain(
       "ec2:DescribeVolumes denied (UnauthorizedOperation: SCP)",
     );
   });
 
   it("a per-resource detail is not a listing: the resource itself carries the marker", () => {
-    expect(summary([row({ service: "kms", operation: "GetKeyPolicy" })])).toEqual([]);
+    expect(summary([row({ service: "kms", operation: "GetKeyPolicy", resourceTypes: [] })])).toEqual([]);
   });
 
   it("a role that cannot be assumed: every rule, the whole account", () => {
     const out = summary([
-      row({ service: "sts", operation: "AssumeRole", region: "global", errorCode: "AccessDenied" }),
+      row({
+        service: "sts",
+        operation: "AssumeRole",
+        region: "global",
+        errorCode: "AccessDenied",
+        scope: "account",
+        resourceTypes: ALL_TYPES,
+      }),
     ]);
     expect(out).toContain("UNKNOWN kms-key-rotation-disabled 222222222222/* AWS::KMS::Key *");
     expect(out).toContain("UNKNOWN s3-bucket-secure-transport-missing 222222222222/* AWS::S3::Bucket *");
@@ -53,6 +62,8 @@ describe("coverage gaps become UNKNOWN results", () => {
         operation: "SelectAggregateResourceConfig:AWS::KMS::Key",
         status: "failed",
         errorCode: "NoSuchConfigurationAggregatorException",
+        scope: "aggregator",
+        resourceTypes: ["AWS::KMS::Key"],
       }),
     ]);
     expect(out).toEqual([
@@ -68,14 +79,11 @@ describe("coverage gaps become UNKNOWN results", () => {
       operation: "SelectAggregateResourceConfig:AWS::EC2::Snapshot",
       status: "skipped",
       errorCode: NOT_EXAMINED_CODE,
+      scope: "aggregator",
+      resourceTypes: ["AWS::EC2::Snapshot"],
     });
-    // No shipped rule covers snapshots yet; a rule that did would get UNKNOWN. Check the types behind it instead.
-    const withVolumes = {
-      ...configSourceGapSource,
-      listings: { ...configSourceGapSource.listings, [notRecorded.operation]: ["AWS::EC2::Volume"] },
-    };
-    expect(gapFindings([notRecorded], [withVolumes], rules).map((f) => f.ruleId)).toEqual([
-      "ebs-volume-unencrypted",
-    ]);
+    // No shipped rule covers snapshots yet; a rule that did would get UNKNOWN. Check with volumes instead.
+    const withVolumes = { ...notRecorded, resourceTypes: ["AWS::EC2::Volume"] };
+    expect(gapFindings([withVolumes], rules).map((f) => f.ruleId)).toEqual(["ebs-volume-unencrypted"]);
   });
 });

@@ -74,6 +74,8 @@ describe("store", () => {
         service: "ec2",
         operation: "DescribeVolumes",
         status: "ok",
+        scope: "region",
+        resourceTypes: ["AWS::EC2::Volume"],
         resourceCount: 1234,
       },
       {
@@ -82,6 +84,8 @@ describe("store", () => {
         service: "kms",
         operation: "ListKeys",
         status: "denied",
+        scope: "region",
+        resourceTypes: ["AWS::KMS::Key"],
         errorCode: "AccessDeniedException",
       },
     ]);
@@ -91,6 +95,7 @@ describe("store", () => {
     expect(s.queryFindings(id, { accountIds: ["999999999999"] })).toHaveLength(0);
     expect(s.queryFindings(id, { limit: 5 })[0]?.status).toBe("FAIL");
     expect(s.coverage(id).map((c) => c.status)).toEqual(["ok", "denied"]);
+    expect(s.coverage(id)[1]).toMatchObject({ scope: "region", resourceTypes: ["AWS::KMS::Key"] });
     expect(s.countResources(id)).toEqual([{ resourceType: "AWS::EC2::Volume", count: 1234 }]);
     s.close();
   });

@@ -1,6 +1,6 @@
-// Shared rendering of findings for `evaluate`, `findings` and (later) `scan`.
-import type { FindingRow } from "../store/store.js";
-import { csv, table } from "./output.js";
+// Shared rendering of findings for `scan`, `evaluate` and `findings`.
+import type { FindingRow } from "../model/finding.js";
+import { csv, table } from "./text.js";
 
 export const FINDING_FIELDS = [
   "ruleId",

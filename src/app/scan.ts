@@ -1,0 +1,214 @@
+// A scan from start to stored result, below any command line: discover → collect → store →
+// evaluate → gap findings → summary. `dpscan scan`, `dpscan demo` and (later) the service call it.
+import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import { ClientFactory } from "../aws/clients.js";
+import { liveScan } from "../collect/live-scan.js";
+import { selectCollectors } from "../collect/registry.js";
+import type { RunEvents } from "../collect/runner.js";
+import type { Collector } from "../collect/types.js";
+import { isCoverageGap, type CoverageRow } from "../model/coverage.js";
+import type { JsonObject } from "../model/resource.js";
+import type { ScanOptions } from "../model/scan-options.js";
+import { evaluateRecords, summaryJson } from "../rules/engine.js";
+import { gapFindings } from "../rules/gaps.js";
+import { checkParamValue } from "../rules/loader.js";
+import type { Rule } from "../rules/rule.js";
+import type { Store } from "../store/store.js";
+import { EXIT, InputError, UsageError } from "../util/errors.js";
+import { runLifecycle, type ScanStart } from "./lifecycle.js";
+
+/** What a scan reports while it runs (the CLI's progress line, log lines, the service's log). */
+export interface ScanEvents extends RunEvents {
+  accountsResolved?(ids: string[]): void;
+  log?(event: string, fields?: Record<string, unknown>): void;
+  /** Collection is over (evaluation follows): a progress line stops redrawing. */
+  finish?(): void;
+}
+
+/** Live counters of the scan's API calls, for a progress display. */
+export interface ScanCounters {
+  apiCalls(): number;
+  throttles(): number;
+}
+
+export interface ScanDeps {
+  store: Store;
+  rules: Rule[];
+  /** Continue the latest interrupted or failed scan: its stored options win over `options`'s scope. */
+  resume?: boolean;
+  /** The caller's credentials; default: the SDK's provider chain (with options.profile). */
+  credentials?: AwsCredentialIdentityProvider;
+  events?(counters: ScanCounters): ScanEvents;
+  /** Lines for the person watching (stderr). */
+  notice?(line: string): void;
+}
+
+export type ScanResult =
+  | {
+      status: "complete";
+      scanId: number;
+      summary: JsonObject;
+      gaps: CoverageRow[];
+      /** 0, or 3 when --require-full-coverage and a unit was denied or failed. */
+      exitCode: number;
+    }
+  | { status: "interrupted"; scanId: number; exitCode: number };
+
+/** Checks a scan's inputs without touching a database, so bad input never opens or alters one. */
+export function checkScanInputs(options: ScanOptions, rules: readonly Rule[]): void {
+  validateParams(rules, options.params);
+  collectorsFor(options.services);
+}
+
+export async function runScan(fresh: ScanOptions, deps: ScanDeps): Promise<ScanResult> {
+  const { store, rules } = deps;
+  checkScanInputs(fresh, rules);
+  let options = fresh;
+  let start: ScanStart;
+  if (deps.resume) {
+    const prev = store.latestIncompleteScan("scan");
+    if (!prev) throw new UsageError(`--resume: no interrupted or failed scan in ${store.path}`);
+    if (store.hasLegacyCoverage(prev.id))
+      throw new UsageError(
+        `--resume: scan ${prev.id} was written by an older dpscan whose coverage rows do not state what they hide; start a new scan`,
+      );
+    options = resumedOptions(prev.options as unknown as ScanOptions, fresh);
+    start = { reopen: prev };
+  } else {
+    start = { kind: "scan", source: describeScope(options), options: options as unknown as JsonObject };
+  }
+  const collectors = collectorsFor(options.services);
+  const outcome = await runLifecycle(
+    store,
+    start,
+    async (scan) => {
+      // Created here rather than in liveScan so a progress display can show live call counts.
+      const factory = new ClientFactory({
+        concurrency: options.concurrency,
+        ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
+        rates: options.rates,
+        signal: scan.signal,
+      });
+      const events = deps.events?.({
+        apiCalls: () => factory.global.calls,
+        throttles: () => factory.global.throttles,
+      });
+      events?.log?.("scan.start", {
+        scan: scan.id,
+        resume: Boolean(deps.resume),
+        scope: "reopen" in start ? start.reopen.source : start.source,
+      });
+      let collecting = true;
+      const collected = (): void => {
+        if (collecting) events?.finish?.();
+        collecting = false;
+      };
+      try {
+        store.recordRules(scan.id, rules, options.params);
+        const result = await liveScan({
+          store,
+          scanId: scan.id,
+          options,
+          collectors,
+          signal: scan.signal,
+          factory,
+          ...(deps.credentials ? { credentials: deps.credentials } : {}),
+          ...(events ? { events } : {}),
+        });
+        collected();
+        const evaluation = evaluateRecords(
+          store.iterateResources(scan.id),
+          rules,
+          { params: options.params, now: scan.now },
+          (batch) => store.insertFindings(scan.id, batch),
+        );
+        const coverage = store.coverage(scan.id);
+        const gaps = coverage.filter(isCoverageGap);
+        const synthetic = gapFindings(gaps, rules);
+        store.insertFindings(scan.id, synthetic);
+        evaluation.byStatus.UNKNOWN += synthetic.length;
+        const summary: JsonObject = {
+          ...summaryJson(evaluation),
+          accounts: result.accountIds.length,
+          accountsSkipped: result.accountsSkipped,
+          apiCalls: result.apiCalls,
+          throttles: result.throttles,
+          retries: result.retries,
+          coverage: {
+            units: coverage.length,
+            denied: gaps.filter((g) => g.status === "denied").length,
+            failed: gaps.filter((g) => g.status === "failed").length,
+            skipped: coverage.filter((c) => c.status === "skipped").length,
+          },
+        };
+        events?.log?.("scan.complete", { scan: scan.id, ...summary });
+        return { summary, value: gaps };
+      } finally {
+        collected();
+        factory.destroy();
+      }
+    },
+    {
+      onStop: "finished units are kept, resume with --resume",
+      ...(deps.notice ? { notice: deps.notice } : {}),
+    },
+  );
+  if (outcome.status === "interrupted") {
+    deps.notice?.(`scan ${outcome.scanId} interrupted; run "dpscan scan --resume" to continue it`);
+    return { status: "interrupted", scanId: outcome.scanId, exitCode: outcome.exitCode };
+  }
+  const summary = store.getScan(outcome.scanId)?.summary ?? {};
+  const gaps = outcome.value;
+  return {
+    status: "complete",
+    scanId: outcome.scanId,
+    summary,
+    gaps,
+    exitCode: options.requireFullCoverage && gaps.length > 0 ? EXIT.incompleteCoverage : EXIT.ok,
+  };
+}
+
+/** Same scope as the scan being resumed; how this run reports and authenticates is this run's. */
+function resumedOptions(stored: ScanOptions, fresh: ScanOptions): ScanOptions {
+  const options: ScanOptions = {
+    ...stored,
+    logFormat: fresh.logFormat,
+    progress: fresh.progress,
+    quiet: fresh.quiet,
+  };
+  // Credentials are never stored: the profile is this run's.
+  if (fresh.profile) options.profile = fresh.profile;
+  else delete options.profile;
+  if (fresh.endpointUrl) options.endpointUrl = fresh.endpointUrl;
+  return options;
+}
+
+export function collectorsFor(names: readonly string[] | undefined): Collector[] {
+  try {
+    return selectCollectors(names);
+  } catch (err) {
+    throw new UsageError(`--services: ${(err as Error).message}`);
+  }
+}
+
+function validateParams(rules: readonly Rule[], params: ScanOptions["params"]): void {
+  const problems: string[] = [];
+  for (const [ruleId, values] of Object.entries(params)) {
+    const rule = rules.find((r) => r.id === ruleId);
+    if (!rule) {
+      problems.push(`params: unknown rule "${ruleId}"`);
+      continue;
+    }
+    for (const [name, value] of Object.entries(values)) {
+      const p = checkParamValue(rule, name, value);
+      if (p) problems.push(`params.${ruleId}.${name}: ${p}`);
+    }
+  }
+  if (problems.length > 0) throw new InputError(problems);
+}
+
+function describeScope(o: ScanOptions): string {
+  const who = o.org ? "org" : o.accounts ? `accounts ${o.accounts.join(",")}` : "caller account";
+  const where = o.regions ? o.regions.join(",") : "enabled regions";
+  return `${o.source === "config" ? `config aggregator ${o.aggregator ?? ""}` : "api"}: ${who}; ${where}`;
+}

@@ -1,0 +1,50 @@
+// A finding: one rule's verdict on one resource (or on a whole scope a coverage gap hid), and the
+// identity that follows it across scans. Shared by rules (which produce findings), the store
+// (which keeps them) and reports (which read them).
+import type { JsonObject, ResourceRecord } from "./resource.js";
+import type { Severity, Status } from "./severity.js";
+
+export interface FindingInput {
+  ruleId: string;
+  status: Status;
+  severity: Severity;
+  resource: ResourceRecord;
+  /** Row id of the stored resource, when it is stored in the same scan. */
+  resourcePk?: number;
+  message: string;
+  evidence: JsonObject;
+}
+
+export interface FindingRow {
+  id: number;
+  scanId: number;
+  ruleId: string;
+  status: Status;
+  severity: Severity;
+  resourceType: string;
+  resourceId: string;
+  arn: string | null;
+  accountId: string;
+  region: string;
+  message: string;
+  evidence: JsonObject;
+}
+
+/** The resource id of a finding that stands for every resource of a type in a scope (a gap). */
+export const WHOLE_SCOPE_ID = "*";
+
+/**
+ * A finding's identity across scans: rule + account + region + resource. The resource is its ARN
+ * when it has one (two resources with one resourceId are two findings), else its type and id.
+ */
+export function findingIdentity(f: {
+  ruleId: string;
+  accountId: string;
+  region: string;
+  resourceType: string;
+  resourceId: string;
+  arn: string | null;
+}): string {
+  const resource = f.arn ?? `${f.resourceType}/${f.resourceId}`;
+  return [f.ruleId, f.accountId, f.region, resource].join("|");
+}
