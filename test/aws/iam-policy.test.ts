@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { iamActionFor } from "../../src/aws/actions.js";
+import { iamActionFor } from "../helpers/iam-actions.js";
 import { scanPolicy } from "../../src/aws/scan-policy.js";
 import { renderTemplate } from "../../src/cli/iam-policy.js";
 import { scannerActions } from "../../src/collect/registry.js";
