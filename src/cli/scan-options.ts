@@ -1,84 +1,131 @@
-// Options of `dpscan scan`: from dpscan.config.yaml (validated against schemas/config.schema.json),
-// overridden by flags. One definition of every option, its type and its default.
+// The options of `dpscan scan` as a user gives them: the settings file (dpscan.config.yaml,
+// validated against schemas/config.schema.json) overridden by flags. Flags, schema and parsing
+// are all derived from the one table in src/model/scan-options.ts.
 import { existsSync } from "node:fs";
 import { Ajv } from "ajv";
+import type { Command } from "commander";
+import { CLIENTS } from "../aws/services.js";
 import type { JsonObject } from "../model/resource.js";
+import {
+  ACCOUNT_ID_PATTERN,
+  optionSpecs,
+  REGION_PATTERN,
+  type Rate,
+  type ScanOptionKey,
+  type ScanOptions,
+} from "../model/scan-options.js";
 import { InputError, UsageError } from "../util/errors.js";
 import { formatPath, readSourceFile, type PathSegment } from "../util/yaml-source.js";
-import { CLIENTS, type ServiceName } from "../aws/services.js";
-import type { ScanOptions } from "../model/scan-options.js";
 
 export type { ScanOptions };
 
-export const DEFAULT_CONFIG_FILE = "dpscan.config.yaml";
+/** dpscan's own settings file, read from the working directory unless --config/--no-config. */
+export const DEFAULT_SETTINGS_FILE = "dpscan.config.yaml";
 
-const accountId = { type: "string", pattern: "^\\d{12}$" };
-const region = { type: "string", pattern: "^[a-z]{2}(-[a-z]+)+-\\d$" };
+type Spec = ReturnType<typeof optionSpecs>[number][1];
 
-export const CONFIG_SCHEMA: JsonObject = {
-  $schema: "http://json-schema.org/draft-07/schema#",
-  $id: "https://dpscan.dev/schemas/config.schema.json",
-  title: "dpscan configuration (dpscan.config.yaml)",
-  type: "object",
-  additionalProperties: false,
-  properties: {
-    db: { type: "string", description: "SQLite database file" },
-    profile: { type: "string", description: "AWS shared-config profile for the caller's credentials" },
-    endpointUrl: {
-      type: "string",
-      description: "Custom endpoint for every service (simulator, LocalStack, moto)",
-    },
-    region: { ...region, description: "Home region: global services, discovery and STS" },
-    accounts: { type: "array", items: accountId, description: "Accounts to scan (default: the caller's)" },
-    org: { type: "boolean", description: "Scan every ACTIVE account of the AWS Organization" },
-    excludeAccounts: { type: "array", items: accountId },
-    roleName: { type: "string", description: "Role to assume in member accounts" },
-    externalId: { type: "string" },
-    roleSessionName: { type: "string", pattern: "^[\\w+=,.@-]{2,64}$" },
-    sessionDuration: { type: "integer", minimum: 900, maximum: 43200 },
-    regions: { type: "array", items: region, description: "Regions to scan (default: every enabled region)" },
-    services: { type: "array", items: { type: "string" }, description: "Collectors to run (default: all)" },
-    concurrency: {
-      type: "integer",
-      minimum: 1,
-      maximum: 512,
-      description: "API calls in flight across the scan",
-    },
-    accountConcurrency: { type: "integer", minimum: 1, maximum: 256 },
-    rates: {
-      type: "object",
-      propertyNames: { enum: Object.keys(CLIENTS) },
-      additionalProperties: {
+/** The attribute commander gives a flag: `--endpoint-url` → endpointUrl, `--no-progress` → progress. */
+function flagAttribute(flag: string): string {
+  const long = /--(?:no-)?([a-z0-9-]+)/.exec(flag)?.[1] ?? "";
+  return long.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** The flag's name as a user types it, for messages: `--session-duration`. */
+function flagName(flag: string): string {
+  return /--[a-z0-9-]+/.exec(flag)?.[0] ?? flag;
+}
+
+function help(spec: Spec): string {
+  const range = spec.min !== undefined ? `, ${spec.min}-${spec.max}` : "";
+  const values = spec.values ? `: ${spec.values.join(" or ")}` : "";
+  const shown =
+    spec.default === undefined || typeof spec.default === "boolean" || typeof spec.default === "object"
+      ? ""
+      : ` (default: ${[...(spec.env ?? []), String(spec.default)].join(" or ")})`;
+  return `${spec.doc}${values}${range}${shown}`;
+}
+
+/** Add every scan option's flag to a command, in the table's order; `more` appends to a flag's help. */
+export function addScanFlags(command: Command, more: Partial<Record<ScanOptionKey, string>> = {}): Command {
+  for (const [key, spec] of optionSpecs()) {
+    if (!spec.flag) continue;
+    const text = `${help(spec)}${more[key] ?? ""}`;
+    if (spec.kind === "rates")
+      command.option(spec.flag, text, (v: string, prev: string[]) => [...prev, v], []);
+    else command.option(spec.flag, text);
+  }
+  return command;
+}
+
+function settingsProperty(spec: Spec): JsonObject {
+  const description = spec.doc;
+  const accountId = { type: "string", pattern: ACCOUNT_ID_PATTERN };
+  const region = { type: "string", pattern: REGION_PATTERN };
+  switch (spec.kind) {
+    case "string":
+      return { type: "string", ...(spec.pattern ? { pattern: spec.pattern } : {}), description };
+    case "region":
+      return { ...region, description };
+    case "boolean":
+      return { type: "boolean", description };
+    case "integer":
+      return {
+        type: "integer",
+        minimum: spec.min ?? 0,
+        maximum: spec.max ?? Number.MAX_SAFE_INTEGER,
+        description,
+      };
+    case "accountList":
+      return { type: "array", items: accountId, description };
+    case "regionList":
+      return { type: "array", items: region, description };
+    case "list":
+      return { type: "array", items: { type: "string" }, description };
+    case "enum":
+      return { enum: [...(spec.values ?? [])], description };
+    case "rates":
+      return {
         type: "object",
-        additionalProperties: false,
-        required: ["ratePerSecond"],
-        properties: {
-          ratePerSecond: { type: "number", exclusiveMinimum: 0 },
-          burst: { type: "integer", minimum: 1 },
+        propertyNames: { enum: Object.keys(CLIENTS) },
+        additionalProperties: {
+          type: "object",
+          additionalProperties: false,
+          required: ["ratePerSecond"],
+          properties: {
+            ratePerSecond: { type: "number", exclusiveMinimum: 0 },
+            burst: { type: "integer", minimum: 1 },
+          },
         },
-      },
-    },
-    requireFullCoverage: { type: "boolean" },
-    logFormat: { enum: ["text", "json"] },
-    source: { enum: ["api", "config"] },
-    aggregator: { type: "string" },
-    enrich: { type: "boolean" },
-    params: {
-      type: "object",
-      description: "Rule parameter overrides: {ruleId: {parameter: value}}",
-      additionalProperties: { type: "object" },
-    },
-  },
-};
+        description,
+      };
+    case "params":
+      return { type: "object", additionalProperties: { type: "object" }, description };
+  }
+}
 
-const validateConfig = new Ajv({ allErrors: true, strict: false }).compile(CONFIG_SCHEMA);
+/** The settings file's JSON Schema (published as schemas/config.schema.json). */
+export function settingsSchema(): JsonObject {
+  const properties: JsonObject = { db: { type: "string", description: "SQLite database file" } };
+  for (const [key, spec] of optionSpecs())
+    if (spec.settings !== false) properties[key] = settingsProperty(spec);
+  return {
+    $schema: "http://json-schema.org/draft-07/schema#",
+    $id: "https://dpscan.dev/schemas/config.schema.json",
+    title: "dpscan settings (dpscan.config.yaml)",
+    type: "object",
+    additionalProperties: false,
+    properties,
+  };
+}
 
-/** Load and validate a config file; errors name file, line, column and field. */
-export function loadConfigFile(file: string): JsonObject {
+const validateSettings = new Ajv({ allErrors: true, strict: false }).compile(settingsSchema());
+
+/** Load and validate a settings file; errors name file, line, column and field. */
+export function loadSettingsFile(file: string): JsonObject {
   const src = readSourceFile(file);
   const data = src.data ?? {};
-  if (!validateConfig(data)) {
-    const lines = (validateConfig.errors ?? []).map((e) => {
+  if (!validateSettings(data)) {
+    const lines = (validateSettings.errors ?? []).map((e) => {
       const path: PathSegment[] = e.instancePath
         .split("/")
         .slice(1)
@@ -95,135 +142,109 @@ export function loadConfigFile(file: string): JsonObject {
   return data as JsonObject;
 }
 
-export interface ScanFlags {
-  /** A file, or false for --no-config. */
-  config?: string | false;
-  quiet?: boolean;
-  profile?: string;
-  endpointUrl?: string;
-  region?: string;
-  accounts?: string;
-  org?: boolean;
-  excludeAccounts?: string;
-  roleName?: string;
-  externalId?: string;
-  roleSessionName?: string;
-  sessionDuration?: string;
-  regions?: string;
-  services?: string;
-  concurrency?: string;
-  accountConcurrency?: string;
-  rate?: string[];
-  requireFullCoverage?: boolean;
-  logFormat?: string;
-  progress?: boolean;
-  source?: string;
-  aggregator?: string;
-  enrich?: boolean;
+/** What commander hands over: strings, booleans, and string lists for repeatable flags. */
+export type ScanFlags = { config?: string | false } & Partial<Record<string, string | boolean | string[]>>;
+
+const list = (v: string): string[] =>
+  v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/** A flag's value as the option's type; every problem is a usage error naming the flag. */
+function parseFlag(spec: Spec, raw: string | boolean | string[]): unknown {
+  const name = spec.flag ? flagName(spec.flag) : "";
+  if (typeof raw === "boolean" || Array.isArray(raw)) return raw;
+  switch (spec.kind) {
+    case "integer": {
+      const n = Number(raw);
+      if (!Number.isInteger(n) || n < (spec.min ?? 0) || n > (spec.max ?? Number.MAX_SAFE_INTEGER))
+        throw new UsageError(`${name} must be a whole number from ${spec.min} to ${spec.max}`);
+      return n;
+    }
+    case "accountList": {
+      const ids = list(raw);
+      for (const a of ids)
+        if (!new RegExp(ACCOUNT_ID_PATTERN).test(a))
+          throw new UsageError(`${name}: "${a}" is not a 12-digit account ID`);
+      return ids;
+    }
+    case "regionList":
+    case "list":
+      return list(raw);
+    case "enum":
+      if (!(spec.values ?? []).includes(raw))
+        throw new UsageError(`${name} must be ${(spec.values ?? []).join(" or ")} (got "${raw}")`);
+      return raw;
+    case "string":
+      if (spec.pattern && !new RegExp(spec.pattern).test(raw))
+        throw new UsageError(`${name} must match ${spec.pattern} (got "${raw}")`);
+      return raw;
+    default:
+      return raw;
+  }
 }
 
-const list = (v: string | undefined): string[] | undefined =>
-  v === undefined
-    ? undefined
-    : v
-        .split(",")
-        .map((s) => s.trim())
-        .filter(Boolean);
+function withBursts(
+  rates: Partial<Record<string, { ratePerSecond: number; burst?: number }>>,
+): ScanOptions["rates"] {
+  const out: Partial<Record<string, Rate>> = {};
+  for (const [service, r] of Object.entries(rates))
+    if (r)
+      out[service] = {
+        ratePerSecond: r.ratePerSecond,
+        burst: r.burst ?? Math.max(1, Math.ceil(r.ratePerSecond * 2)),
+      };
+  return out;
+}
 
-/** Merge config file and flags (flags win) into validated options. */
-export function resolveScanOptions(
-  flags: ScanFlags,
-  env: NodeJS.ProcessEnv = process.env,
-): { options: ScanOptions; configFile?: string; db?: string } {
-  const configFile =
-    flags.config === false
-      ? undefined
-      : (flags.config ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined));
-  const cfg = configFile ? loadConfigFile(configFile) : {};
-  const pick = <T>(flag: T | undefined, key: string): T | undefined =>
-    flag !== undefined ? flag : (cfg[key] as T | undefined);
-  const int = (name: string, v: string | undefined, min: number, max: number): number | undefined => {
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max)
-      throw new UsageError(`--${name} must be a whole number from ${min} to ${max}`);
-    return n;
+/** `--rate SERVICE=PER_SECOND[/BURST]`, repeatable; each overrides that service's settings entry. */
+function parseRates(flags: string[], fromSettings: unknown): ScanOptions["rates"] {
+  const rates = {
+    ...((fromSettings ?? {}) as Partial<Record<string, { ratePerSecond: number; burst?: number }>>),
   };
-  const rates: ScanOptions["rates"] = { ...((cfg.rates ?? {}) as unknown as ScanOptions["rates"]) };
-  for (const r of flags.rate ?? []) {
+  for (const r of flags) {
     const m = /^([a-z0-9]+)=(\d+(?:\.\d+)?)(?:\/(\d+))?$/.exec(r);
     if (!m || !((m[1] as string) in CLIENTS)) {
       throw new UsageError(
         `--rate must look like SERVICE=PER_SECOND[/BURST] with SERVICE one of ${Object.keys(CLIENTS).join(", ")} (got "${r}")`,
       );
     }
-    const perSecond = Number(m[2]);
-    rates[m[1] as ServiceName] = {
-      ratePerSecond: perSecond,
-      burst: m[3] ? Number(m[3]) : Math.max(1, Math.ceil(perSecond * 2)),
-    };
+    rates[m[1] as string] = { ratePerSecond: Number(m[2]), ...(m[3] ? { burst: Number(m[3]) } : {}) };
   }
-  for (const v of Object.values(rates))
-    if (v && v.burst === undefined) v.burst = Math.max(1, Math.ceil(v.ratePerSecond * 2));
-  const accounts = list(flags.accounts) ?? (cfg.accounts as string[] | undefined);
-  for (const a of accounts ?? [])
-    if (!/^\d{12}$/.test(a)) throw new UsageError(`--accounts: "${a}" is not a 12-digit account ID`);
-  const regions = list(flags.regions) ?? (cfg.regions as string[] | undefined);
-  const org = pick(flags.org, "org") ?? false;
-  if (org && accounts) throw new UsageError("use either --org or --accounts, not both");
-  const source = (pick(flags.source, "source") ?? "api") as string;
-  if (source !== "api" && source !== "config")
-    throw new UsageError(`--source must be api or config (got "${source}")`);
-  const aggregator = pick(flags.aggregator, "aggregator");
-  if (source === "config" && !aggregator) throw new UsageError("--source config needs --aggregator NAME");
-  const logFormat = (pick(flags.logFormat, "logFormat") ?? "text") as string;
-  if (logFormat !== "text" && logFormat !== "json")
-    throw new UsageError(`--log-format must be text or json (got "${logFormat}")`);
-  const options: ScanOptions = {
-    ...opt("profile", pick(flags.profile, "profile")),
-    ...opt("endpointUrl", pick(flags.endpointUrl, "endpointUrl")),
-    region: pick(flags.region, "region") ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1",
-    ...opt("accounts", accounts),
-    org,
-    excludeAccounts: list(flags.excludeAccounts) ?? (cfg.excludeAccounts as string[] | undefined) ?? [],
-    ...opt("roleName", pick(flags.roleName, "roleName")),
-    ...opt("externalId", pick(flags.externalId, "externalId")),
-    roleSessionName: pick(flags.roleSessionName, "roleSessionName") ?? "dpscan",
-    sessionDuration:
-      int("session-duration", flags.sessionDuration, 900, 43200) ??
-      (cfg.sessionDuration as number | undefined) ??
-      3600,
-    ...opt("regions", regions),
-    ...opt("services", list(flags.services) ?? (cfg.services as string[] | undefined)),
-    concurrency:
-      int("concurrency", flags.concurrency, 1, 512) ?? (cfg.concurrency as number | undefined) ?? 32,
-    accountConcurrency:
-      int("account-concurrency", flags.accountConcurrency, 1, 256) ??
-      (cfg.accountConcurrency as number | undefined) ??
-      8,
-    rates,
-    requireFullCoverage: pick(flags.requireFullCoverage, "requireFullCoverage") ?? false,
-    logFormat,
-    progress: flags.progress ?? true,
-    quiet: flags.quiet ?? false,
-    source,
-    ...opt("aggregator", aggregator),
-    enrich: pick(flags.enrich, "enrich") ?? false,
-    params: (cfg.params ?? {}) as ScanOptions["params"],
-  };
+  return withBursts(rates);
+}
+
+/** Merge the settings file and flags (flags win) into validated options. */
+export function resolveScanOptions(
+  flags: ScanFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): { options: ScanOptions; settingsFile?: string; db?: string } {
+  const settingsFile =
+    flags.config === false
+      ? undefined
+      : (flags.config ?? (existsSync(DEFAULT_SETTINGS_FILE) ? DEFAULT_SETTINGS_FILE : undefined));
+  const settings = settingsFile ? loadSettingsFile(settingsFile) : {};
+  const values: Partial<Record<ScanOptionKey, unknown>> = {};
+  for (const [key, spec] of optionSpecs()) {
+    const raw = spec.flag ? flags[flagAttribute(spec.flag)] : undefined;
+    const fromSettings = spec.settings === false ? undefined : settings[key];
+    let value: unknown;
+    if (spec.kind === "rates") value = parseRates(Array.isArray(raw) ? raw : [], fromSettings);
+    else if (raw !== undefined) value = parseFlag(spec, raw);
+    else if (fromSettings !== undefined) value = fromSettings;
+    else value = (spec.env ?? []).map((v) => env[v]).find((v) => v !== undefined && v !== "") ?? spec.default;
+    if (value !== undefined) values[key] = value;
+  }
+  const options = values as ScanOptions;
+  if (options.org && options.accounts) throw new UsageError("use either --org or --accounts, not both");
+  if (options.source === "config" && !options.aggregator)
+    throw new UsageError("--source config needs --aggregator NAME");
   if (options.org && !options.roleName)
     throw new UsageError("--org needs --role-name: member accounts are scanned through a role");
   return {
     options,
-    ...(configFile ? { configFile } : {}),
-    ...(typeof cfg.db === "string" ? { db: cfg.db } : {}),
+    ...(settingsFile ? { settingsFile } : {}),
+    ...(typeof settings.db === "string" ? { db: settings.db } : {}),
   };
-}
-
-function opt<K extends string, V>(key: K, v: V | undefined): Partial<Record<K, V>> {
-  return v === undefined ? {} : ({ [key]: v } as Record<K, V>);
-}
-
-export function describePath(path: PathSegment[]): string {
-  return formatPath(path);
 }

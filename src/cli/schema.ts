@@ -3,11 +3,11 @@ import { PREDICATES } from "../rules/predicates.js";
 import { publishedRuleSchema } from "../rules/schema.js";
 import { UsageError } from "../util/errors.js";
 import { out } from "./context.js";
-import { CONFIG_SCHEMA } from "./scan-options.js";
+import { settingsSchema } from "./scan-options.js";
 
 export const SCHEMAS = {
   rule: () => publishedRuleSchema(PREDICATES.values()),
-  config: () => CONFIG_SCHEMA,
+  config: settingsSchema,
 } as const;
 
 export function registerSchema(program: Command): void {

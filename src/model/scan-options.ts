@@ -1,5 +1,7 @@
-// The options of one scan, as the pipeline below the CLI reads them (flags and the settings file
-// are merged into this by src/cli/scan-options.ts).
+// Every option of a scan, defined once: its settings-file key, command-line flag, type, range,
+// default and help. The commander options (src/cli/scan.ts), the settings-file schema, the flag
+// parser (src/cli/scan-options.ts) and the `ScanOptions` type below are all derived from this
+// table, so no option has a second default or a second spelling.
 
 /** Client-side pacing of one service per account and region. */
 export interface Rate {
@@ -7,29 +9,199 @@ export interface Rate {
   burst: number;
 }
 
-export interface ScanOptions {
-  profile?: string;
-  endpointUrl?: string;
-  region: string;
-  accounts?: string[];
-  org: boolean;
-  excludeAccounts: string[];
-  roleName?: string;
-  externalId?: string;
-  roleSessionName: string;
-  sessionDuration: number;
-  regions?: string[];
-  services?: string[];
-  concurrency: number;
-  accountConcurrency: number;
-  /** Keyed by service name (src/aws/services.ts); validated where options are parsed. */
-  rates: Partial<Record<string, Rate>>;
-  requireFullCoverage: boolean;
-  logFormat: "text" | "json";
-  progress: boolean;
-  quiet: boolean;
-  source: "api" | "config";
-  aggregator?: string;
-  enrich: boolean;
-  params: Record<string, Record<string, unknown>>;
+type Kind =
+  | "string"
+  | "boolean"
+  | "integer"
+  | "accountList"
+  | "regionList"
+  | "list"
+  | "enum"
+  | "rates"
+  | "params"
+  | "region";
+
+interface OptionSpec {
+  kind: Kind;
+  /** commander's flag syntax; absent for settings-file-only options. */
+  flag?: string;
+  doc: string;
+  default?: unknown;
+  /** Environment variables read (in order) before the default. */
+  env?: readonly string[];
+  min?: number;
+  max?: number;
+  values?: readonly string[];
+  pattern?: string;
+  /** false: only a flag (how this run reports), never in the settings file or a stored scan's scope. */
+  settings?: boolean;
+}
+
+export const ACCOUNT_ID_PATTERN = "^\\d{12}$";
+export const REGION_PATTERN = "^[a-z]{2}(-[a-z]+)+-\\d$";
+
+export const SCAN_OPTIONS = {
+  profile: {
+    kind: "string",
+    flag: "--profile <name>",
+    doc: "AWS shared-config profile for the caller's credentials",
+  },
+  endpointUrl: {
+    kind: "string",
+    flag: "--endpoint-url <url>",
+    doc: "custom endpoint for every service (simulator, LocalStack, moto)",
+  },
+  region: {
+    kind: "region",
+    flag: "--region <region>",
+    doc: "home region for global services, discovery and STS",
+    env: ["AWS_REGION", "AWS_DEFAULT_REGION"],
+    default: "us-east-1",
+  },
+  accounts: {
+    kind: "accountList",
+    flag: "--accounts <ids>",
+    doc: "comma-separated account IDs (default: the caller's account)",
+  },
+  org: {
+    kind: "boolean",
+    flag: "--org",
+    doc: "every ACTIVE account of the organisation (organizations:ListAccounts)",
+    default: false,
+  },
+  excludeAccounts: {
+    kind: "accountList",
+    flag: "--exclude-accounts <ids>",
+    doc: "accounts to leave out",
+    default: [],
+  },
+  roleName: { kind: "string", flag: "--role-name <name>", doc: "role to assume in member accounts" },
+  externalId: { kind: "string", flag: "--external-id <id>", doc: "ExternalId the role requires" },
+  roleSessionName: {
+    kind: "string",
+    flag: "--role-session-name <name>",
+    doc: "role session name",
+    pattern: "^[\\w+=,.@-]{2,64}$",
+    default: "dpscan",
+  },
+  sessionDuration: {
+    kind: "integer",
+    flag: "--session-duration <seconds>",
+    doc: "role session length in seconds (refreshed before expiry)",
+    min: 900,
+    max: 43200,
+    default: 3600,
+  },
+  regions: {
+    kind: "regionList",
+    flag: "--regions <names>",
+    doc: "comma-separated regions (default: every region enabled in each account)",
+  },
+  services: {
+    kind: "list",
+    flag: "--services <names>",
+    doc: "collectors to run (default: all)",
+  },
+  concurrency: {
+    kind: "integer",
+    flag: "--concurrency <n>",
+    doc: "API calls in flight across the scan",
+    min: 1,
+    max: 512,
+    default: 32,
+  },
+  accountConcurrency: {
+    kind: "integer",
+    flag: "--account-concurrency <n>",
+    doc: "accounts collected at once",
+    min: 1,
+    max: 256,
+    default: 8,
+  },
+  rates: {
+    kind: "rates",
+    flag: "--rate <service=rps[/burst]...>",
+    doc: "client-side rate per account/region for a service (repeatable)",
+    default: {},
+  },
+  requireFullCoverage: {
+    kind: "boolean",
+    flag: "--require-full-coverage",
+    doc: "exit 3 when any unit was denied or failed",
+    default: false,
+  },
+  logFormat: {
+    kind: "enum",
+    flag: "--log-format <format>",
+    doc: "log lines when not on a terminal",
+    values: ["text", "json"],
+    default: "text",
+  },
+  progress: {
+    kind: "boolean",
+    flag: "--no-progress",
+    doc: "no progress line on a terminal (log lines instead)",
+    default: true,
+    settings: false,
+  },
+  quiet: {
+    kind: "boolean",
+    flag: "-q, --quiet",
+    doc: "no progress line and no log lines; only the summary",
+    default: false,
+    settings: false,
+  },
+  source: {
+    kind: "enum",
+    flag: "--source <source>",
+    doc: "where resources come from (the service APIs, or an AWS Config aggregator)",
+    values: ["api", "config"],
+    default: "api",
+  },
+  aggregator: {
+    kind: "string",
+    flag: "--aggregator <name>",
+    doc: "AWS Config aggregator for --source config",
+  },
+  enrich: {
+    kind: "boolean",
+    flag: "--enrich",
+    doc: "with --source config: fetch facts AWS Config does not record (key policies, rotation)",
+    default: false,
+  },
+  params: {
+    kind: "params",
+    doc: "rule parameter overrides: {ruleId: {parameter: value}}",
+    default: {},
+  },
+} as const satisfies Record<string, OptionSpec>;
+
+export type ScanOptionKey = keyof typeof SCAN_OPTIONS;
+
+type ValueOf<S> = S extends { kind: "boolean" }
+  ? boolean
+  : S extends { kind: "integer" }
+    ? number
+    : S extends { kind: "accountList" | "regionList" | "list" }
+      ? string[]
+      : S extends { kind: "enum"; values: readonly (infer V)[] }
+        ? V
+        : S extends { kind: "rates" }
+          ? Partial<Record<string, Rate>>
+          : S extends { kind: "params" }
+            ? Record<string, Record<string, unknown>>
+            : string;
+
+type Table = typeof SCAN_OPTIONS;
+type WithDefault = { [K in keyof Table]: Table[K] extends { default: unknown } ? K : never }[keyof Table];
+type WithoutDefault = Exclude<keyof Table, WithDefault>;
+
+/** The options of one scan, as the pipeline below the CLI reads them. */
+export type ScanOptions = { [K in WithDefault]: ValueOf<Table[K]> } & {
+  [K in WithoutDefault]?: ValueOf<Table[K]>;
+};
+
+/** The table's entries, typed loosely for the code that walks it. */
+export function optionSpecs(): [ScanOptionKey, OptionSpec][] {
+  return Object.entries(SCAN_OPTIONS) as [ScanOptionKey, OptionSpec][];
 }

@@ -2,7 +2,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { SCHEMAS } from "../../src/cli/schema.js";
-import { loadConfigFile, resolveScanOptions } from "../../src/cli/scan-options.js";
+import { loadSettingsFile, resolveScanOptions, settingsSchema } from "../../src/cli/scan-options.js";
+import { SCAN_OPTIONS } from "../../src/model/scan-options.js";
 import { InputError, UsageError } from "../../src/util/errors.js";
 import { runCli } from "../helpers/cli.js";
 import { useTmpDir } from "../helpers/tmp.js";
@@ -35,14 +36,14 @@ describe("scan configuration", () => {
   });
 
   it("the shipped example is valid", () => {
-    expect(loadConfigFile("dpscan.config.example.yaml").org).toBe(true);
+    expect(loadSettingsFile("dpscan.config.example.yaml").org).toBe(true);
   });
 
   it("reports unknown options and bad values with file, line and column", () => {
     const f = write(
       "org: true\nroleName: dpscan-audit\nregoins: [us-east-1]\nconcurrency: 0\naccounts: ['12']\n",
     );
-    const lines = linesOf(() => loadConfigFile(f));
+    const lines = linesOf(() => loadSettingsFile(f));
     expect(lines).toContain(`${f}:3:1: regoins: unknown option "regoins"`);
     expect(lines.some((l) => l.startsWith(`${f}:4:14: concurrency: must be >= 1`))).toBe(true);
     expect(lines.some((l) => l.startsWith(`${f}:5:12: accounts[0]: must match pattern`))).toBe(true);
@@ -66,6 +67,24 @@ describe("scan configuration", () => {
       /--rate must look like/,
     );
     expect(() => resolveScanOptions({ config: false, source: "config" }, {})).toThrow(/needs --aggregator/);
+  });
+
+  it("every option's default, flag and settings key come from the one table", async () => {
+    const { options } = resolveScanOptions({ config: false }, {});
+    for (const [key, spec] of Object.entries(SCAN_OPTIONS)) {
+      if ("default" in spec) expect(options[key as keyof typeof options], key).toEqual(spec.default);
+      else expect(options, key).not.toHaveProperty(key);
+    }
+    expect(resolveScanOptions({ config: false }, { AWS_REGION: "eu-west-2" }).options.region).toBe(
+      "eu-west-2",
+    );
+    const settings = settingsSchema().properties as Record<string, unknown>;
+    const help = (await runCli(["scan", "--help"])).stdout;
+    for (const [key, spec] of Object.entries(SCAN_OPTIONS)) {
+      if ("settings" in spec && spec.settings === false) expect(settings, key).not.toHaveProperty(key);
+      else expect(settings, key).toHaveProperty(key);
+      if ("flag" in spec) expect(help, key).toContain(spec.flag);
+    }
   });
 
   it("a broken config file stops `dpscan scan` with exit 2 before anything is stored", async () => {
