@@ -15,7 +15,8 @@ import {
   type ScanOptions,
 } from "../model/scan-options.js";
 import { InputError, UsageError } from "../util/errors.js";
-import { formatPath, readSourceFile, type PathSegment } from "../util/yaml-source.js";
+import { issueLines, schemaIssues } from "../util/schema-errors.js";
+import { readSourceFile } from "../util/yaml-source.js";
 
 export type { ScanOptions };
 
@@ -118,27 +119,14 @@ export function settingsSchema(): JsonObject {
   };
 }
 
-const validateSettings = new Ajv({ allErrors: true, strict: false }).compile(settingsSchema());
+const validateSettings = new Ajv({ allErrors: true, strict: false, verbose: true }).compile(settingsSchema());
 
 /** Load and validate a settings file; errors name file, line, column and field. */
 export function loadSettingsFile(file: string): JsonObject {
   const src = readSourceFile(file);
   const data = src.data ?? {};
-  if (!validateSettings(data)) {
-    const lines = (validateSettings.errors ?? []).map((e) => {
-      const path: PathSegment[] = e.instancePath
-        .split("/")
-        .slice(1)
-        .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-      const p = e.params as Record<string, unknown>;
-      if (e.keyword === "additionalProperties") {
-        const key = String(p.additionalProperty);
-        return `${src.where(path, key)}: ${formatPath([...path, key])}: unknown option "${key}"`;
-      }
-      return `${src.where(path)}: ${formatPath(path)}: ${e.message ?? e.keyword}`;
-    });
-    throw new InputError([...new Set(lines)]);
-  }
+  if (!validateSettings(data))
+    throw new InputError(issueLines(src, schemaIssues(validateSettings.errors ?? [], { noun: "option" })));
   return data as JsonObject;
 }
 

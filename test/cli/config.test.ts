@@ -44,7 +44,7 @@ describe("scan configuration", () => {
       "org: true\nroleName: dpscan-audit\nregoins: [us-east-1]\nconcurrency: 0\naccounts: ['12']\n",
     );
     const lines = linesOf(() => loadSettingsFile(f));
-    expect(lines).toContain(`${f}:3:1: regoins: unknown option "regoins"`);
+    expect(lines).toContain(`${f}:3:1: regoins: unknown option "regoins" (did you mean "regions"?)`);
     expect(lines.some((l) => l.startsWith(`${f}:4:14: concurrency: must be >= 1`))).toBe(true);
     expect(lines.some((l) => l.startsWith(`${f}:5:12: accounts[0]: must match pattern`))).toBe(true);
   });
