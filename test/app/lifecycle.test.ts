@@ -1,0 +1,82 @@
+import { join } from "node:path";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { runLifecycle } from "../../src/app/lifecycle.js";
+import { Store } from "../../src/store/store.js";
+import { EXIT } from "../../src/util/errors.js";
+import { useTmpDir } from "../helpers/tmp.js";
+
+const tmp = useTmpDir();
+const start = { kind: "scan" as const, source: "test", options: {} };
+
+afterEach(() => vi.restoreAllMocks());
+
+describe("the scan lifecycle", () => {
+  it("completes with its summary, and the scan's one 'now' is its stored start", async () => {
+    const store = new Store(join(tmp(), "a.db"));
+    let seen: Date | undefined;
+    const outcome = await runLifecycle(store, start, (scan) => {
+      seen = scan.now;
+      return { summary: { resources: 3 }, value: "v" };
+    });
+    expect(outcome).toMatchObject({ status: "complete", value: "v", exitCode: EXIT.ok });
+    const row = store.getScan(outcome.scanId)!;
+    expect(row).toMatchObject({ status: "complete", summary: { resources: 3 } });
+    expect(seen?.toISOString()).toBe(row.startedAt);
+    store.close();
+  });
+
+  it("an error marks the scan failed and is rethrown; a reopened scan keeps its first start", async () => {
+    const store = new Store(join(tmp(), "b.db"));
+    await expect(
+      runLifecycle(store, start, () => {
+        throw new Error("boom");
+      }),
+    ).rejects.toThrow("boom");
+    const failed = store.listScans()[0]!;
+    expect(failed).toMatchObject({ status: "failed", error: "boom" });
+    let seen: Date | undefined;
+    await runLifecycle(store, { reopen: failed }, (scan) => {
+      seen = scan.now;
+      return { summary: {}, value: null };
+    });
+    expect(seen?.toISOString()).toBe(failed.startedAt);
+    expect(store.getScan(failed.id)?.status).toBe("complete");
+    store.close();
+  });
+
+  it("a first signal interrupts at the next safe point (exit 130); a second one marks the scan interrupted at once", async () => {
+    const store = new Store(join(tmp(), "c.db"));
+    const exits: unknown[] = [];
+    vi.spyOn(process, "exit").mockImplementation(((code?: number) => {
+      exits.push(code);
+      throw new Error(`exit ${code}`);
+    }) as typeof process.exit);
+    let release: (() => void) | undefined;
+    const notices: string[] = [];
+    const running = runLifecycle(
+      store,
+      start,
+      async (scan) => {
+        // A unit that does not notice the abort (a slow call): the second signal must not wait for it.
+        await new Promise<void>((r) => (release = r));
+        scan.signal.throwIfAborted();
+        return { summary: {}, value: null };
+      },
+      { notice: (l) => notices.push(l), onStop: "resume with --resume" },
+    );
+    const id = store.listScans()[0]!.id;
+    process.emit("SIGINT", "SIGINT");
+    expect(notices).toEqual(["SIGINT: stopping; resume with --resume"]);
+    expect(store.getScan(id)?.status).toBe("running");
+    expect(() => process.emit("SIGINT", "SIGINT")).toThrow("exit 130");
+    expect(exits).toEqual([EXIT.interrupted]);
+    expect(store.getScan(id)).toMatchObject({ status: "interrupted" });
+    release?.();
+    const outcome = await running;
+    expect(outcome).toMatchObject({ status: "interrupted", exitCode: 130 });
+    expect(store.getScan(id)?.status).toBe("interrupted");
+    // Handlers are removed once the scan ends.
+    expect(process.listenerCount("SIGINT")).toBe(0);
+    store.close();
+  });
+});
