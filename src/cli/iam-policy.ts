@@ -1,12 +1,12 @@
 import type { Command } from "commander";
 import { stringify } from "yaml";
-import { scanPolicy, scanRoleTemplate } from "../aws/scan-policy.js";
+import { DEFAULT_ROLE_NAME, scanPolicy, scanRoleTemplate } from "../aws/scan-policy.js";
 import { scannerActions } from "../collect/registry.js";
 import { oneOf } from "./context.js";
 
 export const PARTITIONS = ["aws", "aws-cn", "aws-us-gov"] as const;
 
-export function renderPolicy(roleName = "dpscan-audit", partition = "aws"): string {
+export function renderPolicy(roleName = DEFAULT_ROLE_NAME, partition = "aws"): string {
   return `${JSON.stringify(scanPolicy(scannerActions(), roleName, partition), null, 2)}\n`;
 }
 
@@ -18,7 +18,7 @@ export function registerIamPolicy(program: Command): void {
   program
     .command("iam-policy")
     .description("Print the least-privilege IAM policy dpscan needs (deploy/dpscan-readonly-policy.json)")
-    .option("--role-name <name>", "the scan role name member accounts use", "dpscan-audit")
+    .option("--role-name <name>", "the scan role name member accounts use", DEFAULT_ROLE_NAME)
     .option("--partition <name>", `ARN partition: ${PARTITIONS.join(", ")}`, "aws")
     .option(
       "--cloudformation",
