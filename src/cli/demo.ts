@@ -1,6 +1,6 @@
 import type { Command } from "commander";
-import { loadDemoWorld } from "../sim/demo-world.js";
-import { startSimulator } from "../sim/server.js";
+import { loadDemoWorld } from "../sim/world/demo.js";
+import { startSimulator } from "../sim/wire/server.js";
 import { allServices } from "../sim/services/index.js";
 import { globals, out } from "./context.js";
 import { main } from "./main.js";

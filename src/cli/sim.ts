@@ -1,10 +1,10 @@
 import type { Command } from "commander";
-import { loadDemoWorld } from "../sim/demo-world.js";
-import { generateWorld } from "../sim/generate.js";
-import { startSimulator } from "../sim/server.js";
+import { loadDemoWorld } from "../sim/world/demo.js";
+import { generateWorld } from "../sim/world/generate.js";
+import { startSimulator } from "../sim/wire/server.js";
 import { allServices } from "../sim/services/index.js";
-import { loadWorldFile, WorldFileError } from "../sim/world-file.js";
-import type { World } from "../sim/world.js";
+import { loadWorldFile, WorldFileError } from "../sim/world/file.js";
+import type { World } from "../sim/world/types.js";
 import { InputError, UsageError } from "../util/errors.js";
 import { out } from "./context.js";
 

@@ -21,12 +21,12 @@ import {
 import { GLOBAL_REGION, RESOURCE_TYPES } from "../../src/model/resource-types.js";
 import { asUnreadable, resourceKey, type ResourceRecord } from "../../src/model/resource.js";
 import { typesBehindGap } from "../../src/rules/gaps.js";
-import { arrayCollection } from "../../src/sim/collection.js";
-import { startSimulator, type Simulator } from "../../src/sim/server.js";
-import type { SimService } from "../../src/sim/service.js";
+import { arrayCollection } from "../../src/sim/world/collection.js";
+import { startSimulator, type Simulator } from "../../src/sim/wire/server.js";
+import type { SimService } from "../../src/sim/wire/service.js";
 import { configService } from "../../src/sim/services/config.js";
 import { allServices } from "../../src/sim/services/index.js";
-import type { SimKmsKey, World } from "../../src/sim/world.js";
+import type { SimKmsKey, World } from "../../src/sim/world/types.js";
 import { Store, type CoverageInput } from "../../src/store/store.js";
 import { useTmpDir } from "../helpers/tmp.js";
 import { AUDIT_ROLE, DEV, MGMT, PROD, UNTRUSTED_ROLE, makeAccount, testWorld } from "../sim/helpers.js";

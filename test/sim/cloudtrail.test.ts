@@ -9,7 +9,7 @@ import {
   paginateListTrails,
 } from "@aws-sdk/client-cloudtrail";
 import { cloudTrailService } from "../../src/sim/services/cloudtrail.js";
-import { worldFromDocument } from "../../src/sim/world-file.js";
+import { worldFromDocument } from "../../src/sim/world/file.js";
 import { useSimulator } from "./harness.js";
 import { pagesOf, sdkError } from "./helpers.js";
 

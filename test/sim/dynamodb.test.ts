@@ -8,7 +8,7 @@ import {
   paginateListTables,
 } from "@aws-sdk/client-dynamodb";
 import { dynamodbService } from "../../src/sim/services/dynamodb.js";
-import { worldFromDocument } from "../../src/sim/world-file.js";
+import { worldFromDocument } from "../../src/sim/world/file.js";
 import { useSimulator } from "./harness.js";
 import { pagesOf, sdkError } from "./helpers.js";
 

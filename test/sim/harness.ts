@@ -2,8 +2,8 @@
 // test file (useSimulator) or one per test (withSimulator). Imports vitest's hooks, so it lives
 // apart from helpers.ts, which suites outside test/sim import too.
 import { afterAll, beforeAll } from "vitest";
-import { startSimulator } from "../../src/sim/server.js";
-import type { Simulator, SimulatorOptions } from "../../src/sim/server.js";
+import { startSimulator } from "../../src/sim/wire/server.js";
+import type { Simulator, SimulatorOptions } from "../../src/sim/wire/server.js";
 import { sdkConfig } from "./helpers.js";
 import type { SimSdkConfig } from "./helpers.js";
 

@@ -1,7 +1,7 @@
 // A small, fully in-memory world for simulator tests, and the SDK client config that points a real
 // AWS SDK v3 client at a running simulator. Other test files import these: keep the API stable.
-import { arrayCollection, emptyCollection } from "../../src/sim/collection.js";
-import type { Simulator } from "../../src/sim/server.js";
+import { arrayCollection, emptyCollection } from "../../src/sim/world/collection.js";
+import type { Simulator } from "../../src/sim/wire/server.js";
 import type {
   GlobalResources,
   RegionResources,
@@ -21,7 +21,7 @@ import type {
   SimVolume,
   Tag,
   World,
-} from "../../src/sim/world.js";
+} from "../../src/sim/world/types.js";
 
 export const MGMT = "111111111111";
 export const PROD = "222222222222";

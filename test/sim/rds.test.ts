@@ -11,9 +11,9 @@ import {
   paginateDescribeDBSnapshots,
 } from "@aws-sdk/client-rds";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { arrayCollection } from "../../src/sim/collection.js";
-import { startSimulator } from "../../src/sim/server.js";
-import type { Simulator } from "../../src/sim/server.js";
+import { arrayCollection } from "../../src/sim/world/collection.js";
+import { startSimulator } from "../../src/sim/wire/server.js";
+import type { Simulator } from "../../src/sim/wire/server.js";
 import { HOSTILE, MGMT, OUTSIDER, PROD, makeAccount, sdkConfig, sdkError, testWorld } from "./helpers.js";
 
 let sim: Simulator;

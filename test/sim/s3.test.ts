@@ -13,7 +13,7 @@ import {
   paginateListBuckets,
 } from "@aws-sdk/client-s3";
 import { policyIsPublic, s3Service } from "../../src/sim/services/s3.js";
-import { worldFromDocument } from "../../src/sim/world-file.js";
+import { worldFromDocument } from "../../src/sim/world/file.js";
 import { useSimulator, withSimulator } from "./harness.js";
 import { HOSTILE as SHARED_HOSTILE, MGMT, pagesOf, testWorld } from "./helpers.js";
 

@@ -2,10 +2,14 @@ import { mkdtempSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { GLOBAL_COLLECTIONS, REGIONAL_COLLECTIONS, worldCollections } from "../../src/sim/collection.js";
-import { demoWorldPath, loadDemoWorld } from "../../src/sim/demo-world.js";
-import { WorldFileError, loadWorldFile, worldFromDocument, worldFromText } from "../../src/sim/world-file.js";
-import type { Collection, RegionResources, SimAccount, World } from "../../src/sim/world.js";
+import {
+  GLOBAL_COLLECTIONS,
+  REGIONAL_COLLECTIONS,
+  worldCollections,
+} from "../../src/sim/world/collection.js";
+import { demoWorldPath, loadDemoWorld } from "../../src/sim/world/demo.js";
+import { WorldFileError, loadWorldFile, worldFromDocument, worldFromText } from "../../src/sim/world/file.js";
+import type { Collection, RegionResources, SimAccount, World } from "../../src/sim/world/types.js";
 
 const all = <T>(c: Collection<T>): T[] => Array.from({ length: c.size }, (_, i) => c.at(i));
 

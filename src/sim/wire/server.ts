@@ -8,15 +8,15 @@ import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { CredentialAuthority, baseCredentials } from "./credentials.js";
-import type { AccessKeyPair, CallerIdentity } from "./credentials.js";
-import { SimCounters } from "./counters.js";
-import { FaultInjector, GLOBAL_SERVICES, authError } from "./faults.js";
-import type { AuthFailureKind } from "./faults.js";
+import { CredentialAuthority, baseCredentials } from "../behaviour/credentials.js";
+import type { AccessKeyPair, CallerIdentity } from "../behaviour/credentials.js";
+import { SimCounters } from "../behaviour/counters.js";
+import { FaultInjector, GLOBAL_SERVICES, authError } from "../behaviour/faults.js";
+import type { AuthFailureKind } from "../behaviour/faults.js";
 import type { CallContext, SimHttpRequest, SimHttpResponse, SimService } from "./service.js";
 import { SimError } from "./service.js";
-import { allServices } from "./services/index.js";
-import type { World } from "./world.js";
+import { allServices } from "../services/index.js";
+import type { World } from "../world/types.js";
 import { document, leaf, node } from "./xml.js";
 
 export interface Simulator {

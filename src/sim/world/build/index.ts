@@ -1,7 +1,7 @@
 // Turns a schema-valid world document into a World: fills in defaults, resolves KMS references
 // (key ids and aliases become key ARNs, as AWS APIs return them) and cross-checks what a schema
 // cannot (duplicates, disabled regions, dangling aliases, states AWS would refuse).
-import { arrayCollection } from "./collection.js";
+import { arrayCollection } from "../collection.js";
 import {
   AUDIT_ROLE_NAME,
   AWS_REGIONS,
@@ -18,7 +18,7 @@ import {
   policyArn,
   trustPolicy,
   uuidFrom,
-} from "./world-defaults.js";
+} from "../defaults.js";
 import type {
   AccountDoc,
   GlobalDoc,
@@ -30,7 +30,7 @@ import type {
   RegionDoc,
   TagsDoc,
   WorldDoc,
-} from "./world-doc.js";
+} from "../doc.js";
 import type {
   Collection,
   GlobalResources,
@@ -46,7 +46,7 @@ import type {
   SimVolume,
   Tag,
   World,
-} from "./world.js";
+} from "../types.js";
 
 export type PathSeg = string | number;
 /** A problem found in a document; `at: "key"` points at the last path segment's key rather than its value. */

@@ -1,14 +1,14 @@
-// The built-in demo world (src/sim/worlds/demo.yaml). The YAML is data, not code, so the compiled
-// module in dist/sim/ must still find it: try beside the module first, then the source tree.
+// The built-in demo world (src/sim/world/worlds/demo.yaml). The YAML is data, not code, so the
+// compiled module in dist/sim/world/ must still find it: try beside the module first, then the source tree.
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { loadWorldFile } from "./world-file.js";
-import type { World } from "./world.js";
+import { loadWorldFile } from "./file.js";
+import type { World } from "./types.js";
 
 const CANDIDATES = [
-  "./worlds/demo.yaml", // src/sim/ under vitest, or dist/sim/ when the build copies worlds/
-  "../../src/sim/worlds/demo.yaml", // dist/sim/ -> package root -> src/sim/worlds/
-  "../../../src/sim/worlds/demo.yaml", // a nested outDir (e.g. dist/src/sim/)
+  "./worlds/demo.yaml", // src/sim/world/ under vitest, or dist/sim/world/ when the build copies worlds/
+  "../../../src/sim/world/worlds/demo.yaml", // dist/sim/world/ -> package root -> src/sim/world/worlds/
+  "../../../../src/sim/world/worlds/demo.yaml", // a nested outDir (e.g. dist/src/sim/world/)
 ];
 
 /** Absolute path of the demo world file; throws naming every place it looked. */
