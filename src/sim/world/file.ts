@@ -4,7 +4,8 @@
 import { readFileSync } from "node:fs";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from "yaml";
-import { buildWorld, closest, type Issue, type PathSeg } from "./build/index.js";
+import { closest } from "../../util/suggest.js";
+import { buildWorld, type Issue, type PathSeg } from "./build/index.js";
 import type { WorldDoc } from "./doc.js";
 import type { World } from "./types.js";
 

@@ -1,6 +1,7 @@
 // Turns a schema-valid world document into a World: fills in defaults, resolves KMS references
 // (key ids and aliases become key ARNs, as AWS APIs return them) and cross-checks what a schema
 // cannot (duplicates, disabled regions, dangling aliases, states AWS would refuse).
+import { closest } from "../../../util/suggest.js";
 import { arrayCollection } from "../collection.js";
 import {
   AUDIT_ROLE_NAME,
@@ -844,28 +845,4 @@ function timestamps(report: Report) {
     }
     return d.toISOString();
   };
-}
-
-/** The candidate nearest to a misspelt word, if it is plausibly a typo. */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestDistance) [best, bestDistance] = [c, d];
-  }
-  return bestDistance <= Math.max(2, Math.floor(word.length / 4)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      row.push(Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost));
-    }
-    prev = row;
-  }
-  return prev[b.length] ?? 0;
 }
