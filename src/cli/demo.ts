@@ -1,7 +1,5 @@
 import type { Command } from "commander";
-import { loadDemoWorld } from "../sim/world/demo.js";
-import { startSimulator } from "../sim/wire/server.js";
-import { allServices } from "../sim/services/index.js";
+import { allServices, loadDemoWorld, startSimulator } from "../sim/index.js";
 import { globals, out } from "./context.js";
 import { main } from "./main.js";
 
