@@ -1,9 +1,9 @@
 // The simulator's HTTP core: one server on 127.0.0.1 that the unmodified AWS SDK v3 clients talk to
-// as if it were AWS. Per request: read the body, parse and verify SigV4 (the secret is known here),
-// resolve the service by signing name and the account by access key, count, inject faults, then
-// hand the request to the service. Keep-alive and `Expect: 100-continue` are Node's defaults
-// (without a 'checkContinue' listener Node answers 100 Continue itself).
-import { createHash, createHmac, randomUUID, timingSafeEqual } from "node:crypto";
+// as if it were AWS. Keep-alive and `Expect: 100-continue` are Node's defaults (without a
+// 'checkContinue' listener Node answers 100 Continue itself). Each request runs the pipeline
+//   read → authenticate → route → count → faults → handle
+// where each stage either answers (an error, counted as the docs say) or passes the call on.
+import { randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -13,10 +13,11 @@ import type { AccessKeyPair, CallerIdentity } from "../behaviour/credentials.js"
 import { SimCounters } from "../behaviour/counters.js";
 import { FaultInjector, GLOBAL_SERVICES, authError } from "../behaviour/faults.js";
 import type { AuthFailureKind } from "../behaviour/faults.js";
+import { allServices } from "../services/index.js";
+import type { SimAccount, World } from "../world/types.js";
 import type { CallContext, SimHttpRequest, SimHttpResponse, SimService } from "./service.js";
 import { SimError } from "./service.js";
-import { allServices } from "../services/index.js";
-import type { World } from "../world/types.js";
+import { parseAuthorization, verifySignature } from "./sigv4.js";
 import { document, leaf, node } from "./xml.js";
 
 export interface Simulator {
@@ -49,20 +50,56 @@ export function defaultServices(): SimService[] {
 
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
+/** What the pipeline stages share for the lifetime of one simulator. */
+interface Core {
+  world: World;
+  services: Map<string, SimService>;
+  counters: SimCounters;
+  faults: FaultInjector;
+  authority: CredentialAuthority;
+}
+
+/** A received request: the parsed form services read, and the raw path and query SigV4 signs. */
+interface Received {
+  req: SimHttpRequest;
+  rawPath: string;
+  rawQuery: string;
+  requestId: string;
+}
+
+/** A request whose signature, caller and account are known. */
+interface Authenticated extends Received {
+  service: SimService;
+  /** The region of the SigV4 credential scope. */
+  signedRegion: string;
+  identity: CallerIdentity;
+  account: SimAccount;
+}
+
+/** An authenticated request with its operation and effective region. */
+interface Routed extends Authenticated {
+  operation: string;
+  region: string;
+}
+
+/** A stage's outcome: the call goes on, or the simulator answers now. */
+type Stage<T> = { next: T } | { answer: SimHttpResponse };
+
 export async function startSimulator(opts: SimulatorOptions): Promise<Simulator> {
   const { world } = opts;
-  const services = new Map<string, SimService>();
-  for (const s of opts.services ?? defaultServices()) services.set(s.signingName, s);
-  const counters = new SimCounters();
-  const faults = new FaultInjector(world);
-  const authority = new CredentialAuthority({
-    seed: world.seed,
-    now: opts.clock,
-    accountExists: (id) => world.accounts.get(id) !== undefined,
-  });
-
+  const core: Core = {
+    world,
+    services: new Map((opts.services ?? defaultServices()).map((s) => [s.signingName, s])),
+    counters: new SimCounters(),
+    faults: new FaultInjector(world),
+    authority: new CredentialAuthority({
+      seed: world.seed,
+      now: opts.clock,
+      accountExists: (id) => world.accounts.get(id) !== undefined,
+    }),
+  };
   const server = createServer({ keepAlive: true }, (req, res) => {
-    handleHttp(req, res).catch((err: unknown) => {
+    handleHttp(core, req, res).catch((err: unknown) => {
       // Only reachable on a bug in error rendering itself; never leave the client hanging.
       if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
       res.end(err instanceof Error ? err.message : "internal error");
@@ -70,125 +107,6 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   });
   server.keepAliveTimeout = 30_000;
   server.headersTimeout = 35_000;
-
-  async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readBody(req);
-    if (body === undefined) {
-      send(res, req, {
-        status: 413,
-        headers: { "content-type": "text/plain" },
-        body: "request body too large",
-      });
-      return;
-    }
-    const rawUrl = req.url ?? "/";
-    const q = rawUrl.indexOf("?");
-    const rawPath = q < 0 ? rawUrl : rawUrl.slice(0, q);
-    const rawQuery = q < 0 ? "" : rawUrl.slice(q + 1);
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) {
-      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(",") : v;
-    }
-    const simReq: SimHttpRequest = {
-      method: req.method ?? "GET",
-      path: decodePath(rawPath),
-      query: new URLSearchParams(rawQuery),
-      headers,
-      body,
-    };
-    const requestId = randomUUID();
-    send(res, req, await dispatch(simReq, rawPath, rawQuery, requestId));
-  }
-
-  async function dispatch(
-    req: SimHttpRequest,
-    rawPath: string,
-    rawQuery: string,
-    requestId: string,
-  ): Promise<SimHttpResponse> {
-    const auth = parseAuthorization(req.headers["authorization"]);
-    if (!auth) return bareError(req, authError("missing-auth", guessService(req)), requestId);
-    const service = services.get(auth.service);
-    if (!service) {
-      return bareError(
-        req,
-        new SimError("UnknownService", `The simulator does not serve '${auth.service}'.`, 400),
-        requestId,
-      );
-    }
-    const fail = (kind: AuthFailureKind, account = "unknown"): SimHttpResponse => {
-      const e = authError(kind, service.signingName);
-      counters.error(service.signingName, "(auth)", account, auth.region, e.code);
-      return service.error(e, req, requestId);
-    };
-
-    const resolved = authority.resolve(auth.accessKeyId, req.headers["x-amz-security-token"]);
-    if (!resolved.ok && resolved.reason !== "expired") return fail(resolved.reason);
-    const identity: CallerIdentity | undefined = resolved.identity;
-    if (!identity) return fail("unknown-key");
-    const sig = verifySignature(req, rawPath, rawQuery, auth, identity.secretAccessKey);
-    if (sig !== "ok") return fail(sig, identity.accountId);
-    if (!resolved.ok) return fail("expired", identity.accountId);
-    const account = world.accounts.get(identity.accountId);
-    if (!account || account.Status === "SUSPENDED") return fail("unknown-key", identity.accountId);
-
-    const operation = service.operation(req);
-    // Global services have one endpoint in us-east-1, whatever region a client signs for.
-    const region = GLOBAL_SERVICES.has(service.signingName) ? "us-east-1" : auth.region;
-    if (!operation) {
-      const e = new SimError("InvalidAction", "Could not determine the operation of the request.", 400);
-      counters.error(service.signingName, "(unknown)", account.Id, region, e.code);
-      return service.error(e, req, requestId);
-    }
-    counters.call(service.signingName, operation, account.Id, region);
-
-    const latency = faults.latencyMs();
-    if (latency > 0) await sleep(latency);
-
-    const errorOut = (e: SimError): SimHttpResponse => {
-      counters.error(service.signingName, operation, account.Id, region, e.code);
-      return service.error(e, req, requestId);
-    };
-    if (!GLOBAL_SERVICES.has(service.signingName) && account.disabledRegions.includes(region)) {
-      return errorOut(authError("disabled-region", service.signingName));
-    }
-    const fault = faults.check({
-      service: service.signingName,
-      operation,
-      accountId: account.Id,
-      region,
-      callerArn: identity.arn,
-      throttleCode: service.throttleCode,
-      req,
-      resourceId: () => service.resourceId?.(operation, req),
-    });
-    if (fault?.kind === "throttled") {
-      counters.throttle(service.signingName, operation, account.Id, region, fault.error.code);
-      return service.error(fault.error, req, requestId);
-    }
-    if (fault) return errorOut(fault.error);
-
-    const ctx: CallContext = {
-      world,
-      account,
-      region,
-      callerArn: identity.arn,
-      requestId,
-      caller: identity,
-      credentials: authority,
-    };
-    try {
-      const out = await service.handle(operation, req, ctx);
-      if (out.status >= 400)
-        counters.error(service.signingName, operation, account.Id, region, `HTTP${out.status}`);
-      return out;
-    } catch (err) {
-      if (err instanceof SimError) return errorOut(err);
-      const message = err instanceof Error ? err.message : String(err);
-      return errorOut(new SimError("InternalError", `simulator bug: ${message}`, 500));
-    }
-  }
-
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port ?? 0, "127.0.0.1", () => {
@@ -197,12 +115,11 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     });
   });
   const port = (server.address() as AddressInfo).port;
-
   return {
     endpoint: `http://127.0.0.1:${port}`,
     port,
     credentials: baseCredentials(world.managementAccountId),
-    counters,
+    counters: core.counters,
     credentialsFor: baseCredentials,
     close: () =>
       new Promise<void>((resolve, reject) => {
@@ -210,6 +127,153 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
         server.closeAllConnections();
       }),
   };
+}
+
+async function handleHttp(core: Core, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const body = await readBody(req);
+  if (body === undefined) {
+    send(res, req, {
+      status: 413,
+      headers: { "content-type": "text/plain" },
+      body: "request body too large",
+    });
+    return;
+  }
+  send(res, req, await dispatch(core, receive(req, body)));
+}
+
+/** The request pipeline; each stage answers or hands on a call that knows more. */
+async function dispatch(core: Core, received: Received): Promise<SimHttpResponse> {
+  const authenticated = authenticate(core, received);
+  if ("answer" in authenticated) return authenticated.answer;
+  const routed = route(core, authenticated.next);
+  if ("answer" in routed) return routed.answer;
+  const call = routed.next;
+  count(core, call);
+  const fault = await applyFaults(core, call);
+  if (fault) return fault;
+  return handle(core, call);
+}
+
+function receive(req: IncomingMessage, body: Buffer): Received {
+  const rawUrl = req.url ?? "/";
+  const q = rawUrl.indexOf("?");
+  const rawPath = q < 0 ? rawUrl : rawUrl.slice(0, q);
+  const rawQuery = q < 0 ? "" : rawUrl.slice(q + 1);
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(",") : v;
+  }
+  const simReq: SimHttpRequest = {
+    method: req.method ?? "GET",
+    path: decodePath(rawPath),
+    query: new URLSearchParams(rawQuery),
+    headers,
+    body,
+  };
+  return { req: simReq, rawPath, rawQuery, requestId: randomUUID() };
+}
+
+/**
+ * Authenticate: a parseable Authorization header, a served service, a known (unexpired) key, a valid
+ * signature and an active account. Failures after the service is known count as `(auth)` errors.
+ */
+function authenticate(core: Core, r: Received): Stage<Authenticated> {
+  const { req, requestId } = r;
+  const auth = parseAuthorization(req.headers["authorization"]);
+  if (!auth) return { answer: bareError(req, authError("missing-auth", guessService(req)), requestId) };
+  const service = core.services.get(auth.service);
+  if (!service) {
+    const e = new SimError("UnknownService", `The simulator does not serve '${auth.service}'.`, 400);
+    return { answer: bareError(req, e, requestId) };
+  }
+  const fail = (kind: AuthFailureKind, account = "unknown"): Stage<Authenticated> => {
+    const e = authError(kind, service.signingName);
+    core.counters.error(service.signingName, "(auth)", account, auth.region, e.code);
+    return { answer: service.error(e, req, requestId) };
+  };
+  const resolved = core.authority.resolve(auth.accessKeyId, req.headers["x-amz-security-token"]);
+  if (!resolved.ok && resolved.reason !== "expired") return fail(resolved.reason);
+  const identity: CallerIdentity | undefined = resolved.identity;
+  if (!identity) return fail("unknown-key");
+  const sig = verifySignature(req, r.rawPath, r.rawQuery, auth, identity.secretAccessKey);
+  if (sig !== "ok") return fail(sig, identity.accountId);
+  if (!resolved.ok) return fail("expired", identity.accountId);
+  const account = core.world.accounts.get(identity.accountId);
+  if (!account || account.Status === "SUSPENDED") return fail("unknown-key", identity.accountId);
+  return { next: { ...r, service, signedRegion: auth.region, identity, account } };
+}
+
+/** Route: the operation the service recognises, and the region the call runs in. */
+function route(core: Core, a: Authenticated): Stage<Routed> {
+  const { service, req } = a;
+  const operation = service.operation(req);
+  // Global services have one endpoint in us-east-1, whatever region a client signs for.
+  const region = GLOBAL_SERVICES.has(service.signingName) ? "us-east-1" : a.signedRegion;
+  if (!operation) {
+    const e = new SimError("InvalidAction", "Could not determine the operation of the request.", 400);
+    core.counters.error(service.signingName, "(unknown)", a.account.Id, region, e.code);
+    return { answer: service.error(e, req, a.requestId) };
+  }
+  return { next: { ...a, operation, region } };
+}
+
+/** Count: every routed call, before latency and faults, so failed attempts and retries are calls too. */
+function count(core: Core, c: Routed): void {
+  core.counters.call(c.service.signingName, c.operation, c.account.Id, c.region);
+}
+
+/** Counts an error response of a routed call under its code and renders it in the service's protocol. */
+function errorOut(core: Core, c: Routed, e: SimError): SimHttpResponse {
+  core.counters.error(c.service.signingName, c.operation, c.account.Id, c.region, e.code);
+  return c.service.error(e, c.req, c.requestId);
+}
+
+/** Faults: latency, then a disabled region, throttling, AccessDenied or a transient error. */
+async function applyFaults(core: Core, c: Routed): Promise<SimHttpResponse | undefined> {
+  const { service, operation, req } = c;
+  const latency = core.faults.latencyMs();
+  if (latency > 0) await sleep(latency);
+  if (!GLOBAL_SERVICES.has(service.signingName) && c.account.disabledRegions.includes(c.region))
+    return errorOut(core, c, authError("disabled-region", service.signingName));
+  const fault = core.faults.check({
+    service: service.signingName,
+    operation,
+    accountId: c.account.Id,
+    region: c.region,
+    callerArn: c.identity.arn,
+    throttleCode: service.throttleCode,
+    req,
+    resourceId: () => service.resourceId?.(operation, req),
+  });
+  if (fault?.kind === "throttled") {
+    core.counters.throttle(service.signingName, operation, c.account.Id, c.region, fault.error.code);
+    return service.error(fault.error, req, c.requestId);
+  }
+  return fault ? errorOut(core, c, fault.error) : undefined;
+}
+
+/** Handle: the service answers; a thrown SimError is its error, anything else a simulator bug. */
+async function handle(core: Core, c: Routed): Promise<SimHttpResponse> {
+  const ctx: CallContext = {
+    world: core.world,
+    account: c.account,
+    region: c.region,
+    callerArn: c.identity.arn,
+    requestId: c.requestId,
+    caller: c.identity,
+    credentials: core.authority,
+  };
+  try {
+    const out = await c.service.handle(c.operation, c.req, ctx);
+    if (out.status >= 400)
+      core.counters.error(c.service.signingName, c.operation, c.account.Id, c.region, `HTTP${out.status}`);
+    return out;
+  } catch (err) {
+    if (err instanceof SimError) return errorOut(core, c, err);
+    const message = err instanceof Error ? err.message : String(err);
+    return errorOut(core, c, new SimError("InternalError", `simulator bug: ${message}`, 500));
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -281,125 +345,4 @@ function bareError(req: SimHttpRequest, err: SimError, requestId: string): SimHt
     headers: { "content-type": "text/xml", "x-amzn-requestid": requestId },
     body: document(xml),
   };
-}
-
-// ---------------------------------------------------------------------------------------------
-// SigV4
-
-interface ParsedAuth {
-  accessKeyId: string;
-  date: string;
-  region: string;
-  service: string;
-  signedHeaders: string[];
-  signature: string;
-}
-
-function parseAuthorization(header: string | undefined): ParsedAuth | undefined {
-  if (!header) return undefined;
-  const m =
-    /^AWS4-HMAC-SHA256\s+Credential=([^,\s]+),\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-fA-F]+)\s*$/.exec(
-      header,
-    );
-  if (!m) return undefined;
-  const parts = m[1]!.split("/");
-  if (parts.length !== 5 || parts[4] !== "aws4_request") return undefined;
-  const [accessKeyId, date, region, service] = parts as [string, string, string, string];
-  return {
-    accessKeyId,
-    date,
-    region,
-    service,
-    signedHeaders: m[2]!.toLowerCase().split(";"),
-    signature: m[3]!.toLowerCase(),
-  };
-}
-
-/** RFC 3986 encoding, as the SDK signer does it. */
-const escapeUri = (s: string): string =>
-  encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-
-const sha256Hex = (data: string | Buffer): string => createHash("sha256").update(data).digest("hex");
-const hmac = (key: string | Buffer, data: string): Buffer =>
-  createHmac("sha256", key).update(data, "utf8").digest();
-
-function canonicalPath(rawPath: string, signingName: string): string {
-  // S3 signs the path as sent; every other service signs it normalised and encoded once more.
-  if (signingName === "s3") return rawPath;
-  const segs: string[] = [];
-  for (const seg of rawPath.split("/")) {
-    if (seg === "" || seg === ".") continue;
-    if (seg === "..") segs.pop();
-    else segs.push(seg);
-  }
-  const normalized = `${rawPath.startsWith("/") ? "/" : ""}${segs.join("/")}${segs.length > 0 && rawPath.endsWith("/") ? "/" : ""}`;
-  return escapeUri(normalized).replace(/%2F/g, "/");
-}
-
-function canonicalQuery(rawQuery: string): string {
-  const byKey = new Map<string, string[]>();
-  for (const part of rawQuery.split("&")) {
-    if (part === "") continue;
-    const eq = part.indexOf("=");
-    const k = safeDecode(eq < 0 ? part : part.slice(0, eq));
-    const v = eq < 0 ? "" : safeDecode(part.slice(eq + 1));
-    if (k.toLowerCase() === "x-amz-signature") continue;
-    const ek = escapeUri(k);
-    const list = byKey.get(ek) ?? [];
-    list.push(`${ek}=${escapeUri(v)}`);
-    byKey.set(ek, list);
-  }
-  return [...byKey.keys()]
-    .sort()
-    .map((k) => byKey.get(k)!.sort().join("&"))
-    .join("&");
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
-
-function verifySignature(
-  req: SimHttpRequest,
-  rawPath: string,
-  rawQuery: string,
-  auth: ParsedAuth,
-  secret: string,
-): "ok" | "bad-signature" | "payload-hash" {
-  const amzDate = req.headers["x-amz-date"];
-  if (!amzDate || !amzDate.startsWith(auth.date)) return "bad-signature";
-  const declared = req.headers["x-amz-content-sha256"];
-  const bodyHash = sha256Hex(req.body);
-  if (declared && /^[0-9a-f]{64}$/.test(declared) && declared !== bodyHash) return "payload-hash";
-  const payloadHash = declared ?? bodyHash;
-  const canonicalHeaders = auth.signedHeaders
-    .map((h) => {
-      const v = req.headers[h];
-      if (v === undefined) return undefined;
-      return `${h}:${v
-        .replace(/[\r\n]/g, " ")
-        .replace(/[ \t]+/g, " ")
-        .replace(/^ | $/g, "")}`;
-    })
-    .filter((x): x is string => x !== undefined);
-  if (canonicalHeaders.length !== auth.signedHeaders.length) return "bad-signature";
-  const canonicalRequest = [
-    req.method,
-    canonicalPath(rawPath, auth.service),
-    canonicalQuery(rawQuery),
-    canonicalHeaders.join("\n") + "\n",
-    auth.signedHeaders.join(";"),
-    payloadHash,
-  ].join("\n");
-  const scope = `${auth.date}/${auth.region}/${auth.service}/aws4_request`;
-  const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${sha256Hex(canonicalRequest)}`;
-  let key: Buffer = hmac(`AWS4${secret}`, auth.date);
-  for (const part of [auth.region, auth.service, "aws4_request"]) key = hmac(key, part);
-  const expected = Buffer.from(createHmac("sha256", key).update(stringToSign, "utf8").digest("hex"), "utf8");
-  const given = Buffer.from(auth.signature, "utf8");
-  return expected.length === given.length && timingSafeEqual(expected, given) ? "ok" : "bad-signature";
 }
