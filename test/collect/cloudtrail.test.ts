@@ -9,7 +9,7 @@ import type { SimTrail, World } from "../../src/sim/world/types.js";
 import { calledActions, collectFromWorld } from "../helpers/collect.js";
 import { configItem, expectConfigParity } from "../helpers/config-items.js";
 import { useTmpDir } from "../helpers/tmp.js";
-import { HOSTILE, MGMT, PROD, makeAccount, testWorld } from "../sim/helpers.js";
+import { HOSTILE, MGMT, PROD, makeAccount, testWorld } from "../helpers/sim.js";
 
 const tmp = useTmpDir();
 const US = "us-east-1";

@@ -29,7 +29,7 @@ import { allServices } from "../../src/sim/services/index.js";
 import type { SimKmsKey, World } from "../../src/sim/world/types.js";
 import { Store, type CoverageInput } from "../../src/store/store.js";
 import { useTmpDir } from "../helpers/tmp.js";
-import { AUDIT_ROLE, DEV, MGMT, PROD, UNTRUSTED_ROLE, makeAccount, testWorld } from "../sim/helpers.js";
+import { AUDIT_ROLE, DEV, MGMT, PROD, UNTRUSTED_ROLE, makeAccount, testWorld } from "../helpers/sim.js";
 
 const tmp = useTmpDir();
 const HOME = "us-east-1";

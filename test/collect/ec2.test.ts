@@ -10,7 +10,7 @@ import { calledActions, collectFromWorld } from "../helpers/collect.js";
 import { configTags } from "../helpers/config-items.js";
 import { useTmpDir } from "../helpers/tmp.js";
 import { mgmtOnlyWorld } from "../helpers/world.js";
-import { HOSTILE, MGMT, OUTSIDER, PROD, testWorld, type RegionSizes } from "../sim/helpers.js";
+import { HOSTILE, MGMT, OUTSIDER, PROD, testWorld, type RegionSizes } from "../helpers/sim.js";
 
 const tmp = useTmpDir();
 const REGION = "us-east-1";

@@ -10,7 +10,7 @@ import { collectFromWorld, expectCalledActionsDeclared, type CollectResult } fro
 import { configItems, configTags } from "../helpers/config-items.js";
 import { useTmpDir } from "../helpers/tmp.js";
 import { mgmtOnlyWorld } from "../helpers/world.js";
-import { HOSTILE, MGMT, makeGlobal } from "../sim/helpers.js";
+import { HOSTILE, MGMT, makeGlobal } from "../helpers/sim.js";
 
 const tmp = useTmpDir();
 

@@ -11,7 +11,7 @@ import { calledActions, collectFromWorld } from "../helpers/collect.js";
 import { configTags } from "../helpers/config-items.js";
 import { useTmpDir } from "../helpers/tmp.js";
 import { mgmtOnlyWorld } from "../helpers/world.js";
-import { HOSTILE, MGMT, makeRegion } from "../sim/helpers.js";
+import { HOSTILE, MGMT, makeRegion } from "../helpers/sim.js";
 
 const tmp = useTmpDir();
 const REGION = "us-east-1";

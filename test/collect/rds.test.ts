@@ -8,7 +8,7 @@ import { collectFromWorld, expectCalledActionsDeclared } from "../helpers/collec
 import { configItem, expectConfigParity } from "../helpers/config-items.js";
 import { useTmpDir } from "../helpers/tmp.js";
 import { mgmtOnlyWorld } from "../helpers/world.js";
-import { HOSTILE, MGMT, OUTSIDER, type RegionSizes } from "../sim/helpers.js";
+import { HOSTILE, MGMT, OUTSIDER, type RegionSizes } from "../helpers/sim.js";
 
 const tmp = useTmpDir();
 const US = "us-east-1";

@@ -12,7 +12,7 @@ import { collectFromWorld, type CollectResult } from "../helpers/collect.js";
 import { configTags } from "../helpers/config-items.js";
 import { useTmpDir } from "../helpers/tmp.js";
 import { mgmtOnlyWorld } from "../helpers/world.js";
-import { HOSTILE, MGMT } from "../sim/helpers.js";
+import { HOSTILE, MGMT } from "../helpers/sim.js";
 
 const tmp = useTmpDir();
 

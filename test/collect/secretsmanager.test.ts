@@ -9,7 +9,7 @@ import { calledActions, collectFromWorld } from "../helpers/collect.js";
 import { configItem, expectConfigParity } from "../helpers/config-items.js";
 import { useTmpDir } from "../helpers/tmp.js";
 import { mgmtOnlyWorld } from "../helpers/world.js";
-import { HOSTILE, MGMT, makeRegion } from "../sim/helpers.js";
+import { HOSTILE, MGMT, makeRegion } from "../helpers/sim.js";
 
 const tmp = useTmpDir();
 const US = "us-east-1";

@@ -4,7 +4,7 @@ import { expect } from "vitest";
 import type { ResourceRecord } from "../../src/model/resource.js";
 import { RECORDED_TYPES, type ConfigItem } from "../../src/sim/services/config-items.js";
 import type { World } from "../../src/sim/world/types.js";
-import { MGMT } from "../sim/helpers.js";
+import { MGMT } from "./sim.js";
 
 export interface ItemScope {
   /** Default us-east-1 (ignored for global types and buckets). */

@@ -11,7 +11,7 @@ import {
 import { cloudTrailService } from "../../src/sim/services/cloudtrail.js";
 import { worldFromDocument } from "../../src/sim/world/file.js";
 import { useSimulator } from "./harness.js";
-import { pagesOf, sdkError } from "./helpers.js";
+import { pagesOf, sdkError } from "../helpers/sim.js";
 
 const A = "111111111111"; // management
 const B = "222222222222"; // member

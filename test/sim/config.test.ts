@@ -14,7 +14,7 @@ import { configService, parseQuery } from "../../src/sim/services/config.js";
 import { emptyCollection, lazyCollection } from "../../src/sim/world/collection.js";
 import { worldFromDocument } from "../../src/sim/world/file.js";
 import { useSimulator, withSimulator } from "./harness.js";
-import { HOSTILE as SHARED_HOSTILE, MGMT, pagesOf, sdkError, testWorld } from "./helpers.js";
+import { HOSTILE as SHARED_HOSTILE, MGMT, pagesOf, sdkError, testWorld } from "../helpers/sim.js";
 import type { RegionResources, SimAccount, SimVolume, World } from "../../src/sim/world/types.js";
 
 const A = "111111111111"; // management, owns the aggregator

@@ -27,7 +27,7 @@ import {
   sdkConfig,
   sdkError,
   testWorld,
-} from "./helpers.js";
+} from "../helpers/sim.js";
 
 let sim: Simulator;
 let world: World;

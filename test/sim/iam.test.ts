@@ -25,7 +25,7 @@ import {
   sdkConfig,
   sdkError,
   testWorld,
-} from "./helpers.js";
+} from "../helpers/sim.js";
 
 let sim: Simulator;
 let big: Simulator;

@@ -14,7 +14,7 @@ import {
 import { kmsService } from "../../src/sim/services/kms.js";
 import { worldFromDocument } from "../../src/sim/world/file.js";
 import { useSimulator, withSimulator } from "./harness.js";
-import { HOSTILE as SHARED_HOSTILE, pagesOf, sdkError, testWorld } from "./helpers.js";
+import { HOSTILE as SHARED_HOSTILE, pagesOf, sdkError, testWorld } from "../helpers/sim.js";
 
 const A = "111111111111";
 const B = "222222222222";

@@ -14,7 +14,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { arrayCollection } from "../../src/sim/world/collection.js";
 import { startSimulator } from "../../src/sim/wire/server.js";
 import type { Simulator } from "../../src/sim/wire/server.js";
-import { HOSTILE, MGMT, OUTSIDER, PROD, makeAccount, sdkConfig, sdkError, testWorld } from "./helpers.js";
+import {
+  HOSTILE,
+  MGMT,
+  OUTSIDER,
+  PROD,
+  makeAccount,
+  sdkConfig,
+  sdkError,
+  testWorld,
+} from "../helpers/sim.js";
 
 let sim: Simulator;
 let big: Simulator;

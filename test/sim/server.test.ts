@@ -13,7 +13,7 @@ import type { SimService } from "../../src/sim/wire/service.js";
 import { stsService } from "../../src/sim/services/sts.js";
 import { escapeXml } from "../../src/sim/wire/xml.js";
 import { withSimulator } from "./harness.js";
-import { MGMT, OUTSIDER, PROD, sdkConfig, sdkError, testWorld } from "./helpers.js";
+import { MGMT, OUTSIDER, PROD, sdkConfig, sdkError, testWorld } from "../helpers/sim.js";
 
 let sim: Simulator;
 beforeAll(async () => {

@@ -29,8 +29,8 @@ import {
   sdkConfig,
   sdkError,
   testWorld,
-} from "./helpers.js";
-import type { SdkCredentials } from "./helpers.js";
+} from "../helpers/sim.js";
+import type { SdkCredentials } from "../helpers/sim.js";
 
 let sim: Simulator;
 let now = Date.now();
