@@ -66,18 +66,8 @@ export function regionResources(
   keys: SimKmsKey[],
   place: Pick<RegionCtx, "account" | "region" | "path" | "resolve" | "report">,
 ): RegionResources {
-  const { account, region, path, resolve, report } = place;
-  const awsKey = (service: string): string | undefined => {
-    const k = keys.find((key) => key.Aliases.includes(`alias/aws/${service}`));
-    return k ? keyArn(region, account, k.KeyId) : undefined;
-  };
-  const ebsDefaultKmsKeyId =
-    r.ebsDefaultKmsKeyId === undefined || r.ebsDefaultKmsKeyId === "alias/aws/ebs"
-      ? "alias/aws/ebs"
-      : resolve(r.ebsDefaultKmsKeyId, [...path, "ebsDefaultKmsKeyId"]);
-  const defaultEbsKey = ebsDefaultKmsKeyId.startsWith("arn:") ? ebsDefaultKmsKeyId : awsKey("ebs");
-  const ctx: RegionCtx = { ...place, ts: timestamps(report), awsKey, defaultEbsKey };
-
+  const { path, report } = place;
+  const { ctx, ebsDefaultKmsKeyId } = regionCtx(r, keys, place);
   const volumes = (r.volumes ?? []).map((v, i) => buildVolume(v, ctx, [...path, "volumes", i]));
   const volumeById = new Map(volumes.map((v) => [v.VolumeId, v]));
   const snapshots = (r.snapshots ?? []).map((s, i) =>
@@ -125,6 +115,25 @@ export function regionResources(
     secrets: c("secrets", secrets, (s) => s.Name, "Name"),
     trails: c("trails", trails, (t) => t.Name, "Name"),
   };
+}
+
+/** The region's context, with its EBS default key resolved (the AWS-managed alias stays an alias, as AWS shows it). */
+function regionCtx(
+  r: RegionDoc,
+  keys: SimKmsKey[],
+  place: Pick<RegionCtx, "account" | "region" | "path" | "resolve" | "report">,
+): { ctx: RegionCtx; ebsDefaultKmsKeyId: string } {
+  const { account, region, path, resolve, report } = place;
+  const awsKey = (service: string): string | undefined => {
+    const k = keys.find((key) => key.Aliases.includes(`alias/aws/${service}`));
+    return k ? keyArn(region, account, k.KeyId) : undefined;
+  };
+  const ebsDefaultKmsKeyId =
+    r.ebsDefaultKmsKeyId === undefined || r.ebsDefaultKmsKeyId === "alias/aws/ebs"
+      ? "alias/aws/ebs"
+      : resolve(r.ebsDefaultKmsKeyId, [...path, "ebsDefaultKmsKeyId"]);
+  const defaultEbsKey = ebsDefaultKmsKeyId.startsWith("arn:") ? ebsDefaultKmsKeyId : awsKey("ebs");
+  return { ctx: { ...place, ts: timestamps(report), awsKey, defaultEbsKey }, ebsDefaultKmsKeyId };
 }
 
 const ref = (ctx: RegionCtx, value: string | undefined, p: PathSeg[]): string | undefined =>
