@@ -18,9 +18,9 @@ const opt = (name, fallback) => {
 };
 const root = resolve(import.meta.dirname, "..");
 const load = (p) => import(pathToFileURL(join(root, "dist", p)).href);
-const { generateWorld, countResources, REGION_POOL } = await load("sim/generate.js");
-const { startSimulator } = await load("sim/server.js");
-const { lowerBound } = await load("sim/counters.js");
+const { generateWorld, countResources, REGION_POOL } = await load("sim/world/generate.js");
+const { startSimulator } = await load("sim/wire/server.js");
+const { lowerBound } = await load("sim/behaviour/counters.js");
 
 const accounts = Number(opt("accounts", 100));
 const regions = Number(opt("regions", 2));

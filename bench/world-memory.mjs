@@ -14,8 +14,8 @@ const opt = (name, fallback) => {
 };
 const dist = resolve(import.meta.dirname, opt("dist", "../dist"));
 const load = (module) => import(pathToFileURL(resolve(dist, module)).href);
-const { generateWorld, countResources } = await load("sim/generate.js");
-const { worldCollections } = await load("sim/collection.js");
+const { generateWorld, countResources } = await load("sim/world/generate.js");
+const { worldCollections } = await load("sim/world/collection.js");
 
 const gc = globalThis.gc ?? (() => {});
 const mb = (n) => (n / 1024 / 1024).toFixed(1);

@@ -3,18 +3,12 @@ import { fromStatic } from "../aws/credentials.js";
 import { runScan } from "../app/scan.js";
 import { scanSummaryText } from "../report/scan-summary.js";
 import { loadRules } from "../rules/loader.js";
-import { loadDemoWorld } from "../sim/demo-world.js";
-import { startSimulator } from "../sim/server.js";
-import { allServices } from "../sim/services/index.js";
+import { allServices, demoScanTarget, loadDemoWorld, startSimulator } from "../sim/index.js";
 import { Store } from "../store/store.js";
 import { globals, out } from "./context.js";
 import { resolveScanOptions } from "./scan-options.js";
 
-/** The role and ExternalId every account of the demo world trusts the management account with. */
-export const DEMO_ROLE = "dpscan-audit";
-export const DEMO_EXTERNAL_ID = "dpscan-demo";
-/** The demo organisation's two working regions and its one opt-in region that is not enabled. */
-export const DEMO_REGIONS = ["us-east-1", "eu-west-1", "ap-east-1"];
+/** The demo organisation's management region (its aggregator's and STS's). */
 const DEMO_HOME_REGION = "us-east-1";
 
 export function registerDemo(program: Command): void {
@@ -26,6 +20,8 @@ export function registerDemo(program: Command): void {
     .action(async (_opts: unknown, cmd: Command) => {
       const db = globals(cmd).db;
       const world = loadDemoWorld();
+      // The role, ExternalId and regions are the demo world's own: read, never restated here.
+      const target = demoScanTarget(world);
       const rules = loadRules();
       const sim = await startSimulator({ world, services: allServices() });
       const store = new Store(db);
@@ -39,10 +35,10 @@ export function registerDemo(program: Command): void {
           {
             config: false,
             org: true,
-            roleName: DEMO_ROLE,
-            externalId: DEMO_EXTERNAL_ID,
+            roleName: target.roleName,
+            ...(target.externalId ? { externalId: target.externalId } : {}),
             endpointUrl: sim.endpoint,
-            regions: DEMO_REGIONS.join(","),
+            regions: target.regions.join(","),
             quiet: true,
           },
           { AWS_REGION: DEMO_HOME_REGION },

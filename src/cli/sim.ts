@@ -1,10 +1,15 @@
 import type { Command } from "commander";
-import { loadDemoWorld } from "../sim/demo-world.js";
-import { generateWorld } from "../sim/generate.js";
-import { startSimulator } from "../sim/server.js";
-import { allServices } from "../sim/services/index.js";
-import { loadWorldFile, WorldFileError } from "../sim/world-file.js";
-import type { World } from "../sim/world.js";
+import {
+  AUDIT_ROLE_NAME,
+  allServices,
+  demoScanTarget,
+  generateWorld,
+  loadDemoWorld,
+  loadWorldFile,
+  startSimulator,
+  WorldFileError,
+  type World,
+} from "../sim/index.js";
 import { InputError, UsageError } from "../util/errors.js";
 import { out } from "./context.js";
 
@@ -48,6 +53,14 @@ export function worldFromFlags(f: SimFlags): World {
   return loadDemoWorld();
 }
 
+/** The scan flags to suggest: the demo world's own role, ExternalId and regions, else the default role. */
+function scanHint(world: World, f: SimFlags): string {
+  if (f.world !== undefined || f.generate) return `--role-name ${AUDIT_ROLE_NAME}`;
+  const t = demoScanTarget(world);
+  const externalId = t.externalId === undefined ? "" : ` --external-id ${t.externalId}`;
+  return `--role-name ${t.roleName}${externalId} --regions ${t.regions.join(",")}`;
+}
+
 export function registerSim(program: Command): void {
   program
     .command("sim")
@@ -72,13 +85,7 @@ export function registerSim(program: Command): void {
       out(`export AWS_SECRET_ACCESS_KEY=${sim.credentials.secretAccessKey}`);
       out("export AWS_REGION=us-east-1");
       out("");
-      const demoHint =
-        f.world === undefined && !f.generate
-          ? " --external-id dpscan-demo --regions us-east-1,eu-west-1,ap-east-1"
-          : "";
-      out(
-        `Then, for example: dpscan scan --org --role-name dpscan-audit${demoHint}   (Ctrl-C stops the simulator)`,
-      );
+      out(`Then, for example: dpscan scan --org ${scanHint(world, f)}   (Ctrl-C stops the simulator)`);
       await new Promise<void>((resolve) => {
         const stop = (): void => {
           process.off("SIGINT", stop);

@@ -1,25 +1,39 @@
-// "Did you mean": the closest known name to a misspelt one, for every error that names a key,
-// an operator or a value the user may have mistyped.
+// "Did you mean" for misspelt names (fields, regions, operators). One edit distance for the whole
+// codebase; two ways to pick a candidate, kept apart because their callers' messages already
+// depend on them.
 
+/** Levenshtein distance: insertions, deletions and substitutions each cost 1. */
 export function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
-    let prev = row[0] as number;
-    row[0] = i;
+    const row = [i];
     for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j] as number;
-      row[j] = Math.min(
-        (row[j] as number) + 1,
-        (row[j - 1] as number) + 1,
-        prev + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-      prev = tmp;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row.push(Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost));
     }
+    prev = row;
   }
-  return row[b.length] as number;
+  return prev[b.length] ?? 0;
 }
 
-/** ` (did you mean "x"?)` for a case-insensitive match or one within two edits, else "". */
+/**
+ * The candidate nearest to a misspelt word (ignoring case; the first on a tie), if it is plausibly a
+ * typo: at most 2 edits, or a quarter of the word's length when that is more.
+ */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [c, d];
+  }
+  return bestDistance <= Math.max(2, Math.floor(word.length / 4)) ? best : undefined;
+}
+
+/**
+ * ` (did you mean "x"?)` or "": the first option equal to the word ignoring case, else the first
+ * (in the order given) within 2 edits of it.
+ */
 export function suggest(word: string, options: readonly string[]): string {
   const lower = word.toLowerCase();
   const best =

@@ -5,7 +5,7 @@ import { iamActionFor } from "../helpers/iam-actions.js";
 import { scanPolicy } from "../../src/aws/scan-policy.js";
 import { renderTemplate } from "../../src/cli/iam-policy.js";
 import { scannerActions } from "../../src/collect/registry.js";
-import { loadDemoWorld } from "../../src/sim/demo-world.js";
+import { loadDemoWorld } from "../../src/sim/world/demo.js";
 import { runWithSimEnv, withSim } from "../helpers/scan.js";
 import { useTmpDir } from "../helpers/tmp.js";
 

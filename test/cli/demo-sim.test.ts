@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { DescribeRegionsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { describe, expect, it } from "vitest";
 import { worldFromFlags } from "../../src/cli/sim.js";
-import { countResources } from "../../src/sim/generate.js";
+import { countResources } from "../../src/sim/world/generate.js";
 import { UsageError } from "../../src/util/errors.js";
 import { runCli } from "../helpers/cli.js";
 import { useTmpDir } from "../helpers/tmp.js";

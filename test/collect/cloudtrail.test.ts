@@ -4,12 +4,12 @@ import { describe, expect, it } from "vitest";
 import { cloudTrailCollector } from "../../src/collect/cloudtrail.js";
 import { RESOURCE_TYPES } from "../../src/model/resource-types.js";
 import { asUnreadable } from "../../src/model/resource.js";
-import { arrayCollection, emptyCollection } from "../../src/sim/collection.js";
-import type { SimTrail, World } from "../../src/sim/world.js";
+import { arrayCollection, emptyCollection } from "../../src/sim/world/collection.js";
+import type { SimTrail, World } from "../../src/sim/world/types.js";
 import { calledActions, collectFromWorld } from "../helpers/collect.js";
 import { configItem, expectConfigParity } from "../helpers/config-items.js";
 import { useTmpDir } from "../helpers/tmp.js";
-import { HOSTILE, MGMT, PROD, makeAccount, testWorld } from "../sim/helpers.js";
+import { HOSTILE, MGMT, PROD, makeAccount, testWorld } from "../helpers/sim.js";
 
 const tmp = useTmpDir();
 const US = "us-east-1";

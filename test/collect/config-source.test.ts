@@ -19,16 +19,16 @@ import {
 } from "../../src/collect/config-source.js";
 import { GLOBAL_REGION, RESOURCE_TYPES } from "../../src/model/resource-types.js";
 import { asUnreadable, resourceKey, type ResourceRecord } from "../../src/model/resource.js";
-import { arrayCollection } from "../../src/sim/collection.js";
-import { startSimulator, type Simulator } from "../../src/sim/server.js";
-import type { SimService } from "../../src/sim/service.js";
+import { arrayCollection } from "../../src/sim/world/collection.js";
+import { startSimulator, type Simulator } from "../../src/sim/wire/server.js";
+import type { SimService } from "../../src/sim/wire/service.js";
 import { configService } from "../../src/sim/services/config.js";
 import { allServices } from "../../src/sim/services/index.js";
-import type { SimKmsKey, World } from "../../src/sim/world.js";
+import type { SimKmsKey, World } from "../../src/sim/world/types.js";
 import type { CoverageInput } from "../../src/model/coverage.js";
 import { Store } from "../../src/store/store.js";
 import { useTmpDir } from "../helpers/tmp.js";
-import { AUDIT_ROLE, DEV, MGMT, PROD, UNTRUSTED_ROLE, makeAccount, testWorld } from "../sim/helpers.js";
+import { AUDIT_ROLE, DEV, MGMT, PROD, UNTRUSTED_ROLE, makeAccount, testWorld } from "../helpers/sim.js";
 
 const tmp = useTmpDir();
 const HOME = "us-east-1";

@@ -4,13 +4,13 @@ import { describe, expect, it } from "vitest";
 import { ec2Collector } from "../../src/collect/ec2.js";
 import { RESOURCE_TYPES } from "../../src/model/resource-types.js";
 import { asUnreadable, type ResourceRecord } from "../../src/model/resource.js";
-import { RECORDED_TYPES } from "../../src/sim/config-items.js";
-import type { SimAccount, World } from "../../src/sim/world.js";
+import { RECORDED_TYPES } from "../../src/sim/services/config-items.js";
+import type { SimAccount, World } from "../../src/sim/world/types.js";
 import { calledActions, collectFromWorld } from "../helpers/collect.js";
 import { configTags } from "../helpers/config-items.js";
 import { useTmpDir } from "../helpers/tmp.js";
 import { mgmtOnlyWorld } from "../helpers/world.js";
-import { HOSTILE, MGMT, OUTSIDER, PROD, testWorld, type RegionSizes } from "../sim/helpers.js";
+import { HOSTILE, MGMT, OUTSIDER, PROD, testWorld, type RegionSizes } from "../helpers/sim.js";
 
 const tmp = useTmpDir();
 const REGION = "us-east-1";

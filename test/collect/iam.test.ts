@@ -3,14 +3,14 @@ import { iamCollector } from "../../src/collect/iam.js";
 import { type ResourceRecord } from "../../src/model/resource.js";
 import { GLOBAL_REGION, RESOURCE_TYPES } from "../../src/model/resource-types.js";
 import { decodePolicyValue } from "../../src/rules/policy/json.js";
-import type { ConfigItem } from "../../src/sim/config-items.js";
+import type { ConfigItem } from "../../src/sim/services/config-items.js";
 import { encodePolicyDocument } from "../../src/sim/services/iam.js";
-import type { GlobalResources, World } from "../../src/sim/world.js";
+import type { GlobalResources, World } from "../../src/sim/world/types.js";
 import { collectFromWorld, expectCalledActionsDeclared, type CollectResult } from "../helpers/collect.js";
 import { configItems, configTags } from "../helpers/config-items.js";
 import { useTmpDir } from "../helpers/tmp.js";
 import { mgmtOnlyWorld } from "../helpers/world.js";
-import { HOSTILE, MGMT, makeGlobal } from "../sim/helpers.js";
+import { HOSTILE, MGMT, makeGlobal } from "../helpers/sim.js";
 
 const tmp = useTmpDir();
 

@@ -4,14 +4,14 @@ import { describe, expect, it } from "vitest";
 import { kmsCollector } from "../../src/collect/kms.js";
 import { RESOURCE_TYPES } from "../../src/model/resource-types.js";
 import { asUnreadable, type ResourceRecord } from "../../src/model/resource.js";
-import { arrayCollection } from "../../src/sim/collection.js";
-import { RECORDED_TYPES } from "../../src/sim/config-items.js";
-import type { SimAccount, SimKmsKey, World } from "../../src/sim/world.js";
+import { arrayCollection } from "../../src/sim/world/collection.js";
+import { RECORDED_TYPES } from "../../src/sim/services/config-items.js";
+import type { SimAccount, SimKmsKey, World } from "../../src/sim/world/types.js";
 import { calledActions, collectFromWorld } from "../helpers/collect.js";
 import { configTags } from "../helpers/config-items.js";
 import { useTmpDir } from "../helpers/tmp.js";
 import { mgmtOnlyWorld } from "../helpers/world.js";
-import { HOSTILE, MGMT, makeRegion } from "../sim/helpers.js";
+import { HOSTILE, MGMT, makeRegion } from "../helpers/sim.js";
 
 const tmp = useTmpDir();
 const REGION = "us-east-1";

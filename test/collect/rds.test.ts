@@ -3,12 +3,12 @@ import { describe, expect, it } from "vitest";
 import { rdsCollector } from "../../src/collect/rds.js";
 import { RESOURCE_TYPES } from "../../src/model/resource-types.js";
 import { asUnreadable, type ResourceRecord } from "../../src/model/resource.js";
-import type { World } from "../../src/sim/world.js";
+import type { World } from "../../src/sim/world/types.js";
 import { collectFromWorld, expectCalledActionsDeclared } from "../helpers/collect.js";
 import { configItem, expectConfigParity } from "../helpers/config-items.js";
 import { useTmpDir } from "../helpers/tmp.js";
 import { mgmtOnlyWorld } from "../helpers/world.js";
-import { HOSTILE, MGMT, OUTSIDER, type RegionSizes } from "../sim/helpers.js";
+import { HOSTILE, MGMT, OUTSIDER, type RegionSizes } from "../helpers/sim.js";
 
 const tmp = useTmpDir();
 const US = "us-east-1";

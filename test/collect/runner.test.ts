@@ -5,7 +5,7 @@ import { RESOURCE_TYPES } from "../../src/model/resource-types.js";
 import { asUnreadable } from "../../src/model/resource.js";
 import { collectFromWorld } from "../helpers/collect.js";
 import { useTmpDir } from "../helpers/tmp.js";
-import { MGMT, testWorld } from "../sim/helpers.js";
+import { MGMT, testWorld } from "../helpers/sim.js";
 
 const tmp = useTmpDir();
 

@@ -5,14 +5,14 @@ import { createS3Collector, regionFromLocationConstraint, s3Collector } from "..
 import type { Collector } from "../../src/collect/types.js";
 import { asUnreadable, type ResourceRecord } from "../../src/model/resource.js";
 import { RESOURCE_TYPES } from "../../src/model/resource-types.js";
-import { arrayCollection } from "../../src/sim/collection.js";
-import { RECORDED_TYPES } from "../../src/sim/config-items.js";
-import type { SimBucket, World } from "../../src/sim/world.js";
+import { arrayCollection } from "../../src/sim/world/collection.js";
+import { RECORDED_TYPES } from "../../src/sim/services/config-items.js";
+import type { SimBucket, World } from "../../src/sim/world/types.js";
 import { collectFromWorld, type CollectResult } from "../helpers/collect.js";
 import { configTags } from "../helpers/config-items.js";
 import { useTmpDir } from "../helpers/tmp.js";
 import { mgmtOnlyWorld } from "../helpers/world.js";
-import { HOSTILE, MGMT } from "../sim/helpers.js";
+import { HOSTILE, MGMT } from "../helpers/sim.js";
 
 const tmp = useTmpDir();
 

@@ -3,13 +3,13 @@
 import { describe, expect, it } from "vitest";
 import { secretsManagerCollector } from "../../src/collect/secretsmanager.js";
 import { RESOURCE_TYPES } from "../../src/model/resource-types.js";
-import { arrayCollection } from "../../src/sim/collection.js";
-import type { SimSecret, World } from "../../src/sim/world.js";
+import { arrayCollection } from "../../src/sim/world/collection.js";
+import type { SimSecret, World } from "../../src/sim/world/types.js";
 import { calledActions, collectFromWorld } from "../helpers/collect.js";
 import { configItem, expectConfigParity } from "../helpers/config-items.js";
 import { useTmpDir } from "../helpers/tmp.js";
 import { mgmtOnlyWorld } from "../helpers/world.js";
-import { HOSTILE, MGMT, makeRegion } from "../sim/helpers.js";
+import { HOSTILE, MGMT, makeRegion } from "../helpers/sim.js";
 
 const tmp = useTmpDir();
 const US = "us-east-1";

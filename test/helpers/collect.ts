@@ -5,9 +5,9 @@ import { ClientFactory, type ClientFactoryOptions } from "../../src/aws/clients.
 import { runCollectors, type AccountTarget, type RunSummary } from "../../src/collect/runner.js";
 import type { Collector } from "../../src/collect/types.js";
 import type { ResourceRecord } from "../../src/model/resource.js";
-import { startSimulator, type Simulator } from "../../src/sim/server.js";
+import { startSimulator, type Simulator } from "../../src/sim/wire/server.js";
 import { allServices } from "../../src/sim/services/index.js";
-import type { World } from "../../src/sim/world.js";
+import type { World } from "../../src/sim/world/types.js";
 import type { CoverageInput } from "../../src/model/coverage.js";
 import { Store } from "../../src/store/store.js";
 

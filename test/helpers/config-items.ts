@@ -2,9 +2,9 @@
 // has the configuration, names and tags Config records for it.
 import { expect } from "vitest";
 import type { ResourceRecord } from "../../src/model/resource.js";
-import { RECORDED_TYPES, type ConfigItem } from "../../src/sim/config-items.js";
-import type { World } from "../../src/sim/world.js";
-import { MGMT } from "../sim/helpers.js";
+import { RECORDED_TYPES, type ConfigItem } from "../../src/sim/services/config-items.js";
+import type { World } from "../../src/sim/world/types.js";
+import { MGMT } from "./sim.js";
 
 export interface ItemScope {
   /** Default us-east-1 (ignored for global types and buckets). */

@@ -1,8 +1,8 @@
 // Drive `dpscan scan` in-process against a simulator, with credentials from the environment the
 // standard way (as a user would export them).
-import { startSimulator, type Simulator } from "../../src/sim/server.js";
+import { startSimulator, type Simulator } from "../../src/sim/wire/server.js";
 import { allServices } from "../../src/sim/services/index.js";
-import type { World } from "../../src/sim/world.js";
+import type { World } from "../../src/sim/world/types.js";
 import { runCli, type CliResult } from "./cli.js";
 
 export async function withSim<T>(world: World, fn: (sim: Simulator) => Promise<T>): Promise<T> {

@@ -1,7 +1,7 @@
 // Worlds of one account for collector tests.
-import { arrayCollection } from "../../src/sim/collection.js";
-import type { World } from "../../src/sim/world.js";
-import { MGMT, makeAccount, testWorld, type AccountSpec } from "../sim/helpers.js";
+import { arrayCollection } from "../../src/sim/world/collection.js";
+import type { World } from "../../src/sim/world/types.js";
+import { MGMT, makeAccount, testWorld, type AccountSpec } from "./sim.js";
 
 /**
  * A world whose only account is MGMT (the management account), made by makeAccount from `account`

@@ -9,9 +9,9 @@ import {
   paginateListTrails,
 } from "@aws-sdk/client-cloudtrail";
 import { cloudTrailService } from "../../src/sim/services/cloudtrail.js";
-import { worldFromDocument } from "../../src/sim/world-file.js";
+import { worldFromDocument } from "../../src/sim/world/file.js";
 import { useSimulator } from "./harness.js";
-import { pagesOf, sdkError } from "./helpers.js";
+import { pagesOf, sdkError } from "../helpers/sim.js";
 
 const A = "111111111111"; // management
 const B = "222222222222"; // member

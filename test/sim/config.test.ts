@@ -11,11 +11,11 @@ import {
   paginateSelectResourceConfig,
 } from "@aws-sdk/client-config-service";
 import { configService, parseQuery } from "../../src/sim/services/config.js";
-import { emptyCollection, lazyCollection } from "../../src/sim/collection.js";
-import { worldFromDocument } from "../../src/sim/world-file.js";
+import { emptyCollection, lazyCollection } from "../../src/sim/world/collection.js";
+import { worldFromDocument } from "../../src/sim/world/file.js";
 import { useSimulator, withSimulator } from "./harness.js";
-import { HOSTILE as SHARED_HOSTILE, MGMT, pagesOf, sdkError, testWorld } from "./helpers.js";
-import type { RegionResources, SimAccount, SimVolume, World } from "../../src/sim/world.js";
+import { HOSTILE as SHARED_HOSTILE, MGMT, pagesOf, sdkError, testWorld } from "../helpers/sim.js";
+import type { RegionResources, SimAccount, SimVolume, World } from "../../src/sim/world/types.js";
 
 const A = "111111111111"; // management, owns the aggregator
 const B = "222222222222";

@@ -8,9 +8,9 @@ import {
   paginateListTables,
 } from "@aws-sdk/client-dynamodb";
 import { dynamodbService } from "../../src/sim/services/dynamodb.js";
-import { worldFromDocument } from "../../src/sim/world-file.js";
+import { worldFromDocument } from "../../src/sim/world/file.js";
 import { useSimulator } from "./harness.js";
-import { pagesOf, sdkError } from "./helpers.js";
+import { pagesOf, sdkError } from "../helpers/sim.js";
 
 const A = "111111111111";
 const R = "us-east-1";

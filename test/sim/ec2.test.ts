@@ -10,10 +10,10 @@ import {
   paginateDescribeVolumes,
 } from "@aws-sdk/client-ec2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { arrayCollection, lazyCollection } from "../../src/sim/collection.js";
-import { startSimulator } from "../../src/sim/server.js";
-import type { Simulator } from "../../src/sim/server.js";
-import type { SimVolume, World } from "../../src/sim/world.js";
+import { arrayCollection, lazyCollection } from "../../src/sim/world/collection.js";
+import { startSimulator } from "../../src/sim/wire/server.js";
+import type { Simulator } from "../../src/sim/wire/server.js";
+import type { SimVolume, World } from "../../src/sim/world/types.js";
 import { withSimulator } from "./harness.js";
 import {
   DEV,
@@ -27,7 +27,7 @@ import {
   sdkConfig,
   sdkError,
   testWorld,
-} from "./helpers.js";
+} from "../helpers/sim.js";
 
 let sim: Simulator;
 let world: World;

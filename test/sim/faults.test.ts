@@ -12,11 +12,11 @@ import {
   protocolOf,
   throttleError,
   throttleScope,
-} from "../../src/sim/faults.js";
-import type { Simulator } from "../../src/sim/server.js";
-import type { FaultSpec } from "../../src/sim/world.js";
+} from "../../src/sim/behaviour/faults.js";
+import type { Simulator } from "../../src/sim/wire/server.js";
+import type { FaultSpec } from "../../src/sim/world/types.js";
 import { withSimulator } from "./harness.js";
-import { MGMT, PROD, sdkConfig, sdkError, testWorld } from "./helpers.js";
+import { MGMT, PROD, sdkConfig, sdkError, testWorld } from "../helpers/sim.js";
 
 const withSim = (faults: FaultSpec, fn: (sim: Simulator) => Promise<void>): Promise<void> =>
   withSimulator({ world: testWorld({ faults }) }, fn);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { GLOBAL_COLLECTIONS, REGIONAL_COLLECTIONS } from "../../src/sim/collection.js";
-import type { GlobalCollection, RegionalCollection } from "../../src/sim/collection.js";
-import { MANAGEMENT_ACCOUNT_ID, countResources, generateWorld } from "../../src/sim/generate.js";
-import type { Collection, RegionResources, SimAccount, SimKmsKey, World } from "../../src/sim/world.js";
+import { GLOBAL_COLLECTIONS, REGIONAL_COLLECTIONS } from "../../src/sim/world/collection.js";
+import type { GlobalCollection, RegionalCollection } from "../../src/sim/world/collection.js";
+import { MANAGEMENT_ACCOUNT_ID, countResources, generateWorld } from "../../src/sim/world/generate.js";
+import type { Collection, RegionResources, SimAccount, SimKmsKey, World } from "../../src/sim/world/types.js";
 
 const all = <T>(c: Collection<T>): T[] => Array.from({ length: c.size }, (_, i) => c.at(i));
 

@@ -1,11 +1,11 @@
 // Simulators for tests and the SDK clients that call them, closed and destroyed when done: one per
 // test file (useSimulator) or one per test (withSimulator). Imports vitest's hooks, so it lives
-// apart from helpers.ts, which suites outside test/sim import too.
+// apart from test/helpers/sim.ts, which suites outside test/sim import too.
 import { afterAll, beforeAll } from "vitest";
-import { startSimulator } from "../../src/sim/server.js";
-import type { Simulator, SimulatorOptions } from "../../src/sim/server.js";
-import { sdkConfig } from "./helpers.js";
-import type { SimSdkConfig } from "./helpers.js";
+import { startSimulator } from "../../src/sim/wire/server.js";
+import type { Simulator, SimulatorOptions } from "../../src/sim/wire/server.js";
+import { sdkConfig } from "../helpers/sim.js";
+import type { SimSdkConfig } from "../helpers/sim.js";
 
 interface Destroyable {
   destroy(): void;

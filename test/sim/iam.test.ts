@@ -10,9 +10,9 @@ import {
 } from "@aws-sdk/client-iam";
 import type { GetAccountAuthorizationDetailsCommandOutput } from "@aws-sdk/client-iam";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { arrayCollection } from "../../src/sim/collection.js";
-import { startSimulator } from "../../src/sim/server.js";
-import type { Simulator } from "../../src/sim/server.js";
+import { arrayCollection } from "../../src/sim/world/collection.js";
+import { startSimulator } from "../../src/sim/wire/server.js";
+import type { Simulator } from "../../src/sim/wire/server.js";
 import { encodePolicyDocument } from "../../src/sim/services/iam.js";
 import { withSimulator } from "./harness.js";
 import {
@@ -25,7 +25,7 @@ import {
   sdkConfig,
   sdkError,
   testWorld,
-} from "./helpers.js";
+} from "../helpers/sim.js";
 
 let sim: Simulator;
 let big: Simulator;

@@ -12,9 +12,9 @@ import {
   paginateListKeys,
 } from "@aws-sdk/client-kms";
 import { kmsService } from "../../src/sim/services/kms.js";
-import { worldFromDocument } from "../../src/sim/world-file.js";
+import { worldFromDocument } from "../../src/sim/world/file.js";
 import { useSimulator, withSimulator } from "./harness.js";
-import { HOSTILE as SHARED_HOSTILE, pagesOf, sdkError, testWorld } from "./helpers.js";
+import { HOSTILE as SHARED_HOSTILE, pagesOf, sdkError, testWorld } from "../helpers/sim.js";
 
 const A = "111111111111";
 const B = "222222222222";

@@ -11,10 +11,19 @@ import {
   paginateDescribeDBSnapshots,
 } from "@aws-sdk/client-rds";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { arrayCollection } from "../../src/sim/collection.js";
-import { startSimulator } from "../../src/sim/server.js";
-import type { Simulator } from "../../src/sim/server.js";
-import { HOSTILE, MGMT, OUTSIDER, PROD, makeAccount, sdkConfig, sdkError, testWorld } from "./helpers.js";
+import { arrayCollection } from "../../src/sim/world/collection.js";
+import { startSimulator } from "../../src/sim/wire/server.js";
+import type { Simulator } from "../../src/sim/wire/server.js";
+import {
+  HOSTILE,
+  MGMT,
+  OUTSIDER,
+  PROD,
+  makeAccount,
+  sdkConfig,
+  sdkError,
+  testWorld,
+} from "../helpers/sim.js";
 
 let sim: Simulator;
 let big: Simulator;

@@ -13,9 +13,9 @@ import {
   paginateListBuckets,
 } from "@aws-sdk/client-s3";
 import { policyIsPublic, s3Service } from "../../src/sim/services/s3.js";
-import { worldFromDocument } from "../../src/sim/world-file.js";
+import { worldFromDocument } from "../../src/sim/world/file.js";
 import { useSimulator, withSimulator } from "./harness.js";
-import { HOSTILE as SHARED_HOSTILE, MGMT, pagesOf, testWorld } from "./helpers.js";
+import { HOSTILE as SHARED_HOSTILE, MGMT, pagesOf, testWorld } from "../helpers/sim.js";
 
 const A = "111111111111";
 const US = "us-east-1";

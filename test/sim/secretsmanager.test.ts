@@ -9,9 +9,9 @@ import {
   paginateListSecrets,
 } from "@aws-sdk/client-secrets-manager";
 import { NO_SECRET_VALUES, secretsManagerService } from "../../src/sim/services/secretsmanager.js";
-import { worldFromDocument } from "../../src/sim/world-file.js";
+import { worldFromDocument } from "../../src/sim/world/file.js";
 import { useSimulator } from "./harness.js";
-import { pagesOf, sdkError } from "./helpers.js";
+import { pagesOf, sdkError } from "../helpers/sim.js";
 
 const A = "111111111111";
 const R = "us-east-1";

@@ -4,16 +4,16 @@ import { DescribeVolumesCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { RDSClient, DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { lowerBound, lowerBoundSeconds } from "../../src/sim/counters.js";
-import { baseCredentials } from "../../src/sim/credentials.js";
-import { startSimulator } from "../../src/sim/server.js";
-import type { Simulator } from "../../src/sim/server.js";
-import { SimError } from "../../src/sim/service.js";
-import type { SimService } from "../../src/sim/service.js";
+import { lowerBound, lowerBoundSeconds } from "../../src/sim/behaviour/counters.js";
+import { baseCredentials } from "../../src/sim/behaviour/credentials.js";
+import { startSimulator } from "../../src/sim/wire/server.js";
+import type { Simulator } from "../../src/sim/wire/server.js";
+import { SimError } from "../../src/sim/wire/service.js";
+import type { SimService } from "../../src/sim/wire/service.js";
 import { stsService } from "../../src/sim/services/sts.js";
-import { escapeXml } from "../../src/sim/xml.js";
+import { escapeXml } from "../../src/sim/wire/xml.js";
 import { withSimulator } from "./harness.js";
-import { MGMT, OUTSIDER, PROD, sdkConfig, sdkError, testWorld } from "./helpers.js";
+import { MGMT, OUTSIDER, PROD, sdkConfig, sdkError, testWorld } from "../helpers/sim.js";
 
 let sim: Simulator;
 beforeAll(async () => {

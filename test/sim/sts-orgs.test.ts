@@ -10,9 +10,9 @@ import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk
 import type { Credentials } from "@aws-sdk/client-sts";
 import { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { arrayCollection } from "../../src/sim/collection.js";
-import { startSimulator } from "../../src/sim/server.js";
-import type { Simulator } from "../../src/sim/server.js";
+import { arrayCollection } from "../../src/sim/world/collection.js";
+import { startSimulator } from "../../src/sim/wire/server.js";
+import type { Simulator } from "../../src/sim/wire/server.js";
 import { withSimulator } from "./harness.js";
 import {
   AUDIT_ROLE,
@@ -29,8 +29,8 @@ import {
   sdkConfig,
   sdkError,
   testWorld,
-} from "./helpers.js";
-import type { SdkCredentials } from "./helpers.js";
+} from "../helpers/sim.js";
+import type { SdkCredentials } from "../helpers/sim.js";
 
 let sim: Simulator;
 let now = Date.now();

@@ -2,10 +2,14 @@ import { mkdtempSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { GLOBAL_COLLECTIONS, REGIONAL_COLLECTIONS, worldCollections } from "../../src/sim/collection.js";
-import { demoWorldPath, loadDemoWorld } from "../../src/sim/demo-world.js";
-import { WorldFileError, loadWorldFile, worldFromDocument, worldFromText } from "../../src/sim/world-file.js";
-import type { Collection, RegionResources, SimAccount, World } from "../../src/sim/world.js";
+import {
+  GLOBAL_COLLECTIONS,
+  REGIONAL_COLLECTIONS,
+  worldCollections,
+} from "../../src/sim/world/collection.js";
+import { demoScanTarget, demoWorldPath, loadDemoWorld } from "../../src/sim/world/demo.js";
+import { WorldFileError, loadWorldFile, worldFromDocument, worldFromText } from "../../src/sim/world/file.js";
+import type { Collection, RegionResources, SimAccount, World } from "../../src/sim/world/types.js";
 
 const all = <T>(c: Collection<T>): T[] => Array.from({ length: c.size }, (_, i) => c.at(i));
 
@@ -566,6 +570,14 @@ describe("the demo world", () => {
     expect(account(w, DEV).roles[0]?.ExternalId).toBeUndefined();
   });
 
+  it("tells a scan its role, ExternalId and every region it lists, the disabled one last", () => {
+    expect(demoScanTarget(w)).toEqual({
+      roleName: "dpscan-audit",
+      externalId: "dpscan-demo",
+      regions: ["us-east-1", "eu-west-1", "ap-east-1"],
+    });
+  });
+
   it("denies Secrets Manager in dev-analytics and GetKeyPolicy on one existing key", () => {
     expect(w.faults.accessDenied).toContainEqual({ account: DEV, service: "secretsmanager" });
     const rule = w.faults.accessDenied?.find((r) => r.operation === "GetKeyPolicy");
@@ -772,5 +784,30 @@ describe("the demo world", () => {
     );
     expect(text).toContain("<script>alert(1)</script>");
     expect(text).toContain(JSON.stringify(`Zürich ☃ "q" 'q'`).slice(1, -1));
+  });
+});
+
+describe("demoScanTarget", () => {
+  const doc = (roles: Record<string, unknown>[][]): World =>
+    worldFromDocument({
+      accounts: roles.map((r, i) => ({ Id: String(i + 1).repeat(12), roles: r })),
+    });
+  const trusted = (Name: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+    Name,
+    TrustedAccounts: ["111111111111"],
+    ...extra,
+  });
+
+  it("needs one role every account lets the management account assume", () => {
+    expect(demoScanTarget(doc([[trusted("a")], [trusted("a"), trusted("b")]]))).toEqual({
+      roleName: "a",
+      regions: ["us-east-1"],
+    });
+    expect(() => demoScanTarget(doc([[trusted("a")], [trusted("b")]]))).toThrow(/share one role/);
+  });
+
+  it("needs at most one ExternalId", () => {
+    const w = doc([[trusted("a", { ExternalId: "xx" })], [trusted("a", { ExternalId: "yy" })]]);
+    expect(() => demoScanTarget(w)).toThrow(/2 different ExternalIds/);
   });
 });

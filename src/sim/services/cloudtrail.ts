@@ -2,9 +2,9 @@
 // SDK v3 shortens to CloudTrail_20131101).
 // A trail lives in its home region; a multi-region trail also shows as a "shadow" in every other
 // region, and an organization trail of the management account shows in every member account.
-import { SimError } from "../service.js";
-import type { CallContext } from "../service.js";
-import type { SimAccount, SimTrail } from "../world.js";
+import { SimError } from "../wire/service.js";
+import type { CallContext } from "../wire/service.js";
+import type { SimAccount, SimTrail } from "../world/types.js";
 import {
   encodeToken,
   jsonService,
@@ -13,8 +13,8 @@ import {
   optStringList,
   reqString,
   tokenPosition,
-} from "../protocol-json.js";
-import type { JsonObject } from "../protocol-json.js";
+} from "../wire/protocol-json.js";
+import type { JsonObject } from "../wire/protocol-json.js";
 
 const LIST_PAGE = 50;
 

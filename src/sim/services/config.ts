@@ -3,9 +3,9 @@
 // enabled region of the world. Results stream from the world's collections page by page; the
 // NextToken encodes the walk position (account, scope, type, item), never the items themselves.
 import { createHash } from "node:crypto";
-import { SimError } from "../service.js";
-import type { CallContext } from "../service.js";
-import type { AggregatorSpec, SimAccount } from "../world.js";
+import { SimError } from "../wire/service.js";
+import type { CallContext } from "../wire/service.js";
+import type { AggregatorSpec, SimAccount } from "../world/types.js";
 import {
   encodeToken,
   epochSeconds,
@@ -16,11 +16,11 @@ import {
   optStringList,
   reqString,
   tokenPosition,
-} from "../protocol-json.js";
-import type { JsonObject } from "../protocol-json.js";
+} from "../wire/protocol-json.js";
+import type { JsonObject } from "../wire/protocol-json.js";
 import { GLOBAL_REGION } from "../../model/resource-types.js";
-import { RECORDED_TYPES, globalRecordingRegion } from "../config-items.js";
-import type { ConfigItem, ItemScope, RecordedType } from "../config-items.js";
+import { RECORDED_TYPES, globalRecordingRegion } from "./config-items.js";
+import type { ConfigItem, ItemScope, RecordedType } from "./config-items.js";
 
 const MAX_LIMIT = 100;
 

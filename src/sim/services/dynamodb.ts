@@ -1,11 +1,11 @@
 // Amazon DynamoDB control plane (JSON 1.0, target prefix DynamoDB_20120810): table inventory and
 // encryption settings. Item APIs are out of scope: dpscan never reads data.
-import { SimError } from "../service.js";
-import type { CallContext } from "../service.js";
-import type { Collection, SimDynamoTable } from "../world.js";
-import { epochSeconds, jsonService, optInt, optString, reqString } from "../protocol-json.js";
-import type { JsonObject } from "../protocol-json.js";
-import { findById } from "../config-items.js";
+import { SimError } from "../wire/service.js";
+import type { CallContext } from "../wire/service.js";
+import type { Collection, SimDynamoTable } from "../world/types.js";
+import { epochSeconds, jsonService, optInt, optString, reqString } from "../wire/protocol-json.js";
+import type { JsonObject } from "../wire/protocol-json.js";
+import { findById } from "./config-items.js";
 
 export function tableArn(region: string, account: string, name: string): string {
   return `arn:aws:dynamodb:${region}:${account}:table/${name}`;

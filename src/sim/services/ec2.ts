@@ -7,13 +7,13 @@ import {
   scanPage,
   wildcardMatcher,
   isoTime,
-} from "../protocol-query.js";
-import type { Indexed, QueryParams } from "../protocol-query.js";
-import type { CallContext, SimService } from "../service.js";
-import { SimError } from "../service.js";
-import type { RegionResources, SimAccount, SimSnapshot, SimVolume, Tag } from "../world.js";
-import type { XmlFragment } from "../xml.js";
-import { leaf, list, node, nodeOf } from "../xml.js";
+} from "../wire/protocol-query.js";
+import type { Indexed, QueryParams } from "../wire/protocol-query.js";
+import type { CallContext, SimService } from "../wire/service.js";
+import { SimError } from "../wire/service.js";
+import type { RegionResources, SimAccount, SimSnapshot, SimVolume, Tag } from "../world/types.js";
+import type { XmlFragment } from "../wire/xml.js";
+import { leaf, list, node, nodeOf } from "../wire/xml.js";
 
 /** Regions that must be enabled by the account (everything else is enabled by default). */
 export const OPT_IN_REGIONS: ReadonlySet<string> = new Set([

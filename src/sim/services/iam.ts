@@ -1,13 +1,19 @@
 // IAM (awsQuery, global: one endpoint, SigV4 scope us-east-1): GetAccountAuthorizationDetails,
 // ListPolicies, GetPolicy, GetPolicyVersion, ListEntitiesForPolicy. Policy documents go out
 // URL-encoded (RFC 3986) as IAM sends them; the SDK does not decode them, the collector must.
-import { isoTime, nextPageLeaf, pageStart, queryService } from "../protocol-query.js";
-import type { Indexed, QueryParams } from "../protocol-query.js";
-import type { CallContext, SimService } from "../service.js";
-import { SimError } from "../service.js";
-import type { Collection, GlobalResources, SimIamManagedPolicy, SimIamPrincipal, Tag } from "../world.js";
-import type { XmlFragment } from "../xml.js";
-import { leaf, list, node, nodeOf, scalarList } from "../xml.js";
+import { isoTime, nextPageLeaf, pageStart, queryService } from "../wire/protocol-query.js";
+import type { Indexed, QueryParams } from "../wire/protocol-query.js";
+import type { CallContext, SimService } from "../wire/service.js";
+import { SimError } from "../wire/service.js";
+import type {
+  Collection,
+  GlobalResources,
+  SimIamManagedPolicy,
+  SimIamPrincipal,
+  Tag,
+} from "../world/types.js";
+import type { XmlFragment } from "../wire/xml.js";
+import { leaf, list, node, nodeOf, scalarList } from "../wire/xml.js";
 
 export const IAM_XMLNS = "https://iam.amazonaws.com/doc/2010-05-08/";
 

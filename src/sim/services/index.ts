@@ -1,5 +1,5 @@
 // Every service the simulator serves.
-import type { SimService } from "../service.js";
+import type { SimService } from "../wire/service.js";
 import { cloudTrailService } from "./cloudtrail.js";
 import { configService } from "./config.js";
 import { dynamodbService } from "./dynamodb.js";

@@ -1,7 +1,7 @@
 // AWS KMS (JSON 1.1, target prefix TrentService): the read-only calls dpscan makes about keys.
-import { SimError } from "../service.js";
-import type { CallContext } from "../service.js";
-import type { Collection, SimKmsKey, World } from "../world.js";
+import { SimError } from "../wire/service.js";
+import type { CallContext } from "../wire/service.js";
+import type { Collection, SimKmsKey, World } from "../world/types.js";
 import {
   encodeToken,
   epochSeconds,
@@ -10,8 +10,8 @@ import {
   optString,
   reqString,
   tokenPosition,
-} from "../protocol-json.js";
-import type { JsonObject } from "../protocol-json.js";
+} from "../wire/protocol-json.js";
+import type { JsonObject } from "../wire/protocol-json.js";
 
 /** Aliases every region lists even before the AWS-managed key behind them exists (no TargetKeyId). */
 const PREDEFINED_AWS_ALIASES = [

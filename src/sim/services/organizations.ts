@@ -9,11 +9,11 @@ import {
   jsonTarget,
   optionalInt,
   optionalString,
-} from "../json-util.js";
-import { decodePageToken, encodePageToken } from "../protocol-query.js";
-import type { CallContext, SimService } from "../service.js";
-import { SimError } from "../service.js";
-import type { SimAccount, World } from "../world.js";
+} from "../wire/json-util.js";
+import { decodePageToken, encodePageToken } from "../wire/protocol-query.js";
+import type { CallContext, SimService } from "../wire/service.js";
+import { SimError } from "../wire/service.js";
+import type { SimAccount, World } from "../world/types.js";
 
 const TARGET_PREFIX = "AWSOrganizationsV20161128";
 

@@ -1,10 +1,10 @@
 // RDS (awsQuery): instances, clusters, their snapshots and the snapshots' `restore` attribute.
 // RDS names its list members (`<DBInstance>`, `<Tag>`, `<Filter>` …) and pages with
 // MaxRecords (20..100, default 100) and Marker.
-import { isoTime, nextPageLeaf, pageStart, queryService, scanPage } from "../protocol-query.js";
-import type { QueryParams } from "../protocol-query.js";
-import type { CallContext, SimService } from "../service.js";
-import { SimError } from "../service.js";
+import { isoTime, nextPageLeaf, pageStart, queryService, scanPage } from "../wire/protocol-query.js";
+import type { QueryParams } from "../wire/protocol-query.js";
+import type { CallContext, SimService } from "../wire/service.js";
+import { SimError } from "../wire/service.js";
 import type {
   Collection,
   RegionResources,
@@ -12,9 +12,9 @@ import type {
   SimRdsInstance,
   SimRdsSnapshot,
   Tag,
-} from "../world.js";
-import type { XmlFragment } from "../xml.js";
-import { leaf, list, node, nodeOf, scalarList } from "../xml.js";
+} from "../world/types.js";
+import type { XmlFragment } from "../wire/xml.js";
+import { leaf, list, node, nodeOf, scalarList } from "../wire/xml.js";
 
 export const RDS_XMLNS = "http://rds.amazonaws.com/doc/2014-10-31/";
 

@@ -3,13 +3,13 @@
 // is signed for the bucket's own region; otherwise S3 answers 301 PermanentRedirect with
 // `x-amz-bucket-region`, so collectors must call each bucket in its region (GetBucketLocation and
 // ListBuckets work from any region, as on AWS).
-import { SimError } from "../service.js";
-import type { CallContext, SimHttpRequest, SimHttpResponse, SimService } from "../service.js";
-import type { SimBucket } from "../world.js";
-import { document, escapeXml, leaf, list, node, nodeWithAttrs } from "../xml.js";
-import type { XmlFragment } from "../xml.js";
-import { encodeToken, tokenPosition } from "../protocol-json.js";
-import { canonicalUserId, findById } from "../config-items.js";
+import { SimError } from "../wire/service.js";
+import type { CallContext, SimHttpRequest, SimHttpResponse, SimService } from "../wire/service.js";
+import type { SimBucket } from "../world/types.js";
+import { document, escapeXml, leaf, list, node, nodeWithAttrs } from "../wire/xml.js";
+import type { XmlFragment } from "../wire/xml.js";
+import { encodeToken, tokenPosition } from "../wire/protocol-json.js";
+import { canonicalUserId, findById } from "./config-items.js";
 
 const XMLNS = { xmlns: "http://s3.amazonaws.com/doc/2006-03-01/" };
 

@@ -1,8 +1,8 @@
 // AWS Secrets Manager (JSON 1.1, target prefix secretsmanager): secret metadata only. The world holds
 // no secret values and the value APIs are refused outright, so a scan can never exfiltrate one.
-import { SimError } from "../service.js";
-import type { CallContext } from "../service.js";
-import type { Collection, SimSecret } from "../world.js";
+import { SimError } from "../wire/service.js";
+import type { CallContext } from "../wire/service.js";
+import type { Collection, SimSecret } from "../world/types.js";
 import {
   encodeToken,
   epochSeconds,
@@ -13,9 +13,9 @@ import {
   optString,
   reqString,
   tokenPosition,
-} from "../protocol-json.js";
-import type { JsonObject } from "../protocol-json.js";
-import { findById } from "../config-items.js";
+} from "../wire/protocol-json.js";
+import type { JsonObject } from "../wire/protocol-json.js";
+import { findById } from "./config-items.js";
 
 export const NO_SECRET_VALUES = "dpscan simulator never serves secret values";
 

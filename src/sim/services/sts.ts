@@ -1,12 +1,12 @@
 // STS (awsQuery): GetCallerIdentity and AssumeRole. A role can be assumed when it exists in the
 // target account's `roles`, trusts the caller's account, and the ExternalId matches when the role
 // requires one; otherwise AccessDenied exactly as STS words it.
-import { roleId } from "../credentials.js";
-import { queryService } from "../protocol-query.js";
-import type { QueryParams } from "../protocol-query.js";
-import type { CallContext, SimService } from "../service.js";
-import { SimError } from "../service.js";
-import { leaf, node } from "../xml.js";
+import { roleId } from "../behaviour/credentials.js";
+import { queryService } from "../wire/protocol-query.js";
+import type { QueryParams } from "../wire/protocol-query.js";
+import type { CallContext, SimService } from "../wire/service.js";
+import { SimError } from "../wire/service.js";
+import { leaf, node } from "../wire/xml.js";
 
 export const STS_XMLNS = "https://sts.amazonaws.com/doc/2011-06-15/";
 

@@ -1,5 +1,5 @@
-// Defaults and AWS-shaped templates shared by world files (src/sim/world-file.ts) and generated
-// worlds (src/sim/generate.ts), so both produce the same shapes for the same intent.
+// Defaults and AWS-shaped templates shared by world files (src/sim/world/file.ts) and generated
+// worlds (src/sim/world/generate.ts), so both produce the same shapes for the same intent.
 
 /** Fixed timestamps: a world without dates must still be byte-for-byte reproducible. */
 export const DEFAULT_CREATED = "2025-03-03T09:00:00.000Z";

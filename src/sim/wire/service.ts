@@ -1,9 +1,9 @@
-// The contract between the simulator's HTTP core (src/sim/server.ts) and one AWS service
-// (src/sim/services/<name>.ts). The core authenticates the SigV4 request, resolves the caller's
-// account and the region, applies faults (latency, throttling, AccessDenied, transient errors),
-// counts the call, then hands the request to the service.
-import type { CallerIdentity, CredentialAuthority } from "./credentials.js";
-import type { SimAccount, World } from "./world.js";
+// The contract between the simulator's HTTP core (src/sim/wire/server.ts) and one AWS service
+// (src/sim/services/<name>.ts). The core authenticates the SigV4 request and resolves the caller's
+// account, routes it (operation and region), counts the call, applies faults (latency, throttling,
+// AccessDenied, transient errors), then hands the request to the service.
+import type { CallerIdentity, CredentialAuthority } from "../behaviour/credentials.js";
+import type { SimAccount, World } from "../world/types.js";
 
 export interface SimHttpRequest {
   method: string;

@@ -4,9 +4,10 @@
 import { readFileSync } from "node:fs";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from "yaml";
-import { buildWorld, closest, type Issue, type PathSeg } from "./world-build.js";
-import type { WorldDoc } from "./world-doc.js";
-import type { World } from "./world.js";
+import { closest } from "../../util/suggest.js";
+import { buildWorld, type Issue, type PathSeg } from "./build/index.js";
+import type { WorldDoc } from "./doc.js";
+import type { World } from "./types.js";
 
 export class WorldFileError extends Error {
   constructor(
@@ -104,7 +105,7 @@ function validator(): ValidateFunction {
   if (compiled) return compiled;
   // src/sim and dist/sim are both two levels below the package root, where schemas/ lives.
   const schema: unknown = JSON.parse(
-    readFileSync(new URL("../../schemas/world.schema.json", import.meta.url), "utf8"),
+    readFileSync(new URL("../../../schemas/world.schema.json", import.meta.url), "utf8"),
   );
   const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
   ajv.addKeyword({ keyword: "x-hint", schemaType: "string" });

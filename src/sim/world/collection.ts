@@ -1,4 +1,4 @@
-import type { Collection, GlobalResources, RegionResources, SimAccount, World } from "./world.js";
+import type { Collection, GlobalResources, RegionResources, SimAccount, World } from "./types.js";
 
 /** A collection over an in-memory array (world files); generated worlds use lazy collections instead. */
 export function arrayCollection<T>(items: readonly T[], idOf: (item: T) => string): Collection<T> {
@@ -46,7 +46,7 @@ type CollectionField<R> = { [K in keyof R]-?: R[K] extends Collection<unknown> ?
 export type RegionalCollection = CollectionField<RegionResources>;
 export type GlobalCollection = CollectionField<GlobalResources>;
 
-// Records rather than arrays, so the compiler rejects a list that misses a collection of world.ts.
+// Records rather than arrays, so the compiler rejects a list that misses a collection of types.ts.
 const REGIONAL: Record<RegionalCollection, true> = {
   volumes: true,
   snapshots: true,

@@ -1,6 +1,6 @@
 // The shape of a world document after schema validation (schemas/world.schema.json). Everything
-// the schema leaves optional is optional here; src/sim/world-build.ts fills in the defaults.
-import type { AggregatorSpec, FaultSpec } from "./world.js";
+// the schema leaves optional is optional here; src/sim/world/build/index.ts fills in the defaults.
+import type { AggregatorSpec, FaultSpec } from "./types.js";
 
 /** A policy document written as an object, or verbatim text (possibly malformed on purpose). */
 export type PolicyDoc = string | Record<string, unknown>;

@@ -6,7 +6,7 @@
 // encryption setting) have no builder. Facts Config does not capture (a KMS key policy, its rotation
 // status) are deliberately absent so collectors must ask the owning service.
 import { createHash } from "node:crypto";
-import { GLOBAL_REGION } from "../model/resource-types.js";
+import { GLOBAL_REGION } from "../../model/resource-types.js";
 import type {
   Collection,
   SimAccount,
@@ -16,7 +16,7 @@ import type {
   SimKmsKey,
   SimRdsSnapshot,
   Tag,
-} from "./world.js";
+} from "../world/types.js";
 
 export type ConfigItem = Record<string, unknown>;
 

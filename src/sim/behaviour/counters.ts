@@ -3,7 +3,7 @@
 // full scan of a world could possibly finish given its quotas and latency.
 import { GLOBAL_SERVICES, meanLatency, throttleScope } from "./faults.js";
 import type { Quota } from "./faults.js";
-import type { SimAccount, World } from "./world.js";
+import type { SimAccount, World } from "../world/types.js";
 
 export interface CounterRow {
   service: string;

@@ -2,10 +2,10 @@
 // bucket throttling, AccessDenied, transient 5xx, disabled opt-in regions, and the exact error code
 // and HTTP status each protocol uses for them. Everything random comes from a PRNG seeded by the
 // world seed, so a run is reproducible given the same call order.
-import type { SimHttpRequest } from "./service.js";
-import { SimError } from "./service.js";
-import { queryParams } from "./protocol-query.js";
-import type { AccessDeniedRule, LatencySpec, World } from "./world.js";
+import type { SimHttpRequest } from "../wire/service.js";
+import { SimError } from "../wire/service.js";
+import { queryParams } from "../wire/protocol-query.js";
+import type { AccessDeniedRule, LatencySpec, World } from "../world/types.js";
 
 export type WireProtocol = "ec2" | "query" | "json" | "rest-xml";
 

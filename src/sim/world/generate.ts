@@ -19,7 +19,7 @@ import {
   publicKeyPolicy,
   secureTransportPolicy,
   trustPolicy,
-} from "./world-defaults.js";
+} from "./defaults.js";
 import type {
   Collection,
   FaultSpec,
@@ -40,7 +40,7 @@ import type {
   SimVolume,
   Tag,
   World,
-} from "./world.js";
+} from "./types.js";
 
 export interface GenerateOptions {
   /** Number of accounts; the first is the management account 111111111111. */

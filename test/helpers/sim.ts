@@ -1,7 +1,9 @@
-// A small, fully in-memory world for simulator tests, and the SDK client config that points a real
-// AWS SDK v3 client at a running simulator. Other test files import these: keep the API stable.
-import { arrayCollection, emptyCollection } from "../../src/sim/collection.js";
-import type { Simulator } from "../../src/sim/server.js";
+// The simulator as tests use it: a small, fully in-memory world (testWorld, makeAccount, makeRegion,
+// makeGlobal) and the SDK client config that points a real AWS SDK v3 client at a running simulator.
+// The world is built eagerly here, not through the world-file loader, because it holds states the
+// loader refuses on purpose (e.g. a public encrypted RDS snapshot) for collectors to meet.
+import { arrayCollection, emptyCollection } from "../../src/sim/world/collection.js";
+import type { Simulator } from "../../src/sim/wire/server.js";
 import type {
   GlobalResources,
   RegionResources,
@@ -21,7 +23,7 @@ import type {
   SimVolume,
   Tag,
   World,
-} from "../../src/sim/world.js";
+} from "../../src/sim/world/types.js";
 
 export const MGMT = "111111111111";
 export const PROD = "222222222222";
