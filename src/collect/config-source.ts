@@ -58,7 +58,6 @@ export const SELECT_FIELDS = [
 export const SELECT_PAGE = 100;
 /** The service's limit on an expression: longer account filters are applied client-side. */
 const MAX_EXPRESSION = 4096;
-const FLUSH_EVERY = 500;
 const SERVICE = "config" satisfies ServiceName;
 const DELETED = new Set(["ResourceDeleted", "ResourceDeletedNotRecorded"]);
 /** Errors that every query of the same aggregator would meet: the rest are not sent. */
@@ -197,24 +196,16 @@ interface TypeRun {
   shared: ClassifiedError | undefined;
 }
 
-/** One type: Select all pages, store in batches, commit the unit with its coverage. Returns records stored. */
+/** One type: Select all pages, store in batches, commit the unit with its coverage. Returns records sink.count. */
 async function queryType(run: TypeRun, type: ResourceType): Promise<number> {
   const { i, owner, home } = run;
   const now = (): string => new Date().toISOString();
   const startedAt = now();
   const enricher = type === RESOURCE_TYPES.kmsKey ? run.enricher : undefined;
-  let buffer: ResourceRecord[] = [];
-  let stored = 0;
+  const sink = i.store.sink(i.scanId);
   const keep = (records: ResourceRecord[]): void => {
-    for (const r of records) {
-      run.accounts.add(r.awsAccountId);
-      buffer.push(r);
-    }
-    stored += records.length;
-    if (buffer.length >= FLUSH_EVERY) {
-      i.store.insertResources(i.scanId, buffer);
-      buffer = [];
-    }
+    for (const r of records) run.accounts.add(r.awsAccountId);
+    sink.add(records);
   };
   const items: ItemTally = { read: 0, malformed: 0, notRecorded: 0, first: undefined };
   let calls = 0;
@@ -267,9 +258,9 @@ async function queryType(run: TypeRun, type: ResourceType): Promise<number> {
       errorCode: error?.code ?? null,
       // A failure on a later page keeps the earlier pages' records and still marks the type failed.
       errorMessage: error
-        ? `${note}${error.message}${stored > 0 ? ` (after ${stored} resources)` : ""}`
+        ? `${note}${error.message}${sink.count > 0 ? ` (after ${sink.count} resources)` : ""}`
         : null,
-      resourceCount: stored,
+      resourceCount: sink.count,
       apiCalls: calls,
       startedAt,
       finishedAt: now(),
@@ -295,20 +286,15 @@ async function queryType(run: TypeRun, type: ResourceType): Promise<number> {
   if (enricher) rows.push(...enricher.rows());
   i.signal.throwIfAborted();
   const unit = configUnitName(type);
-  i.store.completeUnit(
-    i.scanId,
-    { accountId: owner, region: home, collector: unit, resourceCount: stored },
-    buffer,
-    rows,
-  );
+  i.store.completeUnit(i.scanId, { accountId: owner, region: home, collector: unit }, sink, rows);
   i.events?.unitDone?.({
     accountId: owner,
     region: home,
     collector: unit,
-    resources: stored,
+    resources: sink.count,
     gaps: rows.filter((r) => r.status === "denied" || r.status === "failed").length,
   });
-  return stored;
+  return sink.count;
 }
 
 /** The Select expression of one type (constants and validated 12-digit ids only: nothing to escape). */

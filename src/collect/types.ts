@@ -27,6 +27,22 @@ export interface DetailOptions {
   absentOn?: readonly string[];
 }
 
+/**
+ * A paginated listing: its pages, the items each page holds, and how an item becomes a record
+ * (undefined: not a resource, e.g. no id; skipped and not counted).
+ */
+export type Listing<Page, Item> = {
+  pages: AsyncIterable<Page>;
+  items: (page: Page) => readonly Item[] | undefined;
+} & (
+  | { toRecord: (item: Item, page: Page) => EmittedResource | undefined }
+  /**
+   * For records that need per-resource reads (ctx.detail): run over one page at a time with bounded
+   * parallelism (as forEach), so memory follows the page size, not the region.
+   */
+  | { readRecord: (item: Item, page: Page) => Promise<EmittedResource | undefined> }
+);
+
 export interface CollectorContext {
   readonly accountId: string;
   /** The region this run covers; global collectors run once per account with the partition's home region. */
@@ -40,6 +56,11 @@ export interface CollectorContext {
    * or failed). Returns false when it failed: what it would have listed is a coverage gap.
    */
   unit(service: ServiceName, operation: string, fn: () => Promise<number>): Promise<boolean>;
+  /**
+   * A paginated listing as one unit: every page's items become records, emitted and counted (the
+   * unit's resource count). Returns false when it failed, as unit().
+   */
+  list<Page, Item>(service: ServiceName, operation: string, listing: Listing<Page, Item>): Promise<boolean>;
   /** A per-resource fact. A failure becomes an unreadable marker to store in place of the fact. */
   detail<T>(
     service: ServiceName,
