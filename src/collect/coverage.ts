@@ -35,7 +35,11 @@ export class TallyBook<K extends Record<string, string>> {
 
   /** The tally of `key`, new if none yet. */
   of(key: K): K & Tally {
-    const k = Object.values(key).join("\u0000");
+    // Field order in the literal must not matter: sort by field name.
+    const k = Object.keys(key)
+      .sort()
+      .map((f) => key[f])
+      .join("\u0000");
     let t = this.tallies.get(k);
     if (!t) {
       t = { ...key, ...newTally() };
@@ -108,7 +112,8 @@ export function tallyingCalls(
       const t = tallyOf(service, operation);
       t.calls++;
       try {
-        t.count += await fn();
+        const count = await fn(); // not `+= await`: a concurrent unit of the same tally would be lost
+        t.count += count;
         t.ok++;
         return true;
       } catch (err) {
