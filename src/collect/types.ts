@@ -28,8 +28,8 @@ export interface DetailOptions {
 }
 
 /**
- * A paginated listing: its pages, the items each page holds, and how an item becomes a record
- * (undefined: not a resource, e.g. no id; skipped and not counted).
+ * A paginated listing, as one sentence: page through `pages`, take `items(page)`, turn each into a
+ * record (undefined: not a resource, e.g. it has no id — skipped, not counted).
  */
 export type Listing<Page, Item> = {
   pages: AsyncIterable<Page>;
@@ -52,8 +52,9 @@ export interface CollectorContext {
   /** A paced, retried SDK client for this account (region defaults to the context's). */
   client<S extends ServiceName>(service: S, region?: string): ClientOf<S>;
   /**
-   * A listing operation. Its outcome is one coverage row (ok with the count it returns, denied,
-   * or failed). Returns false when it failed: what it would have listed is a coverage gap.
+   * A listing operation of an odd shape (not paginated; or building an index, not records); prefer
+   * list(). Its outcome is one coverage row (ok with the count it returns, denied, or failed).
+   * Returns false when it failed: what it would have listed is a coverage gap.
    */
   unit(service: ServiceName, operation: string, fn: () => Promise<number>): Promise<boolean>;
   /**
