@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { readConfigItems } from "../collect/config-snapshot.js";
+import { readConfigItems } from "../collect/aws-config/snapshot-file.js";
 import { runEvaluate } from "../app/evaluate.js";
 import { findingJson, findingsTable, summaryTable } from "../report/findings-view.js";
 import { loadRules } from "../rules/loader.js";
@@ -45,6 +45,10 @@ export function registerEvaluate(program: Command): void {
           if (ignored > 0)
             out(
               `Ignored ${ignored} item(s) of ${Object.keys(input.ignoredTypes).length} type(s) no rule covers.`,
+            );
+          if (input.notRecorded > 0)
+            out(
+              `Not examined: ${input.notRecorded} item(s) AWS Config marks ResourceNotRecorded (no configuration); the rules on their types report UNKNOWN in their account and region.`,
             );
           out("");
           out(summaryTable(findings));

@@ -1,6 +1,6 @@
-// Coverage accounting shared by the API runner (src/collect/runner.ts) and the Config-source KMS
-// enrichment (src/collect/config-source.ts): every call of an operation within a unit is tallied
-// (ok, denied, failed, the first error), and the tally becomes that operation's coverage row.
+// Coverage accounting shared by the API runner (src/collect/runner.ts), the AWS Config aggregator
+// and its KMS enrichment (src/collect/aws-config/): every call of an operation within a unit is
+// tallied (ok, denied, failed, the first error), and the tally becomes that operation's coverage row.
 import { AwsCallError } from "../aws/call.js";
 import { classifyError, type ClassifiedError } from "../aws/errors.js";
 import type { ServiceName } from "../aws/services.js";
@@ -26,9 +26,46 @@ export function newTally(): Tally {
   return { ok: 0, denied: 0, failed: 0, count: 0, calls: 0, startedAt: new Date().toISOString() };
 }
 
+/**
+ * Tallies by key (an operation, or an account/region/operation): one per key, created on first
+ * use, in first-use order.
+ */
+export class TallyBook<K extends Record<string, string>> {
+  private readonly tallies = new Map<string, K & Tally>();
+
+  /** The tally of `key`, new if none yet. */
+  of(key: K): K & Tally {
+    // Field order in the literal must not matter: sort by field name.
+    const k = Object.keys(key)
+      .sort()
+      .map((f) => key[f])
+      .join("\u0000");
+    let t = this.tallies.get(k);
+    if (!t) {
+      t = { ...key, ...newTally() };
+      this.tallies.set(k, t);
+    }
+    return t;
+  }
+
+  all(): (K & Tally)[] {
+    return [...this.tallies.values()];
+  }
+}
+
+/** The coverage status of a listing that failed with `c`. */
+export function coverageStatus(c: ClassifiedError): "denied" | "failed" {
+  return c.kind === "denied" ? "denied" : "failed";
+}
+
 /** An SDK error as dpscan classifies it (already classified when it comes through the call wrapper). */
 export function classify(err: unknown): ClassifiedError {
   return err instanceof AwsCallError ? err.error : classifyError(err);
+}
+
+/** An abort (an AbortError, or any error once `signal` is aborted) is not an outcome: rethrow it. */
+export function rethrowAbort(err: unknown, signal?: AbortSignal): void {
+  if (signal?.aborted || (err instanceof Error && err.name === "AbortError")) throw err;
 }
 
 /**
@@ -36,10 +73,9 @@ export function classify(err: unknown): ClassifiedError {
  * any error once `signal` is aborted) is not an outcome: it is rethrown.
  */
 export function tallyFailure(t: Tally, err: unknown, signal?: AbortSignal): ClassifiedError {
-  if (signal?.aborted || (err instanceof Error && err.name === "AbortError")) throw err;
+  rethrowAbort(err, signal);
   const c = classify(err);
-  if (c.kind === "denied") t.denied++;
-  else t.failed++;
+  t[coverageStatus(c)]++;
   t.error ??= c;
   return c;
 }
@@ -76,7 +112,8 @@ export function tallyingCalls(
       const t = tallyOf(service, operation);
       t.calls++;
       try {
-        t.count += await fn();
+        const count = await fn(); // not `+= await`: a concurrent unit of the same tally would be lost
+        t.count += count;
         t.ok++;
         return true;
       } catch (err) {

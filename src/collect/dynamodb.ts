@@ -12,7 +12,7 @@ import {
 import type { JsonObject } from "../model/resource.js";
 import { RESOURCE_TYPES } from "../model/resource-types.js";
 import { beanShape } from "./shape.js";
-import type { Collector, CollectorContext } from "./types.js";
+import type { Collector, CollectorContext, EmittedResource } from "./types.js";
 
 const SERVICE = "dynamodb";
 /** ListTables accepts Limit 1..100. */
@@ -27,20 +27,15 @@ export const dynamodbCollector: Collector = {
   actions: ["dynamodb:ListTables", "dynamodb:DescribeTable", "dynamodb:ListTagsOfResource"],
   async collect(ctx) {
     const client = ctx.client(SERVICE);
-    await ctx.unit(SERVICE, "ListTables", async () => {
-      let count = 0;
-      for await (const page of paginateListTables({ client, pageSize: PAGE }, {})) {
-        // One page of names and their details at a time.
-        const names = (page.TableNames ?? []).filter((n) => n !== "");
-        await ctx.forEach(names, (name) => collectTable(ctx, name));
-        count += names.length;
-      }
-      return count;
+    await ctx.list(SERVICE, "ListTables", {
+      pages: paginateListTables({ client, pageSize: PAGE }, {}),
+      items: (page) => page.TableNames,
+      readRecord: async (name) => (name !== "" ? readTable(ctx, name) : undefined),
     });
   },
 };
 
-async function collectTable(ctx: CollectorContext, name: string): Promise<void> {
+async function readTable(ctx: CollectorContext, name: string): Promise<EmittedResource> {
   const client = ctx.client(SERVICE);
   const fallbackArn = `arn:${ctx.partition}:dynamodb:${ctx.region}:${ctx.accountId}:table/${name}`;
   const table = await ctx.detail(SERVICE, "DescribeTable", async () => {
@@ -61,7 +56,7 @@ async function collectTable(ctx: CollectorContext, name: string): Promise<void> 
     } while (token);
     return all;
   });
-  ctx.emit({
+  return {
     resourceType: RESOURCE_TYPES.dynamodbTable,
     resourceId: name,
     resourceName: name,
@@ -70,7 +65,7 @@ async function collectTable(ctx: CollectorContext, name: string): Promise<void> 
     // Tags cannot hold a marker: an unreadable tag list is recorded beside them.
     ...(tags.ok ? {} : { supplementaryConfiguration: { Tags: tags.marker } }),
     tags: tags.ok ? (tags.value ?? []) : [],
-  });
+  };
 }
 
 /** DescribeTable's `Table` with bean-style keys, as AWS Config records AWS::DynamoDB::Table. */

@@ -68,22 +68,19 @@ async function collectEncryptionDefault(ctx: CollectorContext): Promise<void> {
 
 async function collectVolumes(ctx: CollectorContext): Promise<void> {
   const client = ctx.client(SERVICE);
-  await ctx.unit(SERVICE, "DescribeVolumes", async () => {
-    let count = 0;
-    for await (const page of paginateDescribeVolumes({ client, pageSize: VOLUME_PAGE }, {})) {
-      for (const v of page.Volumes ?? []) {
-        if (!v.VolumeId) continue;
-        ctx.emit({
-          resourceType: RESOURCE_TYPES.ebsVolume,
-          resourceId: v.VolumeId,
-          arn: `arn:${ctx.partition}:ec2:${ctx.region}:${ctx.accountId}:volume/${v.VolumeId}`,
-          configuration: volumeConfiguration(v),
-          tags: v.Tags ?? [],
-        });
-        count++;
-      }
-    }
-    return count;
+  await ctx.list(SERVICE, "DescribeVolumes", {
+    pages: paginateDescribeVolumes({ client, pageSize: VOLUME_PAGE }, {}),
+    items: (page) => page.Volumes,
+    toRecord: (v) =>
+      v.VolumeId
+        ? {
+            resourceType: RESOURCE_TYPES.ebsVolume,
+            resourceId: v.VolumeId,
+            arn: `arn:${ctx.partition}:ec2:${ctx.region}:${ctx.accountId}:volume/${v.VolumeId}`,
+            configuration: volumeConfiguration(v),
+            tags: v.Tags ?? [],
+          }
+        : undefined,
   });
 }
 
@@ -122,42 +119,33 @@ function volumeConfiguration(v: Volume): JsonObject {
 
 async function collectSnapshots(ctx: CollectorContext): Promise<void> {
   const client = ctx.client(SERVICE);
-  await ctx.unit(SERVICE, "DescribeSnapshots", async () => {
-    let count = 0;
-    const pages = paginateDescribeSnapshots({ client, pageSize: SNAPSHOT_PAGE }, { OwnerIds: ["self"] });
-    for await (const page of pages) {
-      // One page and its details at a time: memory follows the page size, not the region.
-      const snapshots = (page.Snapshots ?? []).filter((s): s is Snapshot & { SnapshotId: string } =>
-        Boolean(s.SnapshotId),
-      );
-      await ctx.forEach(snapshots, async (s) => {
-        // AWS answers for snapshots in any state, so every snapshot is asked.
-        const perms = await ctx.detail(SERVICE, "DescribeSnapshotAttribute", async () => {
-          const out = await client.send(
-            new DescribeSnapshotAttributeCommand({
-              SnapshotId: s.SnapshotId,
-              Attribute: "createVolumePermission",
-            }),
-          );
-          return (out.CreateVolumePermissions ?? []).map((p) =>
-            p.Group ? { group: p.Group } : { userId: p.UserId ?? null },
-          );
-        });
-        ctx.emit({
-          resourceType: RESOURCE_TYPES.ebsSnapshot,
-          resourceId: s.SnapshotId,
-          // Snapshot ARNs carry no account id.
-          arn: `arn:${ctx.partition}:ec2:${ctx.region}::snapshot/${s.SnapshotId}`,
-          configuration: snapshotConfiguration(s),
-          supplementaryConfiguration: {
-            CreateVolumePermissions: perms.ok ? (perms.value ?? []) : perms.marker,
-          },
-          tags: s.Tags ?? [],
-        });
+  await ctx.list(SERVICE, "DescribeSnapshots", {
+    pages: paginateDescribeSnapshots({ client, pageSize: SNAPSHOT_PAGE }, { OwnerIds: ["self"] }),
+    items: (page) => page.Snapshots,
+    async readRecord(s) {
+      const id = s.SnapshotId;
+      if (!id) return undefined;
+      // AWS answers for snapshots in any state, so every snapshot is asked.
+      const perms = await ctx.detail(SERVICE, "DescribeSnapshotAttribute", async () => {
+        const out = await client.send(
+          new DescribeSnapshotAttributeCommand({ SnapshotId: id, Attribute: "createVolumePermission" }),
+        );
+        return (out.CreateVolumePermissions ?? []).map((p) =>
+          p.Group ? { group: p.Group } : { userId: p.UserId ?? null },
+        );
       });
-      count += snapshots.length;
-    }
-    return count;
+      return {
+        resourceType: RESOURCE_TYPES.ebsSnapshot,
+        resourceId: id,
+        // Snapshot ARNs carry no account id.
+        arn: `arn:${ctx.partition}:ec2:${ctx.region}::snapshot/${id}`,
+        configuration: snapshotConfiguration(s),
+        supplementaryConfiguration: {
+          CreateVolumePermissions: perms.ok ? (perms.value ?? []) : perms.marker,
+        },
+        tags: s.Tags ?? [],
+      };
+    },
   });
 }
 

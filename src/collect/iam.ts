@@ -14,7 +14,7 @@ import {
   type UserDetail,
 } from "@aws-sdk/client-iam";
 import { GLOBAL_REGION, RESOURCE_TYPES, type ResourceType } from "../model/resource-types.js";
-import type { Collector, CollectorContext } from "./types.js";
+import type { Collector, EmittedResource } from "./types.js";
 import { configShape, tagList } from "./shape.js";
 
 /** GetAccountAuthorizationDetails' largest page (MaxItems accepts 1..1000). */
@@ -124,30 +124,26 @@ export const iamCollector: Collector = {
   },
   actions: ["iam:GetAccountAuthorizationDetails"],
   async collect(ctx) {
-    await ctx.unit("iam", "GetAccountAuthorizationDetails", async () => {
-      let count = 0;
-      const pages = paginateGetAccountAuthorizationDetails(
+    await ctx.list("iam", "GetAccountAuthorizationDetails", {
+      pages: paginateGetAccountAuthorizationDetails(
         { client: ctx.client("iam"), pageSize: AUTHORIZATION_DETAILS_PAGE_SIZE },
         { Filter: [...ENTITY_FILTER] },
-      );
-      // Each page is emitted before the next is fetched.
-      for await (const page of pages) count += emitPage(ctx, page);
-      return count;
+      ),
+      // One page holds four kinds of entity: each is already a record.
+      items: pageRecords,
+      toRecord: (r) => r,
     });
   },
 };
 
-function emitPage(
-  ctx: CollectorContext,
-  page: {
-    UserDetailList?: UserDetail[];
-    RoleDetailList?: RoleDetail[];
-    GroupDetailList?: GroupDetail[];
-    Policies?: ManagedPolicyDetail[];
-  },
-): number {
-  let n = 0;
-  const emit = (
+function pageRecords(page: {
+  UserDetailList?: UserDetail[];
+  RoleDetailList?: RoleDetail[];
+  GroupDetailList?: GroupDetail[];
+  Policies?: ManagedPolicyDetail[];
+}): EmittedResource[] {
+  const out: EmittedResource[] = [];
+  const add = (
     resourceType: ResourceType,
     id: string | undefined,
     name: string | undefined,
@@ -156,7 +152,7 @@ function emitPage(
     tags?: unknown,
   ): void => {
     if (!id) return;
-    ctx.emit({
+    out.push({
       resourceType,
       resourceId: id,
       resourceName: name ?? null,
@@ -165,17 +161,16 @@ function emitPage(
       configuration,
       ...(tags !== undefined ? { tags } : {}),
     });
-    n++;
   };
   for (const u of page.UserDetailList ?? [])
-    emit(RESOURCE_TYPES.iamUser, u.UserId, u.UserName, u.Arn, userConfiguration(u), u.Tags ?? []);
+    add(RESOURCE_TYPES.iamUser, u.UserId, u.UserName, u.Arn, userConfiguration(u), u.Tags ?? []);
   for (const r of page.RoleDetailList ?? [])
-    emit(RESOURCE_TYPES.iamRole, r.RoleId, r.RoleName, r.Arn, roleConfiguration(r), r.Tags ?? []);
+    add(RESOURCE_TYPES.iamRole, r.RoleId, r.RoleName, r.Arn, roleConfiguration(r), r.Tags ?? []);
   for (const g of page.GroupDetailList ?? [])
-    emit(RESOURCE_TYPES.iamGroup, g.GroupId, g.GroupName, g.Arn, groupConfiguration(g));
+    add(RESOURCE_TYPES.iamGroup, g.GroupId, g.GroupName, g.Arn, groupConfiguration(g));
   for (const p of page.Policies ?? []) {
     if (isAwsManaged(p.Arn)) continue;
-    emit(RESOURCE_TYPES.iamPolicy, p.PolicyId, p.PolicyName, p.Arn, policyConfiguration(p));
+    add(RESOURCE_TYPES.iamPolicy, p.PolicyId, p.PolicyName, p.Arn, policyConfiguration(p));
   }
-  return n;
+  return out;
 }

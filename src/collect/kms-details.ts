@@ -1,7 +1,7 @@
 // The per-key KMS facts AWS Config does not record — key policy, rotation status, aliases — read from
 // KMS itself, with the same shapes and unreadable markers wherever they are collected: by the KMS
-// collector (src/collect/kms.ts) and by the Config-source enrichment (src/collect/config-source.ts).
-// See docs/collectors/kms.md and docs/collectors/config-source.md.
+// collector (src/collect/kms.ts) and by the AWS Config aggregator's enrichment
+// (src/collect/aws-config/enrich.ts). See docs/collectors/kms.md and docs/collectors/aws-config.md.
 import {
   GetKeyPolicyCommand,
   GetKeyRotationStatusCommand,

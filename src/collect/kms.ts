@@ -21,7 +21,7 @@ import {
   rotationInputsFromMetadata,
   type AliasIndex,
 } from "./kms-details.js";
-import type { Collector, CollectorContext } from "./types.js";
+import type { Collector, CollectorContext, EmittedResource } from "./types.js";
 
 /** Largest page each operation accepts (field notes; the KMS API reference for ListResourceTags). */
 const KEYS_PAGE = 1000;
@@ -45,26 +45,21 @@ export const kmsCollector: Collector = {
   async collect(ctx) {
     const client = ctx.client(SERVICE);
     const aliases = await readAliasIndex(ctx, client);
-    await ctx.unit(SERVICE, "ListKeys", async () => {
-      let count = 0;
-      for await (const page of paginateListKeys({ client, pageSize: KEYS_PAGE }, {})) {
-        // One page of keys and its details at a time.
-        const keys = (page.Keys ?? []).filter((k): k is KeyListEntry & { KeyId: string } => Boolean(k.KeyId));
-        await ctx.forEach(keys, (k) => collectKey(ctx, k, aliases));
-        count += keys.length;
-      }
-      return count;
+    await ctx.list(SERVICE, "ListKeys", {
+      pages: paginateListKeys({ client, pageSize: KEYS_PAGE }, {}),
+      items: (page) => page.Keys,
+      readRecord: async (k) => (k.KeyId ? readKey(ctx, k.KeyId, k, aliases) : undefined),
     });
   },
 };
 
-async function collectKey(
+async function readKey(
   ctx: CollectorContext,
-  entry: KeyListEntry & { KeyId: string },
+  keyId: string,
+  entry: KeyListEntry,
   aliases: AliasIndex,
-): Promise<void> {
+): Promise<EmittedResource> {
   const client = ctx.client(SERVICE);
-  const keyId = entry.KeyId;
   const [described, policy] = await Promise.all([
     ctx.detail(SERVICE, "DescribeKey", async () => {
       const out = await client.send(new DescribeKeyCommand({ KeyId: keyId }));
@@ -107,7 +102,7 @@ async function collectKey(
     // Without metadata nobody knows whether the key has tags: say so rather than show none.
     supplementary.Tags = described.marker;
   }
-  ctx.emit({
+  return {
     resourceType: RESOURCE_TYPES.kmsKey,
     resourceId: keyId,
     arn: meta?.Arn ?? entry.KeyArn ?? null,
@@ -115,7 +110,7 @@ async function collectKey(
     configuration: meta ? keyConfiguration(meta) : described.ok ? {} : described.marker,
     supplementaryConfiguration: supplementary,
     tags,
-  });
+  };
 }
 
 /** `KeyMetadata` as AWS Config records it (aws-config-resource-schema AWS::KMS::Key): same keys, same nulls. */

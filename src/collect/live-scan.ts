@@ -8,7 +8,7 @@ import { classifyError } from "../aws/errors.js";
 import type { Store } from "../store/store.js";
 import { UsageError } from "../util/errors.js";
 import type { ScanOptions } from "../model/scan-options.js";
-import { configSourceScan } from "./config-source.js";
+import { configSourceScan } from "./aws-config/aggregator.js";
 import { runCollectors, type AccountTarget, type RunEvents, type RunSummary } from "./runner.js";
 import type { Collector } from "./types.js";
 
@@ -33,33 +33,33 @@ export interface LiveScanInput {
   credentials?: AwsCredentialIdentityProvider;
 }
 
-export async function liveScan(i: LiveScanInput): Promise<LiveScanResult> {
-  const o = i.options;
-  const factory = i.factory;
-  const base = i.credentials ?? baseCredentials(o.profile ? { profile: o.profile } : {});
+export async function liveScan(input: LiveScanInput): Promise<LiveScanResult> {
+  const options = input.options;
+  const factory = input.factory;
+  const base = input.credentials ?? baseCredentials(options.profile ? { profile: options.profile } : {});
   const callerSession = factory.session("caller", base);
   let caller: CallerIdentity;
   try {
-    caller = await callerIdentity(callerSession, o.region);
+    caller = await callerIdentity(callerSession, options.region);
   } catch (err) {
     const c = classifyError(err);
     throw new UsageError(`cannot identify the caller (sts:GetCallerIdentity): ${c.code}: ${c.message}`);
   }
-  if (o.source === "config") return await viaAggregator(i, factory, callerSession, caller);
-  const targets = await resolveAccounts(i, caller, callerSession);
-  i.events?.accountsResolved?.(targets.map((t) => t.accountId));
+  if (options.source === "config") return await viaAggregator(input, factory, callerSession, caller);
+  const targets = await resolveAccounts(input, caller, callerSession);
+  input.events?.accountsResolved?.(targets.map((t) => t.accountId));
   const summary = await runCollectors({
-    store: i.store,
-    scanId: i.scanId,
+    store: input.store,
+    scanId: input.scanId,
     factory,
     accounts: targets,
-    collectors: i.collectors,
-    ...(o.regions ? { regions: o.regions } : {}),
-    homeRegion: o.region,
+    collectors: input.collectors,
+    ...(options.regions ? { regions: options.regions } : {}),
+    homeRegion: options.region,
     partition: caller.partition,
-    signal: i.signal,
-    accountConcurrency: o.accountConcurrency,
-    ...(i.events ? { events: i.events } : {}),
+    signal: input.signal,
+    accountConcurrency: options.accountConcurrency,
+    ...(input.events ? { events: input.events } : {}),
   });
   return {
     ...summary,
@@ -73,35 +73,35 @@ export async function liveScan(i: LiveScanInput): Promise<LiveScanResult> {
 
 /** --source config: enumerate through the aggregator; --enrich reads KMS facts through the role. */
 async function viaAggregator(
-  i: LiveScanInput,
+  input: LiveScanInput,
   factory: ClientFactory,
   callerSession: ReturnType<ClientFactory["session"]>,
   caller: CallerIdentity,
 ): Promise<LiveScanResult> {
-  const o = i.options;
-  const sts = callerSession.client("sts", o.region);
+  const options = input.options;
+  const sts = callerSession.client("sts", options.region);
   const r = await configSourceScan({
-    store: i.store,
-    scanId: i.scanId,
-    options: o,
+    store: input.store,
+    scanId: input.scanId,
+    options,
     factory,
     callerSession,
     caller: { accountId: caller.accountId, partition: caller.partition },
-    signal: i.signal,
-    ...(i.events ? { events: i.events } : {}),
+    signal: input.signal,
+    ...(input.events ? { events: input.events } : {}),
     credentialsFor: (accountId) => {
       if (accountId === caller.accountId) return callerSession.credentials;
-      if (!o.roleName) return undefined;
+      if (!options.roleName) return undefined;
       return assumeRoleProvider({
-        roleArn: roleArnFor(caller.partition, accountId, o.roleName),
-        sessionName: o.roleSessionName,
-        durationSeconds: o.sessionDuration,
+        roleArn: roleArnFor(caller.partition, accountId, options.roleName),
+        sessionName: options.roleSessionName,
+        durationSeconds: options.sessionDuration,
         sts,
-        ...(o.externalId ? { externalId: o.externalId } : {}),
+        ...(options.externalId ? { externalId: options.externalId } : {}),
       });
     },
   });
-  i.events?.accountsResolved?.(r.accounts);
+  input.events?.accountsResolved?.(r.accounts);
   return {
     caller,
     accounts: r.accounts.length,
@@ -117,15 +117,15 @@ async function viaAggregator(
 }
 
 async function resolveAccounts(
-  i: LiveScanInput,
+  input: LiveScanInput,
   caller: CallerIdentity,
   callerSession: ReturnType<ClientFactory["session"]>,
 ): Promise<AccountTarget[]> {
-  const o = i.options;
+  const options = input.options;
   let ids: string[];
-  if (o.org) {
+  if (options.org) {
     try {
-      ids = (await listOrgAccounts(callerSession, o.region)).map((a) => a.id);
+      ids = (await listOrgAccounts(callerSession, options.region)).map((a) => a.id);
     } catch (err) {
       const c = classifyError(err);
       throw new UsageError(
@@ -133,12 +133,12 @@ async function resolveAccounts(
       );
     }
   } else {
-    ids = o.accounts ?? [caller.accountId];
+    ids = options.accounts ?? [caller.accountId];
   }
-  ids = [...new Set(ids)].filter((id) => !o.excludeAccounts.includes(id)).sort();
-  const sts = callerSession.client("sts", o.region);
+  ids = [...new Set(ids)].filter((id) => !options.excludeAccounts.includes(id)).sort();
+  const sts = callerSession.client("sts", options.region);
   return ids.map((accountId) => {
-    if (accountId === caller.accountId || !o.roleName) {
+    if (accountId === caller.accountId || !options.roleName) {
       if (accountId !== caller.accountId) {
         throw new UsageError(
           `account ${accountId} is not the caller's (${caller.accountId}): pass --role-name to scan it through a role`,
@@ -146,16 +146,16 @@ async function resolveAccounts(
       }
       return { accountId, credentials: callerSession.credentials };
     }
-    const roleArn = roleArnFor(caller.partition, accountId, o.roleName);
+    const roleArn = roleArnFor(caller.partition, accountId, options.roleName);
     return {
       accountId,
       roleArn,
       credentials: assumeRoleProvider({
         roleArn,
-        sessionName: o.roleSessionName,
-        durationSeconds: o.sessionDuration,
+        sessionName: options.roleSessionName,
+        durationSeconds: options.sessionDuration,
         sts,
-        ...(o.externalId ? { externalId: o.externalId } : {}),
+        ...(options.externalId ? { externalId: options.externalId } : {}),
       }),
     };
   });

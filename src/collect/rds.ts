@@ -74,24 +74,21 @@ const NOT_SHARED = [{ attributeName: "restore", attributeValues: [] }];
 
 async function collectInstances(ctx: CollectorContext): Promise<void> {
   const client = ctx.client(SERVICE);
-  await ctx.unit(SERVICE, "DescribeDBInstances", async () => {
-    let count = 0;
-    for await (const page of paginateDescribeDBInstances({ client, pageSize: PAGE }, {})) {
-      for (const d of page.DBInstances ?? []) {
-        if (!d.DbiResourceId) continue;
-        ctx.emit({
-          resourceType: RESOURCE_TYPES.rdsInstance,
-          // Config identifies an instance by its immutable resource id, not its (renameable) name.
-          resourceId: d.DbiResourceId,
-          resourceName: d.DBInstanceIdentifier ?? null,
-          arn: d.DBInstanceArn ?? null,
-          configuration: instanceConfiguration(d),
-          tags: d.TagList ?? [],
-        });
-        count++;
-      }
-    }
-    return count;
+  await ctx.list(SERVICE, "DescribeDBInstances", {
+    pages: paginateDescribeDBInstances({ client, pageSize: PAGE }, {}),
+    items: (page) => page.DBInstances,
+    toRecord: (d) =>
+      d.DbiResourceId
+        ? {
+            resourceType: RESOURCE_TYPES.rdsInstance,
+            // Config identifies an instance by its immutable resource id, not its (renameable) name.
+            resourceId: d.DbiResourceId,
+            resourceName: d.DBInstanceIdentifier ?? null,
+            arn: d.DBInstanceArn ?? null,
+            configuration: instanceConfiguration(d),
+            tags: d.TagList ?? [],
+          }
+        : undefined,
   });
 }
 
@@ -106,23 +103,20 @@ export function instanceConfiguration(d: DBInstance): JsonObject {
 
 async function collectClusters(ctx: CollectorContext): Promise<void> {
   const client = ctx.client(SERVICE);
-  await ctx.unit(SERVICE, "DescribeDBClusters", async () => {
-    let count = 0;
-    for await (const page of paginateDescribeDBClusters({ client, pageSize: PAGE }, {})) {
-      for (const c of page.DBClusters ?? []) {
-        if (!c.DbClusterResourceId) continue;
-        ctx.emit({
-          resourceType: RESOURCE_TYPES.rdsCluster,
-          resourceId: c.DbClusterResourceId,
-          resourceName: c.DBClusterIdentifier ?? null,
-          arn: c.DBClusterArn ?? null,
-          configuration: clusterConfiguration(c),
-          tags: c.TagList ?? [],
-        });
-        count++;
-      }
-    }
-    return count;
+  await ctx.list(SERVICE, "DescribeDBClusters", {
+    pages: paginateDescribeDBClusters({ client, pageSize: PAGE }, {}),
+    items: (page) => page.DBClusters,
+    toRecord: (c) =>
+      c.DbClusterResourceId
+        ? {
+            resourceType: RESOURCE_TYPES.rdsCluster,
+            resourceId: c.DbClusterResourceId,
+            resourceName: c.DBClusterIdentifier ?? null,
+            arn: c.DBClusterArn ?? null,
+            configuration: clusterConfiguration(c),
+            tags: c.TagList ?? [],
+          }
+        : undefined,
   });
 }
 
@@ -133,37 +127,33 @@ export function clusterConfiguration(c: DBCluster): JsonObject {
 
 async function collectSnapshots(ctx: CollectorContext): Promise<void> {
   const client = ctx.client(SERVICE);
-  await ctx.unit(SERVICE, "DescribeDBSnapshots", async () => {
-    let count = 0;
+  await ctx.list(SERVICE, "DescribeDBSnapshots", {
     // Without SnapshotType/IncludeShared/IncludePublic: the account's own automated and manual snapshots.
-    for await (const page of paginateDescribeDBSnapshots({ client, pageSize: PAGE }, {})) {
-      const snaps = (page.DBSnapshots ?? []).filter((s): s is DBSnapshot & { DBSnapshotIdentifier: string } =>
-        Boolean(s.DBSnapshotIdentifier),
-      );
-      await ctx.forEach(snaps, async (s) => {
-        let attributes: unknown = NOT_SHARED;
-        if (s.SnapshotType !== "automated") {
-          const r = await ctx.detail(SERVICE, "DescribeDBSnapshotAttributes", async () => {
-            const out = await client.send(
-              new DescribeDBSnapshotAttributesCommand({ DBSnapshotIdentifier: s.DBSnapshotIdentifier }),
-            );
-            return shapeList(out.DBSnapshotAttributesResult?.DBSnapshotAttributes);
-          });
-          attributes = r.ok ? r.value : r.marker;
-        }
-        ctx.emit({
-          resourceType: RESOURCE_TYPES.rdsSnapshot,
-          resourceId: s.DBSnapshotIdentifier,
-          resourceName: s.DBSnapshotIdentifier,
-          arn: s.DBSnapshotArn ?? null,
-          configuration: snapshotConfiguration(s),
-          supplementaryConfiguration: { DBSnapshotAttributes: attributes },
-          tags: s.TagList ?? [],
+    pages: paginateDescribeDBSnapshots({ client, pageSize: PAGE }, {}),
+    items: (page) => page.DBSnapshots,
+    async readRecord(s) {
+      const id = s.DBSnapshotIdentifier;
+      if (!id) return undefined;
+      let attributes: unknown = NOT_SHARED;
+      if (s.SnapshotType !== "automated") {
+        const r = await ctx.detail(SERVICE, "DescribeDBSnapshotAttributes", async () => {
+          const out = await client.send(
+            new DescribeDBSnapshotAttributesCommand({ DBSnapshotIdentifier: id }),
+          );
+          return shapeList(out.DBSnapshotAttributesResult?.DBSnapshotAttributes);
         });
-      });
-      count += snaps.length;
-    }
-    return count;
+        attributes = r.ok ? r.value : r.marker;
+      }
+      return {
+        resourceType: RESOURCE_TYPES.rdsSnapshot,
+        resourceId: id,
+        resourceName: id,
+        arn: s.DBSnapshotArn ?? null,
+        configuration: snapshotConfiguration(s),
+        supplementaryConfiguration: { DBSnapshotAttributes: attributes },
+        tags: s.TagList ?? [],
+      };
+    },
   });
 }
 
@@ -174,39 +164,32 @@ export function snapshotConfiguration(s: DBSnapshot): JsonObject {
 
 async function collectClusterSnapshots(ctx: CollectorContext): Promise<void> {
   const client = ctx.client(SERVICE);
-  await ctx.unit(SERVICE, "DescribeDBClusterSnapshots", async () => {
-    let count = 0;
-    for await (const page of paginateDescribeDBClusterSnapshots({ client, pageSize: PAGE }, {})) {
-      const snaps = (page.DBClusterSnapshots ?? []).filter(
-        (s): s is DBClusterSnapshot & { DBClusterSnapshotIdentifier: string } =>
-          Boolean(s.DBClusterSnapshotIdentifier),
-      );
-      await ctx.forEach(snaps, async (s) => {
-        let attributes: unknown = NOT_SHARED;
-        if (s.SnapshotType !== "automated") {
-          const r = await ctx.detail(SERVICE, "DescribeDBClusterSnapshotAttributes", async () => {
-            const out = await client.send(
-              new DescribeDBClusterSnapshotAttributesCommand({
-                DBClusterSnapshotIdentifier: s.DBClusterSnapshotIdentifier,
-              }),
-            );
-            return shapeList(out.DBClusterSnapshotAttributesResult?.DBClusterSnapshotAttributes);
-          });
-          attributes = r.ok ? r.value : r.marker;
-        }
-        ctx.emit({
-          resourceType: RESOURCE_TYPES.rdsClusterSnapshot,
-          resourceId: s.DBClusterSnapshotIdentifier,
-          resourceName: s.DBClusterSnapshotIdentifier,
-          arn: s.DBClusterSnapshotArn ?? null,
-          configuration: clusterSnapshotConfiguration(s),
-          supplementaryConfiguration: { DBClusterSnapshotAttributes: attributes },
-          tags: s.TagList ?? [],
+  await ctx.list(SERVICE, "DescribeDBClusterSnapshots", {
+    pages: paginateDescribeDBClusterSnapshots({ client, pageSize: PAGE }, {}),
+    items: (page) => page.DBClusterSnapshots,
+    async readRecord(s) {
+      const id = s.DBClusterSnapshotIdentifier;
+      if (!id) return undefined;
+      let attributes: unknown = NOT_SHARED;
+      if (s.SnapshotType !== "automated") {
+        const r = await ctx.detail(SERVICE, "DescribeDBClusterSnapshotAttributes", async () => {
+          const out = await client.send(
+            new DescribeDBClusterSnapshotAttributesCommand({ DBClusterSnapshotIdentifier: id }),
+          );
+          return shapeList(out.DBClusterSnapshotAttributesResult?.DBClusterSnapshotAttributes);
         });
-      });
-      count += snaps.length;
-    }
-    return count;
+        attributes = r.ok ? r.value : r.marker;
+      }
+      return {
+        resourceType: RESOURCE_TYPES.rdsClusterSnapshot,
+        resourceId: id,
+        resourceName: id,
+        arn: s.DBClusterSnapshotArn ?? null,
+        configuration: clusterSnapshotConfiguration(s),
+        supplementaryConfiguration: { DBClusterSnapshotAttributes: attributes },
+        tags: s.TagList ?? [],
+      };
+    },
   });
 }
 

@@ -5,10 +5,7 @@ import pLimit from "p-limit";
 import type { ClientFactory, ClientSession } from "../aws/clients.js";
 import { discoverRegions, type RegionStatus } from "../aws/discovery.js";
 import { classifyError, type ClassifiedError } from "../aws/errors.js";
-import type { ServiceName } from "../aws/services.js";
 import { GLOBAL_REGION } from "../model/resource-types.js";
-import { boundJson, normalizeItem } from "../model/normalize.js";
-import type { ResourceRecord } from "../model/resource.js";
 import {
   REGION_NOT_ENABLED_CODE,
   unitKey,
@@ -16,8 +13,9 @@ import {
   type CoverageScope,
 } from "../model/coverage.js";
 import type { Store } from "../store/store.js";
-import { newTally, tallyFailure, tallyingCalls, tallyOutcome, type Tally } from "./coverage.js";
-import type { Collector, CollectorContext, EmittedResource } from "./types.js";
+import { unitContext, type OperationKey } from "./context.js";
+import { coverageStatus, TallyBook, tallyFailure, tallyOutcome, type Tally } from "./coverage.js";
+import type { Collector } from "./types.js";
 
 export interface AccountTarget {
   accountId: string;
@@ -39,7 +37,8 @@ export interface RunOptions {
   homeRegion: string;
   partition: string;
   signal: AbortSignal;
-  accountConcurrency?: number;
+  /** Accounts collected at once (scan option `accountConcurrency`; its default lives there). */
+  accountConcurrency: number;
   unitConcurrency?: number;
   detailConcurrency?: number;
   events?: RunEvents;
@@ -66,10 +65,8 @@ export interface RunSummary {
   resources: number;
 }
 
-const FLUSH_EVERY = 500;
-
-export async function runCollectors(o: RunOptions): Promise<RunSummary> {
-  const done = o.store.completedUnits(o.scanId);
+export async function runCollectors(options: RunOptions): Promise<RunSummary> {
+  const done = options.store.completedUnits(options.scanId);
   const summary: RunSummary = {
     accounts: 0,
     accountsSkipped: 0,
@@ -77,15 +74,15 @@ export async function runCollectors(o: RunOptions): Promise<RunSummary> {
     unitsSkippedAsDone: 0,
     resources: 0,
   };
-  const accountLimit = pLimit(o.accountConcurrency ?? 4);
+  const accountLimit = pLimit(options.accountConcurrency);
   await Promise.all(
-    o.accounts.map((acct) =>
+    options.accounts.map((account) =>
       accountLimit(async () => {
-        o.signal.throwIfAborted();
-        o.events?.accountStarted?.(acct.accountId);
-        const session = o.factory.session(acct.accountId, acct.credentials);
+        options.signal.throwIfAborted();
+        options.events?.accountStarted?.(account.accountId);
+        const session = options.factory.session(account.accountId, account.credentials);
         try {
-          await runAccount(o, acct, session, done, summary);
+          await runAccount({ options, account, session, done, summary });
         } finally {
           session.close();
         }
@@ -95,226 +92,210 @@ export async function runCollectors(o: RunOptions): Promise<RunSummary> {
   return summary;
 }
 
-async function runAccount(
-  o: RunOptions,
-  acct: AccountTarget,
-  session: ClientSession,
-  done: Set<string>,
-  summary: RunSummary,
-): Promise<void> {
-  const now = (): string => new Date().toISOString();
-  // 1. Credentials: an account whose role cannot be assumed is a coverage gap; the scan goes on.
-  if (acct.roleArn) {
-    try {
-      await acct.credentials();
-    } catch (err) {
-      const c = classifyError(err);
-      o.store.upsertCoverage(o.scanId, [
-        gapRow(acct.accountId, GLOBAL_REGION, "sts", "AssumeRole", c, {
-          scope: "account",
-          resourceTypes: typesOf(o.collectors),
-          prefix: `cannot assume ${acct.roleArn}: `,
-        }),
-      ]);
-      summary.accountsSkipped++;
-      o.events?.accountSkipped?.(acct.accountId, `${c.code}: ${c.message}`);
-      return;
-    }
+/** One account's run: what its steps share. */
+interface AccountRun {
+  options: RunOptions;
+  account: AccountTarget;
+  session: ClientSession;
+  /** Units finished by an earlier run of this scan (--resume). */
+  done: Set<string>;
+  summary: RunSummary;
+}
+
+interface Unit {
+  region: string;
+  collector: Collector;
+}
+
+async function runAccount(run: AccountRun): Promise<void> {
+  const { options, account, summary } = run;
+  if (!(await credentialsWork(run))) {
+    summary.accountsSkipped++;
+    return;
   }
   summary.accounts++;
-  // 2. Regions. Without them no regional collector can run: the row stands for their types.
-  const regionalTypes = typesOf(o.collectors.filter((c) => c.scope === "regional"));
+  const regions = await accountRegions(run);
+  recordDisabledRegions(run, regions.disabled);
+  const regional = options.collectors.filter((c) => c.scope === "regional");
+  const global = options.collectors.filter((c) => c.scope === "global");
+  const units: Unit[] = [
+    ...global.map((collector) => ({ region: GLOBAL_REGION, collector })),
+    ...regions.enabled.flatMap((region) => regional.map((collector) => ({ region, collector }))),
+  ];
+  options.events?.unitsPlanned?.(account.accountId, units.length);
+  const unitLimit = pLimit(options.unitConcurrency ?? 6);
+  await Promise.all(units.map((unit) => unitLimit(() => runOrSkipUnit(run, unit))));
+}
+
+/** An account whose role cannot be assumed is a coverage gap for every type; the scan goes on. */
+async function credentialsWork(run: AccountRun): Promise<boolean> {
+  const { options, account } = run;
+  if (!account.roleArn) return true;
+  try {
+    await account.credentials();
+    return true;
+  } catch (err) {
+    const c = classifyError(err);
+    options.store.upsertCoverage(options.scanId, [
+      gapRow(account.accountId, GLOBAL_REGION, "sts", "AssumeRole", c, {
+        scope: "account",
+        resourceTypes: typesOf(options.collectors),
+        prefix: `cannot assume ${account.roleArn}: `,
+      }),
+    ]);
+    options.events?.accountSkipped?.(account.accountId, `${c.code}: ${c.message}`);
+    return false;
+  }
+}
+
+/**
+ * The regions to scan. Without discovery no regional collector can run everywhere it should: the
+ * gap row stands for their types, and what was asked for (or the home region) is scanned.
+ */
+async function accountRegions(run: AccountRun): Promise<RegionStatus> {
+  const { options, account, session } = run;
+  const regionalTypes = typesOf(options.collectors.filter((c) => c.scope === "regional"));
+  let row: CoverageInput;
   let regions: RegionStatus;
   try {
-    const found = await discoverRegions(session, o.homeRegion);
+    const found = await discoverRegions(session, options.homeRegion);
     // No enabled region at all is not an answer AWS gives: treat it as a failed discovery.
     if (found.enabled.length === 0) {
       throw Object.assign(new Error("DescribeRegions returned no enabled region"), { name: "EmptyResponse" });
     }
-    regions = o.regions
+    regions = options.regions
       ? {
-          enabled: o.regions.filter((r) => found.enabled.includes(r)),
-          disabled: o.regions.filter((r) => !found.enabled.includes(r)),
+          enabled: options.regions.filter((r) => found.enabled.includes(r)),
+          disabled: options.regions.filter((r) => !found.enabled.includes(r)),
         }
       : found;
-    o.store.upsertCoverage(o.scanId, [
-      {
-        accountId: acct.accountId,
-        region: o.homeRegion,
-        service: "ec2",
-        operation: "DescribeRegions",
-        status: "ok",
-        scope: "account",
-        resourceTypes: regionalTypes,
-        resourceCount: found.enabled.length,
-        apiCalls: 1,
-        finishedAt: now(),
-      },
-    ]);
+    row = {
+      accountId: account.accountId,
+      region: options.homeRegion,
+      service: "ec2",
+      operation: "DescribeRegions",
+      status: "ok",
+      scope: "account",
+      resourceTypes: regionalTypes,
+      resourceCount: found.enabled.length,
+      apiCalls: 1,
+      finishedAt: new Date().toISOString(),
+    };
   } catch (err) {
-    const c = classifyError(err);
-    // Without discovery, scan what was asked for (or the home region) and say so.
-    regions = { enabled: o.regions ?? [o.homeRegion], disabled: [] };
-    o.store.upsertCoverage(o.scanId, [
-      gapRow(acct.accountId, o.homeRegion, "ec2", "DescribeRegions", c, {
-        scope: "account",
-        resourceTypes: regionalTypes,
-      }),
-    ]);
+    regions = { enabled: options.regions ?? [options.homeRegion], disabled: [] };
+    row = gapRow(account.accountId, options.homeRegion, "ec2", "DescribeRegions", classifyError(err), {
+      scope: "account",
+      resourceTypes: regionalTypes,
+    });
   }
-  const regional = o.collectors.filter((c) => c.scope === "regional");
-  const global = o.collectors.filter((c) => c.scope === "global");
-  // Disabled regions: recorded as skipped, per service, so reports show what was not looked at.
-  const skipped: CoverageInput[] = [];
-  for (const region of regions.disabled) {
-    for (const service of new Set(regional.map((c) => c.service))) {
-      skipped.push({
-        accountId: acct.accountId,
-        region,
-        service,
-        operation: "*",
-        status: "skipped",
-        scope: "region",
-        resourceTypes: typesOf(regional.filter((c) => c.service === service)),
-        errorCode: REGION_NOT_ENABLED_CODE,
-        errorMessage: `region ${region} is not enabled for account ${acct.accountId}`,
-      });
-    }
-  }
-  o.store.upsertCoverage(o.scanId, skipped);
-  // 3. Units.
-  const units: { region: string; collector: Collector }[] = [
-    ...global.map((collector) => ({ region: GLOBAL_REGION, collector })),
-    ...regions.enabled.flatMap((region) => regional.map((collector) => ({ region, collector }))),
-  ];
-  o.events?.unitsPlanned?.(acct.accountId, units.length);
-  const unitLimit = pLimit(o.unitConcurrency ?? 6);
-  await Promise.all(
-    units.map((u) =>
-      unitLimit(async () => {
-        o.signal.throwIfAborted();
-        if (done.has(unitKey(acct.accountId, u.region, u.collector.name))) {
-          summary.unitsSkippedAsDone++;
-          o.events?.unitDone?.({
-            accountId: acct.accountId,
-            region: u.region,
-            collector: u.collector.name,
-            resources: 0,
-            gaps: 0,
-          });
-          return;
-        }
-        const n = await runUnit(o, acct.accountId, session, u.region, u.collector);
-        summary.units++;
-        summary.resources += n;
-      }),
-    ),
+  options.store.upsertCoverage(options.scanId, [row]);
+  return regions;
+}
+
+/** Disabled regions: recorded as skipped, per service, so reports show what was not looked at. */
+function recordDisabledRegions(run: AccountRun, disabled: readonly string[]): void {
+  const { options, account } = run;
+  const regional = options.collectors.filter((c) => c.scope === "regional");
+  const rows: CoverageInput[] = disabled.flatMap((region) =>
+    [...new Set(regional.map((c) => c.service))].map((service) => ({
+      accountId: account.accountId,
+      region,
+      service,
+      operation: "*",
+      status: "skipped" as const,
+      scope: "region" as const,
+      resourceTypes: typesOf(regional.filter((c) => c.service === service)),
+      errorCode: REGION_NOT_ENABLED_CODE,
+      errorMessage: `region ${region} is not enabled for account ${account.accountId}`,
+    })),
   );
+  options.store.upsertCoverage(options.scanId, rows);
 }
 
-interface CoverageAcc extends Tally {
-  service: ServiceName;
-  operation: string;
+async function runOrSkipUnit(run: AccountRun, unit: Unit): Promise<void> {
+  const { options, account, summary } = run;
+  options.signal.throwIfAborted();
+  if (run.done.has(unitKey(account.accountId, unit.region, unit.collector.name))) {
+    summary.unitsSkippedAsDone++;
+    options.events?.unitDone?.({
+      accountId: account.accountId,
+      region: unit.region,
+      collector: unit.collector.name,
+      resources: 0,
+      gaps: 0,
+    });
+    return;
+  }
+  const n = await runUnit(run, unit);
+  summary.units++;
+  summary.resources += n;
 }
 
-async function runUnit(
-  o: RunOptions,
-  accountId: string,
-  session: ClientSession,
-  region: string,
-  collector: Collector,
-): Promise<number> {
-  const callRegion = region === GLOBAL_REGION ? o.homeRegion : region;
-  const captureTime = new Date().toISOString();
-  const coverage = new Map<string, CoverageAcc>();
-  let buffer: ResourceRecord[] = [];
-  let emitted = 0;
-  const detailLimit = pLimit(o.detailConcurrency ?? 8);
-  const acc = (service: ServiceName, operation: string): CoverageAcc => {
-    const k = `${service}/${operation}`;
-    let a = coverage.get(k);
-    if (!a) {
-      a = { service, operation, ...newTally() };
-      coverage.set(k, a);
-    }
-    return a;
-  };
-  const ctx: CollectorContext = {
+/** One collector in one (account, region): collect, then commit its records and coverage as one unit. */
+async function runUnit(run: AccountRun, { region, collector }: Unit): Promise<number> {
+  const { options, account, session } = run;
+  const accountId = account.accountId;
+  const callRegion = region === GLOBAL_REGION ? options.homeRegion : region;
+  const tallies = new TallyBook<OperationKey>();
+  const sink = options.store.sink(options.scanId);
+  const ctx = unitContext({
     accountId,
-    region: callRegion,
-    partition: o.partition,
-    signal: o.signal,
-    client: (service, r) => session.client(service, r ?? callRegion),
-    ...tallyingCalls(acc),
-    emit(r: EmittedResource) {
-      const rec = normalizeItem(
-        {
-          resourceType: r.resourceType,
-          resourceId: r.resourceId,
-          resourceName: r.resourceName ?? null,
-          arn: r.arn ?? null,
-          awsAccountId: accountId,
-          awsRegion: r.region ?? region,
-          configuration: boundJson(r.configuration),
-          supplementaryConfiguration: boundJson(r.supplementaryConfiguration ?? {}),
-          tags: r.tags,
-          configurationItemCaptureTime: captureTime,
-        },
-        {},
-      );
-      buffer.push(rec);
-      emitted++;
-      if (buffer.length >= FLUSH_EVERY) {
-        o.store.insertResources(o.scanId, buffer);
-        buffer = [];
-      }
-    },
-    async forEach(items, fn) {
-      await Promise.all([...items].map((it) => detailLimit(() => fn(it))));
-    },
-  };
+    region,
+    callRegion,
+    partition: options.partition,
+    signal: options.signal,
+    session,
+    tallies,
+    sink,
+    detailConcurrency: options.detailConcurrency ?? 8,
+  });
   try {
     await collector.collect(ctx);
   } catch (err) {
-    if (o.signal.aborted) throw err;
+    if (options.signal.aborted) throw err;
     // A collector bug or an unexpected error: a failed unit, never a silent pass.
-    tallyFailure(acc(collector.service, "collect"), err);
+    tallyFailure(tallies.of({ service: collector.service, operation: "collect" }), err);
   }
-  o.signal.throwIfAborted();
-  const stats = session.stats;
-  const rows: CoverageInput[] = [...coverage.values()].map((a) => ({
-    accountId,
-    region,
-    service: a.service,
-    operation: a.operation,
-    scope: "region",
-    // A listing hides what it enumerates; a crashed collector everything it emits.
-    resourceTypes:
-      a.operation === "collect" ? collector.resourceTypes : (collector.listings[a.operation] ?? []),
-    ...tallyOutcome(a),
-    // Global collectors call other regions too (S3 per-bucket calls): count every region of the service.
-    apiCalls: [...stats.entries()]
-      .filter(([k]) =>
-        region === GLOBAL_REGION ? k.endsWith(`/${a.service}`) : k === `${callRegion}/${a.service}`,
-      )
-      .reduce((n, [, st]) => n + (st.byOperation.get(a.operation) ?? 0), 0),
-    startedAt: a.startedAt,
-    finishedAt: new Date().toISOString(),
-  }));
-  o.store.completeUnit(
-    o.scanId,
-    { accountId, region, collector: collector.name, resourceCount: emitted },
-    buffer,
-    rows,
-  );
-  o.events?.unitDone?.({
+  options.signal.throwIfAborted();
+  const rows = tallies.all().map((t) => unitRow(run, region, collector, t));
+  options.store.completeUnit(options.scanId, { accountId, region, collector: collector.name }, sink, rows);
+  options.events?.unitDone?.({
     accountId,
     region,
     collector: collector.name,
-    resources: emitted,
+    resources: sink.count,
     gaps: rows.filter((r) => r.status !== "ok").length,
   });
-  return emitted;
+  return sink.count;
+}
+
+/** An operation's coverage row in a unit. */
+function unitRow(
+  run: AccountRun,
+  region: string,
+  collector: Collector,
+  t: OperationKey & Tally,
+): CoverageInput {
+  const callRegion = region === GLOBAL_REGION ? run.options.homeRegion : region;
+  return {
+    accountId: run.account.accountId,
+    region,
+    service: t.service,
+    operation: t.operation,
+    scope: "region",
+    // A listing hides what it enumerates; a crashed collector everything it emits.
+    resourceTypes:
+      t.operation === "collect" ? collector.resourceTypes : (collector.listings[t.operation] ?? []),
+    ...tallyOutcome(t),
+    // Global collectors call other regions too (S3 per-bucket calls): count every region of the service.
+    apiCalls: [...run.session.stats.entries()]
+      .filter(([k]) =>
+        region === GLOBAL_REGION ? k.endsWith(`/${t.service}`) : k === `${callRegion}/${t.service}`,
+      )
+      .reduce((n, [, st]) => n + (st.byOperation.get(t.operation) ?? 0), 0),
+    startedAt: t.startedAt,
+    finishedAt: new Date().toISOString(),
+  };
 }
 
 function typesOf(collectors: readonly Collector[]): string[] {
@@ -334,7 +315,7 @@ function gapRow(
     region,
     service,
     operation,
-    status: c.kind === "denied" ? "denied" : "failed",
+    status: coverageStatus(c),
     scope: reach.scope,
     resourceTypes: reach.resourceTypes,
     errorCode: c.code,

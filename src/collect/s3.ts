@@ -15,7 +15,7 @@ import {
 } from "@aws-sdk/client-s3";
 import type { JsonObject } from "../model/resource.js";
 import { RESOURCE_TYPES } from "../model/resource-types.js";
-import type { Collector, CollectorContext, DetailResult } from "./types.js";
+import type { Collector, CollectorContext, DetailResult, EmittedResource } from "./types.js";
 
 /** ListBuckets' largest page (MaxBuckets accepts 1..10000). */
 export const LIST_BUCKETS_PAGE_SIZE = 10_000;
@@ -74,15 +74,12 @@ export function createS3Collector(opts: S3CollectorOptions = {}): Collector {
       "s3:GetBucketTagging",
     ],
     async collect(ctx) {
-      await ctx.unit("s3", "ListBuckets", async () => {
-        let count = 0;
-        // Every page carries the owner; buckets of one page (and their details) are all we hold.
-        for await (const page of paginateListBuckets({ client: ctx.client("s3"), pageSize }, {})) {
-          const buckets = (page.Buckets ?? []).filter((b): b is Bucket & { Name: string } => !!b.Name);
-          await ctx.forEach(buckets, (b) => collectBucket(ctx, b, page.Owner));
-          count += buckets.length;
-        }
-        return count;
+      await ctx.list("s3", "ListBuckets", {
+        pages: paginateListBuckets({ client: ctx.client("s3"), pageSize }, {}),
+        items: (page) => page.Buckets,
+        // Every page carries the owner.
+        readRecord: async (b, page) =>
+          b.Name ? readBucket(ctx, { ...b, Name: b.Name }, page.Owner) : undefined,
       });
     },
   };
@@ -105,7 +102,12 @@ async function bucketRegion(
     : { ok: false, marker: loc.marker };
 }
 
-async function collectBucket(ctx: CollectorContext, b: Bucket & { Name: string }, owner: Owner | undefined) {
+/** The bucket's record, or undefined when it was deleted between the listing and its details. */
+async function readBucket(
+  ctx: CollectorContext,
+  b: Bucket & { Name: string },
+  owner: Owner | undefined,
+): Promise<EmittedResource | undefined> {
   const name = b.Name;
   const configuration = {
     name,
@@ -122,7 +124,7 @@ async function collectBucket(ctx: CollectorContext, b: Bucket & { Name: string }
   const where = await bucketRegion(ctx, b);
   if (!where.ok) {
     // Without the bucket's region no per-bucket call can be addressed: every fact is unreadable.
-    ctx.emit({
+    return {
       ...base,
       region: ctx.region,
       supplementaryConfiguration: {
@@ -131,8 +133,7 @@ async function collectBucket(ctx: CollectorContext, b: Bucket & { Name: string }
         PublicAccessBlockConfiguration: where.marker,
         Tags: where.marker,
       },
-    });
-    return;
+    };
   }
   const region = where.region;
   const s3 = ctx.client("s3", region);
@@ -169,7 +170,8 @@ async function collectBucket(ctx: CollectorContext, b: Bucket & { Name: string }
     ),
   ]);
   // Deleted between the listing and the details: nothing left to evaluate.
-  if ([policy, encryption, pab, tagging].some((r) => !r.ok && r.error.code === "NoSuchBucket")) return;
+  if ([policy, encryption, pab, tagging].some((r) => !r.ok && r.error.code === "NoSuchBucket"))
+    return undefined;
 
   const supplementary: Record<string, unknown> = {
     BucketPolicy: factOf(policy, (text) => ({ policyText: text ?? null })),
@@ -188,10 +190,10 @@ async function collectBucket(ctx: CollectorContext, b: Bucket & { Name: string }
   }
   // Tags live in the record's tag map, which cannot hold a marker: an unreadable tag set is noted here.
   if (!tagging.ok) supplementary.Tags = tagging.marker;
-  ctx.emit({
+  return {
     ...base,
     region,
     supplementaryConfiguration: supplementary,
     tags: tagging.ok ? (tagging.value ?? []) : [],
-  });
+  };
 }

@@ -22,28 +22,24 @@ export const secretsManagerCollector: Collector = {
   actions: ["secretsmanager:ListSecrets"],
   async collect(ctx) {
     const client = ctx.client(SERVICE);
-    await ctx.unit(SERVICE, "ListSecrets", async () => {
-      let count = 0;
+    await ctx.list(SERVICE, "ListSecrets", {
       // Secrets scheduled for deletion still hold their value and can be restored: Config records
       // them too (with Deleted: true).
-      const pages = paginateListSecrets({ client, pageSize: PAGE }, { IncludePlannedDeletion: true });
-      for await (const page of pages) {
-        for (const s of page.SecretList ?? []) {
-          if (!s.ARN) continue;
-          ctx.emit({
-            resourceType: RESOURCE_TYPES.secret,
-            // Config identifies a secret by its full ARN (name plus AWS's random suffix).
-            resourceId: s.ARN,
-            resourceName: s.Name ?? null,
-            arn: s.ARN,
-            configuration: secretConfiguration(s),
-            supplementaryConfiguration: { SecretMetadata: secretMetadata(s) },
-            tags: s.Tags ?? [],
-          });
-          count++;
-        }
-      }
-      return count;
+      pages: paginateListSecrets({ client, pageSize: PAGE }, { IncludePlannedDeletion: true }),
+      items: (page) => page.SecretList,
+      toRecord: (s) =>
+        s.ARN
+          ? {
+              resourceType: RESOURCE_TYPES.secret,
+              // Config identifies a secret by its full ARN (name plus AWS's random suffix).
+              resourceId: s.ARN,
+              resourceName: s.Name ?? null,
+              arn: s.ARN,
+              configuration: secretConfiguration(s),
+              supplementaryConfiguration: { SecretMetadata: secretMetadata(s) },
+              tags: s.Tags ?? [],
+            }
+          : undefined,
     });
   },
 };

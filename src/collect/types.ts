@@ -27,6 +27,22 @@ export interface DetailOptions {
   absentOn?: readonly string[];
 }
 
+/**
+ * A paginated listing, as one sentence: page through `pages`, take `items(page)`, turn each into a
+ * record (undefined: not a resource, e.g. it has no id — skipped, not counted).
+ */
+export type Listing<Page, Item> = {
+  pages: AsyncIterable<Page>;
+  items: (page: Page) => readonly Item[] | undefined;
+} & (
+  | { toRecord: (item: Item, page: Page) => EmittedResource | undefined }
+  /**
+   * For records that need per-resource reads (ctx.detail): run over one page at a time with bounded
+   * parallelism (as forEach), so memory follows the page size, not the region.
+   */
+  | { readRecord: (item: Item, page: Page) => Promise<EmittedResource | undefined> }
+);
+
 export interface CollectorContext {
   readonly accountId: string;
   /** The region this run covers; global collectors run once per account with the partition's home region. */
@@ -36,10 +52,16 @@ export interface CollectorContext {
   /** A paced, retried SDK client for this account (region defaults to the context's). */
   client<S extends ServiceName>(service: S, region?: string): ClientOf<S>;
   /**
-   * A listing operation. Its outcome is one coverage row (ok with the count it returns, denied,
-   * or failed). Returns false when it failed: what it would have listed is a coverage gap.
+   * A listing operation of an odd shape (not paginated; or building an index, not records); prefer
+   * list(). Its outcome is one coverage row (ok with the count it returns, denied, or failed).
+   * Returns false when it failed: what it would have listed is a coverage gap.
    */
   unit(service: ServiceName, operation: string, fn: () => Promise<number>): Promise<boolean>;
+  /**
+   * A paginated listing as one unit: every page's items become records, emitted and counted (the
+   * unit's resource count). Returns false when it failed, as unit().
+   */
+  list<Page, Item>(service: ServiceName, operation: string, listing: Listing<Page, Item>): Promise<boolean>;
   /** A per-resource fact. A failure becomes an unreadable marker to store in place of the fact. */
   detail<T>(
     service: ServiceName,

@@ -45,7 +45,45 @@ export interface FindingFilter {
   limit?: number;
 }
 
+/** Rows per write transaction, and records a sink holds before it writes them. */
 const BATCH = 500;
+
+/**
+ * One collection unit's records on their way to the store: written in batches as they come, so
+ * memory follows the batch, not the unit; the unit's commit (completeUnit) takes what is left.
+ */
+export class ResourceSink {
+  private buffer: ResourceRecord[] = [];
+  private added = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly scanId: number,
+  ) {}
+
+  add(records: Iterable<ResourceRecord>): void {
+    for (const r of records) {
+      this.buffer.push(r);
+      this.added++;
+      if (this.buffer.length >= BATCH) {
+        this.store.insertResources(this.scanId, this.buffer);
+        this.buffer = [];
+      }
+    }
+  }
+
+  /** Records added so far (written or not). */
+  get count(): number {
+    return this.added;
+  }
+
+  /** The records not yet written, handed over (for completeUnit). */
+  take(): ResourceRecord[] {
+    const rest = this.buffer;
+    this.buffer = [];
+    return rest;
+  }
+}
 
 export class Store {
   readonly db: Database.Database;
@@ -213,29 +251,30 @@ export class Store {
     for (const batch of batches(units)) write(batch);
   }
 
-  /** Commit a finished collection unit: its last resources, its coverage rows and its completion mark. */
+  /** A sink for one unit's records (see ResourceSink). */
+  sink(scanId: number): ResourceSink {
+    return new ResourceSink(this, scanId);
+  }
+
+  /**
+   * Commit a finished collection unit: the records its sink still holds, its coverage rows and its
+   * completion mark (with the sink's count), in one transaction.
+   */
   completeUnit(
     scanId: number,
-    unit: { accountId: string; region: string; collector: string; resourceCount: number },
-    resources: ResourceRecord[],
+    unit: { accountId: string; region: string; collector: string },
+    sink: ResourceSink,
     coverage: CoverageInput[],
   ): void {
     this.db.transaction(() => {
-      this.insertResources(scanId, resources);
+      this.insertResources(scanId, sink.take());
       this.upsertCoverage(scanId, coverage);
       this.db
         .prepare(
           `INSERT OR REPLACE INTO scan_units (scan_id, account_id, region, collector, resource_count, finished_at)
            VALUES (?, ?, ?, ?, ?, ?)`,
         )
-        .run(
-          scanId,
-          unit.accountId,
-          unit.region,
-          unit.collector,
-          unit.resourceCount,
-          new Date().toISOString(),
-        );
+        .run(scanId, unit.accountId, unit.region, unit.collector, sink.count, new Date().toISOString());
     })();
   }
 

@@ -133,6 +133,73 @@ describe("dpscan evaluate (end to end)", () => {
     expect(table.stdout).toContain("Scan 1 (evaluate, complete");
   });
 
+  it("an item AWS Config does not record is a coverage gap with UNKNOWN results, not silence", async () => {
+    const dir = tmp();
+    const doc = JSON.parse(readFileSync(SNAPSHOT, "utf8")) as { configurationItems: unknown[] };
+    const input = join(dir, "nr.json");
+    writeFileSync(
+      input,
+      JSON.stringify({
+        configurationItems: [
+          ...doc.configurationItems,
+          {
+            configurationItemStatus: "ResourceNotRecorded",
+            resourceType: "AWS::KMS::Key",
+            resourceId: "9f9f9f9f-0000-4000-8000-000000000001",
+            awsAccountId: "111122223333",
+            awsRegion: "eu-west-1",
+            configuration: null,
+          },
+          {
+            configurationItemStatus: "ResourceDeleted",
+            resourceType: "AWS::EC2::Volume",
+            resourceId: "vol-0deleted",
+            awsAccountId: "111122223333",
+            awsRegion: "us-east-1",
+          },
+        ],
+      }),
+    );
+    const db = join(dir, "nr.db");
+    const { scanId, findings } = await evaluateJson(db, input);
+    const gapRows = findings.filter((f) => f.resourceId === "*");
+    expect(gapRows.map((f) => `${f.ruleId} ${f.status} ${f.accountId}/${f.region}`).sort()).toEqual([
+      "kms-key-policy-wildcard-grant UNKNOWN 111122223333/eu-west-1",
+      "kms-key-rotation-disabled UNKNOWN 111122223333/eu-west-1",
+    ]);
+    for (const f of gapRows) {
+      expect(f.message).toMatch(
+        /1 of \d+ AWS::KMS::Key item\(s\) in .*nr\.json are ResourceNotRecorded: .*9f9f9f9f-0000-4000-8000-000000000001/,
+      );
+    }
+    const store = new Store(db);
+    try {
+      expect(store.coverage(scanId)).toMatchObject([
+        {
+          accountId: "111122223333",
+          region: "eu-west-1",
+          service: "config",
+          operation: "ReadItem:AWS::KMS::Key",
+          status: "failed",
+          scope: "region",
+          resourceTypes: ["AWS::KMS::Key"],
+          errorCode: "ResourceNotRecorded",
+        },
+      ]);
+      const deletedBefore = doc.configurationItems.filter((i) =>
+        /^ResourceDeleted/.test(String((i as { configurationItemStatus?: unknown }).configurationItemStatus)),
+      ).length;
+      expect(store.getScan(scanId)?.summary).toMatchObject({ deleted: deletedBefore + 1, notRecorded: 1 });
+    } finally {
+      store.close();
+    }
+    const table = await runCli(["--db", join(dir, "nr-table.db"), "evaluate", "--input", input]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain("Not examined: 1 item(s) AWS Config marks ResourceNotRecorded");
+    // The example's 1 UNKNOWN plus one per rule on AWS::KMS::Key.
+    expect(table.stdout).toContain("9 FAIL, 3 UNKNOWN, 10 PASS.");
+  });
+
   it("rejects bad usage with exit code 2 and one clear line", async () => {
     const db = join(tmp(), "u.db");
     const noScan = await runCli(["--db", db, "findings"]);

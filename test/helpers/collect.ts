@@ -5,6 +5,7 @@ import { ClientFactory, type ClientFactoryOptions } from "../../src/aws/clients.
 import { runCollectors, type AccountTarget, type RunSummary } from "../../src/collect/runner.js";
 import type { Collector } from "../../src/collect/types.js";
 import type { ResourceRecord } from "../../src/model/resource.js";
+import { SCAN_OPTIONS } from "../../src/model/scan-options.js";
 import { startSimulator, type Simulator } from "../../src/sim/wire/server.js";
 import { allServices } from "../../src/sim/services/index.js";
 import type { World } from "../../src/sim/world/types.js";
@@ -66,6 +67,7 @@ export async function collectFromWorld(
       collectors,
       ...(opts.regions ? { regions: opts.regions } : {}),
       homeRegion: "us-east-1",
+      accountConcurrency: SCAN_OPTIONS.accountConcurrency.default,
       partition: "aws",
       signal: new AbortController().signal,
     });

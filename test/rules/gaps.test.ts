@@ -6,7 +6,7 @@ import { gapFindings } from "../../src/rules/gaps.js";
 
 const rules = loadRules();
 const ALL_TYPES = [...new Set(COLLECTORS.flatMap((c) => c.resourceTypes))];
-// Rows as their writers state them (src/collect/runner.ts, src/collect/config-source.ts).
+// Rows as their writers state them (src/collect/runner.ts, src/collect/aws-config/aggregator.ts).
 const row = (r: Partial<CoverageInput>): CoverageInput => ({
   accountId: "222222222222",
   region: "eu-west-1",

@@ -9,14 +9,14 @@ import { assumeRoleProvider, roleArnFor } from "../../src/aws/credentials.js";
 import { resolveScanOptions, type ScanOptions } from "../../src/cli/scan-options.js";
 import {
   CONFIG_SOURCE_TYPES,
-  ENRICH_OPERATION,
   NOT_RECORDED_BY_CONFIG,
   configSourceScan,
-  itemOperation,
   selectOperation,
   type ConfigScanInput,
   type ConfigScanResult,
-} from "../../src/collect/config-source.js";
+} from "../../src/collect/aws-config/aggregator.js";
+import { ENRICH_OPERATION } from "../../src/collect/aws-config/enrich.js";
+import { itemOperation } from "../../src/collect/aws-config/items.js";
 import { GLOBAL_REGION, RESOURCE_TYPES } from "../../src/model/resource-types.js";
 import { asUnreadable, resourceKey, type ResourceRecord } from "../../src/model/resource.js";
 import { arrayCollection } from "../../src/sim/world/collection.js";

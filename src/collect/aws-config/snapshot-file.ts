@@ -1,28 +1,46 @@
-// Read AWS Config configuration items from files: snapshot files
+// Read AWS Config configuration items from files (`dpscan evaluate --input`): snapshot files
 // ({"fileVersion": ..., "configurationItems": [...]}), JSON arrays of items, or JSON Lines.
-// Every problem names the file and the item (index or line).
+// Every problem names the file and the item (index or line). Item statuses mean what they mean
+// for the aggregator (items.ts): an item AWS Config does not record is a coverage gap, not a pass.
 import { readFileSync, statSync } from "node:fs";
-import type { ResourceRecord } from "../model/resource.js";
-import { isKnownResourceType } from "../model/resource-types.js";
-import { ItemError, normalizeItem } from "../model/normalize.js";
-import { InputError } from "../util/errors.js";
+import type { CoverageInput } from "../../model/coverage.js";
+import type { ResourceRecord } from "../../model/resource.js";
+import { isKnownResourceType } from "../../model/resource-types.js";
+import { ItemError, normalizeItem } from "../../model/normalize.js";
+import { InputError } from "../../util/errors.js";
+import { itemOperation, itemUse, NOT_RECORDED_CODE } from "./items.js";
 
 export interface ReadResult {
   records: ResourceRecord[];
   /** Items of types no dpscan rule or collector knows, by type (counted, not stored). */
   ignoredTypes: Record<string, number>;
-  /** Items Config marks as deleted. */
+  /** Items AWS Config marks as deleted. */
   deleted: number;
+  /** Items AWS Config marks ResourceNotRecorded: they exist, but have no configuration to judge. */
+  notRecorded: number;
+  /** One gap row per (account, region, type) with unrecorded items: their rules give UNKNOWN there. */
+  coverage: CoverageInput[];
 }
+
+/** Unrecorded items of one (account, region, type). */
+interface NotRecorded {
+  accountId: string;
+  region: string;
+  type: string;
+  files: Set<string>;
+  ids: string[];
+}
+
+/** Resource ids named in a gap row's message; the count covers the rest. */
+const IDS_SHOWN = 3;
 
 /** Larger inputs should be split or streamed through JSON Lines. */
 export const MAX_INPUT_BYTES = 512 * 1024 * 1024;
 
-const DELETED = new Set(["ResourceDeleted", "ResourceDeletedNotRecorded", "ResourceNotRecorded"]);
-
 export function readConfigItems(files: string[]): ReadResult {
-  const out: ReadResult = { records: [], ignoredTypes: {}, deleted: 0 };
+  const out: ReadResult = { records: [], ignoredTypes: {}, deleted: 0, notRecorded: 0, coverage: [] };
   const errors: string[] = [];
+  const unrecorded = new Map<string, NotRecorded>();
   for (const file of files) {
     let text: string;
     try {
@@ -37,11 +55,8 @@ export function readConfigItems(files: string[]): ReadResult {
     const items = parseItems(file, text);
     for (const { item, where } of items) {
       if (errors.length >= 20) break;
-      if (
-        item &&
-        typeof item === "object" &&
-        DELETED.has(String((item as Record<string, unknown>).configurationItemStatus))
-      ) {
+      const use = itemUse(item);
+      if (use === "deleted") {
         out.deleted++;
         continue;
       }
@@ -52,7 +67,13 @@ export function readConfigItems(files: string[]): ReadResult {
         continue;
       }
       try {
-        out.records.push(normalizeItem(item));
+        const record = normalizeItem(item);
+        if (use === "notRecorded") {
+          out.notRecorded++;
+          noteUnrecorded(unrecorded, record, file);
+        } else {
+          out.records.push(record);
+        }
       } catch (err) {
         if (!(err instanceof ItemError)) throw err;
         errors.push(`${file}: ${where}: ${err.message}`);
@@ -60,7 +81,45 @@ export function readConfigItems(files: string[]): ReadResult {
     }
   }
   if (errors.length > 0) throw new InputError(errors);
+  out.coverage = [...unrecorded.values()].map((u) => unrecordedRow(u, out.records));
   return out;
+}
+
+function noteUnrecorded(into: Map<string, NotRecorded>, r: ResourceRecord, file: string): void {
+  const key = `${r.awsAccountId}/${r.awsRegion}/${r.resourceType}`;
+  let u = into.get(key);
+  if (!u) {
+    u = { accountId: r.awsAccountId, region: r.awsRegion, type: r.resourceType, files: new Set(), ids: [] };
+    into.set(key, u);
+  }
+  u.files.add(file);
+  u.ids.push(r.resourceId);
+}
+
+/**
+ * A failed read of the type in the items' account and region: every rule on it gives UNKNOWN there,
+ * as for an aggregator's unrecorded items (`scan --source config`).
+ */
+function unrecordedRow(u: NotRecorded, records: readonly ResourceRecord[]): CoverageInput {
+  const recorded = records.filter(
+    (r) => r.awsAccountId === u.accountId && r.awsRegion === u.region && r.resourceType === u.type,
+  ).length;
+  const n = u.ids.length;
+  const shown = u.ids.slice(0, IDS_SHOWN).join(", ") + (n > IDS_SHOWN ? `, … (${n - IDS_SHOWN} more)` : "");
+  return {
+    accountId: u.accountId,
+    region: u.region,
+    service: "config",
+    operation: itemOperation(u.type),
+    status: "failed",
+    scope: "region",
+    resourceTypes: [u.type],
+    errorCode: NOT_RECORDED_CODE,
+    errorMessage: `${n} of ${n + recorded} ${u.type} item(s) in ${[...u.files].join(", ")} are ${NOT_RECORDED_CODE}: AWS Config holds no configuration for them, so they were not examined (${shown})`,
+    resourceCount: recorded,
+    apiCalls: 0,
+    finishedAt: new Date().toISOString(),
+  };
 }
 
 function parseItems(file: string, text: string): { item: unknown; where: string }[] {
