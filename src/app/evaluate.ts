@@ -1,7 +1,7 @@
 // `dpscan evaluate`: AWS Config items read from files, judged by the rules and stored as a scan
 // with the same lifecycle as a live scan (and no AWS call).
 import type { ReadResult } from "../collect/config-snapshot.js";
-import { evaluateRecords, summaryJson } from "../rules/engine.js";
+import { evaluateRecords, summaryJson } from "../rules/evaluate-scan.js";
 import type { Rule } from "../rules/rule.js";
 import type { Store } from "../store/store.js";
 import { runLifecycle, type LifecycleOutcome } from "./lifecycle.js";

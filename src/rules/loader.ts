@@ -10,6 +10,7 @@ import { ItemError, normalizeItem } from "../model/normalize.js";
 import { InputError } from "../util/errors.js";
 import { formatPath, parseSource, type PathSegment, type SourceDoc } from "../util/yaml-source.js";
 import { checkLiteral, compileCondition, type ConditionIssue, type PredicateDef } from "./conditions.js";
+import { EXAMPLES_NOW } from "./examples.js";
 import { compilePath, PathError } from "./paths.js";
 import { PREDICATES } from "./predicates.js";
 import type { Rule, RuleExample, RuleParameter } from "./rule.js";
@@ -256,7 +257,7 @@ function compileExamples(
         awsAccountId: "123456789012",
         awsRegion: "us-east-1",
         resourceType: resourceTypes[0] as string,
-        captureTime: "2026-11-01T00:00:00.000Z",
+        captureTime: EXAMPLES_NOW.toISOString(),
       });
       if (!resourceTypes.includes(resource.resourceType)) {
         report(

@@ -14,7 +14,7 @@ import {
   parsePolicy,
   type KmsWildcardGrant,
   type NormalizedPolicy,
-} from "./policy/index.js";
+} from "../policy/index.js";
 
 const pathArg = { type: "string", minLength: 1, description: "JMESPath into the resource record" };
 
