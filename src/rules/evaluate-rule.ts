@@ -2,7 +2,7 @@
 // with a sentence a person can act on and the evidence behind it.
 import type { JsonObject, ResourceRecord } from "../model/resource.js";
 import { boundJson } from "../model/normalize.js";
-import { describeUnreadable, evaluateCondition, type EvalContext } from "./conditions.js";
+import { describeUnreadable, evaluateCondition, type EvalContext } from "./conditions/index.js";
 import { compilePath, resolvePath } from "./paths.js";
 import type { Rule } from "./rule.js";
 import { clip } from "../util/text.js";

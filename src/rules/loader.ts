@@ -9,7 +9,13 @@ import { isKnownResourceType } from "../model/resource-types.js";
 import { ItemError, normalizeItem } from "../model/normalize.js";
 import { InputError } from "../util/errors.js";
 import { formatPath, parseSource, type PathSegment, type SourceDoc } from "../util/yaml-source.js";
-import { checkLiteral, compileCondition, type ConditionIssue, type PredicateDef } from "./conditions.js";
+import {
+  checkOperand,
+  compileCondition,
+  type CompileEnv,
+  type ConditionIssue,
+  type PredicateDef,
+} from "./conditions/index.js";
 import { EXAMPLES_NOW } from "./examples.js";
 import { compilePath, PathError } from "./paths.js";
 import { PREDICATES } from "./predicates.js";
@@ -103,13 +109,11 @@ export function parseRule(file: string, text: string): Rule {
     });
   const requires = compilePaths("requires");
   const evidence = compilePaths("evidence");
-  const issues: ConditionIssue[] = [];
+  const env: CompileEnv = { predicates: PREDICATES, params: paramNames, issues: [], checkArgs };
   const appliesWhen =
-    d.appliesWhen === undefined
-      ? undefined
-      : compileCondition(d.appliesWhen, ["appliesWhen"], PREDICATES, paramNames, issues, validateArgs);
-  const failWhen = compileCondition(d.failWhen, ["failWhen"], PREDICATES, paramNames, issues, validateArgs);
-  for (const i of issues) report(i.path, i.message, i.key);
+    d.appliesWhen === undefined ? undefined : compileCondition(d.appliesWhen, ["appliesWhen"], env);
+  const failWhen = compileCondition(d.failWhen, ["failWhen"], env);
+  for (const i of env.issues) report(i.path, i.message, i.key);
   checkTemplates(d.messages as Record<string, string>, paramNames, report);
   const examples = compileExamples(src, d, resourceTypes, parameters, report);
   if (lines.length > 0 || !failWhen) throw new InputError(dedupe(lines));
@@ -135,12 +139,7 @@ export function parseRule(file: string, text: string): Rule {
   };
 }
 
-function validateArgs(
-  def: PredicateDef,
-  args: unknown,
-  at: PathSegment[],
-  issues: ConditionIssue[],
-): boolean {
+function checkArgs(def: PredicateDef, args: unknown, at: PathSegment[], issues: ConditionIssue[]): boolean {
   let v = argValidators.get(def.name);
   if (!v) {
     v = ajv.compile(def.argsSchema);
@@ -289,5 +288,5 @@ export function checkParamValue(rule: Rule, name: string, value: unknown): strin
   const p = rule.parameters[name];
   if (!p) return `rule ${rule.id} has no parameter "${name}"`;
   if (!typeMatches(p.type, value)) return `parameter ${rule.id}.${name} must be of type ${p.type}`;
-  return checkLiteral("eq", value);
+  return checkOperand("eq", value);
 }

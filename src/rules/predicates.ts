@@ -3,8 +3,8 @@
 // an unreadable or unparseable document gives "unknown" with the reason.
 import type { JsonObject } from "../model/resource.js";
 import { boundJson } from "../model/normalize.js";
-import type { CompiledPredicate, EvalContext, Outcome, PredicateDef } from "./conditions.js";
-import { describeUnreadable } from "./conditions.js";
+import type { CompiledPredicate, EvalContext, Outcome, PredicateDef } from "./conditions/index.js";
+import { describeUnreadable } from "./conditions/index.js";
 import { compilePath, resolvePath } from "./paths.js";
 import {
   analyzeKeyPolicyWildcardGrants,

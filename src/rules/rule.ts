@@ -1,5 +1,5 @@
 import type { JsonObject, ResourceRecord } from "../model/resource.js";
-import type { Condition } from "./conditions.js";
+import type { Condition } from "./conditions/index.js";
 import type { CompiledPath } from "./paths.js";
 import type { Expectation } from "./schema.js";
 import type { Severity } from "../model/severity.js";

@@ -1,11 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { compileCondition, evaluateCondition, type ConditionIssue } from "../../src/rules/conditions.js";
+import {
+  compileCondition,
+  evaluateCondition,
+  type ConditionIssue,
+} from "../../src/rules/conditions/index.js";
 import { PREDICATES } from "../../src/rules/predicates.js";
 import { unreadable } from "../../src/model/resource.js";
 
 function cond(raw: unknown) {
   const issues: ConditionIssue[] = [];
-  const c = compileCondition(raw, ["c"], PREDICATES, new Set(["days"]), issues, () => true);
+  const env = { predicates: PREDICATES, params: new Set(["days"]), issues, checkArgs: () => true };
+  const c = compileCondition(raw, ["c"], env);
   if (!c) throw new Error(issues.map((i) => i.message).join("; "));
   return c;
 }
