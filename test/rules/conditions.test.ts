@@ -39,6 +39,10 @@ describe("condition language", () => {
     expect(ev({ path: "configuration.state", notIn: ["in-use"] }, rec)).toBe("false");
     expect(ev({ path: "configuration.state", regex: "^in-" }, rec)).toBe("true");
     expect(ev({ path: "configuration.tags", contains: "b" }, rec)).toBe("true");
+    expect(ev({ path: "configuration.tags", notContains: "b" }, rec)).toBe("false");
+    expect(ev({ path: "configuration.state", notContains: "out" }, rec)).toBe("true");
+    expect(ev({ path: "configuration.size", notContains: 8 }, rec)).toBe("unknown");
+    expect(ev({ path: "configuration.missing", notContains: "b" }, rec)).toBe("unknown");
     expect(ev({ path: "configuration.missing", exists: false }, rec)).toBe("true");
     expect(ev({ path: "configuration.missing", isEmpty: true }, rec)).toBe("true");
     expect(ev({ path: "configuration.missing", eq: null }, rec)).toBe("true");

@@ -127,6 +127,12 @@ export const OPERATORS = {
     decides: "string|array",
     test: contains,
   },
+  notContains: {
+    doc: "a string not containing the value, or an array with no element equal to it",
+    operand: "any",
+    decides: "string|array",
+    test: (v, operand) => !contains(v, operand),
+  },
   startsWith: {
     doc: "a string starting with the value",
     operand: "string",
