@@ -56,10 +56,15 @@ export function evaluateRule(
   const detail = o.details.join("; ");
   return {
     status,
-    severity: status === "FAIL" ? maxSeverity(rule.severity, o.severity) : rule.severity,
+    severity: status === "FAIL" ? classSeverity(rule, o.classes ?? []) : rule.severity,
     message: render(status === "FAIL" ? rule.messages.fail : rule.messages.pass, ctx, detail),
     evidence: evidence(rule, record, status === "FAIL" ? o.evidence : {}),
   };
+}
+
+/** The rule's severity, raised by its severityByClass for each class the predicates reported. */
+function classSeverity(rule: Rule, classes: readonly string[]): Severity {
+  return classes.reduce<Severity>((s, c) => maxSeverity(s, rule.severityByClass[c]), rule.severity);
 }
 
 function unknown(rule: Rule, record: ResourceRecord, reasons: string[], ctx: EvalContext): RuleResult {

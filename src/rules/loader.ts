@@ -8,17 +8,19 @@ import type { JsonObject } from "../model/resource.js";
 import { isKnownResourceType } from "../model/resource-types.js";
 import { ItemError, normalizeItem } from "../model/normalize.js";
 import { InputError } from "../util/errors.js";
+import { suggest } from "../util/suggest.js";
 import { formatPath, parseSource, type PathSegment, type SourceDoc } from "../util/yaml-source.js";
 import {
   checkOperand,
   compileCondition,
   type CompileEnv,
+  type Condition,
   type ConditionIssue,
   type PredicateDef,
 } from "./conditions/index.js";
 import { EXAMPLES_NOW } from "./examples.js";
 import { compilePath, PathError } from "./paths.js";
-import { PREDICATES } from "./predicates.js";
+import { PREDICATES } from "./predicates/index.js";
 import type { Rule, RuleExample, RuleParameter } from "./rule.js";
 import { structuralRuleSchema, type Expectation } from "./schema.js";
 import type { Severity } from "../model/severity.js";
@@ -114,6 +116,8 @@ export function parseRule(file: string, text: string): Rule {
     d.appliesWhen === undefined ? undefined : compileCondition(d.appliesWhen, ["appliesWhen"], env);
   const failWhen = compileCondition(d.failWhen, ["failWhen"], env);
   for (const i of env.issues) report(i.path, i.message, i.key);
+  const severityByClass = (d.severityByClass ?? {}) as Rule["severityByClass"];
+  if (failWhen) checkClasses(severityByClass, failWhen, report);
   checkTemplates(d.messages as Record<string, string>, paramNames, report);
   const examples = compileExamples(src, d, resourceTypes, parameters, report);
   if (lines.length > 0 || !failWhen) throw new InputError(dedupe(lines));
@@ -130,6 +134,7 @@ export function parseRule(file: string, text: string): Rule {
     requires,
     ...(appliesWhen ? { appliesWhen } : {}),
     failWhen,
+    severityByClass,
     messages: d.messages as Rule["messages"],
     evidence,
     examples,
@@ -137,6 +142,37 @@ export function parseRule(file: string, text: string): Rule {
     sha256: createHash("sha256").update(text).digest("hex"),
     source: d,
   };
+}
+
+/** Every class severityByClass maps must be one that a predicate in failWhen can report. */
+function checkClasses(
+  severityByClass: Rule["severityByClass"],
+  failWhen: Condition,
+  report: (path: PathSegment[], message: string, key?: string) => void,
+): void {
+  const reportable = [...new Set(predicateClasses(failWhen))];
+  for (const cls of Object.keys(severityByClass)) {
+    if (reportable.includes(cls)) continue;
+    const known =
+      reportable.length > 0
+        ? `failWhen can report: ${reportable.join(", ")}`
+        : "failWhen uses no predicate that reports classes";
+    report(["severityByClass"], `unknown class "${cls}"${suggest(cls, reportable)}; ${known}`, cls);
+  }
+}
+
+function predicateClasses(c: Condition): readonly string[] {
+  switch (c.kind) {
+    case "all":
+    case "any":
+      return c.items.flatMap(predicateClasses);
+    case "not":
+      return predicateClasses(c.item);
+    case "predicate":
+      return c.classes;
+    case "compare":
+      return [];
+  }
 }
 
 function checkArgs(def: PredicateDef, args: unknown, at: PathSegment[], issues: ConditionIssue[]): boolean {

@@ -64,7 +64,8 @@ function ruleSchema(condition: JsonObject): JsonObject {
         },
       },
       requires: {
-        description: "Paths that must have been collected; missing or unreadable gives UNKNOWN, never PASS",
+        description:
+          "Paths that must have been collected; missing or unreadable gives UNKNOWN, never PASS. Needed before a predicate that treats absence as meaningful (policyDenies: no policy denies nothing); redundant for a plain comparison on the same path, which is UNKNOWN on a missing or unreadable fact anyway",
         ...stringList,
       },
       appliesWhen: {
@@ -74,6 +75,12 @@ function ruleSchema(condition: JsonObject): JsonObject {
       failWhen: {
         ...condition,
         description: "FAIL when true, PASS when false, UNKNOWN when it depends on unreadable facts",
+      },
+      severityByClass: {
+        type: "object",
+        description:
+          "Raise a FAIL's severity when failWhen's predicates report a class (policyAllows reports the principal class of each grant), e.g. {public-unrestricted: critical}. The loader rejects a class no predicate in failWhen can report",
+        additionalProperties: { enum: [...SEVERITIES] },
       },
       messages: {
         type: "object",

@@ -4,7 +4,7 @@ import {
   evaluateCondition,
   type ConditionIssue,
 } from "../../src/rules/conditions/index.js";
-import { PREDICATES } from "../../src/rules/predicates.js";
+import { PREDICATES } from "../../src/rules/predicates/index.js";
 import { unreadable } from "../../src/model/resource.js";
 
 function cond(raw: unknown) {

@@ -40,6 +40,9 @@ export function compileCondition(raw: unknown, at: PathSegment[], env: CompileEn
       const args = obj[name];
       if (!env.checkArgs(def, args, [...at, name], issues)) return undefined;
       const valid = args as Record<string, unknown>;
+      const problems = def.check?.(valid) ?? [];
+      for (const p of problems) issues.push({ path: [...at, name, ...p.at], message: p.message });
+      if (problems.length > 0) return undefined;
       const classes = def.emits?.(valid) ?? def.classes ?? [];
       return { kind: "predicate", name, classes, run: def.compile(valid) };
     }

@@ -26,7 +26,8 @@ export function evaluateCondition(c: Condition, ctx: EvalContext): Outcome {
     case "not": {
       const o = evaluateCondition(c.item, ctx);
       const value: Tri = o.value === "unknown" ? "unknown" : o.value === "true" ? "false" : "true";
-      return { ...o, value, details: [] };
+      // Details explain the inner value either way, so they explain its negation too.
+      return { ...o, value };
     }
     case "predicate":
       return c.run(ctx);
@@ -59,7 +60,7 @@ function combine(kind: "all" | "any", outs: Outcome[]): Outcome {
     merged.unknownReasons.push(...o.unknownReasons);
     merged.details.push(...o.details);
     Object.assign(merged.evidence, o.evidence);
-    if (o.severity) merged.severity = o.severity;
+    if (o.classes) merged.classes = [...new Set([...(merged.classes ?? []), ...o.classes])];
   }
   return merged;
 }

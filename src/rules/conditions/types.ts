@@ -1,6 +1,5 @@
 // The shapes shared by the condition compiler, the evaluator and the predicates.
 import type { JsonObject } from "../../model/resource.js";
-import type { Severity } from "../../model/severity.js";
 import type { PathSegment } from "../../util/yaml-source.js";
 import type { CompiledPath } from "../paths.js";
 import type { Operator } from "./operators.js";
@@ -14,8 +13,8 @@ export interface Outcome {
   /** Sentences from predicates that explain the result (true or false), for messages. */
   details: string[];
   evidence: JsonObject;
-  /** A predicate may raise the finding's severity (e.g. a public, unconditioned key grant). */
-  severity?: Severity;
+  /** Classes a predicate found (e.g. "public-unrestricted"); the rule's severityByClass maps them. */
+  classes?: string[];
 }
 
 export interface EvalContext {
@@ -36,6 +35,8 @@ export interface PredicateDef {
   classes?: readonly string[];
   /** The classes it can report with these (validated) arguments, when narrower than `classes`. */
   emits?(args: Record<string, unknown>): readonly string[];
+  /** Checks of schema-valid arguments that a schema cannot express (paths inside templates). */
+  check?(args: Record<string, unknown>): { at: PathSegment[]; message: string }[];
   compile(args: Record<string, unknown>): CompiledPredicate;
 }
 
