@@ -178,36 +178,32 @@ export function analyzeRequiredDeny(policy: NormalizedPolicy, query: DenyQuery):
   }
 
   const first = candidates[0];
-  if (first) return { enforced: false, reason: first.problem, candidates };
+  return {
+    enforced: false,
+    reason: first ? first.problem : `${nearMiss(policy, when, topic)} ${fix}`,
+    candidates,
+  };
+}
+
+/** Why nothing enforces it when no Deny even tries: an Allow on the opposite value, a lookalike key. */
+function nearMiss(policy: NormalizedPolicy, when: DenyQuery["when"], topic: Topic): string {
   const entries = policy.statements.map((s) => ({ s, conditions: conditionEntries(s) }));
   const flipped = opposite(when.value);
-  const allowOnOpposite =
-    flipped === undefined
-      ? undefined
-      : entries.find(
-          ({ s, conditions }) => s.effect === "Allow" && conditions.some((e) => isTest(e, when.key, flipped)),
-        );
-  if (allowOnOpposite && flipped !== undefined) {
-    const where = describeStatement(statementRef(allowOnOpposite.s));
-    return {
-      enforced: false,
-      reason: `${where} only allows requests when ${when.key} is ${flipped}; an Allow does not stop other grants (IAM policies, ACLs) from being used ${topic.usedAnyway}. ${fix}`,
-      candidates,
-    };
+  const allow =
+    flipped !== undefined &&
+    entries.find(
+      ({ s, conditions }) => s.effect === "Allow" && conditions.some((e) => isTest(e, when.key, flipped)),
+    );
+  if (allow) {
+    const where = describeStatement(statementRef(allow.s));
+    return `${where} only allows requests when ${when.key} is ${flipped}; an Allow does not stop other grants (IAM policies, ACLs) from being used ${topic.usedAnyway}.`;
   }
   for (const lookalike of topic.lookalikes) {
     const hit = entries.find(
       ({ s, conditions }) =>
         s.effect === "Deny" && conditions.some((e) => e.key.toLowerCase() === lookalike.key),
     );
-    if (hit) {
-      const where = describeStatement(statementRef(hit.s));
-      return { enforced: false, reason: `${lookalike.sentence(where)} ${fix}`, candidates };
-    }
+    if (hit) return lookalike.sentence(describeStatement(statementRef(hit.s)));
   }
-  return {
-    enforced: false,
-    reason: `No statement denies requests where ${when.key} is ${when.value}. ${fix}`,
-    candidates,
-  };
+  return `No statement denies requests where ${when.key} is ${when.value}.`;
 }
