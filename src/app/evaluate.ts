@@ -3,7 +3,7 @@
 // AWS Config does not record) is stored as coverage and gives UNKNOWN, as in a live scan.
 import type { ReadResult } from "../collect/aws-config/snapshot-file.js";
 import { isCoverageGap } from "../model/coverage.js";
-import { evaluateRecords, summaryJson } from "../rules/engine.js";
+import { evaluateRecords, summaryJson } from "../rules/evaluate-scan.js";
 import { gapFindings } from "../rules/gaps.js";
 import type { Rule } from "../rules/rule.js";
 import type { Store } from "../store/store.js";

@@ -9,7 +9,7 @@ import type { Collector } from "../collect/types.js";
 import { isCoverageGap, type CoverageRow } from "../model/coverage.js";
 import type { JsonObject } from "../model/resource.js";
 import type { ScanOptions } from "../model/scan-options.js";
-import { evaluateRecords, summaryJson } from "../rules/engine.js";
+import { evaluateRecords, summaryJson } from "../rules/evaluate-scan.js";
 import { gapFindings } from "../rules/gaps.js";
 import { checkParamValue } from "../rules/loader.js";
 import type { Rule } from "../rules/rule.js";

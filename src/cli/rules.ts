@@ -1,41 +1,11 @@
 import type { Command } from "commander";
 import { stringify } from "yaml";
-import { evaluateRule } from "../rules/evaluate.js";
+import { runExamples } from "../rules/examples.js";
 import { loadRuleFile, loadRules } from "../rules/loader.js";
 import type { Rule } from "../rules/rule.js";
 import { InputError, UsageError } from "../util/errors.js";
 import { oneOf, out } from "./context.js";
 import { table } from "../report/text.js";
-
-export interface ExampleOutcome {
-  rule: string;
-  example: string;
-  where: string;
-  expected: string;
-  actual: string;
-  ok: boolean;
-  message: string;
-}
-
-/** Run every example of the given rules; used by `rules test` and by the test suite. */
-export function runExamples(rules: Rule[]): ExampleOutcome[] {
-  const now = new Date("2026-11-01T00:00:00Z");
-  return rules.flatMap((rule) =>
-    rule.examples.map((ex) => {
-      const r = evaluateRule(rule, ex.resource, { params: ex.params, now });
-      const actual = r ? r.status : "NOT_APPLICABLE";
-      return {
-        rule: rule.id,
-        example: ex.name,
-        where: ex.where,
-        expected: ex.expect,
-        actual,
-        ok: actual === ex.expect,
-        message: r?.message ?? "",
-      };
-    }),
-  );
-}
 
 export function registerRules(program: Command): void {
   const rules = program.command("rules").description("List, show, test and validate rules");

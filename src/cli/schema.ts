@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { PREDICATES } from "../rules/predicates.js";
+import { PREDICATES } from "../rules/predicates/index.js";
 import { publishedRuleSchema } from "../rules/schema.js";
 import { UsageError } from "../util/errors.js";
 import { out } from "./context.js";

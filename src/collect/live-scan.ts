@@ -1,5 +1,5 @@
 // discover → collect → store: the live path of `dpscan scan`. Evaluation happens afterwards on
-// what was stored (src/rules/engine.ts), so a scan can be re-evaluated without AWS.
+// what was stored (src/rules/evaluate-scan.ts), so a scan can be re-evaluated without AWS.
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import type { ClientFactory } from "../aws/clients.js";
 import { assumeRoleProvider, baseCredentials, roleArnFor } from "../aws/credentials.js";

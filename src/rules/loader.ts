@@ -8,10 +8,19 @@ import type { JsonObject } from "../model/resource.js";
 import { isKnownResourceType } from "../model/resource-types.js";
 import { ItemError, normalizeItem } from "../model/normalize.js";
 import { InputError } from "../util/errors.js";
+import { suggest } from "../util/suggest.js";
 import { formatPath, parseSource, type PathSegment, type SourceDoc } from "../util/yaml-source.js";
-import { checkLiteral, compileCondition, type ConditionIssue, type PredicateDef } from "./conditions.js";
+import {
+  checkOperand,
+  compileCondition,
+  type CompileEnv,
+  type Condition,
+  type ConditionIssue,
+  type PredicateDef,
+} from "./conditions/index.js";
+import { EXAMPLES_NOW } from "./examples.js";
 import { compilePath, PathError } from "./paths.js";
-import { PREDICATES } from "./predicates.js";
+import { PREDICATES } from "./predicates/index.js";
 import type { Rule, RuleExample, RuleParameter } from "./rule.js";
 import { structuralRuleSchema, type Expectation } from "./schema.js";
 import type { Severity } from "../model/severity.js";
@@ -102,13 +111,13 @@ export function parseRule(file: string, text: string): Rule {
     });
   const requires = compilePaths("requires");
   const evidence = compilePaths("evidence");
-  const issues: ConditionIssue[] = [];
+  const env: CompileEnv = { predicates: PREDICATES, params: paramNames, issues: [], checkArgs };
   const appliesWhen =
-    d.appliesWhen === undefined
-      ? undefined
-      : compileCondition(d.appliesWhen, ["appliesWhen"], PREDICATES, paramNames, issues, validateArgs);
-  const failWhen = compileCondition(d.failWhen, ["failWhen"], PREDICATES, paramNames, issues, validateArgs);
-  for (const i of issues) report(i.path, i.message, i.key);
+    d.appliesWhen === undefined ? undefined : compileCondition(d.appliesWhen, ["appliesWhen"], env);
+  const failWhen = compileCondition(d.failWhen, ["failWhen"], env);
+  for (const i of env.issues) report(i.path, i.message, i.key);
+  const severityByClass = (d.severityByClass ?? {}) as Rule["severityByClass"];
+  if (failWhen) checkClasses(severityByClass, failWhen, report);
   checkTemplates(d.messages as Record<string, string>, paramNames, report);
   const examples = compileExamples(src, d, resourceTypes, parameters, report);
   if (lines.length > 0 || !failWhen) throw new InputError(dedupe(lines));
@@ -125,6 +134,7 @@ export function parseRule(file: string, text: string): Rule {
     requires,
     ...(appliesWhen ? { appliesWhen } : {}),
     failWhen,
+    severityByClass,
     messages: d.messages as Rule["messages"],
     evidence,
     examples,
@@ -134,12 +144,38 @@ export function parseRule(file: string, text: string): Rule {
   };
 }
 
-function validateArgs(
-  def: PredicateDef,
-  args: unknown,
-  at: PathSegment[],
-  issues: ConditionIssue[],
-): boolean {
+/** Every class severityByClass maps must be one that a predicate in failWhen can report. */
+function checkClasses(
+  severityByClass: Rule["severityByClass"],
+  failWhen: Condition,
+  report: (path: PathSegment[], message: string, key?: string) => void,
+): void {
+  const reportable = [...new Set(predicateClasses(failWhen))];
+  for (const cls of Object.keys(severityByClass)) {
+    if (reportable.includes(cls)) continue;
+    const known =
+      reportable.length > 0
+        ? `failWhen can report: ${reportable.join(", ")}`
+        : "failWhen uses no predicate that reports classes";
+    report(["severityByClass"], `unknown class "${cls}"${suggest(cls, reportable)}; ${known}`, cls);
+  }
+}
+
+function predicateClasses(c: Condition): readonly string[] {
+  switch (c.kind) {
+    case "all":
+    case "any":
+      return c.items.flatMap(predicateClasses);
+    case "not":
+      return predicateClasses(c.item);
+    case "predicate":
+      return c.classes;
+    case "compare":
+      return [];
+  }
+}
+
+function checkArgs(def: PredicateDef, args: unknown, at: PathSegment[], issues: ConditionIssue[]): boolean {
   let v = argValidators.get(def.name);
   if (!v) {
     v = ajv.compile(def.argsSchema);
@@ -256,7 +292,7 @@ function compileExamples(
         awsAccountId: "123456789012",
         awsRegion: "us-east-1",
         resourceType: resourceTypes[0] as string,
-        captureTime: "2026-11-01T00:00:00.000Z",
+        captureTime: EXAMPLES_NOW.toISOString(),
       });
       if (!resourceTypes.includes(resource.resourceType)) {
         report(
@@ -288,5 +324,5 @@ export function checkParamValue(rule: Rule, name: string, value: unknown): strin
   const p = rule.parameters[name];
   if (!p) return `rule ${rule.id} has no parameter "${name}"`;
   if (!typeMatches(p.type, value)) return `parameter ${rule.id}.${name} must be of type ${p.type}`;
-  return checkLiteral("eq", value);
+  return checkOperand("eq", value);
 }

@@ -1,5 +1,5 @@
 import type { JsonObject, ResourceRecord } from "../model/resource.js";
-import type { Condition } from "./conditions.js";
+import type { Condition } from "./conditions/index.js";
 import type { CompiledPath } from "./paths.js";
 import type { Expectation } from "./schema.js";
 import type { Severity } from "../model/severity.js";
@@ -29,9 +29,16 @@ export interface Rule {
   remediation: string;
   references: { awsConfig?: string[]; securityHub?: string[]; urls?: string[] };
   parameters: Record<string, RuleParameter>;
+  /**
+   * Paths that must have been collected, else UNKNOWN. Needed before a predicate that reads absence
+   * as meaningful (no bucket policy fails); redundant for a plain comparison on the same path,
+   * which is UNKNOWN on a missing or unreadable fact anyway.
+   */
   requires: CompiledPath[];
   appliesWhen?: Condition;
   failWhen: Condition;
+  /** A FAIL whose predicates report one of these classes gets at least that severity. */
+  severityByClass: Partial<Record<string, Severity>>;
   messages: { pass: string; fail: string };
   evidence: CompiledPath[];
   examples: RuleExample[];

@@ -1,8 +1,8 @@
 // The rule file format as JSON Schema. The top-level structure is validated with ajv; conditions
 // are validated by compileCondition (precise messages). `publishedRuleSchema()` builds the full
-// schema for editors from the same operator list and predicate registry, so the two cannot drift.
+// schema for editors from the same operator table and predicate registry, so the two cannot drift.
 import type { JsonObject } from "../model/resource.js";
-import { OPERATORS, type PredicateDef } from "./conditions.js";
+import { OPERATOR_NAMES, OPERATORS, operandSchema, type PredicateDef } from "./conditions/index.js";
 import { SEVERITIES } from "../model/severity.js";
 
 export const EXPECTATIONS = ["PASS", "FAIL", "UNKNOWN", "NOT_APPLICABLE"] as const;
@@ -64,7 +64,8 @@ function ruleSchema(condition: JsonObject): JsonObject {
         },
       },
       requires: {
-        description: "Paths that must have been collected; missing or unreadable gives UNKNOWN, never PASS",
+        description:
+          "Paths that must have been collected; missing or unreadable gives UNKNOWN, never PASS. Needed before a predicate that treats absence as meaningful (policyDenies: no policy denies nothing); redundant for a plain comparison on the same path, which is UNKNOWN on a missing or unreadable fact anyway",
         ...stringList,
       },
       appliesWhen: {
@@ -74,6 +75,12 @@ function ruleSchema(condition: JsonObject): JsonObject {
       failWhen: {
         ...condition,
         description: "FAIL when true, PASS when false, UNKNOWN when it depends on unreadable facts",
+      },
+      severityByClass: {
+        type: "object",
+        description:
+          "Raise a FAIL's severity when failWhen's predicates report a class (policyAllows reports the principal class of each grant), e.g. {public-unrestricted: critical}. The loader rejects a class no predicate in failWhen can report",
+        additionalProperties: { enum: [...SEVERITIES] },
       },
       messages: {
         type: "object",
@@ -112,22 +119,20 @@ export const structuralRuleSchema: JsonObject = ruleSchema({ type: "object" });
 
 /** The full schema published in schemas/rule.schema.json (see `dpscan schema rule`). */
 export function publishedRuleSchema(predicates: Iterable<PredicateDef>): JsonObject {
-  const valueOrParam: JsonObject = {
-    anyOf: [
-      {},
-      {
-        type: "object",
-        required: ["param"],
-        additionalProperties: false,
-        properties: { param: { type: "string" } },
-      },
-    ],
+  const param: JsonObject = {
+    type: "object",
+    required: ["param"],
+    additionalProperties: false,
+    properties: { param: { type: "string" } },
   };
   const comparisonProps: JsonObject = {
     path: { type: "string", description: "JMESPath into the resource record" },
   };
-  for (const [op, doc] of Object.entries(OPERATORS))
-    comparisonProps[op] = { ...valueOrParam, description: doc };
+  for (const op of OPERATOR_NAMES)
+    comparisonProps[op] = {
+      anyOf: [operandSchema(op) as JsonObject, param],
+      description: OPERATORS[op].doc,
+    };
   const ref = { $ref: "#/definitions/condition" };
   const alternatives: JsonObject[] = [
     {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { iamCollector } from "../../src/collect/iam.js";
 import { type ResourceRecord } from "../../src/model/resource.js";
 import { GLOBAL_REGION, RESOURCE_TYPES } from "../../src/model/resource-types.js";
-import { decodePolicyValue } from "../../src/rules/policy/json.js";
+import { decodePolicyValue } from "../../src/policy/json.js";
 import type { ConfigItem } from "../../src/sim/services/config-items.js";
 import { encodePolicyDocument } from "../../src/sim/services/iam.js";
 import type { GlobalResources, World } from "../../src/sim/world/types.js";

@@ -4,9 +4,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { COLLECTORS } from "../../src/collect/registry.js";
 import type { Collector } from "../../src/collect/types.js";
-import { OPERATORS } from "../../src/rules/conditions.js";
+import { OPERATORS } from "../../src/rules/conditions/operators.js";
 import { loadRules } from "../../src/rules/loader.js";
-import { PREDICATES } from "../../src/rules/predicates.js";
+import { PREDICATES } from "../../src/rules/predicates/index.js";
 import type { Rule } from "../../src/rules/rule.js";
 
 export interface Block {
@@ -48,7 +48,7 @@ function rulesBlock(rules: Rule[]): string {
 }
 
 function conditionsBlock(): string {
-  const operators = Object.entries(OPERATORS).map(([op, doc]) => `- \`${op}\`: ${doc}`);
+  const operators = Object.entries(OPERATORS).map(([op, def]) => `- \`${op}\`: ${def.doc}`);
   const predicates = [...PREDICATES.values()].map((p) => {
     const props = (p.argsSchema.properties ?? {}) as Record<string, unknown>;
     return `- \`${p.name} {${Object.keys(props).join(", ")}}\`: ${p.description}`;

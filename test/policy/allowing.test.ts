@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { statementsAllowing } from "../../src/rules/policy/index.js";
+import { statementsAllowing } from "../../src/policy/index.js";
 import { policy } from "./helpers.js";
 
 const ALL_KEYS = "arn:aws:kms:*:*:key/*";

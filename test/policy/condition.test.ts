@@ -4,8 +4,8 @@ import {
   hasRestrictingCondition,
   parseOperator,
   restrictingConditions,
-} from "../../src/rules/policy/index.js";
-import type { ConditionBlock } from "../../src/rules/policy/index.js";
+} from "../../src/policy/index.js";
+import type { ConditionBlock } from "../../src/policy/index.js";
 
 const restricted = (condition: ConditionBlock): boolean => hasRestrictingCondition({ condition });
 

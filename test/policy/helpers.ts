@@ -1,5 +1,5 @@
-import { parsePolicy } from "../../src/rules/policy/index.js";
-import type { NormalizedPolicy } from "../../src/rules/policy/index.js";
+import { parsePolicy } from "../../src/policy/index.js";
+import type { NormalizedPolicy } from "../../src/policy/index.js";
 
 /** Parses a policy that the test expects to be valid. */
 export function policy(input: unknown): NormalizedPolicy {

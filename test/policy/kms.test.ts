@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { analyzeKeyPolicyWildcardGrants, worstClass } from "../../src/rules/policy/index.js";
+import { analyzeKeyPolicyWildcardGrants, worstClass } from "../../src/policy/index.js";
 import { policy } from "./helpers.js";
 
 const ACCOUNT = "111122223333";

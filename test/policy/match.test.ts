@@ -9,7 +9,7 @@ import {
   globsIntersect,
   overlapsAction,
   overlapsResource,
-} from "../../src/rules/policy/index.js";
+} from "../../src/policy/index.js";
 
 describe("globMatch", () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MAX_POLICY_BYTES, locateJsonError, parsePolicy } from "../../src/rules/policy/index.js";
+import { MAX_POLICY_BYTES, locateJsonError, parsePolicy } from "../../src/policy/index.js";
 import { parseError, policy } from "./helpers.js";
 
 const ACCOUNT = "111122223333";

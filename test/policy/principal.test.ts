@@ -8,8 +8,8 @@ import {
   isServicePrincipal,
   principalAccount,
   samePrincipal,
-} from "../../src/rules/policy/index.js";
-import type { PrincipalEntry } from "../../src/rules/policy/index.js";
+} from "../../src/policy/index.js";
+import type { PrincipalEntry } from "../../src/policy/index.js";
 
 const ACCOUNT = "111122223333";
 const aws = (value: string): PrincipalEntry => ({ type: "AWS", value });

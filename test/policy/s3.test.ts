@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { analyzeSecureTransport } from "../../src/rules/policy/index.js";
+import { analyzeSecureTransport } from "../../src/policy/index.js";
 import { policy } from "./helpers.js";
 
 const BUCKET = "amzn-s3-demo-bucket";

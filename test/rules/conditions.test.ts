@@ -1,11 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { compileCondition, evaluateCondition, type ConditionIssue } from "../../src/rules/conditions.js";
-import { PREDICATES } from "../../src/rules/predicates.js";
+import {
+  compileCondition,
+  evaluateCondition,
+  type ConditionIssue,
+} from "../../src/rules/conditions/index.js";
+import { PREDICATES } from "../../src/rules/predicates/index.js";
 import { unreadable } from "../../src/model/resource.js";
 
 function cond(raw: unknown) {
   const issues: ConditionIssue[] = [];
-  const c = compileCondition(raw, ["c"], PREDICATES, new Set(["days"]), issues, () => true);
+  const env = { predicates: PREDICATES, params: new Set(["days"]), issues, checkArgs: () => true };
+  const c = compileCondition(raw, ["c"], env);
   if (!c) throw new Error(issues.map((i) => i.message).join("; "));
   return c;
 }
@@ -34,6 +39,10 @@ describe("condition language", () => {
     expect(ev({ path: "configuration.state", notIn: ["in-use"] }, rec)).toBe("false");
     expect(ev({ path: "configuration.state", regex: "^in-" }, rec)).toBe("true");
     expect(ev({ path: "configuration.tags", contains: "b" }, rec)).toBe("true");
+    expect(ev({ path: "configuration.tags", notContains: "b" }, rec)).toBe("false");
+    expect(ev({ path: "configuration.state", notContains: "out" }, rec)).toBe("true");
+    expect(ev({ path: "configuration.size", notContains: 8 }, rec)).toBe("unknown");
+    expect(ev({ path: "configuration.missing", notContains: "b" }, rec)).toBe("unknown");
     expect(ev({ path: "configuration.missing", exists: false }, rec)).toBe("true");
     expect(ev({ path: "configuration.missing", isEmpty: true }, rec)).toBe("true");
     expect(ev({ path: "configuration.missing", eq: null }, rec)).toBe("true");

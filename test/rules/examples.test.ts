@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runExamples } from "../../src/cli/rules.js";
+import { runExamples } from "../../src/rules/examples.js";
 import { loadRules } from "../../src/rules/loader.js";
 
 // Every shipped rule's own PASS/FAIL/UNKNOWN/NOT_APPLICABLE examples, one test each.

@@ -107,13 +107,57 @@ describe("rule loader", () => {
   it("validates predicate arguments", () => {
     const pred = GOOD.replace(
       "failWhen:\n  path: configuration.encrypted\n  eq: false",
-      "failWhen:\n  secureTransportNotEnforced:\n    policyPath: a.b\n    bucket: resourceName",
+      "failWhen:\n  policyDenies:\n    policyPath: a.b\n    bucket: resourceName",
     );
     const lines = errorsOf(pred);
-    expect(lines.some((l) => /secureTransportNotEnforced\.bucket: unknown field "bucket"/.test(l))).toBe(
-      true,
+    expect(lines.some((l) => /policyDenies\.bucket: unknown field "bucket"/.test(l))).toBe(true);
+    expect(lines.some((l) => /missing required field "resources"/.test(l))).toBe(true);
+  });
+
+  const ALLOWS = GOOD.replace(
+    "failWhen:\n  path: configuration.encrypted\n  eq: false",
+    [
+      "failWhen:",
+      "  policyAllows:",
+      "    policyPath: a.b",
+      '    actions: ["kms:*"]',
+      "    to: [public-unrestricted, cross-account]",
+      "    accountPath: awsAccountId",
+      "    arnPath: arn",
+      "severityByClass:",
+      "  public-unrestricted: critical",
+    ].join("\n"),
+  );
+
+  it("checks severityByClass against the classes failWhen can report", () => {
+    expect(errorsOf(ALLOWS)).toEqual([]);
+    expect(errorsOf(ALLOWS.replace("  public-unrestricted: critical", "  service: critical"))).toEqual([
+      'rules/my-rule.yaml:17:3: severityByClass.service: unknown class "service"; failWhen can report: public-unrestricted, cross-account',
+    ]);
+    expect(
+      errorsOf(ALLOWS.replace("  public-unrestricted: critical", "  public-unrestricte: critical"))[0],
+    ).toContain('did you mean "public-unrestricted"');
+    expect(errorsOf(GOOD.replace("messages:", "severityByClass:\n  public: critical\nmessages:"))[0]).toMatch(
+      /:\d+:3: severityByClass\.public: unknown class "public"; failWhen uses no predicate that reports classes/,
     );
-    expect(lines.some((l) => /missing required field "bucketPath"/.test(l))).toBe(true);
+    expect(errorsOf(ALLOWS.replace("  public-unrestricted: critical", "  cross-account: severe"))[0]).toMatch(
+      /severityByClass\.cross-account: must be one of: critical, high/,
+    );
+  });
+
+  it("checks paths inside predicate templates", () => {
+    const denies = GOOD.replace(
+      "failWhen:\n  path: configuration.encrypted\n  eq: false",
+      [
+        "failWhen:",
+        "  policyDenies:",
+        "    policyPath: a.b",
+        '    actions: ["s3:*"]',
+        '    resources: ["{arn..x}"]',
+        "    when: { key: aws:SecureTransport, value: false }",
+      ].join("\n"),
+    );
+    expect(errorsOf(denies)[0]).toMatch(/failWhen\.policyDenies\.resources\[0\]: malformed path/);
   });
 
   it("rejects a combinator mixed with other keys and an empty list", () => {

@@ -2,7 +2,7 @@
 // with a sentence a person can act on and the evidence behind it.
 import type { JsonObject, ResourceRecord } from "../model/resource.js";
 import { boundJson } from "../model/normalize.js";
-import { describeUnreadable, evaluateCondition, type EvalContext } from "./conditions.js";
+import { describeUnreadable, evaluateCondition, type EvalContext } from "./conditions/index.js";
 import { compilePath, resolvePath } from "./paths.js";
 import type { Rule } from "./rule.js";
 import { clip } from "../util/text.js";
@@ -56,10 +56,15 @@ export function evaluateRule(
   const detail = o.details.join("; ");
   return {
     status,
-    severity: status === "FAIL" ? maxSeverity(rule.severity, o.severity) : rule.severity,
+    severity: status === "FAIL" ? classSeverity(rule, o.classes ?? []) : rule.severity,
     message: render(status === "FAIL" ? rule.messages.fail : rule.messages.pass, ctx, detail),
     evidence: evidence(rule, record, status === "FAIL" ? o.evidence : {}),
   };
+}
+
+/** The rule's severity, raised by its severityByClass for each class the predicates reported. */
+function classSeverity(rule: Rule, classes: readonly string[]): Severity {
+  return classes.reduce<Severity>((s, c) => maxSeverity(s, rule.severityByClass[c]), rule.severity);
 }
 
 function unknown(rule: Rule, record: ResourceRecord, reasons: string[], ctx: EvalContext): RuleResult {

@@ -35,8 +35,12 @@ export {
   restrictingConditions,
 } from "./condition.js";
 export type { ConditionEntry, ParsedOperator } from "./condition.js";
-export { GRANT_CLASSES, analyzeKeyPolicyWildcardGrants, worstClass } from "./kms.js";
-export type { GrantClass, KeyPolicyWildcardResult, KmsWildcardGrant } from "./kms.js";
+export { GRANT_CLASSES, actionQuery, analyzeGrants, worstClass } from "./grants.js";
+export type { GrantClass, GrantQuery, GrantsResult, PolicyGrant } from "./grants.js";
+export { analyzeKeyPolicyWildcardGrants } from "./kms.js";
+export type { KeyPolicyWildcardResult, KmsWildcardGrant } from "./kms.js";
+export { analyzeRequiredDeny } from "./deny.js";
+export type { DenyCandidate, DenyQuery, DenyResult } from "./deny.js";
 export { analyzeSecureTransport } from "./s3.js";
 export type { SecureTransportCandidate, SecureTransportOptions, SecureTransportResult } from "./s3.js";
 export { statementsAllowing } from "./allowing.js";

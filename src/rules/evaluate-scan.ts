@@ -2,7 +2,7 @@
 // batches (the caller wires both to the store), so memory stays flat and rules never see the store.
 import type { FindingInput } from "../model/finding.js";
 import type { JsonObject, ResourceRecord } from "../model/resource.js";
-import { evaluateRule } from "./evaluate.js";
+import { evaluateRule } from "./evaluate-rule.js";
 import type { Rule } from "./rule.js";
 import type { Severity, Status } from "../model/severity.js";
 

@@ -1,0 +1,36 @@
+// The examples written in each rule file, run as tests: `dpscan rules test`, `rules validate`
+// and the test suite all use this one runner and this one clock.
+import { evaluateRule } from "./evaluate-rule.js";
+import type { Rule } from "./rule.js";
+
+/** "Now" for every example: their records are captured then and their ages are measured from it. */
+export const EXAMPLES_NOW = new Date("2026-11-01T00:00:00.000Z");
+
+export interface ExampleOutcome {
+  rule: string;
+  example: string;
+  where: string;
+  expected: string;
+  actual: string;
+  ok: boolean;
+  message: string;
+}
+
+/** Run every example of the given rules. */
+export function runExamples(rules: readonly Rule[]): ExampleOutcome[] {
+  return rules.flatMap((rule) =>
+    rule.examples.map((ex) => {
+      const r = evaluateRule(rule, ex.resource, { params: ex.params, now: EXAMPLES_NOW });
+      const actual = r ? r.status : "NOT_APPLICABLE";
+      return {
+        rule: rule.id,
+        example: ex.name,
+        where: ex.where,
+        expected: ex.expect,
+        actual,
+        ok: actual === ex.expect,
+        message: r?.message ?? "",
+      };
+    }),
+  );
+}

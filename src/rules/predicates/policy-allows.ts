@@ -1,0 +1,132 @@
+// policyAllows: does a resource policy grant these actions to principals of these classes
+// (public, other accounts, services, the account's own principals), net of Deny statements?
+import type { JsonObject } from "../../model/resource.js";
+import { boundJson } from "../../model/normalize.js";
+import {
+  analyzeGrants,
+  describeStatement,
+  GRANT_CLASSES,
+  type GrantClass,
+  type PolicyGrant,
+} from "../../policy/index.js";
+import type { CompiledPredicate, PredicateDef } from "../conditions/index.js";
+import {
+  actionsArg,
+  analysed,
+  loadPolicy,
+  outcome,
+  pathArg,
+  readString,
+  resourceNoun,
+  unknown,
+} from "./common.js";
+
+interface Args {
+  policyPath: string;
+  actions: string[];
+  to: GrantClass[];
+  accountPath: string;
+  arnPath: string;
+  requirePolicy?: string;
+  evidenceAs?: string;
+}
+
+/** "every KMS action" for ["kms:*"], "every action" for ["*"], else the patterns. */
+function actionsPhrase(actions: readonly string[]): string {
+  const only = actions.length === 1 ? actions[0] : undefined;
+  if (only === "*") return "every action";
+  const service = only !== undefined && /^([A-Za-z0-9-]+):\*$/.exec(only)?.[1];
+  return service ? `every ${service.toUpperCase()} action` : actions.join(", ");
+}
+
+function principalsText(g: PolicyGrant): string {
+  const list = g.principals.map((p) => (p.type === "*" ? "*" : p.value)).slice(0, 5);
+  const more = g.principals.length > 5 ? ` and ${g.principals.length - 5} more` : "";
+  return `${list.join(", ")}${more}`;
+}
+
+function grantSentence(g: PolicyGrant, what: string, noun: string): string {
+  const st = describeStatement(g);
+  const conds = g.restrictingConditions.map((c) => c.key).join(", ");
+  switch (g.class) {
+    case "public-unrestricted":
+      return g.notPrincipal
+        ? `${st} allows ${what} to everyone except ${principalsText(g)} (NotPrincipal) with no restricting condition — the ${noun} is public`
+        : `${st} allows ${what} to everyone ("*") with no restricting condition — the ${noun} is public`;
+    case "public-restricted":
+      return `${st} allows ${what} to "*", limited only by ${conds}`;
+    case "cross-account":
+      return `${st} allows ${what} to principals in other accounts (${g.accounts.join(", ") || principalsText(g)}): ${principalsText(g)}`;
+    case "service":
+      return `${st} allows ${what} to the service principal ${principalsText(g)}`;
+    case "same-account-principal":
+      return `${st} allows ${what} to ${principalsText(g)} rather than delegating through the account root`;
+  }
+}
+
+export const policyAllows: PredicateDef = {
+  name: "policyAllows",
+  description:
+    "True when the resource policy allows every action of one of `actions` to a principal of a class in `to` other than the account's root; an unconditioned Deny on the resource cancels the principals it names. Reports the classes it found, for severityByClass.",
+  argsSchema: {
+    type: "object",
+    additionalProperties: false,
+    required: ["policyPath", "actions", "to", "accountPath", "arnPath"],
+    properties: {
+      policyPath: { ...pathArg, description: "Path to the policy (JSON text, URL-encoded text or object)" },
+      actions: actionsArg,
+      to: {
+        type: "array",
+        minItems: 1,
+        uniqueItems: true,
+        items: { enum: [...GRANT_CLASSES] },
+        description:
+          'Principal classes to report: public-unrestricted ("*" with no restricting condition), public-restricted ("*" limited by an account, organisation or service condition), cross-account, service, same-account-principal',
+      },
+      accountPath: { ...pathArg, description: "Path to the resource's account id" },
+      arnPath: { ...pathArg, description: "Path to the resource's ARN (which Deny statements apply to it)" },
+      requirePolicy: {
+        type: "string",
+        minLength: 1,
+        description:
+          "Why a missing or empty policy means it was not read (e.g. every KMS key has a key policy): it is then UNKNOWN with this reason. Without it, no policy allows nothing.",
+      },
+      evidenceAs: {
+        type: "string",
+        minLength: 1,
+        description: 'Evidence key of the grants (default "grants")',
+      },
+    },
+  },
+  classes: GRANT_CLASSES,
+  emits: (args) => (args as unknown as Args).to,
+  compile(raw): CompiledPredicate {
+    const args = raw as unknown as Args;
+    const what = actionsPhrase(args.actions);
+    return (ctx) =>
+      analysed(args.policyPath, () => {
+        const account = readString(args.accountPath, ctx);
+        if (!account) return unknown(`${args.accountPath} (the ${resourceNoun(ctx)}'s account) is missing`);
+        const loaded = loadPolicy(args.policyPath, ctx);
+        if (loaded.kind === "unknown") return unknown(loaded.reason);
+        if (loaded.kind === "none")
+          return args.requirePolicy
+            ? unknown(`${args.policyPath} is empty: ${args.requirePolicy}`)
+            : outcome("false");
+        const arn = readString(args.arnPath, ctx);
+        const result = analyzeGrants(loaded.policy, {
+          actions: args.actions,
+          account,
+          classes: args.to,
+          ...(arn !== undefined ? { resource: arn } : {}),
+        });
+        if (result.grants.length === 0) return outcome("false");
+        const noun = resourceNoun(ctx);
+        return outcome("true", {
+          details: result.grants.map((g) => grantSentence(g, what, noun)),
+          evidence: { [args.evidenceAs ?? "grants"]: boundJson(result.grants) } as JsonObject,
+          classes: [...new Set(result.grants.map((g) => g.class))],
+        });
+      });
+  },
+};

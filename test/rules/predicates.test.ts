@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import {
+  compileCondition,
+  evaluateCondition,
+  type ConditionIssue,
+} from "../../src/rules/conditions/index.js";
+import { PREDICATES } from "../../src/rules/predicates/index.js";
+
+const now = new Date("2026-11-01T00:00:00Z");
+function run(raw: unknown, record: unknown) {
+  const issues: ConditionIssue[] = [];
+  const c = compileCondition(raw, ["c"], {
+    predicates: PREDICATES,
+    params: new Set(),
+    issues,
+    checkArgs: () => true,
+  });
+  if (!c) throw new Error(issues.map((i) => i.message).join("; "));
+  return evaluateCondition(c, { record, params: {}, now });
+}
+
+const key = (statement: object) => ({
+  resourceType: "AWS::KMS::Key",
+  awsAccountId: "111122223333",
+  arn: "arn:aws:kms:us-east-1:111122223333:key/k",
+  policy: JSON.stringify({ Statement: [statement] }),
+});
+const allows = (to: string[]) => ({
+  policyAllows: { policyPath: "policy", actions: ["kms:*"], to, accountPath: "awsAccountId", arnPath: "arn" },
+});
+
+describe("policy predicates", () => {
+  it("policyAllows reports only the classes in `to`, and which it found", () => {
+    const rec = key({
+      Effect: "Allow",
+      Principal: { AWS: "arn:aws:iam::999999999999:root" },
+      Action: "kms:*",
+    });
+    expect(run(allows(["public-unrestricted"]), rec).value).toBe("false");
+    const o = run(allows(["cross-account"]), rec);
+    expect(o).toMatchObject({ value: "true", classes: ["cross-account"] });
+    expect(o.details[0]).toContain("allows every KMS action to principals in other accounts (999999999999)");
+  });
+
+  it("policyDenies explains both outcomes, and not keeps the explanation", () => {
+    const bucket = { resourceType: "AWS::S3::Bucket", arn: "arn:aws:s3:::b", policy: null };
+    const denies = {
+      policyDenies: {
+        policyPath: "policy",
+        actions: ["s3:*"],
+        resources: ["{arn}", "{arn}/*"],
+        when: { key: "aws:SecureTransport", value: false },
+      },
+    };
+    expect(run(denies, bucket)).toMatchObject({
+      value: "false",
+      details: ["the bucket has no bucket policy"],
+    });
+    expect(run({ not: denies }, bucket)).toMatchObject({
+      value: "true",
+      details: ["the bucket has no bucket policy"],
+    });
+    expect(run(denies, { ...bucket, arn: null }).unknownReasons).toEqual(["arn (in resources) is missing"]);
+  });
+});
