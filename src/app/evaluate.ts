@@ -2,11 +2,9 @@
 // with the same lifecycle as a live scan (and no AWS call). What the files could not show (items
 // AWS Config does not record) is stored as coverage and gives UNKNOWN, as in a live scan.
 import type { ReadResult } from "../collect/aws-config/snapshot-file.js";
-import { isCoverageGap } from "../model/coverage.js";
-import { evaluateRecords, summaryJson } from "../rules/evaluate-scan.js";
-import { gapFindings } from "../rules/gaps.js";
 import type { Rule } from "../rules/rule.js";
 import type { Store } from "../store/store.js";
+import { judgeScan } from "./judge.js";
 import { runLifecycle, type LifecycleOutcome } from "./lifecycle.js";
 
 export interface EvaluateInput {
@@ -26,27 +24,13 @@ export async function runEvaluate(store: Store, input: EvaluateInput): Promise<L
       store.recordRules(scan.id, rules);
       store.insertResources(scan.id, items.records);
       store.upsertCoverage(scan.id, items.coverage);
-      const evaluation = evaluateRecords(store.iterateResources(scan.id), rules, { now: scan.now }, (batch) =>
-        store.insertFindings(scan.id, batch),
-      );
-      // As `scan` does (src/app/scan.ts): a gap is UNKNOWN for every rule on the types it hides.
-      const coverage = store.coverage(scan.id);
-      const gaps = coverage.filter(isCoverageGap);
-      const synthetic = gapFindings(gaps, rules);
-      store.insertFindings(scan.id, synthetic);
-      evaluation.byStatus.UNKNOWN += synthetic.length;
+      const { summary } = judgeScan(store, scan, rules);
       return {
         summary: {
-          ...summaryJson(evaluation),
+          ...summary,
           ignoredTypes: items.ignoredTypes,
           deleted: items.deleted,
           notRecorded: items.notRecorded,
-          coverage: {
-            units: coverage.length,
-            denied: gaps.filter((g) => g.status === "denied").length,
-            failed: gaps.filter((g) => g.status === "failed").length,
-            skipped: coverage.filter((c) => c.status === "skipped").length,
-          },
         },
         value: null,
       };

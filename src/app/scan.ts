@@ -6,16 +6,15 @@ import { liveScan } from "../collect/live-scan.js";
 import { selectCollectors } from "../collect/registry.js";
 import type { RunEvents } from "../collect/runner.js";
 import type { Collector } from "../collect/types.js";
-import { isCoverageGap, type CoverageRow } from "../model/coverage.js";
+import type { CoverageRow } from "../model/coverage.js";
 import type { JsonObject } from "../model/resource.js";
 import type { ScanOptions } from "../model/scan-options.js";
-import { evaluateRecords, summaryJson } from "../rules/evaluate-scan.js";
-import { gapFindings } from "../rules/gaps.js";
 import { checkParamValue } from "../rules/loader.js";
 import type { Rule } from "../rules/rule.js";
 import type { Store } from "../store/store.js";
 import { EXIT, InputError, UsageError } from "../util/errors.js";
-import { runLifecycle, type ScanStart } from "./lifecycle.js";
+import { judgeScan } from "./judge.js";
+import { runLifecycle, type ScanHandle, type ScanStart } from "./lifecycle.js";
 
 /** What a scan reports while it runs (the CLI's progress line, log lines, the service's log). */
 export interface ScanEvents extends RunEvents {
@@ -61,93 +60,20 @@ export function checkScanInputs(options: ScanOptions, rules: readonly Rule[]): v
 }
 
 export async function runScan(fresh: ScanOptions, deps: ScanDeps): Promise<ScanResult> {
-  const { store, rules } = deps;
-  checkScanInputs(fresh, rules);
-  let options = fresh;
-  let start: ScanStart;
-  if (deps.resume) {
-    const prev = store.latestIncompleteScan("scan");
-    if (!prev) throw new UsageError(`--resume: no interrupted or failed scan in ${store.path}`);
-    if (store.hasLegacyCoverage(prev.id))
-      throw new UsageError(
-        `--resume: scan ${prev.id} was written by an older dpscan whose coverage rows do not state what they hide; start a new scan`,
-      );
-    options = resumedOptions(prev.options as unknown as ScanOptions, fresh);
-    start = { reopen: prev };
-  } else {
-    start = { kind: "scan", source: describeScope(options), options: options as unknown as JsonObject };
-  }
+  checkScanInputs(fresh, deps.rules);
+  const { options, start } = scanStart(deps.store, fresh, Boolean(deps.resume));
   const collectors = collectorsFor(options.services);
   const outcome = await runLifecycle(
-    store,
+    deps.store,
     start,
-    async (scan) => {
-      // Created here rather than in liveScan so a progress display can show live call counts.
-      const factory = new ClientFactory({
-        concurrency: options.concurrency,
-        ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
-        rates: options.rates,
-        signal: scan.signal,
-      });
-      const events = deps.events?.({
-        apiCalls: () => factory.global.calls,
-        throttles: () => factory.global.throttles,
-      });
-      events?.log?.("scan.start", {
-        scan: scan.id,
-        resume: Boolean(deps.resume),
-        scope: "reopen" in start ? start.reopen.source : start.source,
-      });
-      let collecting = true;
-      const collected = (): void => {
-        if (collecting) events?.finish?.();
-        collecting = false;
-      };
-      try {
-        store.recordRules(scan.id, rules, options.params);
-        const result = await liveScan({
-          store,
-          scanId: scan.id,
-          options,
-          collectors,
-          signal: scan.signal,
-          factory,
-          ...(deps.credentials ? { credentials: deps.credentials } : {}),
-          ...(events ? { events } : {}),
-        });
-        collected();
-        const evaluation = evaluateRecords(
-          store.iterateResources(scan.id),
-          rules,
-          { params: options.params, now: scan.now },
-          (batch) => store.insertFindings(scan.id, batch),
-        );
-        const coverage = store.coverage(scan.id);
-        const gaps = coverage.filter(isCoverageGap);
-        const synthetic = gapFindings(gaps, rules);
-        store.insertFindings(scan.id, synthetic);
-        evaluation.byStatus.UNKNOWN += synthetic.length;
-        const summary: JsonObject = {
-          ...summaryJson(evaluation),
-          accounts: result.accountIds.length,
-          accountsSkipped: result.accountsSkipped,
-          apiCalls: result.apiCalls,
-          throttles: result.throttles,
-          retries: result.retries,
-          coverage: {
-            units: coverage.length,
-            denied: gaps.filter((g) => g.status === "denied").length,
-            failed: gaps.filter((g) => g.status === "failed").length,
-            skipped: coverage.filter((c) => c.status === "skipped").length,
-          },
-        };
-        events?.log?.("scan.complete", { scan: scan.id, ...summary });
-        return { summary, value: gaps };
-      } finally {
-        collected();
-        factory.destroy();
-      }
-    },
+    (scan) =>
+      collectAndJudge(
+        scan,
+        options,
+        collectors,
+        deps,
+        "reopen" in start ? start.reopen.source : start.source,
+      ),
     {
       onStop: "finished units are kept, resume with --resume",
       ...(deps.notice ? { notice: deps.notice } : {}),
@@ -157,15 +83,92 @@ export async function runScan(fresh: ScanOptions, deps: ScanDeps): Promise<ScanR
     deps.notice?.(`scan ${outcome.scanId} interrupted; run "dpscan scan --resume" to continue it`);
     return { status: "interrupted", scanId: outcome.scanId, exitCode: outcome.exitCode };
   }
-  const summary = store.getScan(outcome.scanId)?.summary ?? {};
   const gaps = outcome.value;
   return {
     status: "complete",
     scanId: outcome.scanId,
-    summary,
+    summary: deps.store.getScan(outcome.scanId)?.summary ?? {},
     gaps,
     exitCode: options.requireFullCoverage && gaps.length > 0 ? EXIT.incompleteCoverage : EXIT.ok,
   };
+}
+
+/** A new scan row, or (--resume) the latest incomplete one with the options it was started with. */
+function scanStart(
+  store: Store,
+  fresh: ScanOptions,
+  resume: boolean,
+): { options: ScanOptions; start: ScanStart } {
+  if (!resume)
+    return {
+      options: fresh,
+      start: { kind: "scan", source: describeScope(fresh), options: fresh as unknown as JsonObject },
+    };
+  const prev = store.latestIncompleteScan("scan");
+  if (!prev) throw new UsageError(`--resume: no interrupted or failed scan in ${store.path}`);
+  if (store.hasLegacyCoverage(prev.id))
+    throw new UsageError(
+      `--resume: scan ${prev.id} was written by an older dpscan whose coverage rows do not state what they hide; start a new scan`,
+    );
+  return { options: resumedOptions(prev.options as unknown as ScanOptions, fresh), start: { reopen: prev } };
+}
+
+/** discover → collect → store, then judge what was stored; the value is the scan's coverage gaps. */
+async function collectAndJudge(
+  scan: ScanHandle,
+  options: ScanOptions,
+  collectors: Collector[],
+  deps: ScanDeps,
+  scope: string,
+): Promise<{ summary: JsonObject; value: CoverageRow[] }> {
+  const { store, rules } = deps;
+  // Created here rather than in liveScan so a progress display can show live call counts.
+  const factory = new ClientFactory({
+    concurrency: options.concurrency,
+    ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
+    rates: options.rates,
+    signal: scan.signal,
+  });
+  const events = deps.events?.({
+    apiCalls: () => factory.global.calls,
+    throttles: () => factory.global.throttles,
+  });
+  events?.log?.("scan.start", { scan: scan.id, resume: Boolean(deps.resume), scope });
+  let collecting = true;
+  const collected = (): void => {
+    if (collecting) events?.finish?.();
+    collecting = false;
+  };
+  try {
+    store.recordRules(scan.id, rules, options.params);
+    const result = await liveScan({
+      store,
+      scanId: scan.id,
+      options,
+      collectors,
+      signal: scan.signal,
+      factory,
+      ...(deps.credentials ? { credentials: deps.credentials } : {}),
+      ...(events ? { events } : {}),
+    });
+    collected();
+    const { summary: judged, gaps } = judgeScan(store, scan, rules, options.params);
+    const { coverage, ...evaluation } = judged;
+    const summary: JsonObject = {
+      ...evaluation,
+      accounts: result.accountIds.length,
+      accountsSkipped: result.accountsSkipped,
+      apiCalls: result.apiCalls,
+      throttles: result.throttles,
+      retries: result.retries,
+      coverage: coverage ?? null,
+    };
+    events?.log?.("scan.complete", { scan: scan.id, ...summary });
+    return { summary, value: gaps };
+  } finally {
+    collected();
+    factory.destroy();
+  }
 }
 
 /** Same scope as the scan being resumed; how this run reports and authenticates is this run's. */

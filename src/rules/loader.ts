@@ -3,11 +3,12 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { Ajv, type ErrorObject } from "ajv";
+import { Ajv } from "ajv";
 import type { JsonObject } from "../model/resource.js";
 import { isKnownResourceType } from "../model/resource-types.js";
 import { ItemError, normalizeItem } from "../model/normalize.js";
 import { InputError } from "../util/errors.js";
+import { schemaIssues } from "../util/schema-errors.js";
 import { suggest } from "../util/suggest.js";
 import { formatPath, parseSource, type PathSegment, type SourceDoc } from "../util/yaml-source.js";
 import {
@@ -25,7 +26,8 @@ import type { Rule, RuleExample, RuleParameter } from "./rule.js";
 import { structuralRuleSchema, type Expectation } from "./schema.js";
 import type { Severity } from "../model/severity.js";
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+// verbose: errors carry their schema, so an unknown field can say what it may have meant.
+const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
 const validateStructure = ajv.compile(structuralRuleSchema);
 const argValidators = new Map<string, ReturnType<typeof ajv.compile>>();
 
@@ -81,7 +83,7 @@ export function parseRule(file: string, text: string): Rule {
   };
   const doc = src.data;
   if (!validateStructure(doc)) {
-    for (const e of validateStructure.errors ?? []) reportAjv(e, [], report);
+    for (const i of schemaIssues(validateStructure.errors ?? [])) report(i.path, i.message, i.key);
     throw new InputError(dedupe(lines));
   }
   const d = doc as Record<string, unknown> & JsonObject;
@@ -195,42 +197,8 @@ function checkArgs(def: PredicateDef, args: unknown, at: PathSegment[], issues: 
     }
     return !issues.some((i) => i.path.length >= at.length && at.every((s, j) => i.path[j] === s));
   }
-  for (const e of v.errors ?? []) {
-    reportAjv(e, at, (path, message, key) => issues.push({ path, message, ...(key ? { key } : {}) }));
-  }
+  issues.push(...schemaIssues(v.errors ?? [], { base: at }));
   return false;
-}
-
-function reportAjv(
-  e: ErrorObject,
-  base: PathSegment[],
-  report: (path: PathSegment[], message: string, key?: string) => void,
-): void {
-  const path: PathSegment[] = [
-    ...base,
-    ...e.instancePath
-      .split("/")
-      .slice(1)
-      .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
-      .map((s) => (/^\d+$/.test(s) ? Number(s) : s)),
-  ];
-  const p = e.params as Record<string, unknown>;
-  switch (e.keyword) {
-    case "additionalProperties":
-      report(path, `unknown field "${String(p.additionalProperty)}"`, String(p.additionalProperty));
-      return;
-    case "required":
-      report(path, `missing required field "${String(p.missingProperty)}"`);
-      return;
-    case "enum":
-      report(path, `must be one of: ${(p.allowedValues as unknown[]).map(String).join(", ")}`);
-      return;
-    case "type":
-      report(path, `must be of type ${String(p.type)}`);
-      return;
-    default:
-      report(path, e.message ?? e.keyword);
-  }
 }
 
 function typeMatches(type: RuleParameter["type"], v: unknown): boolean {

@@ -48,7 +48,9 @@ describe("rule loader", () => {
 
   it("names file, line, column and field for an unknown top-level key, with a suggestion", () => {
     const lines = errorsOf(GOOD.replace("remediation: m", "remediation: m\nremediaton: typo"));
-    expect(lines).toEqual([`rules/my-rule.yaml:8:1: remediaton: unknown field "remediaton"`]);
+    expect(lines).toEqual([
+      `rules/my-rule.yaml:8:1: remediaton: unknown field "remediaton" (did you mean "remediation"?)`,
+    ]);
   });
 
   it("rejects an unknown operator and suggests the right one", () => {

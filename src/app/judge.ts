@@ -1,0 +1,45 @@
+// Judge a stored scan: every rule over its records, then one UNKNOWN per rule and type for each
+// coverage gap, and the summary both `scan` and `evaluate` store. The one place findings are made.
+import { isCoverageGap, type CoverageRow } from "../model/coverage.js";
+import type { JsonObject } from "../model/resource.js";
+import { evaluateRecords, summaryJson } from "../rules/evaluate-scan.js";
+import { gapFindings } from "../rules/gaps.js";
+import type { Rule } from "../rules/rule.js";
+import type { Store } from "../store/store.js";
+
+export interface Judgement {
+  summary: JsonObject;
+  /** Coverage rows that hid resources (their rules got UNKNOWN). */
+  gaps: CoverageRow[];
+}
+
+export function judgeScan(
+  store: Store,
+  scan: { id: number; now: Date },
+  rules: readonly Rule[],
+  params: Record<string, Record<string, unknown>> = {},
+): Judgement {
+  const evaluation = evaluateRecords(
+    store.iterateResources(scan.id),
+    rules,
+    { params, now: scan.now },
+    (batch) => store.insertFindings(scan.id, batch),
+  );
+  const coverage = store.coverage(scan.id);
+  const gaps = coverage.filter(isCoverageGap);
+  const synthetic = gapFindings(gaps, rules);
+  store.insertFindings(scan.id, synthetic);
+  evaluation.byStatus.UNKNOWN += synthetic.length;
+  return {
+    summary: {
+      ...summaryJson(evaluation),
+      coverage: {
+        units: coverage.length,
+        denied: gaps.filter((g) => g.status === "denied").length,
+        failed: gaps.filter((g) => g.status === "failed").length,
+        skipped: coverage.filter((c) => c.status === "skipped").length,
+      },
+    },
+    gaps,
+  };
+}
