@@ -47,6 +47,41 @@ function rulesBlock(rules: Rule[]): string {
   );
 }
 
+function oneParagraph(s: string): string {
+  return s.replace(/\s+/g, " ").trim();
+}
+
+/** docs/rules.md: every rule with what a reader of a finding needs, from the rule files. */
+function catalogBlock(rules: Rule[]): string {
+  return rules
+    .map((r) => {
+      const params = Object.entries(r.parameters).map(
+        ([name, p]) => `\`${name}\` (${p.type}, default \`${JSON.stringify(p.default)}\`): ${p.description}`,
+      );
+      const refs = [
+        ...(r.references.awsConfig ?? []).map((c) => `AWS Config \`${c}\``),
+        ...(r.references.securityHub ?? []).map((c) => `Security Hub ${c}`),
+        ...(r.references.urls ?? []).map((u) => `<${u}>`),
+      ];
+      return [
+        `## \`${r.id}\``,
+        "",
+        `**${r.title}** — severity ${severityText(r)}; ${r.resourceTypes.map((t) => `\`${t}\``).join(", ")}; [rule file](../rules/${r.id}.yaml).`,
+        "",
+        oneParagraph(r.description),
+        "",
+        `_Why:_ ${oneParagraph(r.rationale)}`,
+        "",
+        `_Remediation:_ ${oneParagraph(r.remediation)}`,
+        ...(params.length > 0 ? ["", "_Parameters:_", "", ...params.map((p) => `- ${p}`)] : []),
+        ...(refs.length > 0 ? ["", `_References:_ ${refs.join(" · ")}`] : []),
+        "",
+        `_Examples:_ ${r.examples.map((e) => `${e.name} (${e.expect})`).join("; ")}.`,
+      ].join("\n");
+    })
+    .join("\n\n");
+}
+
 function conditionsBlock(): string {
   const operators = Object.entries(OPERATORS).map(([op, def]) => `- \`${op}\`: ${def.doc}`);
   const predicates = [...PREDICATES.values()].map((p) => {
@@ -81,6 +116,7 @@ export function generatedBlocks(): Block[] {
   const rules = loadRules();
   return [
     { file: "README.md", name: "rules", text: rulesBlock(rules) },
+    { file: "docs/rules.md", name: "catalog", text: catalogBlock(rules) },
     { file: "README.md", name: "conditions", text: conditionsBlock() },
     ...COLLECTORS.map((c) => ({
       file: `docs/collectors/${c.name}.md`,
