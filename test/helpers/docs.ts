@@ -47,8 +47,9 @@ function rulesBlock(rules: Rule[]): string {
   );
 }
 
+/** Prose from a rule file as one Markdown paragraph; `*` is literal there (policy wildcards), never emphasis. */
 function oneParagraph(s: string): string {
-  return s.replace(/\s+/g, " ").trim();
+  return s.replace(/\s+/g, " ").trim().replace(/\*/g, "\\*");
 }
 
 /** docs/rules.md: every rule with what a reader of a finding needs, from the rule files. */
