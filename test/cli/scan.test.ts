@@ -70,6 +70,7 @@ const DEMO_EXPECTED = [
   `FAIL ebs-volume-unencrypted ${PROD} us-east-1 vol-0db1e151a31426f6c`,
   `FAIL ebs-volume-unencrypted ${DEV} us-east-1 vol-08e80c43521dee2ed`,
   `FAIL ebs-volume-unencrypted ${DEV} us-east-1 vol-0f93365b68af06271`,
+  `FAIL kms-key-deletion-in-use ${PROD} us-east-1 9cd1fb4c-5022-4c23-9421-d520e441ac31`,
   `FAIL kms-key-policy-wildcard-grant ${PROD} us-east-1 32b29e12-f829-43fa-beab-c957febfc8e8`,
   `FAIL kms-key-policy-wildcard-grant ${PROD} us-east-1 caa49f9e-0a7b-4480-a4db-557b682f0ba2`,
   `FAIL kms-key-rotation-disabled ${PROD} eu-west-1 4ec95a9e-93cb-4259-9ba8-a12ce93b9fc8`,
@@ -77,6 +78,7 @@ const DEMO_EXPECTED = [
   `FAIL s3-bucket-secure-transport-missing ${PROD} us-east-1 payments-statements-222222222222`,
   `FAIL s3-bucket-secure-transport-missing ${DEV} us-east-1 analytics-curated-333333333333`,
   `FAIL s3-bucket-secure-transport-missing ${DEV} us-east-1 analytics-raw-333333333333`,
+  `UNKNOWN kms-key-deletion-in-use ${DEV} us-east-1 0c5e5dbf-a32d-46ab-af78-9368572ec6b3`,
   `UNKNOWN kms-key-policy-wildcard-grant ${PROD} us-east-1 ed30f9d2-9953-4834-96a8-a360aff67327`,
   `UNKNOWN kms-key-policy-wildcard-grant ${PROD} us-east-1 fe644dcc-caf4-4fe7-9806-9f6a8a363469`,
 ].sort();
@@ -298,7 +300,10 @@ describe("--source config", () => {
     expect(plain.filter((f) => f.includes("ebs-volume-unencrypted") || f.includes("s3-bucket"))).toEqual(
       DEMO_EXPECTED.filter((f) => f.includes("ebs-volume-unencrypted") || f.includes("s3-bucket")),
     );
-    const keyRules = plain.filter((f) => f.includes(" kms-key-"));
+    // Key states and the resources' key IDs are Config facts: the cross-resource rule needs no enrichment.
+    const fromConfig = (f: string): boolean => f.includes(" kms-key-deletion-in-use ");
+    expect(plain.filter(fromConfig)).toEqual(DEMO_EXPECTED.filter(fromConfig));
+    const keyRules = plain.filter((f) => f.includes(" kms-key-") && !fromConfig(f));
     expect(keyRules.length).toBeGreaterThan(0);
     expect(keyRules.every((f) => f.startsWith("UNKNOWN"))).toBe(true);
   });
