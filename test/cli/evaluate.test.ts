@@ -85,7 +85,7 @@ describe("dpscan evaluate (end to end)", () => {
   it("prints a readable summary in table format", async () => {
     const r = await runCli(["--db", join(tmp(), "t.db"), "evaluate", "--input", SNAPSHOT]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("9 FAIL, 1 UNKNOWN, 10 PASS.");
+    expect(r.stdout).toContain("9 FAIL, 1 UNKNOWN, 13 PASS.");
     expect(r.stdout).toMatch(/s3-bucket-secure-transport-missing\s+3\s+0\s+2/);
     expect(r.stdout).toContain("Ignored 1 item(s) of 1 type(s) no rule covers.");
   });
@@ -164,6 +164,7 @@ describe("dpscan evaluate (end to end)", () => {
     const { scanId, findings } = await evaluateJson(db, input);
     const gapRows = findings.filter((f) => f.resourceId === "*");
     expect(gapRows.map((f) => `${f.ruleId} ${f.status} ${f.accountId}/${f.region}`).sort()).toEqual([
+      "kms-key-deletion-in-use UNKNOWN 111122223333/eu-west-1",
       "kms-key-policy-wildcard-grant UNKNOWN 111122223333/eu-west-1",
       "kms-key-rotation-disabled UNKNOWN 111122223333/eu-west-1",
     ]);
@@ -197,7 +198,7 @@ describe("dpscan evaluate (end to end)", () => {
     expect(table.code).toBe(0);
     expect(table.stdout).toContain("Not examined: 1 item(s) AWS Config marks ResourceNotRecorded");
     // The example's 1 UNKNOWN plus one per rule on AWS::KMS::Key.
-    expect(table.stdout).toContain("9 FAIL, 3 UNKNOWN, 10 PASS.");
+    expect(table.stdout).toContain("9 FAIL, 4 UNKNOWN, 13 PASS.");
   });
 
   it("rejects bad usage with exit code 2 and one clear line", async () => {
@@ -227,7 +228,7 @@ describe("dpscan evaluate (end to end)", () => {
       expect(r.stderr).not.toMatch(/at .*\.ts:\d+/); // no stack trace
       const store = new Store(db);
       expect(store.latestCompleteScan()?.id).toBe(1);
-      expect(store.queryFindings(1).length).toBe(20);
+      expect(store.queryFindings(1).length).toBe(23);
       store.close();
     }
 
