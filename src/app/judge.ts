@@ -1,5 +1,6 @@
-// Judge a stored scan: every rule over its records, then one UNKNOWN per rule and type for each
-// coverage gap, and the summary both `scan` and `evaluate` store. The one place findings are made.
+// Judge a stored scan: the reference index (when a rule relates records), every rule over its
+// records, then one UNKNOWN per rule and type for each coverage gap, and the summary both `scan`
+// and `evaluate` store. The one place findings are made.
 import { isCoverageGap, type CoverageRow } from "../model/coverage.js";
 import type { JsonObject } from "../model/resource.js";
 import { evaluateRecords, relatedIndex, relatedPlan, summaryJson } from "../rules/evaluate-scan.js";

@@ -21,7 +21,7 @@ export interface EvaluateOptions {
   params?: Record<string, unknown>;
   /** Evaluation time, for age comparisons. */
   now?: Date;
-  /** The scan's reference index, for `related` conditions (default: the record alone). */
+  /** The scan's reference index, for `related` conditions (without it they are unknown). */
   related?: RelatedIndex;
 }
 

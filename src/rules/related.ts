@@ -9,7 +9,7 @@ import { referencesOf, type ReferenceDef } from "../model/references.js";
 import { RESOURCE_TYPES } from "../model/resource-types.js";
 import { boundJson } from "../model/normalize.js";
 import { describeUnreadable, evaluateCondition } from "./conditions/evaluate.js";
-import type { EvalContext, Outcome, RelatedSpec } from "./conditions/types.js";
+import type { EvalContext, Outcome, RelatedRecords, RelatedSpec } from "./conditions/types.js";
 import { compilePath, resolvePath, type CompiledPath } from "./paths.js";
 import { clip } from "../util/text.js";
 
@@ -42,7 +42,8 @@ const KMS_ARN = /^arn:[^:]+:kms:([^:]*):(\d{12}):(key|alias)\/(.+)$/;
 
 export type Resolution = { key: string } | { unresolved: string; account: string; region: string };
 
-export class RelatedIndex {
+export class RelatedIndex implements RelatedRecords {
+  readonly kind = "related-index";
   private readonly targets = new Map<string, Target>();
   private readonly aliases = new Map<string, string>();
   /** `${via}|${target key}` → the records that refer to it. */
@@ -221,7 +222,10 @@ type Judge = (record: Sparse) => Outcome;
 
 /** Judge a `related` condition: true when a related record matches its `where` (Kleene "any"). */
 export function evaluateRelated(c: RelatedSpec, ctx: EvalContext): Outcome {
-  const index = ctx.related ?? RelatedIndex.of([ctx.record]);
+  // Without the scan's index nothing about other records is known: unknown, never a quiet PASS.
+  const index = ctx.related;
+  if (!(index instanceof RelatedIndex))
+    return outcome("unknown", { unknownReasons: ["the scan's related records were not indexed"] });
   const where = c.where;
   const judge: Judge = where
     ? (record) => evaluateCondition(where, { ...ctx, record })

@@ -141,6 +141,14 @@ describe("related, forward: the key a resource uses", () => {
   });
 });
 
+describe("without the scan's index", () => {
+  it("related is unknown, never a quiet PASS", () => {
+    const r = evaluateRule(inUse, key("0e0e0e0e-0000-4000-8000-000000000005"), { now: NOW });
+    expect(r?.status).toBe("UNKNOWN");
+    expect(r?.message).toContain("not indexed");
+  });
+});
+
 describe("the scan engine", () => {
   it("builds the index in one pass and judges both directions", () => {
     const k = "0d0d0d0d-0000-4000-8000-000000000004";

@@ -3,7 +3,6 @@ import type { JsonObject } from "../../model/resource.js";
 import type { PathSegment } from "../../util/yaml-source.js";
 import type { CompiledPath } from "../paths.js";
 import type { Operator } from "./operators.js";
-import type { RelatedIndex } from "../related.js";
 
 export type Tri = "true" | "false" | "unknown";
 
@@ -22,8 +21,13 @@ export interface EvalContext {
   record: unknown;
   params: Record<string, unknown>;
   now: Date;
-  /** The scan's references (the `related` condition); absent: only the record itself is known. */
-  related?: RelatedIndex;
+  /** The scan's references (a RelatedIndex, src/rules/related.ts); absent: `related` is unknown. */
+  related?: RelatedRecords;
+}
+
+/** What the condition language knows of the reference index: that it is one (no import cycle). */
+export interface RelatedRecords {
+  readonly kind: "related-index";
 }
 
 /** A predicate compiled from its arguments; evaluation never throws for bad data. */
