@@ -1,8 +1,9 @@
-// Judge a stored scan: every rule over its records, then one UNKNOWN per rule and type for each
-// coverage gap, and the summary both `scan` and `evaluate` store. The one place findings are made.
+// Judge a stored scan: the reference index (when a rule relates records), every rule over its
+// records, then one UNKNOWN per rule and type for each coverage gap, and the summary both `scan`
+// and `evaluate` store. The one place findings are made.
 import { isCoverageGap, type CoverageRow } from "../model/coverage.js";
 import type { JsonObject } from "../model/resource.js";
-import { evaluateRecords, summaryJson } from "../rules/evaluate-scan.js";
+import { evaluateRecords, relatedIndex, relatedPlan, summaryJson } from "../rules/evaluate-scan.js";
 import { gapFindings } from "../rules/gaps.js";
 import type { Rule } from "../rules/rule.js";
 import type { Store } from "../store/store.js";
@@ -19,14 +20,17 @@ export function judgeScan(
   rules: readonly Rule[],
   params: Record<string, Record<string, unknown>> = {},
 ): Judgement {
+  const coverage = store.coverage(scan.id);
+  const gaps = coverage.filter(isCoverageGap);
+  // Cross-resource rules need the scan's references first: a pass over only the types involved.
+  const plan = relatedPlan(rules);
+  const related = plan ? relatedIndex(store.iterateResources(scan.id, plan.types), plan, gaps) : undefined;
   const evaluation = evaluateRecords(
     store.iterateResources(scan.id),
     rules,
-    { params, now: scan.now },
+    { params, now: scan.now, ...(related ? { related } : {}) },
     (batch) => store.insertFindings(scan.id, batch),
   );
-  const coverage = store.coverage(scan.id);
-  const gaps = coverage.filter(isCoverageGap);
   const synthetic = gapFindings(gaps, rules);
   store.insertFindings(scan.id, synthetic);
   evaluation.byStatus.UNKNOWN += synthetic.length;

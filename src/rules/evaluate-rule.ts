@@ -4,6 +4,7 @@ import type { JsonObject, ResourceRecord } from "../model/resource.js";
 import { boundJson } from "../model/normalize.js";
 import { describeUnreadable, evaluateCondition, type EvalContext } from "./conditions/index.js";
 import { compilePath, resolvePath } from "./paths.js";
+import type { RelatedIndex } from "./related.js";
 import type { Rule } from "./rule.js";
 import { clip } from "../util/text.js";
 import { maxSeverity, type Severity, type Status } from "../model/severity.js";
@@ -20,6 +21,8 @@ export interface EvaluateOptions {
   params?: Record<string, unknown>;
   /** Evaluation time, for age comparisons. */
   now?: Date;
+  /** The scan's reference index, for `related` conditions (without it they are unknown). */
+  related?: RelatedIndex;
 }
 
 const MAX_EVIDENCE_CHARS = 64 * 1024;
@@ -37,7 +40,12 @@ export function evaluateRule(
   opts: EvaluateOptions = {},
 ): RuleResult | null {
   if (!rule.resourceTypes.includes(record.resourceType)) return null;
-  const ctx: EvalContext = { record, params: ruleParams(rule, opts.params), now: opts.now ?? new Date() };
+  const ctx: EvalContext = {
+    record,
+    params: ruleParams(rule, opts.params),
+    now: opts.now ?? new Date(),
+    ...(opts.related ? { related: opts.related } : {}),
+  };
   if (rule.appliesWhen) {
     const a = evaluateCondition(rule.appliesWhen, ctx);
     if (a.value === "false") return null;

@@ -2,7 +2,11 @@
 // batches (the caller wires both to the store), so memory stays flat and rules never see the store.
 import type { FindingInput } from "../model/finding.js";
 import type { JsonObject, ResourceRecord } from "../model/resource.js";
+import type { CoverageInput } from "../model/coverage.js";
+import { referencesOf, referenceTarget, REFERENCES } from "../model/references.js";
+import type { Condition, RelatedSpec } from "./conditions/index.js";
 import { evaluateRule } from "./evaluate-rule.js";
+import { RelatedIndex, type RelatedPlan } from "./related.js";
 import type { Rule } from "./rule.js";
 import type { Severity, Status } from "../model/severity.js";
 
@@ -10,6 +14,8 @@ export interface EngineOptions {
   params?: Record<string, Record<string, unknown>>;
   /** The scan's one evaluation time: every age comparison of the scan uses it. */
   now: Date;
+  /** The scan's reference index (relatedIndex()), when a rule has a `related` condition. */
+  related?: RelatedIndex;
 }
 
 export interface EvaluationSummary {
@@ -44,6 +50,7 @@ export function evaluateRecords(
       const result = evaluateRule(rule, record, {
         params: opts.params?.[rule.id] ?? {},
         now: opts.now,
+        ...(opts.related ? { related: opts.related } : {}),
       });
       if (!result) continue;
       summary.results++;
@@ -69,4 +76,54 @@ export function summaryJson(s: EvaluationSummary): JsonObject {
     byStatus: { ...s.byStatus },
     failBySeverity: { ...s.failBySeverity },
   };
+}
+
+/** What the rules' `related` conditions need from pass 1, or undefined when none has one. */
+export function relatedPlan(rules: readonly Rule[]): RelatedPlan | undefined {
+  const specs = rules.flatMap((r) => [
+    ...(r.appliesWhen ? relatedSpecs(r.appliesWhen) : []),
+    ...relatedSpecs(r.failWhen),
+  ]);
+  if (specs.length === 0) return undefined;
+  const types = new Set<string>();
+  for (const s of specs) {
+    const target = referenceTarget(s.via);
+    if (target) types.add(target);
+    for (const t of Object.keys(REFERENCES)) if (referencesOf(t).some((r) => r.name === s.via)) types.add(t);
+  }
+  return {
+    targetReads: specs.filter((s) => s.direction === "forward").flatMap((s) => s.reads),
+    sourceReads: specs.filter((s) => s.direction === "reverse").flatMap((s) => s.reads),
+    types: [...types].sort(),
+  };
+}
+
+function relatedSpecs(c: Condition): RelatedSpec[] {
+  switch (c.kind) {
+    case "all":
+    case "any":
+      return c.items.flatMap(relatedSpecs);
+    case "not":
+      return relatedSpecs(c.item);
+    case "related":
+      return [c.spec];
+    case "compare":
+    case "predicate":
+      return [];
+  }
+}
+
+/**
+ * Pass 1 of a scan with cross-resource rules: one linear pass over the records of the plan's types
+ * (the caller may filter to them), keeping identities, edges and the paths `where` reads.
+ */
+export function relatedIndex(
+  records: Iterable<{ record: ResourceRecord }>,
+  plan: RelatedPlan,
+  gaps: readonly CoverageInput[],
+): RelatedIndex {
+  const index = new RelatedIndex(plan, gaps);
+  const wanted = new Set(plan.types);
+  for (const { record } of records) if (wanted.has(record.resourceType)) index.add(record);
+  return index.finish();
 }

@@ -1,6 +1,7 @@
 // The examples written in each rule file, run as tests: `dpscan rules test`, `rules validate`
 // and the test suite all use this one runner and this one clock.
 import { evaluateRule } from "./evaluate-rule.js";
+import { RelatedIndex } from "./related.js";
 import type { Rule } from "./rule.js";
 
 /** "Now" for every example: their records are captured then and their ages are measured from it. */
@@ -20,7 +21,8 @@ export interface ExampleOutcome {
 export function runExamples(rules: readonly Rule[]): ExampleOutcome[] {
   return rules.flatMap((rule) =>
     rule.examples.map((ex) => {
-      const r = evaluateRule(rule, ex.resource, { params: ex.params, now: EXAMPLES_NOW });
+      const related = RelatedIndex.of([ex.resource, ...ex.related]);
+      const r = evaluateRule(rule, ex.resource, { params: ex.params, now: EXAMPLES_NOW, related });
       const actual = r ? r.status : "NOT_APPLICABLE";
       return {
         rule: rule.id,

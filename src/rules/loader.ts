@@ -113,7 +113,13 @@ export function parseRule(file: string, text: string): Rule {
     });
   const requires = compilePaths("requires");
   const evidence = compilePaths("evidence");
-  const env: CompileEnv = { predicates: PREDICATES, params: paramNames, issues: [], checkArgs };
+  const env: CompileEnv = {
+    predicates: PREDICATES,
+    params: paramNames,
+    issues: [],
+    checkArgs,
+    resourceTypes,
+  };
   const appliesWhen =
     d.appliesWhen === undefined ? undefined : compileCondition(d.appliesWhen, ["appliesWhen"], env);
   const failWhen = compileCondition(d.failWhen, ["failWhen"], env);
@@ -173,6 +179,7 @@ function predicateClasses(c: Condition): readonly string[] {
     case "predicate":
       return c.classes;
     case "compare":
+    case "related":
       return [];
   }
 }
@@ -244,6 +251,7 @@ function compileExamples(
     expect: Expectation;
     params?: Record<string, unknown>;
     resource: unknown;
+    related?: unknown[];
   }[];
   const expects = new Set(raw.map((e) => e.expect));
   if (!expects.has("PASS")) report(["examples"], "needs at least one example with expect: PASS");
@@ -255,13 +263,28 @@ function compileExamples(
       else if (!typeMatches(p.type, value))
         report(["examples", i, "params", name], `must be of type ${p.type}`);
     }
+    const defaults = {
+      awsAccountId: "123456789012",
+      awsRegion: "us-east-1",
+      captureTime: EXAMPLES_NOW.toISOString(),
+    };
+    const related: RuleExample["related"] = [];
+    (ex.related ?? []).forEach((r, j) => {
+      try {
+        const record = normalizeItem(r, defaults);
+        if (!isKnownResourceType(record.resourceType))
+          report(
+            ["examples", i, "related", j, "resourceType"],
+            `unknown resource type "${record.resourceType}"`,
+          );
+        related.push(record);
+      } catch (err) {
+        if (!(err instanceof ItemError)) throw err;
+        report(["examples", i, "related", j], err.message);
+      }
+    });
     try {
-      const resource = normalizeItem(ex.resource, {
-        awsAccountId: "123456789012",
-        awsRegion: "us-east-1",
-        resourceType: resourceTypes[0] as string,
-        captureTime: EXAMPLES_NOW.toISOString(),
-      });
+      const resource = normalizeItem(ex.resource, { ...defaults, resourceType: resourceTypes[0] as string });
       if (!resourceTypes.includes(resource.resourceType)) {
         report(
           ["examples", i, "resource", "resourceType"],
@@ -273,6 +296,7 @@ function compileExamples(
         expect: ex.expect,
         params: ex.params ?? {},
         resource,
+        related,
         where: src.where(["examples", i]),
       });
     } catch (err) {

@@ -15,6 +15,8 @@ export interface RuleExample {
   expect: Expectation;
   params: Record<string, unknown>;
   resource: ResourceRecord;
+  /** Other records of the same scan, for `related` conditions. */
+  related: ResourceRecord[];
   /** file:line:col of the example, for `rules test` output. */
   where: string;
 }

@@ -4,6 +4,7 @@
 import type { JsonObject } from "../model/resource.js";
 import { OPERATOR_NAMES, OPERATORS, operandSchema, type PredicateDef } from "./conditions/index.js";
 import { SEVERITIES } from "../model/severity.js";
+import { REFERENCE_NAMES, typesReferring } from "../model/references.js";
 
 export const EXPECTATIONS = ["PASS", "FAIL", "UNKNOWN", "NOT_APPLICABLE"] as const;
 export type Expectation = (typeof EXPECTATIONS)[number];
@@ -107,6 +108,12 @@ function ruleSchema(condition: JsonObject): JsonObject {
               type: "object",
               description: "A resource record (missing envelope fields get defaults)",
             },
+            related: {
+              type: "array",
+              items: { type: "object" },
+              description:
+                "Other records of the same scan, for `related` conditions (each names its resourceType; account and region default as for resource)",
+            },
           },
         },
       },
@@ -157,6 +164,38 @@ export function publishedRuleSchema(predicates: Iterable<PredicateDef>): JsonObj
       properties: comparisonProps,
     },
   ];
+  alternatives.push({
+    type: "object",
+    additionalProperties: false,
+    required: ["related"],
+    description:
+      "Records linked to this one by a declared reference (src/model/references.ts). True when one matches `where` (or exists, without `where`); unknown, never false, when none matches but a reference could not be resolved or the related type had a coverage gap in that account and region",
+    properties: {
+      related: {
+        type: "object",
+        additionalProperties: false,
+        required: ["via"],
+        properties: {
+          via: { enum: [...REFERENCE_NAMES], description: "The reference to follow" },
+          direction: {
+            enum: ["forward", "reverse"],
+            description:
+              "forward (default): the records this one refers to; reverse: the records of `types` that refer to this one",
+          },
+          types: {
+            type: "array",
+            minItems: 1,
+            items: { enum: [...new Set(REFERENCE_NAMES.flatMap(typesReferring))] },
+            description: "reverse only: the referring types to consider",
+          },
+          where: {
+            ...ref,
+            description: "Condition on the related record: comparisons and all/any/not only",
+          },
+        },
+      },
+    },
+  });
   for (const p of predicates) {
     alternatives.push({
       type: "object",

@@ -89,7 +89,7 @@ describe("dpscan evaluate (end to end)", () => {
   it("prints a readable summary in table format", async () => {
     const r = await runCli(["--db", join(tmp(), "t.db"), "evaluate", "--input", SNAPSHOT]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("13 FAIL, 1 UNKNOWN, 18 PASS.");
+    expect(r.stdout).toContain("13 FAIL, 1 UNKNOWN, 21 PASS.");
     expect(r.stdout).toMatch(/s3-bucket-secure-transport-missing\s+3\s+0\s+2/);
     expect(r.stdout).toContain("Ignored 1 item(s) of 1 type(s) no rule covers.");
   });
@@ -168,6 +168,7 @@ describe("dpscan evaluate (end to end)", () => {
     const { scanId, findings } = await evaluateJson(db, input);
     const gapRows = findings.filter((f) => f.resourceId === "*");
     expect(gapRows.map((f) => `${f.ruleId} ${f.status} ${f.accountId}/${f.region}`).sort()).toEqual([
+      "kms-key-deletion-in-use UNKNOWN 111122223333/eu-west-1",
       "kms-key-pending-deletion UNKNOWN 111122223333/eu-west-1",
       "kms-key-policy-wildcard-grant UNKNOWN 111122223333/eu-west-1",
       "kms-key-rotation-disabled UNKNOWN 111122223333/eu-west-1",
@@ -202,7 +203,7 @@ describe("dpscan evaluate (end to end)", () => {
     expect(table.code).toBe(0);
     expect(table.stdout).toContain("Not examined: 1 item(s) AWS Config marks ResourceNotRecorded");
     // The example's 1 UNKNOWN plus one per rule on AWS::KMS::Key.
-    expect(table.stdout).toContain("13 FAIL, 4 UNKNOWN, 18 PASS.");
+    expect(table.stdout).toContain("13 FAIL, 5 UNKNOWN, 21 PASS.");
   });
 
   it("rejects bad usage with exit code 2 and one clear line", async () => {
@@ -232,7 +233,7 @@ describe("dpscan evaluate (end to end)", () => {
       expect(r.stderr).not.toMatch(/at .*\.ts:\d+/); // no stack trace
       const store = new Store(db);
       expect(store.latestCompleteScan()?.id).toBe(1);
-      expect(store.queryFindings(1).length).toBe(32);
+      expect(store.queryFindings(1).length).toBe(35);
       store.close();
     }
 

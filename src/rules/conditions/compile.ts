@@ -4,7 +4,10 @@ import type { PathSegment } from "../../util/yaml-source.js";
 import { suggest } from "../../util/suggest.js";
 import { compilePath, PathError, type CompiledPath } from "../paths.js";
 import { checkOperand, OPERATOR_NAMES, type Operator } from "./operators.js";
-import type { CompileEnv, Condition, ValueRef } from "./types.js";
+import type { CompileEnv, Condition, RelatedSpec, ValueRef } from "./types.js";
+import { evaluateRelated } from "../related.js";
+import { isKnownResourceType } from "../../model/resource-types.js";
+import { referenceTarget, referencesOf, REFERENCE_NAMES } from "../../model/references.js";
 
 export function compileCondition(raw: unknown, at: PathSegment[], env: CompileEnv): Condition | undefined {
   const { issues } = env;
@@ -33,7 +36,9 @@ export function compileCondition(raw: unknown, at: PathSegment[], env: CompileEn
     return item ? { kind: "not", item } : undefined;
   }
   if ("path" in obj) return compileComparison(obj, at, env);
-  if (keys.length === 1) {
+  if ("related" in obj && keys.length === 1 && !env.inRelated)
+    return compileRelated(obj.related, [...at, "related"], env);
+  if (keys.length === 1 && !env.inRelated) {
     const name = keys[0] as string;
     const def = env.predicates.get(name);
     if (def) {
@@ -47,14 +52,110 @@ export function compileCondition(raw: unknown, at: PathSegment[], env: CompileEn
       return { kind: "predicate", name, classes, run: def.compile(valid) };
     }
   }
-  const known = ["all", "any", "not", "path", ...env.predicates.keys()];
+  const known = env.inRelated
+    ? ["all", "any", "not", "path"]
+    : ["all", "any", "not", "path", "related", ...env.predicates.keys()];
   const unknownKey = keys.find((k) => !known.includes(k)) ?? keys[0] ?? "";
   issues.push({
     path: at,
     key: unknownKey,
-    message: `unknown condition "${unknownKey}"${suggest(unknownKey, known)}; expected one of: ${known.join(", ")}`,
+    message:
+      env.inRelated && (unknownKey === "related" || env.predicates.has(unknownKey))
+        ? `"${unknownKey}" is not allowed inside related.where (the index keeps only the paths comparisons read); use comparisons and all/any/not`
+        : `unknown condition "${unknownKey}"${suggest(unknownKey, known)}; expected one of: ${known.join(", ")}`,
   });
   return undefined;
+}
+
+const RELATED_KEYS = ["via", "direction", "types", "where"];
+
+/** `related: {via, direction?, types?, where?}`, checked against the declared references. */
+function compileRelated(raw: unknown, at: PathSegment[], env: CompileEnv): Condition | undefined {
+  const { issues } = env;
+  const before = issues.length;
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    issues.push({ path: at, message: "related takes a mapping {via, direction, types, where}" });
+    return undefined;
+  }
+  const o = raw as Record<string, unknown>;
+  for (const k of Object.keys(o).filter((k) => !RELATED_KEYS.includes(k)))
+    issues.push({
+      path: at,
+      key: k,
+      message: `unknown field "${k}"${suggest(k, RELATED_KEYS)}; expected one of: ${RELATED_KEYS.join(", ")}`,
+    });
+  const via = typeof o.via === "string" ? o.via : "";
+  const target = referenceTarget(via);
+  if (!target) {
+    issues.push({
+      path: [...at, "via"],
+      message: `via must name a declared reference (${REFERENCE_NAMES.join(", ")})${suggest(via, REFERENCE_NAMES)}`,
+    });
+    return undefined;
+  }
+  const direction = o.direction ?? "forward";
+  if (direction !== "forward" && direction !== "reverse") {
+    issues.push({ path: [...at, "direction"], message: 'direction is "forward" or "reverse"' });
+    return undefined;
+  }
+  const types: string[] = [];
+  if (direction === "reverse") {
+    if (!Array.isArray(o.types) || o.types.length === 0) {
+      issues.push({
+        path: at,
+        message: "a reverse related needs types: the resource types that refer to this one",
+      });
+    } else {
+      o.types.forEach((t, i) => {
+        if (typeof t !== "string" || !isKnownResourceType(t))
+          issues.push({ path: [...at, "types", i], message: `unknown resource type ${JSON.stringify(t)}` });
+        else if (!referencesOf(t).some((r) => r.name === via))
+          issues.push({ path: [...at, "types", i], message: `${t} declares no reference "${via}"` });
+        else types.push(t);
+      });
+    }
+    for (const t of env.resourceTypes ?? [])
+      if (t !== target)
+        issues.push({
+          path: [...at, "via"],
+          message: `"${via}" points to ${target}, not to the rule's type ${t}`,
+        });
+  } else {
+    if (o.types !== undefined)
+      issues.push({ path: [...at, "types"], message: "types applies to direction: reverse only" });
+    for (const t of env.resourceTypes ?? [])
+      if (!referencesOf(t).some((r) => r.name === via))
+        issues.push({ path: [...at, "via"], message: `the rule's type ${t} declares no reference "${via}"` });
+  }
+  const where =
+    o.where === undefined
+      ? undefined
+      : compileCondition(o.where, [...at, "where"], { ...env, inRelated: true });
+  if (issues.length > before || (o.where !== undefined && !where)) return undefined;
+  const spec: RelatedSpec = {
+    via,
+    direction,
+    types,
+    ...(where ? { where } : {}),
+    reads: where ? readsOf(where) : [],
+  };
+  return { kind: "related", spec, run: (ctx) => evaluateRelated(spec, ctx) };
+}
+
+/** The paths a (comparison-only) condition reads. */
+function readsOf(c: Condition): CompiledPath[] {
+  switch (c.kind) {
+    case "all":
+    case "any":
+      return c.items.flatMap(readsOf);
+    case "not":
+      return readsOf(c.item);
+    case "compare":
+      return [c.path];
+    case "predicate":
+    case "related":
+      return [];
+  }
 }
 
 function compileList(

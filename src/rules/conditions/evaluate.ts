@@ -30,6 +30,7 @@ export function evaluateCondition(c: Condition, ctx: EvalContext): Outcome {
       return { ...o, value };
     }
     case "predicate":
+    case "related":
       return c.run(ctx);
     case "compare": {
       const r = resolvePath(c.path, ctx.record);

@@ -21,6 +21,13 @@ export interface EvalContext {
   record: unknown;
   params: Record<string, unknown>;
   now: Date;
+  /** The scan's references (a RelatedIndex, src/rules/related.ts); absent: `related` is unknown. */
+  related?: RelatedRecords;
+}
+
+/** What the condition language knows of the reference index: that it is one (no import cycle). */
+export interface RelatedRecords {
+  readonly kind: "related-index";
 }
 
 /** A predicate compiled from its arguments; evaluation never throws for bad data. */
@@ -46,7 +53,20 @@ export type Condition =
   | { kind: "all" | "any"; items: Condition[] }
   | { kind: "not"; item: Condition }
   | { kind: "compare"; path: CompiledPath; op: Operator; value: ValueRef }
-  | { kind: "predicate"; name: string; classes: readonly string[]; run: CompiledPredicate };
+  | { kind: "predicate"; name: string; classes: readonly string[]; run: CompiledPredicate }
+  | { kind: "related"; spec: RelatedSpec; run: CompiledPredicate };
+
+/** `related: {via, direction, types, where}`: records linked to this one by a declared reference. */
+export interface RelatedSpec {
+  /** A reference name from src/model/references.ts. */
+  via: string;
+  /** forward: the records this one names; reverse: the records (of `types`) that name this one. */
+  direction: "forward" | "reverse";
+  types: string[];
+  where?: Condition;
+  /** The paths `where` reads on the related record (the index keeps only these). */
+  reads: CompiledPath[];
+}
 
 export interface ConditionIssue {
   path: PathSegment[];
@@ -63,4 +83,8 @@ export interface CompileEnv {
   issues: ConditionIssue[];
   /** Validate a predicate's arguments (pushing issues); true when it may be compiled. */
   checkArgs(def: PredicateDef, args: unknown, at: PathSegment[], issues: ConditionIssue[]): boolean;
+  /** The rule's resource types, to check that a `related` reference applies to them. */
+  resourceTypes?: readonly string[];
+  /** Inside a `related.where`: only comparisons and all/any/not (the index keeps only their paths). */
+  inRelated?: boolean;
 }

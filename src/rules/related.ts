@@ -1,0 +1,361 @@
+// Cross-resource facts for the `related` condition. References are declared once per type
+// (src/model/references.ts); one pass over a scan's records resolves each to its target (a KMS key
+// ID, key ARN, alias name or alias ARN becomes the key, in whatever scanned account and region it
+// lives) and indexes the edges both ways. The index holds identities, edges and the few paths the
+// rules' `where` conditions read, never whole records, so a large scan stays linear and small.
+import { isCoverageGap, type CoverageInput } from "../model/coverage.js";
+import { asUnreadable, type JsonObject } from "../model/resource.js";
+import { referencesOf, type ReferenceDef } from "../model/references.js";
+import { RESOURCE_TYPES } from "../model/resource-types.js";
+import { boundJson } from "../model/normalize.js";
+import { describeUnreadable, evaluateCondition } from "./conditions/evaluate.js";
+import type { EvalContext, Outcome, RelatedRecords, RelatedSpec } from "./conditions/types.js";
+import { compilePath, resolvePath, type CompiledPath } from "./paths.js";
+import { clip } from "../util/text.js";
+
+/** A record as the index keeps it: the envelope plus the paths `where` conditions read. */
+type Sparse = Record<string, unknown>;
+
+interface Target {
+  record: Sparse;
+  /** Alias names, for sentences. */
+  aliases: string[];
+}
+
+interface Unresolved {
+  count: number;
+  first: string;
+}
+
+/** What the rules need from the index: the paths their `where` conditions read on each side. */
+export interface RelatedPlan {
+  targetReads: CompiledPath[];
+  sourceReads: CompiledPath[];
+  /** Types pass 1 must see: reference sources and targets. */
+  types: string[];
+}
+
+const MAX_LISTED = 10;
+const MAX_EVIDENCE_ITEMS = 50;
+const ENVELOPE = ["resourceType", "resourceId", "resourceName", "arn", "awsAccountId", "awsRegion"];
+const KMS_ARN = /^arn:[^:]+:kms:([^:]*):(\d{12}):(key|alias)\/(.+)$/;
+
+export type Resolution = { key: string } | { unresolved: string; account: string; region: string };
+
+export class RelatedIndex implements RelatedRecords {
+  readonly kind = "related-index";
+  private readonly targets = new Map<string, Target>();
+  private readonly aliases = new Map<string, string>();
+  /** `${via}|${target key}` → the records that refer to it. */
+  private readonly incoming = new Map<string, Sparse[]>();
+  /** `${via}|${type}|${account}|${region}` → references there that named nothing collected. */
+  private readonly unresolved = new Map<string, Unresolved>();
+  private readonly pending: { via: string; source: Sparse; value: string }[] = [];
+  private readonly gaps: CoverageInput[];
+
+  constructor(
+    private readonly plan: Pick<RelatedPlan, "targetReads" | "sourceReads">,
+    gaps: readonly CoverageInput[] = [],
+  ) {
+    this.gaps = gaps.filter(isCoverageGap);
+  }
+
+  /** An index of a few records (rule examples, one-off evaluation) with every path kept. */
+  static of(records: Iterable<unknown>, gaps: readonly CoverageInput[] = []): RelatedIndex {
+    const all = [compilePath("@")];
+    const index = new RelatedIndex({ targetReads: all, sourceReads: all }, gaps);
+    for (const r of records) index.add(r);
+    return index.finish();
+  }
+
+  /** Pass 1: call for every record of the plan's types, then finish(). */
+  add(record: unknown): void {
+    const type = str(field(record, "resourceType"));
+    if (type === RESOURCE_TYPES.kmsKey) this.addKey(record);
+    for (const ref of referencesOf(type ?? "")) {
+      const got = referenceValues(ref, record);
+      const source = project(record, this.plan.sourceReads);
+      if ("unreadable" in got) {
+        this.noteUnresolved(ref.name, source, "*", got.unreadable);
+        continue;
+      }
+      for (const value of got.values) this.pending.push({ via: ref.name, source, value });
+    }
+  }
+
+  finish(): this {
+    for (const { via, source, value } of this.pending.splice(0)) {
+      const [account, region] = [str(source.awsAccountId) ?? "", str(source.awsRegion) ?? ""];
+      const r = this.resolve(value, account, region);
+      if ("unresolved" in r) {
+        this.noteUnresolved(
+          via,
+          { ...source, awsAccountId: r.account, awsRegion: r.region },
+          r.account,
+          r.unresolved,
+        );
+        continue;
+      }
+      const k = `${via}|${r.key}`;
+      const list = this.incoming.get(k);
+      if (list) list.push(source);
+      else this.incoming.set(k, [source]);
+    }
+    return this;
+  }
+
+  /** A key ID, key ARN, alias name or alias ARN, as written in a record of `account`/`region`. */
+  resolve(value: string, account: string, region: string): Resolution {
+    const m = KMS_ARN.exec(value);
+    if (m) {
+      const [, r = "", a = "", kind, rest = ""] = m;
+      return kind === "key" ? { key: `${a}:${r}:${rest}` } : this.alias(`alias/${rest}`, a, r);
+    }
+    if (value.startsWith("alias/")) return this.alias(value, account, region);
+    if (value.startsWith("arn:")) return { key: value };
+    return { key: `${account}:${region}:${value}` };
+  }
+
+  private alias(name: string, account: string, region: string): Resolution {
+    const key = this.aliases.get(`${account}:${region}:${name}`);
+    return key
+      ? { key }
+      : {
+          unresolved: `${name} names no collected KMS key in ${account}/${region}`,
+          account,
+          region,
+        };
+  }
+
+  target(key: string): Target | undefined {
+    return this.targets.get(key);
+  }
+
+  referrers(via: string, key: string): readonly Sparse[] {
+    return this.incoming.get(`${via}|${key}`) ?? [];
+  }
+
+  unresolvedIn(via: string, type: string, account: string, region: string): Unresolved[] {
+    return [account, "*"].flatMap((a) => {
+      const u = this.unresolved.get(`${via}|${type}|${a}|${region}`);
+      return u ? [u] : [];
+    });
+  }
+
+  /** A coverage gap that hid records of this type in this account and region. */
+  gapFor(type: string, account: string, region: string): CoverageInput | undefined {
+    return this.gaps.find(
+      (g) =>
+        g.resourceTypes.includes(type) &&
+        (g.scope === "aggregator" ||
+          (g.accountId === account && (g.scope === "account" || g.region === region))),
+    );
+  }
+
+  private addKey(record: unknown): void {
+    const id = keyIdentity(record);
+    if (!id) return;
+    const raw = field(field(record, "supplementaryConfiguration"), "Aliases");
+    const aliases = Array.isArray(raw) ? raw.filter((a): a is string => typeof a === "string") : [];
+    this.targets.set(id.key, { record: project(record, this.plan.targetReads), aliases });
+    for (const a of aliases) this.aliases.set(`${id.account}:${id.region}:${a}`, id.key);
+  }
+
+  private noteUnresolved(via: string, source: Sparse, account: string, reason: string): void {
+    const k = `${via}|${str(source.resourceType) ?? ""}|${account}|${str(source.awsRegion) ?? ""}`;
+    const u = this.unresolved.get(k);
+    if (u) u.count++;
+    else this.unresolved.set(k, { count: 1, first: `${label(source)}: ${reason}` });
+  }
+}
+
+/** The index key of a KMS key record: account:region:keyId. */
+function keyIdentity(record: unknown): { key: string; account: string; region: string } | undefined {
+  const account = str(field(record, "awsAccountId"));
+  const region = str(field(record, "awsRegion"));
+  const id = str(field(record, "resourceId"));
+  return account && region && id ? { key: `${account}:${region}:${id}`, account, region } : undefined;
+}
+
+function referenceValues(ref: ReferenceDef, record: unknown): { values: string[] } | { unreadable: string } {
+  const r = resolvePath(compilePath(ref.path), record);
+  if (r.kind === "unreadable") return { unreadable: describeUnreadable(r.at || ref.path, r.info) };
+  const raw = Array.isArray(r.value) ? r.value : [r.value];
+  const values = raw.filter((v): v is string => typeof v === "string" && v !== "");
+  if (values.length === 0 && ref.whenAbsent && (r.value === undefined || r.value === null))
+    return { values: [ref.whenAbsent] };
+  return { values };
+}
+
+/** The envelope plus the subtrees the given paths read (a marker on the way is kept as is). */
+function project(record: unknown, reads: readonly CompiledPath[]): Sparse {
+  const out: Sparse = {};
+  for (const k of ENVELOPE) out[k] = field(record, k) ?? null;
+  for (const p of reads) {
+    for (const chain of p.pure ? [p.chain] : p.roots) {
+      if (chain.length === 0) return { ...(record as Sparse) };
+      copyChain(record, out, chain);
+    }
+  }
+  return out;
+}
+
+function copyChain(src: unknown, dst: Sparse, chain: readonly string[]): void {
+  let s = src;
+  let d = dst;
+  for (let i = 0; i < chain.length; i++) {
+    if (!isObject(s) || asUnreadable(s)) return;
+    const k = chain[i] as string;
+    const v = s[k];
+    if (i === chain.length - 1 || !isObject(v) || asUnreadable(v)) {
+      d[k] = v;
+      return;
+    }
+    const next = isObject(d[k]) ? (d[k] as Sparse) : {};
+    d[k] = next;
+    d = next;
+    s = v;
+  }
+}
+
+type Judge = (record: Sparse) => Outcome;
+
+/** Judge a `related` condition: true when a related record matches its `where` (Kleene "any"). */
+export function evaluateRelated(c: RelatedSpec, ctx: EvalContext): Outcome {
+  // Without the scan's index nothing about other records is known: unknown, never a quiet PASS.
+  const index = ctx.related;
+  if (!(index instanceof RelatedIndex))
+    return outcome("unknown", { unknownReasons: ["the scan's related records were not indexed"] });
+  const where = c.where;
+  const judge: Judge = where
+    ? (record) => evaluateCondition(where, { ...ctx, record })
+    : () => outcome("true");
+  return c.direction === "forward"
+    ? forward(c, ctx.record, index, judge)
+    : reverse(c, ctx.record, index, judge);
+}
+
+function forward(c: RelatedSpec, record: unknown, index: RelatedIndex, judge: Judge): Outcome {
+  const account = str(field(record, "awsAccountId")) ?? "";
+  const region = str(field(record, "awsRegion")) ?? "";
+  const reasons: string[] = [];
+  const hits: Target[] = [];
+  const misses: Target[] = [];
+  for (const ref of referencesOf(str(field(record, "resourceType")) ?? "").filter((r) => r.name === c.via)) {
+    const got = referenceValues(ref, record);
+    if ("unreadable" in got) {
+      reasons.push(got.unreadable);
+      continue;
+    }
+    for (const value of got.values) {
+      const r = index.resolve(value, account, region);
+      const key = "key" in r ? r.key : undefined;
+      const target = key ? index.target(key) : undefined;
+      if (!target) {
+        const [a = account, rg = region] = key ? key.split(":") : ["unresolved" in r ? r.account : account];
+        const why = "unresolved" in r ? r.unresolved : `${c.via} ${clip(value, 200)} was not collected`;
+        const gap = index.gapFor(ref.to, a, "unresolved" in r ? r.region : rg);
+        reasons.push(gap ? `${why} (${gapText(gap)})` : why);
+        continue;
+      }
+      const o = judge(target.record);
+      if (o.value === "true") hits.push(target);
+      else if (o.value === "unknown")
+        reasons.push(...o.unknownReasons.map((u) => `${describe(target)}: ${u}`));
+      else misses.push(target);
+    }
+  }
+  const evidence = (ts: Target[]): JsonObject => ({
+    [`related.${c.via}`]: ts.slice(0, MAX_EVIDENCE_ITEMS).map((t) => boundJson(summary(t.record, t.aliases))),
+  });
+  if (hits.length > 0)
+    return outcome("true", {
+      details: [`${c.via} is ${hits.map(describe).join(", ")}`],
+      evidence: evidence(hits),
+    });
+  if (reasons.length > 0) return outcome("unknown", { unknownReasons: reasons });
+  return outcome("false", {
+    details: misses.length > 0 ? [`${c.via} is ${misses.map(describe).join(", ")}`] : [`no ${c.via}`],
+  });
+}
+
+function reverse(c: RelatedSpec, record: unknown, index: RelatedIndex, judge: Judge): Outcome {
+  const id = keyIdentity(record);
+  if (!id)
+    return outcome("unknown", { unknownReasons: ["the record has no account, region and ID to look up"] });
+  const hits: Sparse[] = [];
+  const reasons: string[] = [];
+  for (const s of index.referrers(c.via, id.key)) {
+    if (!c.types.includes(str(s.resourceType) ?? "")) continue;
+    const o = judge(s);
+    if (o.value === "true") hits.push(s);
+    else if (o.value === "unknown") reasons.push(...o.unknownReasons.map((u) => `${label(s)}: ${u}`));
+  }
+  if (hits.length > 0) {
+    const listed = hits.slice(0, MAX_LISTED).map(label).join(", ");
+    const more = hits.length > MAX_LISTED ? ` and ${hits.length - MAX_LISTED} more` : "";
+    return outcome("true", {
+      details: [
+        `${hits.length === 1 ? "1 collected resource still refers" : `${hits.length} collected resources still refer`} to it (${c.via}): ${listed}${more}`,
+      ],
+      evidence: {
+        [`relatedBy.${c.via}`]: {
+          count: hits.length,
+          resources: hits.slice(0, MAX_EVIDENCE_ITEMS).map((h) => boundJson(summary(h, []))),
+        },
+      },
+    });
+  }
+  for (const type of c.types) {
+    for (const u of index.unresolvedIn(c.via, type, id.account, id.region))
+      reasons.push(
+        `${u.count} ${type} reference${u.count === 1 ? "" : "s"} could not be resolved (${u.first})`,
+      );
+    const gap = index.gapFor(type, id.account, id.region);
+    if (gap) reasons.push(`${type} in ${id.account}/${id.region} could not be listed (${gapText(gap)})`);
+  }
+  if (reasons.length > 0) return outcome("unknown", { unknownReasons: reasons });
+  const what = c.types.length === 1 ? (c.types[0] as string) : "resource";
+  return outcome("false", { details: [`no collected ${what} refers to it (${c.via})`] });
+}
+
+const outcome = (value: Outcome["value"], extra: Partial<Outcome> = {}): Outcome => ({
+  value,
+  unknownReasons: [],
+  details: [],
+  evidence: {},
+  ...extra,
+});
+
+function gapText(g: CoverageInput): string {
+  return `${g.service}:${g.operation} ${g.status}${g.errorCode ? ` (${g.errorCode})` : ""}`;
+}
+
+function summary(r: Sparse, aliases: string[]): JsonObject {
+  const out: JsonObject = {};
+  for (const k of ENVELOPE) out[k] = boundJson(r[k] ?? null);
+  if (aliases.length > 0) out.aliases = aliases;
+  return out;
+}
+
+function describe(t: Target): string {
+  const arn = str(t.record.arn) ?? str(t.record.resourceId) ?? "(unknown)";
+  return clip(t.aliases.length > 0 ? `${arn} (${t.aliases.join(", ")})` : arn, 300);
+}
+
+function label(r: Sparse): string {
+  const where = `${str(r.awsAccountId) ?? "?"}/${str(r.awsRegion) ?? "?"}`;
+  return clip(`${str(r.resourceType) ?? "?"} ${str(r.resourceId) ?? "?"} (${where})`, 200);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+function field(v: unknown, k: string): unknown {
+  return isObject(v) ? v[k] : undefined;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === "string" ? v : undefined;
+}
