@@ -3,7 +3,7 @@
 
 import { hasCondition, restrictingConditions } from "./condition.js";
 import type { ConditionEntry } from "./condition.js";
-import { coversAction, coversResource } from "./match.js";
+import { coversAction, coversResource, overlapsAction } from "./match.js";
 import {
   denyAppliesTo,
   isAccountRoot,
@@ -51,6 +51,13 @@ export interface GrantQuery {
   resource?: string;
   /** The classes to report; principals of other classes are left out. Default: all. */
   classes?: readonly GrantClass[];
+  /**
+   * "every" (default): a statement grants a pattern when it allows every action the pattern
+   * matches; "any": when it allows at least one of them ("any KMS action").
+   */
+  match?: "every" | "any";
+  /** Other accounts whose principals (roots included) are not reported as cross-account. */
+  trustedAccounts?: readonly string[];
 }
 
 export interface GrantsResult {
@@ -90,8 +97,15 @@ function grantOf(
   const notPrincipal = allow.notPrincipal !== undefined;
   const restricting = restrictingConditions(allow);
   const restricted = restricting.length > 0;
-  const wanted = (p: PrincipalEntry): boolean =>
-    query.classes === undefined || query.classes.includes(classify(p, account, restricted));
+  const trusted = (p: PrincipalEntry): boolean => {
+    const owner = principalAccount(p);
+    return owner !== undefined && (query.trustedAccounts ?? []).includes(owner);
+  };
+  const wanted = (p: PrincipalEntry): boolean => {
+    const cls = classify(p, account, restricted);
+    if (cls === "cross-account" && trusted(p)) return false;
+    return query.classes === undefined || query.classes.includes(cls);
+  };
   // Allow + NotPrincipal grants everyone except the list, so it is judged as a public grant.
   const candidates = notPrincipal
     ? [everyone]
@@ -119,15 +133,35 @@ function grantOf(
 }
 
 /**
- * Allow statements granting every action of one of the query's patterns to a principal other than
- * the account's root. Unconditioned Deny statements covering those patterns cancel the principals
+ * Does the Deny take away everything `allow` grants of `pattern`? Under "any", the Allow grants the
+ * part of each of its Action patterns inside `pattern`: the Deny must cover each such part (it
+ * covers the part when it covers the Allow's pattern or the whole query). NotAction: the query.
+ */
+export function denyCancels(
+  deny: NormalizedStatement,
+  allow: NormalizedStatement,
+  pattern: string,
+  any: boolean,
+): boolean {
+  if (coversAction(deny, pattern)) return true;
+  if (!any || !allow.action) return false;
+  return allow.action
+    .filter((a) => overlapsAction({ action: [a] }, pattern))
+    .every((a) => coversAction(deny, actionQuery(a)));
+}
+
+/**
+ * Allow statements granting every action (under `match: "any"`, some action) of one of the query's
+ * patterns to a principal other than the account's root. Unconditioned Deny statements covering those patterns cancel the principals
  * they name, but only if they apply to the resource: Resource "*" (or none), or one covering
  * `query.resource` when given. An Allow's Resource is not compared: in a resource policy an Allow
  * can only be about the resource itself.
  */
 export function analyzeGrants(policy: NormalizedPolicy, query: GrantQuery): GrantsResult {
   const patterns = query.actions.map(actionQuery);
-  const covered = (s: NormalizedStatement): string[] => patterns.filter((a) => coversAction(s, a));
+  const any = query.match === "any";
+  const covered = (s: NormalizedStatement): string[] =>
+    patterns.filter((a) => (any ? overlapsAction(s, a) : coversAction(s, a)));
   // A Deny on another resource (or NotResource "*") never reaches this one, so it cancels nothing.
   const appliesHere = (s: NormalizedStatement): boolean => coversResource(s, query.resource ?? "*");
   const denies = policy.statements.filter((s) => s.effect === "Deny" && !hasCondition(s) && appliesHere(s));
@@ -135,7 +169,7 @@ export function analyzeGrants(policy: NormalizedPolicy, query: GrantQuery): Gran
   for (const s of policy.statements) {
     const granted = s.effect === "Allow" ? covered(s) : [];
     if (granted.length === 0) continue;
-    const cancelling = denies.filter((d) => granted.every((a) => coversAction(d, a)));
+    const cancelling = denies.filter((d) => granted.every((a) => denyCancels(d, s, a, any)));
     const grant = grantOf(s, cancelling, query);
     if (grant) grants.push(grant);
   }

@@ -79,6 +79,12 @@ const DEMO_EXPECTED = [
   `FAIL s3-bucket-secure-transport-missing ${DEV} us-east-1 analytics-raw-333333333333`,
   `UNKNOWN kms-key-policy-wildcard-grant ${PROD} us-east-1 ed30f9d2-9953-4834-96a8-a360aff67327`,
   `UNKNOWN kms-key-policy-wildcard-grant ${PROD} us-east-1 fe644dcc-caf4-4fe7-9806-9f6a8a363469`,
+  `FAIL kms-key-policy-cross-account ${PROD} us-east-1 caa49f9e-0a7b-4480-a4db-557b682f0ba2`,
+  `FAIL kms-key-policy-public ${PROD} us-east-1 32b29e12-f829-43fa-beab-c957febfc8e8`,
+  `UNKNOWN kms-key-policy-cross-account ${PROD} us-east-1 ed30f9d2-9953-4834-96a8-a360aff67327`,
+  `UNKNOWN kms-key-policy-cross-account ${PROD} us-east-1 fe644dcc-caf4-4fe7-9806-9f6a8a363469`,
+  `UNKNOWN kms-key-policy-public ${PROD} us-east-1 ed30f9d2-9953-4834-96a8-a360aff67327`,
+  `UNKNOWN kms-key-policy-public ${PROD} us-east-1 fe644dcc-caf4-4fe7-9806-9f6a8a363469`,
 ].sort();
 
 describe("dpscan scan against the simulated organisation", () => {
