@@ -45,3 +45,5 @@ export { analyzeSecureTransport } from "./s3.js";
 export type { SecureTransportCandidate, SecureTransportOptions, SecureTransportResult } from "./s3.js";
 export { statementsAllowing } from "./allowing.js";
 export type { AccessQuery, AllowingStatement } from "./allowing.js";
+export { analyzeIdentityGrants } from "./identity.js";
+export type { IdentityGrant, IdentityQuery } from "./identity.js";

@@ -85,4 +85,35 @@ describe("policy predicates", () => {
     ]);
     expect(run(allows(["cross-account"]), rec).value).toBe("false");
   });
+
+  it("identityPolicyAllows reads one document or a list of entries, and is unknown on a missing list", () => {
+    const cond = (extra: object) => ({
+      identityPolicyAllows: { actions: ["kms:Decrypt"], resource: "arn:aws:kms:*:*:key/*", ...extra },
+    });
+    const doc = JSON.stringify({ Statement: [{ Effect: "Allow", Action: "kms:*", Resource: "*" }] });
+    expect(run(cond({ policiesPath: "doc" }), { doc }).details).toEqual([
+      "the policy: Statement #0 allows kms:Decrypt (Action kms:*) on every resource matching arn:aws:kms:*:*:key/* (Resource *)",
+    ]);
+    const list = cond({
+      policiesPath: "list",
+      documentField: "d",
+      nameField: "n",
+      entryNoun: "inline policy",
+      resourceNoun: "all keys",
+    });
+    const o = run(list, {
+      list: [
+        { n: "broken", d: "{" },
+        { n: "wide", d: doc },
+      ],
+    });
+    expect(o.value).toBe("true");
+    expect(o.details[0]).toMatch(/^inline policy 'wide': Statement #0 allows kms:Decrypt .* on all keys/);
+    expect(run(list, { list: [{ n: "broken", d: "{" }] }).value).toBe("unknown");
+    expect(run(list, { list: [] }).value).toBe("false");
+    expect(run(list, {}).unknownReasons).toEqual(["list is missing"]);
+    const versions = cond({ policiesPath: "v", documentField: "d", onlyEntriesWith: "isDefault" });
+    expect(run(versions, { v: [{ d: doc, isDefault: false }] }).value).toBe("false");
+    expect(run(versions, { v: [{ d: doc, isDefault: true }] }).value).toBe("true");
+  });
 });
