@@ -10,6 +10,7 @@ import {
   isPublicPrincipal,
   isServicePrincipal,
   principalAccount,
+  samePrincipal,
 } from "./principal.js";
 import type { NormalizedPolicy, NormalizedStatement, PrincipalEntry, StatementRef } from "./types.js";
 import { statementRef } from "./types.js";
@@ -175,4 +176,43 @@ export function analyzeGrants(policy: NormalizedPolicy, query: GrantQuery): Gran
   }
   const worst = worstClass(grants.map((g) => g.class));
   return worst === undefined ? { grants } : { grants, worst };
+}
+
+/** A principal that two sets of grants both reach: the statements of each. */
+export interface HeldTogether {
+  principal: PrincipalEntry;
+  class: GrantClass;
+  first: PolicyGrant[];
+  second: PolicyGrant[];
+}
+
+/** Whom a grant reaches: its principals, or everyone for Allow + NotPrincipal. */
+const reached = (g: PolicyGrant): PrincipalEntry[] =>
+  g.notPrincipal ? [{ type: "*", value: "*" }] : g.principals;
+
+/**
+ * Principals that grants of `first` and grants of `second` both reach (one principal holding two
+ * kinds of power, e.g. key administration and cryptographic use), across statements. A grant to
+ * everyone reaches every principal, so it pairs with any principal of the other set.
+ */
+export function heldTogether(first: readonly PolicyGrant[], second: readonly PolicyGrant[]): HeldTogether[] {
+  const out: HeldTogether[] = [];
+  const seen: PrincipalEntry[] = [];
+  const reaches = (g: PolicyGrant, p: PrincipalEntry): boolean =>
+    reached(g).some((q) => isPublicPrincipal(q) || samePrincipal(q, p));
+  const candidates = [...first, ...second].flatMap(reached);
+  for (const p of candidates) {
+    if (seen.some((q) => samePrincipal(q, p))) continue;
+    seen.push(p);
+    const a = first.filter((g) => reaches(g, p));
+    const b = second.filter((g) => reaches(g, p));
+    if (a.length === 0 || b.length === 0) continue;
+    out.push({
+      principal: p,
+      class: worstClass([...a, ...b].map((g) => g.class)) ?? "same-account-principal",
+      first: a,
+      second: b,
+    });
+  }
+  return out;
 }

@@ -35,8 +35,8 @@ export {
   restrictingConditions,
 } from "./condition.js";
 export type { ConditionEntry, ParsedOperator } from "./condition.js";
-export { GRANT_CLASSES, actionQuery, analyzeGrants, worstClass } from "./grants.js";
-export type { GrantClass, GrantQuery, GrantsResult, PolicyGrant } from "./grants.js";
+export { GRANT_CLASSES, actionQuery, analyzeGrants, heldTogether, worstClass } from "./grants.js";
+export type { GrantClass, GrantQuery, GrantsResult, HeldTogether, PolicyGrant } from "./grants.js";
 export { analyzeKeyPolicyWildcardGrants } from "./kms.js";
 export type { KeyPolicyWildcardResult, KmsWildcardGrant } from "./kms.js";
 export { analyzeRequiredDeny } from "./deny.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { analyzeGrants } from "../../src/policy/index.js";
+import { analyzeGrants, heldTogether } from "../../src/policy/index.js";
 import { policy } from "./helpers.js";
 
 const ACCOUNT = "111122223333";
@@ -56,5 +56,39 @@ describe("analyzeGrants with trustedAccounts", () => {
     const p = statements(allow("*", "kms:Decrypt"));
     const r = analyzeGrants(p, { actions: ["kms:Decrypt"], account: ACCOUNT, trustedAccounts: [OTHER] });
     expect(r.worst).toBe("public-unrestricted");
+  });
+});
+
+describe("heldTogether", () => {
+  const ADMIN = ["kms:Put*", "kms:ScheduleKeyDeletion"];
+  const USE = ["kms:Decrypt"];
+  const pairs = (...st: object[]) => {
+    const p = statements(...st);
+    const q = { account: ACCOUNT, match: "any" as const };
+    return heldTogether(
+      analyzeGrants(p, { ...q, actions: ADMIN }).grants,
+      analyzeGrants(p, { ...q, actions: USE }).grants,
+    );
+  };
+  const role = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
+
+  it("pairs one principal across statements, and not different principals", () => {
+    expect(pairs(allow({ AWS: role("a") }, "kms:Put*"), allow({ AWS: role("b") }, "kms:Decrypt"))).toEqual(
+      [],
+    );
+    const held = pairs(
+      allow({ AWS: role("a") }, "kms:Put*"),
+      allow({ AWS: [role("b"), role("a")] }, "kms:Decrypt"),
+    );
+    expect(held.map((h) => [h.principal.value, h.first.length, h.second.length])).toEqual([
+      [role("a"), 1, 1],
+    ]);
+  });
+
+  it("lets a grant to everyone reach every principal, and leaves out the account root", () => {
+    const held = pairs(allow({ AWS: role("admin") }, "kms:Put*"), allow("*", "kms:Decrypt"));
+    expect(held.map((h) => h.principal.value)).toEqual([role("admin")]);
+    expect(held[0]?.class).toBe("public-unrestricted");
+    expect(pairs(allow({ AWS: ACCOUNT }, "kms:*"))).toEqual([]);
   });
 });

@@ -6,7 +6,10 @@ import {
   analyzeGrants,
   describeStatement,
   GRANT_CLASSES,
+  heldTogether,
+  isPublicPrincipal,
   type GrantClass,
+  type HeldTogether,
   type PolicyGrant,
 } from "../../policy/index.js";
 import type { CompiledPredicate, EvalContext, PredicateDef } from "../conditions/index.js";
@@ -31,6 +34,14 @@ interface Args {
   evidenceAs?: string;
   match?: "every" | "any";
   trustedAccounts?: string[] | { param: string };
+  describedAs?: string;
+  andAlso?: { actions: string[]; describedAs: string };
+}
+
+function heldSentence(h: HeldTogether, first: string, second: string): string {
+  const who = isPublicPrincipal(h.principal) ? 'everyone ("*")' : h.principal.value;
+  const where = (gs: PolicyGrant[]): string => gs.map((g) => describeStatement(g)).join(", ");
+  return `${who} holds both ${first} (${where(h.first)}) and ${second} (${where(h.second)})`;
 }
 
 /** The trusted accounts: a literal list, or a rule parameter's value (undefined when not a list of strings). */
@@ -111,6 +122,26 @@ export const policyAllows: PredicateDef = {
         description:
           'every (default): a statement must allow every action a pattern matches ("kms:*" = all of KMS); any: at least one of them (any KMS action)',
       },
+      andAlso: {
+        type: "object",
+        additionalProperties: false,
+        required: ["actions", "describedAs"],
+        description:
+          "Report only principals that are also allowed these actions (matched the same way), in the same or another statement: one principal holding two kinds of power",
+        properties: {
+          actions: actionsArg,
+          describedAs: {
+            type: "string",
+            minLength: 1,
+            description: 'How sentences name them ("cryptographic use")',
+          },
+        },
+      },
+      describedAs: {
+        type: "string",
+        minLength: 1,
+        description: 'How sentences name `actions` with andAlso ("key administration"; default the patterns)',
+      },
       trustedAccounts: {
         description:
           "Other accounts whose principals are not reported as cross-account: a list of account ids, or {param: NAME} naming an array parameter of the rule",
@@ -145,15 +176,27 @@ export const policyAllows: PredicateDef = {
             ? unknown(`${args.policyPath} is empty: ${args.requirePolicy}`)
             : outcome("false");
         const arn = readString(args.arnPath, ctx);
-        const result = analyzeGrants(loaded.policy, {
+        const query = {
           actions: args.actions,
           account,
           classes: args.to,
-          match: any ? "any" : "every",
+          match: any ? ("any" as const) : ("every" as const),
           trustedAccounts,
           ...(arn !== undefined ? { resource: arn } : {}),
-        });
+        };
+        const result = analyzeGrants(loaded.policy, query);
         if (result.grants.length === 0) return outcome("false");
+        if (args.andAlso) {
+          const also = analyzeGrants(loaded.policy, { ...query, actions: args.andAlso.actions });
+          const held = heldTogether(result.grants, also.grants);
+          if (held.length === 0) return outcome("false");
+          const first = args.describedAs ?? args.actions.join(", ");
+          return outcome("true", {
+            details: held.map((h) => heldSentence(h, first, args.andAlso?.describedAs ?? "")),
+            evidence: { [args.evidenceAs ?? "grants"]: boundJson(held) } as JsonObject,
+            classes: [...new Set(held.map((h) => h.class))],
+          });
+        }
         const noun = resourceNoun(ctx);
         return outcome("true", {
           details: result.grants.map((g) => grantSentence(g, what, noun)),
