@@ -15,9 +15,15 @@ export interface DenyQuery {
   actions: readonly string[];
   /** Resource ARNs or patterns it must cover; "X/*" means every non-empty name under X. */
   resources: readonly string[];
-  /** The condition it must be conditioned on: Bool/BoolIfExists `key` = `value`. */
-  when: { key: string; value: string };
+  /**
+   * The condition it must be conditioned on: Bool/BoolIfExists `key` = `value` (default), or
+   * NumericLessThan `key` `value` (a Deny below a higher bound, or NumericLessThanEquals at or above
+   * it, also covers every value below `value`).
+   */
+  when: { key: string; value: string; operator?: DenyOperator };
 }
+
+export type DenyOperator = "Bool" | "NumericLessThan";
 
 export interface DenyCandidate extends StatementRef {
   /** Why this statement does not deny everything the query asks for. */
@@ -44,6 +50,13 @@ interface Topic {
 }
 
 const TOPICS: Record<string, Topic> = {
+  "s3:tlsversion<1.2": {
+    refused: "requests over TLS older than 1.2",
+    notRefused: "requests over TLS 1.0 and 1.1 are not denied",
+    everyRefused: "every request over TLS older than 1.2",
+    usedAnyway: "over TLS 1.0 or 1.1",
+    lookalikes: [],
+  },
   "aws:securetransport=false": {
     refused: "requests without TLS",
     notRefused: "requests over plain HTTP are not denied",
@@ -59,15 +72,23 @@ const TOPICS: Record<string, Topic> = {
   },
 };
 
-function topicOf({ key, value }: DenyQuery["when"]): Topic {
-  const known = TOPICS[`${key.toLowerCase()}=${value.toLowerCase()}`];
+const numeric = (when: DenyQuery["when"]): boolean => when.operator === "NumericLessThan";
+
+/** "is 1.2" or "is below 1.2", for sentences. */
+const relation = (when: DenyQuery["when"]): string =>
+  numeric(when) ? `is below ${when.value}` : `is ${when.value}`;
+
+function topicOf(when: DenyQuery["when"]): Topic {
+  const { key, value } = when;
+  const known = TOPICS[`${key.toLowerCase()}${numeric(when) ? "<" : "="}${value.toLowerCase()}`];
   if (known) return known;
-  const refused = `requests where ${key} is ${value}`;
+  const rel = relation(when);
+  const refused = `requests where ${key} ${rel}`;
   return {
     refused,
     notRefused: `${refused} are not denied`,
-    everyRefused: `every request where ${key} is ${value}`,
-    usedAnyway: `when ${key} is ${value}`,
+    everyRefused: `every request where ${key} ${rel}`,
+    usedAnyway: `when ${key} ${rel}`,
     lookalikes: [],
   };
 }
@@ -102,8 +123,10 @@ function resourcesPhrase(resources: readonly string[], children: string): string
   return resources.join(" and ");
 }
 
-function isTest(e: ConditionEntry, key: string, value: string): boolean {
+function isTest(e: ConditionEntry, when: DenyQuery["when"]): boolean {
+  const { key, value } = when;
   const op = parseOperator(e.operator);
+  if (numeric(when)) return coversBelow(e, key, Number(value));
   return (
     e.key.toLowerCase() === key.toLowerCase() &&
     op.base.toLowerCase() === "bool" &&
@@ -111,6 +134,17 @@ function isTest(e: ConditionEntry, key: string, value: string): boolean {
     e.values.length > 0 &&
     e.values.every((v) => v.toLowerCase() === value.toLowerCase())
   );
+}
+
+/** Does a numeric test deny every value below `bound` (NumericLessThan >= bound, ...Equals >= bound)? */
+function coversBelow(e: ConditionEntry, key: string, bound: number): boolean {
+  const op = parseOperator(e.operator);
+  const base = op.base.toLowerCase();
+  if (e.key.toLowerCase() !== key.toLowerCase() || op.qualifier !== undefined) return false;
+  if (base !== "numericlessthan" && base !== "numericlessthanequals") return false;
+  // Several values: the Deny applies when the request is below any of them.
+  const values = e.values.map(Number).filter((v) => !Number.isNaN(v));
+  return values.length > 0 && Math.max(...values) >= bound;
 }
 
 const opposite = (value: string): string | undefined =>
@@ -143,7 +177,7 @@ function shortfall(s: NormalizedStatement, query: DenyQuery, topic: Topic): stri
         : `list ${resources.join(" and ")} in Resource`;
     return `${where} denies ${topic.refused} but does not cover ${missing.join(" and ")}; ${hint}.`;
   }
-  const extra = conditionEntries(s).filter((e) => !isTest(e, when.key, when.value));
+  const extra = conditionEntries(s).filter((e) => !isTest(e, when));
   if (extra.length > 0) {
     return `${where} denies ${topic.refused} only when ${extra.map(describeCondition).join(" and ")} also holds; remove the extra condition so ${topic.everyRefused} is denied.`;
   }
@@ -159,7 +193,8 @@ export function analyzeRequiredDeny(policy: NormalizedPolicy, query: DenyQuery):
   const topic = topicOf(when);
   const nouns = nounsOf(resources);
   const wanted = actions.map((a) => JSON.stringify(a)).join(", ");
-  const fix = `Add a statement that denies ${wanted} on ${resources.join(" and ")} to Principal "*" with Condition {"Bool": {"${when.key}": "${when.value}"}}.`;
+  const operator = numeric(when) ? "NumericLessThan" : "Bool";
+  const fix = `Add a statement that denies ${wanted} on ${resources.join(" and ")} to Principal "*" with Condition {"${operator}": {"${when.key}": "${when.value}"}}.`;
   if (policy.statements.length === 0) {
     const reason = `The ${nouns.policy} has no statements, so ${topic.notRefused}. ${fix}`;
     return { enforced: false, reason, candidates: [] };
@@ -167,11 +202,11 @@ export function analyzeRequiredDeny(policy: NormalizedPolicy, query: DenyQuery):
 
   const candidates: DenyCandidate[] = [];
   for (const s of policy.statements) {
-    if (s.effect !== "Deny" || !conditionEntries(s).some((e) => isTest(e, when.key, when.value))) continue;
+    if (s.effect !== "Deny" || !conditionEntries(s).some((e) => isTest(e, when))) continue;
     const problem = shortfall(s, query, topic);
     if (problem === undefined) {
       const ref = statementRef(s);
-      const reason = `${describeStatement(ref)} denies ${actionsPhrase(actions)} on ${resourcesPhrase(resources, nouns.children)} to every principal when ${when.key} is ${when.value}.`;
+      const reason = `${describeStatement(ref)} denies ${actionsPhrase(actions)} on ${resourcesPhrase(resources, nouns.children)} to every principal when ${when.key} ${relation(when)}.`;
       return { enforced: true, statement: ref, reason, candidates };
     }
     candidates.push({ ...statementRef(s), problem });
@@ -188,11 +223,12 @@ export function analyzeRequiredDeny(policy: NormalizedPolicy, query: DenyQuery):
 /** Why nothing enforces it when no Deny even tries: an Allow on the opposite value, a lookalike key. */
 function nearMiss(policy: NormalizedPolicy, when: DenyQuery["when"], topic: Topic): string {
   const entries = policy.statements.map((s) => ({ s, conditions: conditionEntries(s) }));
-  const flipped = opposite(when.value);
+  const flipped = numeric(when) ? undefined : opposite(when.value);
   const allow =
     flipped !== undefined &&
     entries.find(
-      ({ s, conditions }) => s.effect === "Allow" && conditions.some((e) => isTest(e, when.key, flipped)),
+      ({ s, conditions }) =>
+        s.effect === "Allow" && conditions.some((e) => isTest(e, { key: when.key, value: flipped })),
     );
   if (allow) {
     const where = describeStatement(statementRef(allow.s));
@@ -205,5 +241,18 @@ function nearMiss(policy: NormalizedPolicy, when: DenyQuery["when"], topic: Topi
     );
     if (hit) return lookalike.sentence(describeStatement(statementRef(hit.s)));
   }
-  return `No statement denies requests where ${when.key} is ${when.value}.`;
+  const sameKey =
+    numeric(when) &&
+    entries.find(
+      ({ s, conditions }) =>
+        s.effect === "Deny" && conditions.some((e) => e.key.toLowerCase() === when.key.toLowerCase()),
+    );
+  if (sameKey) {
+    const tests = conditionEntries(sameKey.s)
+      .filter((e) => e.key.toLowerCase() === when.key.toLowerCase())
+      .map((e) => `${e.operator} ${e.values.join(", ")}`)
+      .join(" and ");
+    return `${describeStatement(statementRef(sameKey.s))} denies only when ${when.key} ${tests}, which does not deny ${topic.everyRefused}.`;
+  }
+  return `No statement denies requests where ${when.key} ${relation(when)}.`;
 }

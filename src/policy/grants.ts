@@ -3,13 +3,14 @@
 
 import { hasCondition, restrictingConditions } from "./condition.js";
 import type { ConditionEntry } from "./condition.js";
-import { coversAction, coversResource } from "./match.js";
+import { coversAction, coversResource, overlapsAction } from "./match.js";
 import {
   denyAppliesTo,
   isAccountRoot,
   isPublicPrincipal,
   isServicePrincipal,
   principalAccount,
+  samePrincipal,
 } from "./principal.js";
 import type { NormalizedPolicy, NormalizedStatement, PrincipalEntry, StatementRef } from "./types.js";
 import { statementRef } from "./types.js";
@@ -51,6 +52,13 @@ export interface GrantQuery {
   resource?: string;
   /** The classes to report; principals of other classes are left out. Default: all. */
   classes?: readonly GrantClass[];
+  /**
+   * "every" (default): a statement grants a pattern when it allows every action the pattern
+   * matches; "any": when it allows at least one of them ("any KMS action").
+   */
+  match?: "every" | "any";
+  /** Other accounts whose principals (roots included) are not reported as cross-account. */
+  trustedAccounts?: readonly string[];
 }
 
 export interface GrantsResult {
@@ -90,8 +98,15 @@ function grantOf(
   const notPrincipal = allow.notPrincipal !== undefined;
   const restricting = restrictingConditions(allow);
   const restricted = restricting.length > 0;
-  const wanted = (p: PrincipalEntry): boolean =>
-    query.classes === undefined || query.classes.includes(classify(p, account, restricted));
+  const trusted = (p: PrincipalEntry): boolean => {
+    const owner = principalAccount(p);
+    return owner !== undefined && (query.trustedAccounts ?? []).includes(owner);
+  };
+  const wanted = (p: PrincipalEntry): boolean => {
+    const cls = classify(p, account, restricted);
+    if (cls === "cross-account" && trusted(p)) return false;
+    return query.classes === undefined || query.classes.includes(cls);
+  };
   // Allow + NotPrincipal grants everyone except the list, so it is judged as a public grant.
   const candidates = notPrincipal
     ? [everyone]
@@ -119,15 +134,35 @@ function grantOf(
 }
 
 /**
- * Allow statements granting every action of one of the query's patterns to a principal other than
- * the account's root. Unconditioned Deny statements covering those patterns cancel the principals
+ * Does the Deny take away everything `allow` grants of `pattern`? Under "any", the Allow grants the
+ * part of each of its Action patterns inside `pattern`: the Deny must cover each such part (it
+ * covers the part when it covers the Allow's pattern or the whole query). NotAction: the query.
+ */
+export function denyCancels(
+  deny: NormalizedStatement,
+  allow: NormalizedStatement,
+  pattern: string,
+  any: boolean,
+): boolean {
+  if (coversAction(deny, pattern)) return true;
+  if (!any || !allow.action) return false;
+  return allow.action
+    .filter((a) => overlapsAction({ action: [a] }, pattern))
+    .every((a) => coversAction(deny, actionQuery(a)));
+}
+
+/**
+ * Allow statements granting every action (under `match: "any"`, some action) of one of the query's
+ * patterns to a principal other than the account's root. Unconditioned Deny statements covering those patterns cancel the principals
  * they name, but only if they apply to the resource: Resource "*" (or none), or one covering
  * `query.resource` when given. An Allow's Resource is not compared: in a resource policy an Allow
  * can only be about the resource itself.
  */
 export function analyzeGrants(policy: NormalizedPolicy, query: GrantQuery): GrantsResult {
   const patterns = query.actions.map(actionQuery);
-  const covered = (s: NormalizedStatement): string[] => patterns.filter((a) => coversAction(s, a));
+  const any = query.match === "any";
+  const covered = (s: NormalizedStatement): string[] =>
+    patterns.filter((a) => (any ? overlapsAction(s, a) : coversAction(s, a)));
   // A Deny on another resource (or NotResource "*") never reaches this one, so it cancels nothing.
   const appliesHere = (s: NormalizedStatement): boolean => coversResource(s, query.resource ?? "*");
   const denies = policy.statements.filter((s) => s.effect === "Deny" && !hasCondition(s) && appliesHere(s));
@@ -135,10 +170,49 @@ export function analyzeGrants(policy: NormalizedPolicy, query: GrantQuery): Gran
   for (const s of policy.statements) {
     const granted = s.effect === "Allow" ? covered(s) : [];
     if (granted.length === 0) continue;
-    const cancelling = denies.filter((d) => granted.every((a) => coversAction(d, a)));
+    const cancelling = denies.filter((d) => granted.every((a) => denyCancels(d, s, a, any)));
     const grant = grantOf(s, cancelling, query);
     if (grant) grants.push(grant);
   }
   const worst = worstClass(grants.map((g) => g.class));
   return worst === undefined ? { grants } : { grants, worst };
+}
+
+/** A principal that two sets of grants both reach: the statements of each. */
+export interface HeldTogether {
+  principal: PrincipalEntry;
+  class: GrantClass;
+  first: PolicyGrant[];
+  second: PolicyGrant[];
+}
+
+/** Whom a grant reaches: its principals, or everyone for Allow + NotPrincipal. */
+const reached = (g: PolicyGrant): PrincipalEntry[] =>
+  g.notPrincipal ? [{ type: "*", value: "*" }] : g.principals;
+
+/**
+ * Principals that grants of `first` and grants of `second` both reach (one principal holding two
+ * kinds of power, e.g. key administration and cryptographic use), across statements. A grant to
+ * everyone reaches every principal, so it pairs with any principal of the other set.
+ */
+export function heldTogether(first: readonly PolicyGrant[], second: readonly PolicyGrant[]): HeldTogether[] {
+  const out: HeldTogether[] = [];
+  const seen: PrincipalEntry[] = [];
+  const reaches = (g: PolicyGrant, p: PrincipalEntry): boolean =>
+    reached(g).some((q) => isPublicPrincipal(q) || samePrincipal(q, p));
+  const candidates = [...first, ...second].flatMap(reached);
+  for (const p of candidates) {
+    if (seen.some((q) => samePrincipal(q, p))) continue;
+    seen.push(p);
+    const a = first.filter((g) => reaches(g, p));
+    const b = second.filter((g) => reaches(g, p));
+    if (a.length === 0 || b.length === 0) continue;
+    out.push({
+      principal: p,
+      class: worstClass([...a, ...b].map((g) => g.class)) ?? "same-account-principal",
+      first: a,
+      second: b,
+    });
+  }
+  return out;
 }

@@ -35,8 +35,8 @@ export {
   restrictingConditions,
 } from "./condition.js";
 export type { ConditionEntry, ParsedOperator } from "./condition.js";
-export { GRANT_CLASSES, actionQuery, analyzeGrants, worstClass } from "./grants.js";
-export type { GrantClass, GrantQuery, GrantsResult, PolicyGrant } from "./grants.js";
+export { GRANT_CLASSES, actionQuery, analyzeGrants, heldTogether, worstClass } from "./grants.js";
+export type { GrantClass, GrantQuery, GrantsResult, HeldTogether, PolicyGrant } from "./grants.js";
 export { analyzeKeyPolicyWildcardGrants } from "./kms.js";
 export type { KeyPolicyWildcardResult, KmsWildcardGrant } from "./kms.js";
 export { analyzeRequiredDeny } from "./deny.js";
@@ -45,3 +45,5 @@ export { analyzeSecureTransport } from "./s3.js";
 export type { SecureTransportCandidate, SecureTransportOptions, SecureTransportResult } from "./s3.js";
 export { statementsAllowing } from "./allowing.js";
 export type { AccessQuery, AllowingStatement } from "./allowing.js";
+export { analyzeIdentityGrants } from "./identity.js";
+export type { IdentityGrant, IdentityQuery } from "./identity.js";

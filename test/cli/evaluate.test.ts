@@ -41,6 +41,11 @@ describe("dpscan evaluate (end to end)", () => {
     expect(fails).toEqual([
       "ebs-volume-unencrypted vol-0a1f2e3d4c5b60002",
       "ebs-volume-unencrypted vol-0a1f2e3d4c5b60003",
+      "kms-key-policy-cross-account 1e4d2c8f-6b5a-4c8f-8d2e-3a4f5b6c7d82",
+      "kms-key-policy-no-separation-of-duties 1e4d2c8f-6b5a-4c8f-8d2e-3a4f5b6c7d82",
+      "kms-key-policy-no-separation-of-duties 3a6f4e0b-8d7c-4e0b-8f4a-5c6b7d8e9fa4",
+      "kms-key-policy-no-separation-of-duties 4b7a5f1c-9e8d-4f1c-9a5b-6d7c8e9fa0b5",
+      "kms-key-policy-public 3a6f4e0b-8d7c-4e0b-8f4a-5c6b7d8e9fa4",
       "kms-key-policy-wildcard-grant 1e4d2c8f-6b5a-4c8f-8d2e-3a4f5b6c7d82",
       "kms-key-policy-wildcard-grant 3a6f4e0b-8d7c-4e0b-8f4a-5c6b7d8e9fa4",
       "kms-key-policy-wildcard-grant 4b7a5f1c-9e8d-4f1c-9a5b-6d7c8e9fa0b5",
@@ -52,6 +57,11 @@ describe("dpscan evaluate (end to end)", () => {
       "s3-bucket-secure-transport-missing acme-analytics-lake",
       "s3-bucket-secure-transport-missing acme-eu-reports",
       "s3-bucket-secure-transport-missing acme-public-assets",
+      "s3-bucket-tls-below-1-2 acme-analytics-lake",
+      "s3-bucket-tls-below-1-2 acme-cloudtrail-logs",
+      "s3-bucket-tls-below-1-2 acme-eu-reports",
+      "s3-bucket-tls-below-1-2 acme-payments-archive",
+      "s3-bucket-tls-below-1-2 acme-public-assets",
     ]);
     const publicKey = findings.find((f) => f.resourceId === "3a6f4e0b-8d7c-4e0b-8f4a-5c6b7d8e9fa4");
     expect(publicKey?.severity).toBe("critical");
@@ -89,7 +99,7 @@ describe("dpscan evaluate (end to end)", () => {
   it("prints a readable summary in table format", async () => {
     const r = await runCli(["--db", join(tmp(), "t.db"), "evaluate", "--input", SNAPSHOT]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("13 FAIL, 1 UNKNOWN, 21 PASS.");
+    expect(r.stdout).toContain("23 FAIL, 4 UNKNOWN, 31 PASS.");
     expect(r.stdout).toMatch(/s3-bucket-secure-transport-missing\s+3\s+0\s+2/);
     expect(r.stdout).toContain("Ignored 1 item(s) of 1 type(s) no rule covers.");
   });
@@ -98,7 +108,11 @@ describe("dpscan evaluate (end to end)", () => {
     const db = join(tmp(), "f.db");
     await evaluateJson(db);
     const crit = await runCli(["--db", db, "findings", "--severity", "critical", "--format", "json"]);
-    expect(JSON.parse(crit.stdout).map((f: JsonFinding) => f.severity)).toEqual(["critical"]);
+    expect(JSON.parse(crit.stdout).map((f: JsonFinding) => f.severity)).toEqual([
+      "critical",
+      "critical",
+      "critical",
+    ]);
     const eu = await runCli([
       "--db",
       db,
@@ -126,13 +140,13 @@ describe("dpscan evaluate (end to end)", () => {
     ]);
     expect(JSON.parse(byRule.stdout)).toHaveLength(2);
     const byType = await runCli(["--db", db, "findings", "--type", "AWS::S3::Bucket", "--format", "json"]);
-    expect(JSON.parse(byType.stdout)).toHaveLength(7);
+    expect(JSON.parse(byType.stdout)).toHaveLength(12);
     const csv = await runCli(["--db", db, "findings", "--format", "csv"]);
     const lines = csv.stdout.trim().split("\r\n");
     expect(lines[0]).toBe(
       "ruleId,status,severity,resourceType,resourceId,arn,accountId,region,message,evidence",
     );
-    expect(lines).toHaveLength(15);
+    expect(lines).toHaveLength(28); // the header and every FAIL and UNKNOWN
     const table = await runCli(["--db", db, "findings"]);
     expect(table.stdout).toContain("Scan 1 (evaluate, complete");
   });
@@ -170,6 +184,9 @@ describe("dpscan evaluate (end to end)", () => {
     expect(gapRows.map((f) => `${f.ruleId} ${f.status} ${f.accountId}/${f.region}`).sort()).toEqual([
       "kms-key-deletion-in-use UNKNOWN 111122223333/eu-west-1",
       "kms-key-pending-deletion UNKNOWN 111122223333/eu-west-1",
+      "kms-key-policy-cross-account UNKNOWN 111122223333/eu-west-1",
+      "kms-key-policy-no-separation-of-duties UNKNOWN 111122223333/eu-west-1",
+      "kms-key-policy-public UNKNOWN 111122223333/eu-west-1",
       "kms-key-policy-wildcard-grant UNKNOWN 111122223333/eu-west-1",
       "kms-key-rotation-disabled UNKNOWN 111122223333/eu-west-1",
     ]);
@@ -203,7 +220,7 @@ describe("dpscan evaluate (end to end)", () => {
     expect(table.code).toBe(0);
     expect(table.stdout).toContain("Not examined: 1 item(s) AWS Config marks ResourceNotRecorded");
     // The example's 1 UNKNOWN plus one per rule on AWS::KMS::Key.
-    expect(table.stdout).toContain("13 FAIL, 5 UNKNOWN, 21 PASS.");
+    expect(table.stdout).toContain("23 FAIL, 11 UNKNOWN, 31 PASS.");
   });
 
   it("rejects bad usage with exit code 2 and one clear line", async () => {
@@ -233,7 +250,7 @@ describe("dpscan evaluate (end to end)", () => {
       expect(r.stderr).not.toMatch(/at .*\.ts:\d+/); // no stack trace
       const store = new Store(db);
       expect(store.latestCompleteScan()?.id).toBe(1);
-      expect(store.queryFindings(1).length).toBe(35);
+      expect(store.queryFindings(1).length).toBe(58);
       store.close();
     }
 
@@ -301,7 +318,10 @@ describe("dpscan evaluate (end to end)", () => {
     const transport = findings.filter((f) => f.ruleId === "s3-bucket-secure-transport-missing");
     expect(transport.map((f) => `${f.resourceId}:${f.status}`).sort()).toEqual([
       "huge:UNKNOWN",
+      "huge:UNKNOWN",
       "nopolicy:FAIL",
+      "nopolicy:FAIL",
+      "other:FAIL",
       "other:FAIL",
     ]);
     expect(transport.find((f) => f.resourceId === "huge")?.message).toContain("DocumentTooLarge");

@@ -6,10 +6,13 @@ import {
   analyzeGrants,
   describeStatement,
   GRANT_CLASSES,
+  heldTogether,
+  isPublicPrincipal,
   type GrantClass,
+  type HeldTogether,
   type PolicyGrant,
 } from "../../policy/index.js";
-import type { CompiledPredicate, PredicateDef } from "../conditions/index.js";
+import type { CompiledPredicate, EvalContext, PredicateDef } from "../conditions/index.js";
 import {
   actionsArg,
   analysed,
@@ -29,14 +32,32 @@ interface Args {
   arnPath: string;
   requirePolicy?: string;
   evidenceAs?: string;
+  match?: "every" | "any";
+  trustedAccounts?: string[] | { param: string };
+  describedAs?: string;
+  andAlso?: { actions: string[]; describedAs: string };
 }
 
-/** "every KMS action" for ["kms:*"], "every action" for ["*"], else the patterns. */
-function actionsPhrase(actions: readonly string[]): string {
+function heldSentence(h: HeldTogether, first: string, second: string): string {
+  const who = isPublicPrincipal(h.principal) ? 'everyone ("*")' : h.principal.value;
+  const where = (gs: PolicyGrant[]): string => gs.map((g) => describeStatement(g)).join(", ");
+  return `${who} holds both ${first} (${where(h.first)}) and ${second} (${where(h.second)})`;
+}
+
+/** The trusted accounts: a literal list, or a rule parameter's value (undefined when not a list of strings). */
+function trustedOf(arg: Args["trustedAccounts"], ctx: EvalContext): string[] | undefined {
+  if (arg === undefined) return [];
+  const value = Array.isArray(arg) ? arg : ctx.params[arg.param];
+  return Array.isArray(value) && value.every((v) => typeof v === "string") ? value : undefined;
+}
+
+/** "every KMS action" for ["kms:*"] ("KMS actions" under match any), "every action" for ["*"], else the patterns. */
+function actionsPhrase(actions: readonly string[], any: boolean): string {
   const only = actions.length === 1 ? actions[0] : undefined;
-  if (only === "*") return "every action";
+  if (only === "*") return any ? "actions" : "every action";
   const service = only !== undefined && /^([A-Za-z0-9-]+):\*$/.exec(only)?.[1];
-  return service ? `every ${service.toUpperCase()} action` : actions.join(", ");
+  if (service) return any ? `${service.toUpperCase()} actions` : `every ${service.toUpperCase()} action`;
+  return actions.join(", ");
 }
 
 function principalsText(g: PolicyGrant): string {
@@ -67,7 +88,7 @@ function grantSentence(g: PolicyGrant, what: string, noun: string): string {
 export const policyAllows: PredicateDef = {
   name: "policyAllows",
   description:
-    "True when the resource policy allows every action of one of `actions` to a principal of a class in `to` other than the account's root; an unconditioned Deny on the resource cancels the principals it names. Reports the classes it found, for severityByClass.",
+    "True when the resource policy allows every action (with match: any, at least one action) of one of `actions` to a principal of a class in `to` other than the account's root; an unconditioned Deny on the resource cancels the principals it names. Reports the classes it found, for severityByClass.",
   argsSchema: {
     type: "object",
     additionalProperties: false,
@@ -96,17 +117,58 @@ export const policyAllows: PredicateDef = {
         minLength: 1,
         description: 'Evidence key of the grants (default "grants")',
       },
+      match: {
+        enum: ["every", "any"],
+        description:
+          'every (default): a statement must allow every action a pattern matches ("kms:*" = all of KMS); any: at least one of them (any KMS action)',
+      },
+      andAlso: {
+        type: "object",
+        additionalProperties: false,
+        required: ["actions", "describedAs"],
+        description:
+          "Report only principals that are also allowed these actions (matched the same way), in the same or another statement: one principal holding two kinds of power",
+        properties: {
+          actions: actionsArg,
+          describedAs: {
+            type: "string",
+            minLength: 1,
+            description: 'How sentences name them ("cryptographic use")',
+          },
+        },
+      },
+      describedAs: {
+        type: "string",
+        minLength: 1,
+        description: 'How sentences name `actions` with andAlso ("key administration"; default the patterns)',
+      },
+      trustedAccounts: {
+        description:
+          "Other accounts whose principals are not reported as cross-account: a list of account ids, or {param: NAME} naming an array parameter of the rule",
+        oneOf: [
+          { type: "array", items: { type: "string", pattern: "^\\d{12}$" } },
+          {
+            type: "object",
+            additionalProperties: false,
+            required: ["param"],
+            properties: { param: { type: "string", minLength: 1 } },
+          },
+        ],
+      },
     },
   },
   classes: GRANT_CLASSES,
   emits: (args) => (args as unknown as Args).to,
   compile(raw): CompiledPredicate {
     const args = raw as unknown as Args;
-    const what = actionsPhrase(args.actions);
+    const any = args.match === "any";
+    const what = actionsPhrase(args.actions, any);
     return (ctx) =>
       analysed(args.policyPath, () => {
         const account = readString(args.accountPath, ctx);
         if (!account) return unknown(`${args.accountPath} (the ${resourceNoun(ctx)}'s account) is missing`);
+        const trustedAccounts = trustedOf(args.trustedAccounts, ctx);
+        if (!trustedAccounts) return unknown("trustedAccounts is not a list of account ids");
         const loaded = loadPolicy(args.policyPath, ctx);
         if (loaded.kind === "unknown") return unknown(loaded.reason);
         if (loaded.kind === "none")
@@ -114,13 +176,27 @@ export const policyAllows: PredicateDef = {
             ? unknown(`${args.policyPath} is empty: ${args.requirePolicy}`)
             : outcome("false");
         const arn = readString(args.arnPath, ctx);
-        const result = analyzeGrants(loaded.policy, {
+        const query = {
           actions: args.actions,
           account,
           classes: args.to,
+          match: any ? ("any" as const) : ("every" as const),
+          trustedAccounts,
           ...(arn !== undefined ? { resource: arn } : {}),
-        });
+        };
+        const result = analyzeGrants(loaded.policy, query);
         if (result.grants.length === 0) return outcome("false");
+        if (args.andAlso) {
+          const also = analyzeGrants(loaded.policy, { ...query, actions: args.andAlso.actions });
+          const held = heldTogether(result.grants, also.grants);
+          if (held.length === 0) return outcome("false");
+          const first = args.describedAs ?? args.actions.join(", ");
+          return outcome("true", {
+            details: held.map((h) => heldSentence(h, first, args.andAlso?.describedAs ?? "")),
+            evidence: { [args.evidenceAs ?? "grants"]: boundJson(held) } as JsonObject,
+            classes: [...new Set(held.map((h) => h.class))],
+          });
+        }
         const noun = resourceNoun(ctx);
         return outcome("true", {
           details: result.grants.map((g) => grantSentence(g, what, noun)),

@@ -11,7 +11,7 @@ interface Args {
   policyPath: string;
   actions: string[];
   resources: string[];
-  when: { key: string; value: string | boolean };
+  when: { key: string; value: string | boolean | number; operator?: "Bool" | "NumericLessThan" };
   evidenceAs?: string;
 }
 
@@ -33,7 +33,7 @@ function fill(template: string, ctx: EvalContext): { value: string } | { missing
 export const policyDenies: PredicateDef = {
   name: "policyDenies",
   description:
-    "True when the resource policy has a Deny for every principal and every listed action on every listed resource, conditioned only on Bool/BoolIfExists `when.key` = `when.value`. No policy denies nothing. The reason is a detail in both outcomes.",
+    "True when the resource policy has a Deny for every principal and every listed action on every listed resource, conditioned only on Bool/BoolIfExists `when.key` = `when.value` (or, with `when.operator: NumericLessThan`, on denying every value below it). No policy denies nothing. The reason is a detail in both outcomes.",
   argsSchema: {
     type: "object",
     additionalProperties: false,
@@ -54,7 +54,15 @@ export const policyDenies: PredicateDef = {
         required: ["key", "value"],
         properties: {
           key: { type: "string", minLength: 1, description: "Condition key (aws:SecureTransport)" },
-          value: { type: ["string", "boolean"], description: "The value the Deny is conditioned on" },
+          value: {
+            type: ["string", "boolean", "number"],
+            description: "The value the Deny is conditioned on",
+          },
+          operator: {
+            enum: ["Bool", "NumericLessThan"],
+            description:
+              "Bool (default): the Deny tests Bool/BoolIfExists key = value; NumericLessThan: it denies every value below `value` (NumericLessThan(Equals)(IfExists) with a bound at or above it)",
+          },
         },
       },
       evidenceAs: {
@@ -66,21 +74,32 @@ export const policyDenies: PredicateDef = {
   },
   check(raw) {
     const args = raw as unknown as Args;
-    return args.resources.flatMap((template, i) =>
-      [...template.matchAll(PLACEHOLDER)].flatMap((m) => {
-        try {
-          compilePath((m[1] as string).trim());
-          return [];
-        } catch (err) {
-          if (!(err instanceof PathError)) throw err;
-          return [{ at: ["resources", i], message: `malformed path: ${err.message}` }];
-        }
-      }),
-    );
+    const bound =
+      args.when.operator === "NumericLessThan" && Number.isNaN(Number(args.when.value))
+        ? [{ at: ["when", "value"], message: "NumericLessThan needs a number" }]
+        : [];
+    return [
+      ...bound,
+      ...args.resources.flatMap((template, i) =>
+        [...template.matchAll(PLACEHOLDER)].flatMap((m) => {
+          try {
+            compilePath((m[1] as string).trim());
+            return [];
+          } catch (err) {
+            if (!(err instanceof PathError)) throw err;
+            return [{ at: ["resources", i], message: `malformed path: ${err.message}` }];
+          }
+        }),
+      ),
+    ];
   },
   compile(raw): CompiledPredicate {
     const args = raw as unknown as Args;
-    const when = { key: args.when.key, value: String(args.when.value) };
+    const when = {
+      key: args.when.key,
+      value: String(args.when.value),
+      ...(args.when.operator ? { operator: args.when.operator } : {}),
+    };
     return (ctx) =>
       analysed(args.policyPath, () => {
         const resources: string[] = [];
