@@ -57,7 +57,8 @@ function catalogBlock(rules: Rule[]): string {
   return rules
     .map((r) => {
       const params = Object.entries(r.parameters).map(
-        ([name, p]) => `\`${name}\` (${p.type}, default \`${JSON.stringify(p.default)}\`): ${p.description}`,
+        ([name, p]) =>
+          `\`${name}\` (${p.type}, default \`${JSON.stringify(p.default)}\`): ${oneParagraph(p.description)}`,
       );
       const refs = [
         ...(r.references.awsConfig ?? []).map((c) => `AWS Config \`${c}\``),
@@ -67,7 +68,7 @@ function catalogBlock(rules: Rule[]): string {
       return [
         `## \`${r.id}\``,
         "",
-        `**${r.title}** — severity ${severityText(r)}; ${r.resourceTypes.map((t) => `\`${t}\``).join(", ")}; [rule file](../rules/${r.id}.yaml).`,
+        `**${oneParagraph(r.title)}** — severity ${severityText(r)}; ${r.resourceTypes.map((t) => `\`${t}\``).join(", ")}; [rule file](../rules/${r.id}.yaml).`,
         "",
         oneParagraph(r.description),
         "",
@@ -77,7 +78,7 @@ function catalogBlock(rules: Rule[]): string {
         ...(params.length > 0 ? ["", "_Parameters:_", "", ...params.map((p) => `- ${p}`)] : []),
         ...(refs.length > 0 ? ["", `_References:_ ${refs.join(" · ")}`] : []),
         "",
-        `_Examples:_ ${r.examples.map((e) => `${e.name} (${e.expect})`).join("; ")}.`,
+        `_Examples:_ ${r.examples.map((e) => `${oneParagraph(e.name)} (${e.expect})`).join("; ")}.`,
       ].join("\n");
     })
     .join("\n\n");
