@@ -1,7 +1,7 @@
 // IAM: users, roles, groups and customer-managed policies from one paginated listing,
 // GetAccountAuthorizationDetails (every policy version, inline policy and attachment in a few
 // pages — far cheaper than per-entity calls against IAM's low, unpublished quotas). Records are
-// shaped as AWS Config records the AWS::IAM::* types (src/sim/config-items.ts); policy documents
+// shaped as AWS Config records the AWS::IAM::* types (src/sim/services/config-items.ts); policy documents
 // stay URL-encoded as IAM and Config return them (the rules' policy parser decodes them).
 import {
   paginateGetAccountAuthorizationDetails,

@@ -1,7 +1,7 @@
 // Amazon S3 buckets: one listing per account (ListBuckets, paginated, with each bucket's region),
 // then per bucket — in the bucket's own region, as S3 requires — its policy, default encryption,
 // public access block and tags. Records are shaped as AWS Config records AWS::S3::Bucket
-// (src/sim/config-items.ts), and are stored in the bucket's region, as Config does.
+// (src/sim/services/config-items.ts), and are stored in the bucket's region, as Config does.
 import {
   GetBucketEncryptionCommand,
   GetBucketLocationCommand,
