@@ -380,20 +380,50 @@ export class Store {
                   rule_id, account_id, region, resource_id ${limit}`,
       )
       .all(...args) as RawFinding[];
-    return rows.map((r) => ({
-      id: r.id,
-      scanId: r.scan_id,
-      ruleId: r.rule_id,
-      status: r.status,
-      severity: r.severity,
-      resourceType: r.resource_type,
-      resourceId: r.resource_id,
-      arn: r.arn,
-      accountId: r.account_id,
-      region: r.region,
-      message: r.message,
-      evidence: JSON.parse(r.evidence_json) as JsonObject,
-    }));
+    return rows.map(toFinding);
+  }
+
+  /**
+   * Every finding of a scan with the resource record it judged (null for a coverage-gap finding),
+   * streamed in finding order, a page at a time: an evidence pack of a large scan stays small in memory.
+   */
+  *iterateFindingsWithRecords(
+    scanId: number,
+    pageSize = 1000,
+  ): Generator<{ finding: FindingRow; resourcePk: number | null; record: ResourceRecord | null }> {
+    const stmt = this.db.prepare(
+      `SELECT f.*, f.resource_pk AS pk, r.id AS r_id, r.resource_type AS r_type, r.resource_id AS r_rid,
+              r.resource_name AS r_name, r.arn AS r_arn, r.account_id AS r_account, r.region AS r_region,
+              r.configuration_json AS r_conf, r.supplementary_json AS r_supp, r.tags_json AS r_tags,
+              r.capture_time AS r_time
+       FROM findings f LEFT JOIN resources r ON r.id = f.resource_pk
+       WHERE f.scan_id = ? AND f.id > ? ORDER BY f.id LIMIT ?`,
+    );
+    let after = 0;
+    for (;;) {
+      const rows = stmt.all(scanId, after, pageSize) as (RawFinding & FindingJoin)[];
+      for (const r of rows) {
+        const record =
+          r.r_id === null
+            ? null
+            : toRecord({
+                id: r.r_id,
+                resource_type: r.r_type,
+                resource_id: r.r_rid,
+                resource_name: r.r_name,
+                arn: r.r_arn,
+                account_id: r.r_account,
+                region: r.r_region,
+                configuration_json: r.r_conf,
+                supplementary_json: r.r_supp,
+                tags_json: r.r_tags,
+                capture_time: r.r_time,
+              });
+        yield { finding: toFinding(r), resourcePk: r.pk, record };
+      }
+      if (rows.length < pageSize) return;
+      after = rows[rows.length - 1]?.id ?? after;
+    }
   }
 
   findingCounts(scanId: number): { status: Status; severity: Severity; count: number }[] {
@@ -507,6 +537,39 @@ function toScan(r: RawScan): ScanRow {
     summary: r.summary_json ? (JSON.parse(r.summary_json) as JsonObject) : null,
     error: r.error,
     dpscanVersion: r.dpscan_version,
+  };
+}
+
+/** The resource columns of iterateFindingsWithRecords' join (null for a gap finding). */
+interface FindingJoin {
+  pk: number | null;
+  r_id: number | null;
+  r_type: string;
+  r_rid: string;
+  r_name: string | null;
+  r_arn: string | null;
+  r_account: string;
+  r_region: string;
+  r_conf: string;
+  r_supp: string;
+  r_tags: string;
+  r_time: string;
+}
+
+function toFinding(r: RawFinding): FindingRow {
+  return {
+    id: r.id,
+    scanId: r.scan_id,
+    ruleId: r.rule_id,
+    status: r.status,
+    severity: r.severity,
+    resourceType: r.resource_type,
+    resourceId: r.resource_id,
+    arn: r.arn,
+    accountId: r.account_id,
+    region: r.region,
+    message: r.message,
+    evidence: JSON.parse(r.evidence_json) as JsonObject,
   };
 }
 
