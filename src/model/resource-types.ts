@@ -16,6 +16,8 @@ export const RESOURCE_TYPES = {
   dynamodbTable: "AWS::DynamoDB::Table",
   secret: "AWS::SecretsManager::Secret",
   cloudTrail: "AWS::CloudTrail::Trail",
+  elbLoadBalancer: "AWS::ElasticLoadBalancingV2::LoadBalancer",
+  elbListener: "AWS::ElasticLoadBalancingV2::Listener",
 } as const;
 
 export type ResourceType = (typeof RESOURCE_TYPES)[keyof typeof RESOURCE_TYPES];
