@@ -11,7 +11,14 @@ import { loadRules } from "../../src/rules/loader.js";
 import type { Collection, SimLoadBalancer, SimSslPolicy, World } from "../../src/sim/world/types.js";
 import { collectFromWorld, expectCalledActionsDeclared, type CollectResult } from "../helpers/collect.js";
 import { configItem, configTags, expectConfigParity } from "../helpers/config-items.js";
-import { HOSTILE, MGMT, makeLoadBalancers, type AccountSpec, type RegionSizes } from "../helpers/sim.js";
+import {
+  HOSTILE,
+  HTTPS_REDIRECT,
+  MGMT,
+  makeLoadBalancers,
+  type AccountSpec,
+  type RegionSizes,
+} from "../helpers/sim.js";
 import { useTmpDir } from "../helpers/tmp.js";
 import { mgmtOnlyWorld } from "../helpers/world.js";
 
@@ -100,19 +107,7 @@ describe("elbv2 collector", () => {
         [lbArn(3, "gwy"), 6081],
       ] as const)
         expect(r.byId(listenerArn(lb, port))?.supplementaryConfiguration).toEqual({});
-      expect(r.byId(listenerArn(lbArn(0), 80))?.configuration.DefaultActions).toEqual([
-        {
-          Type: "redirect",
-          RedirectConfig: {
-            Protocol: "HTTPS",
-            Port: "443",
-            Host: "#{host}",
-            Path: "/#{path}",
-            Query: "#{query}",
-            StatusCode: "HTTP_301",
-          },
-        },
-      ]);
+      expect(r.byId(listenerArn(lbArn(0), 80))?.configuration.DefaultActions).toEqual([HTTPS_REDIRECT]);
       expect(r.byId(listenerArn(lbArn(0), 80))?.tags).toEqual({ [HOSTILE]: HOSTILE });
       expect(row(r, "DescribeLoadBalancers")).toMatchObject({ status: "ok", resourceCount: 4 });
       expect(row(r, "DescribeListeners")).toMatchObject({ status: "ok", resourceCount: 7 });

@@ -238,6 +238,19 @@ export function makeRegion(accountId: string, region: string, sizes: RegionSizes
   };
 }
 
+/** A redirect to HTTPS on 443, keeping host, path and query: as DescribeListeners shows it. */
+export const HTTPS_REDIRECT: SimListenerAction = {
+  Type: "redirect",
+  RedirectConfig: {
+    Protocol: "HTTPS",
+    Port: "443",
+    Host: "#{host}",
+    Path: "/#{path}",
+    Query: "#{query}",
+    StatusCode: "HTTP_301",
+  },
+};
+
 const LB_TYPES = ["app", "app", "net", "gwy"] as const;
 const LB_TYPE_NAMES = { app: "application", net: "network", gwy: "gateway" } as const;
 
@@ -268,17 +281,6 @@ export function makeLoadBalancers(
       ...extra,
     });
     const cert = [{ CertificateArn: `arn:aws:acm:${region}:${accountId}:certificate/${pad(i, 8)}-cert` }];
-    const redirect: SimListenerAction = {
-      Type: "redirect",
-      RedirectConfig: {
-        Protocol: "HTTPS",
-        Port: "443",
-        Host: "#{host}",
-        Path: "/#{path}",
-        Query: "#{query}",
-        StatusCode: "HTTP_301",
-      },
-    };
     const listeners =
       kind === "gwy"
         ? [listener(6081, "GENEVE")]
@@ -293,7 +295,7 @@ export function makeLoadBalancers(
             ]
           : i % 4 === 0
             ? [
-                listener(80, "HTTP", { DefaultActions: [redirect] }),
+                listener(80, "HTTP", { DefaultActions: [HTTPS_REDIRECT] }),
                 listener(443, "HTTPS", { SslPolicy: "ELBSecurityPolicy-2016-08", Certificates: cert }),
               ]
             : [

@@ -13,7 +13,7 @@ import { describe, expect, it } from "vitest";
 import { BUILT_IN_SSL_POLICIES } from "../../src/sim/services/elbv2-policies.js";
 import { arrayCollection } from "../../src/sim/world/collection.js";
 import { WorldFileError, worldFromText } from "../../src/sim/world/file.js";
-import { HOSTILE, MGMT, PROD, makeAccount, sdkError, testWorld } from "../helpers/sim.js";
+import { HOSTILE, HTTPS_REDIRECT, MGMT, PROD, makeAccount, sdkError, testWorld } from "../helpers/sim.js";
 import { useSimulator } from "./harness.js";
 
 const US = "us-east-1";
@@ -113,19 +113,7 @@ describe("DescribeListeners", () => {
       ["HTTP", 80, undefined],
       ["HTTPS", 443, "ELBSecurityPolicy-2016-08"],
     ]);
-    expect(out.Listeners?.[0]?.DefaultActions).toEqual([
-      {
-        Type: "redirect",
-        RedirectConfig: {
-          Protocol: "HTTPS",
-          Port: "443",
-          Host: "#{host}",
-          Path: "/#{path}",
-          Query: "#{query}",
-          StatusCode: "HTTP_301",
-        },
-      },
-    ]);
+    expect(out.Listeners?.[0]?.DefaultActions).toEqual([HTTPS_REDIRECT]);
     expect(out.Listeners?.[1]?.Certificates?.[0]?.CertificateArn).toMatch(/^arn:aws:acm:us-east-1:/);
     // A forward action comes back in both shapes, as ELB returns it.
     expect(out.Listeners?.[1]?.DefaultActions?.[0]).toMatchObject({
@@ -278,19 +266,7 @@ accounts:
     expect(web?.DNSName).toMatch(/^web-\d+\.us-east-1\.elb\.amazonaws\.com$/);
     expect(web?.SecurityGroups).toHaveLength(1);
     const [http, https] = web?.Listeners ?? [];
-    expect(http?.DefaultActions).toEqual([
-      {
-        Type: "redirect",
-        RedirectConfig: {
-          Protocol: "HTTPS",
-          Port: "443",
-          Host: "#{host}",
-          Path: "/#{path}",
-          Query: "#{query}",
-          StatusCode: "HTTP_301",
-        },
-      },
-    ]);
+    expect(http?.DefaultActions).toEqual([HTTPS_REDIRECT]);
     expect(http?.SslPolicy).toBeUndefined();
     expect(https?.SslPolicy).toBe("ELBSecurityPolicy-2016-08");
     expect(https?.Certificates[0]?.CertificateArn).toMatch(

@@ -7,7 +7,7 @@ import type { QueryParams } from "../wire/protocol-query.js";
 import type { CallContext, SimService } from "../wire/service.js";
 import { SimError } from "../wire/service.js";
 import type { XmlFragment } from "../wire/xml.js";
-import { leaf, list, node, nodeOf, scalarList } from "../wire/xml.js";
+import { leaf, list, node, nodeOf, scalarList, type XmlScalar } from "../wire/xml.js";
 import type {
   RegionResources,
   SimListener,
@@ -93,31 +93,18 @@ function renderLoadBalancer(lb: SimLoadBalancer): XmlFragment {
   );
 }
 
+/** A structure of scalars (RedirectConfig, FixedResponseConfig): one element per field set. */
+const struct = (name: string, o: Record<string, XmlScalar> | undefined): XmlFragment | undefined =>
+  o && node(name, ...Object.entries(o).map(([k, v]) => leaf(k, v)));
+
 function renderAction(a: SimListenerAction): XmlFragment {
-  const r = a.RedirectConfig;
-  const f = a.FixedResponseConfig;
   return node(
     "member",
     leaf("Type", a.Type),
     leaf("TargetGroupArn", a.TargetGroupArn),
     leaf("Order", a.Order),
-    r &&
-      node(
-        "RedirectConfig",
-        leaf("Protocol", r.Protocol),
-        leaf("Port", r.Port),
-        leaf("Host", r.Host),
-        leaf("Path", r.Path),
-        leaf("Query", r.Query),
-        leaf("StatusCode", r.StatusCode),
-      ),
-    f &&
-      node(
-        "FixedResponseConfig",
-        leaf("MessageBody", f.MessageBody),
-        leaf("StatusCode", f.StatusCode),
-        leaf("ContentType", f.ContentType),
-      ),
+    struct("RedirectConfig", a.RedirectConfig),
+    struct("FixedResponseConfig", a.FixedResponseConfig),
     // ELB returns a forward action's target group in both shapes.
     a.TargetGroupArn !== undefined
       ? node(
