@@ -339,7 +339,10 @@ function scopeInfo(
   return {
     accounts: scope.accounts ? [...scope.accounts].sort(cmp) : null,
     regions: scope.regions ? [...scope.regions].sort(cmp) : null,
-    tags: [...scope.tags].sort((a, b) => cmp(a.key, b.key) || cmp(a.value, b.value)),
+    // What the user typed, shown on the report: bounded and stripped like text from AWS.
+    tags: scope.tags
+      .map((t) => ({ key: untrusted(t.key, 256), value: untrusted(t.value, 256) }))
+      .sort((a, b) => cmp(a.key, b.key) || cmp(a.value, b.value)),
     accountsSeen: real(accounts, ["*"]),
     regionsSeen: real(regions, ["*", GLOBAL_REGION]),
     services: [...new Set(coverage.map((c) => c.service))].sort(cmp),
