@@ -111,7 +111,10 @@ function scopedFindings(
   return out;
 }
 
-function reportFinding(f: FindingRow, scopeNote: ReportFinding["scopeNote"]): ReportFinding {
+function reportFinding(
+  f: Omit<FindingRow, "evidence">,
+  scopeNote: ReportFinding["scopeNote"],
+): ReportFinding {
   return {
     identity: untrusted(findingIdentity(f), LIMITS.id * 2),
     ruleId: f.ruleId,
@@ -330,10 +333,11 @@ function scopeInfo(
 ): ReportModel["scope"] {
   const accounts = new Set<string>();
   const regions = new Set<string>();
-  for (const x of [...coverage, ...findings]) {
-    accounts.add(x.accountId);
-    regions.add(x.region);
-  }
+  for (const list of [coverage, findings])
+    for (const x of list) {
+      accounts.add(x.accountId);
+      regions.add(x.region);
+    }
   const real = (s: Set<string>, skip: string[]): string[] =>
     [...s].filter((v) => !skip.includes(v)).sort(cmp);
   return {

@@ -384,38 +384,58 @@ export class Store {
   }
 
   /**
-   * Findings of some rules in pages by row id, each with its resource's tags, for reports scoped
-   * by tag. `tags` is null when the finding has no stored resource (a coverage gap's finding);
+   * Findings of some rules (without their evidence) in pages by row id, each with its resource's
+   * tags, for reports scoped by tag. `tags` is null when the finding has no stored resource (a coverage gap's finding);
    * `tagsUnreadable` when the collector could not read the resource's tags.
    */
   *iterateFindingsWithTags(
     scanId: number,
     ruleIds: readonly string[],
     pageSize = 2000,
-  ): Generator<{ finding: FindingRow; tags: Record<string, string> | null; tagsUnreadable: boolean }> {
-    if (ruleIds.length === 0) return;
+  ): Generator<{
+    finding: Omit<FindingRow, "evidence">;
+    tags: Record<string, string> | null;
+    tagsUnreadable: boolean;
+  }> {
+    // One rule at a time: each page is then a range of the (scan_id, rule_id) index, in row order,
+    // so a page costs its own size whatever the scan's (an IN list would sort the rest each time).
     const stmt = this.db.prepare(
-      `SELECT f.*, r.tags_json AS r_tags, json_extract(r.supplementary_json, '$.Tags') AS r_tags_supp
+      `SELECT f.id, f.scan_id, f.rule_id, f.status, f.severity, f.resource_type, f.resource_id, f.arn,
+         f.account_id, f.region, f.message,
+         r.tags_json AS r_tags, json_extract(r.supplementary_json, '$.Tags') AS r_tags_supp
        FROM findings f LEFT JOIN resources r ON r.id = f.resource_pk
-       WHERE f.scan_id = ? AND f.id > ? AND f.rule_id IN (${ruleIds.map(() => "?").join(",")})
-       ORDER BY f.id LIMIT ?`,
+       WHERE f.scan_id = ? AND f.rule_id = ? AND f.id > ? ORDER BY f.id LIMIT ?`,
     );
-    let after = 0;
-    for (;;) {
-      const rows = stmt.all(scanId, after, ...ruleIds, pageSize) as (RawFinding & {
-        r_tags: string | null;
-        r_tags_supp: string | null;
-      })[];
-      for (const r of rows) {
-        const supp: unknown = r.r_tags_supp ? JSON.parse(r.r_tags_supp) : null;
-        yield {
-          finding: toFinding(r),
-          tags: r.r_tags === null ? null : (JSON.parse(r.r_tags) as Record<string, string>),
-          tagsUnreadable: asUnreadable(supp) !== undefined,
-        };
+    for (const ruleId of ruleIds) {
+      let after = 0;
+      for (;;) {
+        const rows = stmt.all(scanId, ruleId, after, pageSize) as (Omit<RawFinding, "evidence_json"> & {
+          r_tags: string | null;
+          r_tags_supp: string | null;
+        })[];
+        for (const r of rows) {
+          const supp: unknown = r.r_tags_supp ? JSON.parse(r.r_tags_supp) : null;
+          yield {
+            finding: {
+              id: r.id,
+              scanId: r.scan_id,
+              ruleId: r.rule_id,
+              status: r.status,
+              severity: r.severity,
+              resourceType: r.resource_type,
+              resourceId: r.resource_id,
+              arn: r.arn,
+              accountId: r.account_id,
+              region: r.region,
+              message: r.message,
+            },
+            tags: r.r_tags === null ? null : (JSON.parse(r.r_tags) as Record<string, string>),
+            tagsUnreadable: asUnreadable(supp) !== undefined,
+          };
+        }
+        if (rows.length < pageSize) break;
+        after = (rows.at(-1) as { id: number }).id;
       }
-      if (rows.length < pageSize) return;
-      after = (rows.at(-1) as RawFinding).id;
     }
   }
 
