@@ -2,7 +2,9 @@
 // (HTML, Markdown, JSON, CSV, PDF) and the evidence pack read only this, so what a report says
 // is decided once, here and in build.ts. Its JSON form is published as schemas/report.schema.json.
 import type { CoverageScope, CoverageStatus } from "../model/coverage.js";
+import type { FindingRow } from "../model/finding.js";
 import type { Severity, Status } from "../model/severity.js";
+import type { Framework } from "./frameworks.js";
 import type { ScopeNote, ScopeTag } from "./scope.js";
 
 export const REPORT_SCHEMA_ID = "https://dpscan.dev/schemas/report.schema.json";
@@ -45,18 +47,21 @@ export interface ReportRule {
   counts: FindingCounts;
 }
 
-export interface ReportFinding {
+/** A finding as reports show it: the stored finding (bounded, without evidence) and its context. */
+export interface ReportFinding extends Pick<
+  FindingRow,
+  | "ruleId"
+  | "status"
+  | "severity"
+  | "resourceType"
+  | "resourceId"
+  | "arn"
+  | "accountId"
+  | "region"
+  | "message"
+> {
   /** Rule + account + region + resource (src/model/finding.ts findingIdentity). */
   identity: string;
-  ruleId: string;
-  status: Status;
-  severity: Severity;
-  resourceType: string;
-  resourceId: string;
-  arn: string | null;
-  accountId: string;
-  region: string;
-  message: string;
   /** Why it is in a tag-scoped report although its own tags did not put it there. */
   scopeNote: ScopeNote | null;
   /** Its status in the previous complete scan (FAIL or UNKNOWN); null: passed, absent, or no previous scan. */
@@ -125,18 +130,21 @@ export interface ReportModel {
   formatVersion: typeof REPORT_FORMAT_VERSION;
   /** The dpscan that produced the report. */
   dpscanVersion: string;
-  framework: {
-    id: string;
-    title: string;
-    standard: string;
-    version: string;
-    publisher: string;
-    url: string;
-    description: string;
+  framework: Pick<
+    Framework,
+    | "id"
+    | "title"
+    | "standard"
+    | "version"
+    | "publisher"
+    | "url"
+    | "description"
+    | "sources"
+    | "decisions"
+    | "sha256"
+  > & {
+    /** The framework file's name (its directory is the reader's). */
     file: string;
-    sha256: string;
-    sources: { id: string; title: string; url: string }[];
-    decisions: string[];
   };
   scan: {
     id: number;

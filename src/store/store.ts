@@ -416,19 +416,7 @@ export class Store {
         for (const r of rows) {
           const supp: unknown = r.r_tags_supp ? JSON.parse(r.r_tags_supp) : null;
           yield {
-            finding: {
-              id: r.id,
-              scanId: r.scan_id,
-              ruleId: r.rule_id,
-              status: r.status,
-              severity: r.severity,
-              resourceType: r.resource_type,
-              resourceId: r.resource_id,
-              arn: r.arn,
-              accountId: r.account_id,
-              region: r.region,
-              message: r.message,
-            },
+            finding: findingFields(r),
             tags: r.r_tags === null ? null : (JSON.parse(r.r_tags) as Record<string, string>),
             tagsUnreadable: asUnreadable(supp) !== undefined,
           };
@@ -583,7 +571,8 @@ function toScan(r: RawScan): ScanRow {
   };
 }
 
-function toFinding(r: RawFinding): FindingRow {
+/** A finding row without its evidence (what reports read). */
+function findingFields(r: Omit<RawFinding, "evidence_json">): Omit<FindingRow, "evidence"> {
   return {
     id: r.id,
     scanId: r.scan_id,
@@ -596,8 +585,11 @@ function toFinding(r: RawFinding): FindingRow {
     accountId: r.account_id,
     region: r.region,
     message: r.message,
-    evidence: JSON.parse(r.evidence_json) as JsonObject,
   };
+}
+
+function toFinding(r: RawFinding): FindingRow {
+  return { ...findingFields(r), evidence: JSON.parse(r.evidence_json) as JsonObject };
 }
 
 function toRecord(r: RawResource): ResourceRecord {
