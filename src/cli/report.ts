@@ -22,6 +22,7 @@ import {
   type ReportScope,
 } from "../report/index.js";
 import { loadRules } from "../rules/loader.js";
+import type { Rule } from "../rules/rule.js";
 import { Store, type ScanRow } from "../store/store.js";
 import { InputError, UsageError } from "../util/errors.js";
 import { suggest } from "../util/suggest.js";
@@ -66,7 +67,7 @@ export function registerReport(program: Command): void {
       const formats = (parseList(flags.format) ?? ["html"]).map((f) => oneOf("--format", f, REPORT_FORMATS));
       if (formats.includes("pdf")) chromiumExecutable(); // fail before any work when Chromium is missing
       const settings = readSettings(flags.config);
-      const all = loadFrameworks(loadRules(flags.rules), flags.frameworks);
+      const all = frameworksFor(loadRules(flags.rules), flags);
       checkSettingsFrameworks(settings, all);
       const frameworks = pickFrameworks(all, flags.framework);
       const dbFromCli = cmd.parent?.getOptionValueSource("db") === "cli";
@@ -90,6 +91,22 @@ export function registerReport(program: Command): void {
 }
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
+
+/**
+ * The frameworks, checked against the loaded rules. With another rules directory and the built-in
+ * frameworks, a rule they name may be missing: the error says what to pass instead.
+ */
+export function frameworksFor(rules: Rule[], dirs: { rules?: string; frameworks?: string }): Framework[] {
+  try {
+    return loadFrameworks(rules, dirs.frameworks);
+  } catch (err) {
+    if (!(err instanceof InputError) || dirs.rules === undefined || dirs.frameworks !== undefined) throw err;
+    throw new InputError([
+      ...err.lines,
+      `the built-in frameworks name rules that are not in ${dirs.rules}: pass --frameworks DIR with frameworks for those rules`,
+    ]);
+  }
+}
 
 export interface Written {
   path: string;

@@ -5,7 +5,8 @@ import { loadRuleFile, loadRules } from "../rules/loader.js";
 import type { Rule } from "../rules/rule.js";
 import { InputError, UsageError } from "../util/errors.js";
 import { oneOf, out } from "./context.js";
-import { loadFrameworks, requirementsByRule } from "../report/frameworks.js";
+import { frameworksFor } from "./report.js";
+import { requirementsByRule } from "../report/frameworks.js";
 import { table } from "../report/text.js";
 import { suggest } from "../util/suggest.js";
 import { clip } from "../util/text.js";
@@ -21,7 +22,7 @@ export function registerRules(program: Command): void {
     .action((opts: { rules?: string; frameworks?: string; format: string }) => {
       const format = oneOf("--format", opts.format, ["table", "json"] as const);
       const all = loadRules(opts.rules);
-      const mapped = requirementsByRule(loadFrameworks(all, opts.frameworks));
+      const mapped = requirementsByRule(frameworksFor(all, opts));
       if (format === "json") {
         out(
           JSON.stringify(
@@ -76,7 +77,7 @@ export function registerRules(program: Command): void {
             all.map((r) => r.id),
           )}; see "dpscan rules list"`,
         );
-      const reqs = requirementsByRule(loadFrameworks(all, opts.frameworks)).get(id) ?? [];
+      const reqs = requirementsByRule(frameworksFor(all, opts)).get(id) ?? [];
       const evidences =
         reqs.length === 0
           ? ["# evidences no framework requirement"]

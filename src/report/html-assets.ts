@@ -54,6 +54,8 @@ dl.facts dd{margin:0}
 @media print{
 @page{size:A4;margin:14mm 12mm}
 body{font-size:10pt}
+table{font-size:8.5pt}
+code,.mono{font-size:7.5pt}
 header,main{max-width:none;padding:0}
 .filters,.noprint{display:none!important}
 thead{display:table-header-group}

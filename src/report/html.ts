@@ -204,7 +204,7 @@ ${note ? `<p class="note">${esc(note)}</p>` : ""}
 <label>Severity <select id="f-severity"><option value="">any</option>${options(SEVERITIES)}</select></label>
 <label>Requirement <select id="f-req"><option value="">any</option>${options(leafIds)}</select></label>
 <span><span id="f-count">${shown.length}</span> shown</span></div>
-<table id="findings-table"><thead><tr><th><button type="button">Status</button></th><th><button type="button">Severity</button></th><th><button type="button">Rule</button></th><th><button type="button">Account</button></th><th><button type="button">Region</button></th><th><button type="button">Resource</button></th><th>Reason</th><th><button type="button">Requirements</button></th></tr></thead><tbody>
+<table id="findings-table"><thead><tr><th><button type="button">Status</button></th><th><button type="button">Severity</button></th><th><button type="button">Rule</button></th><th><button type="button">Where</button></th><th><button type="button">Resource</button></th><th>Reason</th><th><button type="button">Requirements</button></th></tr></thead><tbody>
 `;
   const rank = (s: string): string => String(SEVERITIES.indexOf(s as (typeof SEVERITIES)[number]));
   for (let i = 0; i < shown.length; i += 500) {
@@ -213,7 +213,7 @@ ${note ? `<p class="note">${esc(note)}</p>` : ""}
       .map((f) => {
         const rq = reqs.get(f.ruleId) ?? [];
         const links = rq.map((id) => `<a href="#${ids.get(id) ?? ""}">${esc(id)}</a>`).join(" ");
-        return `<tr data-status="${f.status}" data-severity="${esc(f.severity)}" data-reqs="${esc(rq.join(" "))}"><td><span class="badge st-${f.status}">${f.status}</span>${f.isNew ? " new" : ""}</td><td data-sort="${rank(f.severity)}">${esc(f.severity)}</td><td><code>${esc(f.ruleId)}</code></td><td class="mono">${esc(f.accountId)}</td><td class="mono">${esc(f.region)}</td><td class="wrap">${type(f.resourceType)} <span class="mono">${u(f.resourceId)}</span></td><td class="wrap">${u(f.message)}</td><td>${links}</td></tr>\n`;
+        return `<tr data-status="${f.status}" data-severity="${esc(f.severity)}" data-reqs="${esc(rq.join(" "))}"><td><span class="badge st-${f.status}">${f.status}</span>${f.isNew ? " new" : ""}</td><td data-sort="${rank(f.severity)}">${esc(f.severity)}</td><td><code>${esc(f.ruleId)}</code></td><td class="mono">${esc(f.accountId)}<br>${esc(f.region)}</td><td class="wrap">${type(f.resourceType)} <span class="mono">${u(f.resourceId)}</span></td><td class="wrap">${u(f.message)}</td><td>${links}</td></tr>\n`;
       })
       .join("");
   }

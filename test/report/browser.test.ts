@@ -68,7 +68,7 @@ async function open(): Promise<{ page: Page; problems: string[] }> {
 /** The resource cell of each row the filter leaves visible (page-side code as text: no DOM types here). */
 const visibleRows = (page: Page): Promise<string[]> =>
   page.evaluate<string[]>(
-    `[...document.querySelectorAll("#findings-table tbody tr")].filter((r) => !r.hidden).map((r) => r.cells[5].textContent)`,
+    `[...document.querySelectorAll("#findings-table tbody tr")].filter((r) => !r.hidden).map((r) => r.cells[4].textContent)`,
   );
 
 describe("the HTML report in Chromium", () => {
@@ -119,10 +119,10 @@ describe("the HTML report in Chromium", () => {
     expect((await visibleRows(page)).every((t) => t.includes("AWS::KMS::Key"))).toBe(true);
     await page.selectOption("#f-req", "");
     // Sort by resource, then reverse it.
-    await page.click("#findings-table thead th:nth-child(6) button");
+    await page.click("#findings-table thead th:nth-child(5) button");
     const asc = await visibleRows(page);
     expect(asc).toEqual([...asc].sort());
-    await page.click("#findings-table thead th:nth-child(6) button");
+    await page.click("#findings-table thead th:nth-child(5) button");
     expect(await visibleRows(page)).toEqual([...asc].reverse());
     await page.close();
   });

@@ -217,6 +217,26 @@ describe("dpscan rules list / show and the frameworks", () => {
     });
   });
 
+  it("with another rules directory, says which frameworks to pass instead of failing obscurely", async () => {
+    const dir = tmp();
+    writeFileSync(
+      join(dir, "ebs-volume-unencrypted.yaml"),
+      readFileSync("rules/ebs-volume-unencrypted.yaml"),
+    );
+    const r = await runCli(["rules", "list", "--rules", dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/reports\/frameworks\/\S+\.yaml:\d+:\d+: .*unknown rule "/);
+    expect(r.stderr).toContain(`not in ${dir}: pass --frameworks DIR`);
+    mkdirSync(join(dir, "fw"));
+    writeFileSync(
+      join(dir, "fw", "mine.yaml"),
+      TEST_FRAMEWORK.replace("id: test-fw", "id: mine").replace(/^( {6}- \{ id: "1\.[2-5]".*\n)/gm, ""),
+    );
+    const ok = await runCli(["rules", "list", "--rules", dir, "--frameworks", join(dir, "fw")]);
+    expect(ok.stderr).toBe("");
+    expect(ok.stdout).toContain("Every rule evidences at least one framework requirement.");
+  });
+
   it("show lists the requirements a rule evidences", async () => {
     const r = await runCli(["rules", "show", "kms-key-rotation-disabled"]);
     expect(r.stdout).toMatch(/^# evidences:$/m);
