@@ -20,6 +20,7 @@ import {
   type Framework,
   type ReportFormat,
   type ReportScope,
+  WHOLE_SCAN,
 } from "../report/index.js";
 import { loadRules } from "../rules/loader.js";
 import type { Rule } from "../rules/rule.js";
@@ -64,12 +65,16 @@ export function registerReport(program: Command): void {
     .option("--rules <dir>", "rules directory (default: the built-in rules)")
     .option("--frameworks <dir>", "frameworks directory (default: the built-in frameworks)")
     .action(async (flags: Flags, cmd: Command) => {
-      const formats = (parseList(flags.format) ?? ["html"]).map((f) => oneOf("--format", f, REPORT_FORMATS));
+      const formats = [
+        ...new Set((parseList(flags.format) ?? ["html"]).map((f) => oneOf("--format", f, REPORT_FORMATS))),
+      ];
       if (formats.includes("pdf")) chromiumExecutable(); // fail before any work when Chromium is missing
       const settings = readSettings(flags.config);
       const all = frameworksFor(loadRules(flags.rules), flags);
       checkSettingsFrameworks(settings, all);
       const frameworks = pickFrameworks(all, flags.framework);
+      // Every input is checked before the database is opened.
+      const scopes = new Map(frameworks.map((f) => [f.id, scopeFor(f.id, flags, settings)]));
       const dbFromCli = cmd.parent?.getOptionValueSource("db") === "cli";
       const db = !dbFromCli && typeof settings.data.db === "string" ? settings.data.db : globals(cmd).db;
       const store = new Store(db);
@@ -81,7 +86,7 @@ export function registerReport(program: Command): void {
           frameworks,
           formats,
           dir: flags.out,
-          scopeFor: (id) => scopeFor(id, flags, settings),
+          scopeFor: (id) => scopes.get(id) ?? WHOLE_SCAN,
         });
         for (const w of written) out(w.line);
       } finally {
