@@ -25,7 +25,8 @@ const HTML: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;" };
 export function md(s: string | number | null | undefined): string {
   return String(s ?? "")
     .replace(/[\r\n]+/g, " ")
-    .replace(/[\\`*_{}[\]()|~:@!#]/g, (c) => `\\${c}`)
+    .replace(/[\\`*_{}[\]()|~@!#]/g, (c) => `\\${c}`)
+    .replace(/:(?=\/\/)/g, "\\:") // no scheme://, so no autolink
     .replace(/[&<>]/g, (c) => HTML[c] as string)
     .replace(/\b(www)\./gi, "$1\\.");
 }
