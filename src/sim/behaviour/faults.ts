@@ -46,6 +46,7 @@ const SCOPE: Record<string, "operation" | "service"> = {
   dynamodb: "operation",
   config: "operation",
   s3: "operation",
+  cloudhsm: "operation",
   rds: "service",
   sts: "service",
   iam: "service",
@@ -66,7 +67,7 @@ const SCOPE: Record<string, "operation" | "service"> = {
  * - Secrets Manager ("quotas"): DescribeSecret 10,000 rps (value reads share it; never served
  *   here), ListSecrets 100, GetResourcePolicy 50.
  * - Not published (IAM, S3 control plane, Organizations, CloudTrail, Config, DynamoDB control
- *   plane): low values chosen here on purpose, so that a scanner that does not pace itself is
+ *   plane, CloudHSM): low values chosen here on purpose, so that a scanner that does not pace itself is
  *   caught by the simulator. All are overridable through `world.faults.throttling.overrides`.
  */
 export const DEFAULT_QUOTAS: Readonly<Record<string, Quota>> = {
@@ -102,6 +103,7 @@ export const DEFAULT_QUOTAS: Readonly<Record<string, Quota>> = {
   "config:SelectResourceConfig": { capacity: 5, refillPerSecond: 2 },
   "config:SelectAggregateResourceConfig": { capacity: 5, refillPerSecond: 2 },
   dynamodb: { capacity: 100, refillPerSecond: 50 },
+  cloudhsm: { capacity: 20, refillPerSecond: 10 },
 };
 
 /** Fallback for a service nobody listed. */
@@ -342,6 +344,8 @@ export function throttleError(code: string): SimError {
   }
 }
 
+const DENIED_CODE: Readonly<Record<string, string>> = { cloudhsm: "CloudHsmAccessDeniedException" };
+
 /** AccessDenied in the service's protocol, with AWS's message shape. */
 export function accessDeniedError(
   signingName: string,
@@ -360,7 +364,8 @@ export function accessDeniedError(
         403,
       );
     case "json":
-      return new SimError("AccessDeniedException", message, 400);
+      // CloudHSM names its own (CloudHsmAccessDeniedException); the other JSON services share one.
+      return new SimError(DENIED_CODE[signingName] ?? "AccessDeniedException", message, 400);
     default:
       return new SimError("AccessDenied", message, 403);
   }

@@ -1,5 +1,6 @@
 // Every service the simulator serves.
 import type { SimService } from "../wire/service.js";
+import { cloudHsmService } from "./cloudhsm.js";
 import { cloudTrailService } from "./cloudtrail.js";
 import { configService } from "./config.js";
 import { dynamodbService } from "./dynamodb.js";
@@ -25,5 +26,6 @@ export function allServices(): SimService[] {
     cloudTrailService,
     configService,
     s3Service,
+    cloudHsmService,
   ];
 }
