@@ -1,4 +1,5 @@
 // The AWS services dpscan talks to: one place for client classes and default pacing.
+import { CloudHSMV2Client } from "@aws-sdk/client-cloudhsm-v2";
 import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { ConfigServiceClient } from "@aws-sdk/client-config-service";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -23,6 +24,7 @@ export const CLIENTS = {
   secretsmanager: SecretsManagerClient,
   config: ConfigServiceClient,
   cloudtrail: CloudTrailClient,
+  cloudhsm: CloudHSMV2Client,
 } as const;
 
 export type ServiceName = keyof typeof CLIENTS;
@@ -45,6 +47,7 @@ export const DEFAULT_RATES: Record<ServiceName, { ratePerSecond: number; burst: 
   secretsmanager: { ratePerSecond: 20, burst: 40 },
   config: { ratePerSecond: 4, burst: 8 }, // unpublished, low
   cloudtrail: { ratePerSecond: 5, burst: 10 },
+  cloudhsm: { ratePerSecond: 5, burst: 10 }, // unpublished, low; a region has few clusters
 };
 
 /** The partition's global endpoints live in us-east-1. */

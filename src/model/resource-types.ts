@@ -16,6 +16,8 @@ export const RESOURCE_TYPES = {
   dynamodbTable: "AWS::DynamoDB::Table",
   secret: "AWS::SecretsManager::Secret",
   cloudTrail: "AWS::CloudTrail::Trail",
+  // CloudFormation and AWS Config have no CloudHSM v2 type: dpscan's own name in their style.
+  cloudHsmCluster: "AWS::CloudHSM::Cluster",
 } as const;
 
 export type ResourceType = (typeof RESOURCE_TYPES)[keyof typeof RESOURCE_TYPES];

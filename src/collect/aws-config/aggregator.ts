@@ -30,6 +30,7 @@ import {
 export const NOT_RECORDED_BY_CONFIG: readonly ResourceType[] = [
   RESOURCE_TYPES.ebsSnapshot,
   RESOURCE_TYPES.ebsEncryptionDefault,
+  RESOURCE_TYPES.cloudHsmCluster,
 ];
 
 /** Every type dpscan knows that AWS Config records, one Select query (and one coverage row) each. */
