@@ -143,8 +143,9 @@ export function makeRegion(accountId: string, region: string, sizes: RegionSizes
   const rdsInstances: SimRdsInstance[] = Array.from({ length: n.rdsInstances }, (_, i) => ({
     DBInstanceIdentifier: `db-${i}`,
     DbiResourceId: `db-${accountId}${pad(i, 6).toUpperCase()}`,
-    Engine: i % 2 ? "postgres" : "mysql",
-    EngineVersion: i % 2 ? "16.3" : "8.0.36",
+    // db-4 is a member of the Aurora PostgreSQL cluster-0, so it has the cluster's engine.
+    Engine: i === 4 ? "aurora-postgresql" : i % 2 ? "postgres" : "mysql",
+    EngineVersion: i === 4 ? "15.4" : i % 2 ? "16.3" : "8.0.36",
     DBInstanceClass: "db.t3.micro",
     DBInstanceStatus: "available",
     StorageEncrypted: i % 2 === 0,
@@ -155,7 +156,8 @@ export function makeRegion(accountId: string, region: string, sizes: RegionSizes
     InstanceCreateTime: iso(i),
     DBParameterGroups: [
       {
-        DBParameterGroupName: i % 2 ? "default.postgres16" : "default.mysql8.0",
+        DBParameterGroupName:
+          i === 4 ? "default.aurora-postgresql15" : i % 2 ? "default.postgres16" : "default.mysql8.0",
         ParameterApplyStatus: "in-sync",
       },
     ],

@@ -20,8 +20,6 @@ export function buildParameterGroup(
       `unknown parameter group family "${g.DBParameterGroupFamily}"${guess ? ` (did you mean "${guess}"?)` : ""}`,
     );
   }
-  if (g.DBParameterGroupName.startsWith("default."))
-    report([...p, "DBParameterGroupName"], `"default." groups are RDS's own; name a custom group otherwise`);
   return {
     Name: g.DBParameterGroupName,
     Family: g.DBParameterGroupFamily,
