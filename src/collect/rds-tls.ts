@@ -12,6 +12,7 @@ import {
   paginateDescribeDBParameters,
   paginateDescribeEngineDefaultClusterParameters,
   paginateDescribeEngineDefaultParameters,
+  type DBCluster,
   type Parameter,
   type RDSClient,
 } from "@aws-sdk/client-rds";
@@ -42,6 +43,59 @@ function notByParameter(engine: string): string {
 /** Which group an instance uses, and that group's apply status on the instance. */
 export type GroupRef =
   { kind: "db" | "cluster"; name: string; status: string | null } | { kind: "unknown"; marker: JsonObject };
+
+/** What an instance needs of its DB cluster: the cluster parameter group and its status on each member. */
+export interface ClusterGroup {
+  group: string | null;
+  members: ReadonlyMap<string, string | null>;
+}
+
+export function clusterGroupOf(c: DBCluster): ClusterGroup {
+  return {
+    group: c.DBClusterParameterGroup ?? null,
+    members: new Map(
+      (c.DBClusterMembers ?? []).map((m) => [
+        m.DBInstanceIdentifier ?? "",
+        m.DBClusterParameterGroupStatus ?? null,
+      ]),
+    ),
+  };
+}
+
+/** What is known of an instance's cluster: its groups, or the marker saying why nothing is. */
+export type ClusterLookup = { ok: true; value: ClusterGroup } | { ok: false; marker: JsonObject } | undefined;
+
+/**
+ * The group that sets an instance's TLS parameter: a cluster member's is its cluster's, anyone
+ * else's its own first DB parameter group (RDS lists one).
+ */
+export function instanceGroup(
+  instance: {
+    id: string;
+    clusterId: string | null;
+    own: { name: string | null; status: string | null } | undefined;
+  },
+  cluster: ClusterLookup,
+): GroupRef {
+  const { id, clusterId, own } = instance;
+  if (clusterId === null) {
+    if (own?.name) return { kind: "db", name: own.name, status: own.status };
+    const marker = unreadable({
+      errorCode: "EmptyResponse",
+      message: "the instance lists no DB parameter group",
+    });
+    return { kind: "unknown", marker };
+  }
+  if (cluster && !cluster.ok) return { kind: "unknown", marker: cluster.marker };
+  if (cluster?.value.group)
+    return { kind: "cluster", name: cluster.value.group, status: cluster.value.members.get(id) ?? null };
+  const marker = unreadable({
+    errorCode: "DBClusterNotFound",
+    operation: "DescribeDBClusters",
+    message: `DB cluster ${clusterId} was not found: its cluster parameter group is unknown`,
+  });
+  return { kind: "unknown", marker };
+}
 
 const GROUP_TYPE = { db: "DB parameter group", cluster: "DB cluster parameter group" } as const;
 
@@ -85,15 +139,11 @@ export class TlsResolver {
       parameterGroupType: GROUP_TYPE[group.kind],
       applyStatus: group.status,
     };
-    if (!r.ok) return { ...base, value: r.marker, source: null, applyType: null, valueInEffect: r.marker };
+    if (!r.ok) return { ...base, value: r.marker, source: null, applyType: null };
     const { value, source, applyType, family } = r.found;
-    const fact: JsonObject = {
-      ...base,
-      value,
-      source,
-      applyType,
-      valueInEffect: inEffect(r.found, group.status, parameter),
-    };
+    const fact: JsonObject = { ...base, value, source, applyType };
+    const running = runningValue(r.found, group.status, parameter);
+    if (running) fact.runningValue = running;
     if (family !== undefined) fact.family = family;
     if (value === null)
       fact.note = `neither the group nor the family's engine defaults set ${parameter}: the engine's built-in default (off) applies`;
@@ -218,13 +268,13 @@ export class TlsResolver {
 }
 
 /**
- * The value the running database uses: the group's, unless the group is not applied to the
- * instance and the parameter is static (a pending reboot), or the group failed to apply — then it
- * cannot be read from the control plane at all.
+ * Present only when the running database may not use the group's value: the group is not applied
+ * to the instance and the parameter is static (a pending reboot), or the group failed to apply.
+ * RDS does not expose running values, so it is the unreadable marker saying why.
  */
-function inEffect(found: Found, status: string | null, parameter: string): Json {
-  if (status === null || !NOT_APPLIED.has(status)) return found.value;
-  if (status === "pending-reboot" && found.applyType === "dynamic") return found.value;
+function runningValue(found: Found, status: string | null, parameter: string): JsonObject | undefined {
+  if (status === null || !NOT_APPLIED.has(status)) return undefined;
+  if (status === "pending-reboot" && found.applyType === "dynamic") return undefined;
   return unreadable({
     errorCode: status === "pending-reboot" ? "PendingReboot" : "ParameterGroupNotApplied",
     message:

@@ -17,7 +17,7 @@ import {
 } from "@aws-sdk/client-rds";
 import { unreadable, type JsonObject } from "../model/resource.js";
 import { RESOURCE_TYPES } from "../model/resource-types.js";
-import { TlsResolver, type GroupRef } from "./rds-tls.js";
+import { clusterGroupOf, instanceGroup, TlsResolver, type ClusterGroup, type GroupRef } from "./rds-tls.js";
 import { beanShape, configShape } from "./shape.js";
 import type { Collector, CollectorContext } from "./types.js";
 
@@ -70,7 +70,7 @@ export const rdsCollector: Collector = {
 /** What an instance needs of its cluster: the cluster parameter group and its status on each member. */
 interface ClusterGroups {
   listed: boolean;
-  byId: Map<string, { group: string | null; members: Map<string, string | null> }>;
+  byId: Map<string, ClusterGroup>;
 }
 
 /** Tags are the record's `tags`; Config keeps them out of these types' configuration. */
@@ -111,34 +111,28 @@ async function collectInstances(ctx: CollectorContext, clusters: Promise<Cluster
   });
 }
 
-/** The group that sets an instance's TLS parameter: its cluster's for a member, else its own (the first listed). */
+/** The group that sets an instance's TLS parameter (rds-tls.ts), from the region's cluster listing. */
 function groupOf(d: DBInstance, clusters: ClusterGroups | undefined): GroupRef {
-  const clusterId = d.DBClusterIdentifier;
-  if (!clusterId || !clusters) {
-    const own = d.DBParameterGroups?.[0];
-    return own?.DBParameterGroupName
-      ? { kind: "db", name: own.DBParameterGroupName, status: own.ParameterApplyStatus ?? null }
-      : {
-          kind: "unknown",
-          marker: unreadable({
-            errorCode: "EmptyResponse",
-            message: "the instance lists no DB parameter group",
-          }),
-        };
+  const clusterId = d.DBClusterIdentifier ?? null;
+  const own = d.DBParameterGroups?.[0];
+  const instance = {
+    id: d.DBInstanceIdentifier ?? "",
+    clusterId,
+    own: own
+      ? { name: own.DBParameterGroupName ?? null, status: own.ParameterApplyStatus ?? null }
+      : undefined,
+  };
+  if (clusterId === null || !clusters) return instanceGroup(instance, undefined);
+  if (!clusters.listed) {
+    const marker = unreadable({
+      errorCode: "ClusterNotListed",
+      operation: "DescribeDBClusters",
+      message: `DB clusters could not be listed here: the cluster parameter group of ${clusterId} is unknown`,
+    });
+    return instanceGroup(instance, { ok: false, marker });
   }
   const c = clusters.byId.get(clusterId);
-  if (c?.group)
-    return { kind: "cluster", name: c.group, status: c.members.get(d.DBInstanceIdentifier ?? "") ?? null };
-  return {
-    kind: "unknown",
-    marker: unreadable({
-      errorCode: clusters.listed ? "DBClusterNotFound" : "ClusterNotListed",
-      operation: "DescribeDBClusters",
-      message: clusters.listed
-        ? `DB cluster ${clusterId} was not listed: its cluster parameter group is unknown`
-        : `DB clusters could not be listed here: the cluster parameter group of ${clusterId} is unknown`,
-    }),
-  };
+  return instanceGroup(instance, c ? { ok: true, value: c } : undefined);
 }
 
 /** `DBInstance` with the first letter lowercased, as Config records it; absent optional fields are null. */
@@ -157,15 +151,7 @@ async function collectClusters(ctx: CollectorContext): Promise<ClusterGroups> {
     pages: paginateDescribeDBClusters({ client, pageSize: PAGE }, {}),
     items: (page) => page.DBClusters,
     toRecord: (c) => {
-      if (c.DBClusterIdentifier) {
-        const members = new Map(
-          (c.DBClusterMembers ?? []).map((m) => [
-            m.DBInstanceIdentifier ?? "",
-            m.DBClusterParameterGroupStatus ?? null,
-          ]),
-        );
-        byId.set(c.DBClusterIdentifier, { group: c.DBClusterParameterGroup ?? null, members });
-      }
+      if (c.DBClusterIdentifier) byId.set(c.DBClusterIdentifier, clusterGroupOf(c));
       return c.DbClusterResourceId
         ? {
             resourceType: RESOURCE_TYPES.rdsCluster,

@@ -16,7 +16,7 @@ export const RESOURCE_TYPES = {
   dynamodbTable: "AWS::DynamoDB::Table",
   secret: "AWS::SecretsManager::Secret",
   cloudTrail: "AWS::CloudTrail::Trail",
-  // CloudFormation and AWS Config have no CloudHSM v2 type: dpscan's own name in their style.
+  // CloudFormation's name (the CloudHSM v2 cluster); AWS Config does not record the type.
   cloudHsmCluster: "AWS::CloudHSM::Cluster",
 } as const;
 

@@ -1,6 +1,10 @@
 // The CloudHSM collector through the real (pinned, older) @aws-sdk/client-cloudhsm-v2 against the simulator.
+import { DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
 import { describe, expect, it } from "vitest";
+import { ClientFactory, legacyEnvEndpoint } from "../../src/aws/clients.js";
 import { cloudHsmCollector } from "../../src/collect/cloudhsm.js";
+import { allServices } from "../../src/sim/services/index.js";
+import { startSimulator } from "../../src/sim/wire/server.js";
 import { RESOURCE_TYPES } from "../../src/model/resource-types.js";
 import { asUnreadable } from "../../src/model/resource.js";
 import { arrayCollection } from "../../src/sim/world/collection.js";
@@ -173,6 +177,55 @@ describe("cloudhsm collector", () => {
       expect(r.coverage.find((c) => c.operation === "DescribeClusters")?.status).toBe("ok");
     } finally {
       await r.close();
+    }
+  });
+});
+
+describe("the pinned CloudHSM client's endpoint", () => {
+  it("comes from AWS_ENDPOINT_URL_CLOUDHSM_V2, else AWS_ENDPOINT_URL, unless configured endpoints are ignored", () => {
+    expect(legacyEnvEndpoint("cloudhsm", {})).toBeUndefined();
+    expect(legacyEnvEndpoint("cloudhsm", { AWS_ENDPOINT_URL: "http://127.0.0.1:1" })).toBe(
+      "http://127.0.0.1:1",
+    );
+    expect(
+      legacyEnvEndpoint("cloudhsm", {
+        AWS_ENDPOINT_URL: "http://127.0.0.1:1",
+        AWS_ENDPOINT_URL_CLOUDHSM_V2: "http://127.0.0.1:2",
+      }),
+    ).toBe("http://127.0.0.1:2");
+    expect(
+      legacyEnvEndpoint("cloudhsm", {
+        AWS_ENDPOINT_URL: "http://127.0.0.1:1",
+        AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: "true",
+      }),
+    ).toBeUndefined();
+    // Clients that read the variables themselves are left to do so.
+    expect(legacyEnvEndpoint("kms", { AWS_ENDPOINT_URL: "http://127.0.0.1:1" })).toBeUndefined();
+  });
+
+  it("reaches the simulator set only in the environment, as every newer client does", async () => {
+    const sim = await startSimulator({ world: oneRegionWorld(), services: allServices() });
+    const saved = process.env.AWS_ENDPOINT_URL_CLOUDHSM_V2;
+    process.env.AWS_ENDPOINT_URL_CLOUDHSM_V2 = sim.endpoint;
+    const factory = new ClientFactory({ concurrency: 4 });
+    try {
+      const creds = sim.credentialsFor(MGMT);
+      const client = factory
+        .session(MGMT, async () => ({
+          accessKeyId: creds.accessKeyId,
+          secretAccessKey: creds.secretAccessKey,
+        }))
+        .client("cloudhsm", US);
+      // Checked before any call, so a regression fails here rather than reaching out to AWS.
+      expect(await client.config.endpoint?.()).toMatchObject({ hostname: "127.0.0.1", port: sim.port });
+      const out = await client.send(new DescribeClustersCommand({}));
+      expect(out.Clusters).toHaveLength(2);
+      expect(sim.counters.calls({ service: "cloudhsm", operation: "DescribeClusters" })).toBe(1);
+    } finally {
+      if (saved === undefined) delete process.env.AWS_ENDPOINT_URL_CLOUDHSM_V2;
+      else process.env.AWS_ENDPOINT_URL_CLOUDHSM_V2 = saved;
+      factory.destroy();
+      await sim.close();
     }
   });
 });

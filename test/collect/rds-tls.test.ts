@@ -135,7 +135,6 @@ describe("rds collector: TLS enforcement of each instance", () => {
         value: "1",
         source: "system",
         applyType: "dynamic",
-        valueInEffect: "1",
       });
       expect(tlsOf(r, "pg14")).toMatchObject({
         parameterGroup: "default.postgres14",
@@ -160,14 +159,14 @@ describe("rds collector: TLS enforcement of each instance", () => {
         value: "1",
         source: "user",
         applyStatus: "in-sync",
-        valueInEffect: "1",
       });
       // A dynamic parameter is in effect even while other changes wait for a reboot.
-      expect(tlsOf(r, "ledger-2")).toMatchObject({ applyStatus: "pending-reboot", valueInEffect: "1" });
+      expect(tlsOf(r, "ledger-2")).toMatchObject({ applyStatus: "pending-reboot", value: "1" });
+      expect(tlsOf(r, "ledger-2")).not.toHaveProperty("runningValue");
       // A static one is not known to be: the running value is unreadable from the control plane.
       const pending = tlsOf(r, "mssql-pending");
       expect(pending).toMatchObject({ value: "1", applyType: "static", applyStatus: "pending-reboot" });
-      expect(asUnreadable(pending?.valueInEffect)?.errorCode).toBe("PendingReboot");
+      expect(asUnreadable(pending?.runningValue)?.errorCode).toBe("PendingReboot");
       // No such parameter in MariaDB 10.4: the family's defaults are asked too, and say nothing.
       expect(tlsOf(r, "maria-old")).toMatchObject({
         parameter: "require_secure_transport",
