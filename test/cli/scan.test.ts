@@ -4,6 +4,7 @@ import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { demoWorldPath } from "../../src/sim/world/demo.js";
 import { worldFromDocument } from "../../src/sim/world/file.js";
+import { NOT_RECORDED_BY_CONFIG } from "../../src/collect/aws-config/aggregator.js";
 import type { FindingRow } from "../../src/model/finding.js";
 import { loadRules } from "../../src/rules/loader.js";
 import { Store } from "../../src/store/store.js";
@@ -140,6 +141,12 @@ const DEMO_EXPECTED = [
   `UNKNOWN secret-not-rotated-recently ${DEV} us-east-1 *`,
   `UNKNOWN secret-rotation-disabled ${DEV} eu-west-1 *`,
   `UNKNOWN secret-rotation-disabled ${DEV} us-east-1 *`,
+  `FAIL rds-instance-tls-not-enforced ${PROD} us-east-1 db-RW6YY30AL0PII55V822S78DTUU`, // payments-reporting
+  `FAIL rds-instance-tls-not-enforced ${DEV} us-east-1 db-FCZ947SYXBOYQ28CGWZYLNL97B`, // analytics-mysql
+  `FAIL rds-instance-tls-not-enforced ${DEV} us-east-1 db-4W0U8TCIYZK6Q734TCNZZ3S3NM`, // analytics-sandbox-1
+  `FAIL rds-instance-tls-not-enforced ${DEV} us-east-1 db-WSVP4VHCCPLD7FPINNUTD7BQUB`, // analytics-legacy-maria
+  `UNKNOWN rds-instance-tls-not-enforced ${PROD} us-east-1 db-D3T7VFZY5KBBZS2DU8HIU08L4Z`, // payments-settlement
+  `FAIL cloudhsm-cluster-single-hsm ${PROD} eu-west-1 cluster-dr5pmtshsm2b`,
 ].sort();
 
 describe("dpscan scan against the simulated organisation", () => {
@@ -329,9 +336,10 @@ describe("long scans", () => {
   });
 });
 
-// AWS Config records neither EBS snapshots nor the EBS default-encryption setting: through an
-// aggregator, their rules are one honest gap (UNKNOWN for every account and region) each.
-const NOT_IN_CONFIG = new Set(["AWS::EC2::Snapshot", "AWS::EC2::EBSEncryptionByDefault"]);
+// AWS Config records neither EBS snapshots, the EBS default-encryption setting nor CloudHSM
+// clusters: through an aggregator, their rules are one honest gap (UNKNOWN for every account and
+// region) each.
+const NOT_IN_CONFIG = new Set<string>(NOT_RECORDED_BY_CONFIG);
 const configGapRules = loadRules()
   .filter((r) => r.resourceTypes.every((t) => NOT_IN_CONFIG.has(t)))
   .map((r) => r.id);
@@ -392,12 +400,14 @@ describe("--source config", () => {
     const plain = findingsOf(join(dir, "plain.db"));
     // Volumes, buckets, databases and key states are judged from Config alone, and so is the
     // cross-resource rule (key states and the resources' key IDs are Config facts); rules on key
-    // policies and rotation cannot be, and say so.
+    // policies, rotation and parameter values cannot be, and say so.
     const configAlone = (f: string) =>
       [
         "ebs-volume-unencrypted",
         "s3-bucket",
-        "rds-",
+        "rds-cluster-",
+        "rds-instance-unencrypted",
+        "rds-snapshot-",
         "kms-key-pending-deletion",
         "kms-key-deletion-in-use",
       ].some((r) => f.includes(` ${r}`));
@@ -405,6 +415,11 @@ describe("--source config", () => {
     const keyRules = plain.filter((f) => f.includes(" kms-key-") && !configAlone(f));
     expect(keyRules.length).toBeGreaterThan(0);
     expect(keyRules.every((f) => f.startsWith("UNKNOWN"))).toBe(true);
+    // Config holds the names of the instances' parameter groups, not their values: every one of
+    // the eight instances is UNKNOWN without --enrich.
+    const tls = plain.filter((f) => f.includes(" rds-instance-tls-not-enforced "));
+    expect(tls).toHaveLength(8);
+    expect(tls.every((f) => f.startsWith("UNKNOWN"))).toBe(true);
   });
 });
 
