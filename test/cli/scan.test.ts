@@ -190,7 +190,10 @@ describe("dpscan scan against the simulated organisation", () => {
   it("turns a denied listing of a type a rule covers into UNKNOWN results, and exits 3 with --require-full-coverage", async () => {
     const db = join(tmp(), "gap.db");
     const world = demoWorld({
-      accessDenied: [{ account: DEV, region: "eu-west-1", service: "ec2", operation: "DescribeVolumes" }],
+      accessDenied: [
+        { account: DEV, region: "eu-west-1", service: "ec2", operation: "DescribeVolumes" },
+        { account: PROD, region: "eu-west-1", service: "cloudhsm", operation: "DescribeClusters" },
+      ],
     });
     await withSim(world, async (sim) => {
       const r = await runWithSimEnv(sim, [
@@ -205,6 +208,14 @@ describe("dpscan scan against the simulated organisation", () => {
     });
     const unknown = findingsOf(db).filter((f) => f.startsWith("UNKNOWN ebs-volume-unencrypted"));
     expect(unknown).toEqual([`UNKNOWN ebs-volume-unencrypted ${DEV} eu-west-1 *`]);
+    // The DR cluster that FAILs when listed is UNKNOWN when it cannot be: never a quiet PASS.
+    const hsm = findingsOf(db, ["FAIL", "UNKNOWN", "PASS"]).filter((f) =>
+      f.includes(" cloudhsm-cluster-single-hsm "),
+    );
+    expect(hsm).toEqual([
+      `PASS cloudhsm-cluster-single-hsm ${PROD} us-east-1 cluster-kq6pmts4hsma`,
+      `UNKNOWN cloudhsm-cluster-single-hsm ${PROD} eu-west-1 *`,
+    ]);
   });
 
   it("an account whose role cannot be assumed is a gap; the scan goes on", async () => {
