@@ -36,7 +36,7 @@ function notByParameter(engine: string): string {
   if (engine.startsWith("oracle-"))
     return `${engine} enforces encryption in transit through its option group (the SSL or NATIVE_NETWORK_ENCRYPTION option), not a parameter; dpscan does not read option groups`;
   if (engine.startsWith("db2-"))
-    return `${engine} restricts connections to TLS through the db2comm and ssl_svcename parameters, which dpscan does not judge`;
+    return `${engine} configures TLS through its ssl_svcename and db2comm parameters, which dpscan does not judge`;
   return `dpscan knows no parameter of engine ${engine} that makes it refuse unencrypted connections`;
 }
 
