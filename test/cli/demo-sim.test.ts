@@ -21,7 +21,7 @@ describe("dpscan demo", () => {
     expect(r.stdout).toContain("Simulated organisation: 3 accounts");
     expect(r.stdout).toMatch(/FAIL\s+critical\s+kms-key-policy-wildcard-grant/);
     expect(r.stdout).toMatch(/333333333333\s+us-east-1\s+secretsmanager\s+ListSecrets\s+denied/);
-    expect(r.stdout).toContain("61 FAIL, 18 UNKNOWN,");
+    expect(r.stdout).toContain("66 FAIL, 19 UNKNOWN,");
     // It ends with the four HTML compliance reports, each written where it says.
     const reports = [...r.stdout.matchAll(/^ {2}(\S+\.html) {2}\(/gm)].map((m) => m[1] as string);
     expect(reports.map((p) => basename(p)).sort()).toEqual([
