@@ -4,6 +4,7 @@ import { VERSION } from "../version.js";
 import { registerEvaluate } from "./evaluate.js";
 import { registerFindings } from "./findings.js";
 import { registerReport } from "./report.js";
+import { registerEvidence } from "./evidence.js";
 import { registerRules } from "./rules.js";
 import { registerScans } from "./scans.js";
 import { registerDemo } from "./demo.js";
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerEvaluate(program);
   registerFindings(program);
   registerReport(program);
+  registerEvidence(program);
   registerRules(program);
   registerScans(program);
   registerDemo(program);

@@ -33,6 +33,18 @@ import { DEFAULT_SETTINGS_FILE, loadSettingsFile } from "./scan-options.js";
 
 export const DEFAULT_REPORTS_DIR = "dpscan-reports";
 
+/** The flags `report` and `evidence` share: which scan, frameworks and scope, and where rules live. */
+export interface ReportInputFlags {
+  scan?: string;
+  framework: string;
+  accounts?: string;
+  regions?: string;
+  scopeTag: string[];
+  config?: string | false;
+  rules?: string;
+  frameworks?: string;
+}
+
 interface Flags {
   scan?: string;
   framework: string;
@@ -44,6 +56,43 @@ interface Flags {
   config?: string | false;
   rules?: string;
   frameworks?: string;
+}
+
+/** --scan, --framework, the scope flags, --config and the rule/framework directories. */
+export function addReportInputFlags(c: Command): Command {
+  return c
+    .option("--scan <id>", "a scan id (default: the latest complete scan)")
+    .option("--framework <ids>", "comma-separated framework IDs, or all", "all")
+    .option("--accounts <ids>", "only these accounts (the regulated environment)")
+    .option("--regions <names>", "only these regions")
+    .option("--scope-tag <key=value>", "only resources with this tag (repeatable: any of them)", collect, [])
+    .option(
+      "--config <file>",
+      `settings file with a reports: section (default: ./${DEFAULT_SETTINGS_FILE} when present)`,
+    )
+    .option("--no-config", `ignore ./${DEFAULT_SETTINGS_FILE}`)
+    .option("--rules <dir>", "rules directory (default: the built-in rules)")
+    .option("--frameworks <dir>", "frameworks directory (default: the built-in frameworks)");
+}
+
+export interface ReportInputs {
+  rules: Rule[];
+  frameworks: Framework[];
+  scopeFor: (frameworkId: string) => ReportScope;
+  db: string;
+}
+
+/** Every input checked before the database is opened: rules, frameworks, settings and scopes. */
+export function resolveReportInputs(flags: ReportInputFlags, cmd: Command): ReportInputs {
+  const settings = readSettings(flags.config);
+  const rules = loadRules(flags.rules);
+  const all = frameworksFor(rules, flags);
+  checkSettingsFrameworks(settings, all);
+  const frameworks = pickFrameworks(all, flags.framework);
+  const scopes = new Map(frameworks.map((f) => [f.id, scopeFor(f.id, flags, settings)]));
+  const dbFromCli = cmd.parent?.getOptionValueSource("db") === "cli";
+  const db = !dbFromCli && typeof settings.data.db === "string" ? settings.data.db : globals(cmd).db;
+  return { rules, frameworks, scopeFor: (id) => scopes.get(id) ?? WHOLE_SCAN, db };
 }
 
 export function registerReport(program: Command): void {
@@ -162,7 +211,7 @@ function writeAtomically(path: string, chunks: Iterable<string | Buffer>): void 
   renameSync(tmp, path);
 }
 
-function pickScan(store: Store, id: string | undefined): ScanRow {
+export function pickScan(store: Store, id: string | undefined): ScanRow {
   const scan =
     id === undefined
       ? store.latestCompleteScan()
@@ -221,7 +270,7 @@ function checkSettingsFrameworks(settings: Settings, all: Framework[]): void {
   );
 }
 
-function scopeFor(frameworkId: string, flags: Flags, settings: Settings): ReportScope {
+function scopeFor(frameworkId: string, flags: ReportInputFlags, settings: Settings): ReportScope {
   const fromFile =
     (
       (settings.data.reports ?? {}) as Record<
