@@ -96,52 +96,34 @@ export function resolveReportInputs(flags: ReportInputFlags, cmd: Command): Repo
 }
 
 export function registerReport(program: Command): void {
-  program
-    .command("report")
-    .description("Write compliance reports (PCI DSS, HIPAA, GDPR, SOC 2) of a stored scan")
-    .option("--scan <id>", "a scan id (default: the latest complete scan)")
-    .option("--framework <ids>", "comma-separated framework IDs, or all", "all")
-    .option("-f, --format <formats>", `comma-separated: ${REPORT_FORMATS.join(", ")}`, "html")
-    .option("-o, --out <dir>", "directory the reports are written to", DEFAULT_REPORTS_DIR)
-    .option("--accounts <ids>", "only these accounts (the regulated environment)")
-    .option("--regions <names>", "only these regions")
-    .option("--scope-tag <key=value>", "only resources with this tag (repeatable: any of them)", collect, [])
-    .option(
-      "--config <file>",
-      `settings file with a reports: section (default: ./${DEFAULT_SETTINGS_FILE} when present)`,
-    )
-    .option("--no-config", `ignore ./${DEFAULT_SETTINGS_FILE}`)
-    .option("--rules <dir>", "rules directory (default: the built-in rules)")
-    .option("--frameworks <dir>", "frameworks directory (default: the built-in frameworks)")
-    .action(async (flags: Flags, cmd: Command) => {
-      const formats = [
-        ...new Set((parseList(flags.format) ?? ["html"]).map((f) => oneOf("--format", f, REPORT_FORMATS))),
-      ];
-      if (formats.includes("pdf")) chromiumExecutable(); // fail before any work when Chromium is missing
-      const settings = readSettings(flags.config);
-      const all = frameworksFor(loadRules(flags.rules), flags);
-      checkSettingsFrameworks(settings, all);
-      const frameworks = pickFrameworks(all, flags.framework);
-      // Every input is checked before the database is opened.
-      const scopes = new Map(frameworks.map((f) => [f.id, scopeFor(f.id, flags, settings)]));
-      const dbFromCli = cmd.parent?.getOptionValueSource("db") === "cli";
-      const db = !dbFromCli && typeof settings.data.db === "string" ? settings.data.db : globals(cmd).db;
-      const store = new Store(db);
-      try {
-        const scan = pickScan(store, flags.scan);
-        const written = await writeReports({
-          store,
-          scan,
-          frameworks,
-          formats,
-          dir: flags.out,
-          scopeFor: (id) => scopes.get(id) ?? WHOLE_SCAN,
-        });
-        for (const w of written) out(w.line);
-      } finally {
-        store.close();
-      }
-    });
+  addReportInputFlags(
+    program
+      .command("report")
+      .description("Write compliance reports (PCI DSS, HIPAA, GDPR, SOC 2) of a stored scan")
+      .option("-f, --format <formats>", `comma-separated: ${REPORT_FORMATS.join(", ")}`, "html")
+      .option("-o, --out <dir>", "directory the reports are written to", DEFAULT_REPORTS_DIR),
+  ).action(async (flags: Flags, cmd: Command) => {
+    const formats = [
+      ...new Set((parseList(flags.format) ?? ["html"]).map((f) => oneOf("--format", f, REPORT_FORMATS))),
+    ];
+    if (formats.includes("pdf")) chromiumExecutable(); // fail before any work when Chromium is missing
+    const { frameworks, scopeFor: scopes, db } = resolveReportInputs(flags, cmd);
+    const store = new Store(db);
+    try {
+      const scan = pickScan(store, flags.scan);
+      const written = await writeReports({
+        store,
+        scan,
+        frameworks,
+        formats,
+        dir: flags.out,
+        scopeFor: scopes,
+      });
+      for (const w of written) out(w.line);
+    } finally {
+      store.close();
+    }
+  });
 }
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];

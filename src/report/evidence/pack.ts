@@ -15,6 +15,7 @@ import type { ReportModel } from "../model.js";
 import type { PdfPrinter } from "../pdf.js";
 import { EXTENSIONS, renderReport, reportChunks, TEXT_FORMATS } from "../render.js";
 import { ScopeFilter, type ReportScope } from "../scope.js";
+import { FINDING_FIELDS } from "../findings-view.js";
 import { csvLine } from "../text.js";
 import type { Content, PackWriter } from "./container.js";
 import {
@@ -48,18 +49,8 @@ export interface PackSummary {
   records: number;
 }
 
-const FINDING_COLUMNS = [
-  "ruleId",
-  "status",
-  "severity",
-  "resourceType",
-  "resourceId",
-  "arn",
-  "accountId",
-  "region",
-  "message",
-  "evidence",
-] as const;
+/** The finding fields the CLI's finding tables and CSV use. */
+const FINDING_COLUMNS = FINDING_FIELDS;
 
 export async function writeEvidencePack(input: PackInput): Promise<PackSummary> {
   const { store, scanId, writer } = input;
