@@ -10,6 +10,9 @@ import { RDSClient } from "@aws-sdk/client-rds";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { STSClient } from "@aws-sdk/client-sts";
+import type { ServiceName } from "./service-names.js";
+
+export type { ServiceName };
 
 export const CLIENTS = {
   ec2: EC2Client,
@@ -23,9 +26,8 @@ export const CLIENTS = {
   secretsmanager: SecretsManagerClient,
   config: ConfigServiceClient,
   cloudtrail: CloudTrailClient,
-} as const;
+} as const satisfies Record<ServiceName, unknown>; // a new client's name goes in service-names.ts too
 
-export type ServiceName = keyof typeof CLIENTS;
 export type ClientOf<S extends ServiceName> = InstanceType<(typeof CLIENTS)[S]>;
 
 /**

@@ -5,59 +5,66 @@ import { scanSummaryText } from "../report/scan-summary.js";
 import { loadRules } from "../rules/loader.js";
 import { allServices, demoScanTarget, loadDemoWorld, startSimulator } from "../sim/index.js";
 import { Store } from "../store/store.js";
-import { globals, out } from "./context.js";
+import { globals, hint, out, stdoutStyle } from "./context.js";
+import { stdout, writeChunks } from "./output.js";
 import { resolveScanOptions } from "./scan-options.js";
 
 /** The demo organisation's management region (its aggregator's and STS's). */
 const DEMO_HOME_REGION = "us-east-1";
 
-export function registerDemo(program: Command): void {
-  program
-    .command("demo")
-    .description(
-      "Start the simulator's demo organisation, scan it with --org and show the findings (no AWS needed)",
-    )
-    .action(async (_opts: unknown, cmd: Command) => {
-      const db = globals(cmd).db;
-      const world = loadDemoWorld();
-      // The role, ExternalId and regions are the demo world's own: read, never restated here.
-      const target = demoScanTarget(world);
-      const rules = loadRules();
-      const sim = await startSimulator({ world, services: allServices() });
-      const store = new Store(db);
-      try {
-        out(
-          `Simulated organisation: ${world.accounts.size} accounts, served at ${sim.endpoint}; database ${db}\n`,
-        );
-        // The same scan as `dpscan scan --org` with these flags, with the simulator's credentials
-        // handed over directly: nothing of the user's environment is read or changed.
-        const { options } = resolveScanOptions(
-          {
-            config: false,
-            org: true,
-            roleName: target.roleName,
-            ...(target.externalId ? { externalId: target.externalId } : {}),
-            endpointUrl: sim.endpoint,
-            regions: target.regions.join(","),
-            quiet: true,
-          },
-          { AWS_REGION: DEMO_HOME_REGION },
-        );
-        const result = await runScan(options, {
-          store,
-          rules,
-          credentials: fromStatic(sim.credentials),
-          notice: (line) => process.stderr.write(`dpscan: ${line}\n`),
-        });
-        process.exitCode = result.exitCode;
-        if (result.status !== "complete") return;
-        out(scanSummaryText(store, result.scanId, result.summary, result.gaps));
-        out(
-          `\nNext: dpscan --db ${db} findings --severity high   ·   dpscan --db ${db} findings --format csv`,
-        );
-      } finally {
-        store.close();
-        await sim.close();
-      }
-    });
+/** Findings the summary lists, as `dpscan scan` does. */
+const SHOWN = 60;
+
+export function define(cmd: Command): void {
+  cmd.action(async (_opts: unknown, c: Command) => {
+    // The settings file's db applies (as to every command); its scan options do not: the demo
+    // scans the demo world with the demo's own flags.
+    const db = globals(c).db;
+    const world = loadDemoWorld();
+    // The role, ExternalId and regions are the demo world's own: read, never restated here.
+    const target = demoScanTarget(world);
+    const rules = loadRules();
+    const sim = await startSimulator({ world, services: allServices() });
+    const store = new Store(db);
+    try {
+      out(
+        `Simulated organisation: ${world.accounts.size} accounts, served at ${sim.endpoint}; database ${db}\n`,
+      );
+      // The same scan as `dpscan scan --org` with these flags, with the simulator's credentials
+      // handed over directly: nothing of the user's environment is read or changed.
+      const { options } = resolveScanOptions(
+        {
+          config: false,
+          org: true,
+          roleName: target.roleName,
+          ...(target.externalId ? { externalId: target.externalId } : {}),
+          endpointUrl: sim.endpoint,
+          regions: target.regions.join(","),
+          quiet: true,
+        },
+        { AWS_REGION: DEMO_HOME_REGION },
+      );
+      const result = await runScan(options, {
+        store,
+        rules,
+        credentials: fromStatic(sim.credentials),
+        notice: (line) => process.stderr.write(`dpscan: ${line}\n`),
+        resumeHint: hint(c, "scan --resume"),
+      });
+      process.exitCode = result.exitCode;
+      if (result.status !== "complete") return;
+      const scan = store.getScan(result.scanId);
+      if (!scan) throw new Error(`scan ${result.scanId} vanished`);
+      const style = stdoutStyle(c);
+      const say = (args: string): string => hint(c, args);
+      await writeChunks(
+        stdout(),
+        scanSummaryText(store, scan, { style, database: db, hint: say, limit: SHOWN }),
+      );
+      out(`\nNext: ${say("findings --severity high")}   ·   ${say("findings --format csv")}`);
+    } finally {
+      store.close();
+      await sim.close();
+    }
+  });
 }

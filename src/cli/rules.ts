@@ -4,11 +4,10 @@ import { runExamples } from "../rules/examples.js";
 import { loadRuleFile, loadRules } from "../rules/loader.js";
 import type { Rule } from "../rules/rule.js";
 import { InputError, UsageError } from "../util/errors.js";
-import { oneOf, out } from "./context.js";
+import { hint, oneOf, out } from "./context.js";
 import { table } from "../report/text.js";
 
-export function registerRules(program: Command): void {
-  const rules = program.command("rules").description("List, show, test and validate rules");
+export function define(rules: Command): void {
   rules
     .command("list")
     .description("List the rules")
@@ -44,9 +43,9 @@ export function registerRules(program: Command): void {
     .command("show <id>")
     .description("Show one rule in full")
     .option("--rules <dir>", "rules directory (default: the built-in rules)")
-    .action((id: string, opts: { rules?: string }) => {
+    .action((id: string, opts: { rules?: string }, c: Command) => {
       const rule = loadRules(opts.rules).find((r) => r.id === id);
-      if (!rule) throw new UsageError(`no rule "${id}"; see "dpscan rules list"`);
+      if (!rule) throw new UsageError(`no rule "${id}"; see "${hint(c, "rules list")}"`);
       out(`# ${rule.file}\n# sha256 ${rule.sha256}\n${stringify(rule.source, { lineWidth: 100 })}`);
     });
   rules

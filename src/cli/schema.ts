@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { PREDICATES } from "../rules/predicates/index.js";
+import { findingsDocumentSchema } from "../report/findings-view.js";
 import { publishedRuleSchema } from "../rules/schema.js";
 import { UsageError } from "../util/errors.js";
 import { out } from "./context.js";
@@ -8,11 +9,11 @@ import { settingsSchema } from "./scan-options.js";
 export const SCHEMAS = {
   rule: () => publishedRuleSchema(PREDICATES.values()),
   config: settingsSchema,
+  findings: findingsDocumentSchema,
 } as const;
 
-export function registerSchema(program: Command): void {
-  program
-    .command("schema <name>")
+export function define(cmd: Command): void {
+  cmd
     .description(`Print a JSON Schema: ${Object.keys(SCHEMAS).join(", ")} (the files in schemas/)`)
     .action((name: string) => {
       const make = SCHEMAS[name as keyof typeof SCHEMAS];

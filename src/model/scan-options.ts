@@ -38,7 +38,6 @@ interface OptionSpec {
 }
 
 export const ACCOUNT_ID_PATTERN = "^\\d{12}$";
-export const REGION_PATTERN = "^[a-z]{2}(-[a-z]+)+-\\d$";
 
 export const SCAN_OPTIONS = {
   profile: {
