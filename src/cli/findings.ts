@@ -41,6 +41,8 @@ export function define(cmd: Command): void {
       const format = oneOf("--format", opts.format, REPORT_FORMATS);
       const files = outputFiles(opts.output);
       const partial = filterFromFlags(opts);
+      if (opts.scan !== undefined && !/^\d+$/.test(opts.scan))
+        throw new UsageError(`--scan must be a scan id, a number (got "${opts.scan}")`);
       const store = openStore(c);
       try {
         const scan = chosenScan(store, opts.scan, c);
@@ -137,8 +139,7 @@ function checkedNames(store: Store, scan: ScanRow, opts: Opts): FindingFilter {
 
 function chosenScan(store: Store, id: string | undefined, c: Command): ScanRow {
   if (id !== undefined) {
-    const n = Number(id);
-    const scan = /^\d+$/.test(id) ? store.getScan(n) : undefined;
+    const scan = store.getScan(Number(id));
     if (!scan) throw new UsageError(`no scan with id ${id} in ${store.path}; see "${hint(c, "scans")}"`);
     return scan;
   }

@@ -2,8 +2,8 @@
 // a chunk at a time with backpressure, so a slow reader holds the producer (an iterator over the
 // store) rather than memory. A reader that goes away (`dpscan findings | head`) ends the output
 // quietly with exit code 0, as Unix tools do; a file is written whole or not at all.
-import { createWriteStream, renameSync, rmSync } from "node:fs";
-import { extname } from "node:path";
+import { accessSync, constants, createWriteStream, renameSync, rmSync } from "node:fs";
+import { dirname, extname, resolve } from "node:path";
 import type { Writable } from "node:stream";
 import { UsageError } from "../util/errors.js";
 
@@ -24,7 +24,7 @@ export const collect = (v: string, prev: string[]): string[] => [...prev, v];
 export const OUTPUT_HELP =
   "also write the report to FILE, in the format its extension names (.json, .csv, .txt); repeatable";
 
-/** The files of `--output`, checked before any work is done. */
+/** The files of `--output`, checked before any work is done (a long scan must not end unwritable). */
 export function outputFiles(files: readonly string[]): OutputFile[] {
   return files.map((file) => {
     const format = BY_EXTENSION[extname(file).toLowerCase()];
@@ -32,6 +32,11 @@ export function outputFiles(files: readonly string[]): OutputFile[] {
       throw new UsageError(
         `--output ${file}: cannot tell the format from the extension; use ${Object.keys(BY_EXTENSION).join(", ")}`,
       );
+    try {
+      accessSync(dirname(resolve(file)), constants.W_OK);
+    } catch (err) {
+      throw new UsageError(`--output ${file}: cannot write: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    }
     return { file, format };
   });
 }
