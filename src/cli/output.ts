@@ -42,6 +42,8 @@ export function outputFiles(files: readonly string[]): OutputFile[] {
 }
 
 const guarded = new WeakSet<Writable>();
+/** Streams that failed a write. process.stdout is not `destroyed` by an EPIPE, so it is noted here. */
+const broken = new WeakSet<Writable>();
 
 /**
  * Make a closed reader end a stream's output instead of crashing the process with an unhandled
@@ -51,7 +53,9 @@ export function guardStream(stream: Writable): void {
   if (guarded.has(stream)) return;
   guarded.add(stream);
   stream.on("error", (err: NodeJS.ErrnoException) => {
-    if (err.code === "EPIPE" || err.code === "ERR_STREAM_DESTROYED") return;
+    const first = !broken.has(stream);
+    broken.add(stream);
+    if (err.code === "EPIPE" || err.code === "ERR_STREAM_DESTROYED" || !first) return;
     process.stderr.write(`dpscan: cannot write output: ${err.message}\n`);
     process.exitCode = 1;
   });
@@ -59,15 +63,29 @@ export function guardStream(stream: Writable): void {
 
 /** Whether a stream can take no more (its reader went away). */
 function gone(stream: Writable): boolean {
-  return stream.destroyed || stream.writableEnded;
+  return broken.has(stream) || stream.destroyed || stream.writableEnded;
 }
+
+/** Chunks are gathered up to this size per write: one system call per row would cost more than the row. */
+const WRITE_SIZE = 64 * 1024;
 
 /** Write chunks in order, waiting when the stream asks to; stop pulling them once the stream is gone. */
 export async function writeChunks(stream: Writable, chunks: Iterable<string>): Promise<void> {
+  let pending: string[] = [];
+  let size = 0;
+  const flush = async (): Promise<void> => {
+    const text = pending.join("");
+    pending = [];
+    size = 0;
+    if (text !== "" && !gone(stream) && !stream.write(text) && !gone(stream)) await drained(stream);
+  };
   for (const chunk of chunks) {
     if (gone(stream)) return;
-    if (!stream.write(chunk) && !gone(stream)) await drained(stream);
+    pending.push(chunk);
+    size += chunk.length;
+    if (size >= WRITE_SIZE) await flush();
   }
+  await flush();
 }
 
 function drained(stream: Writable): Promise<void> {

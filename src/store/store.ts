@@ -517,25 +517,43 @@ export class Store {
    * many findings match, and nothing else may use the connection until the iteration ends.
    */
   *iterateFindingDocs(scanId: number, f: FindingFilter = {}): Generator<FindingDocRow> {
+    const rules = new Map(
+      (
+        this.db
+          .prepare("SELECT rule_id, title, remediation, references_json FROM scan_rules WHERE scan_id = ?")
+          .all(scanId) as {
+          rule_id: string;
+          title: string;
+          remediation: string | null;
+          references_json: string | null;
+        }[]
+      ).map((r) => [
+        r.rule_id,
+        {
+          title: r.title,
+          remediation: r.remediation,
+          references: r.references_json ? (JSON.parse(r.references_json) as JsonObject) : null,
+        },
+      ]),
+    );
     const { where, args } = findingWhere("f", scanId, f);
     const same = identityOf("p")
       .map((col, i) => `${col} = ${identityOf("f")[i]}`)
       .join(" AND ");
     const stmt = this.db.prepare(
-      `SELECT f.*, r.title AS rule_title, r.remediation AS rule_remediation, r.references_json AS rule_references,
-         first.id AS first_scan_id, first.started_at AS first_seen
+      `SELECT f.*, first.id AS first_scan_id, first.started_at AS first_seen
        FROM findings f
-       LEFT JOIN scan_rules r ON r.scan_id = f.scan_id AND r.rule_id = f.rule_id
        LEFT JOIN scans first ON first.id = CASE WHEN f.status = 'PASS' THEN NULL ELSE
          (SELECT MIN(p.scan_id) FROM findings p WHERE ${same} AND p.status IN ('FAIL', 'UNKNOWN')) END
        WHERE ${where} ${FINDING_ORDER} ${limitClause(f)}`,
     );
     for (const r of stmt.iterate(...args) as IterableIterator<RawFindingDoc>) {
+      const rule = rules.get(r.rule_id);
       yield {
         ...toFinding(r),
-        title: r.rule_title,
-        remediation: r.rule_remediation,
-        references: r.rule_references ? (JSON.parse(r.rule_references) as JsonObject) : null,
+        title: rule?.title ?? null,
+        remediation: rule?.remediation ?? null,
+        references: rule?.references ?? null,
         firstSeen: r.first_seen,
         firstSeenScanId: r.first_scan_id,
       };
@@ -677,9 +695,6 @@ interface RawFinding {
   evidence_json: string;
 }
 interface RawFindingDoc extends RawFinding {
-  rule_title: string | null;
-  rule_remediation: string | null;
-  rule_references: string | null;
   first_scan_id: number | null;
   first_seen: string | null;
 }
@@ -740,6 +755,7 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/** Report order; the findings_report_order index (migration 004) has these terms, so rows stream unsorted. */
 const FINDING_ORDER = `ORDER BY CASE f.status WHEN 'FAIL' THEN 0 WHEN 'UNKNOWN' THEN 1 ELSE 2 END,
   f.severity_rank DESC, f.rule_id, f.account_id, f.region, f.resource_id`;
 

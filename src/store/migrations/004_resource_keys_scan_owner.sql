@@ -47,3 +47,9 @@ ALTER TABLE scan_rules ADD COLUMN references_json TEXT;
 -- 4. A finding's identity across scans (src/model/finding.ts findingIdentity), for "first seen".
 CREATE INDEX findings_identity ON findings (
   rule_id, account_id, region, COALESCE(arn, resource_type || '/' || resource_id), scan_id);
+
+-- 5. Reports list findings in this order (FAIL, UNKNOWN, PASS; most severe first): with the index
+--    they stream from the first row, with no sort of the whole scan before it (src/store/store.ts).
+CREATE INDEX findings_report_order ON findings (
+  scan_id, CASE status WHEN 'FAIL' THEN 0 WHEN 'UNKNOWN' THEN 1 ELSE 2 END, severity_rank DESC,
+  rule_id, account_id, region, resource_id);
