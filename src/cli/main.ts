@@ -1,7 +1,7 @@
 // The command line: global options and the command table. A command's module (its options, its
 // action and everything they import: the SDK, SQLite, the rule engine) is loaded only when that
 // command runs, so `dpscan --help` and `--version` start in a few tens of milliseconds.
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Help } from "commander";
 import { EXIT, InputError, UsageError } from "../util/errors.js";
 import { VERSION } from "../version.js";
 import { setInvocation } from "./invocation.js";
@@ -16,6 +16,10 @@ interface CommandEntry {
   name: string;
   /** Positional arguments, as commander spells them. */
   args?: string;
+  /** The command takes no options of its own (for the help's command list). */
+  bare?: boolean;
+  /** How the help's command list shows it, when not `name [options] args`. */
+  term?: string;
   description: string;
   load(): Promise<CommandModule>;
 }
@@ -38,10 +42,16 @@ const COMMANDS: CommandEntry[] = [
     description: "List findings of the latest complete scan (or --scan ID)",
     load: () => import("./findings.js"),
   },
-  { name: "rules", description: "List, show, test and validate rules", load: () => import("./rules.js") },
+  {
+    name: "rules",
+    term: "rules <command>",
+    description: "List, show, test and validate rules",
+    load: () => import("./rules.js"),
+  },
   { name: "scans", description: "List stored scans, newest first", load: () => import("./scans.js") },
   {
     name: "demo",
+    bare: true,
     description:
       "Start the simulator's demo organisation, scan it with --org and show the findings (no AWS needed)",
     load: () => import("./demo.js"),
@@ -61,6 +71,7 @@ const COMMANDS: CommandEntry[] = [
   {
     name: "schema",
     args: "<name>",
+    bare: true,
     description: "Print one of dpscan's JSON Schemas (the files in schemas/)",
     load: () => import("./schema.js"),
   },
@@ -68,6 +79,7 @@ const COMMANDS: CommandEntry[] = [
 
 export function buildProgram(): Command {
   const program = new Command();
+  const entries = new Map(COMMANDS.map((e) => [e.name, e]));
   program
     .name("dpscan")
     .description(
@@ -82,10 +94,14 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride()
     .configureHelp({
-      // The stubs have no options until their module is loaded; every command has some.
-      subcommandTerm: (cmd) => [cmd.name(), "[options]", ...argsOf(cmd)].join(" "),
+      // The stubs have no options until their module is loaded: the table says which have some.
+      subcommandTerm: (cmd) => {
+        const e = entries.get(cmd.name());
+        if (!e) return new Help().subcommandTerm(cmd);
+        if (e.term) return e.term;
+        return [cmd.name(), ...(e.bare ? [] : ["[options]"]), ...argsOf(cmd)].join(" ");
+      },
     });
-  const entries = new Map(COMMANDS.map((e) => [e.name, e]));
   for (const e of COMMANDS)
     program.command(e.args ? `${e.name} ${e.args}` : e.name).description(e.description);
   program.hook("preSubcommand", async (_program, sub) => {
