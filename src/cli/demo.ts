@@ -6,6 +6,7 @@ import { loadRules } from "../rules/loader.js";
 import { allServices, demoScanTarget, loadDemoWorld, startSimulator } from "../sim/index.js";
 import { Store } from "../store/store.js";
 import { globals, hint, out, stdoutStyle } from "./context.js";
+import { completedScan } from "./findings-output.js";
 import { stdout, writeChunks } from "./output.js";
 import { resolveScanOptions } from "./scan-options.js";
 
@@ -51,10 +52,8 @@ export function define(cmd: Command): void {
         notice: (line) => process.stderr.write(`dpscan: ${line}\n`),
         resumeHint: hint(c, "scan --resume"),
       });
-      process.exitCode = result.exitCode;
-      if (result.status !== "complete") return;
-      const scan = store.getScan(result.scanId);
-      if (!scan) throw new Error(`scan ${result.scanId} vanished`);
+      const scan = completedScan(store, result);
+      if (!scan) return;
       const style = stdoutStyle(c);
       const say = (args: string): string => hint(c, args);
       await writeChunks(

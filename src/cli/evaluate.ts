@@ -1,11 +1,11 @@
 import type { Command } from "commander";
 import { readConfigItems } from "../collect/aws-config/snapshot-file.js";
 import { runEvaluate } from "../app/evaluate.js";
-import { duplicatesWarning, scanSummaryText } from "../report/scan-summary.js";
+import { scanSummaryText } from "../report/scan-summary.js";
 import { PLAIN } from "../report/text.js";
 import { loadRules } from "../rules/loader.js";
 import { globals, hint, oneOf, openStore, stdoutStyle } from "./context.js";
-import { emitReport } from "./findings-output.js";
+import { completedScan, emitReport } from "./findings-output.js";
 import { collect, OUTPUT_HELP, outputFiles, REPORT_FORMATS } from "./output.js";
 import type { ScanOptions } from "./scan-options.js";
 
@@ -36,15 +36,11 @@ export function define(cmd: Command): void {
       const input = readConfigItems(opts.input);
       const store = openStore(c);
       try {
-        const outcome = await runEvaluate(store, { files: opts.input, items: input, rules, params });
-        if (outcome.status === "interrupted") {
-          process.exitCode = outcome.exitCode;
-          return;
-        }
-        const scan = store.getScan(outcome.scanId);
-        if (!scan) throw new Error(`scan ${outcome.scanId} vanished`);
-        const warning = duplicatesWarning(store.duplicateResources(scan.id));
-        if (warning) process.stderr.write(`dpscan: ${warning}\n`);
+        const scan = completedScan(
+          store,
+          await runEvaluate(store, { files: opts.input, items: input, rules, params }),
+        );
+        if (!scan) return;
         const database = globals(c).db;
         const preamble = [
           `${input.records.length} resources from ${opts.input.length} file(s), ${rules.length} rules.`,

@@ -3,13 +3,13 @@ import { configuredRegion } from "../aws/profile.js";
 import { regionProblem } from "../aws/regions.js";
 import { checkScanInputs, runScan } from "../app/scan.js";
 import { COLLECTORS } from "../collect/registry.js";
-import { duplicatesWarning, scanSummaryText } from "../report/scan-summary.js";
+import { scanSummaryText } from "../report/scan-summary.js";
 import { PLAIN } from "../report/text.js";
 import { loadRules } from "../rules/loader.js";
 import { Store } from "../store/store.js";
 import { UsageError } from "../util/errors.js";
 import { globals, hint, oneOf, stdoutStyle } from "./context.js";
-import { emitReport } from "./findings-output.js";
+import { completedScan, emitReport } from "./findings-output.js";
 import { collect, OUTPUT_HELP, outputFiles, REPORT_FORMATS } from "./output.js";
 import { ScanProgress } from "./progress.js";
 import {
@@ -47,12 +47,8 @@ export function define(cmd: Command): void {
           notice: (line) => process.stderr.write(`dpscan: ${line}\n`),
           resumeHint: hint(c, "scan --resume"),
         });
-        process.exitCode = result.exitCode;
-        if (result.status !== "complete") return;
-        const scan = store.getScan(result.scanId);
-        if (!scan) throw new Error(`scan ${result.scanId} vanished`);
-        const warning = duplicatesWarning(store.duplicateResources(scan.id));
-        if (warning) process.stderr.write(`dpscan: ${warning}\n`);
+        const scan = completedScan(store, result);
+        if (!scan) return;
         await emitReport(
           format,
           {

@@ -7,8 +7,7 @@ import { describe, expect, it } from "vitest";
 import { loadDemoWorld } from "../../src/sim/world/demo.js";
 import { Store } from "../../src/store/store.js";
 import { EXIT } from "../../src/util/errors.js";
-import { runCli, type CliResult } from "../helpers/cli.js";
-import { withSim } from "../helpers/scan.js";
+import { runWithEnv as runWith, withSim } from "../helpers/scan.js";
 import { useTmpDir } from "../helpers/tmp.js";
 
 const tmp = useTmpDir();
@@ -25,20 +24,7 @@ const AWS_ENV = [
   "AWS_CONFIG_FILE",
   "AWS_SHARED_CREDENTIALS_FILE",
 ];
-
-async function runWithEnv(env: Record<string, string>, args: string[]): Promise<CliResult> {
-  const saved = Object.fromEntries(AWS_ENV.map((k) => [k, process.env[k]]));
-  for (const k of AWS_ENV) delete process.env[k];
-  Object.assign(process.env, env);
-  try {
-    return await runCli(args);
-  } finally {
-    for (const k of AWS_ENV) {
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-    }
-  }
-}
+const runWithEnv = (env: Record<string, string>, args: string[]) => runWith(env, args, AWS_ENV);
 
 describe("--profile", () => {
   it("takes the profile's credentials, region and endpoint_url, as AWS_PROFILE does", async () => {

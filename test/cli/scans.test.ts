@@ -4,26 +4,13 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { ResourceRecord } from "../../src/model/resource.js";
 import { Store } from "../../src/store/store.js";
 import { EXIT } from "../../src/util/errors.js";
 import { runCli } from "../helpers/cli.js";
+import { volumeRecord } from "../helpers/records.js";
 import { useTmpDir } from "../helpers/tmp.js";
 
 const tmp = useTmpDir();
-
-const volume = (i: number): ResourceRecord => ({
-  resourceType: "AWS::EC2::Volume",
-  resourceId: `vol-${i}`,
-  resourceName: null,
-  arn: `arn:aws:ec2:us-east-1:111122223333:volume/vol-${i}`,
-  awsAccountId: "111122223333",
-  awsRegion: "us-east-1",
-  configuration: {},
-  supplementaryConfiguration: {},
-  tags: {},
-  configurationItemCaptureTime: "2026-11-01T00:00:00.000Z",
-});
 
 /** The pid of a process that has exited. */
 function deadPid(): number {
@@ -37,7 +24,10 @@ describe("dpscan scans", () => {
     const db = join(tmp(), "s.db");
     const s = new Store(db);
     const failed = s.beginScan("scan", "api: caller account; enabled regions");
-    s.insertResources(failed, [volume(1), volume(2), volume(3)]);
+    s.insertResources(
+      failed,
+      ["vol-1", "vol-2", "vol-3"].map((id) => volumeRecord(id)),
+    );
     s.finishScan(
       failed,
       "failed",

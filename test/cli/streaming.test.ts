@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { guardStream, writeChunks } from "../../src/cli/output.js";
-import type { ResourceRecord } from "../../src/model/resource.js";
 import { Store } from "../../src/store/store.js";
+import { volumeRecord } from "../helpers/records.js";
 
 const TOTAL = 200_000;
 
@@ -30,18 +30,6 @@ function bigDatabase(dir: string): string {
       references: {},
     },
   ]);
-  const resource = (i: number): ResourceRecord => ({
-    resourceType: "AWS::EC2::Volume",
-    resourceId: `vol-${i}`,
-    resourceName: null,
-    arn: `arn:aws:ec2:us-east-1:111122223333:volume/vol-${i}`,
-    awsAccountId: "111122223333",
-    awsRegion: "us-east-1",
-    configuration: {},
-    supplementaryConfiguration: {},
-    tags: {},
-    configurationItemCaptureTime: "2026-11-01T00:00:00.000Z",
-  });
   s.insertFindings(
     id,
     (function* () {
@@ -50,7 +38,7 @@ function bigDatabase(dir: string): string {
           ruleId: "ebs-volume-unencrypted",
           status: "FAIL" as const,
           severity: "high" as const,
-          resource: resource(i),
+          resource: volumeRecord(`vol-${i}`),
           message: `volume ${i} is not encrypted`,
           evidence: {},
         };

@@ -4,9 +4,9 @@
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import type { ResourceRecord } from "../../src/model/resource.js";
 import { listMigrations } from "../../src/store/migrations.js";
 import { Store } from "../../src/store/store.js";
+import { volumeRecord } from "../helpers/records.js";
 import { useTmpDir } from "../helpers/tmp.js";
 
 const tmp = useTmpDir();
@@ -56,21 +56,6 @@ function v3Database(path: string): void {
   db.close();
 }
 
-function vol(id: string, arn: string): ResourceRecord {
-  return {
-    resourceType: "AWS::EC2::Volume",
-    resourceId: id,
-    resourceName: null,
-    arn,
-    awsAccountId: "111122223333",
-    awsRegion: "us-east-1",
-    configuration: { encrypted: true },
-    supplementaryConfiguration: {},
-    tags: {},
-    configurationItemCaptureTime: "2026-11-02T00:00:00.000Z",
-  };
-}
-
 describe("migration 004 on a v3 database with data", () => {
   it("keeps every row and reference, and keys resources by ARN from then on", () => {
     const path = join(tmp(), "v3.db");
@@ -104,8 +89,8 @@ describe("migration 004 on a v3 database with data", () => {
       // A new scan: one resourceId, two ARNs → two resources.
       const id = s.beginScan("evaluate", "after upgrade");
       s.insertResources(id, [
-        vol("vol-same", "arn:aws:ec2:us-east-1:111122223333:volume/vol-a"),
-        vol("vol-same", "arn:aws:ec2:us-east-1:111122223333:volume/vol-b"),
+        volumeRecord("vol-same", { arn: "arn:aws:ec2:us-east-1:111122223333:volume/vol-a" }),
+        volumeRecord("vol-same", { arn: "arn:aws:ec2:us-east-1:111122223333:volume/vol-b" }),
       ]);
       expect(s.countResources(id)).toEqual([{ resourceType: "AWS::EC2::Volume", count: 2 }]);
       // Deleting the old scan still cascades through the rebuilt table.
