@@ -2,7 +2,6 @@
 // command), the database it names, how text is shown on this terminal, and hints that work as
 // printed.
 import type { Command } from "commander";
-import type { JsonObject } from "../model/resource.js";
 import type { TextStyle } from "../report/text.js";
 import { Store } from "../store/store.js";
 import { UsageError } from "../util/errors.js";
@@ -50,11 +49,6 @@ export function globals(cmd: Command): GlobalOptions {
 
 export function openStore(cmd: Command): Store {
   return new Store(globals(cmd).db);
-}
-
-/** The settings file's value for a key, if any. */
-export function setting(cmd: Command, key: string): JsonObject[string] | undefined {
-  return globals(cmd).settings.data[key];
 }
 
 export function parseList(v: string | undefined): string[] | undefined {

@@ -117,7 +117,8 @@ export function* findingsCsv(scan: ScanRow, rows: Iterable<FindingDocRow>): Gene
 }
 
 const TABLE_HEADERS = ["STATUS", "SEVERITY", "RULE", "ACCOUNT", "REGION", "RESOURCE", "MESSAGE"];
-const TABLE_COLUMNS: FindingColumn[] = [
+/** The columns the findings table asks the store the widest value of. */
+export const FINDINGS_TABLE_COLUMNS: readonly FindingColumn[] = [
   "status",
   "severity",
   "ruleId",
@@ -160,15 +161,6 @@ export function* findingsTableRows(
   }
   if (!any) yield "(no findings match)\n";
 }
-
-/** The findings table of rows already in memory (a summary's first few). */
-export function findingsTable(rows: readonly FindingRow[], style: TextStyle): string {
-  const widths = TABLE_HEADERS.map((_, i) => Math.max(0, ...rows.map((f) => (cells(f)[i] ?? "").length)));
-  return [...findingsTableRows(widths, rows, style)].join("").trimEnd();
-}
-
-/** The columns the findings table asks the store the widest value of. */
-export const FINDINGS_TABLE_COLUMNS: readonly FindingColumn[] = TABLE_COLUMNS;
 
 /** FAIL / UNKNOWN / PASS per rule. */
 export function summaryTable(tallies: readonly RuleTally[], style: TextStyle): string {
