@@ -6,6 +6,7 @@ import type { JsonObject } from "../model/resource.js";
 import { evaluateRecords, relatedIndex, relatedPlan, summaryJson } from "../rules/evaluate-scan.js";
 import { gapFindings } from "../rules/gaps.js";
 import type { Rule } from "../rules/rule.js";
+import { SCAN_FACT_TYPES, scanFactsOf } from "../rules/scan-facts.js";
 import type { Store } from "../store/store.js";
 
 export interface Judgement {
@@ -25,10 +26,11 @@ export function judgeScan(
   // Cross-resource rules need the scan's references first: a pass over only the types involved.
   const plan = relatedPlan(rules);
   const related = plan ? relatedIndex(store.iterateResources(scan.id, plan.types), plan, gaps) : undefined;
+  const facts = scanFactsOf(mapRecords(store.iterateResources(scan.id, SCAN_FACT_TYPES)));
   const evaluation = evaluateRecords(
     store.iterateResources(scan.id),
     rules,
-    { params, now: scan.now, ...(related ? { related } : {}) },
+    { params, now: scan.now, scan: facts, ...(related ? { related } : {}) },
     (batch) => store.insertFindings(scan.id, batch),
   );
   const synthetic = gapFindings(gaps, rules);
@@ -49,4 +51,8 @@ export function judgeScan(
     },
     gaps,
   };
+}
+
+function* mapRecords<T>(rows: Iterable<{ record: T }>): Generator<T> {
+  for (const r of rows) yield r.record;
 }

@@ -13,6 +13,7 @@ export const SERVICE_NAMES = [
   "secretsmanager",
   "config",
   "cloudtrail",
+  "elasticloadbalancing",
 ] as const;
 
 export type ServiceName = (typeof SERVICE_NAMES)[number];

@@ -19,7 +19,7 @@ describe("dpscan demo", () => {
     expect(r.stdout).toContain("Simulated organisation: 3 accounts");
     expect(r.stdout).toMatch(/FAIL\s+critical\s+kms-key-policy-wildcard-grant/);
     expect(r.stdout).toMatch(/333333333333\s+us-east-1\s+secretsmanager\s+ListSecrets\s+denied/);
-    expect(r.stdout).toContain("56 FAIL, 17 UNKNOWN,");
+    expect(r.stdout).toContain("61 FAIL, 18 UNKNOWN,");
     // The user's environment is left as it was.
     expect(process.env.AWS_ACCESS_KEY_ID).toBeUndefined();
     const again = await runCli(["--db", db, "findings", "--severity", "critical", "--format", "json"]);
