@@ -20,7 +20,8 @@ export function invocationFor(script: string | undefined, env: NodeJS.ProcessEnv
     const dir = dirname(resolve(script));
     if ((env.PATH ?? "").split(delimiter).some((p) => p !== "" && resolve(p) === dir)) return "dpscan";
   }
-  return `node ${shellWord(relative(process.cwd(), resolve(script)) || script)}`;
+  const near = relative(process.cwd(), resolve(script));
+  return `node ${shellWord(near && !near.startsWith("..") ? near : resolve(script))}`;
 }
 
 /** The invocation hints start with (`dpscan` until main says otherwise). */
