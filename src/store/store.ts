@@ -288,12 +288,13 @@ export class Store {
     const ids: number[] = [];
     const write = this.db.transaction((batch: ResourceRecord[]) => {
       for (const r of batch) {
-        const row = (r.arn === null ? byId : byArn).get(
+        const arn = r.arn || null; // an empty ARN (a careless endpoint) is no ARN: keyed by id
+        const row = (arn === null ? byId : byArn).get(
           scanId,
           r.resourceType,
           r.resourceId,
           r.resourceName,
-          r.arn,
+          arn,
           r.awsAccountId,
           r.awsRegion,
           JSON.stringify(r.configuration),
@@ -343,7 +344,7 @@ export class Store {
           severityRank(f.severity),
           f.resource.resourceType,
           f.resource.resourceId,
-          f.resource.arn,
+          f.resource.arn || null,
           f.resource.awsAccountId,
           f.resource.awsRegion,
           f.message,

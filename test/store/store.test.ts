@@ -157,6 +157,12 @@ describe("store", () => {
       },
     ]);
     expect([...s.iterateResources(id)].map((r) => r.record.configuration)).toEqual([{ encrypted: true }]);
+    // An empty ARN is no ARN: two such records with different ids are two resources.
+    s.insertResources(id, [
+      { ...vol(7), arn: "" },
+      { ...vol(8), arn: "" },
+    ]);
+    expect(s.countResources(id)).toEqual([{ resourceType: "AWS::EC2::Volume", count: 3 }]);
     expect(s.duplicateResources(id)).toEqual({
       resources: 1,
       copies: 2,
