@@ -106,7 +106,7 @@ for (const scale of sizes) {
     const observed = sim.counters.snapshot();
     const floor = lowerBound(world, { observed });
     const modelFloor = lowerBound(world);
-    const s = r.summary.summary;
+    const s = r.summary.scan.summary;
     rows.push({
       world: `${accounts} acct x ${regions} reg x ${scale}`,
       resourcesInWorld: countResources(world),

@@ -6,6 +6,7 @@ import type { Rule } from "../rules/rule.js";
 import type { Store } from "../store/store.js";
 import { judgeScan } from "./judge.js";
 import { runLifecycle, type LifecycleOutcome } from "./lifecycle.js";
+import { validateParams } from "./scan.js";
 
 export interface EvaluateInput {
   /** The files the items came from (the scan's source). */
@@ -13,18 +14,22 @@ export interface EvaluateInput {
   /** Already read and validated (src/collect/aws-config/snapshot-file.ts): bad input never opens a scan. */
   items: ReadResult;
   rules: Rule[];
+  /** Rule parameter overrides (the settings file's `params`), as for a live scan. */
+  params?: Record<string, Record<string, unknown>>;
 }
 
 export async function runEvaluate(store: Store, input: EvaluateInput): Promise<LifecycleOutcome<null>> {
   const { rules, items, files } = input;
+  const params = input.params ?? {};
+  validateParams(rules, params);
   return runLifecycle(
     store,
     { kind: "evaluate", source: files.join(", "), options: { inputs: files } },
     (scan) => {
-      store.recordRules(scan.id, rules);
+      store.recordRules(scan.id, rules, params);
       store.insertResources(scan.id, items.records);
       store.upsertCoverage(scan.id, items.coverage);
-      const { summary } = judgeScan(store, scan, rules);
+      const { summary } = judgeScan(store, scan, rules, params);
       return {
         summary: {
           ...summary,

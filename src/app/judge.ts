@@ -36,9 +36,12 @@ export function judgeScan(
   const synthetic = gapFindings(gaps, rules);
   store.insertFindings(scan.id, synthetic);
   evaluation.byStatus.UNKNOWN += synthetic.length;
+  // A resource the scan received twice is judged once (its newest capture), and said so.
+  const duplicates = store.duplicateResources(scan.id);
   return {
     summary: {
       ...summaryJson(evaluation),
+      duplicates: duplicates as unknown as JsonObject,
       coverage: {
         units: coverage.length,
         denied: gaps.filter((g) => g.status === "denied").length,

@@ -2,8 +2,9 @@
 // begin (or reopen for --resume) → running → complete, or failed (an error) or interrupted
 // (SIGINT/SIGTERM). A first signal asks the body to stop at its next safe point; a second one
 // marks the scan interrupted with one synchronous write and exits, so no row stays "running".
+import { setMaxListeners } from "node:events";
 import type { JsonObject } from "../model/resource.js";
-import type { ScanKind, ScanRow, Store } from "../store/store.js";
+import { HEARTBEAT_MS, type ScanKind, type ScanRow, type Store } from "../store/store.js";
 import { EXIT } from "../util/errors.js";
 
 export interface ScanHandle {
@@ -51,6 +52,12 @@ export async function runLifecycle<T>(
     id = store.beginScan(start.kind, start.source, start.options, now);
   }
   const controller = new AbortController();
+  // Every call waiting on a backoff or a limiter listens for the abort, and hundreds may wait at
+  // once: that is the design, not a leak, so Node's "possible memory leak" warning does not apply.
+  setMaxListeners(0, controller.signal);
+  // The row says its owner is alive, so `scans` can tell a crashed scan from a running one.
+  const beat = setInterval(() => store.heartbeat(id), HEARTBEAT_MS);
+  beat.unref();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals | undefined): void => {
     const name = sig ?? "signal";
@@ -77,6 +84,7 @@ export async function runLifecycle<T>(
     store.finishScan(id, "failed", null, err instanceof Error ? err.message : String(err));
     throw err;
   } finally {
+    clearInterval(beat);
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }

@@ -2,6 +2,7 @@
 // evaluate → gap findings → summary. `dpscan scan`, `dpscan demo` and (later) the service call it.
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { ClientFactory } from "../aws/clients.js";
+import { configuredS3Endpoint } from "../aws/profile.js";
 import { liveScan } from "../collect/live-scan.js";
 import { selectCollectors } from "../collect/registry.js";
 import type { RunEvents } from "../collect/runner.js";
@@ -40,6 +41,8 @@ export interface ScanDeps {
   events?(counters: ScanCounters): ScanEvents;
   /** Lines for the person watching (stderr). */
   notice?(line: string): void;
+  /** The command that resumes this scan, as the person should type it. */
+  resumeHint?: string;
 }
 
 export type ScanResult =
@@ -80,7 +83,9 @@ export async function runScan(fresh: ScanOptions, deps: ScanDeps): Promise<ScanR
     },
   );
   if (outcome.status === "interrupted") {
-    deps.notice?.(`scan ${outcome.scanId} interrupted; run "dpscan scan --resume" to continue it`);
+    deps.notice?.(
+      `scan ${outcome.scanId} interrupted; run "${deps.resumeHint ?? "dpscan scan --resume"}" to continue it`,
+    );
     return { status: "interrupted", scanId: outcome.scanId, exitCode: outcome.exitCode };
   }
   const gaps = outcome.value;
@@ -126,6 +131,7 @@ async function collectAndJudge(
   const factory = new ClientFactory({
     concurrency: options.concurrency,
     ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
+    s3PathStyle: Boolean(options.endpointUrl) || (await configuredS3Endpoint()) !== undefined,
     rates: options.rates,
     signal: scan.signal,
   });
@@ -194,7 +200,8 @@ export function collectorsFor(names: readonly string[] | undefined): Collector[]
   }
 }
 
-function validateParams(rules: readonly Rule[], params: ScanOptions["params"]): void {
+/** Rule parameter overrides name rules and parameters that exist, with values of their type. */
+export function validateParams(rules: readonly Rule[], params: ScanOptions["params"]): void {
   const problems: string[] = [];
   for (const [ruleId, values] of Object.entries(params)) {
     const rule = rules.find((r) => r.id === ruleId);

@@ -20,6 +20,11 @@ export interface ClientFactoryOptions {
   signal?: AbortSignal;
   /** Per-request socket timeout. */
   requestTimeoutMs?: number;
+  /**
+   * S3 with path-style requests: whether any endpoint is configured, including a profile's
+   * endpoint_url (src/aws/profile.ts). Absent: the flag and AWS_ENDPOINT_URL* decide.
+   */
+  s3PathStyle?: boolean;
 }
 
 export interface ScopeStats extends CallStats {
@@ -93,7 +98,7 @@ export class ClientFactory {
       maxAttempts: 1, // retries are ours: see call.ts
       requestHandler: this.handler,
       ...(endpoint ? { endpoint } : {}),
-      ...(service === "s3" && customEndpointConfigured(this.opts.endpoint, "s3")
+      ...(service === "s3" && (this.opts.s3PathStyle ?? customEndpointConfigured(this.opts.endpoint, "s3"))
         ? { forcePathStyle: true }
         : {}),
     };

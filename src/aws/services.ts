@@ -12,6 +12,9 @@ import { RDSClient } from "@aws-sdk/client-rds";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { STSClient } from "@aws-sdk/client-sts";
+import type { ServiceName } from "./service-names.js";
+
+export type { ServiceName };
 
 export const CLIENTS = {
   ec2: EC2Client,
@@ -27,9 +30,8 @@ export const CLIENTS = {
   cloudtrail: CloudTrailClient,
   elasticloadbalancing: ElasticLoadBalancingV2Client,
   cloudhsm: CloudHSMV2Client,
-} as const;
+} as const satisfies Record<ServiceName, unknown>; // a new client's name goes in service-names.ts too
 
-export type ServiceName = keyof typeof CLIENTS;
 export type ClientOf<S extends ServiceName> = InstanceType<(typeof CLIENTS)[S]>;
 
 /**

@@ -19,13 +19,9 @@ interface PackFlags extends ReportInputFlags {
   pdf: boolean;
 }
 
-export function registerEvidence(program: Command): void {
+export function define(cmd: Command): void {
   const evidence = addReportInputFlags(
-    program
-      .command("evidence")
-      .description(
-        "Write an evidence pack for auditors (reports in every format, findings, resource records, coverage, rules, manifest; --sign to sign it); keygen and verify are subcommands",
-      )
+    cmd
       .option("-o, --out <dir|file.zip>", "a new or empty folder, or a .zip file to create (required)")
       .option("--sign <key.pem>", "sign the manifest with this Ed25519 private key (dpscan evidence keygen)")
       .option("--no-pdf", "leave out the PDF reports (no Chromium needed)"),

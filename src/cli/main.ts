@@ -1,74 +1,170 @@
-import { Command, CommanderError } from "commander";
+// The command line: global options and the command table. A command's module (its options, its
+// action and everything they import: the SDK, SQLite, the rule engine) is loaded only when that
+// command runs, so `dpscan --help` and `--version` start in a few tens of milliseconds.
+import { Command, CommanderError, Help } from "commander";
 import { EXIT, InputError, UsageError } from "../util/errors.js";
 import { VERSION } from "../version.js";
-import { registerEvaluate } from "./evaluate.js";
-import { registerFindings } from "./findings.js";
-import { registerReport } from "./report.js";
-import { registerEvidence } from "./evidence.js";
-import { registerRules } from "./rules.js";
-import { registerScans } from "./scans.js";
-import { registerDemo } from "./demo.js";
-import { registerIamPolicy } from "./iam-policy.js";
-import { registerScan } from "./scan.js";
-import { registerSchema } from "./schema.js";
-import { registerSim } from "./sim.js";
+import { setInvocation } from "./invocation.js";
+import { guardStream } from "./output.js";
+
+/** What a command module exports: the options and action of the command it is given. */
+export interface CommandModule {
+  define(cmd: Command): void;
+}
+
+interface CommandEntry {
+  name: string;
+  /** Positional arguments, as commander spells them. */
+  args?: string;
+  /** The command takes no options of its own (for the help's command list). */
+  bare?: boolean;
+  /** How the help's command list shows it, when not `name [options] args`. */
+  term?: string;
+  description: string;
+  load(): Promise<CommandModule>;
+}
+
+/** Every command, in the order of `dpscan --help`. */
+const COMMANDS: CommandEntry[] = [
+  {
+    name: "scan",
+    description: "Collect resources across accounts and regions, evaluate the rules and store the scan",
+    load: () => import("./scan.js"),
+  },
+  {
+    name: "evaluate",
+    description:
+      "Evaluate the rules on AWS Config configuration items from files and store the results as a scan",
+    load: () => import("./evaluate.js"),
+  },
+  {
+    name: "findings",
+    description: "List findings of the latest complete scan (or --scan ID)",
+    load: () => import("./findings.js"),
+  },
+  {
+    name: "rules",
+    term: "rules <command>",
+    description: "List, show, test and validate rules",
+    load: () => import("./rules.js"),
+  },
+  { name: "scans", description: "List stored scans, newest first", load: () => import("./scans.js") },
+  {
+    name: "report",
+    description: "Write compliance reports (PCI DSS, HIPAA, GDPR, SOC 2) of a stored scan",
+    load: () => import("./report.js"),
+  },
+  {
+    name: "evidence",
+    term: "evidence [options] | evidence keygen | evidence verify <path>",
+    description:
+      "Write a signed evidence pack for auditors (reports, findings, records, coverage, rules, manifest); make a signing key; verify a pack",
+    load: () => import("./evidence.js"),
+  },
+  {
+    name: "demo",
+    description:
+      "Start the simulator's demo organisation, scan it with --org and show the findings (no AWS needed)",
+    load: () => import("./demo.js"),
+  },
+  {
+    name: "sim",
+    args: "[command...]",
+    description:
+      "Start the AWS simulator on 127.0.0.1 and print the environment to use it (or run COMMAND against it)",
+    load: () => import("./sim.js"),
+  },
+  {
+    name: "iam-policy",
+    description: "Print the least-privilege IAM policy dpscan needs (deploy/dpscan-readonly-policy.json)",
+    load: () => import("./iam-policy.js"),
+  },
+  {
+    name: "schema",
+    args: "<name>",
+    bare: true,
+    description: "Print one of dpscan's JSON Schemas (the files in schemas/)",
+    load: () => import("./schema.js"),
+  },
+];
 
 export function buildProgram(): Command {
   const program = new Command();
+  const entries = new Map(COMMANDS.map((e) => [e.name, e]));
   program
     .name("dpscan")
     .description(
       "Data-protection compliance scanner for AWS: encryption at rest and in transit, and key hygiene",
     )
     .version(VERSION)
-    .option("--db <path>", "SQLite database file", "dpscan.db")
+    .option("--db <path>", 'SQLite database file (default: "db:" in the settings file, else dpscan.db)')
+    .option("--config <file>", "settings file (default: ./dpscan.config.yaml when present)")
+    .option("--no-config", "ignore ./dpscan.config.yaml")
+    .option("--wide", "tables show every column in full instead of fitting the terminal")
     .option("--verbose", "print stack traces for internal errors")
     .showHelpAfterError()
-    .exitOverride();
-  registerScan(program);
-  registerEvaluate(program);
-  registerFindings(program);
-  registerReport(program);
-  registerEvidence(program);
-  registerRules(program);
-  registerScans(program);
-  registerDemo(program);
-  registerSim(program);
-  registerIamPolicy(program);
-  registerSchema(program);
-  for (const c of program.commands) c.exitOverride();
+    .exitOverride()
+    .configureHelp({
+      // The stubs have no options until their module is loaded: the table says which have some.
+      subcommandTerm: (cmd) => {
+        const e = entries.get(cmd.name());
+        if (!e) return new Help().subcommandTerm(cmd);
+        if (e.term) return e.term;
+        return [cmd.name(), ...(e.bare ? [] : ["[options]"]), ...argsOf(cmd)].join(" ");
+      },
+    });
+  for (const e of COMMANDS)
+    program.command(e.args ? `${e.name} ${e.args}` : e.name).description(e.description);
+  program.hook("preSubcommand", async (_program, sub) => {
+    const entry = entries.get(sub.name());
+    if (entry) (await entry.load()).define(sub);
+  });
   return program;
+}
+
+function argsOf(cmd: Command): string[] {
+  return cmd.registeredArguments.map((a) => {
+    const name = `${a.name()}${a.variadic ? "..." : ""}`;
+    return a.required ? `<${name}>` : `[${name}]`;
+  });
 }
 
 /** Run the CLI; returns the process exit code (see README "Exit codes"). */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   const verbose = argv.includes("--verbose");
+  setInvocation(argv[1]);
+  // `dpscan ... | head`: a reader that goes away ends the output, quietly and with exit code 0.
+  guardStream(process.stdout);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : EXIT.ok;
   } catch (err) {
-    if (err instanceof CommanderError) {
-      if (
-        err.code === "commander.helpDisplayed" ||
-        err.code === "commander.version" ||
-        err.code === "commander.help"
-      )
-        return EXIT.ok;
-      return EXIT.badInput; // commander already printed the message
-    }
-    if (err instanceof InputError) {
-      for (const line of err.lines) process.stderr.write(`dpscan: ${line}\n`);
-      return EXIT.badInput;
-    }
-    if (err instanceof UsageError) {
-      process.stderr.write(`dpscan: ${err.message}\n`);
-      return EXIT.badInput;
-    }
-    const e = err instanceof Error ? err : new Error(String(err));
-    process.stderr.write(`dpscan: internal error: ${e.message}\n`);
-    if (verbose && e.stack) process.stderr.write(`${e.stack}\n`);
-    else process.stderr.write("dpscan: run again with --verbose for details\n");
-    return EXIT.internal;
+    return reportError(err, verbose);
   }
+}
+
+function reportError(err: unknown, verbose: boolean): number {
+  if (err instanceof CommanderError) {
+    if (
+      err.code === "commander.helpDisplayed" ||
+      err.code === "commander.version" ||
+      err.code === "commander.help"
+    )
+      return EXIT.ok;
+    return EXIT.badInput; // commander already printed the message
+  }
+  if (err instanceof InputError) {
+    for (const line of err.lines) process.stderr.write(`dpscan: ${line}\n`);
+    return EXIT.badInput;
+  }
+  if (err instanceof UsageError) {
+    process.stderr.write(`dpscan: ${err.message}\n`);
+    return EXIT.badInput;
+  }
+  const e = err instanceof Error ? err : new Error(String(err));
+  process.stderr.write(`dpscan: internal error: ${e.message}\n`);
+  if (verbose && e.stack) process.stderr.write(`${e.stack}\n`);
+  else process.stderr.write("dpscan: run again with --verbose for details\n");
+  return EXIT.internal;
 }

@@ -1,7 +1,15 @@
-// What a running scan tells the person or the cron job watching it: a redrawn status line on a
-// TTY; one structured line per event otherwise (JSON with --log-format json), never credentials.
+// What a running scan tells the person or the cron job watching it: a status line redrawn in place
+// on a TTY (clipped to the terminal's width, so it never wraps); one line per event otherwise, as
+// logfmt (`time=... level=info event=... key="a value"`) or JSON with --log-format json. Never
+// credentials.
 import type { RunEvents } from "../collect/runner.js";
 import { clip } from "../util/text.js";
+
+/** A logfmt value: bare when it is a plain token, else double-quoted with `\` and `"` escaped. */
+export function logfmtValue(v: unknown): string {
+  const s = typeof v === "string" ? clip(v, 200) : (JSON.stringify(v) ?? "null");
+  return s !== "" && /^[^\s"=\\]+$/.test(s) ? s : `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+}
 
 export interface ScanStats {
   apiCalls(): number;
@@ -23,6 +31,8 @@ export class ScanProgress implements RunEvents {
     private readonly mode: "tty" | "text" | "json" | "quiet",
     private readonly stats: ScanStats,
     private readonly write: (s: string) => void = (s) => process.stderr.write(s),
+    /** The terminal's width now (it may change while the scan runs). */
+    private readonly columns: () => number | undefined = () => process.stderr.columns,
   ) {
     if (mode === "tty") {
       this.timer = setInterval(() => this.draw(), 250);
@@ -34,10 +44,12 @@ export class ScanProgress implements RunEvents {
     if (this.mode === "json") {
       this.write(`${JSON.stringify({ time: new Date().toISOString(), level: "info", event, ...fields })}\n`);
     } else if (this.mode === "text") {
-      const kv = Object.entries(fields)
-        .map(([k, v]) => `${k}=${typeof v === "string" ? clip(v, 200) : JSON.stringify(v)}`)
-        .join(" ");
-      this.write(`${new Date().toISOString()} ${event}${kv ? ` ${kv}` : ""}\n`);
+      const all = { time: new Date().toISOString(), level: "info", event, ...fields };
+      this.write(
+        `${Object.entries(all)
+          .map(([k, v]) => `${k}=${logfmtValue(v)}`)
+          .join(" ")}\n`,
+      );
     }
   }
 
@@ -82,9 +94,22 @@ export class ScanProgress implements RunEvents {
     }
   }
 
-  private line(): string {
+  /**
+   * The share of the scan that is done, by account: finished accounts, plus the finished share of
+   * the units of accounts under way. Units are planned only once an account starts, so counting
+   * units alone would promise an end long before the remaining accounts have begun.
+   */
+  private progress(): number {
+    if (this.accountsTotal === 0) return 0;
+    let done = this.accountsDone.size;
+    for (const [id, a] of this.unitsPerAccount)
+      if (!this.accountsDone.has(id) && a.planned > 0) done += a.done / a.planned;
+    return Math.min(1, done / this.accountsTotal);
+  }
+
+  line(): string {
     const secs = (Date.now() - this.started) / 1000;
-    const frac = this.plannedUnits > 0 ? this.unitsDone / this.plannedUnits : 0;
+    const frac = this.progress();
     const eta =
       frac > 0.02 && this.accountsDone.size < this.accountsTotal
         ? ` · ETA ${Math.round((secs / frac) * (1 - frac))}s`
@@ -96,13 +121,20 @@ export class ScanProgress implements RunEvents {
     );
   }
 
+  /** The line as it fits the terminal: one column short of its width, so it never wraps. */
+  private fitted(): string {
+    const width = this.columns();
+    const line = this.line();
+    return width && width > 1 && line.length > width - 1 ? clip(line, width - 1) : line;
+  }
+
   private draw(): void {
-    this.write(`\r\u001b[2K${this.line()}`);
+    this.write(`\r\u001b[2K${this.fitted()}`);
   }
 
   finish(): void {
     if (this.timer) clearInterval(this.timer);
-    if (this.mode === "tty") this.write(`\r\u001b[2K${this.line()}\n`);
+    if (this.mode === "tty") this.write(`\r\u001b[2K${this.fitted()}\n`);
     else
       this.log("collection.done", {
         accounts: this.accountsDone.size,

@@ -1,10 +1,10 @@
 // `dpscan report`: compliance reports of one stored scan, one file per framework and format.
 // Scope comes from flags, else the settings file's `reports:` section for that framework.
-import { closeSync, existsSync, mkdirSync, openSync, renameSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, renameSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import type { JsonObject } from "../model/resource.js";
-import { ACCOUNT_ID_PATTERN, REGION_PATTERN } from "../model/scan-options.js";
+import { regionProblem } from "../aws/regions.js";
+import { ACCOUNT_ID_PATTERN } from "../model/scan-options.js";
 import {
   buildReport,
   chromiumExecutable,
@@ -29,7 +29,7 @@ import { InputError, UsageError } from "../util/errors.js";
 import { suggest } from "../util/suggest.js";
 import { readSourceFile } from "../util/yaml-source.js";
 import { globals, oneOf, out, parseList } from "./context.js";
-import { DEFAULT_SETTINGS_FILE, loadSettingsFile } from "./scan-options.js";
+import type { Settings } from "./scan-options.js";
 
 export const DEFAULT_REPORTS_DIR = "dpscan-reports";
 
@@ -66,11 +66,6 @@ export function addReportInputFlags(c: Command): Command {
     .option("--accounts <ids>", "only these accounts (the regulated environment)")
     .option("--regions <names>", "only these regions")
     .option("--scope-tag <key=value>", "only resources with this tag (repeatable: any of them)", collect, [])
-    .option(
-      "--config <file>",
-      `settings file with a reports: section (default: ./${DEFAULT_SETTINGS_FILE} when present)`,
-    )
-    .option("--no-config", `ignore ./${DEFAULT_SETTINGS_FILE}`)
     .option("--rules <dir>", "rules directory (default: the built-in rules)")
     .option("--frameworks <dir>", "frameworks directory (default: the built-in frameworks)");
 }
@@ -84,22 +79,19 @@ export interface ReportInputs {
 
 /** Every input checked before the database is opened: rules, frameworks, settings and scopes. */
 export function resolveReportInputs(flags: ReportInputFlags, cmd: Command): ReportInputs {
-  const settings = readSettings(flags.config);
+  // The settings file (global --config / --no-config) is read once per run, for every command.
+  const { settings, db } = globals(cmd);
   const rules = loadRules(flags.rules);
   const all = frameworksFor(rules, flags);
   checkSettingsFrameworks(settings, all);
   const frameworks = pickFrameworks(all, flags.framework);
   const scopes = new Map(frameworks.map((f) => [f.id, scopeFor(f.id, flags, settings)]));
-  const dbFromCli = cmd.parent?.getOptionValueSource("db") === "cli";
-  const db = !dbFromCli && typeof settings.data.db === "string" ? settings.data.db : globals(cmd).db;
   return { rules, frameworks, scopeFor: (id) => scopes.get(id) ?? WHOLE_SCAN, db };
 }
 
-export function registerReport(program: Command): void {
+export function define(cmd: Command): void {
   addReportInputFlags(
-    program
-      .command("report")
-      .description("Write compliance reports (PCI DSS, HIPAA, GDPR, SOC 2) of a stored scan")
+    cmd
       .option("-f, --format <formats>", `comma-separated: ${REPORT_FORMATS.join(", ")}`, "html")
       .option("-o, --out <dir>", "directory the reports are written to", DEFAULT_REPORTS_DIR),
   ).action(async (flags: Flags, cmd: Command) => {
@@ -227,19 +219,6 @@ export function pickFrameworks(all: Framework[], wanted: string): Framework[] {
   });
 }
 
-interface Settings {
-  file?: string;
-  data: JsonObject;
-}
-
-function readSettings(config: string | false | undefined): Settings {
-  const file =
-    config === false
-      ? undefined
-      : (config ?? (existsSync(DEFAULT_SETTINGS_FILE) ? DEFAULT_SETTINGS_FILE : undefined));
-  return file ? { file, data: loadSettingsFile(file) } : { data: {} };
-}
-
 /** A `reports:` key that names no framework is a typo, reported where it is written. */
 function checkSettingsFrameworks(settings: Settings, all: Framework[]): void {
   const reports = (settings.data.reports ?? {}) as Record<string, unknown>;
@@ -266,7 +245,11 @@ function scopeFor(frameworkId: string, flags: ReportInputFlags, settings: Settin
     "--accounts",
     "a 12-digit account ID",
   );
-  const regions = checked(parseList(flags.regions), REGION_PATTERN, "--regions", "a region name");
+  const regions = parseList(flags.regions);
+  for (const r of regions ?? []) {
+    const problem = regionProblem(r);
+    if (problem) throw new UsageError(`--regions: ${problem}`);
+  }
   const where = `${settings.file ?? ""}: reports.${frameworkId}.scopeTags`;
   return {
     accounts: accounts ?? fromFile.accounts ?? null,

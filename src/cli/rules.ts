@@ -4,15 +4,14 @@ import { runExamples } from "../rules/examples.js";
 import { loadRuleFile, loadRules } from "../rules/loader.js";
 import type { Rule } from "../rules/rule.js";
 import { InputError, UsageError } from "../util/errors.js";
-import { oneOf, out } from "./context.js";
+import { hint, oneOf, out } from "./context.js";
 import { frameworksFor } from "./report.js";
 import { requirementsByRule } from "../report/frameworks.js";
 import { table } from "../report/text.js";
 import { suggest } from "../util/suggest.js";
 import { clip } from "../util/text.js";
 
-export function registerRules(program: Command): void {
-  const rules = program.command("rules").description("List, show, test and validate rules");
+export function define(rules: Command): void {
   rules
     .command("list")
     .description("List the rules, the framework requirements each evidences, and the rules mapped to none")
@@ -67,7 +66,7 @@ export function registerRules(program: Command): void {
     .description("Show one rule in full, with the framework requirements it evidences")
     .option("--rules <dir>", "rules directory (default: the built-in rules)")
     .option("--frameworks <dir>", "frameworks directory (default: the built-in frameworks)")
-    .action((id: string, opts: { rules?: string; frameworks?: string }) => {
+    .action((id: string, opts: { rules?: string; frameworks?: string }, c: Command) => {
       const all = loadRules(opts.rules);
       const rule = all.find((r) => r.id === id);
       if (!rule)
@@ -75,7 +74,7 @@ export function registerRules(program: Command): void {
           `no rule "${id}"${suggest(
             id,
             all.map((r) => r.id),
-          )}; see "dpscan rules list"`,
+          )}; see "${hint(c, "rules list")}"`,
         );
       const reqs = requirementsByRule(frameworksFor(all, opts)).get(id) ?? [];
       const evidences =

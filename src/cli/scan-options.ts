@@ -4,13 +4,13 @@
 import { existsSync } from "node:fs";
 import { Ajv } from "ajv";
 import type { Command } from "commander";
-import { CLIENTS } from "../aws/services.js";
 import { reportSettingsSchema } from "../report/scope.js";
+import { KNOWN_REGIONS, partitionProblem, regionProblem } from "../aws/regions.js";
+import { SERVICE_NAMES } from "../aws/service-names.js";
 import type { JsonObject } from "../model/resource.js";
 import {
   ACCOUNT_ID_PATTERN,
   optionSpecs,
-  REGION_PATTERN,
   type Rate,
   type ScanOptionKey,
   type ScanOptions,
@@ -62,7 +62,8 @@ export function addScanFlags(command: Command, more: Partial<Record<ScanOptionKe
 function settingsProperty(spec: Spec): JsonObject {
   const description = spec.doc;
   const accountId = { type: "string", pattern: ACCOUNT_ID_PATTERN };
-  const region = { type: "string", pattern: REGION_PATTERN };
+  // The known regions, so an editor completes them and a misspelt one is an error with a suggestion.
+  const region = { enum: [...KNOWN_REGIONS] };
   switch (spec.kind) {
     case "string":
       return { type: "string", ...(spec.pattern ? { pattern: spec.pattern } : {}), description };
@@ -88,7 +89,7 @@ function settingsProperty(spec: Spec): JsonObject {
     case "rates":
       return {
         type: "object",
-        propertyNames: { enum: Object.keys(CLIENTS) },
+        propertyNames: { enum: [...SERVICE_NAMES] },
         additionalProperties: {
           type: "object",
           additionalProperties: false,
@@ -159,7 +160,10 @@ function parseFlag(spec: Spec, raw: string | boolean | string[]): unknown {
           throw new UsageError(`${name}: "${a}" is not a 12-digit account ID`);
       return ids;
     }
+    case "region":
+      return checkedRegions(name, [raw])[0];
     case "regionList":
+      return checkedRegions(name, list(raw));
     case "list":
       return list(raw);
     case "enum":
@@ -173,6 +177,15 @@ function parseFlag(spec: Spec, raw: string | boolean | string[]): unknown {
     default:
       return raw;
   }
+}
+
+/** Regions as given, or a usage error naming the flag, the region and the nearest known one. */
+function checkedRegions(name: string, regions: string[]): string[] {
+  for (const r of regions) {
+    const problem = regionProblem(r);
+    if (problem) throw new UsageError(`${name}: ${problem}`);
+  }
+  return regions;
 }
 
 function withBursts(
@@ -195,9 +208,9 @@ function parseRates(flags: string[], fromSettings: unknown): ScanOptions["rates"
   };
   for (const r of flags) {
     const m = /^([a-z0-9]+)=(\d+(?:\.\d+)?)(?:\/(\d+))?$/.exec(r);
-    if (!m || !((m[1] as string) in CLIENTS)) {
+    if (!m || !(SERVICE_NAMES as readonly string[]).includes(m[1] as string)) {
       throw new UsageError(
-        `--rate must look like SERVICE=PER_SECOND[/BURST] with SERVICE one of ${Object.keys(CLIENTS).join(", ")} (got "${r}")`,
+        `--rate must look like SERVICE=PER_SECOND[/BURST] with SERVICE one of ${SERVICE_NAMES.join(", ")} (got "${r}")`,
       );
     }
     rates[m[1] as string] = { ratePerSecond: Number(m[2]), ...(m[3] ? { burst: Number(m[3]) } : {}) };
@@ -205,36 +218,87 @@ function parseRates(flags: string[], fromSettings: unknown): ScanOptions["rates"
   return withBursts(rates);
 }
 
+/** Where an option's value came from. */
+export type OptionSource = "flag" | "settings" | "env" | "default";
+
+/** A settings file's validated content (empty without one). */
+export interface Settings {
+  file?: string;
+  data: JsonObject;
+}
+
+/** The settings in effect: `--config FILE`, none with `--no-config`, else ./dpscan.config.yaml if present. */
+export function readSettings(config: string | false | undefined): Settings {
+  const file =
+    config === false
+      ? undefined
+      : (config ?? (existsSync(DEFAULT_SETTINGS_FILE) ? DEFAULT_SETTINGS_FILE : undefined));
+  return file ? { file, data: loadSettingsFile(file) } : { data: {} };
+}
+
+/** An option's value from the environment variables it reads, checked like a flag's. */
+function fromEnv(spec: Spec, env: NodeJS.ProcessEnv): unknown {
+  const name = (spec.env ?? []).find((v) => env[v] !== undefined && env[v] !== "");
+  if (name === undefined) return undefined;
+  const value = env[name] as string;
+  return spec.kind === "region" ? checkedRegions(name, [value])[0] : value;
+}
+
 /** Merge the settings file and flags (flags win) into validated options. */
 export function resolveScanOptions(
   flags: ScanFlags,
   env: NodeJS.ProcessEnv = process.env,
-): { options: ScanOptions; settingsFile?: string; db?: string } {
-  const settingsFile =
-    flags.config === false
-      ? undefined
-      : (flags.config ?? (existsSync(DEFAULT_SETTINGS_FILE) ? DEFAULT_SETTINGS_FILE : undefined));
-  const settings = settingsFile ? loadSettingsFile(settingsFile) : {};
+  settings: Settings = readSettings(flags.config),
+): {
+  options: ScanOptions;
+  sources: Record<ScanOptionKey, OptionSource>;
+  settingsFile?: string;
+  db?: string;
+} {
   const values: Partial<Record<ScanOptionKey, unknown>> = {};
+  const sources = {} as Record<ScanOptionKey, OptionSource>;
   for (const [key, spec] of optionSpecs()) {
     const raw = spec.flag ? flags[flagAttribute(spec.flag)] : undefined;
-    const fromSettings = spec.settings === false ? undefined : settings[key];
+    const fromSettings = spec.settings === false ? undefined : settings.data[key];
+    const envValue = raw === undefined && fromSettings === undefined ? fromEnv(spec, env) : undefined;
     let value: unknown;
     if (spec.kind === "rates") value = parseRates(Array.isArray(raw) ? raw : [], fromSettings);
     else if (raw !== undefined) value = parseFlag(spec, raw);
     else if (fromSettings !== undefined) value = fromSettings;
-    else value = (spec.env ?? []).map((v) => env[v]).find((v) => v !== undefined && v !== "") ?? spec.default;
+    else value = envValue ?? spec.default;
+    sources[key] =
+      raw !== undefined && !(Array.isArray(raw) && raw.length === 0)
+        ? "flag"
+        : fromSettings !== undefined
+          ? "settings"
+          : envValue !== undefined
+            ? "env"
+            : "default";
     if (value !== undefined) values[key] = value;
   }
   const options = values as ScanOptions;
+  checkConsistency(options);
+  // A default home region may yet be replaced by the profile's (src/cli/scan.ts checks it then).
+  if (sources.region !== "default") checkPartitions(options);
+  return {
+    options,
+    sources,
+    ...(settings.file ? { settingsFile: settings.file } : {}),
+    ...(typeof settings.data.db === "string" ? { db: settings.data.db } : {}),
+  };
+}
+
+function checkConsistency(options: ScanOptions): void {
   if (options.org && options.accounts) throw new UsageError("use either --org or --accounts, not both");
   if (options.source === "config" && !options.aggregator)
     throw new UsageError("--source config needs --aggregator NAME");
   if (options.org && !options.roleName)
     throw new UsageError("--org needs --role-name: member accounts are scanned through a role");
-  return {
-    options,
-    ...(settingsFile ? { settingsFile } : {}),
-    ...(typeof settings.db === "string" ? { db: settings.db } : {}),
-  };
+}
+
+/** One scan reaches one partition: the home region's and every scanned region's must agree. */
+export function checkPartitions(options: ScanOptions): void {
+  const partitions = partitionProblem([options.region, ...(options.regions ?? [])]);
+  if (partitions)
+    throw new UsageError(`--regions: ${partitions}; the home region (--region) is ${options.region}`);
 }

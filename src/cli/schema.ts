@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { frameworkSchema, reportSchema } from "../report/index.js";
 import { PREDICATES } from "../rules/predicates/index.js";
+import { findingsDocumentSchema } from "../report/findings-view.js";
 import { publishedRuleSchema } from "../rules/schema.js";
 import { UsageError } from "../util/errors.js";
 import { out } from "./context.js";
@@ -11,11 +12,11 @@ export const SCHEMAS = {
   config: settingsSchema,
   framework: frameworkSchema,
   report: reportSchema,
+  findings: findingsDocumentSchema,
 } as const;
 
-export function registerSchema(program: Command): void {
-  program
-    .command("schema <name>")
+export function define(cmd: Command): void {
+  cmd
     .description(`Print a JSON Schema: ${Object.keys(SCHEMAS).join(", ")} (the files in schemas/)`)
     .action((name: string) => {
       const make = SCHEMAS[name as keyof typeof SCHEMAS];

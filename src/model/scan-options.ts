@@ -38,6 +38,7 @@ interface OptionSpec {
 }
 
 export const ACCOUNT_ID_PATTERN = "^\\d{12}$";
+/** The shape of a region name (schemas); the names themselves are checked against src/aws/regions.ts. */
 export const REGION_PATTERN = "^[a-z]{2}(-[a-z]+)+-\\d$";
 
 export const SCAN_OPTIONS = {

@@ -3,7 +3,7 @@
 // formula-injection safe (src/report/text.ts).
 import type { ReportFinding, ReportModel } from "./model.js";
 import { STATUS_LABELS } from "./model.js";
-import { csvLine } from "./text.js";
+import { csvRow } from "./text.js";
 
 export const CSV_COLUMNS = [
   "framework",
@@ -25,17 +25,17 @@ export const CSV_COLUMNS = [
 ] as const;
 
 export function* csvChunks(m: ReportModel): Generator<string> {
-  yield csvLine(CSV_COLUMNS);
+  yield csvRow(CSV_COLUMNS);
   for (const r of m.requirements) {
     if (r.kind === "heading") continue;
     const lead = [m.framework.id, r.id, r.title, r.status ? STATUS_LABELS[r.status] : ""];
     if (r.findings.length === 0) {
-      yield csvLine([...lead, ...CSV_COLUMNS.slice(lead.length).map(() => "")]);
+      yield csvRow([...lead, ...CSV_COLUMNS.slice(lead.length).map(() => "")]);
       continue;
     }
     let batch = "";
     for (const [n, i] of r.findings.entries()) {
-      batch += csvLine([...lead, ...findingCells(m.findings[i] as ReportFinding)]);
+      batch += csvRow([...lead, ...findingCells(m.findings[i] as ReportFinding)]);
       if (n % 1000 === 999) {
         yield batch;
         batch = "";

@@ -30,15 +30,31 @@ export function migrate(db: Database.Database): number {
       `database schema version ${current} is newer than this dpscan supports (${latest}); upgrade dpscan`,
     );
   }
-  for (const m of all.filter((m) => m.version > current)) {
-    db.transaction(() => {
-      db.exec(m.sql);
-      db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(
-        m.version,
-        m.name,
-        new Date().toISOString(),
-      );
-    })();
+  const pending = all.filter((m) => m.version > current);
+  if (pending.length === 0) return latest;
+  // A migration may rebuild a table that others reference (SQLite's way to change a constraint):
+  // with foreign keys on, dropping the old table would cascade into the rows pointing at it.
+  // Foreign keys go off around the migrations and every reference is checked before each commits.
+  const fk = db.pragma("foreign_keys", { simple: true }) as number;
+  db.pragma("foreign_keys = OFF");
+  try {
+    for (const m of pending) {
+      db.transaction(() => {
+        db.exec(m.sql);
+        const broken = db.pragma("foreign_key_check") as unknown[];
+        if (broken.length > 0)
+          throw new Error(
+            `migration ${m.name} would leave ${broken.length} broken reference(s); not applied`,
+          );
+        db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(
+          m.version,
+          m.name,
+          new Date().toISOString(),
+        );
+      })();
+    }
+  } finally {
+    db.pragma(`foreign_keys = ${fk ? "ON" : "OFF"}`);
   }
   return latest;
 }

@@ -1,6 +1,7 @@
 // The SQLite store: scans, resources, findings and coverage. WAL mode, foreign keys on,
 // bulk writes in transactions with prepared statements. See docs/database.md.
 import { mkdirSync } from "node:fs";
+import { hostname } from "node:os";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { unitKey, type CoverageInput, type CoverageRow } from "../model/coverage.js";
@@ -25,6 +26,12 @@ export interface ScanRow {
   summary: JsonObject | null;
   error: string | null;
   dpscanVersion: string;
+  /** The process that runs (or ran) the scan, and its last sign of life. */
+  ownerPid: number | null;
+  ownerHost: string | null;
+  heartbeatAt: string | null;
+  /** `running` with no live owner: the process crashed or was killed (`--resume` continues it). */
+  stale: boolean;
 }
 
 /** What the store keeps of each rule a scan was judged by. */
@@ -33,7 +40,72 @@ export interface RuleStamp {
   title: string;
   severity: Severity;
   sha256: string;
+  remediation: string;
+  references: object;
 }
+
+/** A finding as a report presents it: its rule's words and when it was first seen. */
+export interface FindingDocRow extends FindingRow {
+  title: string | null;
+  remediation: string | null;
+  references: JsonObject | null;
+  /** Start of the earliest scan in this database with this finding (same identity) FAIL or UNKNOWN. */
+  firstSeen: string | null;
+  firstSeenScanId: number | null;
+}
+
+/** Resources a scan received more than once (a true duplicate: same ARN, or same id without one). */
+export interface DuplicateReport {
+  /** Resources that arrived more than once. */
+  resources: number;
+  /** Copies beyond the first (the newest capture is kept). */
+  copies: number;
+  examples: {
+    resourceType: string;
+    resourceId: string;
+    arn: string | null;
+    accountId: string;
+    region: string;
+    copies: number;
+  }[];
+}
+
+/** Per-rule counts of a scan's findings. */
+export interface RuleTally {
+  ruleId: string;
+  severity: Severity;
+  FAIL: number;
+  UNKNOWN: number;
+  PASS: number;
+}
+
+/** A running scan's owner refreshes its heartbeat this often; one silent for 4 beats is stale. */
+export const HEARTBEAT_MS = 30_000;
+const STALE_AFTER_MS = 4 * HEARTBEAT_MS;
+
+/** The finding columns a table may ask the widest value of. */
+export const FINDING_COLUMNS = {
+  status: "status",
+  severity: "severity",
+  ruleId: "rule_id",
+  accountId: "account_id",
+  region: "region",
+  resourceType: "resource_type",
+  resourceId: "resource_id",
+  message: "message",
+} as const;
+export type FindingColumn = keyof typeof FINDING_COLUMNS;
+
+/**
+ * A finding's identity in SQL, as findingIdentity (src/model/finding.ts) builds it: rule, account,
+ * region and the ARN, or type/id without one. The findings_identity index (migration 004) is on it.
+ */
+const identityOf = (t: string): string[] => [
+  `${t}.rule_id`,
+  `${t}.account_id`,
+  `${t}.region`,
+  `COALESCE(${t}.arn, ${t}.resource_type || '/' || ${t}.resource_id)`,
+];
 
 export interface FindingFilter {
   statuses?: Status[];
@@ -103,37 +175,59 @@ export class Store {
     this.db.close();
   }
 
-  /** Start a scan row; `now` is the scan's one evaluation time, stored as its start. */
+  /** Start a scan row owned by this process; `now` is the scan's one evaluation time, stored as its start. */
   beginScan(kind: ScanKind, source: string, options: JsonObject = {}, now = new Date()): number {
     const r = this.db
       .prepare(
-        `INSERT INTO scans (kind, status, source, options_json, started_at, dpscan_version)
-         VALUES (?, 'running', ?, ?, ?, ?)`,
+        `INSERT INTO scans (kind, status, source, options_json, started_at, dpscan_version,
+           owner_pid, owner_host, heartbeat_at, run_started_at)
+         VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(kind, source, JSON.stringify(options), now.toISOString(), VERSION);
+      .run(
+        kind,
+        source,
+        JSON.stringify(options),
+        now.toISOString(),
+        VERSION,
+        process.pid,
+        hostname(),
+        now.toISOString(),
+        now.toISOString(),
+      );
     return Number(r.lastInsertRowid);
   }
 
+  /** A running scan's owner is alive (see HEARTBEAT_MS). */
+  heartbeat(id: number): void {
+    this.db
+      .prepare("UPDATE scans SET heartbeat_at = ? WHERE id = ? AND status = 'running'")
+      .run(new Date().toISOString(), id);
+  }
+
+  /** End the current run; the duration is the time spent running, over all runs of the scan. */
   finishScan(
     id: number,
     status: Exclude<ScanStatus, "running">,
     summary: JsonObject | null,
     error?: string,
   ): void {
-    const row = this.db.prepare("SELECT started_at FROM scans WHERE id = ?").get(id) as
-      { started_at: string } | undefined;
+    const row = this.db
+      .prepare("SELECT started_at, run_started_at, active_ms FROM scans WHERE id = ?")
+      .get(id) as { started_at: string; run_started_at: string | null; active_ms: number } | undefined;
     if (!row) throw new Error(`no scan ${id}`);
     const finished = new Date();
+    const runStart = Date.parse(row.run_started_at ?? row.started_at);
     this.db
       .prepare(
-        `UPDATE scans SET status = ?, finished_at = ?, duration_ms = ?, summary_json = ?, error = ? WHERE id = ?`,
+        `UPDATE scans SET status = ?, finished_at = ?, duration_ms = ?, summary_json = ?, error = ?, heartbeat_at = ? WHERE id = ?`,
       )
       .run(
         status,
         finished.toISOString(),
-        finished.getTime() - Date.parse(row.started_at),
+        row.active_ms + Math.max(0, finished.getTime() - runStart),
         summary ? JSON.stringify(summary) : null,
         error ?? null,
+        finished.toISOString(),
         id,
       );
   }
@@ -144,35 +238,63 @@ export class Store {
     params: Record<string, Record<string, unknown>> = {},
   ): void {
     const stmt = this.db.prepare(
-      `INSERT OR REPLACE INTO scan_rules (scan_id, rule_id, title, severity, sha256, params_json) VALUES (?, ?, ?, ?, ?, ?)`,
+      `INSERT OR REPLACE INTO scan_rules (scan_id, rule_id, title, severity, sha256, params_json, remediation, references_json)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.db.transaction(() => {
       for (const r of rules)
-        stmt.run(scanId, r.id, r.title, r.severity, r.sha256, JSON.stringify(params[r.id] ?? {}));
+        stmt.run(
+          scanId,
+          r.id,
+          r.title,
+          r.severity,
+          r.sha256,
+          JSON.stringify(params[r.id] ?? {}),
+          r.remediation,
+          JSON.stringify(r.references),
+        );
     })();
   }
 
-  /** Insert resources in batched transactions; returns their row ids in order. Duplicates replace earlier rows. */
+  /**
+   * Insert resources in batched transactions; returns their row ids in order. A resource is keyed
+   * by its ARN, or by account, region, type and id when it has none. A copy of a resource already
+   * in the scan is counted (`duplicates`) and replaces the stored record only when it was captured
+   * at the same time or later: the newest capture is kept, and the duplicate is never silent.
+   */
   insertResources(scanId: number, records: Iterable<ResourceRecord>): number[] {
-    const stmt = this.db.prepare(
-      `INSERT INTO resources (scan_id, resource_type, resource_id, resource_name, arn, account_id, region,
-         configuration_json, supplementary_json, tags_json, capture_time)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (scan_id, account_id, region, resource_type, resource_id) DO UPDATE SET
-         resource_name = excluded.resource_name, arn = excluded.arn,
-         configuration_json = excluded.configuration_json, supplementary_json = excluded.supplementary_json,
-         tags_json = excluded.tags_json, capture_time = excluded.capture_time
-       RETURNING id`,
-    );
+    const columns = [
+      "resource_type",
+      "resource_id",
+      "resource_name",
+      "arn",
+      "account_id",
+      "region",
+      "configuration_json",
+      "supplementary_json",
+      "tags_json",
+      "capture_time",
+    ];
+    const newer = "COALESCE(julianday(excluded.capture_time) >= julianday(resources.capture_time), 1)";
+    const upsert = (target: string): Database.Statement =>
+      this.db.prepare(
+        `INSERT INTO resources (scan_id, ${columns.join(", ")}) VALUES (${["?", ...columns.map(() => "?")].join(", ")})
+         ON CONFLICT ${target} DO UPDATE SET duplicates = duplicates + 1,
+           ${columns.map((c) => `${c} = CASE WHEN ${newer} THEN excluded.${c} ELSE resources.${c} END`).join(",\n           ")}
+         RETURNING id`,
+      );
+    const byArn = upsert("(scan_id, resource_type, arn) WHERE arn IS NOT NULL");
+    const byId = upsert("(scan_id, account_id, region, resource_type, resource_id) WHERE arn IS NULL");
     const ids: number[] = [];
     const write = this.db.transaction((batch: ResourceRecord[]) => {
       for (const r of batch) {
-        const row = stmt.get(
+        const arn = r.arn || null; // an empty ARN (a careless endpoint) is no ARN: keyed by id
+        const row = (arn === null ? byId : byArn).get(
           scanId,
           r.resourceType,
           r.resourceId,
           r.resourceName,
-          r.arn,
+          arn,
           r.awsAccountId,
           r.awsRegion,
           JSON.stringify(r.configuration),
@@ -185,6 +307,23 @@ export class Store {
     });
     for (const batch of batches(records)) write(batch);
     return ids;
+  }
+
+  /** The resources a scan received more than once, with up to `limit` of them named. */
+  duplicateResources(scanId: number, limit = 10): DuplicateReport {
+    const totals = this.db
+      .prepare(
+        "SELECT COUNT(*) AS resources, COALESCE(SUM(duplicates), 0) AS copies FROM resources WHERE scan_id = ? AND duplicates > 0",
+      )
+      .get(scanId) as { resources: number; copies: number };
+    const examples = this.db
+      .prepare(
+        `SELECT resource_type AS resourceType, resource_id AS resourceId, arn, account_id AS accountId,
+           region, duplicates AS copies
+         FROM resources WHERE scan_id = ? AND duplicates > 0 ORDER BY id LIMIT ?`,
+      )
+      .all(scanId, limit) as DuplicateReport["examples"];
+    return { ...totals, examples };
   }
 
   insertFindings(scanId: number, findings: Iterable<FindingInput>): number {
@@ -205,7 +344,7 @@ export class Store {
           severityRank(f.severity),
           f.resource.resourceType,
           f.resource.resourceId,
-          f.resource.arn,
+          f.resource.arn || null,
           f.resource.awsAccountId,
           f.resource.awsRegion,
           f.message,
@@ -285,15 +424,26 @@ export class Store {
     return new Set(rows.map((r) => unitKey(r.account_id, r.region, r.collector)));
   }
 
-  /** Reopen an incomplete scan for --resume: findings are recomputed at the end. */
+  /**
+   * Reopen an incomplete scan for --resume, owned by this process: findings are recomputed at the
+   * end. The earlier runs' time is kept (for a crashed run, up to its last heartbeat), so the
+   * scan's duration leaves out the time it lay interrupted.
+   */
   reopenScan(id: number): void {
+    const r = this.db.prepare("SELECT * FROM scans WHERE id = ?").get(id) as RawScan | undefined;
+    if (!r) throw new Error(`no scan ${id}`);
+    const runStart = Date.parse(r.run_started_at ?? r.started_at);
+    const crashedRun = r.heartbeat_at ? Math.max(0, Date.parse(r.heartbeat_at) - runStart) : 0;
+    const earlier = r.status === "running" ? r.active_ms + crashedRun : (r.duration_ms ?? r.active_ms);
+    const now = new Date().toISOString();
     this.db.transaction(() => {
       this.db.prepare("DELETE FROM findings WHERE scan_id = ?").run(id);
       this.db
         .prepare(
-          "UPDATE scans SET status = 'running', finished_at = NULL, duration_ms = NULL, error = NULL WHERE id = ?",
+          `UPDATE scans SET status = 'running', finished_at = NULL, duration_ms = NULL, error = NULL,
+             active_ms = ?, run_started_at = ?, heartbeat_at = ?, owner_pid = ?, owner_host = ? WHERE id = ?`,
         )
-        .run(id);
+        .run(earlier, now, now, process.pid, hostname(), id);
     })();
   }
 
@@ -355,30 +505,9 @@ export class Store {
   }
 
   queryFindings(scanId: number, f: FindingFilter = {}): FindingRow[] {
-    const where: string[] = ["scan_id = ?"];
-    const args: unknown[] = [scanId];
-    const inList = (col: string, values: string[] | undefined): void => {
-      if (values && values.length > 0) {
-        where.push(`${col} IN (${values.map(() => "?").join(",")})`);
-        args.push(...values);
-      }
-    };
-    inList("status", f.statuses);
-    inList("rule_id", f.ruleIds);
-    inList("account_id", f.accountIds);
-    inList("region", f.regions);
-    inList("resource_type", f.resourceTypes);
-    if (f.minSeverity) {
-      where.push("severity_rank >= ?");
-      args.push(severityRank(f.minSeverity));
-    }
-    const limit = f.limit !== undefined ? `LIMIT ${Math.max(0, Math.floor(f.limit))}` : "";
+    const { where, args } = findingWhere("f", scanId, f);
     const rows = this.db
-      .prepare(
-        `SELECT * FROM findings WHERE ${where.join(" AND ")}
-         ORDER BY CASE status WHEN 'FAIL' THEN 0 WHEN 'UNKNOWN' THEN 1 ELSE 2 END, severity_rank DESC,
-                  rule_id, account_id, region, resource_id ${limit}`,
-      )
+      .prepare(`SELECT f.* FROM findings f WHERE ${where} ${FINDING_ORDER} ${limitClause(f)}`)
       .all(...args) as RawFinding[];
     return rows.map(toFinding);
   }
@@ -474,7 +603,7 @@ export class Store {
   scanRules(scanId: number): (RuleStamp & { params: JsonObject })[] {
     const rows = this.db
       .prepare(
-        "SELECT rule_id, title, severity, sha256, params_json FROM scan_rules WHERE scan_id = ? ORDER BY rule_id",
+        "SELECT rule_id, title, severity, sha256, params_json, remediation, references_json FROM scan_rules WHERE scan_id = ? ORDER BY rule_id",
       )
       .all(scanId) as {
       rule_id: string;
@@ -482,14 +611,115 @@ export class Store {
       severity: Severity;
       sha256: string;
       params_json: string;
+      remediation: string | null;
+      references_json: string | null;
     }[];
     return rows.map((r) => ({
       id: r.rule_id,
       title: r.title,
       severity: r.severity,
       sha256: r.sha256,
+      remediation: r.remediation ?? "",
+      references: r.references_json ? (JSON.parse(r.references_json) as object) : {},
       params: JSON.parse(r.params_json) as JsonObject,
     }));
+  }
+
+  /**
+   * Stream a scan's findings as reports present them (rule title, remediation, references, first
+   * seen), in report order. The statement is iterated, never collected: memory stays flat however
+   * many findings match, and nothing else may use the connection until the iteration ends.
+   */
+  *iterateFindingDocs(scanId: number, f: FindingFilter = {}): Generator<FindingDocRow> {
+    const rules = new Map(
+      (
+        this.db
+          .prepare("SELECT rule_id, title, remediation, references_json FROM scan_rules WHERE scan_id = ?")
+          .all(scanId) as {
+          rule_id: string;
+          title: string;
+          remediation: string | null;
+          references_json: string | null;
+        }[]
+      ).map((r) => [
+        r.rule_id,
+        {
+          title: r.title,
+          remediation: r.remediation,
+          references: r.references_json ? (JSON.parse(r.references_json) as JsonObject) : null,
+        },
+      ]),
+    );
+    const { where, args } = findingWhere("f", scanId, f);
+    const same = identityOf("p")
+      .map((col, i) => `${col} = ${identityOf("f")[i]}`)
+      .join(" AND ");
+    const stmt = this.db.prepare(
+      `SELECT f.*, first.id AS first_scan_id, first.started_at AS first_seen
+       FROM findings f
+       LEFT JOIN scans first ON first.id = CASE WHEN f.status = 'PASS' THEN NULL ELSE
+         (SELECT MIN(p.scan_id) FROM findings p WHERE ${same} AND p.status IN ('FAIL', 'UNKNOWN')) END
+       WHERE ${where} ${FINDING_ORDER} ${limitClause(f)}`,
+    );
+    for (const r of stmt.iterate(...args) as IterableIterator<RawFindingDoc>) {
+      const rule = rules.get(r.rule_id);
+      yield {
+        ...toFinding(r),
+        title: rule?.title ?? null,
+        remediation: rule?.remediation ?? null,
+        references: rule?.references ?? null,
+        firstSeen: r.first_seen,
+        firstSeenScanId: r.first_scan_id,
+      };
+    }
+  }
+
+  countFindings(scanId: number, f: FindingFilter = {}): number {
+    const { where, args } = findingWhere("f", scanId, f);
+    const n = (
+      this.db.prepare(`SELECT COUNT(*) AS n FROM findings f WHERE ${where}`).get(...args) as { n: number }
+    ).n;
+    return f.limit !== undefined ? Math.min(n, Math.max(0, Math.floor(f.limit))) : n;
+  }
+
+  /** The longest value of each column among the matching findings (for a table streamed row by row). */
+  findingColumnWidths(scanId: number, f: FindingFilter, columns: readonly FindingColumn[]): number[] {
+    const { where, args } = findingWhere("f", scanId, f);
+    const select = columns.map((c, i) => `COALESCE(MAX(LENGTH(f.${FINDING_COLUMNS[c]})), 0) AS w${i}`);
+    const row = this.db
+      .prepare(`SELECT ${select.join(", ")} FROM findings f WHERE ${where}`)
+      .get(...args) as Record<string, number>;
+    return columns.map((_, i) => row[`w${i}`] ?? 0);
+  }
+
+  /** FAIL, UNKNOWN and PASS counts per rule, most failures first. */
+  ruleTallies(scanId: number): RuleTally[] {
+    return this.db
+      .prepare(
+        `SELECT rule_id AS ruleId, severity, SUM(status = 'FAIL') AS FAIL, SUM(status = 'UNKNOWN') AS UNKNOWN,
+           SUM(status = 'PASS') AS PASS
+         FROM findings WHERE scan_id = ? GROUP BY rule_id ORDER BY FAIL DESC, UNKNOWN DESC, rule_id`,
+      )
+      .all(scanId) as RuleTally[];
+  }
+
+  /** The rules a scan was judged by. */
+  scanRuleIds(scanId: number): string[] {
+    return (
+      this.db.prepare("SELECT rule_id FROM scan_rules WHERE scan_id = ? ORDER BY rule_id").all(scanId) as {
+        rule_id: string;
+      }[]
+    ).map((r) => r.rule_id);
+  }
+
+  /** Resources and findings (by status) stored for a scan, whatever its status. */
+  scanCounts(scanId: number): { resources: number; FAIL: number; UNKNOWN: number; PASS: number } {
+    const resources = (
+      this.db.prepare("SELECT COUNT(*) AS n FROM resources WHERE scan_id = ?").get(scanId) as { n: number }
+    ).n;
+    const byStatus = { FAIL: 0, UNKNOWN: 0, PASS: 0 };
+    for (const c of this.findingCounts(scanId)) byStatus[c.status] += c.count;
+    return { resources, ...byStatus };
   }
 
   /** The latest complete scan before this one: what a report compares against. */
@@ -553,6 +783,11 @@ interface RawScan {
   summary_json: string | null;
   error: string | null;
   dpscan_version: string;
+  owner_pid: number | null;
+  owner_host: string | null;
+  heartbeat_at: string | null;
+  run_started_at: string | null;
+  active_ms: number;
 }
 interface RawResource {
   id: number;
@@ -580,6 +815,10 @@ interface RawFinding {
   region: string;
   message: string;
   evidence_json: string;
+}
+interface RawFindingDoc extends RawFinding {
+  first_scan_id: number | null;
+  first_seen: string | null;
 }
 interface RawCoverage {
   id: number;
@@ -611,7 +850,61 @@ function toScan(r: RawScan): ScanRow {
     summary: r.summary_json ? (JSON.parse(r.summary_json) as JsonObject) : null,
     error: r.error,
     dpscanVersion: r.dpscan_version,
+    ownerPid: r.owner_pid,
+    ownerHost: r.owner_host,
+    heartbeatAt: r.heartbeat_at,
+    stale: isStale(r),
   };
+}
+
+/**
+ * A `running` row nobody runs: its owner's process is gone (same host), it has been silent for
+ * several heartbeats (another host), or it predates owners being recorded.
+ */
+function isStale(r: RawScan, now = Date.now()): boolean {
+  if (r.status !== "running") return false;
+  if (r.owner_pid === null) return true;
+  if (r.owner_host === hostname()) return !processAlive(r.owner_pid);
+  return r.heartbeat_at === null || now - Date.parse(r.heartbeat_at) > STALE_AFTER_MS;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM"; // alive, another user's
+  }
+}
+
+/** Report order; the findings_report_order index (migration 004) has these terms, so rows stream unsorted. */
+const FINDING_ORDER = `ORDER BY CASE f.status WHEN 'FAIL' THEN 0 WHEN 'UNKNOWN' THEN 1 ELSE 2 END,
+  f.severity_rank DESC, f.rule_id, f.account_id, f.region, f.resource_id`;
+
+function limitClause(f: FindingFilter): string {
+  return f.limit !== undefined ? `LIMIT ${Math.max(0, Math.floor(f.limit))}` : "";
+}
+
+/** The WHERE clause (on table alias `t`) and arguments of a finding filter. */
+function findingWhere(t: string, scanId: number, f: FindingFilter): { where: string; args: unknown[] } {
+  const where: string[] = [`${t}.scan_id = ?`];
+  const args: unknown[] = [scanId];
+  const inList = (col: string, values: string[] | undefined): void => {
+    if (values && values.length > 0) {
+      where.push(`${t}.${col} IN (${values.map(() => "?").join(",")})`);
+      args.push(...values);
+    }
+  };
+  inList("status", f.statuses);
+  inList("rule_id", f.ruleIds);
+  inList("account_id", f.accountIds);
+  inList("region", f.regions);
+  inList("resource_type", f.resourceTypes);
+  if (f.minSeverity) {
+    where.push(`${t}.severity_rank >= ?`);
+    args.push(severityRank(f.minSeverity));
+  }
+  return { where: where.join(" AND "), args };
 }
 
 /** The resource columns of iterateFindingsWithRecords' join (null for a gap finding). */

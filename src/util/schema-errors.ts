@@ -12,6 +12,9 @@ export interface SchemaIssue {
   message: string;
 }
 
+/** Enumerations longer than this are not spelled out in a message. */
+const LONG_ENUM = 20;
+
 /** ajv's instancePath ("/a/0/b") as path segments below `base`. */
 export function instancePath(pointer: string, base: readonly PathSegment[] = []): PathSegment[] {
   return [
@@ -51,6 +54,9 @@ export function schemaIssues(
       case "enum": {
         const allowed = (p.allowedValues as unknown[]).map(String);
         const got = typeof e.data === "string" ? suggest(e.data, allowed) : "";
+        // A long list (regions) would bury the suggestion: name the value and the nearest one.
+        if (allowed.length > LONG_ENUM && typeof e.data === "string")
+          return { path, message: `"${e.data}" is not one of the ${allowed.length} allowed values${got}` };
         return { path, message: `must be one of: ${allowed.join(", ")}${got}` };
       }
       default:

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { runLifecycle } from "../../src/app/lifecycle.js";
 import { Store } from "../../src/store/store.js";
@@ -78,5 +79,24 @@ describe("the scan lifecycle", () => {
     // Handlers are removed once the scan ends.
     expect(process.listenerCount("SIGINT")).toBe(0);
     store.close();
+  });
+
+  it("many calls waiting on the scan's abort signal are not a leak warning (--quiet stays quiet)", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w);
+    process.on("warning", onWarning);
+    const store = new Store(join(tmp(), "w.db"));
+    try {
+      await runLifecycle(store, start, async (scan) => {
+        // As retries and limiter waits do: each listens for the abort while it sleeps.
+        await Promise.all(Array.from({ length: 50 }, () => sleep(5, undefined, { signal: scan.signal })));
+        return { summary: {}, value: null };
+      });
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off("warning", onWarning);
+      store.close();
+    }
+    expect(warnings.map((w) => w.name)).not.toContain("MaxListenersExceededWarning");
   });
 });

@@ -9,7 +9,7 @@ import { runCli } from "../helpers/cli.js";
 import { useTmpDir } from "../helpers/tmp.js";
 
 const tmp = useTmpDir();
-const gen = { accounts: "3", regions: "2", scale: "10", seed: "7", port: "0" };
+const gen = { accountCount: "3", regionCount: "2", scale: "10", seed: "7", port: "0" };
 
 describe("dpscan demo", () => {
   it("scans the simulated organisation and shows findings and coverage gaps", async () => {
@@ -37,7 +37,7 @@ describe("dpscan demo", () => {
     // The public KMS key (twice: public, and a wildcard grant to everyone), the public EBS
     // snapshot, the key pending deletion still in use, the disabled key whose dependents cannot all
     // be seen, and the two keys whose policies cannot be read (public or not: UNKNOWN).
-    expect(JSON.parse(again.stdout)).toHaveLength(7);
+    expect(JSON.parse(again.stdout).findings).toHaveLength(7);
   });
 });
 
@@ -48,8 +48,8 @@ describe("dpscan sim", () => {
     expect(w.accounts.size).toBe(3);
     expect(countResources(w)).toBeGreaterThan(0);
     expect(() => worldFromFlags({ ...gen, demo: true, generate: true })).toThrow(UsageError);
-    expect(() => worldFromFlags({ ...gen, generate: true, accounts: "0" })).toThrow(
-      /--accounts must be a whole number/,
+    expect(() => worldFromFlags({ ...gen, generate: true, accountCount: "0" })).toThrow(
+      /--account-count must be a whole number/,
     );
     expect(() => worldFromFlags({ ...gen, world: "/nonexistent.yaml" })).toThrow(/nonexistent\.yaml/);
   });
@@ -66,9 +66,9 @@ describe("dpscan sim", () => {
       running = runCliKeepingStdout([
         "sim",
         "--generate",
-        "--accounts",
+        "--account-count",
         "2",
-        "--regions",
+        "--region-count",
         "1",
         "--scale",
         "5",

@@ -26,7 +26,8 @@ async function evaluateJson(
   const r = await runCli(["--db", db, "evaluate", "--input", input, "--format", "json"]);
   expect(r.stderr).toBe("");
   expect(r.code).toBe(0);
-  return JSON.parse(r.stdout) as { scanId: number; findings: JsonFinding[] };
+  const doc = JSON.parse(r.stdout) as { scan: { id: number }; findings: JsonFinding[] };
+  return { scanId: doc.scan.id, findings: doc.findings };
 }
 
 describe("dpscan evaluate (end to end)", () => {
@@ -83,6 +84,7 @@ describe("dpscan evaluate (end to end)", () => {
     for (const f of findings) {
       expect(Object.keys(f)).toEqual([
         "ruleId",
+        "title",
         "status",
         "severity",
         "resourceType",
@@ -91,7 +93,11 @@ describe("dpscan evaluate (end to end)", () => {
         "accountId",
         "region",
         "message",
+        "remediation",
+        "references",
         "evidence",
+        "firstSeen",
+        "firstSeenScanId",
       ]);
     }
   });
@@ -108,7 +114,7 @@ describe("dpscan evaluate (end to end)", () => {
     const db = join(tmp(), "f.db");
     await evaluateJson(db);
     const crit = await runCli(["--db", db, "findings", "--severity", "critical", "--format", "json"]);
-    expect(JSON.parse(crit.stdout).map((f: JsonFinding) => f.severity)).toEqual([
+    expect(JSON.parse(crit.stdout).findings.map((f: JsonFinding) => f.severity)).toEqual([
       "critical",
       "critical",
       "critical",
@@ -124,7 +130,7 @@ describe("dpscan evaluate (end to end)", () => {
       "--format",
       "json",
     ]);
-    const euRows = JSON.parse(eu.stdout) as JsonFinding[];
+    const euRows = JSON.parse(eu.stdout).findings as JsonFinding[];
     expect(euRows.length).toBeGreaterThan(0);
     expect(euRows.every((f) => f.region === "eu-west-1")).toBe(true);
     const byRule = await runCli([
@@ -138,13 +144,13 @@ describe("dpscan evaluate (end to end)", () => {
       "--format",
       "json",
     ]);
-    expect(JSON.parse(byRule.stdout)).toHaveLength(2);
+    expect(JSON.parse(byRule.stdout).findings).toHaveLength(2);
     const byType = await runCli(["--db", db, "findings", "--type", "AWS::S3::Bucket", "--format", "json"]);
-    expect(JSON.parse(byType.stdout)).toHaveLength(12);
+    expect(JSON.parse(byType.stdout).findings).toHaveLength(12);
     const csv = await runCli(["--db", db, "findings", "--format", "csv"]);
     const lines = csv.stdout.trim().split("\r\n");
     expect(lines[0]).toBe(
-      "ruleId,status,severity,resourceType,resourceId,arn,accountId,region,message,evidence",
+      "scanId,scanStatus,ruleId,title,status,severity,resourceType,resourceId,arn,accountId,region,message,remediation,references,evidence,firstSeen,firstSeenScanId",
     );
     expect(lines).toHaveLength(28); // the header and every FAIL and UNKNOWN
     const table = await runCli(["--db", db, "findings"]);

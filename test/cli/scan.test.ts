@@ -302,6 +302,8 @@ describe("dpscan scan against the simulated organisation", () => {
       const r1 = await first;
       expect(r1.code).toBe(130);
       expect(r1.stderr).toContain("resume with --resume");
+      // The hint works as printed: it names this database.
+      expect(r1.stderr).toContain(`dpscan --db ${db} scan --resume" to continue it`);
       const s = new Store(db);
       expect(s.latestCompleteScan()).toBeUndefined();
       const interrupted = s.listScans()[0];
@@ -438,6 +440,11 @@ describe("--source config", () => {
       const enriched = await runWithSimEnv(sim, ["--db", join(dir, "enriched.db"), ...viaConfig, "--enrich"]);
       expect(enriched.stderr).toBe("");
       expect(enriched.code).toBe(EXIT.ok);
+      // Types Config does not record are gaps with their reason, not "regions not enabled".
+      expect(enriched.stdout).not.toContain("regions not enabled");
+      expect(enriched.stdout).toContain(
+        "Not examined: 3 type(s) AWS Config does not record (AWS::CloudHSM::Cluster, AWS::EC2::EBSEncryptionByDefault, AWS::EC2::Snapshot).",
+      );
       const plain = await runWithSimEnv(sim, ["--db", join(dir, "plain.db"), ...viaConfig]);
       expect(plain.code).toBe(EXIT.ok);
     });

@@ -23,26 +23,38 @@ const ENV_KEYS = [
   "AWS_ENDPOINT_URL",
 ];
 
-/** Run the CLI with the simulator's management credentials in the environment. */
-export async function runWithSimEnv(
-  sim: Simulator,
+/** Run the CLI with exactly these AWS variables (the others in `keys` cleared), restored afterwards. */
+export async function runWithEnv(
+  env: Record<string, string>,
   args: string[],
-  extraEnv: Record<string, string> = {},
+  keys: readonly string[] = ENV_KEYS,
 ): Promise<CliResult> {
-  const saved = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
-  for (const k of ENV_KEYS) delete process.env[k];
-  Object.assign(process.env, {
-    AWS_ACCESS_KEY_ID: sim.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: sim.credentials.secretAccessKey,
-    AWS_REGION: "us-east-1",
-    ...extraEnv,
-  });
+  const saved = Object.fromEntries(keys.map((k) => [k, process.env[k]]));
+  for (const k of keys) delete process.env[k];
+  Object.assign(process.env, env);
   try {
     return await runCli(args);
   } finally {
-    for (const k of ENV_KEYS) {
+    for (const k of keys) {
       if (saved[k] === undefined) delete process.env[k];
       else process.env[k] = saved[k];
     }
   }
+}
+
+/** Run the CLI with the simulator's management credentials in the environment. */
+export function runWithSimEnv(
+  sim: Simulator,
+  args: string[],
+  extraEnv: Record<string, string> = {},
+): Promise<CliResult> {
+  return runWithEnv(
+    {
+      AWS_ACCESS_KEY_ID: sim.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: sim.credentials.secretAccessKey,
+      AWS_REGION: "us-east-1",
+      ...extraEnv,
+    },
+    args,
+  );
 }

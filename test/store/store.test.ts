@@ -141,13 +141,42 @@ describe("store", () => {
     s.close();
   });
 
-  it("replaces a duplicate resource in the same scan instead of failing", () => {
+  it("keeps one row for a true duplicate (the newest capture), counts it, and never drops it silently", () => {
     const s = new Store(join(tmp(), "f.db"));
     const id = s.beginScan("evaluate", "dup");
     const [a] = s.insertResources(id, [vol(1)]);
     const [b] = s.insertResources(id, [{ ...vol(1), configuration: { encrypted: true } }]);
     expect(b).toBe(a);
     expect([...s.iterateResources(id)][0]?.record.configuration).toEqual({ encrypted: true });
+    // An older capture of the same resource does not replace the newer one, but is counted.
+    s.insertResources(id, [
+      {
+        ...vol(1),
+        configuration: { encrypted: false },
+        configurationItemCaptureTime: "2026-10-01T00:00:00.000Z",
+      },
+    ]);
+    expect([...s.iterateResources(id)].map((r) => r.record.configuration)).toEqual([{ encrypted: true }]);
+    // An empty ARN is no ARN: two such records with different ids are two resources.
+    s.insertResources(id, [
+      { ...vol(7), arn: "" },
+      { ...vol(8), arn: "" },
+    ]);
+    expect(s.countResources(id)).toEqual([{ resourceType: "AWS::EC2::Volume", count: 3 }]);
+    expect(s.duplicateResources(id)).toEqual({
+      resources: 1,
+      copies: 2,
+      examples: [
+        {
+          resourceType: "AWS::EC2::Volume",
+          resourceId: vol(1).resourceId,
+          arn: vol(1).arn,
+          accountId: "111122223333",
+          region: "us-east-1",
+          copies: 2,
+        },
+      ],
+    });
     s.close();
   });
 });

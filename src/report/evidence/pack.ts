@@ -15,8 +15,7 @@ import type { ReportModel } from "../model.js";
 import type { PdfPrinter } from "../pdf.js";
 import { EXTENSIONS, renderReport, reportChunks, TEXT_FORMATS } from "../render.js";
 import { ScopeFilter, type ReportScope } from "../scope.js";
-import { FINDING_FIELDS } from "../findings-view.js";
-import { csvLine } from "../text.js";
+import { csvRow } from "../text.js";
 import type { Content, PackWriter } from "./container.js";
 import {
   MANIFEST_FILE,
@@ -49,8 +48,19 @@ export interface PackSummary {
   records: number;
 }
 
-/** The finding fields the CLI's finding tables and CSV use. */
-const FINDING_COLUMNS = FINDING_FIELDS;
+/** The stored finding's own fields (the reports beside them carry titles and remediation). */
+const FINDING_COLUMNS = [
+  "ruleId",
+  "status",
+  "severity",
+  "resourceType",
+  "resourceId",
+  "arn",
+  "accountId",
+  "region",
+  "message",
+  "evidence",
+] as const;
 
 export async function writeEvidencePack(input: PackInput): Promise<PackSummary> {
   const { store, scanId, writer } = input;
@@ -141,8 +151,8 @@ function addFindings(
   add(
     "findings/findings.csv",
     (function* () {
-      yield csvLine(FINDING_COLUMNS);
-      for (const { finding } of rows()) yield csvLine(FINDING_COLUMNS.map((c) => finding[c]));
+      yield csvRow(FINDING_COLUMNS);
+      for (const { finding } of rows()) yield csvRow(FINDING_COLUMNS.map((c) => finding[c]));
     })(),
   );
   const seen = new Set<number>();
@@ -195,7 +205,7 @@ function addCoverage(
       2,
     )}\n`,
   );
-  add("coverage/coverage.csv", [csvLine(cols), ...rows.map((r) => csvLine(cols.map((c) => r[c] ?? null)))]);
+  add("coverage/coverage.csv", [csvRow(cols), ...rows.map((r) => csvRow(cols.map((c) => r[c] ?? null)))]);
 }
 
 /** The exact rule and framework files: a rule file that changed since the scan cannot stand as its evidence. */

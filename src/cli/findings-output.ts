@@ -1,0 +1,53 @@
+// A stored scan's findings in each report format, as the commands that print them share it: the
+// finding document (JSON), its CSV, or the command's own table, to stdout and to --output files.
+import { findingsCsv, findingsJson, scanHead } from "../report/findings-view.js";
+import { duplicatesWarning } from "../report/scan-summary.js";
+import type { FindingFilter, ScanRow, Store } from "../store/store.js";
+import { stdout, writeChunks, writeFileChunks, type OutputFile, type ReportFormat } from "./output.js";
+
+export interface FindingsReport {
+  store: Store;
+  scan: ScanRow;
+  database: string;
+  /** Which findings (a `findings` command's filters); {} for all. */
+  filter: FindingFilter;
+  /** The command's table format (its own layout); `plain` for a file, without colour or clipping. */
+  table(plain: boolean): Iterable<string>;
+}
+
+export function reportChunks(format: ReportFormat, r: FindingsReport, plain: boolean): Iterable<string> {
+  if (format === "table") return r.table(plain);
+  const rows = r.store.iterateFindingDocs(r.scan.id, r.filter);
+  if (format === "csv") return findingsCsv(r.scan, rows);
+  return findingsJson({ database: r.database, scan: scanHead(r.store, r.scan), selection: r.filter }, rows);
+}
+
+/** Print the report on stdout in `format`, then write each --output file in its own format. */
+export async function emitReport(
+  format: ReportFormat,
+  r: FindingsReport,
+  files: readonly OutputFile[],
+): Promise<void> {
+  await writeChunks(stdout(), reportChunks(format, r, false));
+  for (const f of files) {
+    await writeFileChunks(f.file, reportChunks(f.format, r, true));
+    process.stderr.write(`dpscan: wrote ${f.file} (${f.format})\n`);
+  }
+}
+
+/**
+ * The scan a run completed, with the process's exit code set from the run and a warning on stderr
+ * when resources arrived more than once; undefined when the run did not complete.
+ */
+export function completedScan(
+  store: Store,
+  outcome: { status: string; scanId: number; exitCode: number },
+): ScanRow | undefined {
+  process.exitCode = outcome.exitCode;
+  if (outcome.status !== "complete") return undefined;
+  const scan = store.getScan(outcome.scanId);
+  if (!scan) throw new Error(`scan ${outcome.scanId} vanished`);
+  const warning = duplicatesWarning(store.duplicateResources(scan.id));
+  if (warning) process.stderr.write(`dpscan: ${warning}\n`);
+  return scan;
+}

@@ -1,0 +1,103 @@
+// Upgrading a database in place: a file written by dpscan at schema v3 (with scans, resources,
+// findings pointing at them, rules and coverage) opens with this dpscan, keeps every row and
+// reference, and gets the v4 behaviours (ARN keys, duplicate counts, scan owners, first seen).
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { describe, expect, it } from "vitest";
+import { listMigrations } from "../../src/store/migrations.js";
+import { Store } from "../../src/store/store.js";
+import { volumeRecord } from "../helpers/records.js";
+import { useTmpDir } from "../helpers/tmp.js";
+
+const tmp = useTmpDir();
+
+/** A v3 database as dpscan before migration 004 wrote it, with one complete scan. */
+function v3Database(path: string): void {
+  const db = new Database(path);
+  db.pragma("journal_mode = WAL");
+  db.pragma("foreign_keys = ON");
+  db.exec(
+    `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`,
+  );
+  for (const m of listMigrations().filter((x) => x.version <= 3)) {
+    db.exec(m.sql);
+    db.prepare("INSERT INTO schema_migrations VALUES (?, ?, ?)").run(
+      m.version,
+      m.name,
+      "2026-01-01T00:00:00Z",
+    );
+  }
+  db.prepare(
+    `INSERT INTO scans (id, kind, status, source, options_json, started_at, finished_at, duration_ms, summary_json, dpscan_version)
+     VALUES (1, 'scan', 'complete', 'api', '{}', '2026-11-01T00:00:00.000Z', '2026-11-01T00:01:00.000Z', 60000, '{}', '0.0.9')`,
+  ).run();
+  db.prepare(
+    "INSERT INTO scan_rules VALUES (1, 'ebs-volume-unencrypted', 'EBS volume is not encrypted', 'high', 'abc', '{}')",
+  ).run();
+  const res = db.prepare(
+    `INSERT INTO resources (id, scan_id, resource_type, resource_id, resource_name, arn, account_id, region,
+       configuration_json, supplementary_json, tags_json, capture_time)
+     VALUES (?, 1, 'AWS::EC2::Volume', ?, NULL, ?, '111122223333', 'us-east-1', '{"encrypted":false}', '{}', '{}', '2026-11-01T00:00:00.000Z')`,
+  );
+  const fnd = db.prepare(
+    `INSERT INTO findings (scan_id, resource_pk, rule_id, status, severity, severity_rank, resource_type,
+       resource_id, arn, account_id, region, message, evidence_json)
+     VALUES (1, ?, 'ebs-volume-unencrypted', 'FAIL', 'high', 4, 'AWS::EC2::Volume', ?, ?, '111122223333', 'us-east-1', 'm', '{}')`,
+  );
+  for (let i = 1; i <= 3; i++) {
+    const arn = `arn:aws:ec2:us-east-1:111122223333:volume/vol-${i}`;
+    res.run(i * 10, `vol-${i}`, arn);
+    fnd.run(i * 10, `vol-${i}`, arn);
+  }
+  db.prepare(
+    `INSERT INTO coverage (scan_id, account_id, region, service, operation, status, resource_types_json)
+     VALUES (1, '111122223333', 'us-east-1', 'ec2', 'DescribeVolumes', 'ok', '["AWS::EC2::Volume"]')`,
+  ).run();
+  db.close();
+}
+
+describe("migration 004 on a v3 database with data", () => {
+  it("keeps every row and reference, and keys resources by ARN from then on", () => {
+    const path = join(tmp(), "v3.db");
+    v3Database(path);
+    const s = new Store(path);
+    try {
+      expect(s.schemaVersion).toBe(4);
+      expect(s.db.pragma("foreign_key_check")).toEqual([]);
+      expect(s.db.pragma("foreign_keys", { simple: true })).toBe(1);
+      expect(s.countResources(1)).toEqual([{ resourceType: "AWS::EC2::Volume", count: 3 }]);
+      // Findings still point at their resources (ids unchanged), and cascade with them.
+      const joined = s.db
+        .prepare("SELECT COUNT(*) AS n FROM findings f JOIN resources r ON r.id = f.resource_pk")
+        .get() as { n: number };
+      expect(joined.n).toBe(3);
+      expect(s.getScan(1)).toMatchObject({
+        status: "complete",
+        durationMs: 60000,
+        stale: false,
+        ownerPid: null,
+      });
+      // The old scan reads as a finding document: its rule's title, first seen in scan 1.
+      const docs = [...s.iterateFindingDocs(1)];
+      expect(docs).toHaveLength(3);
+      expect(docs[0]).toMatchObject({
+        title: "EBS volume is not encrypted",
+        remediation: null,
+        firstSeen: "2026-11-01T00:00:00.000Z",
+        firstSeenScanId: 1,
+      });
+      // A new scan: one resourceId, two ARNs → two resources.
+      const id = s.beginScan("evaluate", "after upgrade");
+      s.insertResources(id, [
+        volumeRecord("vol-same", { arn: "arn:aws:ec2:us-east-1:111122223333:volume/vol-a" }),
+        volumeRecord("vol-same", { arn: "arn:aws:ec2:us-east-1:111122223333:volume/vol-b" }),
+      ]);
+      expect(s.countResources(id)).toEqual([{ resourceType: "AWS::EC2::Volume", count: 2 }]);
+      // Deleting the old scan still cascades through the rebuilt table.
+      s.db.prepare("DELETE FROM scans WHERE id = 1").run();
+      expect((s.db.prepare("SELECT COUNT(*) AS n FROM findings").get() as { n: number }).n).toBe(0);
+    } finally {
+      s.close();
+    }
+  });
+});
