@@ -1,44 +1,17 @@
 // `dpscan evidence` end to end: a real scan of a simulated organisation, a signed pack in a
 // folder and in a zip, verified; then a changed byte, an added and a removed file, each named.
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { EXIT } from "../../src/util/errors.js";
 import { runCli } from "../helpers/cli.js";
-import { runWithSimEnv, withSim } from "../helpers/scan.js";
-import { AUDIT_ROLE, testWorld } from "../helpers/sim.js";
+import { useScannedTestWorld } from "../helpers/scan.js";
 import { useTmpDir } from "../helpers/tmp.js";
 
 const tmp = useTmpDir();
-let db: string;
-let dbDir: string;
+const scanned = useScannedTestWorld("dpscan-evidence-");
 
-beforeAll(async () => {
-  dbDir = mkdtempSync(join(tmpdir(), "dpscan-evidence-"));
-  db = join(dbDir, "org.db");
-  await withSim(testWorld(), async (sim) => {
-    const r = await runWithSimEnv(sim, [
-      "--db",
-      db,
-      "scan",
-      "--org",
-      "--role-name",
-      AUDIT_ROLE,
-      "--regions",
-      "us-east-1",
-      "--quiet",
-      "--no-config",
-      "--endpoint-url",
-      sim.endpoint,
-    ]);
-    expect(r.code, r.stderr).toBe(EXIT.ok);
-  });
-});
-
-afterAll(() => rmSync(dbDir, { recursive: true, force: true }));
-
-const cli = (...args: string[]) => runCli(["--db", db, ...args]);
+const cli = (...args: string[]) => runCli(["--db", scanned.db(), ...args]);
 
 describe("dpscan evidence", () => {
   it("writes a signed pack (folder and zip) that verifies against the signer's key", async () => {

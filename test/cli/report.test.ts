@@ -1,48 +1,21 @@
 // `dpscan report` end to end: a real scan of a simulated organisation full of hostile strings,
 // reports in every format, reproducible byte for byte, scope from flags and from the settings
 // file, and one-line errors for bad input.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Store } from "../../src/store/store.js";
 import { EXIT } from "../../src/util/errors.js";
 import { runCli } from "../helpers/cli.js";
-import { runWithSimEnv, withSim } from "../helpers/scan.js";
-import { AUDIT_ROLE, HOSTILE, testWorld } from "../helpers/sim.js";
+import { useScannedTestWorld } from "../helpers/scan.js";
+import { HOSTILE } from "../helpers/sim.js";
 import { useTmpDir } from "../helpers/tmp.js";
 
 const tmp = useTmpDir();
 const FORMATS = ["html", "md", "json", "csv", "pdf"];
-let db: string;
+const scanned = useScannedTestWorld("dpscan-report-");
 
-let dbDir: string;
-
-beforeAll(async () => {
-  dbDir = mkdtempSync(join(tmpdir(), "dpscan-report-"));
-  db = join(dbDir, "org.db");
-  await withSim(testWorld(), async (sim) => {
-    const r = await runWithSimEnv(sim, [
-      "--db",
-      db,
-      "scan",
-      "--org",
-      "--role-name",
-      AUDIT_ROLE,
-      "--regions",
-      "us-east-1",
-      "--quiet",
-      "--no-config",
-      "--endpoint-url",
-      sim.endpoint,
-    ]);
-    expect(r.code, r.stderr).toBe(EXIT.ok);
-  });
-});
-
-afterAll(() => rmSync(dbDir, { recursive: true, force: true }));
-
-const report = (...args: string[]) => runCli(["--db", db, "report", "--no-config", ...args]);
+const report = (...args: string[]) => runCli(["--db", scanned.db(), "report", "--no-config", ...args]);
 
 describe("dpscan report", () => {
   it("writes every framework in every format and prints where, with the statuses", async () => {
@@ -111,7 +84,9 @@ describe("dpscan report", () => {
       cfg,
       `reports:\n  pci-dss-4.0:\n    accounts: ["222222222222"]\n    scopeTags: ["env=prod"]\n`,
     );
-    expect((await runCli(["--db", db, "report", "--config", cfg, "-f", "json", "-o", out])).code).toBe(0);
+    expect(
+      (await runCli(["--db", scanned.db(), "report", "--config", cfg, "-f", "json", "-o", out])).code,
+    ).toBe(0);
     const pci = JSON.parse(readFileSync(join(out, "pci-dss-4.0.json"), "utf8")) as ScopeOf;
     expect(pci.scope).toMatchObject({ accounts: ["222222222222"], tags: [{ key: "env", value: "prod" }] });
     expect(new Set(pci.findings.map((f) => f.accountId))).toEqual(new Set(["222222222222"]));
@@ -120,7 +95,7 @@ describe("dpscan report", () => {
     // Flags win over the file.
     await runCli([
       "--db",
-      db,
+      scanned.db(),
       "report",
       "--config",
       cfg,
@@ -136,7 +111,7 @@ describe("dpscan report", () => {
     const flagged = JSON.parse(readFileSync(join(out, "pci-dss-4.0.json"), "utf8")) as ScopeOf;
     expect(flagged.scope.accounts).toEqual(["333333333333"]);
     writeFileSync(cfg, `reports:\n  pci-dss:\n    regions: [us-east-1]\n`);
-    const bad = await runCli(["--db", db, "report", "--config", cfg, "-o", out]);
+    const bad = await runCli(["--db", scanned.db(), "report", "--config", cfg, "-o", out]);
     expect(bad.code).toBe(EXIT.badInput);
     expect(bad.stderr).toBe(`dpscan: ${cfg}:2:3: reports.pci-dss: no framework "pci-dss"\n`);
   });

@@ -1,3 +1,9 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll } from "vitest";
+import { EXIT } from "../../src/util/errors.js";
+import { AUDIT_ROLE, testWorld } from "./sim.js";
 // Drive `dpscan scan` in-process against a simulator, with credentials from the environment the
 // standard way (as a user would export them).
 import { startSimulator, type Simulator } from "../../src/sim/wire/server.js";
@@ -57,4 +63,34 @@ export function runWithSimEnv(
     },
     args,
   );
+}
+
+/**
+ * A database holding one `scan --org` of the standard test world (us-east-1), in a fresh folder
+ * that lives for the whole test file: for tests that read a stored scan (reports, evidence).
+ */
+export function useScannedTestWorld(prefix: string): { db: () => string } {
+  let dir = "";
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), prefix));
+    await withSim(testWorld(), async (sim) => {
+      const r = await runWithSimEnv(sim, [
+        "--db",
+        join(dir, "org.db"),
+        "scan",
+        "--org",
+        "--role-name",
+        AUDIT_ROLE,
+        "--regions",
+        "us-east-1",
+        "--quiet",
+        "--no-config",
+        "--endpoint-url",
+        sim.endpoint,
+      ]);
+      if (r.code !== EXIT.ok) throw new Error(`test world scan failed (${r.code}): ${r.stderr}`);
+    });
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return { db: () => join(dir, "org.db") };
 }
