@@ -3,7 +3,13 @@
 // and `evaluate` store. The one place findings are made.
 import { isCoverageGap, type CoverageRow } from "../model/coverage.js";
 import type { JsonObject } from "../model/resource.js";
-import { evaluateRecords, relatedIndex, relatedPlan, summaryJson } from "../rules/evaluate-scan.js";
+import {
+  evaluateRecords,
+  relatedIndex,
+  relatedPlan,
+  summaryJson,
+  type EvaluationSummary,
+} from "../rules/evaluate-scan.js";
 import { gapFindings } from "../rules/gaps.js";
 import type { Rule } from "../rules/rule.js";
 import type { Store } from "../store/store.js";
@@ -14,23 +20,33 @@ export interface Judgement {
   gaps: CoverageRow[];
 }
 
-export function judgeScan(
+/** Records judged between two looks at the event loop, so a signal is honoured during evaluation. */
+const SLICE = 1000;
+
+export async function judgeScan(
   store: Store,
-  scan: { id: number; now: Date },
+  scan: { id: number; now: Date; signal?: AbortSignal },
   rules: readonly Rule[],
   params: Record<string, Record<string, unknown>> = {},
-): Judgement {
+): Promise<Judgement> {
   const coverage = store.coverage(scan.id);
   const gaps = coverage.filter(isCoverageGap);
   // Cross-resource rules need the scan's references first: a pass over only the types involved.
   const plan = relatedPlan(rules);
   const related = plan ? relatedIndex(store.iterateResources(scan.id, plan.types), plan, gaps) : undefined;
-  const evaluation = evaluateRecords(
-    store.iterateResources(scan.id),
-    rules,
-    { params, now: scan.now, ...(related ? { related } : {}) },
-    (batch) => store.insertFindings(scan.id, batch),
-  );
+  let evaluation: EvaluationSummary | undefined;
+  for (const slice of slices(store.iterateResources(scan.id))) {
+    await new Promise((resolve) => setImmediate(resolve));
+    scan.signal?.throwIfAborted();
+    const part = evaluateRecords(
+      slice,
+      rules,
+      { params, now: scan.now, ...(related ? { related } : {}) },
+      (batch) => store.insertFindings(scan.id, batch),
+    );
+    evaluation = evaluation ? add(evaluation, part) : part;
+  }
+  evaluation ??= evaluateRecords([], rules, { params, now: scan.now }, () => undefined);
   const synthetic = gapFindings(gaps, rules);
   store.insertFindings(scan.id, synthetic);
   evaluation.byStatus.UNKNOWN += synthetic.length;
@@ -45,5 +61,31 @@ export function judgeScan(
       },
     },
     gaps,
+  };
+}
+
+function* slices<T>(items: Iterable<T>): Generator<T[]> {
+  let slice: T[] = [];
+  for (const it of items) {
+    slice.push(it);
+    if (slice.length >= SLICE) {
+      yield slice;
+      slice = [];
+    }
+  }
+  if (slice.length > 0) yield slice;
+}
+
+function add(a: EvaluationSummary, b: EvaluationSummary): EvaluationSummary {
+  const sum = <K extends string>(x: Record<K, number>, y: Record<K, number>): Record<K, number> => {
+    const out = { ...x };
+    for (const k of Object.keys(y) as K[]) out[k] = (out[k] ?? 0) + y[k];
+    return out;
+  };
+  return {
+    resources: a.resources + b.resources,
+    results: a.results + b.results,
+    byStatus: sum(a.byStatus, b.byStatus),
+    failBySeverity: sum(a.failBySeverity, b.failBySeverity),
   };
 }

@@ -28,6 +28,8 @@ export interface LifecycleHooks {
   notice?(line: string): void;
   /** Said on the first signal after "stopping", e.g. how to resume. */
   onStop?: string;
+  /** An error for which the new scan is removed rather than kept as failed (bad input found late). */
+  discard?(err: unknown): boolean;
 }
 
 /**
@@ -74,7 +76,8 @@ export async function runLifecycle<T>(
       store.finishScan(id, "interrupted", null, reason);
       return { status: "interrupted", scanId: id, reason, exitCode: EXIT.interrupted };
     }
-    store.finishScan(id, "failed", null, err instanceof Error ? err.message : String(err));
+    if (hooks.discard?.(err) && !("reopen" in start)) store.discardScan(id);
+    else store.finishScan(id, "failed", null, err instanceof Error ? err.message : String(err));
     throw err;
   } finally {
     process.off("SIGINT", onSignal);

@@ -152,7 +152,7 @@ async function collectAndJudge(
       ...(events ? { events } : {}),
     });
     collected();
-    const { summary: judged, gaps } = judgeScan(store, scan, rules, options.params);
+    const { summary: judged, gaps } = await judgeScan(store, scan, rules, options.params);
     const { coverage, ...evaluation } = judged;
     const summary: JsonObject = {
       ...evaluation,

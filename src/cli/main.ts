@@ -1,5 +1,7 @@
 import { Command, CommanderError } from "commander";
-import { EXIT, InputError, UsageError } from "../util/errors.js";
+import { storeEnvironmentError } from "../store/errors.js";
+import { EnvironmentError, EXIT, InputError, UsageError } from "../util/errors.js";
+import { safeText } from "../util/text.js";
 import { VERSION } from "../version.js";
 import { registerEvaluate } from "./evaluate.js";
 import { registerFindings } from "./findings.js";
@@ -22,6 +24,7 @@ export function buildProgram(): Command {
     .option("--db <path>", "SQLite database file", "dpscan.db")
     .option("--verbose", "print stack traces for internal errors")
     .showHelpAfterError()
+    .configureOutput({ writeErr: (s) => errLine(s) })
     .exitOverride();
   registerScan(program);
   registerEvaluate(program);
@@ -32,14 +35,29 @@ export function buildProgram(): Command {
   registerSim(program);
   registerIamPolicy(program);
   registerSchema(program);
-  for (const c of program.commands) c.exitOverride();
+  for (const c of program.commands) c.exitOverride().configureOutput({ writeErr: (s) => errLine(s) });
   return program;
+}
+
+/** Text for stderr, each line made safe: messages quote what users and AWS wrote. */
+function errLine(text: string): void {
+  const lines = text.split("\n").map(safeText);
+  process.stderr.write(lines.join("\n"));
+}
+
+/**
+ * A closed log pipe (`dpscan scan 2>&1 | head`) must not kill a scan: stderr errors are
+ * swallowed and what would have gone there is dropped.
+ */
+function survivePipeErrors(): void {
+  if (process.stderr.listenerCount("error") === 0) process.stderr.on("error", () => undefined);
 }
 
 /** Run the CLI; returns the process exit code (see README "Exit codes"). */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   const verbose = argv.includes("--verbose");
+  survivePipeErrors();
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : EXIT.ok;
@@ -54,15 +72,16 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.badInput; // commander already printed the message
     }
     if (err instanceof InputError) {
-      for (const line of err.lines) process.stderr.write(`dpscan: ${line}\n`);
+      for (const line of err.lines) errLine(`dpscan: ${line}\n`);
       return EXIT.badInput;
     }
-    if (err instanceof UsageError) {
-      process.stderr.write(`dpscan: ${err.message}\n`);
+    const env = storeEnvironmentError(err);
+    if (err instanceof UsageError || err instanceof EnvironmentError || env) {
+      errLine(`dpscan: ${(env ?? (err as Error)).message}\n`);
       return EXIT.badInput;
     }
     const e = err instanceof Error ? err : new Error(String(err));
-    process.stderr.write(`dpscan: internal error: ${e.message}\n`);
+    errLine(`dpscan: internal error: ${e.message}\n`);
     if (verbose && e.stack) process.stderr.write(`${e.stack}\n`);
     else process.stderr.write("dpscan: run again with --verbose for details\n");
     return EXIT.internal;

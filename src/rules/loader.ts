@@ -1,16 +1,23 @@
 // Load rules/*.yaml: structural validation (ajv), condition compilation, example records.
 // Every problem is reported as "file:line:col: field: message"; nothing is silently ignored.
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { basename, join } from "node:path";
 import { Ajv } from "ajv";
 import type { JsonObject } from "../model/resource.js";
 import { isKnownResourceType } from "../model/resource-types.js";
 import { ItemError, normalizeItem } from "../model/normalize.js";
+import { readBoundedText } from "../util/bounded-read.js";
 import { InputError } from "../util/errors.js";
 import { schemaIssues } from "../util/schema-errors.js";
 import { suggest } from "../util/suggest.js";
-import { formatPath, parseSource, type PathSegment, type SourceDoc } from "../util/yaml-source.js";
+import {
+  formatPath,
+  MAX_SOURCE_BYTES,
+  parseSource,
+  type PathSegment,
+  type SourceDoc,
+} from "../util/yaml-source.js";
 import {
   checkOperand,
   compileCondition,
@@ -19,7 +26,7 @@ import {
   type ConditionIssue,
   type PredicateDef,
 } from "./conditions/index.js";
-import { EXAMPLES_NOW } from "./examples.js";
+import { EXAMPLES_NOW, exampleErrors } from "./examples.js";
 import { compilePath, PathError } from "./paths.js";
 import { PREDICATES } from "./predicates/index.js";
 import type { Rule, RuleExample, RuleParameter } from "./rule.js";
@@ -35,8 +42,22 @@ export function defaultRulesDir(): string {
   return new URL("../../rules/", import.meta.url).pathname;
 }
 
-/** Load every rule in a directory; all files' errors are collected before failing. */
-export function loadRules(dir = defaultRulesDir()): Rule[] {
+/** Rule files (by sha256) whose examples held in this process: each file's examples run once. */
+const examplesHeld = new Set<string>();
+
+export interface LoadRulesOptions {
+  /**
+   * Refuse rules whose own examples do not hold (default). Only `rules test`, which reports each
+   * example itself, turns this off.
+   */
+  checkExamples?: boolean;
+}
+
+/**
+ * Load every rule in a directory; all files' errors are collected before failing, and a rule whose
+ * examples do not hold is refused like a malformed one (it would judge resources wrongly).
+ */
+export function loadRules(dir = defaultRulesDir(), opts: LoadRulesOptions = {}): Rule[] {
   let names: string[];
   try {
     names = readdirSync(dir).filter((n) => n.endsWith(".yaml") || n.endsWith(".yml"));
@@ -45,6 +66,7 @@ export function loadRules(dir = defaultRulesDir()): Rule[] {
       `${dir}: cannot read rules directory: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
     ]);
   }
+  if (names.length === 0) throw new InputError([`${dir}: no rule files (*.yaml) in this rules directory`]);
   const rules: Rule[] = [];
   const lines: string[] = [];
   const seen = new Map<string, string>();
@@ -61,18 +83,24 @@ export function loadRules(dir = defaultRulesDir()): Rule[] {
       else throw err;
     }
   }
+  if (opts.checkExamples !== false) lines.push(...checkExamples(rules));
   if (lines.length > 0) throw new InputError(lines);
   return rules;
 }
 
-export function loadRuleFile(file: string): Rule {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new InputError([`${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
+/** Lines for the examples that do not hold, running each rule file's examples once per process. */
+export function checkExamples(rules: readonly Rule[]): string[] {
+  const lines: string[] = [];
+  for (const r of rules.filter((x) => !examplesHeld.has(x.sha256))) {
+    const problems = exampleErrors([r]);
+    if (problems.length === 0) examplesHeld.add(r.sha256);
+    lines.push(...problems);
   }
-  return parseRule(file, text);
+  return lines;
+}
+
+export function loadRuleFile(file: string): Rule {
+  return parseRule(file, readBoundedText(file, MAX_SOURCE_BYTES, { what: "a rule file" }));
 }
 
 export function parseRule(file: string, text: string): Rule {

@@ -8,6 +8,7 @@ import type { FindingInput, FindingRow } from "../model/finding.js";
 import type { JsonObject, ResourceRecord } from "../model/resource.js";
 import { severityRank, type Severity, type Status } from "../model/severity.js";
 import { VERSION } from "../version.js";
+import { lastOpened, storeEnvironmentError } from "./errors.js";
 import { migrate } from "./migrations.js";
 
 export type ScanKind = "evaluate" | "scan";
@@ -89,14 +90,30 @@ export class Store {
   readonly db: Database.Database;
   readonly schemaVersion: number;
 
-  constructor(readonly path: string) {
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("foreign_keys = ON");
-    this.db.pragma("synchronous = NORMAL");
-    this.db.pragma("busy_timeout = 5000");
-    this.schemaVersion = migrate(this.db);
+  constructor(
+    readonly path: string,
+    opts: { readonly?: boolean } = {},
+  ) {
+    lastOpened.path = path;
+    try {
+      if (path !== ":memory:" && !opts.readonly) mkdirSync(dirname(path), { recursive: true });
+      this.db = new Database(path, {
+        readonly: Boolean(opts.readonly),
+        fileMustExist: Boolean(opts.readonly),
+      });
+    } catch (err) {
+      throw storeEnvironmentError(err, path) ?? err;
+    }
+    try {
+      this.db.pragma("busy_timeout = 5000");
+      if (!opts.readonly) this.db.pragma("journal_mode = WAL");
+      this.db.pragma("foreign_keys = ON");
+      this.db.pragma("synchronous = NORMAL");
+      this.schemaVersion = migrate(this.db, path);
+    } catch (err) {
+      this.db.close();
+      throw storeEnvironmentError(err, path) ?? err;
+    }
   }
 
   close(): void {
@@ -185,6 +202,23 @@ export class Store {
     });
     for (const batch of batches(records)) write(batch);
     return ids;
+  }
+
+  /** Remove one resource of a scan (an input file's newer item says it is gone). */
+  deleteResource(
+    scanId: number,
+    r: Pick<ResourceRecord, "awsAccountId" | "awsRegion" | "resourceType" | "resourceId">,
+  ): void {
+    this.db
+      .prepare(
+        "DELETE FROM resources WHERE scan_id = ? AND account_id = ? AND region = ? AND resource_type = ? AND resource_id = ?",
+      )
+      .run(scanId, r.awsAccountId, r.awsRegion, r.resourceType, r.resourceId);
+  }
+
+  /** Remove a scan and everything stored with it (a scan whose input turned out to be bad). */
+  discardScan(id: number): void {
+    this.db.prepare("DELETE FROM scans WHERE id = ?").run(id);
   }
 
   insertFindings(scanId: number, findings: Iterable<FindingInput>): number {

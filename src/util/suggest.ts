@@ -32,12 +32,17 @@ export function closest(word: string, candidates: readonly string[]): string | u
 
 /**
  * ` (did you mean "x"?)` or "": the first option equal to the word ignoring case, else the first
- * (in the order given) within 2 edits of it.
+ * (in the order given) within 2 edits of it, else the longest option the word starts with
+ * ("equals" → "eq").
  */
 export function suggest(word: string, options: readonly string[]): string {
   const lower = word.toLowerCase();
+  const prefixes = options
+    .filter((o) => o.length >= 2 && lower.startsWith(o.toLowerCase()))
+    .sort((a, b) => b.length - a.length);
   const best =
     options.find((o) => o.toLowerCase() === lower) ??
-    options.find((o) => editDistance(o.toLowerCase(), lower) <= 2);
+    options.find((o) => editDistance(o.toLowerCase(), lower) <= 2) ??
+    prefixes[0];
   return best ? ` (did you mean "${best}"?)` : "";
 }
