@@ -95,10 +95,8 @@ export function readBoundedFile(path: string, limit: number, o: BoundedReadOptio
       }
       // 0 is the end of a file; on a FIFO that nothing has written to yet it means "no writer".
       if (n === 0 && (!f.stream || total > 0)) break;
-      if (Date.now() - idleSince > timeout) {
-        if (n === 0) break; // a writer came and went without a byte: an empty input
-        throw silent(path, timeout);
-      }
+      // A writer that came and went without a byte cannot be told from none: both are no input.
+      if (Date.now() - idleSince > timeout) throw silent(path, timeout);
       sleepSync(POLL_MS);
     }
   } finally {
@@ -166,10 +164,7 @@ export async function* readBoundedChunks(
         continue;
       }
       if (n === 0 && (!f.stream || total > 0 || path === STDIN)) return;
-      if (Date.now() - idleSince > timeout) {
-        if (n === 0) return;
-        throw silent(path, timeout);
-      }
+      if (Date.now() - idleSince > timeout) throw silent(path, timeout);
       await sleep(POLL_MS, undefined, o.signal ? { signal: o.signal } : undefined);
     }
   } finally {

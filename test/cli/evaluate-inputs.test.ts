@@ -220,6 +220,51 @@ describe("evaluate --input: what AWS Config delivers to S3", () => {
   });
 });
 
+describe("ambiguous policy documents", () => {
+  it("a bucket policy with a duplicate key is UNKNOWN, not the last value's PASS", async () => {
+    const dir = tmp();
+    const policy = (b: string, effects: string) =>
+      `{"Version": "2012-10-17", "Statement": [{${effects}, "Principal": "*", "Action": "s3:*", ` +
+      `"Resource": ["arn:aws:s3:::${b}", "arn:aws:s3:::${b}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}`;
+    const bucket = (name: string, policyText: string) => ({
+      resourceType: "AWS::S3::Bucket",
+      resourceId: name,
+      resourceName: name,
+      awsAccountId: ACCOUNT,
+      awsRegion: "us-east-1",
+      configurationItemCaptureTime: "2026-10-01T00:00:00Z",
+      supplementaryConfiguration: { BucketPolicy: JSON.stringify({ policyText }) },
+    });
+    writeFileSync(
+      join(dir, "b.jsonl"),
+      [
+        bucket("clear", policy("clear", '"Effect": "Deny"')),
+        bucket("ambiguous", policy("ambiguous", '"Effect": "Allow", "Effect": "Deny"')),
+      ]
+        .map((b) => JSON.stringify(b))
+        .join("\n"),
+    );
+    const r = await runCli([
+      "--db",
+      join(dir, "p.db"),
+      "evaluate",
+      "--input",
+      join(dir, "b.jsonl"),
+      "--rule",
+      "s3-bucket-secure-transport-missing",
+      "--format",
+      "json",
+    ]);
+    expect(r.code).toBe(0);
+    const findings = (JSON.parse(r.stdout) as { findings: (JsonFinding & { message: string })[] }).findings;
+    expect(Object.fromEntries(findings.map((f) => [f.resourceId, f.status]))).toEqual({
+      clear: "PASS",
+      ambiguous: "UNKNOWN",
+    });
+    expect(findings.find((f) => f.resourceId === "ambiguous")?.message).toContain('duplicate key "Effect"');
+  });
+});
+
 describe("evaluate --input - (standard input), in a real process", () => {
   beforeAll(() => ensureBuilt(), 120_000);
 
