@@ -2,9 +2,13 @@
 // begin (or reopen for --resume) → running → complete, or failed (an error) or interrupted
 // (SIGINT/SIGTERM). A first signal asks the body to stop at its next safe point; a second one
 // marks the scan interrupted with one synchronous write and exits, so no row stays "running".
+// The row belongs to this process while it runs (PID, host, a secret token, a heartbeat), so a
+// `--resume` elsewhere refuses it while it lives and takes it over only once it is gone.
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import type { JsonObject } from "../model/resource.js";
-import type { ScanKind, ScanRow, Store } from "../store/store.js";
-import { EXIT } from "../util/errors.js";
+import type { OwnerClaim, ScanKind, ScanOwner, ScanRow, Store } from "../store/store.js";
+import { EnvironmentError, EXIT, UsageError } from "../util/errors.js";
 
 export interface ScanHandle {
   readonly id: number;
@@ -32,33 +36,74 @@ export interface LifecycleHooks {
   discard?(err: unknown): boolean;
 }
 
+/** How often a running scan renews its heartbeat. */
+export const HEARTBEAT_MS = 10_000;
+/** A heartbeat older than this means the owner is gone or stuck: its scan may be taken over. */
+export const STALE_MS = 120_000;
+
+/** Is the process that owns a running scan still there? */
+export function ownerAlive(o: ScanOwner, now = Date.now()): boolean {
+  if (now - Date.parse(o.heartbeatAt) > STALE_MS) return false;
+  if (o.host !== hostname()) return true; // another machine: its heartbeat is all we can see
+  if (o.pid === process.pid) return true;
+  try {
+    process.kill(o.pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM"; // alive, someone else's
+  }
+}
+
+function refusal(id: number, o: ScanOwner): UsageError {
+  const age = Math.max(0, Math.round((Date.now() - Date.parse(o.heartbeatAt)) / 1000));
+  return new UsageError(
+    `--resume: scan ${id} is still running (process ${o.pid} on ${o.host}, heartbeat ${age} s ago); wait for it, or stop it (kill ${o.pid}) and resume then`,
+  );
+}
+
+/** Write the end of a scan without letting a second failure (a full disk) hide the first. */
+function tryFinish(f: () => boolean): boolean {
+  try {
+    return f();
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Run `body` as one scan. It returns the summary stored with the completed scan and a value for
  * the caller. An error marks the scan failed and is rethrown; an abort marks it interrupted.
  */
-export async function runLifecycle<T>(
-  store: Store,
-  start: ScanStart,
-  body: (scan: ScanHandle) => Promise<{ summary: JsonObject; value: T }> | { summary: JsonObject; value: T },
-  hooks: LifecycleHooks = {},
-): Promise<LifecycleOutcome<T>> {
-  let id: number;
-  let now: Date;
+/** Begin a new row, or claim the one being resumed (refused while its owner lives). */
+function openRow(store: Store, start: ScanStart, me: OwnerClaim): { id: number; now: Date } {
   if ("reopen" in start) {
-    id = start.reopen.id;
-    now = new Date(start.reopen.startedAt);
-    store.reopenScan(id);
-  } else {
-    now = new Date();
-    id = store.beginScan(start.kind, start.source, start.options, now);
+    const id = start.reopen.id;
+    const claim = store.claimScan(id, me, (o) => ownerAlive(o));
+    if (!claim.claimed) throw refusal(id, claim.owner);
+    return { id, now: new Date(start.reopen.startedAt) };
   }
+  const now = new Date();
+  return { id: store.beginScan(start.kind, start.source, start.options, now, me), now };
+}
+
+/**
+ * The scan's stop signals: its heartbeat (aborts when another process took the row over) and
+ * SIGINT/SIGTERM (the first aborts, a second marks the row interrupted and exits at once).
+ */
+function watch(store: Store, id: number, me: OwnerClaim, hooks: LifecycleHooks) {
   const controller = new AbortController();
-  let signals = 0;
+  const state = { takenOver: false, signals: 0 };
+  const heartbeat = setInterval(() => {
+    if (tryFinish(() => store.heartbeat(id, me.token))) return;
+    state.takenOver = true;
+    controller.abort(new Error(`scan ${id} was taken over by another dpscan process`));
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
   const onSignal = (sig: NodeJS.Signals | undefined): void => {
     const name = sig ?? "signal";
-    signals++;
-    if (signals > 1) {
-      store.finishScan(id, "interrupted", null, `received ${name} again: stopped at once`);
+    if (++state.signals > 1) {
+      const why = `received ${name} again: stopped at once`;
+      tryFinish(() => store.finishScan(id, "interrupted", null, why, me.token));
       process.exit(EXIT.interrupted);
     }
     hooks.notice?.(`${name}: stopping${hooks.onStop ? `; ${hooks.onStop}` : ""}`);
@@ -66,21 +111,46 @@ export async function runLifecycle<T>(
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  return {
+    signal: controller.signal,
+    state,
+    stop(): void {
+      clearInterval(heartbeat);
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+  };
+}
+
+export async function runLifecycle<T>(
+  store: Store,
+  start: ScanStart,
+  body: (scan: ScanHandle) => Promise<{ summary: JsonObject; value: T }> | { summary: JsonObject; value: T },
+  hooks: LifecycleHooks = {},
+): Promise<LifecycleOutcome<T>> {
+  const me = { pid: process.pid, host: hostname(), token: randomUUID() };
+  const { id, now } = openRow(store, start, me);
+  const w = watch(store, id, me, hooks);
+  const lost = (): EnvironmentError =>
+    new EnvironmentError(
+      `scan ${id} was taken over by another dpscan process (this one was silent for over ${STALE_MS / 1000} s); its results are that process's`,
+    );
   try {
-    const { summary, value } = await body({ id, now, signal: controller.signal });
-    store.finishScan(id, "complete", summary);
+    const { summary, value } = await body({ id, now, signal: w.signal });
+    if (!store.finishScan(id, "complete", summary, undefined, me.token)) throw lost();
     return { status: "complete", scanId: id, value, exitCode: EXIT.ok };
   } catch (err) {
-    if (controller.signal.aborted) {
-      const reason = String((controller.signal.reason as Error | undefined)?.message ?? "interrupted");
-      store.finishScan(id, "interrupted", null, reason);
+    if (w.state.takenOver) throw lost();
+    if (w.signal.aborted) {
+      const reason = String((w.signal.reason as Error | undefined)?.message ?? "interrupted");
+      tryFinish(() => store.finishScan(id, "interrupted", null, reason, me.token));
       return { status: "interrupted", scanId: id, reason, exitCode: EXIT.interrupted };
     }
-    if (hooks.discard?.(err) && !("reopen" in start)) store.discardScan(id);
-    else store.finishScan(id, "failed", null, err instanceof Error ? err.message : String(err));
+    const message = err instanceof Error ? err.message : String(err);
+    if (hooks.discard?.(err) && !("reopen" in start)) tryFinish(() => (store.discardScan(id), true));
+    else tryFinish(() => store.finishScan(id, "failed", null, message, me.token));
     throw err;
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    w.stop();
   }
 }

@@ -3,7 +3,10 @@ import { checkScanInputs, runScan } from "../app/scan.js";
 import { COLLECTORS } from "../collect/registry.js";
 import { scanSummaryJson, scanSummaryText } from "../report/scan-summary.js";
 import { loadRules } from "../rules/loader.js";
+import type { Rule } from "../rules/rule.js";
+import { selectRules } from "../rules/select.js";
 import { Store } from "../store/store.js";
+import { collectProblems, InputError } from "../util/errors.js";
 import { globals, oneOf, out } from "./context.js";
 import { ScanProgress } from "./progress.js";
 import { addScanFlags, resolveScanOptions, type ScanFlags } from "./scan-options.js";
@@ -18,12 +21,9 @@ export function registerScan(program: Command): void {
     .option("--resume", "continue the latest interrupted or failed scan, skipping finished units")
     .option("-f, --format <format>", "summary output: table or json", "table")
     .action(async (flags: ScanFlags & { resume?: boolean; format: string }, cmd: Command) => {
-      const format = oneOf("--format", flags.format, ["table", "json"] as const);
+      const { format, resolved, rules } = checkInputs(flags);
       const dbFlag = globals(cmd).db;
       const dbFromCli = cmd.parent?.getOptionValueSource("db") === "cli";
-      const resolved = resolveScanOptions(flags);
-      const rules = loadRules();
-      checkScanInputs(resolved.options, rules);
       const store = new Store(!dbFromCli && resolved.db ? resolved.db : dbFlag);
       try {
         const o = resolved.options;
@@ -38,6 +38,7 @@ export function registerScan(program: Command): void {
           store,
           rules,
           resume: Boolean(flags.resume),
+          given: resolved.given,
           events: (counters) => new ScanProgress(mode, counters),
           notice: (line) => process.stderr.write(`dpscan: ${line}\n`),
         });
@@ -53,4 +54,27 @@ export function registerScan(program: Command): void {
         store.close();
       }
     });
+}
+
+/** Flags, settings file, rules and rule selection, all checked before the database is opened, every problem at once. */
+function checkInputs(flags: ScanFlags & { format: string }): {
+  format: "table" | "json";
+  resolved: ReturnType<typeof resolveScanOptions>;
+  rules: Rule[];
+} {
+  const problems: string[] = [];
+  const format = collectProblems(problems, () => oneOf("--format", flags.format, ["table", "json"] as const));
+  const resolved = collectProblems(problems, () => resolveScanOptions(flags));
+  const dir = resolved ? resolved.options.rules : typeof flags.rules === "string" ? flags.rules : undefined;
+  const loaded = collectProblems(problems, () => loadRules(dir));
+  const rules =
+    loaded && resolved
+      ? collectProblems(problems, () =>
+          selectRules(loaded, { only: resolved.options.rule, exclude: resolved.options.excludeRule }),
+        )
+      : undefined;
+  // Parameters may name any loaded rule, selected or not.
+  if (loaded && resolved) collectProblems(problems, () => checkScanInputs(resolved.options, loaded));
+  if (problems.length > 0 || !format || !resolved || !rules) throw new InputError(problems);
+  return { format, resolved, rules };
 }

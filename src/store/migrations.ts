@@ -27,19 +27,23 @@ export function migrate(db: Database.Database, path = "the database"): number {
   const hasTable = db
     .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
     .get();
-  const recorded = hasTable
-    ? (db.prepare("SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations").get() as { v: number }).v
-    : 0;
-  const current = Math.max(recorded, userVersion);
+  const applied = new Set(
+    hasTable
+      ? (db.prepare("SELECT version FROM schema_migrations").all() as { version: number }[]).map((r) => r.version)
+      : [],
+  );
+  const current = Math.max(0, userVersion, ...applied);
   if (current > latest) {
     throw new EnvironmentError(
       `${path}: written by a newer dpscan (schema version ${current}; this dpscan knows up to ${latest}); upgrade dpscan or use another --db`,
     );
   }
-  if (current === latest && hasTable) return latest; // nothing to write: a read-only database still opens
+  const pending = all.filter((m) => !applied.has(m.version));
+  if (pending.length === 0) return latest; // nothing to write: a read-only database still opens
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
-  for (const m of all.filter((m) => m.version > current)) {
+  // Every migration not yet applied, in order (not only those above the highest: branches merge).
+  for (const m of pending) {
     db.transaction(() => {
       db.exec(m.sql);
       db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(
@@ -47,7 +51,7 @@ export function migrate(db: Database.Database, path = "the database"): number {
         m.name,
         new Date().toISOString(),
       );
-      db.pragma(`user_version = ${m.version}`);
+      db.pragma(`user_version = ${Math.max(m.version, userVersion)}`);
     })();
   }
   return latest;

@@ -14,6 +14,21 @@ import { migrate } from "./migrations.js";
 export type ScanKind = "evaluate" | "scan";
 export type ScanStatus = "running" | "complete" | "failed" | "interrupted";
 
+/** The process writing a running scan (see migration 005). */
+export interface ScanOwner {
+  pid: number;
+  host: string;
+  /** ISO time of its last sign of life. */
+  heartbeatAt: string;
+}
+
+/** What a process claims a scan with: its token is known only to it, and never read back. */
+export interface OwnerClaim {
+  pid: number;
+  host: string;
+  token: string;
+}
+
 export interface ScanRow {
   id: number;
   kind: ScanKind;
@@ -26,6 +41,8 @@ export interface ScanRow {
   summary: JsonObject | null;
   error: string | null;
   dpscanVersion: string;
+  /** Set while a process writes the scan; cleared when it ends. */
+  owner: ScanOwner | null;
 }
 
 /** What the store keeps of each rule a scan was judged by. */
@@ -120,30 +137,57 @@ export class Store {
     this.db.close();
   }
 
-  /** Start a scan row; `now` is the scan's one evaluation time, stored as its start. */
-  beginScan(kind: ScanKind, source: string, options: JsonObject = {}, now = new Date()): number {
+  /**
+   * Start a scan row; `now` is the scan's one evaluation time, stored as its start. With `owner`,
+   * the row belongs to that process until it finishes.
+   */
+  beginScan(
+    kind: ScanKind,
+    source: string,
+    options: JsonObject = {},
+    now = new Date(),
+    owner?: OwnerClaim,
+  ): number {
     const r = this.db
       .prepare(
-        `INSERT INTO scans (kind, status, source, options_json, started_at, dpscan_version)
-         VALUES (?, 'running', ?, ?, ?, ?)`,
+        `INSERT INTO scans (kind, status, source, options_json, started_at, dpscan_version,
+           owner_pid, owner_host, owner_token, heartbeat_at)
+         VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(kind, source, JSON.stringify(options), now.toISOString(), VERSION);
+      .run(
+        kind,
+        source,
+        JSON.stringify(options),
+        now.toISOString(),
+        VERSION,
+        owner?.pid ?? null,
+        owner?.host ?? null,
+        owner?.token ?? null,
+        owner ? new Date().toISOString() : null,
+      );
     return Number(r.lastInsertRowid);
   }
 
+  /**
+   * End a scan. With `token`, only while the caller still owns it: false when another process
+   * took it over (nothing is written then).
+   */
   finishScan(
     id: number,
     status: Exclude<ScanStatus, "running">,
     summary: JsonObject | null,
     error?: string,
-  ): void {
+    token?: string,
+  ): boolean {
     const row = this.db.prepare("SELECT started_at FROM scans WHERE id = ?").get(id) as
       { started_at: string } | undefined;
     if (!row) throw new Error(`no scan ${id}`);
     const finished = new Date();
-    this.db
+    const r = this.db
       .prepare(
-        `UPDATE scans SET status = ?, finished_at = ?, duration_ms = ?, summary_json = ?, error = ? WHERE id = ?`,
+        `UPDATE scans SET status = ?, finished_at = ?, duration_ms = ?, summary_json = ?, error = ?,
+           owner_pid = NULL, owner_host = NULL, owner_token = NULL, heartbeat_at = NULL
+         WHERE id = ? AND (? IS NULL OR owner_token = ?)`,
       )
       .run(
         status,
@@ -152,7 +196,47 @@ export class Store {
         summary ? JSON.stringify(summary) : null,
         error ?? null,
         id,
+        token ?? null,
+        token ?? null,
       );
+    return r.changes > 0;
+  }
+
+  /** Renew the owner's heartbeat; false when the scan is no longer this owner's. */
+  heartbeat(id: number, token: string): boolean {
+    return (
+      this.db
+        .prepare("UPDATE scans SET heartbeat_at = ? WHERE id = ? AND owner_token = ?")
+        .run(new Date().toISOString(), id, token).changes > 0
+    );
+  }
+
+  /**
+   * Take an incomplete scan over for --resume, in one exclusive transaction so two resumes cannot
+   * both win: `alive` judges the current owner; a live one is returned and nothing changes.
+   * Otherwise the scan becomes `owner`'s, running again, its findings cleared (recomputed at the end).
+   */
+  claimScan(
+    id: number,
+    owner: OwnerClaim,
+    alive: (o: ScanOwner) => boolean,
+  ): { claimed: true } | { claimed: false; owner: ScanOwner } {
+    return this.db
+      .transaction(() => {
+        const row = this.db.prepare("SELECT * FROM scans WHERE id = ?").get(id) as RawScan | undefined;
+        if (!row) throw new Error(`no scan ${id}`);
+        const current = ownerOf(row);
+        if (current && alive(current)) return { claimed: false as const, owner: current };
+        this.db.prepare("DELETE FROM findings WHERE scan_id = ?").run(id);
+        this.db
+          .prepare(
+            `UPDATE scans SET status = 'running', finished_at = NULL, duration_ms = NULL, error = NULL,
+               owner_pid = ?, owner_host = ?, owner_token = ?, heartbeat_at = ? WHERE id = ?`,
+          )
+          .run(owner.pid, owner.host, owner.token, new Date().toISOString(), id);
+        return { claimed: true as const };
+      })
+      .exclusive();
   }
 
   recordRules(
@@ -319,18 +403,6 @@ export class Store {
     return new Set(rows.map((r) => unitKey(r.account_id, r.region, r.collector)));
   }
 
-  /** Reopen an incomplete scan for --resume: findings are recomputed at the end. */
-  reopenScan(id: number): void {
-    this.db.transaction(() => {
-      this.db.prepare("DELETE FROM findings WHERE scan_id = ?").run(id);
-      this.db
-        .prepare(
-          "UPDATE scans SET status = 'running', finished_at = NULL, duration_ms = NULL, error = NULL WHERE id = ?",
-        )
-        .run(id);
-    })();
-  }
-
   /** The newest scan of a kind that did not complete (the one --resume continues). */
   latestIncompleteScan(kind: ScanKind): ScanRow | undefined {
     const r = this.db
@@ -483,6 +555,10 @@ interface RawScan {
   summary_json: string | null;
   error: string | null;
   dpscan_version: string;
+  owner_pid: number | null;
+  owner_host: string | null;
+  owner_token: string | null;
+  heartbeat_at: string | null;
 }
 interface RawResource {
   id: number;
@@ -541,6 +617,16 @@ function toScan(r: RawScan): ScanRow {
     summary: r.summary_json ? (JSON.parse(r.summary_json) as JsonObject) : null,
     error: r.error,
     dpscanVersion: r.dpscan_version,
+    owner: ownerOf(r),
+  };
+}
+
+function ownerOf(r: RawScan): ScanOwner | null {
+  if (r.owner_pid === null || r.owner_token === null) return null;
+  return {
+    pid: r.owner_pid,
+    host: r.owner_host ?? "",
+    heartbeatAt: r.heartbeat_at ?? new Date(0).toISOString(),
   };
 }
 

@@ -40,11 +40,14 @@ const ORG_ARGS = [
   "--no-config",
 ];
 
+// The ExternalId is never stored (it is a secret): a resumed scan is given it again.
 const resumeArgs = (db: string, endpoint: string): string[] => [
   "--db",
   db,
   "scan",
   "--resume",
+  "--external-id",
+  "dpscan-demo",
   "--quiet",
   "--no-config",
   "--endpoint-url",
