@@ -7,7 +7,7 @@ import type { Rule } from "../rules/rule.js";
 import { selectRules } from "../rules/select.js";
 import { Store } from "../store/store.js";
 import { collectProblems, InputError } from "../util/errors.js";
-import { globals, oneOf, out } from "./context.js";
+import { globals, oneOf, out, parseList } from "./context.js";
 import { ScanProgress } from "./progress.js";
 import { addScanFlags, resolveScanOptions, type ScanFlags } from "./scan-options.js";
 
@@ -67,12 +67,12 @@ function checkInputs(flags: ScanFlags & { format: string }): {
   const resolved = collectProblems(problems, () => resolveScanOptions(flags));
   const dir = resolved ? resolved.options.rules : typeof flags.rules === "string" ? flags.rules : undefined;
   const loaded = collectProblems(problems, () => loadRules(dir));
-  const rules =
-    loaded && resolved
-      ? collectProblems(problems, () =>
-          selectRules(loaded, { only: resolved.options.rule, exclude: resolved.options.excludeRule }),
-        )
-      : undefined;
+  // Even when the settings file is broken, the selection flags can be checked against the rules.
+  const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+  const selection = resolved
+    ? { only: resolved.options.rule, exclude: resolved.options.excludeRule }
+    : { only: parseList(str(flags.rule)), exclude: parseList(str(flags.excludeRule)) };
+  const rules = loaded ? collectProblems(problems, () => selectRules(loaded, selection)) : undefined;
   // Parameters may name any loaded rule, selected or not.
   if (loaded && resolved) collectProblems(problems, () => checkScanInputs(resolved.options, loaded));
   if (problems.length > 0 || !format || !resolved || !rules) throw new InputError(problems);

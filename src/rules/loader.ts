@@ -1,8 +1,10 @@
 // Load rules/*.yaml: structural validation (ajv), condition compilation, example records.
 // Every problem is reported as "file:line:col: field: message"; nothing is silently ignored.
 import { createHash } from "node:crypto";
-import { readdirSync } from "node:fs";
-import { basename, join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { basename, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Ajv } from "ajv";
 import type { JsonObject } from "../model/resource.js";
 import { isKnownResourceType } from "../model/resource-types.js";
@@ -32,6 +34,7 @@ import { PREDICATES } from "./predicates/index.js";
 import type { Rule, RuleExample, RuleParameter } from "./rule.js";
 import { structuralRuleSchema, type Expectation } from "./schema.js";
 import type { Severity } from "../model/severity.js";
+import { VERSION } from "../version.js";
 
 // verbose: errors carry their schema, so an unknown field can say what it may have meant.
 const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
@@ -44,6 +47,37 @@ export function defaultRulesDir(): string {
 
 /** Rule files (by sha256) whose examples held in this process: each file's examples run once. */
 const examplesHeld = new Set<string>();
+
+let examplesCache: string | null | undefined;
+
+/**
+ * Where rule files whose examples held are remembered across runs (running them costs a few
+ * hundred milliseconds): the user's cache directory, under a fingerprint of this dpscan's
+ * version and of the code that judges (rules, policy, model), so changed code runs them again.
+ */
+function examplesCacheDir(): string | null {
+  if (examplesCache !== undefined) return examplesCache;
+  try {
+    const base = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
+    const here = dirname(fileURLToPath(import.meta.url));
+    const h = createHash("sha256").update(VERSION);
+    for (const dir of [
+      here,
+      join(here, "conditions"),
+      join(here, "predicates"),
+      join(here, "../policy"),
+      join(here, "../model"),
+    ])
+      for (const name of readdirSync(dir).sort()) {
+        const st = statSync(join(dir, name));
+        if (st.isFile()) h.update(`${dir}/${name}:${st.size}:${st.mtimeMs}\n`);
+      }
+    examplesCache = join(base, "dpscan", "examples", h.digest("hex").slice(0, 32));
+  } catch {
+    examplesCache = null;
+  }
+  return examplesCache;
+}
 
 export interface LoadRulesOptions {
   /**
@@ -91,10 +125,24 @@ export function loadRules(dir = defaultRulesDir(), opts: LoadRulesOptions = {}):
 /** Lines for the examples that do not hold, running each rule file's examples once per process. */
 export function checkExamples(rules: readonly Rule[]): string[] {
   const lines: string[] = [];
+  const cache = examplesCacheDir();
   for (const r of rules.filter((x) => !examplesHeld.has(x.sha256))) {
+    if (cache && existsSync(join(cache, r.sha256))) {
+      examplesHeld.add(r.sha256);
+      continue;
+    }
     const problems = exampleErrors([r]);
-    if (problems.length === 0) examplesHeld.add(r.sha256);
     lines.push(...problems);
+    if (problems.length > 0) continue;
+    examplesHeld.add(r.sha256);
+    try {
+      if (cache) {
+        mkdirSync(cache, { recursive: true });
+        writeFileSync(join(cache, r.sha256), "");
+      }
+    } catch {
+      // A read-only home only costs the next run the time to run the examples again.
+    }
   }
   return lines;
 }
