@@ -21,6 +21,8 @@ export interface EvaluateInput {
   files: string[];
   rules: Rule[];
   read?: Omit<ReadOptions, "signal">;
+  /** Lines for the person watching (stderr), e.g. that a signal stops the evaluation. */
+  notice?(line: string): void;
 }
 
 /** Records to the store in batches; a removal first writes what is pending, so order holds. */
@@ -72,6 +74,6 @@ export async function runEvaluate(
       };
       return { summary: stored, value: read };
     },
-    { discard: (err) => err instanceof InputError },
+    { discard: (err) => err instanceof InputError, ...(input.notice ? { notice: input.notice } : {}) },
   );
 }

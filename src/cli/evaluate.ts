@@ -47,7 +47,11 @@ export function registerEvaluate(program: Command): void {
       if (problems.length > 0 || !format || !rules || !inputs) throw new InputError(problems);
       const store = openStore(cmd);
       try {
-        const outcome = await runEvaluate(store, { files: inputs.files, rules });
+        const outcome = await runEvaluate(store, {
+          files: inputs.files,
+          rules,
+          notice: (line) => process.stderr.write(`dpscan: ${line}\n`),
+        });
         if (outcome.status === "interrupted") {
           process.exitCode = outcome.exitCode;
           return;
