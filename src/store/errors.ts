@@ -19,6 +19,17 @@ const CAUSES: readonly [RegExp, string][] = [
   [/^SQLITE_PERM|^SQLITE_AUTH/, "permission denied"],
 ];
 
+/** File-system errors while creating the database's directory or file (only there: elsewhere they are not the database's). */
+const FS_CAUSES: readonly [RegExp, string][] = [
+  [
+    /^(ENOTDIR|ENOENT|EISDIR|EEXIST|ENAMETOOLONG)$/,
+    "the path cannot hold a database (a part of it is not a directory)",
+  ],
+  [/^(EACCES|EPERM)$/, "permission denied"],
+  [/^EROFS$/, "the file system is read-only"],
+  [/^ENOSPC$/, "the disk is full"],
+];
+
 /** The database most recently opened (a command opens one): what a later SQLite error is about. */
 export const lastOpened: { path: string | undefined } = { path: undefined };
 
@@ -26,10 +37,11 @@ export const lastOpened: { path: string | undefined } = { path: undefined };
 export function storeEnvironmentError(
   err: unknown,
   path = lastOpened.path ?? "the database",
+  opening = false,
 ): EnvironmentError | undefined {
   if (err instanceof EnvironmentError) return err;
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code !== "string") return undefined;
-  const cause = CAUSES.find(([re]) => re.test(code))?.[1];
+  const cause = [...CAUSES, ...(opening ? FS_CAUSES : [])].find(([re]) => re.test(code))?.[1];
   return cause ? new EnvironmentError(`${path}: ${cause} (${code})`) : undefined;
 }
