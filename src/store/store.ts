@@ -119,7 +119,7 @@ export class Store {
         fileMustExist: Boolean(opts.readonly),
       });
     } catch (err) {
-      throw storeEnvironmentError(err, path) ?? err;
+      throw storeEnvironmentError(err, path, true) ?? err;
     }
     try {
       this.db.pragma("busy_timeout = 5000");
