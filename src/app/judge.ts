@@ -13,6 +13,7 @@ import {
 import { gapFindings } from "../rules/gaps.js";
 import type { Rule } from "../rules/rule.js";
 import type { Store } from "../store/store.js";
+import { batches } from "../util/batches.js";
 
 export interface Judgement {
   summary: JsonObject;
@@ -35,7 +36,7 @@ export async function judgeScan(
   const plan = relatedPlan(rules);
   const related = plan ? relatedIndex(store.iterateResources(scan.id, plan.types), plan, gaps) : undefined;
   let evaluation: EvaluationSummary | undefined;
-  for (const slice of slices(store.iterateResources(scan.id))) {
+  for (const slice of batches(store.iterateResources(scan.id), SLICE)) {
     await new Promise((resolve) => setImmediate(resolve));
     scan.signal?.throwIfAborted();
     const part = evaluateRecords(
@@ -62,18 +63,6 @@ export async function judgeScan(
     },
     gaps,
   };
-}
-
-function* slices<T>(items: Iterable<T>): Generator<T[]> {
-  let slice: T[] = [];
-  for (const it of items) {
-    slice.push(it);
-    if (slice.length >= SLICE) {
-      yield slice;
-      slice = [];
-    }
-  }
-  if (slice.length > 0) yield slice;
 }
 
 function add(a: EvaluationSummary, b: EvaluationSummary): EvaluationSummary {

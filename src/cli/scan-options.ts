@@ -226,7 +226,8 @@ export function resolveScanOptions(
       : (flags.config ?? (existsSync(DEFAULT_SETTINGS_FILE) ? DEFAULT_SETTINGS_FILE : undefined));
   // Every problem of the settings file and the flags at once.
   const problems: string[] = [];
-  const settings = (settingsFile ? collectProblems(problems, () => loadSettingsFile(settingsFile)) : {}) ?? {};
+  const settings =
+    (settingsFile ? collectProblems(problems, () => loadSettingsFile(settingsFile)) : {}) ?? {};
   const values: Partial<Record<ScanOptionKey, unknown>> = {};
   const given = new Set<ScanOptionKey>();
   for (const [key, spec] of optionSpecs()) {

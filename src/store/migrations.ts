@@ -29,7 +29,9 @@ export function migrate(db: Database.Database, path = "the database"): number {
     .get();
   const applied = new Set(
     hasTable
-      ? (db.prepare("SELECT version FROM schema_migrations").all() as { version: number }[]).map((r) => r.version)
+      ? (db.prepare("SELECT version FROM schema_migrations").all() as { version: number }[]).map(
+          (r) => r.version,
+        )
       : [],
   );
   const current = Math.max(0, userVersion, ...applied);

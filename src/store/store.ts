@@ -7,6 +7,7 @@ import { unitKey, type CoverageInput, type CoverageRow } from "../model/coverage
 import type { FindingInput, FindingRow } from "../model/finding.js";
 import type { JsonObject, ResourceRecord } from "../model/resource.js";
 import { severityRank, type Severity, type Status } from "../model/severity.js";
+import { batches as inBatches } from "../util/batches.js";
 import { VERSION } from "../version.js";
 import { lastOpened, storeEnvironmentError } from "./errors.js";
 import { migrate } from "./migrations.js";
@@ -645,14 +646,4 @@ function toRecord(r: RawResource): ResourceRecord {
   };
 }
 
-function* batches<T>(items: Iterable<T>): Generator<T[]> {
-  let batch: T[] = [];
-  for (const it of items) {
-    batch.push(it);
-    if (batch.length >= BATCH) {
-      yield batch;
-      batch = [];
-    }
-  }
-  if (batch.length > 0) yield batch;
-}
+const batches = <T>(items: Iterable<T>): Generator<T[]> => inBatches(items, BATCH);

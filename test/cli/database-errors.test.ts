@@ -27,6 +27,18 @@ async function stored(): Promise<{ db: string; dir: string }> {
   return { db, dir };
 }
 
+/** The error an evaluation into `store` fails with. */
+async function evaluateError(store: Store): Promise<unknown> {
+  try {
+    await runEvaluate(store, { files: [SNAPSHOT], rules: loadRules() });
+  } catch (err) {
+    return err;
+  } finally {
+    store.close();
+  }
+  return undefined;
+}
+
 function expectIntact(db: string): void {
   const s = new Store(db);
   try {
@@ -95,13 +107,7 @@ describe("database environment errors", () => {
     copyFileSync(db, copy);
     const s = new Store(copy, { readonly: true });
     expect(s.latestCompleteScan()?.id).toBe(1); // reading works
-    let caught: unknown;
-    try {
-      await runEvaluate(s, { files: [SNAPSHOT], rules: loadRules() });
-    } catch (err) {
-      caught = err;
-    }
-    s.close();
+    const caught = await evaluateError(s);
     expect(storeEnvironmentError(caught, copy)?.message).toBe(
       `${copy}: the database is read-only (its file, directory or file system does not allow writing) (SQLITE_READONLY)`,
     );
@@ -125,13 +131,7 @@ describe("database environment errors", () => {
     const s = new Store(db);
     // The size limit SQLite enforces the way a full disk stops it: SQLITE_FULL.
     s.db.pragma(`max_page_count = ${(s.db.pragma("page_count", { simple: true }) as number) + 2}`);
-    let caught: unknown;
-    try {
-      await runEvaluate(s, { files: [SNAPSHOT], rules: loadRules() });
-    } catch (err) {
-      caught = err;
-    }
-    s.close();
+    const caught = await evaluateError(s);
     expect(storeEnvironmentError(caught, db)?.message).toBe(
       `${db}: the disk (or the database's size limit) is full (SQLITE_FULL)`,
     );

@@ -12,7 +12,7 @@ import type { Simulator } from "../../src/sim/wire/server.js";
 import { Store } from "../../src/store/store.js";
 import { EXIT } from "../../src/util/errors.js";
 import { ensureBuilt, finished, startCli, runProcess } from "../helpers/process.js";
-import { runWithSimEnv, withSim } from "../helpers/scan.js";
+import { demoOrgScan, runWithSimEnv, simEnv, withSim } from "../helpers/scan.js";
 import { useTmpDir } from "../helpers/tmp.js";
 
 const tmp = useTmpDir();
@@ -23,30 +23,7 @@ function demoWorld(extra: Record<string, unknown> = {}) {
   return worldFromDocument(doc, "demo");
 }
 
-const scanArgs = (db: string, sim: Simulator, ...more: string[]) => [
-  "--db",
-  db,
-  "scan",
-  "--org",
-  "--role-name",
-  "dpscan-audit",
-  "--external-id",
-  "dpscan-demo",
-  "--regions",
-  "us-east-1,eu-west-1",
-  "--quiet",
-  "--no-config",
-  "--endpoint-url",
-  sim.endpoint,
-  ...more,
-];
-
-const simEnv = (sim: Simulator) => ({
-  AWS_ACCESS_KEY_ID: sim.credentials.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: sim.credentials.secretAccessKey,
-  AWS_REGION: "us-east-1",
-  AWS_PROFILE: "",
-});
+const scanArgs = (db: string, sim: Simulator, ...more: string[]) => demoOrgScan(db, sim, "--quiet", ...more);
 
 function scanRow(db: string, id = 1) {
   const s = new Store(db);

@@ -9,7 +9,7 @@ import { loadDemoWorld } from "../../src/sim/world/demo.js";
 import { Store } from "../../src/store/store.js";
 import { EXIT } from "../../src/util/errors.js";
 import { ensureBuilt, finished, startCli } from "../helpers/process.js";
-import { withSim } from "../helpers/scan.js";
+import { demoOrgScan, simEnv, withSim } from "../helpers/scan.js";
 import { useTmpDir } from "../helpers/tmp.js";
 
 const tmp = useTmpDir();
@@ -69,31 +69,7 @@ describe("in a real process", () => {
   it("a closed log pipe neither kills a scan nor leaves its row running", async () => {
     const db = join(tmp(), "pipe.db");
     await withSim(loadDemoWorld(), async (sim) => {
-      const child = startCli(
-        [
-          "--db",
-          db,
-          "scan",
-          "--org",
-          "--role-name",
-          "dpscan-audit",
-          "--external-id",
-          "dpscan-demo",
-          "--regions",
-          "us-east-1,eu-west-1",
-          "--no-config",
-          "--no-progress",
-          "--endpoint-url",
-          sim.endpoint,
-        ],
-        {
-          env: {
-            AWS_ACCESS_KEY_ID: sim.credentials.accessKeyId,
-            AWS_SECRET_ACCESS_KEY: sim.credentials.secretAccessKey,
-            AWS_REGION: "us-east-1",
-          },
-        },
-      );
+      const child = startCli(demoOrgScan(db, sim, "--no-progress"), { env: simEnv(sim) });
       // Like `dpscan scan 2>&1 | head -1`: read the first log line, then close the pipe.
       const closed = new Promise<void>((resolve) =>
         child.stderr?.once("data", () => {
