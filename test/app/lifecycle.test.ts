@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { runLifecycle } from "../../src/app/lifecycle.js";
+import { hostname } from "node:os";
+import { HEARTBEAT_MS, ownerAlive, runLifecycle } from "../../src/app/lifecycle.js";
 import { Store } from "../../src/store/store.js";
 import { EXIT } from "../../src/util/errors.js";
 import { useTmpDir } from "../helpers/tmp.js";
@@ -78,5 +79,39 @@ describe("the scan lifecycle", () => {
     // Handlers are removed once the scan ends.
     expect(process.listenerCount("SIGINT")).toBe(0);
     store.close();
+  });
+});
+
+describe("ownership of the scan row", () => {
+  it("a scan whose row another process took over stops and says so, writing nothing more", async () => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    try {
+      const store = new Store(join(tmp(), "own.db"));
+      const running = runLifecycle(store, start, async (scan) => {
+        await new Promise((resolve) => scan.signal.addEventListener("abort", resolve));
+        scan.signal.throwIfAborted();
+        return { summary: {}, value: null };
+      });
+      const id = store.listScans()[0]!.id;
+      expect(store.getScan(id)?.owner).toMatchObject({ pid: process.pid });
+      // Another process claimed it (as --resume does once this one looks dead).
+      store.db.prepare("UPDATE scans SET owner_token = 'someone-else', owner_pid = 1 WHERE id = ?").run(id);
+      vi.advanceTimersByTime(HEARTBEAT_MS);
+      await expect(running).rejects.toThrow(`scan ${id} was taken over by another dpscan process`);
+      expect(store.getScan(id)).toMatchObject({ status: "running", owner: { pid: 1 } });
+      store.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("judges an owner alive by its PID on this host and by its heartbeat elsewhere", () => {
+    const now = new Date().toISOString();
+    const host = hostname();
+    expect(ownerAlive({ pid: process.pid, host, heartbeatAt: now })).toBe(true);
+    expect(ownerAlive({ pid: 2 ** 22 + 17, host, heartbeatAt: now })).toBe(false); // no such process
+    expect(ownerAlive({ pid: 1, host: "elsewhere", heartbeatAt: now })).toBe(true);
+    const old = new Date(Date.now() - 3 * 60_000).toISOString();
+    expect(ownerAlive({ pid: process.pid, host, heartbeatAt: old })).toBe(false);
   });
 });

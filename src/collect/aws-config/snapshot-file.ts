@@ -12,6 +12,7 @@ import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Readable, pipeline } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
+import { isatty } from "node:tty";
 import { createGunzip } from "node:zlib";
 import type { CoverageInput } from "../../model/coverage.js";
 import type { ResourceRecord } from "../../model/resource.js";
@@ -97,7 +98,8 @@ export function expandInputs(inputs: readonly string[]): { files: string[]; skip
   };
   for (const input of inputs) {
     if (input === STDIN) {
-      if (process.stdin.isTTY)
+      // isatty, not process.stdin.isTTY: process.stdin would take fd 0 over (non-blocking).
+      if (isatty(0))
         throw new InputError(["--input -: standard input is a terminal; pipe AWS Config items into it"]);
       files.push(STDIN);
       continue;
