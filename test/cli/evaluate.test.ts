@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Store } from "../../src/store/store.js";
@@ -277,10 +277,12 @@ describe("dpscan evaluate (end to end)", () => {
       await expectRejected('{"resourceType": "AWS::EC2::Volume"}\nnot json\n', /bad\.json:2:1: invalid JSON/);
     });
 
-    it("a missing file is a clear error", async () => {
-      const r = await runCli(["--db", join(tmp(), "m.db"), "evaluate", "--input", "/nonexistent/file.json"]);
+    it("a missing file is a clear error, found before any database is created", async () => {
+      const db = join(tmp(), "m.db");
+      const r = await runCli(["--db", db, "evaluate", "--input", "/nonexistent/file.json"]);
       expect(r.code).toBe(2);
       expect(r.stderr).toBe("dpscan: /nonexistent/file.json: cannot read: ENOENT\n");
+      expect(existsSync(db)).toBe(false);
     });
   });
 

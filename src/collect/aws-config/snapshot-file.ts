@@ -104,9 +104,15 @@ export function expandInputs(inputs: readonly string[]): { files: string[]; skip
       files.push(STDIN);
       continue;
     }
-    const st = statSync(input, { throwIfNoEntry: false });
-    if (!st?.isDirectory()) {
-      files.push(input); // a file, FIFO or device: the reader names any problem
+    let st;
+    try {
+      st = statSync(input);
+    } catch (err) {
+      // Before any database is opened: a mistyped name costs nothing.
+      throw new InputError([`${input}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
+    }
+    if (!st.isDirectory()) {
+      files.push(input); // a file, FIFO or device: the reader names any other problem
       continue;
     }
     const before = files.length;
