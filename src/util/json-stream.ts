@@ -47,6 +47,17 @@ type Frame = {
   key: string | undefined;
 };
 
+/** The fast scan of one element: nesting, strings, and the keys of each open object. */
+interface Fast {
+  depth: number;
+  keys: (Set<string> | null)[];
+  inString: boolean;
+  escape: boolean;
+  strStart: number;
+  /** A string just closed inside an object: a key if the next character is ':'. */
+  pending: { start: number; end: number } | undefined;
+}
+
 type Token =
   | { t: "none" }
   | { t: "string"; key: boolean; start: number; escape: 0 | 1 | 2; hex: number; raw: boolean }
@@ -59,6 +70,17 @@ const HEX = (c: number): boolean => DIGIT(c) || (c >= 0x41 && c <= 0x46) || (c >
 const NUMBER_ENDS = new Set(["zero", "int", "frac", "exp"]);
 // eslint-disable-next-line no-control-regex -- a JSON string may not hold raw control characters
 const STRING_RUN = /[^"\\\u0000-\u001f]*/y;
+const FAST_STRING = /[^"\\]*/y;
+const FAST_STRUCT = /[^"{}[\]]*/y;
+const WS_RUN = /[ \t\r\n]*/y;
+
+/** The index after a run of `re` (a sticky regex) from i. */
+function skip(re: RegExp, s: string, i: number): number {
+  re.lastIndex = i;
+  re.test(s);
+  return re.lastIndex;
+}
+
 const SIMPLE_ESCAPES = new Set([...'"\\\\/bfnrt'].map((x) => x.charCodeAt(0)));
 
 export class JsonValueStream {
@@ -81,6 +103,8 @@ export class JsonValueStream {
   private capture: { start: number; line: number; col: number; index: number; depth: number } | undefined;
   private topCount = 0;
   private started = false;
+  /** Inside a captured element: structure only, JSON.parse validates it once it is complete. */
+  private fast: Fast | undefined;
   private out: StreamedValue[] = [];
   shape: JsonShape | undefined;
   /** The most characters held at once: the measure of the reader's memory. */
@@ -149,6 +173,12 @@ export class JsonValueStream {
     this.buf = "";
   }
 
+  /** Text between two absolute offsets (end exclusive), across held pieces. */
+  private textAbs(from: number, to: number): string {
+    if (from >= this.base) return this.buf.slice(from - this.base, to - this.base);
+    return (this.held.join("") + this.buf).slice(from - this.heldStart, to - this.heldStart);
+  }
+
   /** Text from absolute offset `from` to buf[i] (exclusive), across held pieces. */
   private textFrom(from: number, i: number): string {
     if (from >= this.base) return this.buf.slice(from - this.base, i);
@@ -162,6 +192,7 @@ export class JsonValueStream {
 
   /** Process buf[i]; returns the index of the last character consumed. */
   private step(i: number): number {
+    if (this.fast) return this.fastScan(i);
     const c = this.buf.charCodeAt(i);
     switch (this.tok.t) {
       case "string":
@@ -246,6 +277,17 @@ export class JsonValueStream {
       this.capture = { start: this.base + i, line: this.line, col, index, depth: this.stack.length };
     }
     if (parent?.kind === "arr") parent.count++;
+    if (emits && parent && (c === 0x7b || c === 0x5b)) {
+      this.fast = {
+        depth: 1,
+        keys: [c === 0x7b ? new Set() : null],
+        inString: false,
+        escape: false,
+        strStart: 0,
+        pending: undefined,
+      };
+      return;
+    }
     if (c === 0x7b || c === 0x5b) {
       if (this.stack.length >= (this.opts.maxDepth ?? 256)) this.fail(i, "nesting is too deep");
       // The container's array: its elements are streamed, the object around it is not kept.
@@ -305,6 +347,120 @@ export class JsonValueStream {
       this.capture = undefined;
     }
     if (depth === 0) this.topCount++;
+  }
+
+  /**
+   * Scan a captured element from buf[i] at native regex speed, tracking only what JSON.parse
+   * cannot tell: where the element ends and whether an object repeats a key.
+   */
+  private fastScan(i: number): number {
+    const f = this.fast as Fast;
+    const buf = this.buf;
+    while (i < buf.length) {
+      if (f.inString) {
+        if (f.escape) {
+          f.escape = false;
+          i++;
+          continue;
+        }
+        i = skip(FAST_STRING, buf, i);
+        if (i >= buf.length) break;
+        if (buf.charCodeAt(i) === 0x5c) f.escape = true;
+        else {
+          f.inString = false;
+          if (f.keys.at(-1)) f.pending = { start: f.strStart, end: this.base + i };
+        }
+        i++;
+        continue;
+      }
+      if (f.pending) {
+        i = skip(WS_RUN, buf, i);
+        if (i >= buf.length) break;
+        if (buf.charCodeAt(i) === 0x3a) this.fastKey(f, f.pending);
+        f.pending = undefined;
+      }
+      i = skip(FAST_STRUCT, buf, i);
+      if (i >= buf.length) break;
+      const c = buf.charCodeAt(i);
+      if (c === 0x22) {
+        f.inString = true;
+        f.strStart = this.base + i;
+      } else if (c === 0x7b || c === 0x5b) {
+        if (this.stack.length + ++f.depth > (this.opts.maxDepth ?? 256))
+          this.failAt(this.base + i, "nesting is too deep");
+        f.keys.push(c === 0x7b ? new Set() : null);
+      } else {
+        f.keys.pop();
+        if (--f.depth === 0) {
+          this.fast = undefined;
+          this.fastDone(i);
+          return i;
+        }
+      }
+      i++;
+    }
+    return buf.length - 1;
+  }
+
+  private fastKey(f: Fast, p: { start: number; end: number }): void {
+    const raw = this.textAbs(p.start + 1, p.end);
+    let key = raw;
+    if (raw.includes("\\")) {
+      try {
+        key = JSON.parse(`"${raw}"`) as string;
+      } catch {
+        return; // a bad escape: JSON.parse of the element reports it with its position
+      }
+    }
+    const keys = f.keys.at(-1);
+    if (keys?.has(key)) this.failAt(p.start, `duplicate key ${JSON.stringify(key)}`);
+    keys?.add(key);
+  }
+
+  /** The captured element ended at buf[i]: parse it (a syntax error is located precisely). */
+  private fastDone(i: number): void {
+    const cap = this.capture as NonNullable<JsonValueStream["capture"]>;
+    const text = this.textAbs(cap.start, this.base + i + 1);
+    if (text.length > this.opts.maxValueChars)
+      this.fail(i, `an item larger than ${this.opts.maxValueChars} characters`);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      this.locateIn(text, cap);
+    }
+    // Lines inside the element were not counted on the way: count them now.
+    let newlines = 0;
+    for (let at = text.indexOf("\n"); at >= 0; at = text.indexOf("\n", at + 1)) {
+      newlines++;
+      this.lineStart = cap.start + at + 1;
+    }
+    this.line += newlines;
+    this.out.push({ value, line: cap.line, col: cap.col, index: cap.index });
+    this.capture = undefined;
+  }
+
+  /** Re-read an element that JSON.parse refused with the precise reader, for its position. */
+  private locateIn(text: string, cap: { line: number; col: number }): never {
+    try {
+      const precise = new JsonValueStream({ ...this.opts, maxValueChars: Infinity });
+      precise.push(text);
+      precise.end();
+    } catch (err) {
+      if (!(err instanceof JsonStreamError)) throw err;
+      const line = cap.line + err.line - 1;
+      throw new JsonStreamError(line, err.line === 1 ? cap.col + err.col - 1 : err.col, err.problem);
+    }
+    throw new JsonStreamError(cap.line, cap.col, "invalid JSON");
+  }
+
+  /** Fail at an absolute offset inside the captured element (lines there are not counted yet). */
+  private failAt(abs: number, problem: string): never {
+    const cap = this.capture as NonNullable<JsonValueStream["capture"]>;
+    const before = this.textAbs(cap.start, abs);
+    const nl = before.lastIndexOf("\n");
+    const line = cap.line + (before.match(/\n/g)?.length ?? 0);
+    throw new JsonStreamError(line, nl < 0 ? cap.col + before.length : before.length - nl, problem);
   }
 
   private stringChar(i: number): number {

@@ -82,6 +82,17 @@ describe("the streaming JSON reader", () => {
     expect(error("[".repeat(300))).toMatch(/too deep/);
   });
 
+  it("locates errors inside a multi-line element exactly, at any chunk boundary", () => {
+    const doc = (inner: string) =>
+      `{"configurationItems": [\n  {"a": 1},\n  {\n    "b": [1, 2],\n${inner}\n  }\n]}`;
+    for (const size of [1, 5, 64, 10_000]) {
+      expect(error(doc('    "c": tru'), size)).toBe('5:13: invalid literal (expected "true")');
+      expect(error(doc('    "c": {"k": 1,\n      "k": 2}'), size)).toBe('6:7: duplicate key "k"');
+      expect(error(doc('    "b": 3'), size)).toBe('5:5: duplicate key "b"');
+      expect(error(doc('    "c": [1,, 2]'), size)).toBe("5:13: expected a value");
+    }
+  });
+
   it("bounds one element", () => {
     const s = new JsonValueStream({ containerKey: "configurationItems", maxValueChars: 100 });
     expect(() => s.push(`[{"a": "${"x".repeat(200)}"}]`)).toThrow(/larger than 100 characters/);
