@@ -61,7 +61,11 @@ export async function runEvaluate(
     async (scan) => {
       store.recordRules(scan.id, rules);
       const sink = new StoreSink(store, scan.id);
-      const read = await readConfigItems(files, sink, { ...input.read, signal: scan.signal });
+      const read = await readConfigItems(files, sink, {
+        index: store.captureIndex(),
+        ...input.read,
+        signal: scan.signal,
+      });
       sink.flush();
       store.upsertCoverage(scan.id, read.coverage);
       const { summary } = await judgeScan(store, scan, rules);

@@ -46,6 +46,14 @@ export interface ScanRow {
   owner: ScanOwner | null;
 }
 
+/** One resource's newest capture in Store.captureIndex. */
+export interface CaptureEntry {
+  time: number;
+  hash: string;
+  use: "usable" | "deleted" | "notRecorded";
+  file: number;
+}
+
 /** What the store keeps of each rule a scan was judged by. */
 export interface RuleStamp {
   id: string;
@@ -299,6 +307,35 @@ export class Store {
         "DELETE FROM resources WHERE scan_id = ? AND account_id = ? AND region = ? AND resource_type = ? AND resource_id = ?",
       )
       .run(scanId, r.awsAccountId, r.awsRegion, r.resourceType, r.resourceId);
+  }
+
+  /**
+   * An index of the newest capture of each resource for `evaluate --input`, in a temporary table
+   * of this connection (on disk, in SQLite's page cache): memory stays flat however many
+   * resources the files hold. Emptied on each call.
+   */
+  captureIndex(): {
+    get(key: string): CaptureEntry | undefined;
+    set(key: string, e: CaptureEntry): void;
+    entries(): Iterable<[string, CaptureEntry]>;
+  } {
+    this.db.exec(`CREATE TEMP TABLE IF NOT EXISTS capture_index (
+      key TEXT PRIMARY KEY, time INTEGER NOT NULL, hash TEXT NOT NULL, use TEXT NOT NULL, file INTEGER NOT NULL
+    ) WITHOUT ROWID`);
+    this.db.exec("DELETE FROM temp.capture_index");
+    const get = this.db.prepare("SELECT time, hash, use, file FROM temp.capture_index WHERE key = ?");
+    const set = this.db.prepare(
+      `INSERT INTO temp.capture_index (key, time, hash, use, file) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET time = excluded.time, hash = excluded.hash, use = excluded.use, file = excluded.file`,
+    );
+    const all = this.db.prepare("SELECT key, time, hash, use, file FROM temp.capture_index");
+    return {
+      get: (key) => get.get(key) as CaptureEntry | undefined,
+      set: (key, e) => void set.run(key, e.time, e.hash, e.use, e.file),
+      *entries() {
+        for (const r of all.iterate() as Iterable<CaptureEntry & { key: string }>) yield [r.key, r];
+      },
+    };
   }
 
   /** Remove a scan and everything stored with it (a scan whose input turned out to be bad). */

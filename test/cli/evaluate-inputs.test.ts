@@ -174,12 +174,16 @@ describe("evaluate --input: what AWS Config delivers to S3", () => {
     writeFileSync(file, gzipSync(text));
     const put: ResourceRecord[] = [];
     let stats: { chunks: number; maxChunk: number; maxBufferedChars: number } | undefined;
+    // The newest capture of each resource is indexed in the store's temporary table, not in memory.
+    const store = new Store(join(dir, "index.db"));
     const summary = await readConfigItems(
       [file],
       { put: (r) => void (put.length < 1 ? put.push(r) : undefined), remove: () => undefined },
-      { chunkSize: 16 * 1024, onFileDone: (_f, s) => (stats = s) },
+      { chunkSize: 16 * 1024, onFileDone: (_f, s) => (stats = s), index: store.captureIndex() },
     );
     expect(summary.records).toBe(n);
+    expect(store.db.prepare("SELECT COUNT(*) FROM temp.capture_index").pluck().get()).toBe(n);
+    store.close();
     expect(text.length).toBeGreaterThan(10_000_000);
     // Read in many small chunks, and never more text held than a chunk's worth plus an item or two.
     expect(stats?.chunks).toBeGreaterThan(5);

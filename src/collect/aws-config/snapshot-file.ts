@@ -61,6 +61,8 @@ export interface ReadOptions {
   /** Per file, after decompression. */
   maxBytes?: number;
   maxItemChars?: number;
+  /** Where the newest capture of each resource is kept (default: in memory). */
+  index?: CaptureIndex;
   /** Observes the reader's memory: chunks read and the most text held at once. */
   onFileDone?(file: string, stats: StreamStats & { maxBufferedChars: number }): void;
 }
@@ -126,11 +128,27 @@ export function expandInputs(inputs: readonly string[]): { files: string[]; skip
 }
 
 /** The newest item seen of one resource. */
-interface Latest {
+export interface Latest {
   time: number;
   hash: string;
   use: "usable" | "deleted" | "notRecorded";
   file: number;
+}
+
+/**
+ * The newest capture of each resource seen so far, by resource key. One entry per resource: the
+ * store keeps it on disk (Store.captureIndex) so millions of resources need no memory; a Map
+ * does for small inputs and tests.
+ */
+export interface CaptureIndex {
+  get(key: string): Latest | undefined;
+  set(key: string, latest: Latest): void;
+  entries(): Iterable<[string, Latest]>;
+}
+
+export function memoryIndex(): CaptureIndex {
+  const m = new Map<string, Latest>();
+  return { get: (k) => m.get(k), set: (k, l) => void m.set(k, l), entries: () => m.entries() };
 }
 
 const resourceKey = (r: ResourceRecord): string =>
@@ -142,14 +160,16 @@ function contentHash(use: string, r: ResourceRecord): string {
 }
 
 class ItemReader {
-  readonly latest = new Map<string, Latest>();
+  readonly latest: CaptureIndex;
   readonly errors: string[] = [];
   readonly summary: ReadSummary;
 
   constructor(
     private readonly files: string[],
     private readonly sink: RecordSink,
+    index: CaptureIndex,
   ) {
+    this.latest = index;
     this.summary = {
       files,
       records: 0,
@@ -219,9 +239,10 @@ class ItemReader {
 
   /** Counts and gap rows from each resource's final state. */
   finish(): ReadSummary {
-    const unrecorded = new Map<string, { ids: string[]; files: Set<string>; recorded: number }>();
+    // Per (account, region, type): a few ids to name, the count, the files (not every id).
+    const unrecorded = new Map<string, { ids: string[]; n: number; files: Set<string> }>();
     const recordedBy = new Map<string, number>();
-    for (const [key, l] of this.latest) {
+    for (const [key, l] of this.latest.entries()) {
       const [type, account, region, id] = key.split("\u0000") as [string, string, string, string];
       const group = `${account}\u0000${region}\u0000${type}`;
       if (l.use === "usable") {
@@ -230,14 +251,15 @@ class ItemReader {
       } else if (l.use === "deleted") this.summary.deleted++;
       else {
         this.summary.notRecorded++;
-        const u = unrecorded.get(group) ?? { ids: [], files: new Set<string>(), recorded: 0 };
-        u.ids.push(id);
+        const u = unrecorded.get(group) ?? { ids: [], n: 0, files: new Set<string>() };
+        if (u.ids.length < IDS_SHOWN) u.ids.push(id);
+        u.n++;
         u.files.add(this.files[l.file] ?? "");
         unrecorded.set(group, u);
       }
     }
     this.summary.coverage = [...unrecorded].map(([group, u]) =>
-      unrecordedRow(group, u.ids, [...u.files], recordedBy.get(group) ?? 0),
+      unrecordedRow(group, u, recordedBy.get(group) ?? 0),
     );
     return this.summary;
   }
@@ -247,10 +269,15 @@ class ItemReader {
  * A failed read of the type in the items' account and region: every rule on it gives UNKNOWN there,
  * as for an aggregator's unrecorded items (`scan --source config`).
  */
-function unrecordedRow(group: string, ids: string[], files: string[], recorded: number): CoverageInput {
+function unrecordedRow(
+  group: string,
+  u: { ids: string[]; n: number; files: Set<string> },
+  recorded: number,
+): CoverageInput {
   const [accountId, region, type] = group.split("\u0000") as [string, string, string];
-  const n = ids.length;
-  const shown = ids.slice(0, IDS_SHOWN).join(", ") + (n > IDS_SHOWN ? `, … (${n - IDS_SHOWN} more)` : "");
+  const { n, ids } = u;
+  const files = [...u.files];
+  const shown = ids.join(", ") + (n > IDS_SHOWN ? `, … (${n - IDS_SHOWN} more)` : "");
   return {
     accountId,
     region,
@@ -350,7 +377,7 @@ export async function readConfigItems(
   sink: RecordSink,
   o: ReadOptions = {},
 ): Promise<ReadSummary> {
-  const reader = new ItemReader(files, sink);
+  const reader = new ItemReader(files, sink, o.index ?? memoryIndex());
   for (const [i, file] of files.entries()) {
     await readFile(reader, i, file, o);
     if (reader.errors.length >= MAX_ERRORS) break;
