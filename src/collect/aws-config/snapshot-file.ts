@@ -2,7 +2,7 @@
 // delivers to S3 — configuration snapshot and history files ({"fileVersion": ...,
 // "configurationItems": [...]}, usually .json.gz) — JSON arrays of items, and JSON Lines; a
 // directory of them (recursively, in sorted order) or `-` for standard input. Files are streamed:
-// memory follows the largest item and the number of resources, never the size of a file.
+// memory follows the largest item, never the size of a file (the newest-capture index is on disk).
 // Every problem names the file, line and column. Item statuses mean what they mean for the
 // aggregator (items.ts): an item AWS Config does not record is a coverage gap, not a pass.
 // A resource that appears more than once (history files, overlapping inputs) is judged on its
