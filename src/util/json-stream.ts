@@ -277,7 +277,9 @@ export class JsonValueStream {
       this.capture = { start: this.base + i, line: this.line, col, index, depth: this.stack.length };
     }
     if (parent?.kind === "arr") parent.count++;
-    if (emits && parent && (c === 0x7b || c === 0x5b)) {
+    // Fast for every element, and for JSON Lines objects after the first (which alone could
+    // still turn out to be a snapshot with a container key).
+    if (emits && (parent || this.topCount > 0) && (c === 0x7b || c === 0x5b)) {
       this.fast = {
         depth: 1,
         keys: [c === 0x7b ? new Set() : null],
@@ -438,6 +440,7 @@ export class JsonValueStream {
     this.line += newlines;
     this.out.push({ value, line: cap.line, col: cap.col, index: cap.index });
     this.capture = undefined;
+    if (this.stack.length === 0) this.topCount++;
   }
 
   /** Re-read an element that JSON.parse refused with the precise reader, for its position. */

@@ -79,6 +79,9 @@ describe("the streaming JSON reader", () => {
     expect(error('[{"a": 1}]\n{"b": 2}')).toBe("2:1: unexpected data after the end of the JSON document");
     expect(error("\u0000\u0000")).toMatch(/^1:1: expected a JSON object or array/);
     expect(error("   \n ")).toMatch(/empty/);
+    // JSON Lines after the first line take the fast path: positions are still exact.
+    expect(error('{"a": 1}\n{"b": 2}\n{"c": 1, "c": 2}')).toBe('3:10: duplicate key "c"');
+    expect(error('{"a": 1}\n{"b": tru}', 4)).toBe('2:10: invalid literal (expected "true")');
     expect(error("[".repeat(300))).toMatch(/too deep/);
   });
 
