@@ -13,7 +13,7 @@ import type { JsonObject, ResourceRecord } from "../model/resource.js";
 import type { Rule } from "../rules/rule.js";
 import type { ResourceSink, Store } from "../store/store.js";
 import { InputError } from "../util/errors.js";
-import { judgeScan } from "./judge.js";
+import { judgeScanAsync } from "./judge.js";
 import { runLifecycle, type LifecycleOutcome } from "./lifecycle.js";
 
 export interface EvaluateInput {
@@ -68,7 +68,7 @@ export async function runEvaluate(
       });
       sink.flush();
       store.upsertCoverage(scan.id, read.coverage);
-      const { summary } = await judgeScan(store, scan, rules);
+      const { summary } = await judgeScanAsync(store, scan, rules);
       const stored: JsonObject = {
         ...summary,
         ignoredTypes: read.ignoredTypes,

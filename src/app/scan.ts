@@ -20,7 +20,7 @@ import type { Rule } from "../rules/rule.js";
 import type { Store } from "../store/store.js";
 import { EXIT, InputError, UsageError } from "../util/errors.js";
 import { deepEqual } from "../util/json.js";
-import { judgeScan } from "./judge.js";
+import { judgeScanAsync } from "./judge.js";
 import { runLifecycle, type ScanHandle, type ScanStart } from "./lifecycle.js";
 
 /** What a scan reports while it runs (the CLI's progress line, log lines, the service's log). */
@@ -169,7 +169,7 @@ async function collectAndJudge(
       ...(events ? { events } : {}),
     });
     collected();
-    const { summary: judged, gaps } = await judgeScan(store, scan, rules, options.params);
+    const { summary: judged, gaps } = await judgeScanAsync(store, scan, rules, options.params);
     const { coverage, ...evaluation } = judged;
     const summary: JsonObject = {
       ...evaluation,

@@ -27,10 +27,18 @@ export async function callerIdentity(session: ClientSession, region: string): Pr
 export interface OrgAccount {
   id: string;
   name: string;
+  /** ACTIVE, SUSPENDED, PENDING_CLOSURE (State; the deprecated Status when State is absent). */
   status: string;
+  arn: string | null;
+  joinedMethod: string | null;
+  joinedTimestamp: string | null;
 }
 
-/** ACTIVE accounts of the organisation (suspended and closing accounts cannot be scanned). */
+/**
+ * Every account of the organisation, whatever its state: only ACTIVE ones can be scanned, but all
+ * of them are "inside" the organisation for rules that judge cross-account access. Email
+ * addresses are not kept (not needed, and personal data).
+ */
 export async function listOrgAccounts(session: ClientSession, region: string): Promise<OrgAccount[]> {
   const out: OrgAccount[] = [];
   for await (const page of paginateListAccounts(
@@ -38,8 +46,15 @@ export async function listOrgAccounts(session: ClientSession, region: string): P
     {},
   )) {
     for (const a of page.Accounts ?? []) {
-      const status = a.State ?? a.Status ?? "UNKNOWN";
-      if (a.Id && status === "ACTIVE") out.push({ id: a.Id, name: a.Name ?? "", status });
+      if (!a.Id) continue;
+      out.push({
+        id: a.Id,
+        name: a.Name ?? "",
+        status: a.State ?? a.Status ?? "UNKNOWN",
+        arn: a.Arn ?? null,
+        joinedMethod: a.JoinedMethod ?? null,
+        joinedTimestamp: a.JoinedTimestamp?.toISOString() ?? null,
+      });
     }
   }
   return out;

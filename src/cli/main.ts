@@ -5,6 +5,7 @@ import { safeText } from "../util/text.js";
 import { VERSION } from "../version.js";
 import { registerEvaluate } from "./evaluate.js";
 import { registerFindings } from "./findings.js";
+import { registerReport } from "./report.js";
 import { registerRules } from "./rules.js";
 import { registerScans } from "./scans.js";
 import { registerDemo } from "./demo.js";
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerScan(program);
   registerEvaluate(program);
   registerFindings(program);
+  registerReport(program);
   registerRules(program);
   registerScans(program);
   registerDemo(program);

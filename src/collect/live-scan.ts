@@ -3,8 +3,10 @@
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import type { ClientFactory } from "../aws/clients.js";
 import { assumeRoleProvider, baseCredentials, roleArnFor } from "../aws/credentials.js";
-import { callerIdentity, listOrgAccounts, type CallerIdentity } from "../aws/discovery.js";
+import { callerIdentity, listOrgAccounts, type CallerIdentity, type OrgAccount } from "../aws/discovery.js";
 import { classifyError } from "../aws/errors.js";
+import { unitKey } from "../model/coverage.js";
+import { GLOBAL_REGION, RESOURCE_TYPES } from "../model/resource-types.js";
 import type { Store } from "../store/store.js";
 import { UsageError } from "../util/errors.js";
 import type { ScanOptions } from "../model/scan-options.js";
@@ -125,7 +127,9 @@ async function resolveAccounts(
   let ids: string[];
   if (options.org) {
     try {
-      ids = (await listOrgAccounts(callerSession, options.region)).map((a) => a.id);
+      const members = await listOrgAccounts(callerSession, options.region);
+      recordOrganization(input.store, input.scanId, caller, members);
+      ids = members.filter((a) => a.status === "ACTIVE").map((a) => a.id);
     } catch (err) {
       const c = classifyError(err);
       throw new UsageError(
@@ -159,4 +163,65 @@ async function resolveAccounts(
       }),
     };
   });
+}
+
+/** The unit (collector name) under which --org records the organisation's accounts. */
+const ORGANIZATION_UNIT = "organizations";
+
+/**
+ * Under --org the organisation's accounts become records of its management account, so rules that
+ * judge cross-account access learn who is "inside" from the scan itself (and a re-evaluation
+ * of the stored scan gives the same answer). Written once: a resumed scan keeps the first list.
+ */
+function recordOrganization(
+  store: Store,
+  scanId: number,
+  caller: CallerIdentity,
+  members: OrgAccount[],
+): void {
+  // The account ARN names the management account: arn:aws:organizations::MGMT:account/o-x/ID.
+  const owner = members.find((m) => m.arn)?.arn?.split(":")[4] || caller.accountId;
+  if (store.completedUnits(scanId).has(unitKey(owner, GLOBAL_REGION, ORGANIZATION_UNIT))) return;
+  const type = RESOURCE_TYPES.organizationsAccount;
+  const captured = new Date().toISOString();
+  const sink = store.sink(scanId);
+  sink.add(
+    members.map((m) => ({
+      resourceType: type,
+      resourceId: m.id,
+      resourceName: m.name || null,
+      arn: m.arn,
+      awsAccountId: owner,
+      awsRegion: GLOBAL_REGION,
+      configuration: {
+        accountId: m.id,
+        name: m.name,
+        state: m.status,
+        joinedMethod: m.joinedMethod,
+        joinedTimestamp: m.joinedTimestamp,
+      },
+      supplementaryConfiguration: {},
+      tags: {},
+      configurationItemCaptureTime: captured,
+    })),
+  );
+  store.completeUnit(
+    scanId,
+    { accountId: owner, region: GLOBAL_REGION, collector: ORGANIZATION_UNIT },
+    sink,
+    [
+      {
+        accountId: owner,
+        region: GLOBAL_REGION,
+        service: "organizations",
+        operation: "ListAccounts",
+        status: "ok",
+        scope: "account",
+        resourceTypes: [type],
+        resourceCount: members.length,
+        startedAt: captured,
+        finishedAt: captured,
+      },
+    ],
+  );
 }

@@ -1,8 +1,10 @@
 // Every collector dpscan runs, in one list. The read-only IAM policy is checked against their actions.
 import { DISCOVERY_ACTIONS } from "../aws/discovery.js";
+import { cloudHsmCollector } from "./cloudhsm.js";
 import { cloudTrailCollector } from "./cloudtrail.js";
 import { dynamodbCollector } from "./dynamodb.js";
 import { ec2Collector } from "./ec2.js";
+import { elbv2Collector } from "./elbv2.js";
 import { iamCollector } from "./iam.js";
 import { kmsCollector } from "./kms.js";
 import { rdsCollector } from "./rds.js";
@@ -19,6 +21,8 @@ export const COLLECTORS: readonly Collector[] = [
   dynamodbCollector,
   secretsManagerCollector,
   cloudTrailCollector,
+  elbv2Collector,
+  cloudHsmCollector,
 ];
 
 /** Actions of `--source config` (KMS enrichment reuses the KMS collector's actions). */

@@ -22,6 +22,12 @@ const kmsKeyId = (path: string, whenAbsent?: string): ReferenceDef => ({
   ...(whenAbsent ? { whenAbsent } : {}),
 });
 
+const managedPolicy: ReferenceDef = {
+  name: "managedPolicy",
+  path: "configuration.attachedManagedPolicies[].policyArn",
+  to: RESOURCE_TYPES.iamPolicy,
+};
+
 // S3: only SSE-KMS and DSSE-KMS rules name a key; without KMSMasterKeyID they use aws/s3.
 const S3_DEFAULT_KEY =
   "supplementaryConfiguration.ServerSideEncryptionConfiguration.rules[?applyServerSideEncryptionByDefault.sseAlgorithm=='aws:kms' || applyServerSideEncryptionByDefault.sseAlgorithm=='aws:kms:dsse'].[applyServerSideEncryptionByDefault.kmsMasterKeyID || 'alias/aws/s3'][]";
@@ -41,6 +47,10 @@ export const REFERENCES: Partial<Record<ResourceType, readonly ReferenceDef[]>> 
   // Secrets Manager omits KmsKeyId for the AWS-managed key.
   [RESOURCE_TYPES.secret]: [kmsKeyId("configuration.KMSKeyId", "alias/aws/secretsmanager")],
   [RESOURCE_TYPES.cloudTrail]: [kmsKeyId("configuration.kmsKeyId")],
+  // The managed policies attached to an identity (AWS-managed ones name no collected record).
+  [RESOURCE_TYPES.iamUser]: [managedPolicy],
+  [RESOURCE_TYPES.iamRole]: [managedPolicy],
+  [RESOURCE_TYPES.iamGroup]: [managedPolicy],
 };
 
 export const REFERENCE_NAMES: readonly string[] = [

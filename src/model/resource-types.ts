@@ -16,6 +16,12 @@ export const RESOURCE_TYPES = {
   dynamodbTable: "AWS::DynamoDB::Table",
   secret: "AWS::SecretsManager::Secret",
   cloudTrail: "AWS::CloudTrail::Trail",
+  /** A member of the organisation, recorded in the management account under --org (a scan fact: who is "inside"). */
+  organizationsAccount: "AWS::Organizations::Account",
+  elbLoadBalancer: "AWS::ElasticLoadBalancingV2::LoadBalancer",
+  elbListener: "AWS::ElasticLoadBalancingV2::Listener",
+  // CloudFormation's name (the CloudHSM v2 cluster); AWS Config does not record the type.
+  cloudHsmCluster: "AWS::CloudHSM::Cluster",
 } as const;
 
 export type ResourceType = (typeof RESOURCE_TYPES)[keyof typeof RESOURCE_TYPES];

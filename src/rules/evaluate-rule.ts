@@ -4,7 +4,8 @@ import type { JsonObject, ResourceRecord } from "../model/resource.js";
 import { boundJson } from "../model/normalize.js";
 import { describeUnreadable, evaluateCondition, type EvalContext } from "./conditions/index.js";
 import { compilePath, resolvePath } from "./paths.js";
-import type { RelatedIndex } from "./related.js";
+import { relatedEvidence, type RelatedIndex } from "./related.js";
+import type { ScanFacts } from "./scan-facts.js";
 import type { Rule } from "./rule.js";
 import { clip } from "../util/text.js";
 import { maxSeverity, type Severity, type Status } from "../model/severity.js";
@@ -23,6 +24,8 @@ export interface EvaluateOptions {
   now?: Date;
   /** The scan's reference index, for `related` conditions (without it they are unknown). */
   related?: RelatedIndex;
+  /** Facts about the whole scan (the organisation's accounts). */
+  scan?: ScanFacts;
 }
 
 const MAX_EVIDENCE_CHARS = 64 * 1024;
@@ -45,6 +48,7 @@ export function evaluateRule(
     params: ruleParams(rule, opts.params),
     now: opts.now ?? new Date(),
     ...(opts.related ? { related: opts.related } : {}),
+    ...(opts.scan ? { scan: opts.scan } : {}),
   };
   if (rule.appliesWhen) {
     const a = evaluateCondition(rule.appliesWhen, ctx);
@@ -66,7 +70,7 @@ export function evaluateRule(
     status,
     severity: status === "FAIL" ? classSeverity(rule, o.classes ?? []) : rule.severity,
     message: render(status === "FAIL" ? rule.messages.fail : rule.messages.pass, ctx, detail),
-    evidence: evidence(rule, record, status === "FAIL" ? o.evidence : {}),
+    evidence: evidence(rule, ctx, status === "FAIL" ? o.evidence : {}),
   };
 }
 
@@ -76,12 +80,14 @@ function classSeverity(rule: Rule, classes: readonly string[]): Severity {
 }
 
 function unknown(rule: Rule, record: ResourceRecord, reasons: string[], ctx: EvalContext): RuleResult {
-  const why = reasons.length > 0 ? reasons.join("; ") : "required facts could not be determined";
+  // Paths that read the same unreadable fact give the same reason: say it once.
+  const why =
+    reasons.length > 0 ? [...new Set(reasons)].join("; ") : "required facts could not be determined";
   return {
     status: "UNKNOWN",
     severity: rule.severity,
     message: `Cannot evaluate ${rule.id} for ${label(record, ctx)}: ${why}`,
-    evidence: evidence(rule, record, { unknownReasons: reasons }),
+    evidence: evidence(rule, ctx, { unknownReasons: reasons }),
   };
 }
 
@@ -89,13 +95,15 @@ function label(record: ResourceRecord, _ctx: EvalContext): string {
   return `${record.resourceType} ${clipValue(record.resourceId)}`;
 }
 
-function evidence(rule: Rule, record: ResourceRecord, extra: JsonObject): JsonObject {
+function evidence(rule: Rule, ctx: EvalContext, extra: JsonObject): JsonObject {
   const out: JsonObject = {};
   for (const p of rule.evidence) {
-    const r = resolvePath(p, record);
+    const r = resolvePath(p, ctx.record);
     out[p.source] =
       r.kind === "unreadable" ? { unreadable: describeUnreadable(r.at, r.info) } : boundJson(r.value);
   }
+  for (const c of rule.relatedEvidence)
+    if (c.kind === "related") Object.assign(out, relatedEvidence(c.spec, ctx));
   Object.assign(out, extra);
   const text = JSON.stringify(out);
   if (text.length > MAX_EVIDENCE_CHARS) {

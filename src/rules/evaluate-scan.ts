@@ -8,6 +8,7 @@ import type { Condition, RelatedSpec } from "./conditions/index.js";
 import { evaluateRule } from "./evaluate-rule.js";
 import { RelatedIndex, type RelatedPlan } from "./related.js";
 import type { Rule } from "./rule.js";
+import type { ScanFacts } from "./scan-facts.js";
 import type { Severity, Status } from "../model/severity.js";
 
 export interface EngineOptions {
@@ -16,6 +17,8 @@ export interface EngineOptions {
   now: Date;
   /** The scan's reference index (relatedIndex()), when a rule has a `related` condition. */
   related?: RelatedIndex;
+  /** Facts about the whole scan (scanFactsOf over SCAN_FACT_TYPES records). */
+  scan?: ScanFacts;
 }
 
 export interface EvaluationSummary {
@@ -51,6 +54,7 @@ export function evaluateRecords(
         params: opts.params?.[rule.id] ?? {},
         now: opts.now,
         ...(opts.related ? { related: opts.related } : {}),
+        ...(opts.scan ? { scan: opts.scan } : {}),
       });
       if (!result) continue;
       summary.results++;
@@ -83,6 +87,7 @@ export function relatedPlan(rules: readonly Rule[]): RelatedPlan | undefined {
   const specs = rules.flatMap((r) => [
     ...(r.appliesWhen ? relatedSpecs(r.appliesWhen) : []),
     ...relatedSpecs(r.failWhen),
+    ...r.relatedEvidence.flatMap(relatedSpecs),
   ]);
   if (specs.length === 0) return undefined;
   const types = new Set<string>();

@@ -3,6 +3,7 @@
 import { evaluateRule } from "./evaluate-rule.js";
 import { RelatedIndex } from "./related.js";
 import type { Rule } from "./rule.js";
+import { scanFactsOf } from "./scan-facts.js";
 
 /** "Now" for every example: their records are captured then and their ages are measured from it. */
 export const EXAMPLES_NOW = new Date("2026-11-01T00:00:00.000Z");
@@ -22,7 +23,8 @@ export function runExamples(rules: readonly Rule[]): ExampleOutcome[] {
   return rules.flatMap((rule) =>
     rule.examples.map((ex) => {
       const related = RelatedIndex.of([ex.resource, ...ex.related]);
-      const r = evaluateRule(rule, ex.resource, { params: ex.params, now: EXAMPLES_NOW, related });
+      const scan = scanFactsOf([ex.resource, ...ex.related]);
+      const r = evaluateRule(rule, ex.resource, { params: ex.params, now: EXAMPLES_NOW, related, scan });
       const actual = r ? r.status : "NOT_APPLICABLE";
       return {
         rule: rule.id,

@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { Ajv } from "ajv";
 import type { JsonObject } from "../model/resource.js";
 import { isKnownResourceType } from "../model/resource-types.js";
+import { referencesOf, referenceTarget } from "../model/references.js";
 import { ItemError, normalizeItem } from "../model/normalize.js";
 import { readBoundedText } from "../util/bounded-read.js";
 import { InputError } from "../util/errors.js";
@@ -178,7 +179,8 @@ export function parseRule(file: string, text: string): Rule {
   }
   const paramNames = new Set(Object.keys(parameters));
   const compilePaths = (field: "requires" | "evidence") =>
-    ((d[field] ?? []) as string[]).flatMap((p, i) => {
+    ((d[field] ?? []) as unknown[]).flatMap((p, i) => {
+      if (typeof p !== "string") return []; // a related evidence entry, compiled below
       try {
         return [compilePath(p)];
       } catch (err) {
@@ -199,6 +201,7 @@ export function parseRule(file: string, text: string): Rule {
   const appliesWhen =
     d.appliesWhen === undefined ? undefined : compileCondition(d.appliesWhen, ["appliesWhen"], env);
   const failWhen = compileCondition(d.failWhen, ["failWhen"], env);
+  const relatedEvidence = compileRelatedEvidence(d.evidence, env);
   for (const i of env.issues) report(i.path, i.message, i.key);
   const severityByClass = (d.severityByClass ?? {}) as Rule["severityByClass"];
   if (failWhen) checkClasses(severityByClass, failWhen, report);
@@ -221,6 +224,7 @@ export function parseRule(file: string, text: string): Rule {
     severityByClass,
     messages: d.messages as Rule["messages"],
     evidence,
+    relatedEvidence,
     examples,
     file,
     sha256: createHash("sha256").update(text).digest("hex"),
@@ -393,4 +397,29 @@ export function checkParamValue(rule: Rule, name: string, value: unknown): strin
   if (!p) return `rule ${rule.id} has no parameter "${name}"`;
   if (!typeMatches(p.type, value)) return `parameter ${rule.id}.${name} must be of type ${p.type}`;
   return checkOperand("eq", value);
+}
+
+/**
+ * `evidence: [{related: ...}]` entries. A rule over several types lists the links on the types the
+ * reference concerns (a policy's attached identities, not a user's), so the direction is checked
+ * against those; an entry that concerns none of the rule's types is an error.
+ */
+function compileRelatedEvidence(raw: unknown, env: CompileEnv): Condition[] {
+  const out: Condition[] = [];
+  (Array.isArray(raw) ? raw : []).forEach((e: unknown, i) => {
+    if (typeof e === "string") return;
+    const spec = (e as { related?: { via?: unknown; direction?: unknown } }).related;
+    const via = typeof spec?.via === "string" ? spec.via : "";
+    const concerned = (env.resourceTypes ?? []).filter((t) =>
+      spec?.direction === "reverse"
+        ? referenceTarget(via) === t
+        : referencesOf(t).some((r) => r.name === via),
+    );
+    const c = compileCondition(e, ["evidence", i], {
+      ...env,
+      resourceTypes: concerned.length > 0 ? concerned : (env.resourceTypes ?? []),
+    });
+    if (c) out.push(c);
+  });
+  return out;
 }

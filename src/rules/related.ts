@@ -1,12 +1,12 @@
 // Cross-resource facts for the `related` condition. References are declared once per type
 // (src/model/references.ts); one pass over a scan's records resolves each to its target (a KMS key
 // ID, key ARN, alias name or alias ARN becomes the key, in whatever scanned account and region it
-// lives) and indexes the edges both ways. The index holds identities, edges and the few paths the
+// lives; other targets, such as IAM policies, are named by ARN) and indexes the edges both ways. The index holds identities, edges and the few paths the
 // rules' `where` conditions read, never whole records, so a large scan stays linear and small.
 import { isCoverageGap, type CoverageInput } from "../model/coverage.js";
 import { asUnreadable, type JsonObject } from "../model/resource.js";
-import { referencesOf, type ReferenceDef } from "../model/references.js";
-import { RESOURCE_TYPES } from "../model/resource-types.js";
+import { REFERENCES, referencesOf, referenceTarget, type ReferenceDef } from "../model/references.js";
+import { GLOBAL_REGION, RESOURCE_TYPES } from "../model/resource-types.js";
 import { boundJson } from "../model/normalize.js";
 import { describeUnreadable, evaluateCondition } from "./conditions/evaluate.js";
 import type { EvalContext, Outcome, RelatedRecords, RelatedSpec } from "./conditions/types.js";
@@ -72,6 +72,7 @@ export class RelatedIndex implements RelatedRecords {
   add(record: unknown): void {
     const type = str(field(record, "resourceType"));
     if (type === RESOURCE_TYPES.kmsKey) this.addKey(record);
+    else if (type && TARGET_TYPES.has(type)) this.addByArn(record);
     for (const ref of referencesOf(type ?? "")) {
       const got = referenceValues(ref, record);
       const source = project(record, this.plan.sourceReads);
@@ -153,12 +154,17 @@ export class RelatedIndex implements RelatedRecords {
   }
 
   private addKey(record: unknown): void {
-    const id = keyIdentity(record);
+    const id = targetIdentity(record);
     if (!id) return;
     const raw = field(field(record, "supplementaryConfiguration"), "Aliases");
     const aliases = Array.isArray(raw) ? raw.filter((a): a is string => typeof a === "string") : [];
     this.targets.set(id.key, { record: project(record, this.plan.targetReads), aliases });
     for (const a of aliases) this.aliases.set(`${id.account}:${id.region}:${a}`, id.key);
+  }
+
+  private addByArn(record: unknown): void {
+    const id = targetIdentity(record);
+    if (id) this.targets.set(id.key, { record: project(record, this.plan.targetReads), aliases: [] });
   }
 
   private noteUnresolved(via: string, source: Sparse, account: string, reason: string): void {
@@ -169,12 +175,31 @@ export class RelatedIndex implements RelatedRecords {
   }
 }
 
-/** The index key of a KMS key record: account:region:keyId. */
-function keyIdentity(record: unknown): { key: string; account: string; region: string } | undefined {
+/** Types some reference points to; KMS keys are keyed by account:region:keyId, the others by ARN. */
+const TARGET_TYPES = new Set<string>(
+  Object.values(REFERENCES).flatMap((defs) => (defs ?? []).map((r) => r.to)),
+);
+
+/** The index key of a target record: account:region:keyId for a KMS key, else its ARN. */
+function targetIdentity(record: unknown): { key: string; account: string; region: string } | undefined {
   const account = str(field(record, "awsAccountId"));
   const region = str(field(record, "awsRegion"));
   const id = str(field(record, "resourceId"));
-  return account && region && id ? { key: `${account}:${region}:${id}`, account, region } : undefined;
+  if (!account || !region || !id) return undefined;
+  if (str(field(record, "resourceType")) === RESOURCE_TYPES.kmsKey)
+    return { key: `${account}:${region}:${id}`, account, region };
+  const arn = str(field(record, "arn"));
+  return arn ? { key: arn, account, region } : undefined;
+}
+
+/** The account and region a target key names (ARN keys: IAM ARNs have no region, as "global"). */
+function placeOf(key: string, account: string, region: string): [string, string] {
+  if (key.startsWith("arn:")) {
+    const [, , , r = "", a = ""] = key.split(":");
+    return [a || account, r || GLOBAL_REGION];
+  }
+  const [a = account, r = region] = key.split(":");
+  return [a, r];
 }
 
 function referenceValues(ref: ReferenceDef, record: unknown): { values: string[] } | { unreadable: string } {
@@ -252,7 +277,9 @@ function forward(c: RelatedSpec, record: unknown, index: RelatedIndex, judge: Ju
       const key = "key" in r ? r.key : undefined;
       const target = key ? index.target(key) : undefined;
       if (!target) {
-        const [a = account, rg = region] = key ? key.split(":") : ["unresolved" in r ? r.account : account];
+        const [a, rg] = key
+          ? placeOf(key, account, region)
+          : ["unresolved" in r ? r.account : account, region];
         const why = "unresolved" in r ? r.unresolved : `${c.via} ${clip(value, 200)} was not collected`;
         const gap = index.gapFor(ref.to, a, "unresolved" in r ? r.region : rg);
         reasons.push(gap ? `${why} (${gapText(gap)})` : why);
@@ -280,7 +307,7 @@ function forward(c: RelatedSpec, record: unknown, index: RelatedIndex, judge: Ju
 }
 
 function reverse(c: RelatedSpec, record: unknown, index: RelatedIndex, judge: Judge): Outcome {
-  const id = keyIdentity(record);
+  const id = targetIdentity(record);
   if (!id)
     return outcome("unknown", { unknownReasons: ["the record has no account, region and ID to look up"] });
   const hits: Sparse[] = [];
@@ -317,6 +344,25 @@ function reverse(c: RelatedSpec, record: unknown, index: RelatedIndex, judge: Ju
   if (reasons.length > 0) return outcome("unknown", { unknownReasons: reasons });
   const what = c.types.length === 1 ? (c.types[0] as string) : "resource";
   return outcome("false", { details: [`no collected ${what} refers to it (${c.via})`] });
+}
+
+/**
+ * The linked records a rule lists in its evidence (`evidence: [{related: ...}]`): what the
+ * condition found, an empty list when nothing links, or why that is not known.
+ */
+export function relatedEvidence(c: RelatedSpec, ctx: EvalContext): JsonObject {
+  const key = `${c.direction === "forward" ? "related" : "relatedBy"}.${c.via}`;
+  // A rule over several types lists links only on the records the reference can concern.
+  const type = str(field(ctx.record, "resourceType")) ?? "";
+  const concerns =
+    c.direction === "forward"
+      ? referencesOf(type).some((r) => r.name === c.via)
+      : referenceTarget(c.via) === type;
+  if (!concerns) return {};
+  const o = evaluateRelated(c, ctx);
+  if (o.value === "true") return o.evidence;
+  if (o.value === "unknown") return { [key]: { unknown: o.unknownReasons.slice(0, MAX_LISTED) } };
+  return { [key]: c.direction === "forward" ? [] : { count: 0, resources: [] } };
 }
 
 const outcome = (value: Outcome["value"], extra: Partial<Outcome> = {}): Outcome => ({

@@ -43,6 +43,8 @@ export interface Rule {
   severityByClass: Partial<Record<string, Severity>>;
   messages: { pass: string; fail: string };
   evidence: CompiledPath[];
+  /** `related` conditions whose linked records are listed in the evidence (never the result). */
+  relatedEvidence: Condition[];
   examples: RuleExample[];
   file: string;
   /** sha256 of the rule file, stored with each scan so a report can say which rule text judged it. */

@@ -92,7 +92,22 @@ function ruleSchema(condition: JsonObject): JsonObject {
           fail: { type: "string", minLength: 1 },
         },
       },
-      evidence: { description: "Paths copied into each finding's evidence", ...stringList },
+      evidence: {
+        description:
+          "Paths copied into each finding's evidence, and `{related: {via, direction, types}}` entries listing linked records (evidence only: they never change the result)",
+        type: "array",
+        items: {
+          anyOf: [
+            { type: "string", minLength: 1 },
+            {
+              type: "object",
+              additionalProperties: false,
+              required: ["related"],
+              properties: { related: { type: "object" } },
+            },
+          ],
+        },
+      },
       examples: {
         type: "array",
         minItems: 2,

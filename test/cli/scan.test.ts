@@ -4,6 +4,7 @@ import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { demoWorldPath } from "../../src/sim/world/demo.js";
 import { worldFromDocument } from "../../src/sim/world/file.js";
+import { NOT_RECORDED_BY_CONFIG } from "../../src/collect/aws-config/aggregator.js";
 import type { FindingRow } from "../../src/model/finding.js";
 import { loadRules } from "../../src/rules/loader.js";
 import { Store } from "../../src/store/store.js";
@@ -14,6 +15,9 @@ import { useTmpDir } from "../helpers/tmp.js";
 const tmp = useTmpDir();
 const PROD = "222222222222";
 const DEV = "333333333333";
+/** A demo listener's ARN (its ids are derived from account, region and names: see the world file). */
+const listener = (account: string, path: string): string =>
+  `${account} us-east-1 arn:aws:elasticloadbalancing:us-east-1:${account}:listener/${path}`;
 
 /** The demo world document, optionally with extra faults. */
 function demoWorld(extraFaults: Record<string, unknown> = {}) {
@@ -91,6 +95,7 @@ const DEMO_EXPECTED = [
   `FAIL ebs-volume-unencrypted ${DEV} us-east-1 vol-08e80c43521dee2ed`,
   `FAIL ebs-volume-unencrypted ${DEV} us-east-1 vol-0f93365b68af06271`,
   `FAIL kms-key-pending-deletion ${PROD} us-east-1 9cd1fb4c-5022-4c23-9421-d520e441ac31`,
+  `FAIL kms-key-pending-deletion ${PROD} eu-west-1 5b0e7d3c-2f4a-4c1e-9a6b-8d7e6f5a4b3c`,
   `FAIL kms-key-deletion-in-use ${PROD} us-east-1 9cd1fb4c-5022-4c23-9421-d520e441ac31`,
   `FAIL iam-policy-kms-decrypt-all-keys ${PROD} global ANPA215SIZ373R01KLQY7`,
   `FAIL iam-policy-kms-decrypt-all-keys ${PROD} global ANPASE17KZM3H5WH1H0VL`,
@@ -143,6 +148,17 @@ const DEMO_EXPECTED = [
   `UNKNOWN secret-not-rotated-recently ${DEV} us-east-1 *`,
   `UNKNOWN secret-rotation-disabled ${DEV} eu-west-1 *`,
   `UNKNOWN secret-rotation-disabled ${DEV} us-east-1 *`,
+  `FAIL elb-listener-http-no-redirect ${listener(PROD, "app/payments-admin/870b2f35839876ae/f0afdcefc06faf02")}`,
+  `FAIL elb-listener-http-no-redirect ${listener(PROD, "app/payments-legacy-portal/e4c22e68ce643f90/067e8daeaa60d55c")}`,
+  `FAIL elb-listener-tls-policy-outdated ${listener(PROD, "app/payments-legacy-portal/e4c22e68ce643f90/76e9335bf71dd518")}`,
+  `FAIL elb-listener-tls-policy-outdated ${listener(PROD, "net/payments-ledger-nlb/d51ff4656766084d/fae094291996fba0")}`,
+  `UNKNOWN elb-listener-tls-policy-outdated ${listener(DEV, "app/analytics-dashboards/72b96337ee73c812/a6de0a521470d927")}`,
+  `FAIL rds-instance-tls-not-enforced ${PROD} us-east-1 db-RW6YY30AL0PII55V822S78DTUU`, // payments-reporting
+  `FAIL rds-instance-tls-not-enforced ${DEV} us-east-1 db-FCZ947SYXBOYQ28CGWZYLNL97B`, // analytics-mysql
+  `FAIL rds-instance-tls-not-enforced ${DEV} us-east-1 db-4W0U8TCIYZK6Q734TCNZZ3S3NM`, // analytics-sandbox-1
+  `FAIL rds-instance-tls-not-enforced ${DEV} us-east-1 db-WSVP4VHCCPLD7FPINNUTD7BQUB`, // analytics-legacy-maria
+  `UNKNOWN rds-instance-tls-not-enforced ${PROD} us-east-1 db-D3T7VFZY5KBBZS2DU8HIU08L4Z`, // payments-settlement
+  `FAIL cloudhsm-cluster-single-hsm ${PROD} eu-west-1 cluster-dr5pmtshsm2b`,
 ].sort();
 
 describe("dpscan scan against the simulated organisation", () => {
@@ -186,7 +202,10 @@ describe("dpscan scan against the simulated organisation", () => {
   it("turns a denied listing of a type a rule covers into UNKNOWN results, and exits 3 with --require-full-coverage", async () => {
     const db = join(tmp(), "gap.db");
     const world = demoWorld({
-      accessDenied: [{ account: DEV, region: "eu-west-1", service: "ec2", operation: "DescribeVolumes" }],
+      accessDenied: [
+        { account: DEV, region: "eu-west-1", service: "ec2", operation: "DescribeVolumes" },
+        { account: PROD, region: "eu-west-1", service: "cloudhsm", operation: "DescribeClusters" },
+      ],
     });
     await withSim(world, async (sim) => {
       const r = await runWithSimEnv(sim, [
@@ -201,6 +220,14 @@ describe("dpscan scan against the simulated organisation", () => {
     });
     const unknown = findingsOf(db).filter((f) => f.startsWith("UNKNOWN ebs-volume-unencrypted"));
     expect(unknown).toEqual([`UNKNOWN ebs-volume-unencrypted ${DEV} eu-west-1 *`]);
+    // The DR cluster that FAILs when listed is UNKNOWN when it cannot be: never a quiet PASS.
+    const hsm = findingsOf(db, ["FAIL", "UNKNOWN", "PASS"]).filter((f) =>
+      f.includes(" cloudhsm-cluster-single-hsm "),
+    );
+    expect(hsm).toEqual([
+      `PASS cloudhsm-cluster-single-hsm ${PROD} us-east-1 cluster-kq6pmts4hsma`,
+      `UNKNOWN cloudhsm-cluster-single-hsm ${PROD} eu-west-1 *`,
+    ]);
   });
 
   it("an account whose role cannot be assumed is a gap; the scan goes on", async () => {
@@ -332,9 +359,10 @@ describe("long scans", () => {
   });
 });
 
-// AWS Config records neither EBS snapshots nor the EBS default-encryption setting: through an
-// aggregator, their rules are one honest gap (UNKNOWN for every account and region) each.
-const NOT_IN_CONFIG = new Set(["AWS::EC2::Snapshot", "AWS::EC2::EBSEncryptionByDefault"]);
+// AWS Config records neither EBS snapshots, the EBS default-encryption setting nor CloudHSM
+// clusters: through an aggregator, their rules are one honest gap (UNKNOWN for every account and
+// region) each.
+const NOT_IN_CONFIG = new Set<string>(NOT_RECORDED_BY_CONFIG);
 const configGapRules = loadRules()
   .filter((r) => r.resourceTypes.every((t) => NOT_IN_CONFIG.has(t)))
   .map((r) => r.id);
@@ -356,15 +384,40 @@ const VIA_CONFIG_SECRETS = [
 const awsManagedDiffers = (f: string): boolean =>
   f.startsWith("UNKNOWN aws-managed-key-in-use ") ||
   (f.includes(" aws-managed-key-in-use ") && f.includes(" snap-"));
+// Config records no security policy's protocols (and --enrich reads KMS facts only): every HTTPS
+// or TLS listener is UNKNOWN for the TLS-version rule.
+const TLS_RULE = "elb-listener-tls-policy-outdated";
+function viaConfigTlsListeners(): string[] {
+  const w = demoWorld();
+  const out: string[] = [];
+  for (let i = 0; i < w.accounts.size; i++) {
+    const a = w.accounts.at(i);
+    for (const region of a.enabledRegions) {
+      const listeners = a.region(region)?.listeners;
+      for (let j = 0; j < (listeners?.size ?? 0); j++) {
+        const l = listeners?.at(j);
+        if (l && (l.Protocol === "HTTPS" || l.Protocol === "TLS"))
+          out.push(`UNKNOWN ${TLS_RULE} ${a.Id} ${region} ${l.ListenerArn}`);
+      }
+    }
+  }
+  return out;
+}
 const VIA_CONFIG_EXPECTED = [
   ...DEMO_EXPECTED.filter(
     (f) =>
-      !configGapRules.includes(f.split(" ")[1] ?? "") && !f.includes(" secret-") && !awsManagedDiffers(f),
+      !configGapRules.includes(f.split(" ")[1] ?? "") &&
+      !f.includes(" secret-") &&
+      !awsManagedDiffers(f) &&
+      !f.includes(` ${TLS_RULE} `),
   ),
+  ...viaConfigTlsListeners(),
   ...configGapRules.map((id) => `UNKNOWN ${id} * * *`),
   ...VIA_CONFIG_SECRETS,
   "UNKNOWN aws-managed-key-in-use * * *",
   `UNKNOWN aws-managed-key-in-use ${secretArn(DEV, "analytics/warehouse-password-729df7")}`,
+  // Config does not record EBS snapshots: one could use the retired key unseen.
+  `UNKNOWN kms-key-deletion-in-use ${PROD} eu-west-1 5b0e7d3c-2f4a-4c1e-9a6b-8d7e6f5a4b3c`,
 ].sort();
 
 describe("--source config", () => {
@@ -395,19 +448,31 @@ describe("--source config", () => {
     const plain = findingsOf(join(dir, "plain.db"));
     // Volumes, buckets, databases and key states are judged from Config alone, and so is the
     // cross-resource rule (key states and the resources' key IDs are Config facts); rules on key
-    // policies and rotation cannot be, and say so.
+    // policies, rotation and parameter values cannot be, and say so.
     const configAlone = (f: string) =>
       [
         "ebs-volume-unencrypted",
         "s3-bucket",
-        "rds-",
+        "rds-cluster-",
+        "rds-instance-unencrypted",
+        "rds-snapshot-",
         "kms-key-pending-deletion",
         "kms-key-deletion-in-use",
+        "elb-listener-http-no-redirect",
       ].some((r) => f.includes(` ${r}`));
-    expect(plain.filter(configAlone)).toEqual(DEMO_EXPECTED.filter(configAlone));
+    // ...except that a key nothing is known to use stays UNKNOWN (EBS snapshots are not recorded).
+    const unseen = VIA_CONFIG_EXPECTED.filter(
+      (f) => f.startsWith("UNKNOWN kms-key-deletion-in-use") && !DEMO_EXPECTED.includes(f),
+    );
+    expect(plain.filter(configAlone)).toEqual([...DEMO_EXPECTED.filter(configAlone), ...unseen].sort());
     const keyRules = plain.filter((f) => f.includes(" kms-key-") && !configAlone(f));
     expect(keyRules.length).toBeGreaterThan(0);
     expect(keyRules.every((f) => f.startsWith("UNKNOWN"))).toBe(true);
+    // Config holds the names of the instances' parameter groups, not their values: every one of
+    // the eight instances is UNKNOWN without --enrich.
+    const tls = plain.filter((f) => f.includes(" rds-instance-tls-not-enforced "));
+    expect(tls).toHaveLength(8);
+    expect(tls.every((f) => f.startsWith("UNKNOWN"))).toBe(true);
   });
 });
 

@@ -9,10 +9,14 @@ import type {
   RegionResources,
   SimAccount,
   SimBucket,
+  SimCloudHsmCluster,
   SimDynamoTable,
   SimIamManagedPolicy,
   SimIamPrincipal,
   SimKmsKey,
+  SimListener,
+  SimListenerAction,
+  SimLoadBalancer,
   SimRdsCluster,
   SimRdsInstance,
   SimRdsSnapshot,
@@ -56,6 +60,8 @@ export interface RegionSizes {
   tables?: number;
   secrets?: number;
   trails?: number;
+  loadBalancers?: number;
+  cloudHsmClusters?: number;
 }
 
 export const DEFAULT_SIZES: Required<RegionSizes> = {
@@ -69,6 +75,8 @@ export const DEFAULT_SIZES: Required<RegionSizes> = {
   tables: 3,
   secrets: 3,
   trails: 1,
+  loadBalancers: 4,
+  cloudHsmClusters: 2,
 };
 
 /** Deterministic resources for one account and region. Index 0 of each kind carries HOSTILE strings. */
@@ -140,8 +148,9 @@ export function makeRegion(accountId: string, region: string, sizes: RegionSizes
   const rdsInstances: SimRdsInstance[] = Array.from({ length: n.rdsInstances }, (_, i) => ({
     DBInstanceIdentifier: `db-${i}`,
     DbiResourceId: `db-${accountId}${pad(i, 6).toUpperCase()}`,
-    Engine: i % 2 ? "postgres" : "mysql",
-    EngineVersion: i % 2 ? "16.3" : "8.0.36",
+    // db-4 is a member of the Aurora PostgreSQL cluster-0, so it has the cluster's engine.
+    Engine: i === 4 ? "aurora-postgresql" : i % 2 ? "postgres" : "mysql",
+    EngineVersion: i === 4 ? "15.4" : i % 2 ? "16.3" : "8.0.36",
     DBInstanceClass: "db.t3.micro",
     DBInstanceStatus: "available",
     StorageEncrypted: i % 2 === 0,
@@ -150,6 +159,13 @@ export function makeRegion(accountId: string, region: string, sizes: RegionSizes
     PubliclyAccessible: i === 1,
     ...(i === 4 ? { DBClusterIdentifier: "cluster-0" } : {}),
     InstanceCreateTime: iso(i),
+    DBParameterGroups: [
+      {
+        DBParameterGroupName:
+          i === 4 ? "default.aurora-postgresql15" : i % 2 ? "default.postgres16" : "default.mysql8.0",
+        ParameterApplyStatus: "in-sync",
+      },
+    ],
     Tags: tag(i),
   }));
 
@@ -162,6 +178,11 @@ export function makeRegion(accountId: string, region: string, sizes: RegionSizes
     StorageEncrypted: i !== 1,
     ...(i !== 1 ? { KmsKeyId: keyArn(0) } : {}),
     ClusterCreateTime: iso(i),
+    DBClusterParameterGroup: "default.aurora-postgresql15",
+    Members:
+      i === 0 && n.rdsInstances > 4
+        ? [{ DBInstanceIdentifier: "db-4", IsClusterWriter: true, DBClusterParameterGroupStatus: "in-sync" }]
+        : [],
     Tags: tag(i),
   }));
 
@@ -213,6 +234,41 @@ export function makeRegion(accountId: string, region: string, sizes: RegionSizes
     Tags: [],
   }));
 
+  // Cluster 0: two HSMs in two zones, backing a custom key store; cluster 1: one HSM. CloudHSM ids
+  // are letters and 2-7 only, so the account's digits become letters.
+  const letters = (x: string): string => x.replace(/[0-9]/g, (d) => "abcdefghij"[Number(d)] ?? "a");
+  const cloudHsmClusters: SimCloudHsmCluster[] = Array.from({ length: n.cloudHsmClusters }, (_, i) => {
+    const zones = i === 0 ? [`${region}a`, `${region}b`] : [`${region}a`];
+    return {
+      ClusterId: `cluster-${letters(accountId.slice(0, 4))}abcdefg${"234567"[i % 6]}`,
+      State: "ACTIVE",
+      HsmType: "hsm1.medium",
+      VpcId: "vpc-0a1b2c3d4e5f60718",
+      SecurityGroup: "sg-0a1b2c3d4e5f60718",
+      SubnetMapping: Object.fromEntries(zones.map((az, j) => [az, `subnet-0a1b2c3d4e5f6071${j}`])),
+      Hsms: zones.map((az, j) => ({
+        HsmId: `hsm-${letters(`${accountId.slice(0, 4)}${i}${j}`)}abcdef`,
+        AvailabilityZone: az,
+        SubnetId: `subnet-0a1b2c3d4e5f6071${j}`,
+        EniId: `eni-0a1b2c3d4e5f6071${j}`,
+        EniIp: `10.0.${j}.${10 + i}`,
+        State: "ACTIVE",
+      })),
+      CreateTimestamp: iso(i),
+      BackupRetentionDays: 90,
+      ...(i === 0
+        ? {
+            CustomKeyStore: {
+              CustomKeyStoreId: `cks-0123456789abcdef${i}`,
+              CustomKeyStoreName: HOSTILE,
+              ConnectionState: "CONNECTED",
+            },
+          }
+        : {}),
+      Tags: tag(i),
+    };
+  });
+
   return {
     ebsEncryptionByDefault: region === "us-east-1",
     ebsDefaultKmsKeyId: region === "us-east-1" ? keyArn(0) : "alias/aws/ebs",
@@ -226,9 +282,110 @@ export function makeRegion(accountId: string, region: string, sizes: RegionSizes
       rdsSnap("cluster", "cluster", n.rdsClusterSnapshots),
       (s) => s.Identifier,
     ),
+    rdsParameterGroups: emptyCollection(),
+    rdsClusterParameterGroups: emptyCollection(),
+    cloudHsmClusters: arrayCollection(cloudHsmClusters, (c) => c.ClusterId),
     dynamodbTables: arrayCollection(tables, (t) => t.TableName),
     secrets: arrayCollection(secrets, (s) => s.Name),
     trails: arrayCollection(trails, (t) => t.Name),
+    ...makeLoadBalancers(accountId, region, n.loadBalancers),
+  };
+}
+
+/** A redirect to HTTPS on 443, keeping host, path and query: as DescribeListeners shows it. */
+export const HTTPS_REDIRECT: SimListenerAction = {
+  Type: "redirect",
+  RedirectConfig: {
+    Protocol: "HTTPS",
+    Port: "443",
+    Host: "#{host}",
+    Path: "/#{path}",
+    Query: "#{query}",
+    StatusCode: "HTTP_301",
+  },
+};
+
+const LB_TYPES = ["app", "app", "net", "gwy"] as const;
+const LB_TYPE_NAMES = { app: "application", net: "network", gwy: "gateway" } as const;
+
+/**
+ * Load balancers in fours: an ALB redirecting HTTP to HTTPS with ELBSecurityPolicy-2016-08 on 443
+ * (TLS 1.0 allowed), an ALB forwarding HTTP with a TLS 1.3 policy on 443, an NLB with a TLS and a
+ * TCP listener, a gateway load balancer (GENEVE). Index 0 carries HOSTILE tags.
+ */
+export function makeLoadBalancers(
+  accountId: string,
+  region: string,
+  count: number,
+): Pick<RegionResources, "loadBalancers" | "listeners" | "sslPolicies"> {
+  const lbs = Array.from({ length: count }, (_, i): SimLoadBalancer => {
+    const kind = LB_TYPES[i % 4] ?? "app";
+    const name = `lb-${i}`;
+    const id = pad(i, 16);
+    const arn = `arn:aws:elasticloadbalancing:${region}:${accountId}:loadbalancer/${kind}/${name}/${id}`;
+    const tg = `arn:aws:elasticloadbalancing:${region}:${accountId}:targetgroup/${name}/${pad(i + 1, 16)}`;
+    const listener = (port: number, protocol: string, extra: Partial<SimListener> = {}): SimListener => ({
+      ListenerArn: `${arn.replace(":loadbalancer/", ":listener/")}/${pad(port, 16)}`,
+      LoadBalancerArn: arn,
+      Port: port,
+      Protocol: protocol,
+      Certificates: [],
+      DefaultActions: [{ Type: "forward", TargetGroupArn: tg }],
+      Tags: i === 0 ? [{ Key: HOSTILE, Value: HOSTILE }] : [],
+      ...extra,
+    });
+    const cert = [{ CertificateArn: `arn:aws:acm:${region}:${accountId}:certificate/${pad(i, 8)}-cert` }];
+    const listeners =
+      kind === "gwy"
+        ? [listener(6081, "GENEVE")]
+        : kind === "net"
+          ? [
+              listener(443, "TLS", {
+                SslPolicy: "ELBSecurityPolicy-FS-1-2-Res-2020-10",
+                Certificates: cert,
+                AlpnPolicy: ["HTTP2Preferred"],
+              }),
+              listener(22, "TCP"),
+            ]
+          : i % 4 === 0
+            ? [
+                listener(80, "HTTP", { DefaultActions: [HTTPS_REDIRECT] }),
+                listener(443, "HTTPS", { SslPolicy: "ELBSecurityPolicy-2016-08", Certificates: cert }),
+              ]
+            : [
+                listener(80, "HTTP"),
+                listener(443, "HTTPS", {
+                  SslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
+                  Certificates: cert,
+                }),
+              ];
+    return {
+      LoadBalancerName: name,
+      LoadBalancerArn: arn,
+      Type: LB_TYPE_NAMES[kind],
+      Scheme: i % 2 ? "internal" : "internet-facing",
+      DNSName: `${name}-${id}.${region}.elb.amazonaws.com`,
+      CanonicalHostedZoneId: "Z35SXDOTRQ7X7K",
+      CreatedTime: iso(i),
+      VpcId: `vpc-${pad(1, 17)}`,
+      State: "active",
+      IpAddressType: "ipv4",
+      AvailabilityZones: [
+        { ZoneName: `${region}a`, SubnetId: `subnet-${pad(1, 17)}` },
+        { ZoneName: `${region}b`, SubnetId: `subnet-${pad(2, 17)}` },
+      ],
+      SecurityGroups: kind === "app" ? [`sg-${pad(i, 17)}`] : [],
+      Listeners: listeners,
+      Tags: i === 0 ? [{ Key: HOSTILE, Value: HOSTILE }] : [{ Key: "env", Value: "prod" }],
+    };
+  });
+  return {
+    loadBalancers: arrayCollection(lbs, (lb) => lb.LoadBalancerName),
+    listeners: arrayCollection(
+      lbs.flatMap((lb) => lb.Listeners),
+      (l) => l.ListenerArn,
+    ),
+    sslPolicies: [],
   };
 }
 
@@ -243,9 +400,15 @@ export function emptyRegion(): RegionResources {
     rdsClusters: emptyCollection(),
     rdsSnapshots: emptyCollection(),
     rdsClusterSnapshots: emptyCollection(),
+    rdsParameterGroups: emptyCollection(),
+    rdsClusterParameterGroups: emptyCollection(),
+    cloudHsmClusters: emptyCollection(),
     dynamodbTables: emptyCollection(),
     secrets: emptyCollection(),
     trails: emptyCollection(),
+    loadBalancers: emptyCollection(),
+    listeners: emptyCollection(),
+    sslPolicies: [],
   };
 }
 

@@ -200,7 +200,7 @@ examples:
   it("names an unknown reference, with a suggestion", () => {
     expect(
       errors(rule("  related: { via: kmsKy, direction: reverse, types: [AWS::EC2::Volume] }")).join("\n"),
-    ).toMatch(/declared reference \(kmsKey\).*did you mean "kmsKey"/);
+    ).toMatch(/declared reference \(kmsKey, managedPolicy\).*did you mean "kmsKey"/);
   });
 
   it("needs types for reverse, and types that declare the reference", () => {
@@ -229,5 +229,75 @@ examples:
       "  related:\n    via: kmsKey\n    direction: reverse\n    types: [AWS::EC2::Volume]\n    where: { policyAllows: { policyPath: x, actions: ['kms:*'] } }",
     );
     expect(errors(text).join("\n")).toMatch(/"policyAllows" is not allowed inside related.where/);
+  });
+});
+
+describe("related records listed in evidence", () => {
+  const rule = rules.find((r) => r.id === "iam-policy-kms-decrypt-all-keys");
+  if (!rule) throw new Error("shipped rule missing");
+  const policyArn = `arn:aws:iam::${A}:policy/decrypt-all`;
+  const policy = rec({
+    resourceType: "AWS::IAM::Policy",
+    resourceId: "ANPA0000000000000DEC",
+    resourceName: "decrypt-all",
+    arn: policyArn,
+    awsRegion: "global",
+    configuration: {
+      policyName: "decrypt-all",
+      attachmentCount: 2,
+      defaultVersionId: "v1",
+      policyVersionList: [
+        {
+          versionId: "v1",
+          isDefaultVersion: true,
+          document: JSON.stringify({
+            Statement: [{ Effect: "Allow", Action: "kms:Decrypt", Resource: "*" }],
+          }),
+        },
+      ],
+    },
+  });
+  const identity = (type: string, name: string, attached: string[]): ResourceRecord =>
+    rec({
+      resourceType: type,
+      resourceId: `AID${name}`,
+      resourceName: name,
+      arn: `arn:aws:iam::${A}:${type === "AWS::IAM::Role" ? "role" : "user"}/${name}`,
+      awsRegion: "global",
+      configuration: {
+        attachedManagedPolicies: attached.map((policyArn) => ({ policyName: "p", policyArn })),
+        userPolicyList: [],
+        rolePolicyList: [],
+      },
+    });
+
+  it("names the identities a policy is attached to, and lists nothing on the identities themselves", () => {
+    const app = identity("AWS::IAM::Role", "app", [policyArn, "arn:aws:iam::aws:policy/ReadOnlyAccess"]);
+    const ops = identity("AWS::IAM::User", "ops", [policyArn]);
+    const other = identity("AWS::IAM::User", "other", []);
+    const index = RelatedIndex.of([policy, app, ops, other]);
+    const r = evaluateRule(rule, policy, { now: NOW, related: index });
+    expect(r?.status).toBe("FAIL");
+    const listed = r?.evidence["relatedBy.managedPolicy"] as {
+      count: number;
+      resources: { resourceName: string }[];
+    };
+    expect(listed.count).toBe(2);
+    expect(listed.resources.map((x) => x.resourceName).sort()).toEqual(["app", "ops"]);
+    const onRole = evaluateRule(rule, app, { now: NOW, related: index });
+    expect(onRole?.evidence).not.toHaveProperty("relatedBy.managedPolicy");
+  });
+
+  it("says so when the identities could not be listed, and never changes the result", () => {
+    const denied = gap({
+      accountId: A,
+      region: "global",
+      service: "iam",
+      operation: "GetAccountAuthorizationDetails",
+      resourceTypes: ["AWS::IAM::User", "AWS::IAM::Role", "AWS::IAM::Group", "AWS::IAM::Policy"],
+    });
+    const r = evaluateRule(rule, policy, { now: NOW, related: RelatedIndex.of([policy], [denied]) });
+    expect(r?.status).toBe("FAIL");
+    expect(JSON.stringify(r?.evidence["relatedBy.managedPolicy"])).toMatch(/unknown.*could not be listed/);
   });
 });

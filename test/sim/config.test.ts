@@ -510,9 +510,15 @@ describe("SelectAggregateResourceConfig streams through lazy collections", () =>
         rdsClusters: empty,
         rdsSnapshots: empty,
         rdsClusterSnapshots: empty,
+        rdsParameterGroups: empty,
+        rdsClusterParameterGroups: empty,
+        cloudHsmClusters: empty,
         dynamodbTables: empty,
         secrets: empty,
         trails: empty,
+        loadBalancers: empty,
+        listeners: empty,
+        sslPolicies: [],
       };
       return {
         Id: idOf(i),

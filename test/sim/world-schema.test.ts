@@ -8,18 +8,24 @@ import { describe, expect, it } from "vitest";
 import type {
   AccountDoc,
   BucketDoc,
+  CloudHsmClusterDoc,
   DynamoTableDoc,
   GlobalDoc,
   IamPolicyDoc,
   IamPrincipalDoc,
   KmsKeyDoc,
   KmsTagsDoc,
+  ListenerActionDoc,
+  ListenerDoc,
+  LoadBalancerDoc,
   RdsClusterDoc,
   RdsInstanceDoc,
+  RdsParameterGroupDoc,
   RdsSnapshotDoc,
   RegionDoc,
   SecretDoc,
   SnapshotDoc,
+  SslPolicyDoc,
   TagsDoc,
   TrailDoc,
   VolumeDoc,
@@ -81,9 +87,14 @@ const SHAPES: Record<string, Record<string, Presence>> = {
     rdsClusters: "optional",
     rdsSnapshots: "optional",
     rdsClusterSnapshots: "optional",
+    rdsParameterGroups: "optional",
+    rdsClusterParameterGroups: "optional",
+    cloudHsmClusters: "optional",
     dynamodbTables: "optional",
     secrets: "optional",
     trails: "optional",
+    loadBalancers: "optional",
+    sslPolicies: "optional",
   }),
   "#/definitions/volume": fields<VolumeDoc>({
     VolumeId: "required",
@@ -148,6 +159,9 @@ const SHAPES: Record<string, Record<string, Presence>> = {
     PubliclyAccessible: "optional",
     DBClusterIdentifier: "optional",
     InstanceCreateTime: "optional",
+    DBParameterGroupName: "optional",
+    ParameterApplyStatus: "optional",
+    DBClusterParameterGroupStatus: "optional",
     Tags: "optional",
   }),
   "#/definitions/rdsCluster": fields<RdsClusterDoc>({
@@ -159,7 +173,39 @@ const SHAPES: Record<string, Record<string, Presence>> = {
     StorageEncrypted: "required",
     KmsKeyId: "optional",
     ClusterCreateTime: "optional",
+    DBClusterParameterGroup: "optional",
     Tags: "optional",
+  }),
+  "#/definitions/rdsParameterGroup": fields<RdsParameterGroupDoc>({
+    DBParameterGroupName: "required",
+    DBParameterGroupFamily: "required",
+    Description: "optional",
+    Parameters: "optional",
+  }),
+  "#/definitions/cloudHsmCluster": fields<CloudHsmClusterDoc>({
+    ClusterId: "required",
+    State: "optional",
+    HsmType: "optional",
+    VpcId: "optional",
+    CreateTimestamp: "optional",
+    BackupRetentionDays: "optional",
+    Hsms: "optional",
+    CustomKeyStore: "optional",
+    Tags: "optional",
+  }),
+  "#/definitions/cloudHsmCluster/properties/Hsms/items": fields<
+    NonNullable<CloudHsmClusterDoc["Hsms"]>[number]
+  >({
+    AvailabilityZone: "required",
+    HsmId: "optional",
+    State: "optional",
+  }),
+  "#/definitions/cloudHsmCluster/properties/CustomKeyStore": fields<
+    NonNullable<CloudHsmClusterDoc["CustomKeyStore"]>
+  >({
+    CustomKeyStoreName: "required",
+    CustomKeyStoreId: "optional",
+    ConnectionState: "optional",
   }),
   "#/definitions/rdsSnapshot": fields<RdsSnapshotDoc>({
     Identifier: "required",
@@ -217,6 +263,58 @@ const SHAPES: Record<string, Record<string, Presence>> = {
     IncludeGlobalServiceEvents: "optional",
     IsLogging: "optional",
     Tags: "optional",
+  }),
+  "#/definitions/loadBalancer": fields<LoadBalancerDoc>({
+    LoadBalancerName: "required",
+    Type: "optional",
+    Scheme: "optional",
+    State: "optional",
+    IpAddressType: "optional",
+    CreatedTime: "optional",
+    SecurityGroups: "optional",
+    Listeners: "optional",
+    Tags: "optional",
+  }),
+  "#/definitions/listener": fields<ListenerDoc>({
+    Port: "required",
+    Protocol: "required",
+    SslPolicy: "optional",
+    Certificates: "optional",
+    AlpnPolicy: "optional",
+    DefaultActions: "optional",
+    Tags: "optional",
+  }),
+  "#/definitions/listener/properties/Certificates/items": fields<
+    NonNullable<ListenerDoc["Certificates"]>[number]
+  >({
+    CertificateArn: "required",
+  }),
+  "#/definitions/listenerAction": fields<ListenerActionDoc>({
+    Type: "required",
+    Order: "optional",
+    TargetGroupArn: "optional",
+    RedirectConfig: "optional",
+    FixedResponseConfig: "optional",
+  }),
+  "#/definitions/listenerAction/properties/RedirectConfig": fields<
+    NonNullable<ListenerActionDoc["RedirectConfig"]>
+  >({
+    Protocol: "optional",
+    Port: "optional",
+    Host: "optional",
+    Path: "optional",
+    Query: "optional",
+    StatusCode: "required",
+  }),
+  "#/definitions/listenerAction/properties/FixedResponseConfig": fields<
+    NonNullable<ListenerActionDoc["FixedResponseConfig"]>
+  >({ StatusCode: "required", ContentType: "optional", MessageBody: "optional" }),
+  "#/definitions/sslPolicy": fields<SslPolicyDoc>({
+    Name: "required",
+    SslProtocols: "required",
+    Ciphers: "optional",
+    SupportedLoadBalancerTypes: "optional",
+    Listed: "optional",
   }),
   "#/definitions/global": fields<GlobalDoc>({
     buckets: "optional",
@@ -350,6 +448,25 @@ const ENUMS: Record<string, string[]> = {
   "#/definitions/bucket/properties/Encryption/properties/SSEAlgorithm": members<
     NonNullable<BucketDoc["Encryption"]>["SSEAlgorithm"]
   >({ AES256: true, "aws:kms": true, "aws:kms:dsse": true }),
+  "#/definitions/loadBalancer/properties/Type": members<NonNullable<LoadBalancerDoc["Type"]>>({
+    application: true,
+    network: true,
+    gateway: true,
+  }),
+  "#/definitions/loadBalancer/properties/Scheme": members<NonNullable<LoadBalancerDoc["Scheme"]>>({
+    "internet-facing": true,
+    internal: true,
+  }),
+  "#/definitions/listenerAction/properties/Type": members<ListenerActionDoc["Type"]>({
+    forward: true,
+    redirect: true,
+    "fixed-response": true,
+    "authenticate-oidc": true,
+    "authenticate-cognito": true,
+  }),
+  "#/definitions/listenerAction/properties/RedirectConfig/properties/StatusCode": members<
+    NonNullable<ListenerActionDoc["RedirectConfig"]>["StatusCode"]
+  >({ HTTP_301: true, HTTP_302: true }),
   "#/definitions/iamPolicy/properties/Scope": members<NonNullable<IamPolicyDoc["Scope"]>>({
     Local: true,
     AWS: true,

@@ -1,4 +1,5 @@
 // The shapes shared by the condition compiler, the evaluator and the predicates.
+import type { ScanFacts } from "../scan-facts.js";
 import type { JsonObject } from "../../model/resource.js";
 import type { PathSegment } from "../../util/yaml-source.js";
 import type { CompiledPath } from "../paths.js";
@@ -23,6 +24,8 @@ export interface EvalContext {
   now: Date;
   /** The scan's references (a RelatedIndex, src/rules/related.ts); absent: `related` is unknown. */
   related?: RelatedRecords;
+  /** Facts about the whole scan (src/rules/scan-facts.ts); absent: none are known. */
+  scan?: ScanFacts;
 }
 
 /** What the condition language knows of the reference index: that it is one (no import cycle). */

@@ -34,6 +34,7 @@ interface Args {
   evidenceAs?: string;
   match?: "every" | "any";
   trustedAccounts?: string[] | { param: string };
+  trustOrganization?: boolean | { param: string };
   describedAs?: string;
   andAlso?: { actions: string[]; describedAs: string };
 }
@@ -49,6 +50,13 @@ function trustedOf(arg: Args["trustedAccounts"], ctx: EvalContext): string[] | u
   if (arg === undefined) return [];
   const value = Array.isArray(arg) ? arg : ctx.params[arg.param];
   return Array.isArray(value) && value.every((v) => typeof v === "string") ? value : undefined;
+}
+
+/** Whether the scan's organisation is trusted: a literal, or a boolean rule parameter (undefined when not one). */
+function trustOrgOf(arg: Args["trustOrganization"], ctx: EvalContext): boolean | undefined {
+  if (arg === undefined) return false;
+  const value = typeof arg === "boolean" ? arg : ctx.params[arg.param];
+  return typeof value === "boolean" ? value : undefined;
 }
 
 /** "every KMS action" for ["kms:*"] ("KMS actions" under match any), "every action" for ["*"], else the patterns. */
@@ -142,6 +150,19 @@ export const policyAllows: PredicateDef = {
         minLength: 1,
         description: 'How sentences name `actions` with andAlso ("key administration"; default the patterns)',
       },
+      trustOrganization: {
+        description:
+          "Also trust every account of the scan's organisation when the scan knows it (--org records them): true/false, or {param: NAME} naming a boolean parameter of the rule",
+        oneOf: [
+          { type: "boolean" },
+          {
+            type: "object",
+            additionalProperties: false,
+            required: ["param"],
+            properties: { param: { type: "string", minLength: 1 } },
+          },
+        ],
+      },
       trustedAccounts: {
         description:
           "Other accounts whose principals are not reported as cross-account: a list of account ids, or {param: NAME} naming an array parameter of the rule",
@@ -167,8 +188,11 @@ export const policyAllows: PredicateDef = {
       analysed(args.policyPath, () => {
         const account = readString(args.accountPath, ctx);
         if (!account) return unknown(`${args.accountPath} (the ${resourceNoun(ctx)}'s account) is missing`);
-        const trustedAccounts = trustedOf(args.trustedAccounts, ctx);
-        if (!trustedAccounts) return unknown("trustedAccounts is not a list of account ids");
+        const listed = trustedOf(args.trustedAccounts, ctx);
+        if (!listed) return unknown("trustedAccounts is not a list of account ids");
+        const trustOrg = trustOrgOf(args.trustOrganization, ctx);
+        if (trustOrg === undefined) return unknown("trustOrganization is not a boolean");
+        const trustedAccounts = [...listed, ...(trustOrg ? (ctx.scan?.organizationAccounts ?? []) : [])];
         const loaded = loadPolicy(args.policyPath, ctx);
         if (loaded.kind === "unknown") return unknown(loaded.reason);
         if (loaded.kind === "none")
@@ -198,9 +222,17 @@ export const policyAllows: PredicateDef = {
           });
         }
         const noun = resourceNoun(ctx);
+        // Which accounts counted as inside, so a reader can tell "not in the org" from "org unknown".
+        const trust: JsonObject = {
+          listed: [...listed],
+          organizationAccounts: trustOrg ? (ctx.scan?.organizationAccounts?.length ?? null) : null,
+        };
         return outcome("true", {
           details: result.grants.map((g) => grantSentence(g, what, noun)),
-          evidence: { [args.evidenceAs ?? "grants"]: boundJson(result.grants) } as JsonObject,
+          evidence: {
+            [args.evidenceAs ?? "grants"]: boundJson(result.grants),
+            ...(args.to.includes("cross-account") ? { trustedAccounts: trust } : {}),
+          } as JsonObject,
           classes: [...new Set(result.grants.map((g) => g.class))],
         });
       });

@@ -3,7 +3,7 @@
 // full scan of a world could possibly finish given its quotas and latency.
 import { GLOBAL_SERVICES, meanLatency, throttleScope } from "./faults.js";
 import type { Quota } from "./faults.js";
-import type { SimAccount, World } from "../world/types.js";
+import type { RegionResources, SimAccount, World } from "../world/types.js";
 
 export interface CounterRow {
   service: string;
@@ -159,6 +159,9 @@ export class SimCounters {
 // - RDS: the four Describe listings (100/page) and one attributes call per manual snapshot;
 // - DynamoDB ListTables (100/page) + DescribeTable per table; Secrets Manager ListSecrets
 //   (100/page); CloudTrail DescribeTrails + GetTrailStatus per trail homed in the region;
+// - ELBv2: DescribeLoadBalancers (400/page), DescribeListeners per load balancer, DescribeTags for
+//   every 20 load balancers and listeners, DescribeSSLPolicies once (400/page) where an HTTPS or
+//   TLS listener is (a policy the listing lacks costs one more call, not modelled);
 // - S3: ListBuckets once per account, then GetBucketEncryption, GetBucketPolicy and
 //   GetPublicAccessBlock per bucket, in the bucket's region;
 // - IAM: GetAccountAuthorizationDetails (1000 items/page).
@@ -213,6 +216,45 @@ class ScopeTally {
 const scanRegions = (a: SimAccount): string[] =>
   a.enabledRegions.filter((r) => !a.disabledRegions.includes(r));
 
+/**
+ * One region's RDS calls: the four listings (100 per page), one attribute read per manual snapshot,
+ * and one filtered parameter read per DB parameter group and per cluster parameter group in use
+ * (engine-default reads happen only when a group reports no value: not modelled).
+ */
+function rdsCalls(r: RegionResources): { calls: Record<string, number>; chain: number } {
+  let manual = 0;
+  for (let i = 0; i < r.rdsSnapshots.size; i++) if (r.rdsSnapshots.at(i).SnapshotType === "manual") manual++;
+  let manualCluster = 0;
+  for (let i = 0; i < r.rdsClusterSnapshots.size; i++)
+    if (r.rdsClusterSnapshots.at(i).SnapshotType === "manual") manualCluster++;
+  const dbGroups = new Set<string>();
+  const clusterGroups = new Set<string>();
+  for (let i = 0; i < r.rdsInstances.size; i++) {
+    const d = r.rdsInstances.at(i);
+    const cluster =
+      d.DBClusterIdentifier !== undefined ? r.rdsClusters.get(d.DBClusterIdentifier) : undefined;
+    if (cluster) clusterGroups.add(cluster.DBClusterParameterGroup);
+    else for (const g of d.DBParameterGroups.slice(0, 1)) dbGroups.add(g.DBParameterGroupName);
+  }
+  const calls = {
+    DescribeDBInstances: pagesOf(r.rdsInstances.size, 100),
+    DescribeDBClusters: pagesOf(r.rdsClusters.size, 100),
+    DescribeDBSnapshots: pagesOf(r.rdsSnapshots.size, 100),
+    DescribeDBClusterSnapshots: pagesOf(r.rdsClusterSnapshots.size, 100),
+    DescribeDBSnapshotAttributes: manual,
+    DescribeDBClusterSnapshotAttributes: manualCluster,
+    DescribeDBParameters: dbGroups.size,
+    DescribeDBClusterParameters: clusterGroups.size,
+  };
+  const chain = Math.max(
+    Math.max(calls.DescribeDBSnapshots, calls.DescribeDBClusterSnapshots) +
+      (manual + manualCluster > 0 ? 1 : 0),
+    Math.max(calls.DescribeDBInstances, calls.DescribeDBClusters) +
+      (dbGroups.size + clusterGroups.size > 0 ? 1 : 0),
+  );
+  return { calls, chain };
+}
+
 /** Tally the modelled calls of one account; returns its longest sequential chain, in calls. */
 function tallyAccount(world: World, a: SimAccount, t: ScopeTally): number {
   const id = a.Id;
@@ -247,21 +289,12 @@ function tallyAccount(world: World, a: SimAccount, t: ScopeTally): number {
     t.add("kms", "GetKeyRotationStatus", id, region, rotatable);
     t.add("kms", "ListAliases", id, region, pagesOf(aliases, 100));
 
-    let manual = 0;
-    for (let i = 0; i < r.rdsSnapshots.size; i++)
-      if (r.rdsSnapshots.at(i).SnapshotType === "manual") manual++;
-    let manualCluster = 0;
-    for (let i = 0; i < r.rdsClusterSnapshots.size; i++)
-      if (r.rdsClusterSnapshots.at(i).SnapshotType === "manual") manualCluster++;
-    const rds = {
-      DescribeDBInstances: pagesOf(r.rdsInstances.size, 100),
-      DescribeDBClusters: pagesOf(r.rdsClusters.size, 100),
-      DescribeDBSnapshots: pagesOf(r.rdsSnapshots.size, 100),
-      DescribeDBClusterSnapshots: pagesOf(r.rdsClusterSnapshots.size, 100),
-      DescribeDBSnapshotAttributes: manual,
-      DescribeDBClusterSnapshotAttributes: manualCluster,
-    };
-    for (const [op, n] of Object.entries(rds)) t.add("rds", op, id, region, n);
+    const rds = rdsCalls(r);
+    for (const [op, n] of Object.entries(rds.calls)) t.add("rds", op, id, region, n);
+    const hsm = r.cloudHsmClusters.size;
+    t.add("cloudhsm", "DescribeClusters", id, region, pagesOf(hsm, 25));
+    t.add("cloudhsm", "ListTags", id, region, hsm);
+    t.add("kms", "DescribeCustomKeyStores", id, region, hsm > 0 ? 1 : 0);
 
     const tPages = pagesOf(r.dynamodbTables.size, 100);
     t.add("dynamodb", "ListTables", id, region, tPages);
@@ -272,17 +305,19 @@ function tallyAccount(world: World, a: SimAccount, t: ScopeTally): number {
     for (let i = 0; i < r.trails.size; i++) if (r.trails.at(i).HomeRegion === region) homed++;
     t.add("cloudtrail", "DescribeTrails", id, region, 1);
     t.add("cloudtrail", "GetTrailStatus", id, region, homed);
+    const elbChain = tallyElb(r, id, region, t);
 
     chain = Math.max(
       chain,
       vPages,
       sPages,
       kPages + (r.kmsKeys.size > 0 ? 2 : 0), // ListKeys pages, DescribeKey, then GetKeyPolicy/rotation
-      Math.max(rds.DescribeDBSnapshots, rds.DescribeDBClusterSnapshots) +
-        (manual + manualCluster > 0 ? 1 : 0),
+      rds.chain,
+      pagesOf(hsm, 25) + (hsm > 0 ? 1 : 0),
       tPages + (r.dynamodbTables.size > 0 ? 1 : 0),
       secretPages,
       1 + (homed > 0 ? 1 : 0),
+      elbChain,
     );
   }
 
@@ -305,6 +340,22 @@ function tallyAccount(world: World, a: SimAccount, t: ScopeTally): number {
   const gaadPages = pagesOf(g.iamUsers.size + g.iamGroups.size + g.iamRoles.size + local + awsAttached, 1000);
   t.add("iam", "GetAccountAuthorizationDetails", id, "us-east-1", gaadPages);
   return Math.max(chain, gaadPages);
+}
+
+/** ELBv2 calls of one region; returns their longest chain (listing pages, then listeners, then tags and policies). */
+function tallyElb(r: RegionResources, id: string, region: string, t: ScopeTally): number {
+  const lbPages = pagesOf(r.loadBalancers.size, 400);
+  let tls = false;
+  for (let i = 0; i < r.listeners.size && !tls; i++) {
+    const protocol = r.listeners.at(i).Protocol;
+    tls = protocol === "HTTPS" || protocol === "TLS";
+  }
+  const lbs = r.loadBalancers.size;
+  t.add("elasticloadbalancing", "DescribeLoadBalancers", id, region, lbPages);
+  t.add("elasticloadbalancing", "DescribeListeners", id, region, lbs);
+  t.add("elasticloadbalancing", "DescribeTags", id, region, Math.ceil((lbs + r.listeners.size) / 20));
+  t.add("elasticloadbalancing", "DescribeSSLPolicies", id, region, tls ? 1 : 0);
+  return lbPages + (lbs > 0 ? 2 : 0);
 }
 
 /** The detail behind `lowerBoundSeconds`. */

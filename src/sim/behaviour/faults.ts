@@ -14,6 +14,7 @@ const PROTOCOLS: Record<string, WireProtocol> = {
   rds: "query",
   iam: "query",
   sts: "query",
+  elasticloadbalancing: "query",
   s3: "rest-xml",
 };
 
@@ -46,10 +47,12 @@ const SCOPE: Record<string, "operation" | "service"> = {
   dynamodb: "operation",
   config: "operation",
   s3: "operation",
+  cloudhsm: "operation",
   rds: "service",
   sts: "service",
   iam: "service",
   organizations: "service",
+  elasticloadbalancing: "service",
 };
 
 /**
@@ -65,8 +68,10 @@ const SCOPE: Record<string, "operation" | "service"> = {
  * - STS: 600 rps per account and region, shared.
  * - Secrets Manager ("quotas"): DescribeSecret 10,000 rps (value reads share it; never served
  *   here), ListSecrets 100, GetResourcePolicy 50.
+ * - ELB API version 2 (userguide "Request throttling for the ELB API"): non-mutating (Describe*)
+ *   actions share a bucket of 40, refilled at 10/s, per account and region.
  * - Not published (IAM, S3 control plane, Organizations, CloudTrail, Config, DynamoDB control
- *   plane): low values chosen here on purpose, so that a scanner that does not pace itself is
+ *   plane, CloudHSM): low values chosen here on purpose, so that a scanner that does not pace itself is
  *   caught by the simulator. All are overridable through `world.faults.throttling.overrides`.
  */
 export const DEFAULT_QUOTAS: Readonly<Record<string, Quota>> = {
@@ -93,6 +98,8 @@ export const DEFAULT_QUOTAS: Readonly<Record<string, Quota>> = {
   "secretsmanager:DescribeSecret": { capacity: 10000, refillPerSecond: 10000 },
   "secretsmanager:ListSecrets": { capacity: 100, refillPerSecond: 100 },
 
+  elasticloadbalancing: { capacity: 40, refillPerSecond: 10 },
+
   // Unpublished quotas: deliberately low.
   iam: { capacity: 20, refillPerSecond: 10 },
   s3: { capacity: 100, refillPerSecond: 50 },
@@ -102,6 +109,7 @@ export const DEFAULT_QUOTAS: Readonly<Record<string, Quota>> = {
   "config:SelectResourceConfig": { capacity: 5, refillPerSecond: 2 },
   "config:SelectAggregateResourceConfig": { capacity: 5, refillPerSecond: 2 },
   dynamodb: { capacity: 100, refillPerSecond: 50 },
+  cloudhsm: { capacity: 20, refillPerSecond: 10 },
 };
 
 /** Fallback for a service nobody listed. */
@@ -342,6 +350,8 @@ export function throttleError(code: string): SimError {
   }
 }
 
+const DENIED_CODE: Readonly<Record<string, string>> = { cloudhsm: "CloudHsmAccessDeniedException" };
+
 /** AccessDenied in the service's protocol, with AWS's message shape. */
 export function accessDeniedError(
   signingName: string,
@@ -360,7 +370,8 @@ export function accessDeniedError(
         403,
       );
     case "json":
-      return new SimError("AccessDeniedException", message, 400);
+      // CloudHSM names its own (CloudHsmAccessDeniedException); the other JSON services share one.
+      return new SimError(DENIED_CODE[signingName] ?? "AccessDeniedException", message, 400);
     default:
       return new SimError("AccessDenied", message, 403);
   }

@@ -1,9 +1,11 @@
 // Every service the simulator serves.
 import type { SimService } from "../wire/service.js";
+import { cloudHsmService } from "./cloudhsm.js";
 import { cloudTrailService } from "./cloudtrail.js";
 import { configService } from "./config.js";
 import { dynamodbService } from "./dynamodb.js";
 import { ec2Service } from "./ec2.js";
+import { elbv2Service } from "./elbv2.js";
 import { iamService } from "./iam.js";
 import { kmsService } from "./kms.js";
 import { organizationsService } from "./organizations.js";
@@ -25,5 +27,7 @@ export function allServices(): SimService[] {
     cloudTrailService,
     configService,
     s3Service,
+    elbv2Service(),
+    cloudHsmService,
   ];
 }

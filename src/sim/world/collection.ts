@@ -55,9 +55,14 @@ const REGIONAL: Record<RegionalCollection, true> = {
   rdsClusters: true,
   rdsSnapshots: true,
   rdsClusterSnapshots: true,
+  rdsParameterGroups: true,
+  rdsClusterParameterGroups: true,
+  cloudHsmClusters: true,
   dynamodbTables: true,
   secrets: true,
   trails: true,
+  loadBalancers: true,
+  listeners: true,
 };
 const GLOBAL: Record<GlobalCollection, true> = {
   buckets: true,

@@ -1,6 +1,6 @@
 // The shape of a world document after schema validation (schemas/world.schema.json). Everything
 // the schema leaves optional is optional here; src/sim/world/build/index.ts fills in the defaults.
-import type { AggregatorSpec, FaultSpec } from "./types.js";
+import type { AggregatorSpec, FaultSpec, SimListenerAction } from "./types.js";
 
 /** A policy document written as an object, or verbatim text (possibly malformed on purpose). */
 export type PolicyDoc = string | Record<string, unknown>;
@@ -38,9 +38,14 @@ export interface RegionDoc {
   rdsClusters?: RdsClusterDoc[];
   rdsSnapshots?: RdsSnapshotDoc[];
   rdsClusterSnapshots?: RdsSnapshotDoc[];
+  rdsParameterGroups?: RdsParameterGroupDoc[];
+  rdsClusterParameterGroups?: RdsParameterGroupDoc[];
+  cloudHsmClusters?: CloudHsmClusterDoc[];
   dynamodbTables?: DynamoTableDoc[];
   secrets?: SecretDoc[];
   trails?: TrailDoc[];
+  loadBalancers?: LoadBalancerDoc[];
+  sslPolicies?: SslPolicyDoc[];
 }
 
 export interface GlobalDoc {
@@ -112,6 +117,11 @@ export interface RdsInstanceDoc {
   PubliclyAccessible?: boolean;
   DBClusterIdentifier?: string;
   InstanceCreateTime?: string;
+  /** Default: the family's default group, in-sync. */
+  DBParameterGroupName?: string;
+  ParameterApplyStatus?: string;
+  /** Cluster members: the cluster parameter group's status on this instance (default in-sync). */
+  DBClusterParameterGroupStatus?: string;
   Tags?: TagsDoc;
 }
 
@@ -124,6 +134,27 @@ export interface RdsClusterDoc {
   StorageEncrypted: boolean;
   KmsKeyId?: string;
   ClusterCreateTime?: string;
+  /** Default: default.<family>. */
+  DBClusterParameterGroup?: string;
+  Tags?: TagsDoc;
+}
+
+export interface RdsParameterGroupDoc {
+  DBParameterGroupName: string;
+  DBParameterGroupFamily: string;
+  Description?: string;
+  Parameters?: Record<string, string>;
+}
+
+export interface CloudHsmClusterDoc {
+  ClusterId: string;
+  State?: string;
+  HsmType?: string;
+  VpcId?: string;
+  CreateTimestamp?: string;
+  BackupRetentionDays?: number;
+  Hsms?: { AvailabilityZone: string; HsmId?: string; State?: string }[];
+  CustomKeyStore?: { CustomKeyStoreName: string; CustomKeyStoreId?: string; ConnectionState?: string };
   Tags?: TagsDoc;
 }
 
@@ -177,6 +208,44 @@ export interface TrailDoc {
   IncludeGlobalServiceEvents?: boolean;
   IsLogging?: boolean;
   Tags?: TagsDoc;
+}
+
+export interface LoadBalancerDoc {
+  LoadBalancerName: string;
+  Type?: "application" | "network" | "gateway";
+  Scheme?: "internet-facing" | "internal";
+  State?: string;
+  IpAddressType?: string;
+  CreatedTime?: string;
+  SecurityGroups?: string[];
+  Listeners?: ListenerDoc[];
+  Tags?: TagsDoc;
+}
+
+export interface ListenerDoc {
+  Port: number;
+  Protocol: string;
+  SslPolicy?: string;
+  Certificates?: { CertificateArn: string }[];
+  AlpnPolicy?: string[];
+  DefaultActions?: ListenerActionDoc[];
+  Tags?: TagsDoc;
+}
+
+export interface ListenerActionDoc {
+  Type: "forward" | "redirect" | "fixed-response" | "authenticate-oidc" | "authenticate-cognito";
+  Order?: number;
+  TargetGroupArn?: string;
+  RedirectConfig?: SimListenerAction["RedirectConfig"];
+  FixedResponseConfig?: SimListenerAction["FixedResponseConfig"];
+}
+
+export interface SslPolicyDoc {
+  Name: string;
+  SslProtocols: string[];
+  Ciphers?: string[];
+  SupportedLoadBalancerTypes?: string[];
+  Listed?: boolean;
 }
 
 export interface BucketDoc {

@@ -75,6 +75,8 @@ export interface SimRdsInstance {
   PubliclyAccessible: boolean;
   DBClusterIdentifier?: string;
   InstanceCreateTime: string;
+  /** The instance's DB parameter group and whether its changes are applied (in-sync, pending-reboot, …). */
+  DBParameterGroups: { DBParameterGroupName: string; ParameterApplyStatus: string }[];
   Tags: Tag[];
 }
 
@@ -87,7 +89,26 @@ export interface SimRdsCluster {
   StorageEncrypted: boolean;
   KmsKeyId?: string;
   ClusterCreateTime: string;
+  DBClusterParameterGroup: string;
+  /** Its instances and the cluster parameter group's status on each (generated clusters list none). */
+  Members: {
+    DBInstanceIdentifier: string;
+    IsClusterWriter: boolean;
+    DBClusterParameterGroupStatus: string;
+  }[];
   Tags: Tag[];
+}
+
+/**
+ * A custom DB (or DB cluster) parameter group: the values its owner set. Every other parameter is
+ * the family's engine default (rds-families.ts); `default.<family>` groups exist implicitly.
+ */
+export interface SimRdsParameterGroup {
+  Name: string;
+  Family: string;
+  Description: string;
+  /** ParameterName -> ParameterValue, as ModifyDBParameterGroup set them. */
+  Parameters: Record<string, string>;
 }
 
 export interface SimRdsSnapshot {
@@ -103,6 +124,31 @@ export interface SimRdsSnapshot {
   SnapshotCreateTime: string;
   /** restore attribute values: "all" = public, account ids = shared */
   SharedWith: string[];
+  Tags: Tag[];
+}
+
+export interface SimHsm {
+  HsmId: string;
+  AvailabilityZone: string;
+  SubnetId: string;
+  EniId: string;
+  EniIp: string;
+  State: string; // ACTIVE | CREATE_IN_PROGRESS | DEGRADED | DELETE_IN_PROGRESS | DELETED
+}
+
+export interface SimCloudHsmCluster {
+  ClusterId: string;
+  State: string; // ACTIVE | UNINITIALIZED | INITIALIZED | DEGRADED | DELETED | ...
+  HsmType: string;
+  VpcId: string;
+  SecurityGroup: string;
+  /** Availability Zone -> subnet. */
+  SubnetMapping: Record<string, string>;
+  Hsms: SimHsm[];
+  CreateTimestamp: string;
+  BackupRetentionDays: number;
+  /** The KMS custom key store this cluster backs, if any (KMS DescribeCustomKeyStores serves it). */
+  CustomKeyStore?: { CustomKeyStoreId: string; CustomKeyStoreName: string; ConnectionState: string };
   Tags: Tag[];
 }
 
@@ -205,6 +251,62 @@ export interface SimTrail {
   Tags: Tag[];
 }
 
+/** An ELBv2 listener action (ForwardConfig, authentication configs and JWT validation are not modelled). */
+export interface SimListenerAction {
+  Type: string; // forward | redirect | fixed-response | authenticate-oidc | authenticate-cognito
+  Order?: number;
+  TargetGroupArn?: string;
+  RedirectConfig?: {
+    Protocol?: string; // HTTP | HTTPS | #{protocol}
+    Port?: string;
+    Host?: string;
+    Path?: string;
+    Query?: string;
+    StatusCode: "HTTP_301" | "HTTP_302";
+  };
+  FixedResponseConfig?: { StatusCode: string; ContentType?: string; MessageBody?: string };
+}
+
+export interface SimListener {
+  ListenerArn: string;
+  LoadBalancerArn: string;
+  Port: number;
+  Protocol: string; // HTTP | HTTPS (application), TCP | TLS | UDP | TCP_UDP | QUIC | TCP_QUIC (network), GENEVE (gateway)
+  /** HTTPS and TLS listeners only: a security policy name, served by DescribeSSLPolicies (or not: SSLPolicyNotFound). */
+  SslPolicy?: string;
+  Certificates: { CertificateArn: string; IsDefault?: boolean }[];
+  AlpnPolicy?: string[];
+  DefaultActions: SimListenerAction[];
+  Tags: Tag[];
+}
+
+export interface SimLoadBalancer {
+  LoadBalancerName: string;
+  LoadBalancerArn: string;
+  Type: "application" | "network" | "gateway";
+  Scheme: string; // internet-facing | internal
+  DNSName: string;
+  CanonicalHostedZoneId: string;
+  CreatedTime: string;
+  VpcId: string;
+  State: string; // active | provisioning | active_impaired | failed
+  IpAddressType: string; // ipv4 | dualstack
+  AvailabilityZones: { ZoneName: string; SubnetId: string }[];
+  SecurityGroups: string[];
+  Listeners: SimListener[];
+  Tags: Tag[];
+}
+
+/** An ELBv2 security policy as DescribeSSLPolicies returns it. */
+export interface SimSslPolicy {
+  Name: string;
+  SslProtocols: string[]; // TLSv1 | TLSv1.1 | TLSv1.2 | TLSv1.3
+  Ciphers: { Name: string; Priority: number }[];
+  SupportedLoadBalancerTypes: string[];
+  /** False: DescribeSSLPolicies answers it by name only, leaving it out of the listing. */
+  Listed: boolean;
+}
+
 export interface RegionResources {
   ebsEncryptionByDefault: boolean;
   /** The default EBS KMS key (ARN or alias), as GetEbsDefaultKmsKeyId returns it. */
@@ -216,9 +318,17 @@ export interface RegionResources {
   rdsClusters: Collection<SimRdsCluster>;
   rdsSnapshots: Collection<SimRdsSnapshot>;
   rdsClusterSnapshots: Collection<SimRdsSnapshot>;
+  rdsParameterGroups: Collection<SimRdsParameterGroup>;
+  rdsClusterParameterGroups: Collection<SimRdsParameterGroup>;
+  cloudHsmClusters: Collection<SimCloudHsmCluster>;
   dynamodbTables: Collection<SimDynamoTable>;
   secrets: Collection<SimSecret>;
   trails: Collection<SimTrail>;
+  loadBalancers: Collection<SimLoadBalancer>;
+  /** Every load balancer's listeners, flat (by ListenerArn), in load balancer order. */
+  listeners: Collection<SimListener>;
+  /** Security policies of this region beyond the simulator's built-in table (services/elbv2-policies.ts). */
+  sslPolicies: SimSslPolicy[];
 }
 
 export interface GlobalResources {
@@ -273,7 +383,7 @@ export interface ThrottleSpec {
 export interface AccessDeniedRule {
   account?: string;
   region?: string;
-  /** signing name: ec2, kms, rds, s3, iam, sts, organizations, dynamodb, secretsmanager, config, cloudtrail */
+  /** signing name: ec2, kms, rds, s3, iam, sts, organizations, dynamodb, secretsmanager, config, cloudtrail, elasticloadbalancing, cloudhsm */
   service?: string;
   operation?: string;
   /** Narrow to one resource id (e.g. a KMS key whose GetKeyPolicy is denied). */
