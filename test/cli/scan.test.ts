@@ -9,6 +9,7 @@ import type { FindingRow } from "../../src/model/finding.js";
 import { loadRules } from "../../src/rules/loader.js";
 import { Store } from "../../src/store/store.js";
 import { EXIT } from "../../src/util/errors.js";
+import { deadPid } from "../helpers/process.js";
 import { withSim, runWithSimEnv } from "../helpers/scan.js";
 import { useTmpDir } from "../helpers/tmp.js";
 
@@ -44,11 +45,14 @@ const ORG_ARGS = [
   "--no-config",
 ];
 
+// The ExternalId is never stored (it is a secret): a resumed scan is given it again.
 const resumeArgs = (db: string, endpoint: string): string[] => [
   "--db",
   db,
   "scan",
   "--resume",
+  "--external-id",
+  "dpscan-demo",
   "--quiet",
   "--no-config",
   "--endpoint-url",
@@ -490,7 +494,9 @@ describe("crash recovery", () => {
       // Make it look like the process died mid-way: still "running", some units and their resources lost.
       const s = new Store(db);
       const id = s.latestCompleteScan()?.id ?? 0;
-      s.db.prepare("UPDATE scans SET status = 'running', finished_at = NULL WHERE id = ?").run(id);
+      s.db
+        .prepare("UPDATE scans SET status = 'running', finished_at = NULL, owner_pid = ? WHERE id = ?")
+        .run(deadPid(), id);
       s.db.prepare("DELETE FROM findings WHERE scan_id = ?").run(id);
       s.db.prepare("DELETE FROM scan_units WHERE scan_id = ? AND collector IN ('kms', 'ec2')").run(id);
       s.db
