@@ -45,17 +45,9 @@ export interface ReportInputFlags {
   frameworks?: string;
 }
 
-interface Flags {
-  scan?: string;
-  framework: string;
+interface Flags extends ReportInputFlags {
   format: string;
   out: string;
-  accounts?: string;
-  regions?: string;
-  scopeTag: string[];
-  config?: string | false;
-  rules?: string;
-  frameworks?: string;
 }
 
 /** --scan, --framework, the scope flags, --config and the rule/framework directories. */
