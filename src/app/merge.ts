@@ -25,7 +25,12 @@ export interface MergeDeps {
   /** Loaded rules (built-in or --rules DIR): the shards' rules are taken from them, by hash. */
   rules: readonly Rule[];
   notice?(line: string): void;
+  /** Shard scans that started further apart than this are not one run (default MAX_SPREAD_HOURS). */
+  maxSpreadHours?: number;
 }
+
+/** A shard scan that started this much before the newest one is taken for an earlier run's. */
+export const MAX_SPREAD_HOURS = 24;
 
 export interface ShardInfo {
   shard: string;
@@ -77,6 +82,17 @@ export async function runMerge(deps: MergeDeps): Promise<MergeResult> {
     if (s.scan.status !== "complete")
       problems.push(
         `shard ${shardText(s.shard)} (${s.path} scan ${s.scan.id}) is ${status}${s.scan.error ? `: ${s.scan.error}` : ""}`,
+      );
+  }
+  // Each run adds a scan to every shard's database and the merge takes the latest: a shard whose
+  // latest scan is much older than the others' is left over from an earlier run.
+  const newest = Math.max(...shards.map((s) => Date.parse(s.scan.startedAt)));
+  const spread = deps.maxSpreadHours ?? MAX_SPREAD_HOURS;
+  for (const s of ordered) {
+    const hours = (newest - Date.parse(s.scan.startedAt)) / 3_600_000;
+    if (hours > spread)
+      problems.push(
+        `shard ${shardText(s.shard)} (${s.path} scan ${s.scan.id}) started ${hours.toFixed(1)} h before the newest shard: an earlier run's (more than ${spread} h apart)`,
       );
   }
   const rules = deps.rules.filter((r) => first.rules.has(r.id));

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { runMerge } from "../app/merge.js";
+import { MAX_SPREAD_HOURS, runMerge } from "../app/merge.js";
 import { scanSummaryText } from "../report/scan-summary.js";
 import { PLAIN } from "../report/text.js";
 import { loadRules } from "../rules/loader.js";
@@ -15,6 +15,7 @@ const SHOWN = 60;
 
 interface Flags {
   rules?: string;
+  within?: string;
   format: string;
   output: string[];
 }
@@ -24,6 +25,10 @@ export function define(cmd: Command): void {
     // Arguments (in src/cli/main.ts): OUT, the database the merged scan is added to (created when
     // missing), then the shard databases (each one's latest scan is its shard).
     .option("--rules <dir>", "the rules directory the shards were scanned with (default: the built-in rules)")
+    .option(
+      "--within <hours>",
+      `the shard scans started within this many hours of each other, or the merge is incomplete (default: ${MAX_SPREAD_HOURS})`,
+    )
     .option("-f, --format <format>", `output: ${REPORT_FORMATS.join(", ")} (table: a summary)`, "table")
     .option("-o, --output <file>", OUTPUT_HELP, collect, [])
     .action(async (outPath: string, inputs: string[], flags: Flags, c: Command) => {
@@ -33,6 +38,9 @@ export function define(cmd: Command): void {
       const settings = collectProblems(problems, () => globals(c).settings);
       const fromSettings = typeof settings?.data.rules === "string" ? settings.data.rules : undefined;
       const rules = collectProblems(problems, () => loadRules(flags.rules ?? fromSettings));
+      const within = flags.within === undefined ? MAX_SPREAD_HOURS : Number(flags.within);
+      if (!/^\d+(\.\d+)?$/.test(flags.within ?? "0") || !(within > 0))
+        problems.push(`--within must be a number of hours above 0 (got "${flags.within}")`);
       if (problems.length > 0 || !format || !files || !rules) throw new InputError(problems);
       const store = new Store(outPath);
       try {
@@ -40,6 +48,7 @@ export function define(cmd: Command): void {
           out: store,
           inputs,
           rules,
+          maxSpreadHours: within,
           notice: (line) => process.stderr.write(`dpscan: ${line}\n`),
         });
         const hint = (args: string): string => `${invocation()} --db ${shellWord(outPath)} ${args}`;

@@ -220,8 +220,6 @@ describe("dpscan scan --shard and dpscan merge", () => {
     expect(merged.source).toBe("merge of 4 shard(s): api: org; us-east-1,af-south-1");
     expect(merged.options.shard).toBeUndefined();
     // A second merge adds a second scan to the same database (a nightly history).
-    const again = await runCli(["merge", out, ...[0, 1, 2, 3].map(shardDb), "--quiet-not-a-flag"]);
-    expect(again.code).toBe(EXIT.badInput);
     const table = await runCli(["merge", out, ...[0, 1, 2, 3].map(shardDb)]);
     expect(table.code).toBe(EXIT.ok);
     expect(table.stdout).toMatch(/^Scan 2 complete \(database .*merged\.db\)\.\nMerged 4 shard\(s\): 0\/4 /);
@@ -242,12 +240,36 @@ describe("dpscan scan --shard and dpscan merge", () => {
     const r2 = await runCli(["merge", out, shardDb(0), failed, shardDb(2), shardDb(3)]);
     expect(r2.code).toBe(EXIT.incompleteCoverage);
     expect(r2.stderr).toContain(`shard 1/4 (${failed} scan 1) is failed: AccessDenied: boom`);
+    const old = join(dir, "old-1.db");
+    copyFileSync(shardDb(1), old);
+    const aged = new Database(old);
+    aged.prepare("UPDATE scans SET started_at = ?").run(new Date(Date.now() - 3 * 86_400_000).toISOString());
+    aged.close();
+    const r3 = await runCli(["merge", out, shardDb(0), old, shardDb(2), shardDb(3)]);
+    expect(r3.code).toBe(EXIT.incompleteCoverage);
+    expect(r3.stderr).toMatch(
+      /shard 1\/4 \(.*old-1\.db scan 1\) started 7\d\.\d h before the newest shard: an earlier run's \(more than 24 h apart\)/,
+    );
+    expect(
+      (
+        await runCli([
+          "merge",
+          join(dir, "lenient.db"),
+          shardDb(0),
+          old,
+          shardDb(2),
+          shardDb(3),
+          "--within",
+          "80",
+        ])
+      ).code,
+    ).toBe(EXIT.ok);
     const s = new Store(out, { readonly: true });
     const scans = s.listScans();
     s.close();
-    expect(scans.map((x) => x.status)).toEqual(["failed", "failed"]);
-    expect(scans[1]!.error).toBe("incomplete merge: shard 1/4 is missing");
-    expect(scans[0]!.summary).toMatchObject({ accounts: 6 });
+    expect(scans.map((x) => x.status)).toEqual(["failed", "failed", "failed"]);
+    expect(scans[2]!.error).toBe("incomplete merge: shard 1/4 is missing");
+    expect(scans[1]!.summary).toMatchObject({ accounts: 6 });
   });
 
   it("refuses shards that cannot make one scan: other counts, one shard twice, overlap, other rules", async () => {
