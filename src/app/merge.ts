@@ -2,7 +2,7 @@
 // The shards' collected data (resources, coverage, finished units) is copied, and the merged
 // whole is judged again with the very rules the shards used: a cross-account rule (a key in one
 // shard used by a volume in another, kms-key-deletion-in-use) can only be judged over all of it.
-import { realpathSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import { ORGANIZATION_LISTING } from "../collect/live-scan.js";
 import { parseShard, shardText, type Shard } from "../collect/shard.js";
@@ -18,8 +18,8 @@ import { runLifecycle } from "./lifecycle.js";
 import { describeScope, RUN_OPTIONS } from "./scan.js";
 
 export interface MergeDeps {
-  /** The database the merged scan is added to. */
-  out: Store;
+  /** The database the merged scan is added to (opened only once the shards pass every check). */
+  out: string;
   /** The shard databases; each one's latest `scan` is its shard. */
   inputs: readonly string[];
   /** Loaded rules (built-in or --rules DIR): the shards' rules are taken from them, by hash. */
@@ -109,7 +109,7 @@ export async function runMerge(deps: MergeDeps): Promise<MergeResult> {
   }));
   // Judged as of the earliest shard's start: one evaluation time for the whole scan.
   const now = new Date(Math.min(...shards.map((s) => Date.parse(s.scan.startedAt))));
-  const { out } = deps;
+  const out = new Store(deps.out);
   try {
     const outcome = await runLifecycle(
       out,
@@ -166,13 +166,15 @@ export async function runMerge(deps: MergeDeps): Promise<MergeResult> {
       shards: infos,
       exitCode: EXIT.incompleteCoverage,
     };
+  } finally {
+    out.close();
   }
 }
 
 /** Each input's latest scan, read without writing to it. */
 function readShards(deps: MergeDeps): ShardScan[] {
   const problems: string[] = [];
-  const outPath = canonical(deps.out.path);
+  const outPath = canonical(deps.out);
   const seen = new Map<string, string>();
   const shards: ShardScan[] = [];
   for (const path of deps.inputs) {
@@ -187,6 +189,10 @@ function readShards(deps: MergeDeps): ShardScan[] {
       continue;
     }
     seen.set(real, path);
+    if (!existsSync(path)) {
+      problems.push(`${path}: no such file`);
+      continue;
+    }
     const store = new Store(path, { readonly: true });
     try {
       const scan = store.listScans(Number.MAX_SAFE_INTEGER).find((s) => s.kind === "scan");

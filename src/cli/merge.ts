@@ -42,20 +42,20 @@ export function define(cmd: Command): void {
       if (!/^\d+(\.\d+)?$/.test(flags.within ?? "0") || !(within > 0))
         problems.push(`--within must be a number of hours above 0 (got "${flags.within}")`);
       if (problems.length > 0 || !format || !files || !rules) throw new InputError(problems);
+      const result = await runMerge({
+        out: outPath,
+        inputs,
+        rules,
+        maxSpreadHours: within,
+        notice: (line) => process.stderr.write(`dpscan: ${line}\n`),
+      });
+      const hint = (args: string): string => `${invocation()} --db ${shellWord(outPath)} ${args}`;
+      if (result.status === "incomplete")
+        process.stderr.write(
+          `dpscan: merged scan ${result.scanId} is incomplete (stored as failed): ${result.reason ?? ""}; its partial findings: ${hint(`findings --scan ${result.scanId}`)}\n`,
+        );
       const store = new Store(outPath);
       try {
-        const result = await runMerge({
-          out: store,
-          inputs,
-          rules,
-          maxSpreadHours: within,
-          notice: (line) => process.stderr.write(`dpscan: ${line}\n`),
-        });
-        const hint = (args: string): string => `${invocation()} --db ${shellWord(outPath)} ${args}`;
-        if (result.status === "incomplete")
-          process.stderr.write(
-            `dpscan: merged scan ${result.scanId} is incomplete (stored as failed): ${result.reason ?? ""}; its partial findings: ${hint(`findings --scan ${result.scanId}`)}\n`,
-          );
         const scan = completedScan(store, result);
         if (!scan) return;
         const preamble = [

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { buildProgram } from "../../src/cli/main.js";
 import { define as defineMerge } from "../../src/cli/merge.js";
 import { define as defineScan } from "../../src/cli/scan.js";
-import { resolveScanOptions } from "../../src/cli/scan-options.js";
+import { resolveScanOptions, type ScanFlags } from "../../src/cli/scan-options.js";
 import { EXIT } from "../../src/util/errors.js";
 import { runWithSimEnv, withSim } from "../helpers/scan.js";
 import { testWorld } from "../helpers/sim.js";
@@ -59,7 +59,7 @@ const GLOBALS = new Map(buildProgram().options.map((o) => [o.long ?? "", o.requi
  * A dpscan command line split into global flags, the command and its own arguments; every flag
  * must be one the command (or the program) defines. Returns the command's parsed options.
  */
-function parsed(argv: readonly string[]): { command: string; opts: Record<string, unknown>; operands: string[] } {
+function parsed(argv: readonly string[]): { command: string; opts: ScanFlags; operands: string[] } {
   let i = 0;
   for (; i < argv.length && argv[i]!.startsWith("-"); i++) {
     expect(GLOBALS.has(argv[i]!), `global flag ${argv[i]}`).toBe(true);
@@ -72,7 +72,7 @@ function parsed(argv: readonly string[]): { command: string; opts: Record<string
   else throw new Error(`unexpected command "${command}"`);
   const { operands, unknown } = cmd.parseOptions(argv.slice(i + 1));
   expect(unknown, `unknown flags of dpscan ${command}`).toEqual([]);
-  return { command, opts: cmd.opts(), operands };
+  return { command, opts: cmd.opts<ScanFlags>(), operands };
 }
 
 /** `sh -c SCRIPT NAME ARGS...` with the variables the script uses set: the words it runs. */
