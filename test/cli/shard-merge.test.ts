@@ -272,6 +272,31 @@ describe("dpscan scan --shard and dpscan merge", () => {
     expect(scans[1]!.summary).toMatchObject({ accounts: 6 });
   });
 
+  it("finishes an incomplete merge with scan --resume: only the missing shard's accounts are collected", async () => {
+    const out = join(dir, "resumed.db");
+    const r = await runCli(["merge", out, shardDb(0), shardDb(2), shardDb(3)]);
+    expect(r.code).toBe(EXIT.incompleteCoverage);
+    const before = sim.counters.snapshot().rows.filter((x) => x.operation === "AssumeRole").length;
+    const resumed = await runWithSimEnv(sim, [
+      "--db",
+      out,
+      "scan",
+      "--resume",
+      "--quiet",
+      "--no-config",
+      "--endpoint-url",
+      sim.endpoint,
+    ]);
+    expect(resumed.stderr).toBe("");
+    expect(resumed.code).toBe(EXIT.ok);
+    expect(before).toBeGreaterThan(0);
+    const a = normalized(whole());
+    const b = normalized(out);
+    expect(b.resources).toEqual(a.resources);
+    expect(b.coverage).toEqual(a.coverage);
+    expect(b.findings).toEqual(a.findings);
+  });
+
   it("refuses shards that cannot make one scan: other counts, one shard twice, overlap, other rules", async () => {
     const out = join(dir, "refused.db");
     const edited = (name: string, sql: string): string => {
