@@ -52,7 +52,7 @@ export function define(cmd: Command): void {
       const hint = (args: string): string => `${invocation()} --db ${shellWord(outPath)} ${args}`;
       if (result.status === "incomplete")
         process.stderr.write(
-          `dpscan: merged scan ${result.scanId} is incomplete (stored as failed): ${result.reason ?? ""}; its partial findings: ${hint(`findings --scan ${result.scanId}`)}\n`,
+          `dpscan: merged scan ${result.scanId} is incomplete (stored as failed): ${result.reason ?? ""}; its partial findings: ${hint(`findings --scan ${result.scanId}`)}; to finish it here: ${hint("scan --resume")}\n`,
         );
       const store = new Store(outPath);
       try {

@@ -230,7 +230,7 @@ describe("dpscan scan --shard and dpscan merge", () => {
     const r = await runCli(["merge", out, shardDb(0), shardDb(2), shardDb(3)]);
     expect(r.code).toBe(EXIT.incompleteCoverage);
     expect(r.stderr).toMatch(
-      /merged scan 1 is incomplete \(stored as failed\): shard 1\/4 is missing; its partial findings: .* --db .*partial\.db findings --scan 1/,
+      /merged scan 1 is incomplete \(stored as failed\): shard 1\/4 is missing; its partial findings: .* --db .*partial\.db findings --scan 1; to finish it here: .* --db .*partial\.db scan --resume$/m,
     );
     const failed = join(dir, "failed-1.db");
     copyFileSync(shardDb(1), failed);
@@ -276,7 +276,9 @@ describe("dpscan scan --shard and dpscan merge", () => {
     const out = join(dir, "resumed.db");
     const r = await runCli(["merge", out, shardDb(0), shardDb(2), shardDb(3)]);
     expect(r.code).toBe(EXIT.incompleteCoverage);
-    const before = sim.counters.snapshot().rows.filter((x) => x.operation === "AssumeRole").length;
+    const calls = (): Map<string, number> =>
+      new Map(sim.counters.snapshot().rows.map((x) => [`${x.account} ${x.service}:${x.operation}`, x.calls]));
+    const before = calls();
     const resumed = await runWithSimEnv(sim, [
       "--db",
       out,
@@ -289,7 +291,16 @@ describe("dpscan scan --shard and dpscan merge", () => {
     ]);
     expect(resumed.stderr).toBe("");
     expect(resumed.code).toBe(EXIT.ok);
-    expect(before).toBeGreaterThan(0);
+    // Collectors ran only in the missing shard's accounts; the others were asked for their
+    // regions again (discovery is not a unit), nothing more.
+    const missing = [MGMT, "222222222222", "333333333333", "444444444444", USER, NO_ROLE].filter(
+      (a) => shardOf(a, 4) === 1,
+    );
+    expect(missing).toEqual([USER]);
+    const grown = [...calls()].filter(([k, n]) => n !== (before.get(k) ?? 0)).map(([k]) => k);
+    const elsewhere = grown.filter((k) => !k.startsWith(`${USER} `) && !k.startsWith(`${MGMT} `));
+    expect(new Set(elsewhere.map((k) => k.split(" ")[1]))).toEqual(new Set(["ec2:DescribeRegions"]));
+    expect(grown.filter((k) => k.startsWith(`${USER} `)).length).toBeGreaterThan(10);
     const a = normalized(whole());
     const b = normalized(out);
     expect(b.resources).toEqual(a.resources);
