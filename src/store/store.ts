@@ -8,7 +8,7 @@ import type { FindingInput, FindingRow } from "../model/finding.js";
 import type { JsonObject, ResourceRecord } from "../model/resource.js";
 import { severityRank, type Severity, type Status } from "../model/severity.js";
 import { VERSION } from "../version.js";
-import { migrate } from "./migrations.js";
+import { migrate, refuseUnknownSchema } from "./migrations.js";
 
 export type ScanKind = "evaluate" | "scan";
 export type ScanStatus = "running" | "complete" | "failed" | "interrupted";
@@ -92,11 +92,18 @@ export class Store {
   constructor(readonly path: string) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("foreign_keys = ON");
-    this.db.pragma("synchronous = NORMAL");
-    this.db.pragma("busy_timeout = 5000");
-    this.schemaVersion = migrate(this.db);
+    try {
+      // Before anything writes: a database from a newer dpscan is refused, never altered.
+      refuseUnknownSchema(this.db, path);
+      this.db.pragma("journal_mode = WAL");
+      this.db.pragma("foreign_keys = ON");
+      this.db.pragma("synchronous = NORMAL");
+      this.db.pragma("busy_timeout = 5000");
+      this.schemaVersion = migrate(this.db, path);
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
   }
 
   close(): void {
