@@ -9,6 +9,7 @@ import type { Collector } from "../collect/types.js";
 import type { CoverageRow } from "../model/coverage.js";
 import type { JsonObject } from "../model/resource.js";
 import type { ScanOptions } from "../model/scan-options.js";
+import type { WaiverSet } from "../model/waiver.js";
 import { checkParamValue } from "../rules/loader.js";
 import type { Rule } from "../rules/rule.js";
 import type { Store } from "../store/store.js";
@@ -40,6 +41,8 @@ export interface ScanDeps {
   events?(counters: ScanCounters): ScanEvents;
   /** Lines for the person watching (stderr). */
   notice?(line: string): void;
+  /** The waivers in force, recorded with the scan when it completes. */
+  waivers?: WaiverSet;
 }
 
 export type ScanResult =
@@ -77,6 +80,7 @@ export async function runScan(fresh: ScanOptions, deps: ScanDeps): Promise<ScanR
     {
       onStop: "finished units are kept, resume with --resume",
       ...(deps.notice ? { notice: deps.notice } : {}),
+      ...(deps.waivers ? { waivers: deps.waivers } : {}),
     },
   );
   if (outcome.status === "interrupted") {

@@ -6,7 +6,8 @@ import { loadRules } from "../rules/loader.js";
 import { Store } from "../store/store.js";
 import { globals, oneOf, out } from "./context.js";
 import { ScanProgress } from "./progress.js";
-import { addScanFlags, resolveScanOptions, type ScanFlags } from "./scan-options.js";
+import { addScanFlags, resolveScanOptions, type ScanFlags, type ScanOptions } from "./scan-options.js";
+import { waiverFileFor } from "./waivers-file.js";
 
 export function registerScan(program: Command): void {
   const command = program
@@ -24,22 +25,21 @@ export function registerScan(program: Command): void {
       const resolved = resolveScanOptions(flags);
       const rules = loadRules();
       checkScanInputs(resolved.options, rules);
+      const waivers = waiverFileFor(
+        { config: flags.config ?? undefined },
+        rules.map((r) => r.id),
+      );
       const store = new Store(!dbFromCli && resolved.db ? resolved.db : dbFlag);
       try {
         const o = resolved.options;
-        const mode = o.quiet
-          ? "quiet"
-          : process.stderr.isTTY && o.progress
-            ? "tty"
-            : o.logFormat === "json"
-              ? "json"
-              : "text";
+        const mode = progressMode(o);
         const result = await runScan(o, {
           store,
           rules,
           resume: Boolean(flags.resume),
           events: (counters) => new ScanProgress(mode, counters),
           notice: (line) => process.stderr.write(`dpscan: ${line}\n`),
+          ...(waivers ? { waivers } : {}),
         });
         if (result.status === "complete") {
           out(
@@ -53,4 +53,11 @@ export function registerScan(program: Command): void {
         store.close();
       }
     });
+}
+
+/** How a scan shows its progress on stderr: a redrawn line on a terminal, else log lines. */
+export function progressMode(o: ScanOptions): "quiet" | "tty" | "json" | "text" {
+  if (o.quiet) return "quiet";
+  if (process.stderr.isTTY && o.progress) return "tty";
+  return o.logFormat === "json" ? "json" : "text";
 }
