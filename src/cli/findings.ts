@@ -1,10 +1,18 @@
 import type { Command } from "commander";
 import { isSeverity, SEVERITIES, STATUSES, type Status } from "../model/severity.js";
 import { UsageError } from "../util/errors.js";
-import { oneOf, openStore, out, parseList } from "./context.js";
-import { findingJson, findingsCsv, findingsTable } from "../report/findings-view.js";
+import { oneOf, openStore, parseList } from "./context.js";
+import {
+  checkHistoryFlags,
+  FINDINGS_FORMATS,
+  historyFor,
+  printFindings,
+  selectByHistory,
+  type HistoryFlags,
+} from "./findings-history.js";
+import { selectScan } from "./scan-select.js";
 
-interface Opts {
+interface Opts extends HistoryFlags {
   scan?: string;
   status?: string;
   severity?: string;
@@ -28,9 +36,15 @@ export function registerFindings(program: Command): void {
     .option("--region <names>", "comma-separated regions")
     .option("--type <types>", "comma-separated resource types, e.g. AWS::EC2::Volume")
     .option("--limit <n>", "at most N findings")
-    .option("-f, --format <format>", "table, json or csv", "table")
+    .option("--new", "only findings this scan opened (first seen, or reopened)")
+    .option("--since <date>", "only findings first seen on or after DATE (YYYY-MM-DD or ISO 8601)")
+    .option(
+      "--waivers <file>",
+      "waivers file (default: the settings file's waivers:, else the scan's record)",
+    )
+    .option("-f, --format <format>", FINDINGS_FORMATS.join(", "), "table")
     .action((opts: Opts, cmd: Command) => {
-      const format = oneOf("--format", opts.format, ["table", "json", "csv"] as const);
+      const format = oneOf("--format", opts.format, FINDINGS_FORMATS);
       const statuses = (parseList(opts.status) ?? ["FAIL", "UNKNOWN"]).map((s) =>
         oneOf("--status", s.toUpperCase(), STATUSES),
       ) as Status[];
@@ -40,20 +54,11 @@ export function registerFindings(program: Command): void {
       const limit = opts.limit === undefined ? undefined : Number(opts.limit);
       if (limit !== undefined && (!Number.isInteger(limit) || limit < 0))
         throw new UsageError("--limit must be a whole number");
+      const waivers = checkHistoryFlags(opts);
       const store = openStore(cmd);
       try {
-        let scan;
-        if (opts.scan !== undefined) {
-          const id = Number(opts.scan);
-          scan = Number.isInteger(id) ? store.getScan(id) : undefined;
-          if (!scan) throw new UsageError(`no scan with id ${opts.scan}`);
-        } else {
-          scan = store.latestCompleteScan();
-          if (!scan)
-            throw new UsageError(
-              `no complete scan in ${store.path}; run "dpscan evaluate" or "dpscan scan" first`,
-            );
-        }
+        const scan = selectScan(store, opts.scan);
+        const narrowed = Boolean(opts.new) || opts.since !== undefined;
         const rows = store.queryFindings(scan.id, {
           statuses,
           ...(opts.severity ? { minSeverity: opts.severity as (typeof SEVERITIES)[number] } : {}),
@@ -61,18 +66,10 @@ export function registerFindings(program: Command): void {
           ...optList("accountIds", opts.account),
           ...optList("regions", opts.region),
           ...optList("resourceTypes", opts.type),
-          ...(limit !== undefined ? { limit } : {}),
+          ...(limit !== undefined && !narrowed ? { limit } : {}),
         });
-        if (format === "json") out(JSON.stringify(rows.map(findingJson), null, 2));
-        else if (format === "csv") process.stdout.write(findingsCsv(rows));
-        else {
-          if (scan.status !== "complete")
-            out(`Note: scan ${scan.id} is ${scan.status}; its findings are partial.`);
-          out(
-            `Scan ${scan.id} (${scan.kind}, ${scan.status}, started ${scan.startedAt}): ${rows.length} finding(s)`,
-          );
-          out(findingsTable(rows));
-        }
+        const history = historyFor(store, scan, rows, waivers);
+        printFindings(store, scan, selectByHistory(rows, history, opts, limit), format, history);
       } finally {
         store.close();
       }

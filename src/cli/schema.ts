@@ -1,6 +1,8 @@
 import type { Command } from "commander";
 import { PREDICATES } from "../rules/predicates/index.js";
+import { baselineSchema } from "../report/baseline.js";
 import { publishedRuleSchema } from "../rules/schema.js";
+import { waiversSchema } from "../rules/waivers.js";
 import { UsageError } from "../util/errors.js";
 import { out } from "./context.js";
 import { settingsSchema } from "./scan-options.js";
@@ -8,6 +10,8 @@ import { settingsSchema } from "./scan-options.js";
 export const SCHEMAS = {
   rule: () => publishedRuleSchema(PREDICATES.values()),
   config: settingsSchema,
+  waivers: waiversSchema,
+  baseline: baselineSchema,
 } as const;
 
 export function registerSchema(program: Command): void {

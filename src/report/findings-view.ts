@@ -1,5 +1,6 @@
 // Shared rendering of findings for `scan`, `evaluate` and `findings`.
 import type { FindingRow } from "../model/finding.js";
+import { ageLabel, statusLabel, type HistoryContext } from "./finding-history.js";
 import { csv, table } from "./text.js";
 
 export const FINDING_FIELDS = [
@@ -30,11 +31,22 @@ export function findingJson(f: FindingRow): Record<(typeof FINDING_FIELDS)[numbe
   };
 }
 
-export function findingsTable(rows: FindingRow[]): string {
+/** With a history context: WAIVED beside the status, and an AGE column (first seen). */
+export function findingsTable(rows: FindingRow[], history?: HistoryContext): string {
   if (rows.length === 0) return "(no findings match)";
+  const age = history ? ["AGE"] : [];
   return table(
-    ["STATUS", "SEVERITY", "RULE", "ACCOUNT", "REGION", "RESOURCE", "MESSAGE"],
-    rows.map((f) => [f.status, f.severity, f.ruleId, f.accountId, f.region, f.resourceId, f.message]),
+    ["STATUS", "SEVERITY", "RULE", "ACCOUNT", "REGION", "RESOURCE", ...age, "MESSAGE"],
+    rows.map((f) => [
+      history ? statusLabel(f, history) : f.status,
+      f.severity,
+      f.ruleId,
+      f.accountId,
+      f.region,
+      f.resourceId,
+      ...(history ? [ageLabel(f, history)] : []),
+      f.message,
+    ]),
     400, // the message is the last column: let the terminal wrap it rather than hide the reason
   );
 }

@@ -1,0 +1,175 @@
+// What `dpscan gate` says: a text summary on stdout (or JSON), and a Markdown summary (`--summary
+// FILE`) for a CI job summary or a pull-request comment: the verdict and why, counts, the
+// blocking and new findings, coverage gaps, and waivers that expired or matched nothing.
+import type { JsonObject } from "../model/resource.js";
+import type { WaiverOutcome } from "../rules/waivers.js";
+import { ageLabel, historyJson, type HistoryContext } from "./finding-history.js";
+import { findingJson } from "./findings-view.js";
+import { gateCounts, gateCriteriaJson, type GateDecision, type GateItem } from "./gate.js";
+import { mdCode, mdTable, mdText } from "./markdown.js";
+import { table } from "./text.js";
+
+const VERDICT = { 0: "passed", 1: "FAILED", 3: "incomplete coverage" } as const;
+
+function criteriaLine(d: GateDecision): string {
+  const c = d.criteria;
+  const base = c.baseline ? `; new only, against ${c.baseline.label}` : "";
+  return `fail on ${c.failOn} and above; at most ${c.maxUnknown} UNKNOWN${base}${c.requireFullCoverage ? "; full coverage required" : ""}`;
+}
+
+export function gateJson(d: GateDecision, history: HistoryContext): string {
+  const item = (i: GateItem): JsonObject =>
+    ({
+      ...findingJson(i.finding),
+      ...historyJson(i.finding, history),
+      new: i.isNew,
+      blocking: i.counts,
+    }) as JsonObject;
+  return JSON.stringify(
+    {
+      scanId: d.scan.id,
+      exitCode: d.exitCode,
+      passed: d.exitCode === 0,
+      reasons: d.reasons,
+      criteria: gateCriteriaJson(d.criteria, d.waived.file),
+      counts: gateCounts(d),
+      blocking: [...d.blockingFails, ...d.blockingUnknowns].map(item),
+      expiredWaivers: d.waived.expired.map((o) => o.waiver),
+      staleWaivers: d.waived.stale.map((o) => o.waiver),
+      gaps: d.gaps,
+    },
+    null,
+    2,
+  );
+}
+
+export function gateText(d: GateDecision, history: HistoryContext): string {
+  const c = gateCounts(d);
+  const lines = [
+    `Gate ${VERDICT[d.exitCode]} (exit ${d.exitCode}): scan ${d.scan.id} (started ${d.scan.startedAt}); ${criteriaLine(d)}.`,
+    ...d.reasons.map((r) => `  - ${r}`),
+    `Results: ${c.fail} FAIL, ${c.unknown} UNKNOWN; ${c.waived} waived, ${c.belowThreshold} below ${d.criteria.failOn}${d.criteria.baseline ? `, ${c.inBaseline} in the baseline` : ""}; ${c.gaps} coverage gap(s).`,
+  ];
+  for (const o of d.waived.expired)
+    lines.push(
+      `Waiver ${o.waiver.source} (${o.waiver.rule}) expired on ${o.waiver.expires}: it no longer applies.`,
+    );
+  for (const o of d.waived.stale)
+    lines.push(
+      `Waiver ${o.waiver.source} (${o.waiver.rule}) matched nothing in this scan (stale): remove it.`,
+    );
+  const blocking = [...d.blockingFails, ...d.blockingUnknowns];
+  if (blocking.length > 0) {
+    lines.push("");
+    lines.push(
+      table(
+        ["STATUS", "SEVERITY", "RULE", "ACCOUNT", "REGION", "RESOURCE", "AGE", "MESSAGE"],
+        blocking.map(({ finding: f }) => [
+          f.status,
+          f.severity,
+          f.ruleId,
+          f.accountId,
+          f.region,
+          f.resourceId,
+          ageLabel(f, history),
+          f.message,
+        ]),
+        400,
+      ),
+    );
+  }
+  return lines.join("\n");
+}
+
+function findingRows(items: GateItem[], history: HistoryContext): string[][] {
+  return items.map(({ finding: f, waiver }) => [
+    `${f.status}${waiver ? " (WAIVED)" : ""}`,
+    f.severity,
+    mdCode(f.ruleId),
+    mdText(f.accountId),
+    mdText(f.region),
+    mdCode(f.arn ?? f.resourceId),
+    ageLabel(f, history),
+    mdText(f.message),
+  ]);
+}
+
+const FINDING_HEADERS = ["Status", "Severity", "Rule", "Account", "Region", "Resource", "Age", "Message"];
+
+export function gateMarkdown(d: GateDecision, history: HistoryContext): string {
+  const c = gateCounts(d);
+  const icon = d.exitCode === 0 ? "✅" : d.exitCode === 1 ? "❌" : "⚠️";
+  const lines = [
+    `## ${icon} dpscan gate ${VERDICT[d.exitCode]}`,
+    "",
+    mdText(`Scan ${d.scan.id} (started ${d.scan.startedAt}): ${criteriaLine(d)}.`, 1000),
+    ...d.reasons.map((r) => `- ${mdText(r)}`),
+    "",
+    mdTable(
+      ["", "FAIL", "UNKNOWN"],
+      [
+        ["counted against the gate", String(c.blockingFail), String(c.unknownCounted)],
+        ["all results", String(c.fail), String(c.unknown)],
+      ],
+    ),
+    "",
+    mdText(
+      `${c.waived} waived, ${c.belowThreshold} below ${d.criteria.failOn}${d.criteria.baseline ? `, ${c.inBaseline} in the baseline` : ""}.`,
+    ),
+  ];
+  const blocking = [...d.blockingFails, ...d.blockingUnknowns];
+  if (blocking.length > 0)
+    lines.push(
+      "",
+      `### Blocking (${blocking.length})`,
+      "",
+      mdTable(FINDING_HEADERS, findingRows(blocking, history), 50),
+    );
+  const fresh = d.items.filter((i) => i.isNew && history.states.get(i.identity) === "new");
+  if (fresh.length > 0)
+    lines.push(
+      "",
+      `### New in this scan (${fresh.length})`,
+      "",
+      mdTable(FINDING_HEADERS, findingRows(fresh, history), 50),
+    );
+  if (d.gaps.length > 0)
+    lines.push(
+      "",
+      `### Coverage gaps (${d.gaps.length}): not checked, their rules report UNKNOWN`,
+      "",
+      mdTable(
+        ["Account", "Region", "Call", "Status", "Error"],
+        d.gaps.map((g) => [
+          mdText(g.accountId),
+          mdText(g.region),
+          mdCode(`${g.service}:${g.operation}`),
+          g.status,
+          mdText(`${g.errorCode ?? ""} ${g.errorMessage ?? ""}`.trim()),
+        ]),
+        50,
+      ),
+    );
+  const problems: [string, WaiverOutcome][] = [
+    ...d.waived.expired.map((o): [string, WaiverOutcome] => ["expired", o]),
+    ...d.waived.stale.map((o): [string, WaiverOutcome] => ["stale", o]),
+  ];
+  if (problems.length > 0)
+    lines.push(
+      "",
+      `### Waivers to review (${problems.length})`,
+      "",
+      mdTable(
+        ["State", "Waiver", "Rule", "Approver", "Expires"],
+        problems.map(([state, o]) => [
+          state,
+          mdText(o.waiver.source),
+          mdCode(o.waiver.rule),
+          mdText(o.waiver.approver),
+          o.waiver.expires,
+        ]),
+        50,
+      ),
+    );
+  return `${lines.join("\n")}\n`;
+}
