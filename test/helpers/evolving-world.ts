@@ -4,8 +4,11 @@
 //   stage 2: K rotates (resolved), V3 is deleted (resolved: gone within the scan's reach), a new
 //            unencrypted volume V2 (new), Secrets Manager denied (S is UNKNOWN: stays open);
 //   stage 3: K's rotation off again (reopened), Secrets Manager readable again (S still open).
+import { expect, vi } from "vitest";
 import { worldFromDocument } from "../../src/sim/world/file.js";
 import type { World } from "../../src/sim/world/types.js";
+import { EXIT } from "../../src/util/errors.js";
+import { runWithSimEnv, withSim } from "./scan.js";
 import { MGMT } from "./sim.js";
 
 export const KEY = "0b9f5c36-8f3e-4a8a-9a52-2f3f6f1d4a10";
@@ -49,4 +52,30 @@ export function evolvingWorld(stage: Stage): World {
     },
     `evolving-world-stage-${stage}`,
   );
+}
+
+export const DAY = 86_400_000;
+/** When each stage is scanned (tests fake Date: vi.useFakeTimers({ toFake: ["Date"] })). */
+export const STAGE_TIME: Record<Stage, number> = {
+  1: Date.parse("2027-03-01T06:00:00Z"),
+  2: Date.parse("2027-03-02T06:00:00Z"),
+  3: Date.parse("2027-03-05T06:00:00Z"),
+};
+
+/** `dpscan scan` of the world at a stage, at that stage's time; the scan must complete cleanly. */
+export async function scanStage(db: string, stage: Stage, extra: string[] = []): Promise<void> {
+  vi.setSystemTime(STAGE_TIME[stage]);
+  await withSim(evolvingWorld(stage), async (sim) => {
+    const r = await runWithSimEnv(sim, [
+      "--db",
+      db,
+      "scan",
+      ...SCAN_FLAGS,
+      ...extra,
+      "--endpoint-url",
+      sim.endpoint,
+    ]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(EXIT.ok);
+  });
 }
