@@ -70,10 +70,9 @@ export function statusLabel(f: FindingRow, ctx: Pick<HistoryContext, "waived">):
   return ctx.waived.byFinding.has(f.id) ? `${f.status} WAIVED` : f.status;
 }
 
-/** "new", "12d", "reopened 3d" — for a table's AGE column. */
+/** "12d", "0d new", "3d reopened" — for a table's AGE column (days since first seen). */
 export function ageLabel(f: FindingRow, ctx: HistoryContext): string {
   const h = historyOf(f, ctx);
   if (h.ageDays === null) return "";
-  if (h.state === "new") return "new";
-  return `${h.state === "reopened" ? "reopened " : ""}${h.ageDays}d`;
+  return `${h.ageDays}d${h.state === "new" || h.state === "reopened" ? ` ${h.state}` : ""}`;
 }
