@@ -4,8 +4,7 @@
 // JUnit XML, the Markdown summary and GitHub annotations, with hostile text kept inert.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Ajv } from "ajv";
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { FINGERPRINT_KEY } from "../../src/report/sarif.js";
 import { Store } from "../../src/store/store.js";
 import { EXIT } from "../../src/util/errors.js";
@@ -20,6 +19,7 @@ import {
   V2,
   V3,
 } from "../helpers/evolving-world.js";
+import { sarifValidator } from "../helpers/sarif.js";
 import { runWithSimEnv, withSim } from "../helpers/scan.js";
 import { useTmpDir } from "../helpers/tmp.js";
 
@@ -302,23 +302,7 @@ describe("dpscan gate: waivers and baselines", () => {
 });
 
 describe("dpscan gate: CI outputs", () => {
-  let validateSarif: ReturnType<Ajv["compile"]>;
-  beforeAll(() => {
-    // The official schema is draft-04; its only draft-04 keyword is `id` (draft-07: `$id`).
-    const schema = JSON.parse(readFileSync("test/fixtures/sarif-schema-2.1.0.json", "utf8")) as Record<
-      string,
-      unknown
-    >;
-    const { $schema: _draft, id, ...rest } = schema;
-    const ajv = new Ajv({ allErrors: true, strict: false });
-    ajv.addFormat("date-time", /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/);
-    ajv.addFormat("uri", (s: string) => URL.canParse(s));
-    ajv.addFormat(
-      "uri-reference",
-      (s: string) => !/[\s<>"{}|\\^`]/.test(s) && !/%(?![0-9A-Fa-f]{2})/.test(s),
-    );
-    validateSarif = ajv.compile({ ...rest, $id: id as string });
-  });
+  const validateSarif = sarifValidator();
 
   it("SARIF is valid 2.1.0, with rule metadata, stable fingerprints, baseline state and suppressions", async () => {
     const { dir, db } = await twoScans();
