@@ -100,11 +100,14 @@ function completeScan(
   summary: JsonObject,
   waivers: WaiverSet | undefined,
 ): void {
-  store.db.transaction(() => {
-    ensureLifecycle(store);
-    const lifecycle = recordLifecycle(store, scan.id, scan.now.toISOString());
-    if (waivers)
-      recordWaivers(store, scan.id, waivers, applyWaivers(store, scan.id, waivers, scan.now).outcomes);
-    store.finishScan(scan.id, "complete", { ...summary, lifecycle: { ...lifecycle } });
-  })();
+  // IMMEDIATE: take the write lock first, so a concurrent writer makes this wait, not fail.
+  store.db
+    .transaction(() => {
+      ensureLifecycle(store);
+      const lifecycle = recordLifecycle(store, scan.id, scan.now.toISOString());
+      if (waivers)
+        recordWaivers(store, scan.id, waivers, applyWaivers(store, scan.id, waivers, scan.now).outcomes);
+      store.finishScan(scan.id, "complete", { ...summary, lifecycle: { ...lifecycle } });
+    })
+    .immediate();
 }

@@ -101,7 +101,7 @@ export function printFindings(
         2,
       ),
     );
-  else if (format === "csv") process.stdout.write(findingsCsv(rows));
+  else if (format === "csv") process.stdout.write(findingsCsv(rows, ctx));
   else if (format === "ocsf" || format === "asff") exportFindings(store, scan, rows, format, ctx);
   else {
     if (scan.status !== "complete") out(`Note: scan ${scan.id} is ${scan.status}; its findings are partial.`);

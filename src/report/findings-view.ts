@@ -1,6 +1,6 @@
 // Shared rendering of findings for `scan`, `evaluate` and `findings`.
 import type { FindingRow } from "../model/finding.js";
-import { ageLabel, statusLabel, type HistoryContext } from "./finding-history.js";
+import { ageLabel, historyOf, statusLabel, waiverOf, type HistoryContext } from "./finding-history.js";
 import { csv, table } from "./text.js";
 
 export const FINDING_FIELDS = [
@@ -51,11 +51,22 @@ export function findingsTable(rows: FindingRow[], history?: HistoryContext): str
   );
 }
 
-export function findingsCsv(rows: FindingRow[]): string {
+/** With a history context: the lifecycle state, first seen date and waiver as extra columns. */
+export function findingsCsv(rows: FindingRow[], history?: HistoryContext): string {
+  const extra = history ? ["lifecycle", "firstSeen", "waived", "waiver"] : [];
   return csv(
-    [...FINDING_FIELDS],
-    rows.map((f) => FINDING_FIELDS.map((k) => findingJson(f)[k])),
+    [...FINDING_FIELDS, ...extra],
+    rows.map((f) => [
+      ...FINDING_FIELDS.map((k) => findingJson(f)[k]),
+      ...(history ? historyCells(f, history) : []),
+    ]),
   );
+}
+
+function historyCells(f: FindingRow, history: HistoryContext): unknown[] {
+  const h = historyOf(f, history);
+  const w = waiverOf(f, history);
+  return [h.state ?? "", h.firstSeen ?? "", w ? "WAIVED" : "", w];
 }
 
 export interface RuleTally {

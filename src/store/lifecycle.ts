@@ -113,7 +113,7 @@ function applyStates(db: Database.Database, scan: number, at: string): void {
  */
 export function recordLifecycle(store: Store, scanId: number, at: string): LifecycleCounts {
   const db = store.db;
-  return db.transaction(() => {
+  const run = (): LifecycleCounts => {
     const done = db.prepare("SELECT 1 FROM lifecycle_scans WHERE scan_id = ?").get(scanId);
     if (!done) {
       db.prepare("INSERT INTO lifecycle_scans (scan_id, processed_at) VALUES (?, ?)").run(
@@ -126,7 +126,10 @@ export function recordLifecycle(store: Store, scanId: number, at: string): Lifec
       db.exec("DELETE FROM temp.lc_now");
     }
     return stateCounts(store, scanId);
-  })();
+  };
+  // Alone (a reader's backfill), IMMEDIATE takes the write lock before reading, so a concurrent
+  // writer makes it wait instead of failing; inside the completing transaction, it is a savepoint.
+  return db.inTransaction ? db.transaction(run)() : db.transaction(run).immediate();
 }
 
 /** How many findings the scan opened, kept open, resolved and reopened. */

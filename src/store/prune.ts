@@ -95,7 +95,7 @@ export function pruneScans(store: Store, ids: readonly number[]): PruneResult {
       `DELETE FROM finding_states WHERE scan_id IN (${pruned})
          AND identity NOT IN (SELECT identity FROM finding_lifecycle WHERE state = 'open')`,
     ).run();
-  })();
+  }).immediate();
   if (ids.length > 0) {
     db.exec("VACUUM");
     db.pragma("wal_checkpoint(TRUNCATE)");
