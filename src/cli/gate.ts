@@ -117,8 +117,9 @@ function refuseStrayScanFlags(cmd: Command, scanFlags: readonly string[]): void 
     );
 }
 
-export function registerGate(program: Command): void {
-  const command = program
+/** The gate's own options (the scan options follow, for --scan alone). */
+function gateCommand(program: Command): Command {
+  return program
     .command("gate")
     .description(
       "Fail a pipeline on findings at or above a severity (after waivers, optionally new since a baseline)",
@@ -144,6 +145,10 @@ export function registerGate(program: Command): void {
     .option("-f, --format <format>", "stdout: table or json", "table")
     .option("--config <file>", "configuration file (default: ./dpscan.config.yaml when present)")
     .option("--no-config", "ignore ./dpscan.config.yaml");
+}
+
+export function registerGate(program: Command): void {
+  const command = gateCommand(program);
   const before = new Set(command.options.map((o) => o.attributeName()));
   addScanFlags(command, { services: `: ${COLLECTORS.map((c) => c.name).join(",")}` });
   const scanFlags = command.options

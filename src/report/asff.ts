@@ -6,6 +6,7 @@
 import { findingFingerprint, findingIdentity, WHOLE_SCOPE_ID, type FindingRow } from "../model/finding.js";
 import { GLOBAL_REGION, RESOURCE_TYPES, type ResourceType } from "../model/resource-types.js";
 import type { Severity, Status } from "../model/severity.js";
+import type { WaiverRef } from "../model/waiver.js";
 import type { ScanRow } from "../store/store.js";
 import { clip } from "../util/text.js";
 import { historyOf, waiverOf, type HistoryContext } from "./finding-history.js";
@@ -73,16 +74,7 @@ export function asffFinding(
     FindingProviderFields: { Severity: { Label: severity, Original: f.severity }, Types: types },
     Title: clip(rule?.title ?? f.ruleId, 256),
     Description: clip(f.message || (rule?.title ?? f.ruleId), 1024),
-    ...(rule?.remediation
-      ? {
-          Remediation: {
-            Recommendation: {
-              Text: clip(rule.remediation, 512),
-              ...(rule.helpUri ? { Url: rule.helpUri } : {}),
-            },
-          },
-        }
-      : {}),
+    ...remediation(rule),
     ProductFields: {
       "dpscan/status": f.status,
       "dpscan/scanId": String(scan.id),
@@ -98,16 +90,25 @@ export function asffFinding(
     ],
     Compliance: { Status: COMPLIANCE[f.status] },
     RecordState: "ACTIVE",
-    ...(waiver
-      ? {
-          Workflow: { Status: "SUPPRESSED" },
-          Note: {
-            Text: clip(`WAIVED until ${waiver.expires} by ${waiver.approver}: ${waiver.justification}`, 512),
-            UpdatedBy: "dpscan",
-            UpdatedAt: updated,
-          },
-        }
-      : {}),
+    ...(waiver ? suppressed(waiver, updated) : {}),
+  };
+}
+
+function remediation(rule: RuleInfo | undefined): Record<string, unknown> {
+  if (!rule?.remediation) return {};
+  const url = rule.helpUri ? { Url: rule.helpUri } : {};
+  return { Remediation: { Recommendation: { Text: clip(rule.remediation, 512), ...url } } };
+}
+
+/** A waived finding: suppressed in Security Hub's workflow, with the waiver as its note. */
+function suppressed(waiver: WaiverRef, at: string): Record<string, unknown> {
+  return {
+    Workflow: { Status: "SUPPRESSED" },
+    Note: {
+      Text: clip(`WAIVED until ${waiver.expires} by ${waiver.approver}: ${waiver.justification}`, 512),
+      UpdatedBy: "dpscan",
+      UpdatedAt: at,
+    },
   };
 }
 

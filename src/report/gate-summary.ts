@@ -96,10 +96,15 @@ function findingRows(items: GateItem[], history: HistoryContext): string[][] {
 
 const FINDING_HEADERS = ["Status", "Severity", "Rule", "Account", "Region", "Resource", "Age", "Message"];
 
-export function gateMarkdown(d: GateDecision, history: HistoryContext): string {
+/** A titled Markdown section, or nothing when it has no rows. */
+function section(title: string, headers: string[], rows: string[][]): string[] {
+  return rows.length === 0 ? [] : ["", `### ${title}`, "", mdTable(headers, rows, 50)];
+}
+
+function mdHead(d: GateDecision): string[] {
   const c = gateCounts(d);
   const icon = d.exitCode === 0 ? "✅" : d.exitCode === 1 ? "❌" : "⚠️";
-  const lines = [
+  return [
     `## ${icon} dpscan gate ${VERDICT[d.exitCode]}`,
     "",
     mdText(`Scan ${d.scan.id} (started ${d.scan.startedAt}): ${criteriaLine(d)}.`, 1000),
@@ -117,59 +122,41 @@ export function gateMarkdown(d: GateDecision, history: HistoryContext): string {
       `${c.waived} waived, ${c.belowThreshold} below ${d.criteria.failOn}${d.criteria.baseline ? `, ${c.inBaseline} in the baseline` : ""}.`,
     ),
   ];
+}
+
+export function gateMarkdown(d: GateDecision, history: HistoryContext): string {
   const blocking = [...d.blockingFails, ...d.blockingUnknowns];
-  if (blocking.length > 0)
-    lines.push(
-      "",
-      `### Blocking (${blocking.length})`,
-      "",
-      mdTable(FINDING_HEADERS, findingRows(blocking, history), 50),
-    );
   const fresh = d.items.filter((i) => i.isNew && history.states.get(i.identity) === "new");
-  if (fresh.length > 0)
-    lines.push(
-      "",
-      `### New in this scan (${fresh.length})`,
-      "",
-      mdTable(FINDING_HEADERS, findingRows(fresh, history), 50),
-    );
-  if (d.gaps.length > 0)
-    lines.push(
-      "",
-      `### Coverage gaps (${d.gaps.length}): not checked, their rules report UNKNOWN`,
-      "",
-      mdTable(
-        ["Account", "Region", "Call", "Status", "Error"],
-        d.gaps.map((g) => [
-          mdText(g.accountId),
-          mdText(g.region),
-          mdCode(`${g.service}:${g.operation}`),
-          g.status,
-          mdText(`${g.errorCode ?? ""} ${g.errorMessage ?? ""}`.trim()),
-        ]),
-        50,
-      ),
-    );
   const problems: [string, WaiverOutcome][] = [
     ...d.waived.expired.map((o): [string, WaiverOutcome] => ["expired", o]),
     ...d.waived.stale.map((o): [string, WaiverOutcome] => ["stale", o]),
   ];
-  if (problems.length > 0)
-    lines.push(
-      "",
-      `### Waivers to review (${problems.length})`,
-      "",
-      mdTable(
-        ["State", "Waiver", "Rule", "Approver", "Expires"],
-        problems.map(([state, o]) => [
-          state,
-          mdText(o.waiver.source),
-          mdCode(o.waiver.rule),
-          mdText(o.waiver.approver),
-          o.waiver.expires,
-        ]),
-        50,
-      ),
-    );
+  const lines = [
+    ...mdHead(d),
+    ...section(`Blocking (${blocking.length})`, FINDING_HEADERS, findingRows(blocking, history)),
+    ...section(`New in this scan (${fresh.length})`, FINDING_HEADERS, findingRows(fresh, history)),
+    ...section(
+      `Coverage gaps (${d.gaps.length}): not checked, their rules report UNKNOWN`,
+      ["Account", "Region", "Call", "Status", "Error"],
+      d.gaps.map((g) => [
+        mdText(g.accountId),
+        mdText(g.region),
+        mdCode(`${g.service}:${g.operation}`),
+        g.status,
+        mdText(`${g.errorCode ?? ""} ${g.errorMessage ?? ""}`.trim()),
+      ]),
+    ),
+    ...section(
+      `Waivers to review (${problems.length})`,
+      ["State", "Waiver", "Rule", "Approver", "Expires"],
+      problems.map(([state, o]) => [
+        state,
+        mdText(o.waiver.source),
+        mdCode(o.waiver.rule),
+        mdText(o.waiver.approver),
+        o.waiver.expires,
+      ]),
+    ),
+  ];
   return `${lines.join("\n")}\n`;
 }

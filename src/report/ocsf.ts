@@ -6,7 +6,7 @@ import { findingFingerprint, findingIdentity, type FindingRow } from "../model/f
 import type { Severity, Status } from "../model/severity.js";
 import type { ScanRow } from "../store/store.js";
 import { VERSION } from "../version.js";
-import { historyOf, waiverOf, type HistoryContext } from "./finding-history.js";
+import { historyOf, waiverOf, type FindingHistoryView, type HistoryContext } from "./finding-history.js";
 import type { RuleInfo } from "./rule-info.js";
 
 export const OCSF_VERSION = "1.8.0";
@@ -69,26 +69,9 @@ export function ocsfFinding(
       ...(f.region === "global" || f.region === "*" ? {} : { region: f.region }),
       account: { uid: f.accountId, type_id: 10, type: "AWS Account" },
     },
-    finding_info: {
-      uid: findingFingerprint(identity),
-      title: rule?.title ?? f.ruleId,
-      desc: f.message,
-      analytic: { uid: f.ruleId, name: f.ruleId, type_id: 1, type: "Rule" },
-      ...(h.firstSeen ? { first_seen_time: ms(h.firstSeen), created_time: ms(h.firstSeen) } : {}),
-      ...(h.lastSeen ? { last_seen_time: ms(h.lastSeen) } : {}),
-      ...(rule?.helpUri ? { src_url: rule.helpUri } : {}),
-    },
+    finding_info: findingInfo(f, identity, rule, h),
     compliance: { status_id: complianceId, status: compliance, control: f.ruleId },
-    resources: [
-      {
-        uid: f.arn ?? f.resourceId,
-        name: f.resourceId,
-        type: f.resourceType,
-        ...(f.region === "*" ? {} : { region: f.region }),
-        cloud_partition: partitionOf(f.arn),
-        owner: { account: { uid: f.accountId, type_id: 10, type: "AWS Account" } },
-      },
-    ],
+    resources: [resource(f)],
     ...(rule?.remediation ? { remediation: { desc: rule.remediation } } : {}),
     unmapped: {
       dpscan: {
@@ -105,4 +88,32 @@ export function ocsfFinding(
 
 export function partitionOf(arn: string | null): string {
   return arn?.split(":")[1] || "aws";
+}
+
+function findingInfo(
+  f: FindingRow,
+  identity: string,
+  rule: RuleInfo | undefined,
+  h: FindingHistoryView,
+): Record<string, unknown> {
+  return {
+    uid: findingFingerprint(identity),
+    title: rule?.title ?? f.ruleId,
+    desc: f.message,
+    analytic: { uid: f.ruleId, name: f.ruleId, type_id: 1, type: "Rule" },
+    ...(h.firstSeen ? { first_seen_time: ms(h.firstSeen), created_time: ms(h.firstSeen) } : {}),
+    ...(h.lastSeen ? { last_seen_time: ms(h.lastSeen) } : {}),
+    ...(rule?.helpUri ? { src_url: rule.helpUri } : {}),
+  };
+}
+
+function resource(f: FindingRow): Record<string, unknown> {
+  return {
+    uid: f.arn ?? f.resourceId,
+    name: f.resourceId,
+    type: f.resourceType,
+    ...(f.region === "*" ? {} : { region: f.region }),
+    cloud_partition: partitionOf(f.arn),
+    owner: { account: { uid: f.accountId, type_id: 10, type: "AWS Account" } },
+  };
 }

@@ -239,6 +239,7 @@ describe("CI outputs keep resource-controlled text inert", () => {
     const hostile = r.stdout.split("\n").find((l) => l.includes("vol-a0")) ?? "";
     expect(hostile.startsWith("::error title=dpscan FAIL high%3A ebs-volume-unencrypted::")).toBe(true);
     expect(hostile).toContain("100%25");
+    // eslint-disable-next-line no-control-regex -- looking for control characters is the point
     expect(hostile).not.toMatch(/[\r\u0000-\u0008]/);
     expect(r.stdout.split("\n").filter((l) => l.startsWith("::set-output"))).toEqual([]);
     expect(r.stdout.split("\n").filter((l) => l.startsWith("::")).length).toBeLessThanOrEqual(50);
@@ -255,6 +256,7 @@ describe("CI outputs keep resource-controlled text inert", () => {
     expect(junit).toContain("&lt;script&gt;alert(&quot;x&amp;y&quot;)&lt;/script&gt;");
     // Text outside tags never holds a raw < or >, and no character XML forbids is left.
     expect(junit.replace(/<[^<>]*>/g, "")).not.toMatch(/[<>]/);
+    // eslint-disable-next-line no-control-regex -- looking for control characters is the point
     expect(junit).not.toMatch(/[\u0001-\u0008\u000b\u000c\u000e-\u001f]/);
     expect(junit.match(/<testcase /g)?.length).toBe(155);
   });
