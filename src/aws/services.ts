@@ -3,6 +3,7 @@ import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { ConfigServiceClient } from "@aws-sdk/client-config-service";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EC2Client } from "@aws-sdk/client-ec2";
+import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
@@ -23,6 +24,7 @@ export const CLIENTS = {
   secretsmanager: SecretsManagerClient,
   config: ConfigServiceClient,
   cloudtrail: CloudTrailClient,
+  elasticloadbalancing: ElasticLoadBalancingV2Client,
 } as const;
 
 export type ServiceName = keyof typeof CLIENTS;
@@ -45,6 +47,8 @@ export const DEFAULT_RATES: Record<ServiceName, { ratePerSecond: number; burst: 
   secretsmanager: { ratePerSecond: 20, burst: 40 },
   config: { ratePerSecond: 4, burst: 8 }, // unpublished, low
   cloudtrail: { ratePerSecond: 5, burst: 10 },
+  // ELB API v2 quota: non-mutating (Describe*) actions share a bucket of 40, refill 10/s.
+  elasticloadbalancing: { ratePerSecond: 8, burst: 20 },
 };
 
 /** The partition's global endpoints live in us-east-1. */

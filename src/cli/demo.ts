@@ -2,10 +2,12 @@ import type { Command } from "commander";
 import { fromStatic } from "../aws/credentials.js";
 import { runScan } from "../app/scan.js";
 import { scanSummaryText } from "../report/scan-summary.js";
+import { loadFrameworks, WHOLE_SCAN } from "../report/index.js";
 import { loadRules } from "../rules/loader.js";
 import { allServices, demoScanTarget, loadDemoWorld, startSimulator } from "../sim/index.js";
-import { Store } from "../store/store.js";
+import { Store, type ScanRow } from "../store/store.js";
 import { globals, out } from "./context.js";
+import { DEFAULT_REPORTS_DIR, writeReports } from "./report.js";
 import { resolveScanOptions } from "./scan-options.js";
 
 /** The demo organisation's management region (its aggregator's and STS's). */
@@ -17,12 +19,18 @@ export function registerDemo(program: Command): void {
     .description(
       "Start the simulator's demo organisation, scan it with --org and show the findings (no AWS needed)",
     )
-    .action(async (_opts: unknown, cmd: Command) => {
+    .option(
+      "-o, --out <dir>",
+      "directory the demo's HTML compliance reports are written to",
+      DEFAULT_REPORTS_DIR,
+    )
+    .action(async (opts: { out: string }, cmd: Command) => {
       const db = globals(cmd).db;
       const world = loadDemoWorld();
       // The role, ExternalId and regions are the demo world's own: read, never restated here.
       const target = demoScanTarget(world);
       const rules = loadRules();
+      const frameworks = loadFrameworks(rules);
       const sim = await startSimulator({ world, services: allServices() });
       const store = new Store(db);
       try {
@@ -52,8 +60,23 @@ export function registerDemo(program: Command): void {
         process.exitCode = result.exitCode;
         if (result.status !== "complete") return;
         out(scanSummaryText(store, result.scanId, result.summary, result.gaps));
+        const written = await writeReports({
+          store,
+          scan: store.getScan(result.scanId) as ScanRow,
+          frameworks,
+          formats: ["html"],
+          dir: opts.out,
+          scopeFor: () => WHOLE_SCAN,
+        });
         out(
-          `\nNext: dpscan --db ${db} findings --severity high   ·   dpscan --db ${db} findings --format csv`,
+          `\nCompliance reports (open them in a browser):\n${written.map((w) => `  ${w.line}`).join("\n")}`,
+        );
+        out(
+          [
+            "\nNext:",
+            `  dpscan --db ${db} findings --severity high`,
+            `  dpscan --db ${db} report --framework pci-dss-4.0 --scope-tag data-classification=cardholder --format html,pdf`,
+          ].join("\n"),
         );
       } finally {
         store.close();

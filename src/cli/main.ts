@@ -4,6 +4,7 @@ import { VERSION } from "../version.js";
 import { registerEvaluate } from "./evaluate.js";
 import { registerFindings } from "./findings.js";
 import { registerGate } from "./gate.js";
+import { registerReport } from "./report.js";
 import { registerRules } from "./rules.js";
 import { registerScans } from "./scans.js";
 import { registerBaseline } from "./baseline.js";
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerFindings(program);
   registerGate(program);
   registerBaseline(program);
+  registerReport(program);
   registerRules(program);
   registerScans(program);
   registerDiff(program);

@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { Ajv } from "ajv";
 import type { Command } from "commander";
 import { CLIENTS } from "../aws/services.js";
+import { reportSettingsSchema } from "../report/scope.js";
 import type { JsonObject } from "../model/resource.js";
 import {
   ACCOUNT_ID_PATTERN,
@@ -122,6 +123,7 @@ export function settingsSchema(): JsonObject {
   };
   for (const [key, spec] of optionSpecs())
     if (spec.settings !== false) properties[key] = settingsProperty(spec);
+  properties.reports = reportSettingsSchema(); // read by `dpscan report`, not by scans
   return {
     $schema: "http://json-schema.org/draft-07/schema#",
     $id: "https://dpscan.dev/schemas/config.schema.json",

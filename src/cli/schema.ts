@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { frameworkSchema, reportSchema } from "../report/index.js";
 import { PREDICATES } from "../rules/predicates/index.js";
 import { baselineSchema } from "../report/baseline.js";
 import { publishedRuleSchema } from "../rules/schema.js";
@@ -12,6 +13,8 @@ export const SCHEMAS = {
   config: settingsSchema,
   waivers: waiversSchema,
   baseline: baselineSchema,
+  framework: frameworkSchema,
+  report: reportSchema,
 } as const;
 
 export function registerSchema(program: Command): void {

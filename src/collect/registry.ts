@@ -3,6 +3,7 @@ import { DISCOVERY_ACTIONS } from "../aws/discovery.js";
 import { cloudTrailCollector } from "./cloudtrail.js";
 import { dynamodbCollector } from "./dynamodb.js";
 import { ec2Collector } from "./ec2.js";
+import { elbv2Collector } from "./elbv2.js";
 import { iamCollector } from "./iam.js";
 import { kmsCollector } from "./kms.js";
 import { rdsCollector } from "./rds.js";
@@ -19,6 +20,7 @@ export const COLLECTORS: readonly Collector[] = [
   dynamodbCollector,
   secretsManagerCollector,
   cloudTrailCollector,
+  elbv2Collector,
 ];
 
 /** Actions of `--source config` (KMS enrichment reuses the KMS collector's actions). */

@@ -18,6 +18,8 @@ export const RESOURCE_TYPES = {
   cloudTrail: "AWS::CloudTrail::Trail",
   /** A member of the organisation, recorded in the management account under --org (a scan fact: who is "inside"). */
   organizationsAccount: "AWS::Organizations::Account",
+  elbLoadBalancer: "AWS::ElasticLoadBalancingV2::LoadBalancer",
+  elbListener: "AWS::ElasticLoadBalancingV2::Listener",
 } as const;
 
 export type ResourceType = (typeof RESOURCE_TYPES)[keyof typeof RESOURCE_TYPES];

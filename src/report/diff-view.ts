@@ -1,7 +1,7 @@
 // `dpscan diff` output: new, reopened, resolved and unverified findings between two scans, as a
 // table, JSON or Markdown. A waived finding is marked WAIVED (waivers as applied to the later scan).
 import type { DiffEntry, ScanDiff } from "../store/diff.js";
-import { mdCode, mdTable, mdText } from "./markdown.js";
+import { mdCode, mdTable, mdText } from "./md-table.js";
 import { table } from "./text.js";
 import type { Waived } from "./waived.js";
 

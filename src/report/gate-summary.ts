@@ -6,7 +6,7 @@ import type { WaiverOutcome } from "../rules/waivers.js";
 import { ageLabel, historyJson, type HistoryContext } from "./finding-history.js";
 import { findingJson } from "./findings-view.js";
 import { gateCounts, gateCriteriaJson, type GateDecision, type GateItem } from "./gate.js";
-import { mdCode, mdTable, mdText } from "./markdown.js";
+import { mdCode, mdTable, mdText } from "./md-table.js";
 import { table } from "./text.js";
 
 const VERDICT = { 0: "passed", 1: "FAILED", 3: "incomplete coverage" } as const;

@@ -5,7 +5,7 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { unitKey, type CoverageInput, type CoverageRow } from "../model/coverage.js";
 import type { FindingInput, FindingRow } from "../model/finding.js";
-import type { JsonObject, ResourceRecord } from "../model/resource.js";
+import { asUnreadable, type JsonObject, type ResourceRecord } from "../model/resource.js";
 import { severityRank, type Severity, type Status } from "../model/severity.js";
 import { VERSION } from "../version.js";
 import { migrate, refuseUnknownSchema } from "./migrations.js";
@@ -387,20 +387,81 @@ export class Store {
                   rule_id, account_id, region, resource_id ${limit}`,
       )
       .all(...args) as RawFinding[];
+    return rows.map(toFinding);
+  }
+
+  /**
+   * Findings of some rules (without their evidence) in pages by row id, each with its resource's
+   * tags, for reports scoped by tag. `tags` is null when the finding has no stored resource (a coverage gap's finding);
+   * `tagsUnreadable` when the collector could not read the resource's tags.
+   */
+  *iterateFindingsWithTags(
+    scanId: number,
+    ruleIds: readonly string[],
+    pageSize = 2000,
+  ): Generator<{
+    finding: Omit<FindingRow, "evidence">;
+    tags: Record<string, string> | null;
+    tagsUnreadable: boolean;
+  }> {
+    // One rule at a time: each page is then a range of the (scan_id, rule_id) index, in row order,
+    // so a page costs its own size whatever the scan's (an IN list would sort the rest each time).
+    const stmt = this.db.prepare(
+      `SELECT f.id, f.scan_id, f.rule_id, f.status, f.severity, f.resource_type, f.resource_id, f.arn,
+         f.account_id, f.region, f.message,
+         r.tags_json AS r_tags, json_extract(r.supplementary_json, '$.Tags') AS r_tags_supp
+       FROM findings f LEFT JOIN resources r ON r.id = f.resource_pk
+       WHERE f.scan_id = ? AND f.rule_id = ? AND f.id > ? ORDER BY f.id LIMIT ?`,
+    );
+    for (const ruleId of ruleIds) {
+      let after = 0;
+      for (;;) {
+        const rows = stmt.all(scanId, ruleId, after, pageSize) as (Omit<RawFinding, "evidence_json"> & {
+          r_tags: string | null;
+          r_tags_supp: string | null;
+        })[];
+        for (const r of rows) {
+          const supp: unknown = r.r_tags_supp ? JSON.parse(r.r_tags_supp) : null;
+          yield {
+            finding: findingFields(r),
+            tags: r.r_tags === null ? null : (JSON.parse(r.r_tags) as Record<string, string>),
+            tagsUnreadable: asUnreadable(supp) !== undefined,
+          };
+        }
+        if (rows.length < pageSize) break;
+        after = (rows.at(-1) as { id: number }).id;
+      }
+    }
+  }
+
+  /** The rules a scan was judged by (id, title, severity, file hash) with the parameters used. */
+  scanRules(scanId: number): (RuleStamp & { params: JsonObject })[] {
+    const rows = this.db
+      .prepare(
+        "SELECT rule_id, title, severity, sha256, params_json FROM scan_rules WHERE scan_id = ? ORDER BY rule_id",
+      )
+      .all(scanId) as {
+      rule_id: string;
+      title: string;
+      severity: Severity;
+      sha256: string;
+      params_json: string;
+    }[];
     return rows.map((r) => ({
-      id: r.id,
-      scanId: r.scan_id,
-      ruleId: r.rule_id,
-      status: r.status,
+      id: r.rule_id,
+      title: r.title,
       severity: r.severity,
-      resourceType: r.resource_type,
-      resourceId: r.resource_id,
-      arn: r.arn,
-      accountId: r.account_id,
-      region: r.region,
-      message: r.message,
-      evidence: JSON.parse(r.evidence_json) as JsonObject,
+      sha256: r.sha256,
+      params: JSON.parse(r.params_json) as JsonObject,
     }));
+  }
+
+  /** The latest complete scan before this one: what a report compares against. */
+  previousCompleteScan(scanId: number): ScanRow | undefined {
+    const r = this.db
+      .prepare("SELECT * FROM scans WHERE status = 'complete' AND id < ? ORDER BY id DESC LIMIT 1")
+      .get(scanId) as RawScan | undefined;
+    return r ? toScan(r) : undefined;
   }
 
   findingCounts(scanId: number): { status: Status; severity: Severity; count: number }[] {
@@ -515,6 +576,27 @@ function toScan(r: RawScan): ScanRow {
     error: r.error,
     dpscanVersion: r.dpscan_version,
   };
+}
+
+/** A finding row without its evidence (what reports read). */
+function findingFields(r: Omit<RawFinding, "evidence_json">): Omit<FindingRow, "evidence"> {
+  return {
+    id: r.id,
+    scanId: r.scan_id,
+    ruleId: r.rule_id,
+    status: r.status,
+    severity: r.severity,
+    resourceType: r.resource_type,
+    resourceId: r.resource_id,
+    arn: r.arn,
+    accountId: r.account_id,
+    region: r.region,
+    message: r.message,
+  };
+}
+
+function toFinding(r: RawFinding): FindingRow {
+  return { ...findingFields(r), evidence: JSON.parse(r.evidence_json) as JsonObject };
 }
 
 function toRecord(r: RawResource): ResourceRecord {

@@ -380,7 +380,7 @@ describe("dpscan gate: CI outputs", () => {
     expect(md).toContain("### Blocking (1)");
     expect(md).toContain("### Coverage gaps (1)");
     expect(md).toContain("### Waivers to review (2)");
-    expect(md).toContain("platform&#64;example.com");
+    expect(md).toContain("platform@\u200bexample.com");
 
     const annotations = r.stdout.split("\n").filter((l) => l.startsWith("::"));
     expect(annotations[0]).toBe(

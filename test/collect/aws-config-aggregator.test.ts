@@ -150,6 +150,8 @@ function worldKeys(world: World): string[] {
       each(res.trails, (t) => {
         if (t.HomeRegion === r) add(a.Id, r, RESOURCE_TYPES.cloudTrail, t.Name);
       });
+      each(res.loadBalancers, (lb) => add(a.Id, r, RESOURCE_TYPES.elbLoadBalancer, lb.LoadBalancerArn));
+      each(res.listeners, (l) => add(a.Id, r, RESOURCE_TYPES.elbListener, l.ListenerArn));
     }
     // Recorded by the recorder of the bucket's region: none where that region is not enabled.
     each(a.global.buckets, (b) => {

@@ -13,6 +13,9 @@ import type {
   SimIamManagedPolicy,
   SimIamPrincipal,
   SimKmsKey,
+  SimListener,
+  SimListenerAction,
+  SimLoadBalancer,
   SimRdsCluster,
   SimRdsInstance,
   SimRdsSnapshot,
@@ -56,6 +59,7 @@ export interface RegionSizes {
   tables?: number;
   secrets?: number;
   trails?: number;
+  loadBalancers?: number;
 }
 
 export const DEFAULT_SIZES: Required<RegionSizes> = {
@@ -69,6 +73,7 @@ export const DEFAULT_SIZES: Required<RegionSizes> = {
   tables: 3,
   secrets: 3,
   trails: 1,
+  loadBalancers: 4,
 };
 
 /** Deterministic resources for one account and region. Index 0 of each kind carries HOSTILE strings. */
@@ -229,6 +234,104 @@ export function makeRegion(accountId: string, region: string, sizes: RegionSizes
     dynamodbTables: arrayCollection(tables, (t) => t.TableName),
     secrets: arrayCollection(secrets, (s) => s.Name),
     trails: arrayCollection(trails, (t) => t.Name),
+    ...makeLoadBalancers(accountId, region, n.loadBalancers),
+  };
+}
+
+/** A redirect to HTTPS on 443, keeping host, path and query: as DescribeListeners shows it. */
+export const HTTPS_REDIRECT: SimListenerAction = {
+  Type: "redirect",
+  RedirectConfig: {
+    Protocol: "HTTPS",
+    Port: "443",
+    Host: "#{host}",
+    Path: "/#{path}",
+    Query: "#{query}",
+    StatusCode: "HTTP_301",
+  },
+};
+
+const LB_TYPES = ["app", "app", "net", "gwy"] as const;
+const LB_TYPE_NAMES = { app: "application", net: "network", gwy: "gateway" } as const;
+
+/**
+ * Load balancers in fours: an ALB redirecting HTTP to HTTPS with ELBSecurityPolicy-2016-08 on 443
+ * (TLS 1.0 allowed), an ALB forwarding HTTP with a TLS 1.3 policy on 443, an NLB with a TLS and a
+ * TCP listener, a gateway load balancer (GENEVE). Index 0 carries HOSTILE tags.
+ */
+export function makeLoadBalancers(
+  accountId: string,
+  region: string,
+  count: number,
+): Pick<RegionResources, "loadBalancers" | "listeners" | "sslPolicies"> {
+  const lbs = Array.from({ length: count }, (_, i): SimLoadBalancer => {
+    const kind = LB_TYPES[i % 4] ?? "app";
+    const name = `lb-${i}`;
+    const id = pad(i, 16);
+    const arn = `arn:aws:elasticloadbalancing:${region}:${accountId}:loadbalancer/${kind}/${name}/${id}`;
+    const tg = `arn:aws:elasticloadbalancing:${region}:${accountId}:targetgroup/${name}/${pad(i + 1, 16)}`;
+    const listener = (port: number, protocol: string, extra: Partial<SimListener> = {}): SimListener => ({
+      ListenerArn: `${arn.replace(":loadbalancer/", ":listener/")}/${pad(port, 16)}`,
+      LoadBalancerArn: arn,
+      Port: port,
+      Protocol: protocol,
+      Certificates: [],
+      DefaultActions: [{ Type: "forward", TargetGroupArn: tg }],
+      Tags: i === 0 ? [{ Key: HOSTILE, Value: HOSTILE }] : [],
+      ...extra,
+    });
+    const cert = [{ CertificateArn: `arn:aws:acm:${region}:${accountId}:certificate/${pad(i, 8)}-cert` }];
+    const listeners =
+      kind === "gwy"
+        ? [listener(6081, "GENEVE")]
+        : kind === "net"
+          ? [
+              listener(443, "TLS", {
+                SslPolicy: "ELBSecurityPolicy-FS-1-2-Res-2020-10",
+                Certificates: cert,
+                AlpnPolicy: ["HTTP2Preferred"],
+              }),
+              listener(22, "TCP"),
+            ]
+          : i % 4 === 0
+            ? [
+                listener(80, "HTTP", { DefaultActions: [HTTPS_REDIRECT] }),
+                listener(443, "HTTPS", { SslPolicy: "ELBSecurityPolicy-2016-08", Certificates: cert }),
+              ]
+            : [
+                listener(80, "HTTP"),
+                listener(443, "HTTPS", {
+                  SslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
+                  Certificates: cert,
+                }),
+              ];
+    return {
+      LoadBalancerName: name,
+      LoadBalancerArn: arn,
+      Type: LB_TYPE_NAMES[kind],
+      Scheme: i % 2 ? "internal" : "internet-facing",
+      DNSName: `${name}-${id}.${region}.elb.amazonaws.com`,
+      CanonicalHostedZoneId: "Z35SXDOTRQ7X7K",
+      CreatedTime: iso(i),
+      VpcId: `vpc-${pad(1, 17)}`,
+      State: "active",
+      IpAddressType: "ipv4",
+      AvailabilityZones: [
+        { ZoneName: `${region}a`, SubnetId: `subnet-${pad(1, 17)}` },
+        { ZoneName: `${region}b`, SubnetId: `subnet-${pad(2, 17)}` },
+      ],
+      SecurityGroups: kind === "app" ? [`sg-${pad(i, 17)}`] : [],
+      Listeners: listeners,
+      Tags: i === 0 ? [{ Key: HOSTILE, Value: HOSTILE }] : [{ Key: "env", Value: "prod" }],
+    };
+  });
+  return {
+    loadBalancers: arrayCollection(lbs, (lb) => lb.LoadBalancerName),
+    listeners: arrayCollection(
+      lbs.flatMap((lb) => lb.Listeners),
+      (l) => l.ListenerArn,
+    ),
+    sslPolicies: [],
   };
 }
 
@@ -246,6 +349,9 @@ export function emptyRegion(): RegionResources {
     dynamodbTables: emptyCollection(),
     secrets: emptyCollection(),
     trails: emptyCollection(),
+    loadBalancers: emptyCollection(),
+    listeners: emptyCollection(),
+    sslPolicies: [],
   };
 }
 

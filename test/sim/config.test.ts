@@ -513,6 +513,9 @@ describe("SelectAggregateResourceConfig streams through lazy collections", () =>
         dynamodbTables: empty,
         secrets: empty,
         trails: empty,
+        loadBalancers: empty,
+        listeners: empty,
+        sslPolicies: [],
       };
       return {
         Id: idOf(i),

@@ -18,6 +18,8 @@ const ID: Record<RegionalCollection | GlobalCollection, (r: never) => string> = 
   dynamodbTables: (r: { TableName: string }) => r.TableName,
   secrets: (r: { Name: string }) => r.Name,
   trails: (r: { Name: string }) => r.Name,
+  loadBalancers: (r: { LoadBalancerName: string }) => r.LoadBalancerName,
+  listeners: (r: { ListenerArn: string }) => r.ListenerArn,
   buckets: (r: { Name: string }) => r.Name,
   iamPolicies: (r: { PolicyName: string }) => r.PolicyName,
   iamUsers: (r: { Name: string }) => r.Name,

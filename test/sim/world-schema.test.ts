@@ -14,12 +14,16 @@ import type {
   IamPrincipalDoc,
   KmsKeyDoc,
   KmsTagsDoc,
+  ListenerActionDoc,
+  ListenerDoc,
+  LoadBalancerDoc,
   RdsClusterDoc,
   RdsInstanceDoc,
   RdsSnapshotDoc,
   RegionDoc,
   SecretDoc,
   SnapshotDoc,
+  SslPolicyDoc,
   TagsDoc,
   TrailDoc,
   VolumeDoc,
@@ -84,6 +88,8 @@ const SHAPES: Record<string, Record<string, Presence>> = {
     dynamodbTables: "optional",
     secrets: "optional",
     trails: "optional",
+    loadBalancers: "optional",
+    sslPolicies: "optional",
   }),
   "#/definitions/volume": fields<VolumeDoc>({
     VolumeId: "required",
@@ -218,6 +224,58 @@ const SHAPES: Record<string, Record<string, Presence>> = {
     IsLogging: "optional",
     Tags: "optional",
   }),
+  "#/definitions/loadBalancer": fields<LoadBalancerDoc>({
+    LoadBalancerName: "required",
+    Type: "optional",
+    Scheme: "optional",
+    State: "optional",
+    IpAddressType: "optional",
+    CreatedTime: "optional",
+    SecurityGroups: "optional",
+    Listeners: "optional",
+    Tags: "optional",
+  }),
+  "#/definitions/listener": fields<ListenerDoc>({
+    Port: "required",
+    Protocol: "required",
+    SslPolicy: "optional",
+    Certificates: "optional",
+    AlpnPolicy: "optional",
+    DefaultActions: "optional",
+    Tags: "optional",
+  }),
+  "#/definitions/listener/properties/Certificates/items": fields<
+    NonNullable<ListenerDoc["Certificates"]>[number]
+  >({
+    CertificateArn: "required",
+  }),
+  "#/definitions/listenerAction": fields<ListenerActionDoc>({
+    Type: "required",
+    Order: "optional",
+    TargetGroupArn: "optional",
+    RedirectConfig: "optional",
+    FixedResponseConfig: "optional",
+  }),
+  "#/definitions/listenerAction/properties/RedirectConfig": fields<
+    NonNullable<ListenerActionDoc["RedirectConfig"]>
+  >({
+    Protocol: "optional",
+    Port: "optional",
+    Host: "optional",
+    Path: "optional",
+    Query: "optional",
+    StatusCode: "required",
+  }),
+  "#/definitions/listenerAction/properties/FixedResponseConfig": fields<
+    NonNullable<ListenerActionDoc["FixedResponseConfig"]>
+  >({ StatusCode: "required", ContentType: "optional", MessageBody: "optional" }),
+  "#/definitions/sslPolicy": fields<SslPolicyDoc>({
+    Name: "required",
+    SslProtocols: "required",
+    Ciphers: "optional",
+    SupportedLoadBalancerTypes: "optional",
+    Listed: "optional",
+  }),
   "#/definitions/global": fields<GlobalDoc>({
     buckets: "optional",
     iamPolicies: "optional",
@@ -350,6 +408,25 @@ const ENUMS: Record<string, string[]> = {
   "#/definitions/bucket/properties/Encryption/properties/SSEAlgorithm": members<
     NonNullable<BucketDoc["Encryption"]>["SSEAlgorithm"]
   >({ AES256: true, "aws:kms": true, "aws:kms:dsse": true }),
+  "#/definitions/loadBalancer/properties/Type": members<NonNullable<LoadBalancerDoc["Type"]>>({
+    application: true,
+    network: true,
+    gateway: true,
+  }),
+  "#/definitions/loadBalancer/properties/Scheme": members<NonNullable<LoadBalancerDoc["Scheme"]>>({
+    "internet-facing": true,
+    internal: true,
+  }),
+  "#/definitions/listenerAction/properties/Type": members<ListenerActionDoc["Type"]>({
+    forward: true,
+    redirect: true,
+    "fixed-response": true,
+    "authenticate-oidc": true,
+    "authenticate-cognito": true,
+  }),
+  "#/definitions/listenerAction/properties/RedirectConfig/properties/StatusCode": members<
+    NonNullable<ListenerActionDoc["RedirectConfig"]>["StatusCode"]
+  >({ HTTP_301: true, HTTP_302: true }),
   "#/definitions/iamPolicy/properties/Scope": members<NonNullable<IamPolicyDoc["Scope"]>>({
     Local: true,
     AWS: true,

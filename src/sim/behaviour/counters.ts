@@ -3,7 +3,7 @@
 // full scan of a world could possibly finish given its quotas and latency.
 import { GLOBAL_SERVICES, meanLatency, throttleScope } from "./faults.js";
 import type { Quota } from "./faults.js";
-import type { SimAccount, World } from "../world/types.js";
+import type { RegionResources, SimAccount, World } from "../world/types.js";
 
 export interface CounterRow {
   service: string;
@@ -159,6 +159,9 @@ export class SimCounters {
 // - RDS: the four Describe listings (100/page) and one attributes call per manual snapshot;
 // - DynamoDB ListTables (100/page) + DescribeTable per table; Secrets Manager ListSecrets
 //   (100/page); CloudTrail DescribeTrails + GetTrailStatus per trail homed in the region;
+// - ELBv2: DescribeLoadBalancers (400/page), DescribeListeners per load balancer, DescribeTags for
+//   every 20 load balancers and listeners, DescribeSSLPolicies once (400/page) where an HTTPS or
+//   TLS listener is (a policy the listing lacks costs one more call, not modelled);
 // - S3: ListBuckets once per account, then GetBucketEncryption, GetBucketPolicy and
 //   GetPublicAccessBlock per bucket, in the bucket's region;
 // - IAM: GetAccountAuthorizationDetails (1000 items/page).
@@ -272,6 +275,7 @@ function tallyAccount(world: World, a: SimAccount, t: ScopeTally): number {
     for (let i = 0; i < r.trails.size; i++) if (r.trails.at(i).HomeRegion === region) homed++;
     t.add("cloudtrail", "DescribeTrails", id, region, 1);
     t.add("cloudtrail", "GetTrailStatus", id, region, homed);
+    const elbChain = tallyElb(r, id, region, t);
 
     chain = Math.max(
       chain,
@@ -283,6 +287,7 @@ function tallyAccount(world: World, a: SimAccount, t: ScopeTally): number {
       tPages + (r.dynamodbTables.size > 0 ? 1 : 0),
       secretPages,
       1 + (homed > 0 ? 1 : 0),
+      elbChain,
     );
   }
 
@@ -305,6 +310,22 @@ function tallyAccount(world: World, a: SimAccount, t: ScopeTally): number {
   const gaadPages = pagesOf(g.iamUsers.size + g.iamGroups.size + g.iamRoles.size + local + awsAttached, 1000);
   t.add("iam", "GetAccountAuthorizationDetails", id, "us-east-1", gaadPages);
   return Math.max(chain, gaadPages);
+}
+
+/** ELBv2 calls of one region; returns their longest chain (listing pages, then listeners, then tags and policies). */
+function tallyElb(r: RegionResources, id: string, region: string, t: ScopeTally): number {
+  const lbPages = pagesOf(r.loadBalancers.size, 400);
+  let tls = false;
+  for (let i = 0; i < r.listeners.size && !tls; i++) {
+    const protocol = r.listeners.at(i).Protocol;
+    tls = protocol === "HTTPS" || protocol === "TLS";
+  }
+  const lbs = r.loadBalancers.size;
+  t.add("elasticloadbalancing", "DescribeLoadBalancers", id, region, lbPages);
+  t.add("elasticloadbalancing", "DescribeListeners", id, region, lbs);
+  t.add("elasticloadbalancing", "DescribeTags", id, region, Math.ceil((lbs + r.listeners.size) / 20));
+  t.add("elasticloadbalancing", "DescribeSSLPolicies", id, region, tls ? 1 : 0);
+  return lbPages + (lbs > 0 ? 2 : 0);
 }
 
 /** The detail behind `lowerBoundSeconds`. */

@@ -14,6 +14,7 @@ const PROTOCOLS: Record<string, WireProtocol> = {
   rds: "query",
   iam: "query",
   sts: "query",
+  elasticloadbalancing: "query",
   s3: "rest-xml",
 };
 
@@ -50,6 +51,7 @@ const SCOPE: Record<string, "operation" | "service"> = {
   sts: "service",
   iam: "service",
   organizations: "service",
+  elasticloadbalancing: "service",
 };
 
 /**
@@ -65,6 +67,8 @@ const SCOPE: Record<string, "operation" | "service"> = {
  * - STS: 600 rps per account and region, shared.
  * - Secrets Manager ("quotas"): DescribeSecret 10,000 rps (value reads share it; never served
  *   here), ListSecrets 100, GetResourcePolicy 50.
+ * - ELB API version 2 (userguide "Request throttling for the ELB API"): non-mutating (Describe*)
+ *   actions share a bucket of 40, refilled at 10/s, per account and region.
  * - Not published (IAM, S3 control plane, Organizations, CloudTrail, Config, DynamoDB control
  *   plane): low values chosen here on purpose, so that a scanner that does not pace itself is
  *   caught by the simulator. All are overridable through `world.faults.throttling.overrides`.
@@ -92,6 +96,8 @@ export const DEFAULT_QUOTAS: Readonly<Record<string, Quota>> = {
   secretsmanager: { capacity: 50, refillPerSecond: 50 },
   "secretsmanager:DescribeSecret": { capacity: 10000, refillPerSecond: 10000 },
   "secretsmanager:ListSecrets": { capacity: 100, refillPerSecond: 100 },
+
+  elasticloadbalancing: { capacity: 40, refillPerSecond: 10 },
 
   // Unpublished quotas: deliberately low.
   iam: { capacity: 20, refillPerSecond: 10 },

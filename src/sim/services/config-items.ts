@@ -14,6 +14,9 @@ import type {
   SimIamManagedPolicy,
   SimIamPrincipal,
   SimKmsKey,
+  SimListener,
+  SimListenerAction,
+  SimLoadBalancer,
   SimRdsSnapshot,
   Tag,
 } from "../world/types.js";
@@ -301,6 +304,77 @@ function global<T>(
   };
 }
 
+/** A load balancer as Config records it: DescribeLoadBalancers' shape, first letter lowercased. */
+function loadBalancerItem(a: SimAccount, r: string, lb: SimLoadBalancer): ConfigItem {
+  return ci(a, {
+    type: "AWS::ElasticLoadBalancingV2::LoadBalancer",
+    id: lb.LoadBalancerArn,
+    name: lb.LoadBalancerName,
+    arn: lb.LoadBalancerArn,
+    region: r,
+    created: lb.CreatedTime,
+    tags: tagsOf(lb.Tags),
+    configuration: {
+      loadBalancerArn: lb.LoadBalancerArn,
+      dNSName: lb.DNSName,
+      canonicalHostedZoneId: lb.CanonicalHostedZoneId,
+      createdTime: iso(lb.CreatedTime),
+      loadBalancerName: lb.LoadBalancerName,
+      scheme: lb.Scheme,
+      vpcId: lb.VpcId,
+      state: { code: lb.State },
+      type: lb.Type,
+      availabilityZones: lb.AvailabilityZones.map((z) => ({
+        zoneName: z.ZoneName,
+        subnetId: z.SubnetId,
+        loadBalancerAddresses: [],
+      })),
+      ...(lb.SecurityGroups.length > 0 ? { securityGroups: [...lb.SecurityGroups] } : {}),
+      ipAddressType: lb.IpAddressType,
+    },
+  });
+}
+
+/** A listener action as Config records it (PascalCase); a forward action carries its ForwardConfig too. */
+function listenerAction(x: SimListenerAction): ConfigItem {
+  return {
+    Type: x.Type,
+    ...(x.TargetGroupArn !== undefined ? { TargetGroupArn: x.TargetGroupArn } : {}),
+    ...(x.Order !== undefined ? { Order: x.Order } : {}),
+    ...(x.RedirectConfig ? { RedirectConfig: { ...x.RedirectConfig } } : {}),
+    ...(x.FixedResponseConfig ? { FixedResponseConfig: { ...x.FixedResponseConfig } } : {}),
+    ...(x.TargetGroupArn !== undefined
+      ? {
+          ForwardConfig: {
+            TargetGroups: [{ TargetGroupArn: x.TargetGroupArn, Weight: 1 }],
+            TargetGroupStickinessConfig: { Enabled: false },
+          },
+        }
+      : {}),
+  };
+}
+
+/** A listener as Config records it: PascalCase, as CloudFormation's schema (no name; the ARN is its id). */
+function listenerItem(a: SimAccount, r: string, l: SimListener): ConfigItem {
+  return ci(a, {
+    type: "AWS::ElasticLoadBalancingV2::Listener",
+    id: l.ListenerArn,
+    arn: l.ListenerArn,
+    region: r,
+    tags: tagsOf(l.Tags),
+    configuration: {
+      ListenerArn: l.ListenerArn,
+      LoadBalancerArn: l.LoadBalancerArn,
+      Port: l.Port,
+      Protocol: l.Protocol,
+      SslPolicy: l.SslPolicy ?? null,
+      Certificates: l.Certificates.map((c) => ({ ...c })),
+      DefaultActions: l.DefaultActions.map(listenerAction),
+      AlpnPolicy: [...(l.AlpnPolicy ?? [])],
+    },
+  });
+}
+
 const rdsArn = (a: SimAccount, r: string, kind: string, id: string) =>
   `arn:aws:rds:${r}:${a.Id}:${kind}:${id}`;
 
@@ -559,6 +633,12 @@ export const RECORDED_TYPES: readonly RecordedType[] = [
       });
     },
   ),
+  regional(
+    "AWS::ElasticLoadBalancingV2::LoadBalancer",
+    (a, r) => a.region(r)?.loadBalancers,
+    loadBalancerItem,
+  ),
+  regional("AWS::ElasticLoadBalancingV2::Listener", (a, r) => a.region(r)?.listeners, listenerItem),
   {
     type: "AWS::S3::Bucket",
     scope: "s3",

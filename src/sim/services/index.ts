@@ -4,6 +4,7 @@ import { cloudTrailService } from "./cloudtrail.js";
 import { configService } from "./config.js";
 import { dynamodbService } from "./dynamodb.js";
 import { ec2Service } from "./ec2.js";
+import { elbv2Service } from "./elbv2.js";
 import { iamService } from "./iam.js";
 import { kmsService } from "./kms.js";
 import { organizationsService } from "./organizations.js";
@@ -25,5 +26,6 @@ export function allServices(): SimService[] {
     cloudTrailService,
     configService,
     s3Service,
+    elbv2Service(),
   ];
 }

@@ -58,6 +58,8 @@ const REGIONAL: Record<RegionalCollection, true> = {
   dynamodbTables: true,
   secrets: true,
   trails: true,
+  loadBalancers: true,
+  listeners: true,
 };
 const GLOBAL: Record<GlobalCollection, true> = {
   buckets: true,

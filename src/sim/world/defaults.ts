@@ -1,5 +1,6 @@
 // Defaults and AWS-shaped templates shared by world files (src/sim/world/file.ts) and generated
 // worlds (src/sim/world/generate.ts), so both produce the same shapes for the same intent.
+import type { SimLoadBalancer } from "./types.js";
 
 /** Fixed timestamps: a world without dates must still be byte-for-byte reproducible. */
 export const DEFAULT_CREATED = "2025-03-03T09:00:00.000Z";
@@ -277,3 +278,57 @@ export function uuidFrom(key: string): string {
   const variant = "89ab"[parseInt(h[16] ?? "0", 16) & 3];
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
+
+/** The security policy an HTTPS or TLS listener created through the API gets when it names none. */
+export const DEFAULT_SSL_POLICY = "ELBSecurityPolicy-2016-08";
+
+const LB_ARN_TYPE: Record<SimLoadBalancer["Type"], string> = {
+  application: "app",
+  network: "net",
+  gateway: "gwy",
+};
+
+type LoadBalancerIdentity = Pick<
+  SimLoadBalancer,
+  "LoadBalancerArn" | "DNSName" | "CanonicalHostedZoneId" | "VpcId" | "AvailabilityZones"
+>;
+
+/**
+ * What AWS derives for a new ELBv2 load balancer: its ARN (16 hex digits of id), DNS name, hosted
+ * zone, VPC and two subnets in zones a and b. `id` is derived from account, region and name unless given.
+ */
+export function loadBalancerIdentity(
+  account: string,
+  region: string,
+  name: string,
+  type: SimLoadBalancer["Type"],
+  id = hexFrom(`elb/${account}/${region}/${name}`, 16),
+): LoadBalancerIdentity {
+  const host =
+    type === "application"
+      ? `${name}-${parseInt(id.slice(0, 8), 16)}.${region}.elb.amazonaws.com`
+      : `${name}-${id}.elb.${region}.amazonaws.com`;
+  return {
+    LoadBalancerArn: `arn:aws:elasticloadbalancing:${region}:${account}:loadbalancer/${LB_ARN_TYPE[type]}/${name}/${id}`,
+    DNSName: host.toLowerCase(),
+    CanonicalHostedZoneId: `Z${alnumFrom(`zone/${region}/${type}`, 13)}`,
+    VpcId: `vpc-0${hexFrom(`vpc/${account}/${region}`, 16)}`,
+    AvailabilityZones: ["a", "b"].map((z) => ({
+      ZoneName: `${region}${z}`,
+      SubnetId: `subnet-0${hexFrom(`subnet/${account}/${region}/${z}`, 16)}`,
+    })),
+  };
+}
+
+/** What a redirect keeps of the request when it names no new protocol, port, host, path or query. */
+export const REDIRECT_KEEPS = {
+  Protocol: "#{protocol}",
+  Port: "#{port}",
+  Host: "#{host}",
+  Path: "/#{path}",
+  Query: "#{query}",
+};
+
+/** A listener's ARN: the load balancer's with `listener/` for `loadbalancer/` and the listener's own id. */
+export const listenerArn = (lbArn: string, id: string): string =>
+  `${lbArn.replace(":loadbalancer/", ":listener/")}/${id}`;

@@ -1,6 +1,6 @@
 // The shape of a world document after schema validation (schemas/world.schema.json). Everything
 // the schema leaves optional is optional here; src/sim/world/build/index.ts fills in the defaults.
-import type { AggregatorSpec, FaultSpec } from "./types.js";
+import type { AggregatorSpec, FaultSpec, SimListenerAction } from "./types.js";
 
 /** A policy document written as an object, or verbatim text (possibly malformed on purpose). */
 export type PolicyDoc = string | Record<string, unknown>;
@@ -41,6 +41,8 @@ export interface RegionDoc {
   dynamodbTables?: DynamoTableDoc[];
   secrets?: SecretDoc[];
   trails?: TrailDoc[];
+  loadBalancers?: LoadBalancerDoc[];
+  sslPolicies?: SslPolicyDoc[];
 }
 
 export interface GlobalDoc {
@@ -177,6 +179,44 @@ export interface TrailDoc {
   IncludeGlobalServiceEvents?: boolean;
   IsLogging?: boolean;
   Tags?: TagsDoc;
+}
+
+export interface LoadBalancerDoc {
+  LoadBalancerName: string;
+  Type?: "application" | "network" | "gateway";
+  Scheme?: "internet-facing" | "internal";
+  State?: string;
+  IpAddressType?: string;
+  CreatedTime?: string;
+  SecurityGroups?: string[];
+  Listeners?: ListenerDoc[];
+  Tags?: TagsDoc;
+}
+
+export interface ListenerDoc {
+  Port: number;
+  Protocol: string;
+  SslPolicy?: string;
+  Certificates?: { CertificateArn: string }[];
+  AlpnPolicy?: string[];
+  DefaultActions?: ListenerActionDoc[];
+  Tags?: TagsDoc;
+}
+
+export interface ListenerActionDoc {
+  Type: "forward" | "redirect" | "fixed-response" | "authenticate-oidc" | "authenticate-cognito";
+  Order?: number;
+  TargetGroupArn?: string;
+  RedirectConfig?: SimListenerAction["RedirectConfig"];
+  FixedResponseConfig?: SimListenerAction["FixedResponseConfig"];
+}
+
+export interface SslPolicyDoc {
+  Name: string;
+  SslProtocols: string[];
+  Ciphers?: string[];
+  SupportedLoadBalancerTypes?: string[];
+  Listed?: boolean;
 }
 
 export interface BucketDoc {

@@ -13,7 +13,11 @@ import {
   crossAccountKeyPolicy,
   defaultKeyPolicy,
   engineVersionFor,
+  hexFrom,
   keyArn,
+  listenerArn,
+  loadBalancerIdentity,
+  REDIRECT_KEEPS,
   mix32,
   policyArn,
   publicKeyPolicy,
@@ -31,6 +35,9 @@ import type {
   SimIamManagedPolicy,
   SimIamPrincipal,
   SimKmsKey,
+  SimListener,
+  SimListenerAction,
+  SimLoadBalancer,
   SimRdsCluster,
   SimRdsInstance,
   SimRdsSnapshot,
@@ -77,9 +84,9 @@ export const REGION_POOL: readonly string[] = [
   "ap-northeast-2",
 ];
 
-/** Share of `scale` per (account, region). Regional types sum to 0.82, account-wide ones to 0.18. */
+/** Share of `scale` per (account, region). Regional types sum to 0.82, account-wide ones to 0.18 (listeners included). */
 const SHARE = {
-  volumes: 0.3,
+  volumes: 0.275,
   snapshots: 0.25,
   kmsKeys: 0.08,
   secrets: 0.06,
@@ -88,6 +95,8 @@ const SHARE = {
   rdsClusters: 0.01,
   rdsSnapshots: 0.03,
   rdsClusterSnapshots: 0.01,
+  // Their listeners add 1.6 per load balancer (LISTENER_SLOTS).
+  loadBalancers: 0.01,
   buckets: 0.08,
   iamPolicies: 0.03,
   iamRoles: 0.04,
@@ -157,6 +166,7 @@ const TYPE = {
   user: 15,
   role: 16,
   group: 17,
+  loadBalancer: 18,
 } as const;
 
 // ---- ids that carry their index ---------------------------------------------------------------
@@ -405,6 +415,7 @@ function regionResources(c: RegionCtx): RegionResources {
       (i) => trailName(c, i),
       nameIndex,
     ),
+    ...elbResources(c, n(TYPE.loadBalancer, SHARE.loadBalancers)),
   };
 }
 
@@ -717,6 +728,138 @@ function trail(c: RegionCtx, i: number): SimTrail {
     IncludeGlobalServiceEvents: main,
     IsLogging: true,
     Tags: [],
+  };
+}
+
+// ---- load balancers ---------------------------------------------------------------------------
+
+/**
+ * Load balancers come in rows of ten: six application (an HTTP and an HTTPS listener), three
+ * network (one TLS or TCP listener), one gateway (GENEVE). The listener count of a row is fixed, so
+ * the flat listener collection maps to (load balancer, listener) by arithmetic.
+ */
+const LB_ROW: readonly SimLoadBalancer["Type"][] = [
+  ...Array<"application">(6).fill("application"),
+  ...Array<"network">(3).fill("network"),
+  "gateway",
+];
+const LISTENER_SLOTS = LB_ROW.map((t) => (t === "application" ? 2 : 1));
+/** LISTENER_START[s]: listeners before slot s in a row; the last entry is the row's total. */
+const LISTENER_START = LISTENER_SLOTS.reduce<number[]>((acc, n) => [...acc, (acc.at(-1) ?? 0) + n], [0]);
+const ROW_LISTENERS = LISTENER_START.at(-1) ?? 0;
+
+const listenersBefore = (lbs: number): number =>
+  Math.floor(lbs / LB_ROW.length) * ROW_LISTENERS + (LISTENER_START[lbs % LB_ROW.length] ?? 0);
+
+/** Listener r of a row -> [slot, listener index within the slot's load balancer]. */
+const SLOT_OF = LISTENER_SLOTS.flatMap((n, s) =>
+  Array.from({ length: n }, (_, k): [number, number] => [s, k]),
+);
+
+/** Flat listener index j -> [load balancer index, listener index within it]. */
+function listenerSlot(j: number): [number, number] {
+  const [s, k] = SLOT_OF[j % ROW_LISTENERS] ?? [0, 0];
+  return [Math.floor(j / ROW_LISTENERS) * LB_ROW.length + s, k];
+}
+
+type ElbResources = Pick<RegionResources, "loadBalancers" | "listeners" | "sslPolicies">;
+
+function elbResources(c: RegionCtx, lbs: number): ElbResources {
+  const listenerAt = (j: number): SimListener => {
+    const [i, k] = listenerSlot(j);
+    return loadBalancer(c, i).Listeners[k] as SimListener;
+  };
+  return {
+    loadBalancers: lazy(
+      lbs,
+      (i) => loadBalancer(c, i),
+      (i) => lbName(c, i),
+      nameIndex,
+    ),
+    listeners: lazy(
+      listenersBefore(lbs),
+      listenerAt,
+      (j) => listenerAt(j).ListenerArn,
+      (arn) => {
+        // listener/<type>/<lb name>/<lb id>/<listener id>
+        const i = nameIndex(arn.split("/")[2] ?? "");
+        if (i === undefined || i >= lbs) return undefined;
+        const k = loadBalancer(c, i).Listeners.findIndex((l) => l.ListenerArn === arn);
+        return k < 0 ? undefined : listenersBefore(i) + k;
+      },
+    ),
+    sslPolicies: [],
+  };
+}
+
+function lbName(c: RegionCtx, i: number): string {
+  const x = itemHash(c, TYPE.loadBalancer, i);
+  return `${pick(WORDS, x)}-${pick(ENVS, x >>> 8)}-${i}`;
+}
+
+/** Policies of generated listeners, drawn evenly: half still allow TLS 1.0 or 1.1. */
+const GENERATED_POLICIES = [
+  ...["2016-08", "2016-08", "2016-08", "FS-1-1-2019-08", "TLS13-1-0-2021-06", "TLS13-1-2-2021-06"],
+  ...["TLS13-1-2-2021-06", "TLS13-1-2-Res-2021-06", "TLS-1-2-Ext-2018-06", "FS-1-2-Res-2020-10"],
+].map((p) => `ELBSecurityPolicy-${p}`);
+/** Port and protocol of a generated listener, per load balancer type: plain, or terminating TLS. */
+type PortProtocol = [number, string];
+const GENERATED_LISTENERS: Record<SimLoadBalancer["Type"], { plain: PortProtocol; tls: PortProtocol }> = {
+  application: { plain: [80, "HTTP"], tls: [443, "HTTPS"] },
+  network: { plain: [5432, "TCP"], tls: [443, "TLS"] },
+  gateway: { plain: [6081, "GENEVE"], tls: [6081, "GENEVE"] },
+};
+
+function loadBalancer(c: RegionCtx, i: number): SimLoadBalancer {
+  const x = itemHash(c, TYPE.loadBalancer, i);
+  const type = LB_ROW[i % LB_ROW.length] ?? "application";
+  const name = lbName(c, i);
+  const id = loadBalancerIdentity(c.account, c.region, name, type, hexFrom(`${x}/${i}`, 16));
+  const listener = (k: number): SimListener => {
+    const y = h(x, 20 + k);
+    const tls = type === "application" ? k === 1 : type === "network" && pct(y) < 60;
+    const [port, protocol] = GENERATED_LISTENERS[type][tls ? "tls" : "plain"];
+    const arn = listenerArn(id.LoadBalancerArn, hexFrom(`listener/${id.LoadBalancerArn}/${port}`, 16));
+    return {
+      ListenerArn: arn,
+      LoadBalancerArn: id.LoadBalancerArn,
+      Port: port,
+      Protocol: protocol,
+      ...(tls ? { SslPolicy: pick(GENERATED_POLICIES, h(y, 1)) } : {}),
+      Certificates: tls
+        ? [{ CertificateArn: `arn:aws:acm:${c.region}:${c.account}:certificate/${hexFrom(arn, 32)}` }]
+        : [],
+      DefaultActions: [protocol === "HTTP" ? httpAction(c, name, h(y, 2)) : forward(c, name, port, y)],
+      Tags: [],
+    };
+  };
+  return {
+    LoadBalancerName: name,
+    ...id,
+    Type: type,
+    Scheme: pct(h(x, 1)) < 60 ? "internet-facing" : "internal",
+    CreatedTime: date(h(x, 2)),
+    State: "active",
+    IpAddressType: "ipv4",
+    SecurityGroups: type === "application" ? [ec2Id("sg-", h(x, 3), i, 0)] : [],
+    Listeners: Array.from({ length: LISTENER_SLOTS[i % LB_ROW.length] ?? 1 }, (_, k) => listener(k)),
+    Tags: nameTag(h(x, 4), name),
+  };
+}
+
+/** Plain HTTP listeners mostly redirect to HTTPS; some forward, some keep the protocol (#{protocol}). */
+function httpAction(c: RegionCtx, lb: string, y: number): SimListenerAction {
+  if (pct(y) >= 70) return forward(c, lb, 80, y);
+  const to = pct(y) < 55 ? { Protocol: "HTTPS", Port: "443" } : {};
+  return { Type: "redirect", RedirectConfig: { ...REDIRECT_KEEPS, ...to, StatusCode: "HTTP_301" } };
+}
+
+function forward(c: RegionCtx, lb: string, port: number, y: number): SimListenerAction {
+  const group = `${lb}-${port}`.slice(0, 32).replace(/-+$/, "");
+  const id = hexFrom(`tg/${lb}/${port}/${y}`, 16);
+  return {
+    Type: "forward",
+    TargetGroupArn: `arn:aws:elasticloadbalancing:${c.region}:${c.account}:targetgroup/${group}/${id}`,
   };
 }
 

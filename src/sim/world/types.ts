@@ -205,6 +205,62 @@ export interface SimTrail {
   Tags: Tag[];
 }
 
+/** An ELBv2 listener action (ForwardConfig, authentication configs and JWT validation are not modelled). */
+export interface SimListenerAction {
+  Type: string; // forward | redirect | fixed-response | authenticate-oidc | authenticate-cognito
+  Order?: number;
+  TargetGroupArn?: string;
+  RedirectConfig?: {
+    Protocol?: string; // HTTP | HTTPS | #{protocol}
+    Port?: string;
+    Host?: string;
+    Path?: string;
+    Query?: string;
+    StatusCode: "HTTP_301" | "HTTP_302";
+  };
+  FixedResponseConfig?: { StatusCode: string; ContentType?: string; MessageBody?: string };
+}
+
+export interface SimListener {
+  ListenerArn: string;
+  LoadBalancerArn: string;
+  Port: number;
+  Protocol: string; // HTTP | HTTPS (application), TCP | TLS | UDP | TCP_UDP | QUIC | TCP_QUIC (network), GENEVE (gateway)
+  /** HTTPS and TLS listeners only: a security policy name, served by DescribeSSLPolicies (or not: SSLPolicyNotFound). */
+  SslPolicy?: string;
+  Certificates: { CertificateArn: string; IsDefault?: boolean }[];
+  AlpnPolicy?: string[];
+  DefaultActions: SimListenerAction[];
+  Tags: Tag[];
+}
+
+export interface SimLoadBalancer {
+  LoadBalancerName: string;
+  LoadBalancerArn: string;
+  Type: "application" | "network" | "gateway";
+  Scheme: string; // internet-facing | internal
+  DNSName: string;
+  CanonicalHostedZoneId: string;
+  CreatedTime: string;
+  VpcId: string;
+  State: string; // active | provisioning | active_impaired | failed
+  IpAddressType: string; // ipv4 | dualstack
+  AvailabilityZones: { ZoneName: string; SubnetId: string }[];
+  SecurityGroups: string[];
+  Listeners: SimListener[];
+  Tags: Tag[];
+}
+
+/** An ELBv2 security policy as DescribeSSLPolicies returns it. */
+export interface SimSslPolicy {
+  Name: string;
+  SslProtocols: string[]; // TLSv1 | TLSv1.1 | TLSv1.2 | TLSv1.3
+  Ciphers: { Name: string; Priority: number }[];
+  SupportedLoadBalancerTypes: string[];
+  /** False: DescribeSSLPolicies answers it by name only, leaving it out of the listing. */
+  Listed: boolean;
+}
+
 export interface RegionResources {
   ebsEncryptionByDefault: boolean;
   /** The default EBS KMS key (ARN or alias), as GetEbsDefaultKmsKeyId returns it. */
@@ -219,6 +275,11 @@ export interface RegionResources {
   dynamodbTables: Collection<SimDynamoTable>;
   secrets: Collection<SimSecret>;
   trails: Collection<SimTrail>;
+  loadBalancers: Collection<SimLoadBalancer>;
+  /** Every load balancer's listeners, flat (by ListenerArn), in load balancer order. */
+  listeners: Collection<SimListener>;
+  /** Security policies of this region beyond the simulator's built-in table (services/elbv2-policies.ts). */
+  sslPolicies: SimSslPolicy[];
 }
 
 export interface GlobalResources {
@@ -273,7 +334,7 @@ export interface ThrottleSpec {
 export interface AccessDeniedRule {
   account?: string;
   region?: string;
-  /** signing name: ec2, kms, rds, s3, iam, sts, organizations, dynamodb, secretsmanager, config, cloudtrail */
+  /** signing name: ec2, kms, rds, s3, iam, sts, organizations, dynamodb, secretsmanager, config, cloudtrail, elasticloadbalancing */
   service?: string;
   operation?: string;
   /** Narrow to one resource id (e.g. a KMS key whose GetKeyPolicy is denied). */

@@ -45,6 +45,7 @@ import {
   type Resolve,
   type Timestamp,
 } from "./common.js";
+import { elbResources } from "./elbv2.js";
 
 /** What every regional builder needs to know about the place it builds in. */
 export interface RegionCtx {
@@ -114,6 +115,7 @@ export function regionResources(
     dynamodbTables: c("dynamodbTables", dynamodbTables, (t) => t.TableName, "TableName"),
     secrets: c("secrets", secrets, (s) => s.Name, "Name"),
     trails: c("trails", trails, (t) => t.Name, "Name"),
+    ...elbResources(r, ctx),
   };
 }
 
