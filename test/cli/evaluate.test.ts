@@ -144,7 +144,7 @@ describe("dpscan evaluate (end to end)", () => {
     const csv = await runCli(["--db", db, "findings", "--format", "csv"]);
     const lines = csv.stdout.trim().split("\r\n");
     expect(lines[0]).toBe(
-      "ruleId,status,severity,resourceType,resourceId,arn,accountId,region,message,evidence",
+      "ruleId,status,severity,resourceType,resourceId,arn,accountId,region,message,evidence,lifecycle,firstSeen,waived,waiver",
     );
     expect(lines).toHaveLength(28); // the header and every FAIL and UNKNOWN
     const table = await runCli(["--db", db, "findings"]);

@@ -277,6 +277,68 @@ describe("dpscan gate: waivers and baselines", () => {
     );
   });
 
+  it("--scan: an interrupted scan is not gated (exit 130)", async () => {
+    const db = join(tmp(), "stop.db");
+    const world = {
+      ...evolvingWorld(1),
+      faults: { latency: { distribution: "fixed" as const, value: 150 } },
+    };
+    await withSim(world, async (sim) => {
+      const stop = setTimeout(() => process.emit("SIGINT", "SIGINT"), 400);
+      const r = await runWithSimEnv(sim, [
+        "--db",
+        db,
+        "gate",
+        "--scan",
+        ...SCAN_FLAGS,
+        "--endpoint-url",
+        sim.endpoint,
+      ]);
+      clearTimeout(stop);
+      expect(r.code).toBe(EXIT.interrupted);
+      expect(r.stdout).toBe("");
+    });
+    const s = new Store(db);
+    expect(s.listScans().map((x) => x.status)).toEqual(["interrupted"]);
+    expect(s.db.prepare("SELECT COUNT(*) AS n FROM gate_runs").get()).toEqual({ n: 0 });
+    s.close();
+  });
+
+  it("the settings file's waivers: key is read by scan (recorded with the scan) and by gate", async () => {
+    const dir = tmp();
+    const db = join(dir, "settings.db");
+    waiversFile(dir);
+    const settings = join(dir, "dpscan.config.yaml");
+    writeFileSync(settings, "waivers: waivers.yaml\nwaiverMaxDays: 200\n");
+    vi.setSystemTime(STAGE_TIME[2]);
+    await withSim(evolvingWorld(2), async (sim) => {
+      const flags = SCAN_FLAGS.filter((f) => f !== "--no-config");
+      const r = await runWithSimEnv(sim, [
+        "--db",
+        db,
+        "scan",
+        ...flags,
+        "--config",
+        settings,
+        "--endpoint-url",
+        sim.endpoint,
+      ]);
+      expect(r.code).toBe(EXIT.ok);
+    });
+    const s = new Store(db);
+    expect(s.db.prepare("SELECT COUNT(*) AS n FROM scan_waivers WHERE scan_id = 1").get()).toEqual({ n: 3 });
+    s.close();
+    const r = await runCli(["--db", db, "gate", "--config", settings]);
+    expect(r.code).toBe(EXIT.ok);
+    // waiverMaxDays bounds every waiver: the file's longest (to 2027-06-30) lasts 121 days.
+    writeFileSync(settings, "waivers: waivers.yaml\nwaiverMaxDays: 30\n");
+    const strict = await runCli(["--db", db, "gate", "--config", settings]);
+    expect(strict.code).toBe(EXIT.badInput);
+    expect(strict.stderr).toMatch(
+      /waivers\.yaml:6:14: waivers\[0\]\.expires: waiver lasts 121 days from 2027-03-02; at most 30 are allowed/,
+    );
+  });
+
   it("--scan runs a scan with the scan options, then gates it", async () => {
     const db = join(tmp(), "run.db");
     await withSim(evolvingWorld(1), async (sim) => {
