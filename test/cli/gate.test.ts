@@ -20,6 +20,7 @@ import {
   V3,
 } from "../helpers/evolving-world.js";
 import { sarifValidator } from "../helpers/sarif.js";
+import type { Simulator } from "../../src/sim/wire/server.js";
 import { runWithSimEnv, withSim } from "../helpers/scan.js";
 import { useTmpDir } from "../helpers/tmp.js";
 
@@ -168,6 +169,10 @@ describe("dpscan gate: exit codes", () => {
   });
 });
 
+/** `dpscan gate --scan` of the evolving world's scan flags against a running simulator. */
+const gateScan = (sim: Simulator, db: string): Promise<CliResult> =>
+  runWithSimEnv(sim, ["--db", db, "gate", "--scan", ...SCAN_FLAGS, "--endpoint-url", sim.endpoint]);
+
 describe("dpscan gate: waivers and baselines", () => {
   it("waivers match by tags and resource, stop applying when expired, and stale ones are reported", async () => {
     const { dir, db } = await twoScans();
@@ -285,15 +290,7 @@ describe("dpscan gate: waivers and baselines", () => {
     };
     await withSim(world, async (sim) => {
       const stop = setTimeout(() => process.emit("SIGINT", "SIGINT"), 400);
-      const r = await runWithSimEnv(sim, [
-        "--db",
-        db,
-        "gate",
-        "--scan",
-        ...SCAN_FLAGS,
-        "--endpoint-url",
-        sim.endpoint,
-      ]);
+      const r = await gateScan(sim, db);
       clearTimeout(stop);
       expect(r.code).toBe(EXIT.interrupted);
       expect(r.stdout).toBe("");
@@ -342,15 +339,7 @@ describe("dpscan gate: waivers and baselines", () => {
   it("--scan runs a scan with the scan options, then gates it", async () => {
     const db = join(tmp(), "run.db");
     await withSim(evolvingWorld(1), async (sim) => {
-      const r = await runWithSimEnv(sim, [
-        "--db",
-        db,
-        "gate",
-        "--scan",
-        ...SCAN_FLAGS,
-        "--endpoint-url",
-        sim.endpoint,
-      ]);
+      const r = await gateScan(sim, db);
       expect(r.code).toBe(EXIT.gateFailed);
       expect(r.stdout).toMatch(/^Gate FAILED \(exit 1\): scan 1 /);
     });
