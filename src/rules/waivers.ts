@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { Ajv } from "ajv";
 import { WHOLE_SCOPE_ID } from "../model/finding.js";
 import type { JsonObject } from "../model/resource.js";
-import { waiverEnd, waiverState, type Waiver, type WaiverSet } from "../model/waiver.js";
+import { waiverState, type Waiver, type WaiverSet } from "../model/waiver.js";
 import { globMatch } from "../policy/glob.js";
 import { InputError } from "../util/errors.js";
 import { issueLines, schemaIssues, type SchemaIssue } from "../util/schema-errors.js";
@@ -232,9 +232,4 @@ export function waiverProblems(outcomes: readonly WaiverOutcome[]): {
     expired: outcomes.filter((o) => o.state === "expired"),
     stale: outcomes.filter((o) => o.state === "active" && o.matched === 0),
   };
-}
-
-/** When a waiver stops applying (for messages). */
-export function waiverEndsAt(w: Waiver): string {
-  return new Date(waiverEnd(w)).toISOString();
 }

@@ -158,11 +158,6 @@ export function ensureLifecycle(store: Store): number {
   return pending.length;
 }
 
-/** Whether the lifecycle has taken in this scan. */
-export function lifecycleHas(store: Store, scanId: number): boolean {
-  return lifecycleSeq(store, scanId) > 0;
-}
-
 /** The order in which the lifecycle took the scan in (0: not taken in). */
 export function lifecycleSeq(store: Store, scanId: number): number {
   const r = store.db.prepare("SELECT seq FROM lifecycle_scans WHERE scan_id = ?").get(scanId) as
