@@ -2,6 +2,7 @@
 // with the same lifecycle as a live scan (and no AWS call). What the files could not show (items
 // AWS Config does not record) is stored as coverage and gives UNKNOWN, as in a live scan.
 import type { ReadResult } from "../collect/aws-config/snapshot-file.js";
+import type { WaiverSet } from "../model/waiver.js";
 import type { Rule } from "../rules/rule.js";
 import type { Store } from "../store/store.js";
 import { judgeScan } from "./judge.js";
@@ -16,6 +17,8 @@ export interface EvaluateInput {
   rules: Rule[];
   /** Rule parameter overrides (the settings file's `params`), as for a live scan. */
   params?: Record<string, Record<string, unknown>>;
+  /** The waivers in force, recorded with the scan when it completes. */
+  waivers?: WaiverSet;
 }
 
 export async function runEvaluate(store: Store, input: EvaluateInput): Promise<LifecycleOutcome<null>> {
@@ -40,5 +43,6 @@ export async function runEvaluate(store: Store, input: EvaluateInput): Promise<L
         value: null,
       };
     },
+    input.waivers ? { waivers: input.waivers } : {},
   );
 }

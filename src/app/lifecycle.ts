@@ -2,9 +2,15 @@
 // begin (or reopen for --resume) → running → complete, or failed (an error) or interrupted
 // (SIGINT/SIGTERM). A first signal asks the body to stop at its next safe point; a second one
 // marks the scan interrupted with one synchronous write and exits, so no row stays "running".
+// Completing is one transaction: the findings' lifecycle, the waivers in force, and the status,
+// so a reader (another connection, WAL) sees a complete scan with its history or not at all.
 import { setMaxListeners } from "node:events";
 import type { JsonObject } from "../model/resource.js";
+import type { WaiverSet } from "../model/waiver.js";
+import { applyWaivers } from "../report/waived.js";
+import { ensureLifecycle, recordLifecycle } from "../store/lifecycle.js";
 import { HEARTBEAT_MS, type ScanKind, type ScanRow, type Store } from "../store/store.js";
+import { recordWaivers } from "../store/waivers.js";
 import { EXIT } from "../util/errors.js";
 
 export interface ScanHandle {
@@ -29,6 +35,8 @@ export interface LifecycleHooks {
   notice?(line: string): void;
   /** Said on the first signal after "stopping", e.g. how to resume. */
   onStop?: string;
+  /** The waivers in force: recorded with the scan when it completes (as of its evaluation time). */
+  waivers?: WaiverSet;
 }
 
 /**
@@ -73,7 +81,7 @@ export async function runLifecycle<T>(
   process.on("SIGTERM", onSignal);
   try {
     const { summary, value } = await body({ id, now, signal: controller.signal });
-    store.finishScan(id, "complete", summary);
+    completeScan(store, { id, now }, summary, hooks.waivers);
     return { status: "complete", scanId: id, value, exitCode: EXIT.ok };
   } catch (err) {
     if (controller.signal.aborted) {
@@ -88,4 +96,26 @@ export async function runLifecycle<T>(
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
+}
+
+/**
+ * The scan's last step, in one transaction: earlier complete scans the lifecycle has not taken in
+ * (a database from an older dpscan), then this scan's lifecycle, its waivers, and `complete`.
+ */
+function completeScan(
+  store: Store,
+  scan: { id: number; now: Date },
+  summary: JsonObject,
+  waivers: WaiverSet | undefined,
+): void {
+  // IMMEDIATE: take the write lock first, so a concurrent writer makes this wait, not fail.
+  store.db
+    .transaction(() => {
+      ensureLifecycle(store);
+      const lifecycle = recordLifecycle(store, scan.id, scan.now.toISOString());
+      if (waivers)
+        recordWaivers(store, scan.id, waivers, applyWaivers(store, scan.id, waivers, scan.now).outcomes);
+      store.finishScan(scan.id, "complete", { ...summary, lifecycle: { ...lifecycle } });
+    })
+    .immediate();
 }

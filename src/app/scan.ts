@@ -10,6 +10,7 @@ import type { Collector } from "../collect/types.js";
 import type { CoverageRow } from "../model/coverage.js";
 import type { JsonObject } from "../model/resource.js";
 import type { ScanOptions } from "../model/scan-options.js";
+import type { WaiverSet } from "../model/waiver.js";
 import { checkParamValue } from "../rules/loader.js";
 import type { Rule } from "../rules/rule.js";
 import type { Store } from "../store/store.js";
@@ -43,6 +44,8 @@ export interface ScanDeps {
   notice?(line: string): void;
   /** The command that resumes this scan, as the person should type it. */
   resumeHint?: string;
+  /** The waivers in force, recorded with the scan when it completes. */
+  waivers?: WaiverSet;
 }
 
 export type ScanResult =
@@ -80,6 +83,7 @@ export async function runScan(fresh: ScanOptions, deps: ScanDeps): Promise<ScanR
     {
       onStop: "finished units are kept, resume with --resume",
       ...(deps.notice ? { notice: deps.notice } : {}),
+      ...(deps.waivers ? { waivers: deps.waivers } : {}),
     },
   );
   if (outcome.status === "interrupted") {

@@ -5,9 +5,10 @@ import { scanSummaryText } from "../report/scan-summary.js";
 import { PLAIN } from "../report/text.js";
 import { loadRules } from "../rules/loader.js";
 import { globals, hint, oneOf, openStore, stdoutStyle } from "./context.js";
-import { completedScan, emitReport } from "./findings-output.js";
+import { completedScan, emitReport, findingsContext } from "./findings-output.js";
 import { collect, OUTPUT_HELP, outputFiles, REPORT_FORMATS } from "./output.js";
 import type { ScanOptions } from "./scan-options.js";
+import { waiverFileFor } from "./waivers-file.js";
 
 interface Opts {
   input: string[];
@@ -34,13 +35,25 @@ export function define(cmd: Command): void {
       const rules = loadRules(opts.rules);
       const params = (globals(c).settings.data.params ?? {}) as ScanOptions["params"];
       const input = readConfigItems(opts.input);
+      const waivers = waiverFileFor(
+        globals(c).settings,
+        undefined,
+        rules.map((r) => r.id),
+      );
       const store = openStore(c);
       try {
         const scan = completedScan(
           store,
-          await runEvaluate(store, { files: opts.input, items: input, rules, params }),
+          await runEvaluate(store, {
+            files: opts.input,
+            items: input,
+            rules,
+            params,
+            ...(waivers ? { waivers } : {}),
+          }),
         );
         if (!scan) return;
+        const context = findingsContext(store, scan, waivers);
         const database = globals(c).db;
         const preamble = [
           `${input.records.length} resources from ${opts.input.length} file(s), ${rules.length} rules.`,
@@ -53,9 +66,11 @@ export function define(cmd: Command): void {
             scan,
             database,
             filter: {},
+            waived: context.waived,
             table: (plain) =>
               scanSummaryText(store, scan, {
                 style: plain ? PLAIN : stdoutStyle(c),
+                findings: context.table,
                 database,
                 hint: (args) => hint(c, args),
                 includePass: Boolean(opts.all),

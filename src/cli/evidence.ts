@@ -11,7 +11,8 @@ import { chromiumExecutable, PdfPrinter } from "../report/pdf.js";
 import { Store } from "../store/store.js";
 import { EXIT, UsageError } from "../util/errors.js";
 import { oneOf, out } from "./context.js";
-import { addReportInputFlags, pickScan, resolveReportInputs, type ReportInputFlags } from "./report.js";
+import { addReportInputFlags, resolveReportInputs, type ReportInputFlags } from "./report.js";
+import { selectScan } from "./scan-select.js";
 
 interface PackFlags extends ReportInputFlags {
   out?: string;
@@ -44,7 +45,7 @@ export function define(cmd: Command): void {
     const printer = flags.pdf ? new PdfPrinter() : undefined;
     const writer = zip ? zipWriter(target) : dirWriter(target);
     try {
-      const scan = pickScan(store, flags.scan);
+      const scan = selectScan(store, flags.scan, cmd, { complete: "evidence packs are made" });
       const summary = await writeEvidencePack({
         store,
         scanId: scan.id,

@@ -30,6 +30,7 @@ import { suggest } from "../util/suggest.js";
 import { readSourceFile } from "../util/yaml-source.js";
 import { globals, oneOf, out, parseList } from "./context.js";
 import type { Settings } from "./scan-options.js";
+import { selectScan } from "./scan-select.js";
 
 export const DEFAULT_REPORTS_DIR = "dpscan-reports";
 
@@ -94,7 +95,7 @@ export function define(cmd: Command): void {
     const { frameworks, scopeFor: scopes, db } = resolveReportInputs(flags, cmd);
     const store = new Store(db);
     try {
-      const scan = pickScan(store, flags.scan);
+      const scan = selectScan(store, flags.scan, cmd, { complete: "reports are made" });
       const written = await writeReports({
         store,
         scan,
@@ -175,26 +176,6 @@ function writeAtomically(path: string, chunks: Iterable<string | Buffer>): void 
     closeSync(fd);
   }
   renameSync(tmp, path);
-}
-
-export function pickScan(store: Store, id: string | undefined): ScanRow {
-  const scan =
-    id === undefined
-      ? store.latestCompleteScan()
-      : Number.isInteger(Number(id))
-        ? store.getScan(Number(id))
-        : undefined;
-  if (!scan)
-    throw new UsageError(
-      id === undefined
-        ? `no complete scan in ${store.path}; run "dpscan scan" or "dpscan evaluate" first`
-        : `no scan with id ${id}`,
-    );
-  if (scan.status !== "complete")
-    throw new UsageError(
-      `scan ${scan.id} is ${scan.status}: reports are made from complete scans only (continue it with dpscan scan --resume)`,
-    );
-  return scan;
 }
 
 export function pickFrameworks(all: Framework[], wanted: string): Framework[] {

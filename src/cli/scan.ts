@@ -9,7 +9,7 @@ import { loadRules } from "../rules/loader.js";
 import { Store } from "../store/store.js";
 import { UsageError } from "../util/errors.js";
 import { globals, hint, oneOf, stdoutStyle } from "./context.js";
-import { completedScan, emitReport } from "./findings-output.js";
+import { completedScan, emitReport, findingsContext } from "./findings-output.js";
 import { collect, OUTPUT_HELP, outputFiles, REPORT_FORMATS } from "./output.js";
 import { ScanProgress } from "./progress.js";
 import {
@@ -19,6 +19,7 @@ import {
   type ScanFlags,
   type ScanOptions,
 } from "./scan-options.js";
+import { waiverFileFor } from "./waivers-file.js";
 
 /** Findings the summary lists; the rest are one `dpscan findings` away. */
 const SHOWN = 60;
@@ -37,6 +38,11 @@ export function define(cmd: Command): void {
       const o = await scanOptions(flags, c);
       const rules = loadRules();
       checkScanInputs(o, rules);
+      const waivers = waiverFileFor(
+        g.settings,
+        undefined,
+        rules.map((r) => r.id),
+      );
       const store = new Store(g.db);
       try {
         const result = await runScan(o, {
@@ -46,9 +52,11 @@ export function define(cmd: Command): void {
           events: (counters) => new ScanProgress(progressMode(o), counters),
           notice: (line) => process.stderr.write(`dpscan: ${line}\n`),
           resumeHint: hint(c, "scan --resume"),
+          ...(waivers ? { waivers } : {}),
         });
         const scan = completedScan(store, result);
         if (!scan) return;
+        const context = findingsContext(store, scan, waivers);
         await emitReport(
           format,
           {
@@ -56,9 +64,11 @@ export function define(cmd: Command): void {
             scan,
             database: g.db,
             filter: {},
+            waived: context.waived,
             table: (plain) =>
               scanSummaryText(store, scan, {
                 style: plain ? PLAIN : stdoutStyle(c),
+                findings: context.table,
                 database: g.db,
                 hint: (args) => hint(c, args),
                 limit: SHOWN,
@@ -78,7 +88,7 @@ export function define(cmd: Command): void {
  * Without --region, AWS_REGION or a settings value, the home region is the profile's, as in the
  * AWS CLI.
  */
-async function scanOptions(flags: Flags, c: Command): Promise<ScanOptions> {
+export async function scanOptions(flags: ScanFlags, c: Command): Promise<ScanOptions> {
   const g = globals(c);
   const { options, sources } = resolveScanOptions({ ...flags, config: g.config }, process.env, g.settings);
   if (options.profile) process.env.AWS_PROFILE = options.profile;
@@ -95,7 +105,8 @@ async function scanOptions(flags: Flags, c: Command): Promise<ScanOptions> {
   return options;
 }
 
-function progressMode(o: ScanOptions): "quiet" | "tty" | "json" | "text" {
+/** How a scan shows its progress on stderr: a redrawn line on a terminal, else log lines. */
+export function progressMode(o: ScanOptions): "quiet" | "tty" | "json" | "text" {
   if (o.quiet) return "quiet";
   if (process.stderr.isTTY && o.progress) return "tty";
   return o.logFormat === "json" ? "json" : "text";

@@ -43,7 +43,7 @@ describe("store", () => {
     const db = new Database(path);
     db.prepare("INSERT INTO schema_migrations VALUES (999, 'future', 'x')").run();
     db.close();
-    expect(() => new Store(path)).toThrow(/schema version 999 is newer/);
+    expect(() => new Store(path)).toThrow(/newer dpscan \(schema version 999/);
   });
 
   it("stores resources, findings and coverage, and round-trips them", () => {
