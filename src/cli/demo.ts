@@ -64,7 +64,7 @@ export function define(cmd: Command): void {
       if (!scan) return;
       const style = stdoutStyle(c);
       const say = (args: string): string => hint(c, args);
-      const { table: findings } = findingsContext(store, scan, undefined);
+      const { table: findings, waived } = findingsContext(store, scan, undefined);
       await writeChunks(
         stdout(),
         scanSummaryText(store, scan, { style, database: db, hint: say, limit: SHOWN, findings }),
@@ -76,6 +76,7 @@ export function define(cmd: Command): void {
         formats: ["html"],
         dir: opts.out,
         scopeFor: () => WHOLE_SCAN,
+        waived,
       });
       out(`\nCompliance reports (open them in a browser):\n${written.map((w) => `  ${w.line}`).join("\n")}`);
       out(

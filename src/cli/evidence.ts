@@ -12,6 +12,7 @@ import { Store } from "../store/store.js";
 import { EXIT, UsageError } from "../util/errors.js";
 import { oneOf, out } from "./context.js";
 import { addReportInputFlags, resolveReportInputs, type ReportInputFlags } from "./report.js";
+import { findingsContext } from "./findings-output.js";
 import { selectScan } from "./scan-select.js";
 
 interface PackFlags extends ReportInputFlags {
@@ -52,6 +53,7 @@ export function define(cmd: Command): void {
         frameworks: inputs.frameworks,
         rules: inputs.rules,
         scopeFor: inputs.scopeFor,
+        waived: findingsContext(store, scan, inputs.waivers).waived,
         writer,
         ...(printer ? { printer } : {}),
         ...(signWith ? { signWith } : {}),

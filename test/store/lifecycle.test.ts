@@ -264,6 +264,40 @@ describe("migrations", () => {
     s.close();
   });
 
+  it("a database main wrote (001-004) gets 007 beside 004's ARN keys and owner columns", () => {
+    const path = join(tmp(), "v4.db");
+    new Store(path).close();
+    const raw = new Database(path);
+    // As the dpscan before the lifecycle left it: 007's tables and column absent, user_version 4.
+    raw.exec(`DROP TABLE lifecycle_scans; DROP TABLE finding_lifecycle; DROP TABLE finding_states;
+      DROP TABLE scan_waivers; DROP TABLE gate_runs; ALTER TABLE scans DROP COLUMN pruned_at;
+      DELETE FROM schema_migrations WHERE version > 4; PRAGMA user_version = 4;`);
+    raw.close();
+    const s = new Store(path);
+    const applied = (
+      s.db.prepare("SELECT version FROM schema_migrations ORDER BY version").all() as { version: number }[]
+    ).map((r) => r.version);
+    expect(applied).toEqual(listMigrations().map((m) => m.version));
+    expect(applied).toContain(7);
+    const columns = (s.db.pragma("table_info(scans)") as { name: string }[]).map((c) => c.name);
+    expect(columns).toEqual(expect.arrayContaining(["owner_pid", "owner_host", "heartbeat_at", "pruned_at"]));
+    expect(s.db.pragma("index_list(resources)")).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: "resources_key_arn" })]),
+    );
+    s.close();
+  });
+
+  it("refuse a database whose schema_migrations names a version above the newest known", () => {
+    const path = join(tmp(), "newer-row.db");
+    new Store(path).close();
+    const raw = new Database(path);
+    raw.prepare("INSERT INTO schema_migrations VALUES (900, '900_future.sql', 'x')").run();
+    raw.close();
+    const before = sha(path);
+    expect(() => new Store(path)).toThrow(/written by a newer dpscan \(schema version 900;/);
+    expect(sha(path)).toBe(before);
+  });
+
   it("refuse a database with a migration this build does not know", () => {
     const path = join(tmp(), "foreign.db");
     new Store(path).close();
