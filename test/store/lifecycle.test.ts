@@ -228,13 +228,22 @@ describe("the lifecycle in the store", () => {
 
 describe("migrations", () => {
   const sha = (p: string): string => createHash("sha256").update(readFileSync(p)).digest("hex");
-
-  it("refuse a database from a newer dpscan by user_version, exit 2, and leave the file as it was", async () => {
-    const path = join(tmp(), "newer.db");
+  /** A database as this dpscan writes it, then changed behind its back. */
+  const edited = (name: string, edit: (raw: Database.Database) => void): string => {
+    const path = join(tmp(), name);
     new Store(path).close();
     const raw = new Database(path);
-    raw.pragma("user_version = 999");
+    edit(raw);
     raw.close();
+    return path;
+  };
+  const applied = (s: Store): number[] =>
+    (
+      s.db.prepare("SELECT version FROM schema_migrations ORDER BY version").all() as { version: number }[]
+    ).map((r) => r.version);
+
+  it("refuse a database from a newer dpscan by user_version, exit 2, and leave the file as it was", async () => {
+    const path = edited("newer.db", (raw) => raw.pragma("user_version = 999"));
     const before = sha(path);
     const r = await runCli(["--db", path, "findings"]);
     expect(r.code).toBe(EXIT.badInput);
@@ -245,40 +254,29 @@ describe("migrations", () => {
   });
 
   it("apply a known migration that a database skipped, even below its newest (numbers may have gaps)", () => {
-    const path = join(tmp(), "gap.db");
-    new Store(path).close();
-    const raw = new Database(path);
     // As if migration 003 had not run while a later one had.
-    raw.exec("ALTER TABLE coverage DROP COLUMN scope; ALTER TABLE coverage DROP COLUMN resource_types_json;");
-    raw.exec("DELETE FROM schema_migrations WHERE version = 3");
-    raw.close();
+    const path = edited("gap.db", (raw) =>
+      raw.exec(`ALTER TABLE coverage DROP COLUMN scope; ALTER TABLE coverage DROP COLUMN resource_types_json;
+        DELETE FROM schema_migrations WHERE version = 3`),
+    );
     const s = new Store(path);
     const columns = (s.db.pragma("table_info(coverage)") as { name: string }[]).map((c) => c.name);
     expect(columns).toContain("resource_types_json");
-    expect(
-      (
-        s.db.prepare("SELECT version FROM schema_migrations ORDER BY version").all() as { version: number }[]
-      ).map((r) => r.version),
-    ).toEqual(listMigrations().map((m) => m.version));
+    expect(applied(s)).toEqual(listMigrations().map((m) => m.version));
     expect(s.db.pragma("user_version", { simple: true })).toBe(listMigrations().at(-1)?.version);
     s.close();
   });
 
   it("a database main wrote (001-004) gets 007 beside 004's ARN keys and owner columns", () => {
-    const path = join(tmp(), "v4.db");
-    new Store(path).close();
-    const raw = new Database(path);
     // As the dpscan before the lifecycle left it: 007's tables and column absent, user_version 4.
-    raw.exec(`DROP TABLE lifecycle_scans; DROP TABLE finding_lifecycle; DROP TABLE finding_states;
-      DROP TABLE scan_waivers; DROP TABLE gate_runs; ALTER TABLE scans DROP COLUMN pruned_at;
-      DELETE FROM schema_migrations WHERE version > 4; PRAGMA user_version = 4;`);
-    raw.close();
+    const path = edited("v4.db", (raw) =>
+      raw.exec(`DROP TABLE lifecycle_scans; DROP TABLE finding_lifecycle; DROP TABLE finding_states;
+        DROP TABLE scan_waivers; DROP TABLE gate_runs; ALTER TABLE scans DROP COLUMN pruned_at;
+        DELETE FROM schema_migrations WHERE version > 4; PRAGMA user_version = 4;`),
+    );
     const s = new Store(path);
-    const applied = (
-      s.db.prepare("SELECT version FROM schema_migrations ORDER BY version").all() as { version: number }[]
-    ).map((r) => r.version);
-    expect(applied).toEqual(listMigrations().map((m) => m.version));
-    expect(applied).toContain(7);
+    expect(applied(s)).toEqual(listMigrations().map((m) => m.version));
+    expect(applied(s)).toContain(7);
     const columns = (s.db.pragma("table_info(scans)") as { name: string }[]).map((c) => c.name);
     expect(columns).toEqual(expect.arrayContaining(["owner_pid", "owner_host", "heartbeat_at", "pruned_at"]));
     expect(s.db.pragma("index_list(resources)")).toEqual(
@@ -288,22 +286,18 @@ describe("migrations", () => {
   });
 
   it("refuse a database whose schema_migrations names a version above the newest known", () => {
-    const path = join(tmp(), "newer-row.db");
-    new Store(path).close();
-    const raw = new Database(path);
-    raw.prepare("INSERT INTO schema_migrations VALUES (900, '900_future.sql', 'x')").run();
-    raw.close();
+    const path = edited("newer-row.db", (raw) =>
+      raw.prepare("INSERT INTO schema_migrations VALUES (900, '900_future.sql', 'x')").run(),
+    );
     const before = sha(path);
     expect(() => new Store(path)).toThrow(/written by a newer dpscan \(schema version 900;/);
     expect(sha(path)).toBe(before);
   });
 
   it("refuse a database with a migration this build does not know", () => {
-    const path = join(tmp(), "foreign.db");
-    new Store(path).close();
-    const raw = new Database(path);
-    raw.prepare("INSERT INTO schema_migrations VALUES (5, '005_elsewhere.sql', 'x')").run();
-    raw.close();
+    const path = edited("foreign.db", (raw) =>
+      raw.prepare("INSERT INTO schema_migrations VALUES (5, '005_elsewhere.sql', 'x')").run(),
+    );
     if (listMigrations().some((m) => m.version === 5)) return; // this build has it: nothing foreign
     expect(() => new Store(path)).toThrow(/has schema migration 5 that this dpscan does not know/);
   });
