@@ -10,6 +10,6 @@ main(process.argv).then(
   },
   (err) => {
     console.error(`dpscan: internal error: ${err instanceof Error ? err.message : String(err)}`);
-    process.exitCode = 1;
+    process.exitCode = 70; // EXIT.internal (src/util/errors.ts)
   },
 );

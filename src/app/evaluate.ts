@@ -10,6 +10,7 @@ import {
   type RecordSink,
 } from "../collect/aws-config/snapshot-file.js";
 import type { JsonObject, ResourceRecord } from "../model/resource.js";
+import type { WaiverSet } from "../model/waiver.js";
 import type { Rule } from "../rules/rule.js";
 import type { ResourceSink, Store } from "../store/store.js";
 import { InputError } from "../util/errors.js";
@@ -26,6 +27,8 @@ export interface EvaluateInput {
   read?: Omit<ReadOptions, "signal">;
   /** Lines for the person watching (stderr), e.g. that a signal stops the evaluation. */
   notice?(line: string): void;
+  /** The waivers in force, recorded with the scan when it completes. */
+  waivers?: WaiverSet;
 }
 
 /** Records to the store in batches; a removal first writes what is pending, so order holds. */
@@ -84,6 +87,10 @@ export async function runEvaluate(
       };
       return { summary: stored, value: read };
     },
-    { discard: (err) => err instanceof InputError, ...(input.notice ? { notice: input.notice } : {}) },
+    {
+      discard: (err) => err instanceof InputError,
+      ...(input.notice ? { notice: input.notice } : {}),
+      ...(input.waivers ? { waivers: input.waivers } : {}),
+    },
   );
 }

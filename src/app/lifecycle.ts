@@ -4,6 +4,8 @@
 // marks the scan interrupted with one synchronous write and exits, so no row stays "running".
 // The row belongs to this process while it runs (PID, host, a secret token, a heartbeat), so a
 // `--resume` elsewhere refuses it while it lives and takes it over only once it is gone.
+// Completing is one transaction: the findings' lifecycle, the waivers in force, and the status,
+// so a reader (another connection, WAL) sees a complete scan with its history or not at all.
 import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
@@ -17,6 +19,10 @@ import {
   type Store,
 } from "../store/store.js";
 import { EnvironmentError, EXIT, UsageError } from "../util/errors.js";
+import type { WaiverSet } from "../model/waiver.js";
+import { applyWaivers } from "../report/waived.js";
+import { ensureLifecycle, recordLifecycle } from "../store/lifecycle.js";
+import { recordWaivers } from "../store/waivers.js";
 
 export interface ScanHandle {
   readonly id: number;
@@ -43,6 +49,8 @@ export interface LifecycleHooks {
   onStop?: string;
   /** An error for which the new scan is removed rather than kept as failed (bad input found late). */
   discard?(err: unknown): boolean;
+  /** The waivers in force: recorded with the scan when it completes (as of its evaluation time). */
+  waivers?: WaiverSet;
 }
 
 function refusal(s: ScanRow): UsageError {
@@ -131,7 +139,7 @@ export async function runLifecycle<T>(
     );
   try {
     const { summary, value } = await body({ id, now, signal: w.signal });
-    if (!store.finishScan(id, "complete", summary, undefined, me.token)) throw lost();
+    completeScan(store, { id, now, token: me.token }, summary, hooks.waivers, lost);
     return { status: "complete", scanId: id, value, exitCode: EXIT.ok };
   } catch (err) {
     if (w.state.takenOver) throw lost();
@@ -147,4 +155,30 @@ export async function runLifecycle<T>(
   } finally {
     w.stop();
   }
+}
+
+
+/**
+ * The scan's last step, in one transaction: earlier complete scans the lifecycle has not taken in
+ * (a database from an older dpscan), then this scan's lifecycle, its waivers, and `complete`;
+ * nothing is written when the row is no longer this process's.
+ */
+function completeScan(
+  store: Store,
+  scan: { id: number; now: Date; token: string },
+  summary: JsonObject,
+  waivers: WaiverSet | undefined,
+  lost: () => Error,
+): void {
+  // IMMEDIATE: take the write lock first, so a concurrent writer makes this wait, not fail.
+  store.db
+    .transaction(() => {
+      ensureLifecycle(store);
+      const lifecycle = recordLifecycle(store, scan.id, scan.now.toISOString());
+      if (waivers)
+        recordWaivers(store, scan.id, waivers, applyWaivers(store, scan.id, waivers, scan.now).outcomes);
+      if (!store.finishScan(scan.id, "complete", { ...summary, lifecycle: { ...lifecycle } }, undefined, scan.token))
+        throw lost();
+    })
+    .immediate();
 }

@@ -16,6 +16,7 @@ import {
   type ScanOptionKey,
   type ScanOptions,
 } from "../model/scan-options.js";
+import type { WaiverSet } from "../model/waiver.js";
 import { checkParamValue } from "../rules/loader.js";
 import type { Rule } from "../rules/rule.js";
 import type { Store } from "../store/store.js";
@@ -52,6 +53,8 @@ export interface ScanDeps {
   notice?(line: string): void;
   /** The command that resumes this scan, as the person should type it. */
   resumeHint?: string;
+  /** The waivers in force, recorded with the scan when it completes. */
+  waivers?: WaiverSet;
 }
 
 export type ScanResult =
@@ -93,6 +96,7 @@ export async function runScan(fresh: ScanOptions, deps: ScanDeps): Promise<ScanR
     {
       onStop: "finished units are kept, resume with --resume",
       ...(deps.notice ? { notice: deps.notice } : {}),
+      ...(deps.waivers ? { waivers: deps.waivers } : {}),
     },
   );
   if (outcome.status === "interrupted") {

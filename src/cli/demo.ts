@@ -8,7 +8,7 @@ import { allServices, demoScanTarget, loadDemoWorld, startSimulator } from "../s
 import { Store } from "../store/store.js";
 import { globals, hint, out, stdoutStyle } from "./context.js";
 import { DEFAULT_REPORTS_DIR, writeReports } from "./report.js";
-import { completedScan } from "./findings-output.js";
+import { completedScan, findingsContext } from "./findings-output.js";
 import { stdout, writeChunks } from "./output.js";
 import { resolveScanOptions } from "./scan-options.js";
 
@@ -64,9 +64,10 @@ export function define(cmd: Command): void {
       if (!scan) return;
       const style = stdoutStyle(c);
       const say = (args: string): string => hint(c, args);
+      const { table: findings, waived } = findingsContext(store, scan, undefined);
       await writeChunks(
         stdout(),
-        scanSummaryText(store, scan, { style, database: db, hint: say, limit: SHOWN }),
+        scanSummaryText(store, scan, { style, database: db, hint: say, limit: SHOWN, findings }),
       );
       const written = await writeReports({
         store,
@@ -75,6 +76,7 @@ export function define(cmd: Command): void {
         formats: ["html"],
         dir: opts.out,
         scopeFor: () => WHOLE_SCAN,
+        waived,
       });
       out(`\nCompliance reports (open them in a browser):\n${written.map((w) => `  ${w.line}`).join("\n")}`);
       out(

@@ -7,9 +7,10 @@ import { loadRules } from "../rules/loader.js";
 import { selectRules } from "../rules/select.js";
 import { collectProblems, InputError } from "../util/errors.js";
 import { globals, hint, oneOf, openStore, parseList, stdoutStyle } from "./context.js";
-import { completedScan, emitReport } from "./findings-output.js";
+import { completedScan, emitReport, findingsContext } from "./findings-output.js";
 import { collect, OUTPUT_HELP, outputFiles, REPORT_FORMATS } from "./output.js";
 import type { ScanOptions } from "./scan-options.js";
+import { waiverFileFor } from "./waivers-file.js";
 
 interface Opts {
   input: string[];
@@ -46,6 +47,15 @@ export function define(cmd: Command): void {
           )
         : undefined;
       const inputs = collectProblems(problems, () => expandInputs(opts.input));
+      const waivers = rules
+        ? collectProblems(problems, () =>
+            waiverFileFor(
+              globals(c).settings,
+              undefined,
+              rules.map((r) => r.id),
+            ),
+          )
+        : undefined;
       if (problems.length > 0 || !format || !files || !rules || !inputs) throw new InputError(problems);
       const params = (globals(c).settings.data.params ?? {}) as ScanOptions["params"];
       const store = openStore(c);
@@ -55,10 +65,12 @@ export function define(cmd: Command): void {
           rules,
           params,
           notice: (line) => process.stderr.write(`dpscan: ${line}\n`),
+          ...(waivers ? { waivers } : {}),
         });
         const scan = completedScan(store, outcome);
         if (!scan || outcome.status !== "complete") return;
         const read = outcome.value;
+        const context = findingsContext(store, scan, waivers);
         const database = globals(c).db;
         const preamble = [
           `${read.records} resources from ${inputs.files.length} file(s), ${rules.length} rules.`,
@@ -71,9 +83,11 @@ export function define(cmd: Command): void {
             scan,
             database,
             filter: {},
+            waived: context.waived,
             table: (plain) =>
               scanSummaryText(store, scan, {
                 style: plain ? PLAIN : stdoutStyle(c),
+                findings: context.table,
                 database,
                 hint: (args) => hint(c, args),
                 includePass: Boolean(opts.all),

@@ -11,7 +11,9 @@ import { chromiumExecutable, PdfPrinter } from "../report/pdf.js";
 import { Store } from "../store/store.js";
 import { EXIT, UsageError } from "../util/errors.js";
 import { oneOf, out } from "./context.js";
-import { addReportInputFlags, pickScan, resolveReportInputs, type ReportInputFlags } from "./report.js";
+import { addReportInputFlags, resolveReportInputs, type ReportInputFlags } from "./report.js";
+import { findingsContext } from "./findings-output.js";
+import { selectScan } from "./scan-select.js";
 
 interface PackFlags extends ReportInputFlags {
   out?: string;
@@ -44,13 +46,14 @@ export function define(cmd: Command): void {
     const printer = flags.pdf ? new PdfPrinter() : undefined;
     const writer = zip ? zipWriter(target) : dirWriter(target);
     try {
-      const scan = pickScan(store, flags.scan);
+      const scan = selectScan(store, flags.scan, cmd, { complete: "evidence packs are made" });
       const summary = await writeEvidencePack({
         store,
         scanId: scan.id,
         frameworks: inputs.frameworks,
         rules: inputs.rules,
         scopeFor: inputs.scopeFor,
+        waived: findingsContext(store, scan, inputs.waivers).waived,
         writer,
         ...(printer ? { printer } : {}),
         ...(signWith ? { signWith } : {}),

@@ -1,7 +1,11 @@
 // A stored scan's findings in each report format, as the commands that print them share it: the
 // finding document (JSON), its CSV, or the command's own table, to stdout and to --output files.
-import { findingsCsv, findingsJson, scanHead } from "../report/findings-view.js";
+// Every format shows the finding's lifecycle and, when a waiver covers it, WAIVED with the waiver.
+import type { WaiverSet } from "../model/waiver.js";
+import { findingsCsv, findingsJson, scanHead, type TableContext } from "../report/findings-view.js";
 import { duplicatesWarning } from "../report/scan-summary.js";
+import { waiversForOutput, type Waived } from "../report/waived.js";
+import { ensureLifecycle } from "../store/lifecycle.js";
 import type { FindingFilter, ScanRow, Store } from "../store/store.js";
 import { stdout, writeChunks, writeFileChunks, type OutputFile, type ReportFormat } from "./output.js";
 
@@ -11,6 +15,8 @@ export interface FindingsReport {
   database: string;
   /** Which findings (a `findings` command's filters); {} for all. */
   filter: FindingFilter;
+  /** The waivers that apply to this output (findingsContext). */
+  waived: Waived;
   /** The command's table format (its own layout); `plain` for a file, without colour or clipping. */
   table(plain: boolean): Iterable<string>;
 }
@@ -18,8 +24,12 @@ export interface FindingsReport {
 export function reportChunks(format: ReportFormat, r: FindingsReport, plain: boolean): Iterable<string> {
   if (format === "table") return r.table(plain);
   const rows = r.store.iterateFindingDocs(r.scan.id, r.filter);
-  if (format === "csv") return findingsCsv(r.scan, rows);
-  return findingsJson({ database: r.database, scan: scanHead(r.store, r.scan), selection: r.filter }, rows);
+  if (format === "csv") return findingsCsv(r.scan, rows, r.waived);
+  return findingsJson(
+    { database: r.database, scan: scanHead(r.store, r.scan), selection: r.filter },
+    rows,
+    r.waived,
+  );
 }
 
 /** Print the report on stdout in `format`, then write each --output file in its own format. */
@@ -33,6 +43,31 @@ export async function emitReport(
     await writeFileChunks(f.file, reportChunks(f.format, r, true));
     process.stderr.write(`dpscan: wrote ${f.file} (${f.format})\n`);
   }
+}
+
+/**
+ * What a scan's finding outputs need besides the findings: the lifecycle taken up to date (scans
+ * an older dpscan completed are taken in now) and the waivers that apply — `file` (`--waivers` or
+ * the settings file) as of `now`, else the scan's recorded ones. Expired and stale waivers are
+ * said on stderr: they need a person's attention.
+ */
+export function findingsContext(
+  store: Store,
+  scan: ScanRow,
+  file: WaiverSet | undefined,
+  now = new Date(),
+): { waived: Waived; table: TableContext } {
+  ensureLifecycle(store);
+  const waived = waiversForOutput(store, scan.id, file, { now });
+  for (const o of waived.expired)
+    process.stderr.write(
+      `dpscan: waiver ${o.waiver.source} (${o.waiver.rule}) expired on ${o.waiver.expires}; it no longer applies\n`,
+    );
+  for (const o of waived.stale)
+    process.stderr.write(
+      `dpscan: waiver ${o.waiver.source} (${o.waiver.rule}) matched nothing in scan ${scan.id} (stale)\n`,
+    );
+  return { waived, table: { waived, now } };
 }
 
 /**

@@ -1,16 +1,30 @@
+// `dpscan findings`: a stored scan's findings, filtered, with each one's lifecycle (`--new`,
+// `--since`, its age), WAIVED beside a waived result, and exports for the security tools users
+// already run (`--format ocsf`, `--format asff`).
 import type { Command } from "commander";
 import { KNOWN_REGIONS } from "../aws/regions.js";
 import { WHOLE_SCOPE_ID } from "../model/finding.js";
 import { GLOBAL_REGION, RESOURCE_TYPES } from "../model/resource-types.js";
 import { isSeverity, SEVERITIES, STATUSES, type Status } from "../model/severity.js";
-import { FINDINGS_TABLE_COLUMNS, findingsTableRows } from "../report/findings-view.js";
+import { asffBatches, asffFinding } from "../report/asff.js";
+import { waiverOf } from "../report/finding-history.js";
+import { FINDINGS_TABLE_COLUMNS, findingsTableRows, type TableContext } from "../report/findings-view.js";
+import { ocsfFinding } from "../report/ocsf.js";
+import { ruleInfos } from "../report/rule-info.js";
 import { PLAIN } from "../report/text.js";
+import type { Waived } from "../report/waived.js";
+import { loadRules } from "../rules/loader.js";
 import type { FindingFilter, ScanRow, Store } from "../store/store.js";
 import { UsageError } from "../util/errors.js";
 import { closest } from "../util/suggest.js";
-import { globals, hint, oneOf, openStore, parseList, stdoutStyle } from "./context.js";
-import { emitReport } from "./findings-output.js";
-import { collect, OUTPUT_HELP, outputFiles, REPORT_FORMATS } from "./output.js";
+import { globals, oneOf, openStore, parseList, stdoutStyle } from "./context.js";
+import { emitReport, findingsContext } from "./findings-output.js";
+import { collect, OUTPUT_HELP, outputFiles, REPORT_FORMATS, stdout, writeChunks } from "./output.js";
+import { selectScan } from "./scan-select.js";
+import { WAIVERS_HELP, waiverFileFor } from "./waivers-file.js";
+
+/** The finding document's formats, and the exports (stdout only, one JSON document a line). */
+const FINDINGS_FORMATS = [...REPORT_FORMATS, "ocsf", "asff"] as const;
 
 interface Opts {
   scan?: string;
@@ -21,6 +35,9 @@ interface Opts {
   region?: string;
   type?: string;
   limit?: string;
+  new?: boolean;
+  since?: string;
+  waivers?: string;
   format: string;
   output: string[];
 }
@@ -35,21 +52,38 @@ export function define(cmd: Command): void {
     .option("--region <names>", "comma-separated regions (global for global types)")
     .option("--type <types>", "comma-separated resource types, e.g. AWS::EC2::Volume")
     .option("--limit <n>", "at most N findings")
-    .option("-f, --format <format>", REPORT_FORMATS.join(", "), "table")
+    .option("--new", "only findings this scan opened (first seen, or reopened)")
+    .option("--since <date>", "only findings first seen on or after DATE (YYYY-MM-DD or ISO 8601)")
+    .option("--waivers <file>", WAIVERS_HELP)
+    .option("-f, --format <format>", FINDINGS_FORMATS.join(", "), "table")
     .option("-o, --output <file>", OUTPUT_HELP, collect, [])
     .action(async (opts: Opts, c: Command) => {
-      const format = oneOf("--format", opts.format, REPORT_FORMATS);
+      const format = oneOf("--format", opts.format, FINDINGS_FORMATS);
       const files = outputFiles(opts.output);
       const partial = filterFromFlags(opts);
       if (opts.scan !== undefined && !/^\d+$/.test(opts.scan))
         throw new UsageError(`--scan must be a scan id, a number (got "${opts.scan}")`);
+      const rules = loadRules();
+      const file = waiverFileFor(
+        globals(c).settings,
+        opts.waivers,
+        rules.map((r) => r.id),
+      );
       const store = openStore(c);
       try {
-        const scan = chosenScan(store, opts.scan, c);
+        const scan = selectScan(store, opts.scan, c);
         const filter = { ...partial, ...checkedNames(store, scan, opts) };
         if (scan.status !== "complete")
           process.stderr.write(`dpscan: note: scan ${scan.id} is ${scan.status}; its findings are partial\n`);
         const database = globals(c).db;
+        const context = findingsContext(store, scan, file);
+        if (format === "ocsf" || format === "asff") {
+          if (files.length > 0)
+            throw new UsageError(`--output takes the document formats; --format ${format} writes to stdout`);
+          const info = ruleInfos(store, scan.id, rules);
+          await writeChunks(stdout(), exportLines(store, scan, filter, context.waived, format, info));
+          return;
+        }
         await emitReport(
           format,
           {
@@ -57,7 +91,9 @@ export function define(cmd: Command): void {
             scan,
             database,
             filter,
-            table: (plain) => tableChunks(store, scan, filter, database, plain ? PLAIN : stdoutStyle(c)),
+            waived: context.waived,
+            table: (plain) =>
+              tableChunks(store, scan, filter, database, plain ? PLAIN : stdoutStyle(c), context.table),
           },
           files,
         );
@@ -67,6 +103,39 @@ export function define(cmd: Command): void {
     });
 }
 
+/** `--format ocsf` (one Compliance Finding a line) or `asff` (one BatchImportFindings body a line). */
+function* exportLines(
+  store: Store,
+  scan: ScanRow,
+  filter: FindingFilter,
+  waived: Waived,
+  format: "ocsf" | "asff",
+  rules: ReturnType<typeof ruleInfos>,
+): Generator<string> {
+  const rows = store.iterateFindingDocs(scan.id, filter);
+  if (format === "ocsf") {
+    for (const f of rows)
+      yield `${JSON.stringify(ocsfFinding(f, waiverOf(f, waived), scan, rules.get(f.ruleId)))}\n`;
+    return;
+  }
+  // A gap behind an aggregator concerns no one account: Security Hub needs one.
+  const accountless = store.countFindings(scan.id, { ...filter, accountIds: [WHOLE_SCOPE_ID] });
+  if (accountless > 0)
+    process.stderr.write(
+      `dpscan: ${accountless} finding(s) concern every account behind an aggregator and have no account for ASFF; left out\n`,
+    );
+  const home = typeof scan.options.region === "string" ? scan.options.region : "us-east-1";
+  const kept = (function* () {
+    for (const f of rows) if (f.accountId !== WHOLE_SCOPE_ID) yield f;
+  })();
+  for (const batch of asffBatches(
+    kept,
+    (f) => asffFinding(f, waiverOf(f, waived), scan, rules.get(f.ruleId), home),
+    home,
+  ))
+    yield `${JSON.stringify(batch)}\n`;
+}
+
 /** The table: a header naming the scan and the database, then the rows as they stream. */
 function* tableChunks(
   store: Store,
@@ -74,11 +143,12 @@ function* tableChunks(
   filter: FindingFilter,
   database: string,
   style: ReturnType<typeof stdoutStyle>,
+  context: TableContext,
 ): Generator<string> {
   const n = store.countFindings(scan.id, filter);
   yield `Scan ${scan.id} (${scan.kind}, ${scan.status}, started ${scan.startedAt}) in ${database}: ${n} finding(s)\n`;
   const widths = store.findingColumnWidths(scan.id, filter, FINDINGS_TABLE_COLUMNS);
-  yield* findingsTableRows(widths, store.iterateFindingDocs(scan.id, filter), style);
+  yield* findingsTableRows(widths, store.iterateFindingDocs(scan.id, filter), style, context);
 }
 
 function filterFromFlags(opts: Opts): FindingFilter {
@@ -99,8 +169,18 @@ function filterFromFlags(opts: Opts): FindingFilter {
     statuses,
     ...(opts.severity ? { minSeverity: opts.severity as (typeof SEVERITIES)[number] } : {}),
     ...(accounts ? { accountIds: accounts } : {}),
+    ...(opts.new ? { opened: true } : {}),
+    ...(opts.since !== undefined ? { firstSeenSince: parseSince(opts.since) } : {}),
     ...(limit !== undefined ? { limit } : {}),
   };
+}
+
+/** `--since` as an ISO 8601 time; a date alone is its start (UTC). */
+function parseSince(v: string): string {
+  const t = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v);
+  if (Number.isNaN(t))
+    throw new UsageError(`--since must be a date (YYYY-MM-DD) or an ISO 8601 time (got "${v}")`);
+  return new Date(t).toISOString();
 }
 
 /**
@@ -135,18 +215,4 @@ function checkedNames(store: Store, scan: ScanRow, opts: Opts): FindingFilter {
     ...(regions ? { regions } : {}),
     ...(types ? { resourceTypes: types } : {}),
   };
-}
-
-function chosenScan(store: Store, id: string | undefined, c: Command): ScanRow {
-  if (id !== undefined) {
-    const scan = store.getScan(Number(id));
-    if (!scan) throw new UsageError(`no scan with id ${id} in ${store.path}; see "${hint(c, "scans")}"`);
-    return scan;
-  }
-  const scan = store.latestCompleteScan();
-  if (!scan)
-    throw new UsageError(
-      `no complete scan in ${store.path}; run "${hint(c, "evaluate --input FILE")}" or "${hint(c, "scan")}" first`,
-    );
-  return scan;
 }

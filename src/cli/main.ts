@@ -45,6 +45,23 @@ const COMMANDS: CommandEntry[] = [
     load: () => import("./findings.js"),
   },
   {
+    name: "diff",
+    description: "Findings new, reopened and resolved between two complete scans (default: the two latest)",
+    load: () => import("./diff.js"),
+  },
+  {
+    name: "gate",
+    description:
+      "Fail a pipeline on findings at or above a severity (after waivers, optionally new since a baseline)",
+    load: () => import("./gate.js"),
+  },
+  {
+    name: "baseline",
+    term: "baseline export [options]",
+    description: "Write a scan's FAIL and UNKNOWN results as a baseline file for gate --new-only",
+    load: () => import("./baseline.js"),
+  },
+  {
     name: "rules",
     term: "rules <command>",
     description: "List, show, test and validate rules",
@@ -56,6 +73,11 @@ const COMMANDS: CommandEntry[] = [
     args: "<out> <shards...>",
     description: "Merge the shard databases of `scan --shard K/N` into one scan, judged again as a whole",
     load: () => import("./merge.js"),
+  },
+  {
+    name: "prune",
+    description: "Remove old scans' resources and results (keeping open findings' history), then VACUUM",
+    load: () => import("./prune.js"),
   },
   {
     name: "report",

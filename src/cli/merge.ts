@@ -6,7 +6,7 @@ import { loadRules } from "../rules/loader.js";
 import { Store } from "../store/store.js";
 import { collectProblems, InputError } from "../util/errors.js";
 import { globals, oneOf, stdoutStyle } from "./context.js";
-import { completedScan, emitReport } from "./findings-output.js";
+import { completedScan, emitReport, findingsContext } from "./findings-output.js";
 import { invocation, shellWord } from "./invocation.js";
 import { collect, OUTPUT_HELP, outputFiles, REPORT_FORMATS } from "./output.js";
 
@@ -58,6 +58,7 @@ export function define(cmd: Command): void {
       try {
         const scan = completedScan(store, result);
         if (!scan) return;
+        const context = findingsContext(store, scan, undefined);
         const preamble = [
           `Merged ${result.shards.length} shard(s): ${result.shards
             .map((s) => `${s.shard} ${s.database} (scan ${s.scanId}, ${s.accounts} account(s))`)
@@ -70,9 +71,11 @@ export function define(cmd: Command): void {
             scan,
             database: outPath,
             filter: {},
+            waived: context.waived,
             table: (plain) =>
               scanSummaryText(store, scan, {
                 style: plain ? PLAIN : stdoutStyle(c),
+                findings: context.table,
                 database: outPath,
                 hint,
                 limit: SHOWN,

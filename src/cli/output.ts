@@ -108,8 +108,12 @@ export function stdout(): Writable {
   return process.stdout;
 }
 
-/** Write a file atomically: to a temporary name beside it, renamed when complete. */
-export async function writeFileChunks(file: string, chunks: Iterable<string>): Promise<void> {
+/** Write a file atomically: to a temporary name beside it, renamed when complete. `flag` names it in errors. */
+export async function writeFileChunks(
+  file: string,
+  chunks: Iterable<string>,
+  flag = "--output",
+): Promise<void> {
   const partial = `${file}.partial-${process.pid}`;
   const stream = createWriteStream(partial);
   const failed = new Promise<never>((_, reject) => stream.once("error", reject));
@@ -121,7 +125,7 @@ export async function writeFileChunks(file: string, chunks: Iterable<string>): P
     stream.destroy();
     rmSync(partial, { force: true });
     const code = (err as NodeJS.ErrnoException).code;
-    if (code) throw new UsageError(`--output ${file}: cannot write: ${code}`);
+    if (code) throw new UsageError(`${flag} ${file}: cannot write: ${code}`);
     throw err;
   }
 }

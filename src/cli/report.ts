@@ -24,12 +24,17 @@ import {
 } from "../report/index.js";
 import { loadRules } from "../rules/loader.js";
 import type { Rule } from "../rules/rule.js";
+import type { WaiverSet } from "../model/waiver.js";
+import type { Waived } from "../report/waived.js";
 import { Store, type ScanRow } from "../store/store.js";
 import { InputError, UsageError } from "../util/errors.js";
 import { suggest } from "../util/suggest.js";
 import { readSourceFile } from "../util/yaml-source.js";
 import { globals, oneOf, out, parseList } from "./context.js";
 import type { Settings } from "./scan-options.js";
+import { findingsContext } from "./findings-output.js";
+import { selectScan } from "./scan-select.js";
+import { WAIVERS_HELP, waiverFileFor } from "./waivers-file.js";
 
 export const DEFAULT_REPORTS_DIR = "dpscan-reports";
 
@@ -43,6 +48,7 @@ export interface ReportInputFlags {
   config?: string | false;
   rules?: string;
   frameworks?: string;
+  waivers?: string;
 }
 
 interface Flags extends ReportInputFlags {
@@ -59,7 +65,8 @@ export function addReportInputFlags(c: Command): Command {
     .option("--regions <names>", "only these regions")
     .option("--scope-tag <key=value>", "only resources with this tag (repeatable: any of them)", collect, [])
     .option("--rules <dir>", "rules directory (default: the built-in rules)")
-    .option("--frameworks <dir>", "frameworks directory (default: the built-in frameworks)");
+    .option("--frameworks <dir>", "frameworks directory (default: the built-in frameworks)")
+    .option("--waivers <file>", WAIVERS_HELP);
 }
 
 export interface ReportInputs {
@@ -67,6 +74,8 @@ export interface ReportInputs {
   frameworks: Framework[];
   scopeFor: (frameworkId: string) => ReportScope;
   db: string;
+  /** `--waivers FILE` or the settings file's `waivers:`; without either, the scan's record applies. */
+  waivers: WaiverSet | undefined;
 }
 
 /** Every input checked before the database is opened: rules, frameworks, settings and scopes. */
@@ -78,7 +87,12 @@ export function resolveReportInputs(flags: ReportInputFlags, cmd: Command): Repo
   checkSettingsFrameworks(settings, all);
   const frameworks = pickFrameworks(all, flags.framework);
   const scopes = new Map(frameworks.map((f) => [f.id, scopeFor(f.id, flags, settings)]));
-  return { rules, frameworks, scopeFor: (id) => scopes.get(id) ?? WHOLE_SCAN, db };
+  const waivers = waiverFileFor(
+    settings,
+    flags.waivers,
+    rules.map((r) => r.id),
+  );
+  return { rules, frameworks, scopeFor: (id) => scopes.get(id) ?? WHOLE_SCAN, db, waivers };
 }
 
 export function define(cmd: Command): void {
@@ -91,10 +105,10 @@ export function define(cmd: Command): void {
       ...new Set((parseList(flags.format) ?? ["html"]).map((f) => oneOf("--format", f, REPORT_FORMATS))),
     ];
     if (formats.includes("pdf")) chromiumExecutable(); // fail before any work when Chromium is missing
-    const { frameworks, scopeFor: scopes, db } = resolveReportInputs(flags, cmd);
+    const { frameworks, scopeFor: scopes, db, waivers } = resolveReportInputs(flags, cmd);
     const store = new Store(db);
     try {
-      const scan = pickScan(store, flags.scan);
+      const scan = selectScan(store, flags.scan, cmd, { complete: "reports are made" });
       const written = await writeReports({
         store,
         scan,
@@ -102,6 +116,7 @@ export function define(cmd: Command): void {
         formats,
         dir: flags.out,
         scopeFor: scopes,
+        waived: findingsContext(store, scan, waivers).waived,
       });
       for (const w of written) out(w.line);
     } finally {
@@ -142,13 +157,15 @@ export async function writeReports(o: {
   formats: readonly ReportFormat[];
   dir: string;
   scopeFor: (frameworkId: string) => ReportScope;
+  /** The waivers that apply to the scan (findingsContext). */
+  waived: Waived;
 }): Promise<Written[]> {
   mkdirSync(o.dir, { recursive: true });
   const printer = o.formats.includes("pdf") ? new PdfPrinter() : undefined;
   const written: Written[] = [];
   try {
     for (const fw of o.frameworks) {
-      const model = buildReport(o.store, o.scan.id, fw, o.scopeFor(fw.id));
+      const model = buildReport(o.store, o.scan.id, fw, o.scopeFor(fw.id), o.waived);
       const counts = REQUIREMENT_STATUSES.map(
         (s) => `${model.summary.requirements[s]} ${STATUS_LABELS[s]}`,
       ).join(", ");
@@ -175,26 +192,6 @@ function writeAtomically(path: string, chunks: Iterable<string | Buffer>): void 
     closeSync(fd);
   }
   renameSync(tmp, path);
-}
-
-export function pickScan(store: Store, id: string | undefined): ScanRow {
-  const scan =
-    id === undefined
-      ? store.latestCompleteScan()
-      : Number.isInteger(Number(id))
-        ? store.getScan(Number(id))
-        : undefined;
-  if (!scan)
-    throw new UsageError(
-      id === undefined
-        ? `no complete scan in ${store.path}; run "dpscan scan" or "dpscan evaluate" first`
-        : `no scan with id ${id}`,
-    );
-  if (scan.status !== "complete")
-    throw new UsageError(
-      `scan ${scan.id} is ${scan.status}: reports are made from complete scans only (continue it with dpscan scan --resume)`,
-    );
-  return scan;
 }
 
 export function pickFrameworks(all: Framework[], wanted: string): Framework[] {

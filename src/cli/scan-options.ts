@@ -16,6 +16,7 @@ import {
   type ScanOptionKey,
   type ScanOptions,
 } from "../model/scan-options.js";
+import { DEFAULT_WAIVER_MAX_DAYS } from "../rules/waivers.js";
 import { collectProblems, InputError, UsageError } from "../util/errors.js";
 import { issueLines, schemaIssues } from "../util/schema-errors.js";
 import { readSourceFile } from "../util/yaml-source.js";
@@ -109,7 +110,19 @@ function settingsProperty(spec: Spec): JsonObject {
 
 /** The settings file's JSON Schema (published as schemas/config.schema.json). */
 export function settingsSchema(): JsonObject {
-  const properties: JsonObject = { db: { type: "string", description: "SQLite database file" } };
+  const properties: JsonObject = {
+    db: { type: "string", description: "SQLite database file" },
+    waivers: {
+      type: "string",
+      description: "waivers file (accepted risk, schemas/waivers.schema.json), relative to this file",
+    },
+    waiverMaxDays: {
+      type: "integer",
+      minimum: 1,
+      maximum: 3650,
+      description: `longest a waiver may last, in days (default ${DEFAULT_WAIVER_MAX_DAYS})`,
+    },
+  };
   for (const [key, spec] of optionSpecs())
     if (spec.settings !== false) properties[key] = settingsProperty(spec);
   properties.reports = reportSettingsSchema(); // read by `dpscan report`, not by scans

@@ -12,7 +12,7 @@ import type { ScanOptionKey } from "../model/scan-options.js";
 import { Store } from "../store/store.js";
 import { collectProblems, InputError, UsageError } from "../util/errors.js";
 import { globals, hint, oneOf, parseList, stdoutStyle } from "./context.js";
-import { completedScan, emitReport } from "./findings-output.js";
+import { completedScan, emitReport, findingsContext } from "./findings-output.js";
 import { collect, OUTPUT_HELP, outputFiles, REPORT_FORMATS } from "./output.js";
 import { ScanProgress } from "./progress.js";
 import {
@@ -23,6 +23,7 @@ import {
   type ScanOptions,
   type Settings,
 } from "./scan-options.js";
+import { waiverFileFor } from "./waivers-file.js";
 
 /** Findings the summary lists; the rest are one `dpscan findings` away. */
 const SHOWN = 60;
@@ -37,6 +38,11 @@ export function define(cmd: Command): void {
     .action(async (flags: Flags, c: Command) => {
       const { format, files, options: o, given, rules } = await checkInputs(flags, c);
       const g = globals(c);
+      const waivers = waiverFileFor(
+        g.settings,
+        undefined,
+        rules.map((r) => r.id),
+      );
       const store = new Store(g.db);
       try {
         const result = await runScan(o, {
@@ -47,9 +53,11 @@ export function define(cmd: Command): void {
           events: (counters) => new ScanProgress(progressMode(o), counters),
           notice: (line) => process.stderr.write(`dpscan: ${line}\n`),
           resumeHint: hint(c, "scan --resume"),
+          ...(waivers ? { waivers } : {}),
         });
         const scan = completedScan(store, result);
         if (!scan) return;
+        const context = findingsContext(store, scan, waivers);
         await emitReport(
           format,
           {
@@ -57,9 +65,11 @@ export function define(cmd: Command): void {
             scan,
             database: g.db,
             filter: {},
+            waived: context.waived,
             table: (plain) =>
               scanSummaryText(store, scan, {
                 style: plain ? PLAIN : stdoutStyle(c),
+                findings: context.table,
                 database: g.db,
                 hint: (args) => hint(c, args),
                 limit: SHOWN,
@@ -79,8 +89,8 @@ export function define(cmd: Command): void {
  * Without --region, AWS_REGION or a settings value, the home region is the profile's, as in the
  * AWS CLI.
  */
-async function scanOptions(
-  flags: Flags,
+export async function scanOptions(
+  flags: ScanFlags,
   settings: Settings,
 ): Promise<{ options: ScanOptions; given: ReadonlySet<ScanOptionKey> }> {
   const { options, sources, given } = resolveScanOptions(flags, process.env, settings);
@@ -98,7 +108,8 @@ async function scanOptions(
   return { options, given };
 }
 
-function progressMode(o: ScanOptions): "quiet" | "tty" | "json" | "text" {
+/** How a scan shows its progress on stderr: a redrawn line on a terminal, else log lines. */
+export function progressMode(o: ScanOptions): "quiet" | "tty" | "json" | "text" {
   if (o.quiet) return "quiet";
   if (process.stderr.isTTY && o.progress) return "tty";
   return o.logFormat === "json" ? "json" : "text";

@@ -1,8 +1,10 @@
 import type { Command } from "commander";
 import { frameworkSchema, reportSchema } from "../report/index.js";
 import { PREDICATES } from "../rules/predicates/index.js";
+import { baselineSchema } from "../report/baseline.js";
 import { findingsDocumentSchema } from "../report/findings-view.js";
 import { publishedRuleSchema } from "../rules/schema.js";
+import { waiversSchema } from "../rules/waivers.js";
 import { UsageError } from "../util/errors.js";
 import { out } from "./context.js";
 import { settingsSchema } from "./scan-options.js";
@@ -10,6 +12,8 @@ import { settingsSchema } from "./scan-options.js";
 export const SCHEMAS = {
   rule: () => publishedRuleSchema(PREDICATES.values()),
   config: settingsSchema,
+  waivers: waiversSchema,
+  baseline: baselineSchema,
   framework: frameworkSchema,
   report: reportSchema,
   findings: findingsDocumentSchema,

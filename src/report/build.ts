@@ -1,7 +1,8 @@
 // buildReport: one stored scan + one framework + a scope → the report model. Findings stream from
 // the store once; only the scan's in-scope results of the framework's rules are kept, each once,
 // and requirements refer to them by index. Ordering is total and locale-free, and nothing here
-// reads a clock, so the same scan, inputs and version give the same model.
+// reads a clock (the waivers come decided, src/report/waived.ts), so the same scan, inputs and
+// version give the same model.
 import { createHash } from "node:crypto";
 import { isCoverageGap, type CoverageRow } from "../model/coverage.js";
 import { findingIdentity, type FindingRow } from "../model/finding.js";
@@ -22,11 +23,13 @@ import {
   type ReportModel,
   type ReportRequirement,
   type ReportRule,
+  type ReportWaiver,
   type ResolvedFinding,
 } from "./model.js";
 import { ScopeFilter, WHOLE_SCAN, type ReportScope } from "./scope.js";
 import { requirementStatus } from "./status.js";
 import { LIMITS, untrusted } from "./untrusted.js";
+import { NO_WAIVERS, type Waived } from "./waived.js";
 
 const STATUS_ORDER: Record<Status, number> = { FAIL: 0, UNKNOWN: 1, PASS: 2 };
 /** A gap row written before rows named their types: it may hide any type. */
@@ -37,12 +40,13 @@ export function buildReport(
   scanId: number,
   framework: Framework,
   scope: ReportScope = WHOLE_SCAN,
+  waived: Waived = NO_WAIVERS,
 ): ReportModel {
   const scan = store.getScan(scanId);
   if (!scan) throw new UsageError(`no scan with id ${scanId}`);
   const ruleIds = [...framework.rules.keys()];
   const filter = new ScopeFilter(scope).prepare(store, scanId);
-  const findings = scopedFindings(store, scanId, ruleIds, filter).sort(compareFindings);
+  const findings = scopedFindings(store, scanId, ruleIds, filter, waived).sort(compareFindings);
   const previous = store.previousCompleteScan(scanId) ?? null;
   const resolved = previous ? compareWithPrevious(store, previous, ruleIds, scope, findings) : [];
   const coverage = store.coverage(scanId).filter((c) => filter.coverageIn(c));
@@ -84,6 +88,33 @@ export function buildReport(
     findings,
     resolved,
     gaps,
+    waivers: reportWaivers(waived),
+  };
+}
+
+/** The waivers in force as reports (and the evidence pack) show them, in file order. */
+export function reportWaivers(waived: Waived): ReportWaiver[] {
+  return waived.outcomes.map(reportWaiver);
+}
+
+function reportWaiver(o: Waived["outcomes"][number]): ReportWaiver {
+  const w = o.waiver;
+  const text = (s: string | undefined, max: number): string | null =>
+    s === undefined ? null : untrusted(s, max);
+  return {
+    source: untrusted(w.source, LIMITS.id),
+    rule: untrusted(w.rule, LIMITS.id),
+    account: text(w.account, 64),
+    region: text(w.region, 64),
+    resource: text(w.resource, LIMITS.id),
+    tags: w.tags
+      ? Object.fromEntries(Object.entries(w.tags).map(([k, v]) => [untrusted(k, 256), untrusted(v, 256)]))
+      : null,
+    justification: untrusted(w.justification, LIMITS.message),
+    approver: untrusted(w.approver, LIMITS.id),
+    expires: w.expires,
+    state: o.state,
+    matched: o.matched,
   };
 }
 
@@ -102,11 +133,15 @@ function scopedFindings(
   scanId: number,
   ruleIds: string[],
   filter: ScopeFilter,
+  waived: Waived,
 ): ReportFinding[] {
+  // A waiver is shown by its index in the report's list, which is the outcomes' (file) order.
+  const index = new Map(waived.outcomes.map((o, i) => [o.waiver.position, i]));
   const out: ReportFinding[] = [];
   for (const { finding, tags, tagsUnreadable } of store.iterateFindingsWithTags(scanId, ruleIds)) {
     const verdict = filter.findingIn(finding, tags, tagsUnreadable);
-    if (verdict) out.push(reportFinding(finding, verdict.note));
+    const w = waived.byFinding.get(finding.id);
+    if (verdict) out.push(reportFinding(finding, verdict.note, w ? (index.get(w.position) ?? null) : null));
   }
   return out;
 }
@@ -114,6 +149,7 @@ function scopedFindings(
 function reportFinding(
   f: Omit<FindingRow, "evidence">,
   scopeNote: ReportFinding["scopeNote"],
+  waiver: number | null,
 ): ReportFinding {
   return {
     identity: untrusted(findingIdentity(f), LIMITS.id * 2),
@@ -129,6 +165,7 @@ function reportFinding(
     scopeNote,
     previousStatus: null,
     isNew: false,
+    waiver,
   };
 }
 
@@ -165,6 +202,7 @@ function compareWithPrevious(
     previous.id,
     ruleIds,
     new ScopeFilter(scope).prepare(store, previous.id),
+    NO_WAIVERS,
   ))
     if (f.status !== "PASS") before.set(f.identity, f);
   const now = new Map<string, Status>();
@@ -369,5 +407,6 @@ function summarize(
     gaps: gaps.length,
     newFindings: findings.filter((f) => f.isNew).length,
     resolvedFindings: resolved.length,
+    waivedFindings: findings.filter((f) => f.waiver !== null).length,
   };
 }

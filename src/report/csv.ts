@@ -22,6 +22,8 @@ export const CSV_COLUMNS = [
   "scopeNote",
   "previousStatus",
   "new",
+  "waived",
+  "waiver",
 ] as const;
 
 export function* csvChunks(m: ReportModel): Generator<string> {
@@ -35,7 +37,7 @@ export function* csvChunks(m: ReportModel): Generator<string> {
     }
     let batch = "";
     for (const [n, i] of r.findings.entries()) {
-      batch += csvRow([...lead, ...findingCells(m.findings[i] as ReportFinding)]);
+      batch += csvRow([...lead, ...findingCells(m, m.findings[i] as ReportFinding)]);
       if (n % 1000 === 999) {
         yield batch;
         batch = "";
@@ -45,7 +47,7 @@ export function* csvChunks(m: ReportModel): Generator<string> {
   }
 }
 
-function findingCells(f: ReportFinding): unknown[] {
+function findingCells(m: ReportModel, f: ReportFinding): unknown[] {
   return [
     f.ruleId,
     f.status,
@@ -59,6 +61,8 @@ function findingCells(f: ReportFinding): unknown[] {
     f.scopeNote ?? "",
     f.previousStatus ?? "",
     f.isNew ? "yes" : "",
+    f.waiver !== null ? "yes" : "",
+    f.waiver !== null ? m.waivers[f.waiver] : "",
   ];
 }
 

@@ -1,11 +1,13 @@
 // One finding document for every command that prints findings (`scan`, `evaluate`, `findings`):
 // the same JSON shape (schemas/findings.schema.json), the same CSV columns, the same table. Each is
 // produced as a stream of text chunks from an iterator over the store, so memory stays flat however
-// many findings a scan has.
+// many findings a scan has. A finding carries its life across scans (lifecycle state, first seen)
+// and, when a waiver covers it, WAIVED with the waiver; its status stays the real one.
 import { isCoverageGap } from "../model/coverage.js";
-import type { FindingRow } from "../model/finding.js";
 import type { JsonObject } from "../model/resource.js";
 import { SEVERITIES, STATUSES } from "../model/severity.js";
+import type { WaiverRef } from "../model/waiver.js";
+import { LIFECYCLE_STATES } from "../model/finding.js";
 import type {
   FindingColumn,
   FindingDocRow,
@@ -15,7 +17,9 @@ import type {
   Store,
 } from "../store/store.js";
 import { VERSION } from "../version.js";
+import { ageLabel, statusLabel, waiverOf } from "./finding-history.js";
 import { csvRow, oneLine, statusPaint, table, tableLayout, type TextStyle } from "./text.js";
+import type { Waived } from "./waived.js";
 
 /** The fields of each finding, in document (and CSV) order. */
 export const FINDING_FIELDS = [
@@ -32,13 +36,19 @@ export const FINDING_FIELDS = [
   "remediation",
   "references",
   "evidence",
+  "lifecycle",
   "firstSeen",
   "firstSeenScanId",
+  "waived",
+  "waiver",
 ] as const;
 
 export type FindingDoc = Record<(typeof FINDING_FIELDS)[number], unknown>;
 
-export function findingDoc(f: FindingDocRow): FindingDoc {
+/** Which results are waived, and by which waiver (see waived.ts). */
+export type WaiverLookup = Pick<Waived, "byFinding">;
+
+export function findingDoc(f: FindingDocRow, waiver: WaiverRef | null): FindingDoc {
   return {
     ruleId: f.ruleId,
     title: f.title,
@@ -53,8 +63,11 @@ export function findingDoc(f: FindingDocRow): FindingDoc {
     remediation: f.remediation,
     references: f.references,
     evidence: f.evidence,
+    lifecycle: f.lifecycle,
     firstSeen: f.firstSeen,
     firstSeenScanId: f.firstSeenScanId,
+    waived: waiver !== null,
+    waiver,
   };
 }
 
@@ -86,7 +99,11 @@ export interface DocumentHead {
 }
 
 /** The finding document as JSON text, one chunk per finding. */
-export function* findingsJson(head: DocumentHead, rows: Iterable<FindingDocRow>): Generator<string> {
+export function* findingsJson(
+  head: DocumentHead,
+  rows: Iterable<FindingDocRow>,
+  waived: WaiverLookup,
+): Generator<string> {
   const top = {
     dpscanVersion: VERSION,
     generatedAt: new Date().toISOString(),
@@ -98,7 +115,7 @@ export function* findingsJson(head: DocumentHead, rows: Iterable<FindingDocRow>)
   yield `${opening.slice(0, -2)},\n  "findings": [`;
   let first = true;
   for (const f of rows) {
-    const text = JSON.stringify(findingDoc(f), null, 2).replace(/\n/g, "\n    ");
+    const text = JSON.stringify(findingDoc(f, waiverOf(f, waived)), null, 2).replace(/\n/g, "\n    ");
     yield `${first ? "" : ","}\n    ${text}`;
     first = false;
   }
@@ -108,16 +125,20 @@ export function* findingsJson(head: DocumentHead, rows: Iterable<FindingDocRow>)
 /** CSV columns: the scan (so a partial scan's rows say so) and the finding document's fields. */
 export const CSV_HEADERS = ["scanId", "scanStatus", ...FINDING_FIELDS];
 
-export function* findingsCsv(scan: ScanRow, rows: Iterable<FindingDocRow>): Generator<string> {
+export function* findingsCsv(
+  scan: ScanRow,
+  rows: Iterable<FindingDocRow>,
+  waived: WaiverLookup,
+): Generator<string> {
   yield csvRow(CSV_HEADERS);
   for (const f of rows) {
-    const doc = findingDoc(f);
+    const doc = findingDoc(f, waiverOf(f, waived));
     yield csvRow([scan.id, scan.status, ...FINDING_FIELDS.map((k) => doc[k])]);
   }
 }
 
-const TABLE_HEADERS = ["STATUS", "SEVERITY", "RULE", "ACCOUNT", "REGION", "RESOURCE", "MESSAGE"];
-/** The columns the findings table asks the store the widest value of. */
+const TABLE_HEADERS = ["STATUS", "SEVERITY", "RULE", "ACCOUNT", "REGION", "RESOURCE", "AGE", "MESSAGE"];
+/** The columns the findings table asks the store the widest value of (every one but AGE). */
 export const FINDINGS_TABLE_COLUMNS: readonly FindingColumn[] = [
   "status",
   "severity",
@@ -130,25 +151,40 @@ export const FINDINGS_TABLE_COLUMNS: readonly FindingColumn[] = [
 /** Cells longer than this are clipped; the message is the last column and may run longer. */
 const MAX_CELL = 80;
 const MAX_MESSAGE = 400;
+/** "1234d reopened": the AGE column's width, known before the first row. */
+const AGE_WIDTH = 14;
+const WAIVED_SUFFIX = " WAIVED".length;
 
-const cells = (f: FindingRow): string[] => [
-  f.status,
+/** What the table shows beside each finding: WAIVED, and its age as of `now`. */
+export interface TableContext {
+  waived: WaiverLookup;
+  now: Date;
+}
+
+const cells = (f: FindingDocRow, ctx: TableContext): string[] => [
+  statusLabel(f, ctx.waived),
   f.severity,
   f.ruleId,
   f.accountId,
   f.region,
   f.resourceId,
+  ageLabel(f, ctx.now),
   f.message,
 ];
 
 /** The findings table, a row at a time; its column widths come from the store before the first row. */
 export function* findingsTableRows(
   widths: readonly number[],
-  rows: Iterable<FindingRow>,
+  rows: Iterable<FindingDocRow>,
   style: TextStyle,
+  ctx: TableContext,
 ): Generator<string> {
+  const [status = 0, ...rest] = widths;
+  const measured = [status + (ctx.waived.byFinding.size > 0 ? WAIVED_SUFFIX : 0), ...rest];
+  measured.splice(6, 0, AGE_WIDTH);
+  const last = TABLE_HEADERS.length - 1;
   const natural = TABLE_HEADERS.map((h, i) =>
-    Math.max(h.length, Math.min(widths[i] ?? 0, i === TABLE_HEADERS.length - 1 ? MAX_MESSAGE : MAX_CELL)),
+    Math.max(h.length, Math.min(measured[i] ?? 0, i === last ? MAX_MESSAGE : MAX_CELL)),
   );
   const layout = tableLayout(TABLE_HEADERS, natural, style.width);
   const paint = (column: number, cell: string): string => (column < 2 ? statusPaint(style, cell) : cell);
@@ -156,7 +192,7 @@ export function* findingsTableRows(
   for (const f of rows) {
     if (!any) yield `${layout.header}\n${layout.rule}\n`;
     any = true;
-    const clean = cells(f).map((c, i) => oneLine(c, i === TABLE_HEADERS.length - 1 ? MAX_MESSAGE : MAX_CELL));
+    const clean = cells(f, ctx).map((c, i) => oneLine(c, i === last ? MAX_MESSAGE : MAX_CELL));
     yield `${layout.row(clean, paint)}\n`;
   }
   if (!any) yield "(no findings match)\n";
@@ -176,6 +212,22 @@ export function summaryTable(tallies: readonly RuleTally[], style: TextStyle): s
 export function findingsDocumentSchema(): JsonObject {
   const str = { type: "string" };
   const strOrNull = { type: ["string", "null"] };
+  const waiver = {
+    type: "object",
+    additionalProperties: false,
+    required: ["source", "rule", "justification", "approver", "expires"],
+    properties: {
+      source: { ...str, description: "file:line:col of the waiver in its waivers file" },
+      rule: { ...str, description: "the rule ID or glob it names" },
+      justification: str,
+      approver: str,
+      expires: {
+        ...str,
+        pattern: "^\\d{4}-\\d{2}-\\d{2}$",
+        description: "last day it applies (YYYY-MM-DD, UTC)",
+      },
+    },
+  };
   const finding = {
     type: "object",
     additionalProperties: false,
@@ -194,13 +246,26 @@ export function findingsDocumentSchema(): JsonObject {
       remediation: strOrNull,
       references: { type: ["object", "null"], description: "AWS Config rules, Security Hub controls, URLs" },
       evidence: { type: "object", description: "the facts behind the result" },
+      lifecycle: {
+        enum: [...LIFECYCLE_STATES, null],
+        description:
+          "what this scan did to the finding: new, reopened, open or resolved; null when it opened nothing (a PASS, an UNKNOWN never seen failing) or the scan is not complete",
+      },
       firstSeen: {
         ...strOrNull,
         format: "date-time",
         description:
-          "start of the earliest scan in this database with this finding FAIL or UNKNOWN (null for PASS)",
+          "start of the first complete scan in this database where this finding FAILed, up to this scan (null for PASS, and for an UNKNOWN never seen failing)",
       },
       firstSeenScanId: { type: ["integer", "null"] },
+      waived: {
+        type: "boolean",
+        description: "a waiver covers this FAIL or UNKNOWN result; status stays the real one",
+      },
+      waiver: {
+        oneOf: [{ type: "null" }, waiver],
+        description: "the waiver covering it (schemas/waivers.schema.json), null when none does",
+      },
     },
   };
   const scan = {

@@ -26,6 +26,7 @@ code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font
 .s-passed,.st-PASS{background:var(--pass)}
 .s-not-applicable{background:var(--na)}
 .s-manual{background:var(--man)}
+.badge.waived{background:var(--man)}
 .req{border:1px solid var(--line);border-left:6px solid var(--na);border-radius:4px;padding:10px 14px;margin:12px 0}
 .req.b-failed{border-left-color:var(--fail)}
 .req.b-not-verified{border-left-color:var(--unk)}

@@ -24,6 +24,10 @@ import {
   scopeSentence,
   TABLE_ROWS,
   unresolved,
+  waiverOf,
+  waiverScope,
+  waiverSentence,
+  waiverStanding,
 } from "./render-common.js";
 import { SCOPE_NOTES } from "./scope.js";
 import { statusChart, severityChart } from "./svg.js";
@@ -54,6 +58,7 @@ export function* htmlChunks(model: ReportModel): Generator<string> {
   yield `</section>`;
   yield* findingsTable(model, ids);
   yield gapsSection(model);
+  yield waiversSection(model);
   yield changesSection(model);
   yield about(model);
   yield `</main>\n<script>${SCRIPT}</script>\n</body>\n</html>\n`;
@@ -96,6 +101,7 @@ function summary(m: ReportModel): string {
 <dt>Results</dt><dd>${s.findings.FAIL} FAIL, ${s.findings.UNKNOWN} UNKNOWN, ${s.findings.PASS} PASS from ${m.rules.length} rules</dd>
 <dt>Coverage gaps</dt><dd>${s.gaps === 0 ? "none: every listing the rules need was read" : `<a href="#gaps">${s.gaps} gap(s)</a> hide resources; the requirements they weaken are not verified`}</dd>
 <dt>Changes</dt><dd>${esc(changeSentence(m))}</dd>
+<dt>Waivers</dt><dd>${m.waivers.length === 0 ? "none in force" : `<a href="#waivers">${m.waivers.length} waiver(s)</a>; ${s.waivedFindings} result(s) in scope waived (shown WAIVED, status unchanged)`}</dd>
 </dl></section>
 `;
 }
@@ -106,7 +112,7 @@ function toc(m: ReportModel, ids: Map<string, string>): string {
     return `<li class="d${Math.min(r.depth, 4)}"><a href="#${ids.get(r.id) ?? ""}">${esc(r.id)}</a> ${esc(short(r.title))}${badge}</li>`;
   });
   return `<nav class="toc" id="contents"><h2>Contents</h2><ol>${items.join("")}</ol>
-<p><a href="#findings">Findings</a> · <a href="#gaps">Coverage gaps</a> · <a href="#changes">Changes</a> · <a href="#about">About this report</a></p></nav>
+<p><a href="#findings">Findings</a> · <a href="#gaps">Coverage gaps</a> · <a href="#waivers">Waivers</a> · <a href="#changes">Changes</a> · <a href="#about">About this report</a></p></nav>
 `;
 }
 
@@ -160,7 +166,9 @@ function evidence(m: ReportModel, r: ReportRequirement): string {
     `<p><strong>Why these rules:</strong> ${esc(r.rationale)} <span class="sub">Sources: ${esc(r.sources.join(", "))}.</span></p>`,
     r.limits ? `<p><strong>Not covered by the rules:</strong> ${esc(r.limits)}</p>` : "",
     `<table><thead><tr><th>Rule</th><th>Severity</th><th class="num">FAIL</th><th class="num">UNKNOWN</th><th class="num">PASS</th></tr></thead><tbody>${rows.join("")}</tbody></table>`,
-    shown.length > 0 ? `<p><strong>Failing and unverified resources</strong></p>${resultsTable(shown)}` : "",
+    shown.length > 0
+      ? `<p><strong>Failing and unverified resources</strong></p>${resultsTable(m, shown)}`
+      : "",
     note ? `<p class="note">${esc(note)}</p>` : "",
     fixes.length > 0 ? `<p><strong>Remediation</strong></p><ul class="fix">${fixes.join("")}</ul>` : "",
     r.gaps.length > 0
@@ -180,10 +188,22 @@ function prose(s: string): string {
 /** A resource type that may wrap after each "::". */
 const type = (t: string): string => esc(t).replace(/::/g, "::<wbr>");
 
-function resultsTable(rows: ReportFinding[]): string {
+/** A result's status badge, "new", and WAIVED when a waiver covers it. */
+function statusCell(m: ReportModel, f: ReportFinding): string {
+  const waived = waiverOf(m, f) ? ` <span class="badge waived">WAIVED</span>` : "";
+  return `<span class="badge st-${f.status}">${f.status}</span>${waived}${f.isNew ? " new" : ""}`;
+}
+
+/** The waiver behind a WAIVED result, under its reason. */
+function waiverNote(m: ReportModel, f: ReportFinding): string {
+  const w = waiverOf(m, f);
+  return w ? `<br><em>${u(waiverSentence(w))} (<a href="#waivers">${esc(w.source)}</a>)</em>` : "";
+}
+
+function resultsTable(m: ReportModel, rows: ReportFinding[]): string {
   const body = rows.map(
     (f) =>
-      `<tr><td><span class="badge st-${f.status}">${f.status}</span>${f.isNew ? " new" : ""}</td><td>${esc(f.severity)}</td><td><code>${esc(f.ruleId)}</code></td><td class="mono">${esc(f.accountId)}<br>${esc(f.region)}</td><td class="wrap">${type(f.resourceType)}<br><span class="mono">${u(f.resourceId)}</span></td><td class="wrap">${u(f.message)}${f.scopeNote ? `<br><em>In scope because ${esc(SCOPE_NOTES[f.scopeNote])}.</em>` : ""}</td></tr>`,
+      `<tr><td>${statusCell(m, f)}</td><td>${esc(f.severity)}</td><td><code>${esc(f.ruleId)}</code></td><td class="mono">${esc(f.accountId)}<br>${esc(f.region)}</td><td class="wrap">${type(f.resourceType)}<br><span class="mono">${u(f.resourceId)}</span></td><td class="wrap">${u(f.message)}${f.scopeNote ? `<br><em>In scope because ${esc(SCOPE_NOTES[f.scopeNote])}.</em>` : ""}${waiverNote(m, f)}</td></tr>`,
   );
   return `<table><thead><tr><th>Status</th><th>Severity</th><th>Rule</th><th>Where</th><th>Resource</th><th>Reason</th></tr></thead><tbody>${body.join("")}</tbody></table>`;
 }
@@ -213,7 +233,7 @@ ${note ? `<p class="note">${esc(note)}</p>` : ""}
       .map((f) => {
         const rq = reqs.get(f.ruleId) ?? [];
         const links = rq.map((id) => `<a href="#${ids.get(id) ?? ""}">${esc(id)}</a>`).join(" ");
-        return `<tr data-status="${f.status}" data-severity="${esc(f.severity)}" data-reqs="${esc(rq.join(" "))}"><td><span class="badge st-${f.status}">${f.status}</span>${f.isNew ? " new" : ""}</td><td data-sort="${rank(f.severity)}">${esc(f.severity)}</td><td><code>${esc(f.ruleId)}</code></td><td class="mono">${esc(f.accountId)}<br>${esc(f.region)}</td><td class="wrap">${type(f.resourceType)} <span class="mono">${u(f.resourceId)}</span></td><td class="wrap">${u(f.message)}</td><td>${links}</td></tr>\n`;
+        return `<tr data-status="${f.status}" data-severity="${esc(f.severity)}" data-reqs="${esc(rq.join(" "))}"><td>${statusCell(m, f)}</td><td data-sort="${rank(f.severity)}">${esc(f.severity)}</td><td><code>${esc(f.ruleId)}</code></td><td class="mono">${esc(f.accountId)}<br>${esc(f.region)}</td><td class="wrap">${type(f.resourceType)} <span class="mono">${u(f.resourceId)}</span></td><td class="wrap">${u(f.message)}${waiverNote(m, f)}</td><td>${links}</td></tr>\n`;
       })
       .join("");
   }
@@ -229,6 +249,19 @@ function gapsSection(m: ReportModel): string {
   );
   return `<section id="gaps"><h2>Coverage gaps</h2>
 ${m.gaps.length === 0 ? "<p>None: every listing the rules need was read in scope.</p>" : `<p>These listings were denied or failed, so the resources they would have listed were not examined; every requirement whose rules need those types is not verified.</p>${note ? `<p class="note">${esc(note)}</p>` : ""}<table><thead><tr><th>Account</th><th>Region</th><th>Reach</th><th>Call</th><th>Status</th><th>Error</th><th>Types hidden</th></tr></thead><tbody>${rows.join("")}</tbody></table>`}</section>
+`;
+}
+
+function waiversSection(m: ReportModel): string {
+  if (m.waivers.length === 0)
+    return `<section id="waivers"><h2>Waivers</h2><p>None were in force for this scan.</p></section>\n`;
+  const rows = m.waivers.map(
+    (w) =>
+      `<tr><td class="mono wrap">${u(w.source)}</td><td class="wrap">${u(waiverScope(w))}</td><td class="wrap">${u(w.justification)}</td><td class="wrap">${u(w.approver)}</td><td>${esc(w.expires)}</td><td>${esc(waiverStanding(w))}</td></tr>`,
+  );
+  return `<section id="waivers"><h2>Waivers</h2>
+<p>Risks accepted on purpose and on the record, as they applied to this scan. A waived result keeps its real status (requirement statuses do not change) and is marked WAIVED; ${m.summary.waivedFindings} result(s) in scope are.</p>
+<table><thead><tr><th>Waiver</th><th>Covers</th><th>Justification</th><th>Approver</th><th>Expires</th><th>Standing</th></tr></thead><tbody>${rows.join("")}</tbody></table></section>
 `;
 }
 

@@ -16,6 +16,10 @@ import {
   scanSentence,
   scopeSentence,
   unresolved,
+  waiverOf,
+  waiverScope,
+  waiverSentence,
+  waiverStanding,
 } from "./render-common.js";
 import { SCOPE_NOTES } from "./scope.js";
 
@@ -41,6 +45,7 @@ export function* markdownChunks(m: ReportModel): Generator<string> {
     for (const r of m.requirements) if (r.kind === "rules") yield requirementSection(m, r);
     yield manualSection(m);
     yield gapsSection(m);
+    yield waiversSection(m);
     yield footer(m);
   };
   for (const p of parts()) if (p !== "") yield `${p}\n`;
@@ -61,6 +66,7 @@ function header(m: ReportModel): string {
     `- **Seen in scope:** ${m.scope.accountsSeen.length} account(s) (${md(m.scope.accountsSeen.join(", ") || "none")}); regions ${md(m.scope.regionsSeen.join(", ") || "none")}`,
     `- **Results:** ${s.findings.FAIL} FAIL, ${s.findings.UNKNOWN} UNKNOWN, ${s.findings.PASS} PASS; ${s.gaps} coverage gap(s)`,
     `- **Changes:** ${md(changeSentence(m))}`,
+    `- **Waivers:** ${m.waivers.length} in force; ${s.waivedFindings} result(s) in scope waived (marked WAIVED, status unchanged)`,
     "",
     "## Summary",
     "",
@@ -117,15 +123,17 @@ function requirementSection(m: ReportModel, r: ReportRequirement): string {
     );
     for (const f of shown) {
       const scope = f.scopeNote ? ` (in scope: ${md(SCOPE_NOTES[f.scopeNote])})` : "";
+      const w = waiverOf(m, f);
+      const waiver = w ? ` (${md(waiverSentence(w))}; ${md(w.source)})` : "";
       lines.push(
         row([
-          `${f.status}${f.isNew ? " (new)" : ""}`,
+          `${f.status}${w ? " WAIVED" : ""}${f.isNew ? " (new)" : ""}`,
           f.severity,
           `\`${f.ruleId}\``,
           md(f.accountId),
           md(f.region),
           `${md(f.resourceType)} ${md(f.resourceId)}`,
-          `${md(f.message)}${scope}`,
+          `${md(f.message)}${scope}${waiver}`,
         ]),
       );
     }
@@ -164,6 +172,29 @@ function gapsSection(m: ReportModel): string {
     ),
     "",
     ...(note ? [`_${md(note)}_`, ""] : []),
+  ].join("\n");
+}
+
+function waiversSection(m: ReportModel): string {
+  if (m.waivers.length === 0) return "## Waivers\n\nNone were in force for this scan.\n";
+  return [
+    "## Waivers",
+    "",
+    "Risks accepted on purpose, as they applied to this scan. A waived result keeps its real status (requirement statuses do not change) and is marked WAIVED.",
+    "",
+    row(["Waiver", "Covers", "Justification", "Approver", "Expires", "Standing"]),
+    row(["---", "---", "---", "---", "---", "---"]),
+    ...m.waivers.map((w) =>
+      row([
+        md(w.source),
+        md(waiverScope(w)),
+        md(w.justification),
+        md(w.approver),
+        md(w.expires),
+        md(waiverStanding(w)),
+      ]),
+    ),
+    "",
   ].join("\n");
 }
 

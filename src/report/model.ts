@@ -68,6 +68,30 @@ export interface ReportFinding extends Pick<
   previousStatus: "FAIL" | "UNKNOWN" | null;
   /** Not PASS now and not failing or unknown before. */
   isNew: boolean;
+  /** Index into the report's waivers: the one covering this FAIL or UNKNOWN result (WAIVED); null when none does. */
+  waiver: number | null;
+}
+
+/**
+ * A waiver in force for the scan (accepted risk, src/model/waiver.ts): a waived result keeps its
+ * real status, so requirement statuses do not change; the report shows who accepted what, and why.
+ */
+export interface ReportWaiver {
+  /** file:line:col of the waiver in its waivers file. */
+  source: string;
+  rule: string;
+  account: string | null;
+  region: string | null;
+  resource: string | null;
+  tags: Record<string, string> | null;
+  justification: string;
+  approver: string;
+  /** Last day it applies (YYYY-MM-DD, UTC). */
+  expires: string;
+  /** As the waivers applied to this report: `expired` ones cover nothing. */
+  state: "active" | "expired";
+  /** FAIL and UNKNOWN results of the whole scan it matches (active and 0: stale). */
+  matched: number;
 }
 
 export interface ResolvedFinding {
@@ -174,12 +198,16 @@ export interface ReportModel {
     gaps: number;
     newFindings: number;
     resolvedFindings: number;
+    /** In-scope FAIL and UNKNOWN results a waiver covers. */
+    waivedFindings: number;
   };
   rules: ReportRule[];
   requirements: ReportRequirement[];
   findings: ReportFinding[];
   resolved: ResolvedFinding[];
   gaps: ReportGap[];
+  /** The waivers in force for the scan, in their file's order. */
+  waivers: ReportWaiver[];
 }
 
 export const zeroCounts = (): FindingCounts => ({ FAIL: 0, UNKNOWN: 0, PASS: 0 });

@@ -1,7 +1,7 @@
 // What the HTML and Markdown renderers share: the detail caps (a report of a million findings
 // stays one a browser opens; the CSV and JSON beside it hold everything), anchors, and plain
 // sentences about the scan and scope.
-import type { ReportFinding, ReportModel, ReportRequirement } from "./model.js";
+import type { ReportFinding, ReportModel, ReportRequirement, ReportWaiver } from "./model.js";
 
 /** Failing and unverified findings shown under each requirement. */
 export const REQUIREMENT_ROWS = 25;
@@ -61,6 +61,42 @@ export function scanSentence(model: ReportModel): string {
 export function changeSentence(model: ReportModel): string {
   if (!model.previousScan) return "no earlier complete scan to compare with";
   return `${model.summary.newFindings} new and ${model.summary.resolvedFindings} resolved since scan ${model.previousScan.id} (${model.previousScan.startedAt})`;
+}
+
+/** The waiver covering a finding, if any. */
+export function waiverOf(model: ReportModel, f: ReportFinding): ReportWaiver | undefined {
+  return f.waiver === null ? undefined : model.waivers[f.waiver];
+}
+
+/** "waived until 2027-03-31 by security@example.com: replaced by the new DR key" */
+export function waiverSentence(w: ReportWaiver): string {
+  return `waived until ${w.expires} by ${w.approver}: ${w.justification}`;
+}
+
+/** What a waiver covers, as one line: rule, and the account, region, resource and tags it names. */
+export function waiverScope(w: ReportWaiver): string {
+  const parts = [
+    `rule ${w.rule}`,
+    ...(w.account ? [`account ${w.account}`] : []),
+    ...(w.region ? [`region ${w.region}`] : []),
+    ...(w.resource ? [`resource ${w.resource}`] : []),
+    ...(w.tags
+      ? [
+          `tags ${Object.entries(w.tags)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(", ")}`,
+        ]
+      : []),
+  ];
+  return parts.join("; ");
+}
+
+/** How a waiver stands: active and matching, stale (matched nothing), or expired. */
+export function waiverStanding(w: ReportWaiver): string {
+  if (w.state === "expired") return "expired: covers nothing";
+  return w.matched === 0
+    ? "stale: matched nothing in the scan"
+    : `active: ${w.matched} result(s) of the scan`;
 }
 
 export function capNote(shown: number, total: number, what: string): string | null {

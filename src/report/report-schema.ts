@@ -44,6 +44,25 @@ const finding = object({
   scopeNote: { enum: [...Object.keys(SCOPE_NOTES), null] },
   previousStatus: { enum: ["FAIL", "UNKNOWN", null] },
   isNew: { type: "boolean" },
+  waiver: {
+    anyOf: [{ type: "integer", minimum: 0 }, { type: "null" }],
+    description:
+      "Index into waivers: the waiver covering this result (WAIVED; its status stays the real one)",
+  },
+});
+
+const waiver = object({
+  source: { ...str, description: "file:line:col of the waiver in its waivers file" },
+  rule: str,
+  account: nullable(str),
+  region: nullable(str),
+  resource: nullable(str),
+  tags: nullable({ type: "object", additionalProperties: str }),
+  justification: str,
+  approver: str,
+  expires: { ...str, pattern: "^\\d{4}-\\d{2}-\\d{2}$" },
+  state: { enum: ["active", "expired"] },
+  matched: { type: "integer", minimum: 0, description: "FAIL and UNKNOWN results of the scan it matches" },
 });
 
 const resolved = object({
@@ -152,12 +171,14 @@ export function reportSchema(): JsonObject {
         gaps: { type: "integer" },
         newFindings: { type: "integer" },
         resolvedFindings: { type: "integer" },
+        waivedFindings: { type: "integer" },
       }),
       rules: { type: "array", items: rule },
       requirements: { type: "array", items: requirement },
       findings: { type: "array", items: finding },
       resolved: { type: "array", items: resolved },
       gaps: { type: "array", items: gap },
+      waivers: { type: "array", items: waiver, description: "The waivers in force for the scan" },
     }),
   };
 }

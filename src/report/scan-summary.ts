@@ -4,11 +4,18 @@
 import { NOT_EXAMINED_CODE, REGION_NOT_ENABLED_CODE, isCoverageGap } from "../model/coverage.js";
 import type { Status } from "../model/severity.js";
 import type { DuplicateReport, FindingFilter, ScanRow, Store } from "../store/store.js";
-import { FINDINGS_TABLE_COLUMNS, findingsTableRows, summaryTable } from "./findings-view.js";
+import {
+  FINDINGS_TABLE_COLUMNS,
+  findingsTableRows,
+  summaryTable,
+  type TableContext,
+} from "./findings-view.js";
 import { table, type TextStyle } from "./text.js";
 
 export interface SummaryOptions {
   style: TextStyle;
+  /** WAIVED and the age beside each finding. */
+  findings: TableContext;
   /** The database, named in the header. */
   database: string;
   /** A command line that works as printed, for `args` (e.g. "findings --scan 3"). */
@@ -45,7 +52,7 @@ function* findingsPart(store: Store, scan: ScanRow, o: SummaryOptions): Generato
   const filter: FindingFilter = { statuses, ...(o.limit !== undefined ? { limit: o.limit } : {}) };
   const total = store.countFindings(scan.id, { statuses });
   const widths = store.findingColumnWidths(scan.id, filter, FINDINGS_TABLE_COLUMNS);
-  yield* findingsTableRows(widths, store.iterateFindingDocs(scan.id, filter), o.style);
+  yield* findingsTableRows(widths, store.iterateFindingDocs(scan.id, filter), o.style, o.findings);
   if (o.limit !== undefined && total > o.limit)
     yield `… ${total - o.limit} more: ${o.hint(`findings --scan ${scan.id}`)}\n`;
 }

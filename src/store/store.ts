@@ -5,13 +5,18 @@ import { hostname } from "node:os";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { unitKey, type CoverageInput, type CoverageRow } from "../model/coverage.js";
-import type { FindingInput, FindingRow } from "../model/finding.js";
+import {
+  findingIdentitySql,
+  type FindingInput,
+  type FindingRow,
+  type LifecycleState,
+} from "../model/finding.js";
 import { asUnreadable, type JsonObject, type ResourceRecord } from "../model/resource.js";
 import { severityRank, type Severity, type Status } from "../model/severity.js";
 import { batches as inBatches } from "../util/batches.js";
 import { VERSION } from "../version.js";
 import { lastOpened, storeEnvironmentError } from "./errors.js";
-import { migrate } from "./migrations.js";
+import { migrate, refuseUnknownSchema } from "./migrations.js";
 
 export type ScanKind = "evaluate" | "scan";
 export type ScanStatus = "running" | "complete" | "failed" | "interrupted";
@@ -62,14 +67,21 @@ export interface RuleStamp {
   references: object;
 }
 
-/** A finding as a report presents it: its rule's words and when it was first seen. */
+/** A finding as a report presents it: its rule's words and its life across scans (migration 007). */
 export interface FindingDocRow extends FindingRow {
   title: string | null;
   remediation: string | null;
   references: JsonObject | null;
-  /** Start of the earliest scan in this database with this finding (same identity) FAIL or UNKNOWN. */
+  /** What this scan did to it; null when it opened nothing or the scan is not complete. */
+  lifecycle: LifecycleState | null;
+  /**
+   * For a FAIL or UNKNOWN result: the start of the first complete scan in which this finding (same
+   * identity) FAILed, up to this scan (finding_lifecycle.first_seen_at); null when it never has.
+   */
   firstSeen: string | null;
   firstSeenScanId: number | null;
+  /** The start of the latest complete scan in which it FAILed (null when it never has). */
+  lastSeen: string | null;
 }
 
 /** Resources a scan received more than once (a true duplicate: same ARN, or same id without one). */
@@ -114,16 +126,8 @@ export const FINDING_COLUMNS = {
 } as const;
 export type FindingColumn = keyof typeof FINDING_COLUMNS;
 
-/**
- * A finding's identity in SQL, as findingIdentity (src/model/finding.ts) builds it: rule, account,
- * region and the ARN, or type/id without one. The findings_identity index (migration 004) is on it.
- */
-const identityOf = (t: string): string[] => [
-  `${t}.rule_id`,
-  `${t}.account_id`,
-  `${t}.region`,
-  `COALESCE(${t}.arn, ${t}.resource_type || '/' || ${t}.resource_id)`,
-];
+/** A finding's identity in SQL, as findingIdentity (src/model/finding.ts) builds it. */
+const IDENTITY = findingIdentitySql("f");
 
 export interface FindingFilter {
   statuses?: Status[];
@@ -132,6 +136,10 @@ export interface FindingFilter {
   accountIds?: string[];
   regions?: string[];
   resourceTypes?: string[];
+  /** Only findings this scan opened: new, or reopened (`findings --new`). */
+  opened?: boolean;
+  /** Only findings first seen at or after this ISO 8601 time (`findings --since`). */
+  firstSeenSince?: string;
   limit?: number;
 }
 
@@ -197,6 +205,8 @@ export class Store {
       throw storeEnvironmentError(err, path, true) ?? err;
     }
     try {
+      // Before anything writes (WAL mode changes the file): a newer database is refused, never altered.
+      refuseUnknownSchema(this.db, path);
       this.db.pragma("busy_timeout = 5000");
       if (!opts.readonly) this.db.pragma("journal_mode = WAL");
       this.db.pragma("foreign_keys = ON");
@@ -645,7 +655,7 @@ export class Store {
   }
 
   queryFindings(scanId: number, f: FindingFilter = {}): FindingRow[] {
-    const { where, args } = findingWhere("f", scanId, f);
+    const { where, args } = findingWhere(scanId, f);
     const rows = this.db
       .prepare(`SELECT f.* FROM findings f WHERE ${where} ${FINDING_ORDER} ${limitClause(f)}`)
       .all(...args) as RawFinding[];
@@ -790,15 +800,13 @@ export class Store {
         },
       ]),
     );
-    const { where, args } = findingWhere("f", scanId, f);
-    const same = identityOf("p")
-      .map((col, i) => `${col} = ${identityOf("f")[i]}`)
-      .join(" AND ");
+    const { where, args } = findingWhere(scanId, f);
     const stmt = this.db.prepare(
-      `SELECT f.*, first.id AS first_scan_id, first.started_at AS first_seen
+      `SELECT f.*, l.first_seen_scan AS first_scan_id, l.first_seen_at AS first_seen,
+         l.last_seen_at AS last_seen, s.state AS lifecycle
        FROM findings f
-       LEFT JOIN scans first ON first.id = CASE WHEN f.status = 'PASS' THEN NULL ELSE
-         (SELECT MIN(p.scan_id) FROM findings p WHERE ${same} AND p.status IN ('FAIL', 'UNKNOWN')) END
+       LEFT JOIN finding_lifecycle l ON ${FIRST_SEEN}
+       LEFT JOIN finding_states s ON s.scan_id = f.scan_id AND s.identity = ${IDENTITY}
        WHERE ${where} ${FINDING_ORDER} ${limitClause(f)}`,
     );
     for (const r of stmt.iterate(...args) as IterableIterator<RawFindingDoc>) {
@@ -808,14 +816,16 @@ export class Store {
         title: rule?.title ?? null,
         remediation: rule?.remediation ?? null,
         references: rule?.references ?? null,
+        lifecycle: r.lifecycle,
         firstSeen: r.first_seen,
         firstSeenScanId: r.first_scan_id,
+        lastSeen: r.last_seen,
       };
     }
   }
 
   countFindings(scanId: number, f: FindingFilter = {}): number {
-    const { where, args } = findingWhere("f", scanId, f);
+    const { where, args } = findingWhere(scanId, f);
     const n = (
       this.db.prepare(`SELECT COUNT(*) AS n FROM findings f WHERE ${where}`).get(...args) as { n: number }
     ).n;
@@ -824,7 +834,7 @@ export class Store {
 
   /** The longest value of each column among the matching findings (for a table streamed row by row). */
   findingColumnWidths(scanId: number, f: FindingFilter, columns: readonly FindingColumn[]): number[] {
-    const { where, args } = findingWhere("f", scanId, f);
+    const { where, args } = findingWhere(scanId, f);
     const select = columns.map((c, i) => `COALESCE(MAX(LENGTH(f.${FINDING_COLUMNS[c]})), 0) AS w${i}`);
     const row = this.db
       .prepare(`SELECT ${select.join(", ")} FROM findings f WHERE ${where}`)
@@ -960,6 +970,8 @@ interface RawFinding {
 interface RawFindingDoc extends RawFinding {
   first_scan_id: number | null;
   first_seen: string | null;
+  last_seen: string | null;
+  lifecycle: LifecycleState | null;
 }
 interface RawCoverage {
   id: number;
@@ -1032,13 +1044,22 @@ function limitClause(f: FindingFilter): string {
   return f.limit !== undefined ? `LIMIT ${Math.max(0, Math.floor(f.limit))}` : "";
 }
 
-/** The WHERE clause (on table alias `t`) and arguments of a finding filter. */
-function findingWhere(t: string, scanId: number, f: FindingFilter): { where: string; args: unknown[] } {
-  const where: string[] = [`${t}.scan_id = ?`];
+/**
+ * The lifecycle row (alias `l`) that gives finding `f` its first seen: a FAIL or UNKNOWN result
+ * whose identity FAILed in a complete scan the lifecycle took in no later than this one (any, while
+ * this scan is not taken in: it is running or incomplete).
+ */
+const FIRST_SEEN = `l.identity = ${IDENTITY} AND f.status <> 'PASS'
+  AND COALESCE((SELECT q.seq FROM lifecycle_scans q WHERE q.scan_id = l.first_seen_scan), 0)
+    <= COALESCE((SELECT q.seq FROM lifecycle_scans q WHERE q.scan_id = f.scan_id), 9e18)`;
+
+/** The WHERE clause (on table alias `f`) and arguments of a finding filter. */
+function findingWhere(scanId: number, f: FindingFilter): { where: string; args: unknown[] } {
+  const where: string[] = [`f.scan_id = ?`];
   const args: unknown[] = [scanId];
   const inList = (col: string, values: string[] | undefined): void => {
     if (values && values.length > 0) {
-      where.push(`${t}.${col} IN (${values.map(() => "?").join(",")})`);
+      where.push(`f.${col} IN (${values.map(() => "?").join(",")})`);
       args.push(...values);
     }
   };
@@ -1048,8 +1069,15 @@ function findingWhere(t: string, scanId: number, f: FindingFilter): { where: str
   inList("region", f.regions);
   inList("resource_type", f.resourceTypes);
   if (f.minSeverity) {
-    where.push(`${t}.severity_rank >= ?`);
+    where.push(`f.severity_rank >= ?`);
     args.push(severityRank(f.minSeverity));
+  }
+  if (f.opened)
+    where.push(`EXISTS (SELECT 1 FROM finding_states s WHERE s.scan_id = f.scan_id
+      AND s.identity = ${IDENTITY} AND s.state IN ('new', 'reopened'))`);
+  if (f.firstSeenSince !== undefined) {
+    where.push(`EXISTS (SELECT 1 FROM finding_lifecycle l WHERE ${FIRST_SEEN} AND l.first_seen_at >= ?)`);
+    args.push(f.firstSeenSince);
   }
   return { where: where.join(" AND "), args };
 }

@@ -1,5 +1,6 @@
 // Errors a user can act on. InputError and UsageError exit with code 2 and print one line each;
-// anything else is an internal error (exit 1, stack only with --verbose).
+// anything else is an internal error (exit 70, stack only with --verbose). Exit 1 means only
+// "the gate failed", so a pipeline can tell a posture problem from a crash.
 
 export class InputError extends Error {
   /** One line per problem, each naming file:line:col and field where known. */
@@ -33,11 +34,14 @@ export function collectProblems<T>(into: string[], fn: () => T): T | undefined {
 
 export const EXIT = {
   ok: 0,
-  internal: 1,
+  /** `dpscan gate`: findings at or above the threshold, or too many unknowns, after waivers. */
+  gateFailed: 1,
   badInput: 2,
   incompleteCoverage: 3,
   /** `evidence verify`: a file was changed, added or removed, or the signature does not hold. */
   tampered: 4,
+  /** A bug in dpscan: sysexits.h EX_SOFTWARE, never confused with a failed gate. */
+  internal: 70,
   /** SIGINT or SIGTERM: 128 + 2, as shells report an interrupted command. */
   interrupted: 130,
 } as const;

@@ -59,6 +59,10 @@ export function schemaIssues(
           return { path, message: `"${e.data}" is not one of the ${allowed.length} allowed values${got}` };
         return { path, message: `must be one of: ${allowed.join(", ")}${got}` };
       }
+      case "pattern":
+        // A required text field's "\S": say what it means, not the pattern.
+        if (p.pattern === "\\S") return { path, message: "must not be blank" };
+        return { path, message: e.message ?? e.keyword };
       default:
         return { path, message: e.message ?? e.keyword };
     }

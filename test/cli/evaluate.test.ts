@@ -96,8 +96,11 @@ describe("dpscan evaluate (end to end)", () => {
         "remediation",
         "references",
         "evidence",
+        "lifecycle",
         "firstSeen",
         "firstSeenScanId",
+        "waived",
+        "waiver",
       ]);
     }
   });
@@ -150,7 +153,7 @@ describe("dpscan evaluate (end to end)", () => {
     const csv = await runCli(["--db", db, "findings", "--format", "csv"]);
     const lines = csv.stdout.trim().split("\r\n");
     expect(lines[0]).toBe(
-      "scanId,scanStatus,ruleId,title,status,severity,resourceType,resourceId,arn,accountId,region,message,remediation,references,evidence,firstSeen,firstSeenScanId",
+      "scanId,scanStatus,ruleId,title,status,severity,resourceType,resourceId,arn,accountId,region,message,remediation,references,evidence,lifecycle,firstSeen,firstSeenScanId,waived,waiver",
     );
     expect(lines).toHaveLength(28); // the header and every FAIL and UNKNOWN
     const table = await runCli(["--db", db, "findings"]);

@@ -78,7 +78,7 @@ describe("the finding document", () => {
     });
   });
 
-  it("first seen is the earliest scan with the same finding FAIL or UNKNOWN; null for PASS", async () => {
+  it("first seen is the first complete scan where the finding FAILed; the lifecycle state is this scan's", async () => {
     const dir = tmp();
     const db = join(dir, "seen.db");
     await runCli(["--db", db, "evaluate", "--input", SNAPSHOT]);
@@ -111,10 +111,21 @@ describe("the finding document", () => {
     );
     expect(all.scan.id).toBe(2);
     const old = all.findings.find((f) => f.ruleId === "kms-key-rotation-disabled" && f.status === "FAIL")!;
-    expect(old).toMatchObject({ firstSeen: first.startedAt, firstSeenScanId: 1 });
+    expect(old).toMatchObject({ lifecycle: "open", firstSeen: first.startedAt, firstSeenScanId: 1 });
     const fresh = all.findings.find((f) => f.resourceId === "vol-0new")!;
-    expect(fresh).toMatchObject({ status: "FAIL", firstSeen: second.startedAt, firstSeenScanId: 2 });
+    expect(fresh).toMatchObject({
+      status: "FAIL",
+      lifecycle: "new",
+      firstSeen: second.startedAt,
+      firstSeenScanId: 2,
+    });
     expect(all.findings.filter((f) => f.status === "PASS").every((f) => f.firstSeen === null)).toBe(true);
+    // Scan 1 as it was then: the finding scan 2 opened was not seen yet.
+    const then = valid((await runCli(["--db", db, "findings", "--scan", "1", "--format", "json"])).stdout);
+    expect(then.findings.find((f) => f.ruleId === "kms-key-rotation-disabled")).toMatchObject({
+      lifecycle: "new",
+      firstSeenScanId: 1,
+    });
   });
 
   it("the JSON and CSV of an interrupted scan say it is incomplete", async () => {

@@ -91,7 +91,7 @@ describe("CSV", () => {
     const text = renderReport(m, "csv");
     const lines = text.trimEnd().split("\r\n");
     expect(lines[0]).toBe(
-      "framework,requirementId,requirementTitle,requirementStatus,ruleId,status,severity,accountId,region,resourceType,resourceId,arn,message,scopeNote,previousStatus,new",
+      "framework,requirementId,requirementTitle,requirementStatus,ruleId,status,severity,accountId,region,resourceType,resourceId,arn,message,scopeNote,previousStatus,new,waived,waiver",
     );
     const volumes = m.requirements.find((r) => r.id === "1.1");
     expect(lines.filter((l) => l.startsWith("test-fw,1.1,")).length).toBe(volumes?.findings.length);

@@ -1,9 +1,11 @@
 // Upgrading a database in place: a file written by dpscan at schema v3 (with scans, resources,
 // findings pointing at them, rules and coverage) opens with this dpscan, keeps every row and
-// reference, and gets the v4 behaviours (ARN keys, duplicate counts, scan owners, first seen).
+// reference, and gets the v4 behaviours (ARN keys, duplicate counts, scan owners) and the v7 ones
+// (the lifecycle backfilled: first seen).
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
+import { ensureLifecycle } from "../../src/store/lifecycle.js";
 import { listMigrations } from "../../src/store/migrations.js";
 import { Store } from "../../src/store/store.js";
 import { volumeRecord } from "../helpers/records.js";
@@ -77,12 +79,15 @@ describe("migration 004 on a v3 database with data", () => {
         stale: false,
         ownerPid: null,
       });
-      // The old scan reads as a finding document: its rule's title, first seen in scan 1.
+      // Taken into the lifecycle (lazily, as commands do), the old scan reads as a finding
+      // document: its rule's title, new and first seen in scan 1.
+      expect(ensureLifecycle(s)).toBe(1);
       const docs = [...s.iterateFindingDocs(1)];
       expect(docs).toHaveLength(3);
       expect(docs[0]).toMatchObject({
         title: "EBS volume is not encrypted",
         remediation: null,
+        lifecycle: "new",
         firstSeen: "2026-11-01T00:00:00.000Z",
         firstSeenScanId: 1,
       });

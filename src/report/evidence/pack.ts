@@ -1,21 +1,23 @@
 // The evidence pack: for one stored scan and one or more frameworks, everything an auditor needs
 // in one folder or zip — the reports in every format, the findings, the resource records behind
-// each failing or unverified finding, the coverage table, the scan's metadata, the exact rule and
-// framework files, and a manifest of SHA-256 hashes (signed with --sign).
+// each failing or unverified finding, the coverage table, the waivers in force, the scan's
+// metadata, the exact rule and framework files, and a manifest of SHA-256 hashes (signed with --sign).
 import { readFileSync } from "node:fs";
 import type { KeyObject } from "node:crypto";
 import { findingIdentity } from "../../model/finding.js";
 import type { Rule } from "../../rules/rule.js";
 import type { Store } from "../../store/store.js";
+import { waiversFor } from "../../store/waivers.js";
 import { UsageError } from "../../util/errors.js";
 import { VERSION } from "../../version.js";
-import { buildReport } from "../build.js";
+import { buildReport, reportWaivers } from "../build.js";
 import type { Framework } from "../frameworks.js";
 import type { ReportModel } from "../model.js";
 import type { PdfPrinter } from "../pdf.js";
 import { EXTENSIONS, renderReport, reportChunks, TEXT_FORMATS } from "../render.js";
 import { ScopeFilter, type ReportScope } from "../scope.js";
 import { csvRow } from "../text.js";
+import type { Waived } from "../waived.js";
 import type { Content, PackWriter } from "./container.js";
 import {
   MANIFEST_FILE,
@@ -35,6 +37,8 @@ export interface PackInput {
   rules: readonly Rule[];
   /** Each framework's scope (the regulated environment); the coverage table is their union. */
   scopeFor: (frameworkId: string) => ReportScope;
+  /** The waivers that apply to the scan: its reports show them, waivers/ lists them. */
+  waived: Waived;
   writer: PackWriter;
   /** A browser for the PDF reports; without one the pack has no PDFs (and says so). */
   printer?: PdfPrinter;
@@ -68,7 +72,9 @@ export async function writeEvidencePack(input: PackInput): Promise<PackSummary> 
   if (!scan) throw new UsageError(`no scan with id ${scanId}`);
   const files: ManifestEntry[] = [];
   const add = (path: string, content: Content): void => void files.push(writer.add(path, content));
-  const models = input.frameworks.map((f) => buildReport(store, scanId, f, input.scopeFor(f.id)));
+  const models = input.frameworks.map((f) =>
+    buildReport(store, scanId, f, input.scopeFor(f.id), input.waived),
+  );
   for (const m of models) await addReports(m, add, input.printer);
   const wanted = wantedIdentities(models);
   const counts = addFindings(store, scanId, wanted, add);
@@ -79,6 +85,7 @@ export async function writeEvidencePack(input: PackInput): Promise<PackSummary> 
     add,
   );
   addSources(store, scanId, input, add);
+  add("waivers/waivers.json", waiversDocument(store, scanId, input.waived));
   add("scan.json", scanDocument(store, scanId, models, input));
   add("README.txt", readme(models, Boolean(input.printer)));
   const manifest: Manifest = {
@@ -235,6 +242,23 @@ function addSources(
   for (const f of input.frameworks) add(`frameworks/${f.id}.yaml`, readFileSync(f.file));
 }
 
+/**
+ * The waivers in force for the scan, as its reports applied them, and where they came from: the
+ * record kept with the scan (the waivers that applied then), or a file given now.
+ */
+function waiversDocument(store: Store, scanId: number, waived: Waived): string {
+  const recorded = waiversFor(store, scanId)[0];
+  const doc = {
+    scanId,
+    origin: waived.origin,
+    file: waived.file ?? null,
+    recordedAt: recorded?.recordedAt ?? null,
+    waivedResults: waived.byFinding.size,
+    waivers: reportWaivers(waived),
+  };
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
 function scanDocument(
   store: Store,
   scanId: number,
@@ -273,6 +297,7 @@ function readme(models: readonly ReportModel[], pdf: boolean): string {
     "findings/     every in-scope result of the frameworks' rules (json, csv)",
     "resources/    records.jsonl: the resource record behind each FAIL and UNKNOWN finding",
     "coverage/     what the scan could and could not read, per account, region and listing",
+    "waivers/      waivers.json: the risks accepted for this scan (who, why, until when), as the reports show them",
     "rules/        the exact rule files that judged the scan",
     "frameworks/   the framework definitions the reports used",
     "scan.json     the scan's metadata, options, rule hashes and scope",
