@@ -28,6 +28,10 @@ export interface LifecycleHooks {
   notice?(line: string): void;
   /** Said on the first signal after "stopping", e.g. how to resume. */
   onStop?: string;
+  /** Aborting it stops the scan like a first signal (the service's shutdown, without a signal). */
+  signal?: AbortSignal;
+  /** The scan row exists (the service answers with its id before the scan is done). */
+  started?(scanId: number): void;
 }
 
 /**
@@ -62,8 +66,12 @@ export async function runLifecycle<T>(
     hooks.notice?.(`${name}: stopping${hooks.onStop ? `; ${hooks.onStop}` : ""}`);
     controller.abort(new Error(`received ${name}`));
   };
+  const onAbort = (): void => controller.abort(hooks.signal?.reason);
+  hooks.signal?.addEventListener("abort", onAbort, { once: true });
+  if (hooks.signal?.aborted) onAbort();
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  hooks.started?.(id);
   try {
     const { summary, value } = await body({ id, now, signal: controller.signal });
     store.finishScan(id, "complete", summary);
@@ -77,6 +85,7 @@ export async function runLifecycle<T>(
     store.finishScan(id, "failed", null, err instanceof Error ? err.message : String(err));
     throw err;
   } finally {
+    hooks.signal?.removeEventListener("abort", onAbort);
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }

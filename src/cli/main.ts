@@ -9,6 +9,7 @@ import { registerDemo } from "./demo.js";
 import { registerIamPolicy } from "./iam-policy.js";
 import { registerScan } from "./scan.js";
 import { registerSchema } from "./schema.js";
+import { registerServe } from "./serve.js";
 import { registerSim } from "./sim.js";
 
 export function buildProgram(): Command {
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerSim(program);
   registerIamPolicy(program);
   registerSchema(program);
+  registerServe(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

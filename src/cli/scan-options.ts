@@ -14,6 +14,7 @@ import {
   type ScanOptionKey,
   type ScanOptions,
 } from "../model/scan-options.js";
+import { serveSettingsSchema } from "../serve/config.js";
 import { InputError, UsageError } from "../util/errors.js";
 import { issueLines, schemaIssues } from "../util/schema-errors.js";
 import { readSourceFile } from "../util/yaml-source.js";
@@ -104,11 +105,21 @@ function settingsProperty(spec: Spec): JsonObject {
   }
 }
 
-/** The settings file's JSON Schema (published as schemas/config.schema.json). */
-export function settingsSchema(): JsonObject {
-  const properties: JsonObject = { db: { type: "string", description: "SQLite database file" } };
+/** The scan options a settings file (or a schedule's `scan:`) may set, as schema properties. */
+function scanSettingsProperties(): JsonObject {
+  const properties: JsonObject = {};
   for (const [key, spec] of optionSpecs())
     if (spec.settings !== false) properties[key] = settingsProperty(spec);
+  return properties;
+}
+
+/** The settings file's JSON Schema (published as schemas/config.schema.json). */
+export function settingsSchema(): JsonObject {
+  const properties: JsonObject = {
+    db: { type: "string", description: "SQLite database file" },
+    ...scanSettingsProperties(),
+    serve: serveSettingsSchema(scanSettingsProperties()),
+  };
   return {
     $schema: "http://json-schema.org/draft-07/schema#",
     $id: "https://dpscan.dev/schemas/config.schema.json",
@@ -203,16 +214,33 @@ function parseRates(flags: string[], fromSettings: unknown): ScanOptions["rates"
   return withBursts(rates);
 }
 
+/** The settings file a command reads: --config FILE, none with --no-config, else ./dpscan.config.yaml. */
+export function settingsFileOf(flags: ScanFlags): string | undefined {
+  return flags.config === false
+    ? undefined
+    : (flags.config ?? (existsSync(DEFAULT_SETTINGS_FILE) ? DEFAULT_SETTINGS_FILE : undefined));
+}
+
 /** Merge the settings file and flags (flags win) into validated options. */
 export function resolveScanOptions(
   flags: ScanFlags,
   env: NodeJS.ProcessEnv = process.env,
 ): { options: ScanOptions; settingsFile?: string; db?: string } {
-  const settingsFile =
-    flags.config === false
-      ? undefined
-      : (flags.config ?? (existsSync(DEFAULT_SETTINGS_FILE) ? DEFAULT_SETTINGS_FILE : undefined));
+  const settingsFile = settingsFileOf(flags);
   const settings = settingsFile ? loadSettingsFile(settingsFile) : {};
+  return {
+    options: scanOptionsFrom(flags, settings, env),
+    ...(settingsFile ? { settingsFile } : {}),
+    ...(typeof settings.db === "string" ? { db: settings.db } : {}),
+  };
+}
+
+/** Options from already-validated settings (a file's top level, or merged with a schedule's `scan:`) and flags. */
+export function scanOptionsFrom(
+  flags: ScanFlags,
+  settings: JsonObject,
+  env: NodeJS.ProcessEnv = process.env,
+): ScanOptions {
   const values: Partial<Record<ScanOptionKey, unknown>> = {};
   for (const [key, spec] of optionSpecs()) {
     const raw = spec.flag ? flags[flagAttribute(spec.flag)] : undefined;
@@ -230,9 +258,5 @@ export function resolveScanOptions(
     throw new UsageError("--source config needs --aggregator NAME");
   if (options.org && !options.roleName)
     throw new UsageError("--org needs --role-name: member accounts are scanned through a role");
-  return {
-    options,
-    ...(settingsFile ? { settingsFile } : {}),
-    ...(typeof settings.db === "string" ? { db: settings.db } : {}),
-  };
+  return options;
 }

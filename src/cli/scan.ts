@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { acquireDbLock } from "../app/db-lock.js";
 import { checkScanInputs, runScan } from "../app/scan.js";
 import { COLLECTORS } from "../collect/registry.js";
 import { scanSummaryJson, scanSummaryText } from "../report/scan-summary.js";
@@ -24,7 +25,16 @@ export function registerScan(program: Command): void {
       const resolved = resolveScanOptions(flags);
       const rules = loadRules();
       checkScanInputs(resolved.options, rules);
-      const store = new Store(!dbFromCli && resolved.db ? resolved.db : dbFlag);
+      const dbPath = !dbFromCli && resolved.db ? resolved.db : dbFlag;
+      // One writer per database: a running `dpscan serve` or another scan on this file refuses us.
+      const lock = acquireDbLock(dbPath, "dpscan scan");
+      let store: Store;
+      try {
+        store = new Store(dbPath);
+      } catch (err) {
+        lock.release();
+        throw err;
+      }
       try {
         const o = resolved.options;
         const mode = o.quiet
@@ -51,6 +61,7 @@ export function registerScan(program: Command): void {
         process.exitCode = result.exitCode;
       } finally {
         store.close();
+        lock.release();
       }
     });
 }

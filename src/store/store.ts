@@ -45,6 +45,9 @@ export interface FindingFilter {
   limit?: number;
 }
 
+/** Where a page of findings ended: status order, negated severity rank, row id. */
+export type FindingKey = [number, number, number];
+
 /** Rows per write transaction, and records a sink holds before it writes them. */
 const BATCH = 500;
 
@@ -355,23 +358,7 @@ export class Store {
   }
 
   queryFindings(scanId: number, f: FindingFilter = {}): FindingRow[] {
-    const where: string[] = ["scan_id = ?"];
-    const args: unknown[] = [scanId];
-    const inList = (col: string, values: string[] | undefined): void => {
-      if (values && values.length > 0) {
-        where.push(`${col} IN (${values.map(() => "?").join(",")})`);
-        args.push(...values);
-      }
-    };
-    inList("status", f.statuses);
-    inList("rule_id", f.ruleIds);
-    inList("account_id", f.accountIds);
-    inList("region", f.regions);
-    inList("resource_type", f.resourceTypes);
-    if (f.minSeverity) {
-      where.push("severity_rank >= ?");
-      args.push(severityRank(f.minSeverity));
-    }
+    const { where, args } = findingWhere(scanId, f);
     const limit = f.limit !== undefined ? `LIMIT ${Math.max(0, Math.floor(f.limit))}` : "";
     const rows = this.db
       .prepare(
@@ -380,20 +367,130 @@ export class Store {
                   rule_id, account_id, region, resource_id ${limit}`,
       )
       .all(...args) as RawFinding[];
-    return rows.map((r) => ({
-      id: r.id,
-      scanId: r.scan_id,
-      ruleId: r.rule_id,
-      status: r.status,
-      severity: r.severity,
-      resourceType: r.resource_type,
-      resourceId: r.resource_id,
-      arn: r.arn,
-      accountId: r.account_id,
-      region: r.region,
-      message: r.message,
-      evidence: JSON.parse(r.evidence_json) as JsonObject,
-    }));
+    return rows.map(toFinding);
+  }
+
+  /**
+   * One page of a scan's findings for an API: FAIL, UNKNOWN, PASS, then by severity, then by row
+   * id, resumed after `after` (the sort key of the previous page's last row), so pages stay stable
+   * while nothing is written to the scan.
+   */
+  pageFindings(
+    scanId: number,
+    f: Omit<FindingFilter, "limit">,
+    pageSize: number,
+    after?: FindingKey,
+  ): { rows: FindingRow[]; next?: FindingKey } {
+    const { where, args } = findingWhere(scanId, f);
+    const order = "CASE status WHEN 'FAIL' THEN 0 WHEN 'UNKNOWN' THEN 1 ELSE 2 END";
+    if (after) {
+      where.push(`(${order}, -severity_rank, id) > (?, ?, ?)`);
+      args.push(after[0], after[1], after[2]);
+    }
+    const rows = this.db
+      .prepare(
+        `SELECT *, ${order} AS status_order FROM findings WHERE ${where.join(" AND ")}
+         ORDER BY status_order, severity_rank DESC, id LIMIT ?`,
+      )
+      .all(...args, pageSize + 1) as (RawFinding & { status_order: number; severity_rank: number })[];
+    const page = rows.slice(0, pageSize);
+    const last = page.at(-1);
+    return {
+      rows: page.map(toFinding),
+      ...(rows.length > pageSize && last ? { next: [last.status_order, -last.severity_rank, last.id] } : {}),
+    };
+  }
+
+  /** One finding by row id, for a link to its evidence. */
+  getFinding(id: number): FindingRow | undefined {
+    const r = this.db.prepare("SELECT * FROM findings WHERE id = ?").get(id) as RawFinding | undefined;
+    return r ? toFinding(r) : undefined;
+  }
+
+  /** The newest complete scans, newest first (trends). */
+  recentCompleteScans(limit: number): ScanRow[] {
+    return (
+      this.db
+        .prepare("SELECT * FROM scans WHERE status = 'complete' ORDER BY id DESC LIMIT ?")
+        .all(limit) as RawScan[]
+    ).map(toScan);
+  }
+
+  /** The newest complete scan older than `id` (what a scan is compared with). */
+  completeScanBefore(id: number): ScanRow | undefined {
+    const r = this.db
+      .prepare("SELECT * FROM scans WHERE status = 'complete' AND id < ? ORDER BY id DESC LIMIT 1")
+      .get(id) as RawScan | undefined;
+    return r ? toScan(r) : undefined;
+  }
+
+  /** Scans newest first, below `beforeId` when given (a cursor). */
+  listScansBefore(limit: number, beforeId?: number): ScanRow[] {
+    return (
+      this.db
+        .prepare("SELECT * FROM scans WHERE id < ? ORDER BY id DESC LIMIT ?")
+        .all(beforeId ?? Number.MAX_SAFE_INTEGER, limit) as RawScan[]
+    ).map(toScan);
+  }
+
+  /** A scan's findings of some statuses, as the identity and severity a comparison needs. */
+  findingKeys(
+    scanId: number,
+    statuses: readonly Status[],
+  ): Pick<
+    FindingRow,
+    "ruleId" | "accountId" | "region" | "resourceType" | "resourceId" | "arn" | "severity"
+  >[] {
+    return this.db
+      .prepare(
+        `SELECT rule_id AS ruleId, account_id AS accountId, region, resource_type AS resourceType,
+           resource_id AS resourceId, arn, severity FROM findings
+         WHERE scan_id = ? AND status IN (${statuses.map(() => "?").join(",")})`,
+      )
+      .all(scanId, ...statuses) as ReturnType<Store["findingKeys"]>;
+  }
+
+  /** Per-account figures of a scan, for metrics: resources by type, findings, gaps, API calls. */
+  accountStats(scanId: number): {
+    resources: { accountId: string; resourceType: string; count: number }[];
+    findings: { accountId: string; status: Status; severity: Severity; count: number }[];
+    coverage: {
+      accountId: string;
+      status: CoverageInput["status"];
+      errorCode: string | null;
+      count: number;
+      apiCalls: number;
+    }[];
+  } {
+    const q = <T>(sql: string): T[] => this.db.prepare(sql).all(scanId) as T[];
+    return {
+      resources: q(
+        `SELECT account_id AS accountId, resource_type AS resourceType, COUNT(*) AS count FROM resources
+         WHERE scan_id = ? GROUP BY account_id, resource_type`,
+      ),
+      findings: q(
+        `SELECT account_id AS accountId, status, severity, COUNT(*) AS count FROM findings
+         WHERE scan_id = ? GROUP BY account_id, status, severity`,
+      ),
+      coverage: q(
+        `SELECT account_id AS accountId, status, error_code AS errorCode, COUNT(*) AS count,
+           SUM(api_calls) AS apiCalls FROM coverage WHERE scan_id = ? GROUP BY account_id, status, error_code`,
+      ),
+    };
+  }
+
+  /** Delete complete scans beyond the newest `keep` (and everything they own); returns their ids. */
+  pruneScans(keep: number): number[] {
+    const ids = (
+      this.db
+        .prepare("SELECT id FROM scans WHERE status = 'complete' ORDER BY id DESC LIMIT -1 OFFSET ?")
+        .all(Math.max(1, Math.floor(keep))) as { id: number }[]
+    ).map((r) => r.id);
+    const del = this.db.prepare("DELETE FROM scans WHERE id = ?");
+    this.db.transaction(() => {
+      for (const id of ids) del.run(id);
+    })();
+    return ids;
   }
 
   findingCounts(scanId: number): { status: Status; severity: Severity; count: number }[] {
@@ -507,6 +604,44 @@ function toScan(r: RawScan): ScanRow {
     summary: r.summary_json ? (JSON.parse(r.summary_json) as JsonObject) : null,
     error: r.error,
     dpscanVersion: r.dpscan_version,
+  };
+}
+
+function findingWhere(scanId: number, f: FindingFilter): { where: string[]; args: unknown[] } {
+  const where: string[] = ["scan_id = ?"];
+  const args: unknown[] = [scanId];
+  const inList = (col: string, values: string[] | undefined): void => {
+    if (values && values.length > 0) {
+      where.push(`${col} IN (${values.map(() => "?").join(",")})`);
+      args.push(...values);
+    }
+  };
+  inList("status", f.statuses);
+  inList("rule_id", f.ruleIds);
+  inList("account_id", f.accountIds);
+  inList("region", f.regions);
+  inList("resource_type", f.resourceTypes);
+  if (f.minSeverity) {
+    where.push("severity_rank >= ?");
+    args.push(severityRank(f.minSeverity));
+  }
+  return { where, args };
+}
+
+function toFinding(r: RawFinding): FindingRow {
+  return {
+    id: r.id,
+    scanId: r.scan_id,
+    ruleId: r.rule_id,
+    status: r.status,
+    severity: r.severity,
+    resourceType: r.resource_type,
+    resourceId: r.resource_id,
+    arn: r.arn,
+    accountId: r.account_id,
+    region: r.region,
+    message: r.message,
+    evidence: JSON.parse(r.evidence_json) as JsonObject,
   };
 }
 

@@ -1,0 +1,156 @@
+import { Cron } from "croner";
+import type { Command } from "commander";
+import type { JsonObject } from "../model/resource.js";
+import { loadRules } from "../rules/loader.js";
+import { TokenSet } from "../serve/auth.js";
+import { SERVE_DEFAULTS, type Schedule, type ServiceSettings, type WebhookConfig } from "../serve/config.js";
+import { startService, type RunningService } from "../serve/service.js";
+import { InputError, UsageError } from "../util/errors.js";
+import { readSourceFile } from "../util/yaml-source.js";
+import { globals, out } from "./context.js";
+import { loadSettingsFile, scanOptionsFrom, settingsFileOf, type ScanFlags } from "./scan-options.js";
+
+interface ServeFlags {
+  config?: string | false;
+  host?: string;
+  port?: string;
+  tokensFile?: string;
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command("serve")
+    .description("Run scheduled scans and serve the HTTP API, /metrics and the dashboard")
+    .option("--config <file>", "configuration file with a serve: section (default: ./dpscan.config.yaml)")
+    .option("--no-config", "ignore ./dpscan.config.yaml")
+    .option("--host <address>", `listen address (default: serve.host or ${SERVE_DEFAULTS.host})`)
+    .option("--port <n>", `listen port, 0 for any (default: serve.port or ${SERVE_DEFAULTS.port})`)
+    .option("--tokens-file <file>", "API tokens (default: serve.tokensFile)")
+    .action(async (flags: ServeFlags, cmd: Command) => {
+      const dbFromCli = cmd.parent?.getOptionValueSource("db") === "cli";
+      const { settings, db } = serviceSettings(flags);
+      const service = await startService({
+        dbPath: !dbFromCli && db ? db : globals(cmd).db,
+        settings,
+        rules: loadRules(),
+        tokens: TokenSet.load(settings.tokensFile),
+        handleSignals: true,
+      });
+      out(`dpscan serve listening on ${service.url} (${describe(settings)})`);
+      await service.closed;
+    });
+}
+
+function describe(s: ServiceSettings): string {
+  const armed = s.schedules.filter((x) => x.cron).length;
+  return `${s.schedules.length} schedule(s), ${armed} on cron; ${s.webhooks.length} webhook(s)`;
+}
+
+/** The serve: section of the settings file with flags over it, every schedule's options resolved. */
+export function serviceSettings(
+  flags: ServeFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): { settings: ServiceSettings; db?: string } {
+  const file = settingsFileOf(flags as ScanFlags);
+  const all = file ? loadSettingsFile(file) : {};
+  const { serve: raw = {}, db, ...topLevel } = all as JsonObject & { serve?: JsonObject };
+  const serve = raw as {
+    host?: string;
+    port?: number;
+    tokensFile?: string;
+    ratePerMinute?: number;
+    trendScans?: number;
+    schedules?: {
+      name: string;
+      cron?: string;
+      timezone?: string;
+      jitterSeconds?: number;
+      scan?: JsonObject;
+      after?: Schedule["after"];
+    }[];
+    webhooks?: {
+      url?: string;
+      urlEnv?: string;
+      format?: "json" | "slack";
+      minSeverity?: WebhookConfig["minSeverity"];
+      coverageDrop?: boolean;
+      retries?: number;
+    }[];
+  };
+  const where = (path: (string | number)[]): string =>
+    file ? readSourceFile(file).where(["serve", ...path]) : "serve";
+  const port = flags.port === undefined ? (serve.port ?? SERVE_DEFAULTS.port) : Number(flags.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError("--port must be 0-65535");
+  const problems: string[] = [];
+  const names = new Set<string>();
+  const schedules = (serve.schedules ?? []).map((s, i): Schedule => {
+    if (names.has(s.name))
+      problems.push(`${where(["schedules", i, "name"])}: schedules.${i}.name: "${s.name}" is used twice`);
+    names.add(s.name);
+    if (s.cron !== undefined) {
+      const p = cronProblem(s.cron, s.timezone);
+      if (p) problems.push(`${where(["schedules", i, "cron"])}: schedules.${i}.cron: ${p}`);
+    }
+    let options;
+    try {
+      options = scanOptionsFrom({ config: false }, { ...topLevel, ...(s.scan ?? {}) }, env);
+    } catch (err) {
+      if (!(err instanceof UsageError)) throw err;
+      problems.push(`${where(["schedules", i])}: schedules.${i}.scan: ${err.message}`);
+    }
+    return {
+      name: s.name,
+      ...(s.cron !== undefined ? { cron: s.cron } : {}),
+      ...(s.timezone !== undefined ? { timezone: s.timezone } : {}),
+      jitterSeconds: s.jitterSeconds ?? SERVE_DEFAULTS.jitterSeconds,
+      options: options as Schedule["options"],
+      after: s.after ?? {},
+    };
+  });
+  const webhooks = (serve.webhooks ?? []).map((w, i): WebhookConfig => {
+    const url = w.url ?? env[w.urlEnv ?? ""] ?? "";
+    if (!/^https?:\/\//.test(url))
+      problems.push(
+        `${where(["webhooks", i])}: webhooks.${i}: ${w.urlEnv ? `environment variable ${w.urlEnv} does not hold an http(s) URL` : "url must be http(s)"}`,
+      );
+    return {
+      url,
+      format: w.format ?? "json",
+      minSeverity: w.minSeverity ?? "high",
+      coverageDrop: w.coverageDrop ?? true,
+      retries: w.retries ?? 4,
+    };
+  });
+  if (problems.length > 0) throw new InputError(problems);
+  const tokensFile = flags.tokensFile ?? serve.tokensFile;
+  return {
+    settings: {
+      host: flags.host ?? serve.host ?? SERVE_DEFAULTS.host,
+      port,
+      ...(tokensFile ? { tokensFile } : {}),
+      ratePerMinute: serve.ratePerMinute ?? SERVE_DEFAULTS.ratePerMinute,
+      trendScans: serve.trendScans ?? SERVE_DEFAULTS.trendScans,
+      schedules,
+      webhooks,
+    },
+    ...(typeof db === "string" ? { db } : {}),
+  };
+}
+
+/** Why croner refuses an expression or time zone, or undefined. */
+function cronProblem(pattern: string, timezone: string | undefined): string | undefined {
+  try {
+    if (timezone !== undefined) new Intl.DateTimeFormat("en", { timeZone: timezone });
+  } catch {
+    return `unknown time zone "${timezone}"`;
+  }
+  try {
+    const job = new Cron(pattern, { paused: true, ...(timezone ? { timezone } : {}) });
+    job.stop();
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+export type { RunningService };
