@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import type { FindingRow } from "../model/finding.js";
+import type { ResourceRecord } from "../model/resource.js";
 import { SEVERITIES, STATUSES, type Severity, type Status } from "../model/severity.js";
 import type { ScanRow, Store } from "../store/store.js";
 import { clip } from "../util/text.js";
@@ -120,7 +121,7 @@ export function registerDashboard(app: FastifyInstance, ctx: ApiContext): void {
       const f = ctx.store.getFinding(req.params.id);
       reply.type("text/html; charset=utf-8").header("content-security-policy", DASHBOARD_CSP);
       if (!f) return reply.code(404).send(page("dpscan: not found", `<h1>No finding ${req.params.id}</h1>`));
-      return reply.send(page(`dpscan: ${f.ruleId}`, evidencePage(f)));
+      return reply.send(page(`dpscan: ${f.ruleId}`, evidencePage(f, ctx.store.findingResource(f.id))));
     },
   );
 }
@@ -245,7 +246,7 @@ function findingRow(f: FindingRow): string {
   return `<tr data-severity="${f.severity}"><td>${f.status}</td><td class="${f.severity}" data-sort="${rank}">${f.severity}</td><td>${esc(f.ruleId)}</td><td>${esc(f.accountId)}</td><td>${esc(f.region)}</td><td><a href="/findings/${f.id}">${esc(clip(f.resourceId, 120))}</a></td><td class="msg">${esc(clip(f.message, 400))}</td></tr>`;
 }
 
-function evidencePage(f: FindingRow): string {
+function evidencePage(f: FindingRow, record: ResourceRecord | undefined): string {
   const rows: [string, unknown][] = [
     ["status", f.status],
     ["severity", f.severity],
@@ -259,5 +260,18 @@ function evidencePage(f: FindingRow): string {
   ];
   return `<p><a href="/?scan=${f.scanId}">← scan ${f.scanId}</a></p><h1>${esc(f.ruleId)}</h1>
 <table>${rows.map(([k, v]) => `<tr><th>${k}</th><td>${esc(v)}</td></tr>`).join("")}</table>
-<h2>Evidence</h2><pre>${esc(JSON.stringify(f.evidence, null, 2))}</pre>`;
+<h2>Evidence</h2><pre>${esc(bounded(JSON.stringify(f.evidence, null, 2)))}</pre>${record ? resourceSection(record) : ""}`;
+}
+
+/** Pretty JSON, cut at 200 KB (JSON escapes control characters, so newlines are the layout's). */
+const bounded = (json: string): string => (json.length > 200_000 ? `${json.slice(0, 200_000)}\n…` : json);
+
+/** The record as collected: name, tags and configuration, all owner-controlled, all escaped. */
+function resourceSection(r: ResourceRecord): string {
+  const tags = Object.entries(r.tags)
+    .map(([k, v]) => `<tr><td>${esc(clip(k, 128))}</td><td>${esc(clip(v, 256))}</td></tr>`)
+    .join("");
+  return `<h2>Resource</h2><p>${esc(r.resourceType)} ${esc(r.resourceId)}${r.resourceName ? ` · <span id="resource-name">${esc(clip(r.resourceName, 256))}</span>` : ""} · captured ${esc(r.configurationItemCaptureTime)}</p>
+${tags ? `<table id="tags"><thead><tr><th>tag</th><th>value</th></tr></thead><tbody>${tags}</tbody></table>` : "<p>No tags.</p>"}
+<h3>Configuration</h3><pre>${esc(bounded(JSON.stringify(r.configuration, null, 2)))}</pre>`;
 }

@@ -407,6 +407,14 @@ export class Store {
     return r ? toFinding(r) : undefined;
   }
 
+  /** The stored record a finding is about (none for a coverage gap's finding). */
+  findingResource(findingId: number): ResourceRecord | undefined {
+    const r = this.db
+      .prepare("SELECT r.* FROM findings f JOIN resources r ON r.id = f.resource_pk WHERE f.id = ?")
+      .get(findingId) as RawResource | undefined;
+    return r ? toRecord(r) : undefined;
+  }
+
   /** The newest complete scans, newest first (trends). */
   recentCompleteScans(limit: number): ScanRow[] {
     return (
