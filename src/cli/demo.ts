@@ -5,6 +5,12 @@ import { scanSummaryText } from "../report/scan-summary.js";
 import { loadRules } from "../rules/loader.js";
 import { allServices, demoScanTarget, loadDemoWorld, startSimulator } from "../sim/index.js";
 import { Store } from "../store/store.js";
+import { acquireDbLock } from "../app/db-lock.js";
+import type { ScanOptions } from "../model/scan-options.js";
+import { TokenSet } from "../serve/auth.js";
+import { SERVE_DEFAULTS, type ServiceSettings } from "../serve/config.js";
+import { startService } from "../serve/service.js";
+import { UsageError } from "../util/errors.js";
 import { globals, out } from "./context.js";
 import { resolveScanOptions } from "./scan-options.js";
 
@@ -17,8 +23,12 @@ export function registerDemo(program: Command): void {
     .description(
       "Start the simulator's demo organisation, scan it with --org and show the findings (no AWS needed)",
     )
-    .action(async (_opts: unknown, cmd: Command) => {
+    .option("--serve", "then serve the dashboard and API on 127.0.0.1 (Ctrl-C stops)")
+    .option("--port <n>", "with --serve: port (default: any free port)", "0")
+    .action(async (opts: { serve?: boolean; port: string }, cmd: Command) => {
       const db = globals(cmd).db;
+      const port = Number(opts.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError("--port must be 0-65535");
       const world = loadDemoWorld();
       // The role, ExternalId and regions are the demo world's own: read, never restated here.
       const target = demoScanTarget(world);
@@ -43,21 +53,56 @@ export function registerDemo(program: Command): void {
           },
           { AWS_REGION: DEMO_HOME_REGION },
         );
-        const result = await runScan(options, {
-          store,
-          rules,
-          credentials: fromStatic(sim.credentials),
-          notice: (line) => process.stderr.write(`dpscan: ${line}\n`),
-        });
+        const lock = acquireDbLock(db, "dpscan demo");
+        let result;
+        try {
+          result = await runScan(options, {
+            store,
+            rules,
+            credentials: fromStatic(sim.credentials),
+            notice: (line) => process.stderr.write(`dpscan: ${line}\n`),
+          });
+        } finally {
+          lock.release();
+        }
         process.exitCode = result.exitCode;
         if (result.status !== "complete") return;
         out(scanSummaryText(store, result.scanId, result.summary, result.gaps));
-        out(
-          `\nNext: dpscan --db ${db} findings --severity high   ·   dpscan --db ${db} findings --format csv`,
-        );
-      } finally {
+        if (!opts.serve) {
+          out(
+            `\nNext: dpscan --db ${db} findings --severity high   ·   dpscan --db ${db} findings --format csv`,
+          );
+          return;
+        }
         store.close();
+        // The demo scan once more on request (POST /api/scans {"schedule":"demo"}); no cron.
+        const service = await startService({
+          dbPath: db,
+          settings: demoServeSettings(options, port),
+          rules,
+          tokens: TokenSet.empty(),
+          credentials: fromStatic(sim.credentials),
+          handleSignals: true,
+        });
+        out(
+          `\nDashboard: ${service.url}/   (API: ${service.url}/api/scans · metrics: ${service.url}/metrics; Ctrl-C stops)`,
+        );
+        await service.closed;
+      } finally {
+        if (store.db.open) store.close();
         await sim.close();
       }
     });
+}
+
+/** Loopback only, no tokens, one on-request schedule repeating the demo scan. */
+function demoServeSettings(options: ScanOptions, port: number): ServiceSettings {
+  return {
+    host: SERVE_DEFAULTS.host,
+    port,
+    ratePerMinute: SERVE_DEFAULTS.ratePerMinute,
+    trendScans: SERVE_DEFAULTS.trendScans,
+    schedules: [{ name: "demo", jitterSeconds: 0, options, after: {} }],
+    webhooks: [],
+  };
 }

@@ -109,6 +109,10 @@ export function registerDashboard(app: FastifyInstance, ctx: ApiContext): void {
         .header("content-security-policy", DASHBOARD_CSP)
         .send(page("dpscan", overview(ctx, req.query))),
   );
+  // Browsers ask for it; an empty answer keeps their console clean.
+  app.get("/favicon.ico", { schema: { response: { 204: { type: "null" } } } }, (_req, reply) =>
+    reply.code(204).send(),
+  );
   app.get<{ Params: { id: number } }>(
     "/findings/:id",
     {

@@ -7,8 +7,8 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { presentedToken, type Principal } from "./auth.js";
 import type { ApiContext } from "./api.js";
 
-/** Routes anyone may call: probes carry no data. */
-const PUBLIC = new Set(["/healthz", "/readyz"]);
+/** Routes anyone may call: probes and the icon carry no data. */
+const PUBLIC = new Set(["/healthz", "/readyz", "/favicon.ico"]);
 /** Routes a browser opens: their 401 asks for Basic credentials (the token as password). */
 const isPage = (url: string): boolean => url === "/" || url.startsWith("/?") || url.startsWith("/findings/");
 

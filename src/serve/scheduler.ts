@@ -42,6 +42,8 @@ export interface SchedulerDeps {
   outcome?(schedule: string, outcome: "complete" | "interrupted" | "failed" | "skipped"): void;
   /** [0, 1): the jitter's draw (injectable for tests). */
   random?(): number;
+  /** The scan itself (default runScan; tests of the timing alone replace it). */
+  run?: typeof runScan;
 }
 
 /** The origin stored with a schedule's scans (see ScanDeps.origin). */
@@ -154,7 +156,7 @@ export class Scheduler {
         unitsPlanned: 0,
         unitsDone: 0,
       };
-      const run = runScan(options, {
+      const run = (this.deps.run ?? runScan)(options, {
         store: this.deps.store,
         rules: this.deps.rules,
         resume,
