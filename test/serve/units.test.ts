@@ -226,7 +226,8 @@ describe("deploy/dpscan-serve.service", () => {
     const serve = program.commands.find((c) => c.name() === "serve");
     const known = (cmd: typeof program, flag: string): boolean => cmd.options.some((o) => o.long === flag);
     for (const f of exec.slice(0, at).filter((x) => x.startsWith("--"))) expect(known(program, f)).toBe(true);
-    for (const f of exec.slice(at + 1).filter((x) => x.startsWith("--"))) expect(serve && known(serve, f)).toBe(true);
+    for (const f of exec.slice(at + 1).filter((x) => x.startsWith("--")))
+      expect(serve && known(serve, f)).toBe(true);
     const timeout = Number(/^TimeoutStopSec=(\d+)$/m.exec(unit)?.[1]);
     expect(timeout * 1000).toBeGreaterThan(STOP_DEADLINE_MS);
   });
