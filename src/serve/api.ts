@@ -10,28 +10,13 @@ import type { FindingRow } from "../model/finding.js";
 import { SEVERITIES, STATUSES, type Severity, type Status } from "../model/severity.js";
 import type { FindingKey, ScanRow, Store } from "../store/store.js";
 import { clip } from "../util/text.js";
-import type { TokenSet } from "./auth.js";
 import { registerDashboard } from "./dashboard.js";
 import { installGuard } from "./guard.js";
-import type { ServiceMetrics } from "./metrics.js";
-import type { Log, Scheduler } from "./scheduler.js";
+import type { ApiContext } from "./context.js";
 
 /** A request's body is a schedule name: nothing larger is ever needed. */
 export const BODY_LIMIT_BYTES = 16 * 1024;
 const MAX_PAGE = 1000;
-
-export interface ApiContext {
-  store: Store;
-  rules: readonly Rule[];
-  scheduler: Scheduler;
-  metrics: ServiceMetrics;
-  tokens: TokenSet;
-  log: Log;
-  ratePerMinute: number;
-  trendScans: number;
-  /** False while starting and once stopping. */
-  ready(): boolean;
-}
 
 export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
   const app = Fastify({

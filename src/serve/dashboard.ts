@@ -9,7 +9,7 @@ import type { ResourceRecord } from "../model/resource.js";
 import { SEVERITIES, STATUSES, type Severity, type Status } from "../model/severity.js";
 import type { ScanRow, Store } from "../store/store.js";
 import { clip } from "../util/text.js";
-import type { ApiContext } from "./api.js";
+import type { ApiContext } from "./context.js";
 import { scanChange, gapCount } from "./changes.js";
 import { isCoverageGap } from "../model/coverage.js";
 

@@ -5,7 +5,7 @@
 // name the problem without internals.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { presentedToken, type Principal } from "./auth.js";
-import type { ApiContext } from "./api.js";
+import type { ApiContext } from "./context.js";
 
 /** Routes anyone may call: probes and the icon carry no data. */
 const PUBLIC = new Set(["/healthz", "/readyz", "/favicon.ico"]);
