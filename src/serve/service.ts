@@ -179,7 +179,8 @@ function lifecycle(o: ServiceOptions, p: Parts): RunningService {
 /** The running scan did not reach a safe point in time: record it as interrupted and leave. */
 function overrun(p: Parts): void {
   const id = p.scheduler.runningScanId;
-  if (id !== undefined)
+  // Only a scan still collecting or judging: one that completed may be in its after-actions.
+  if (id !== undefined && p.store.getScan(id)?.status === "running")
     p.store.finishScan(id, "interrupted", null, "the service stopped before the scan could");
   p.log("serve.stopped", { forced: true, scan: id ?? null });
   p.lock.release();
