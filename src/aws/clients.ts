@@ -13,7 +13,7 @@ import { CLIENTS, DEFAULT_RATES, type ClientOf, type ServiceName } from "./servi
 export interface ClientFactoryOptions {
   /** In-flight API calls across the whole scan. */
   concurrency: number;
-  /** Explicit endpoint (--endpoint-url); AWS_ENDPOINT_URL[_SERVICE] is honoured by the SDK itself. */
+  /** Explicit endpoint (--endpoint-url); AWS_ENDPOINT_URL[_SERVICE] is honoured by the SDK itself (see legacyEnvEndpoint). */
   endpoint?: string;
   rates?: Partial<Record<ServiceName, { ratePerSecond: number; burst: number }>>;
   retry?: Partial<RetryPolicy>;
@@ -32,6 +32,21 @@ export function customEndpointConfigured(endpoint: string | undefined, service: 
   return Boolean(
     endpoint || process.env.AWS_ENDPOINT_URL || process.env[`AWS_ENDPOINT_URL_${service.toUpperCase()}`],
   );
+}
+
+/**
+ * Clients too old to read AWS_ENDPOINT_URL[_<SERVICE>] themselves, and their service's variable
+ * suffix: @aws-sdk/client-cloudhsm-v2 is pinned at 3.332.0 (the newest the registry offers here),
+ * which predates configured endpoints. Without this a test or demo pointed at the simulator by the
+ * environment would send CloudHSM calls to real AWS.
+ */
+const LEGACY_ENDPOINT_ENV: Partial<Record<ServiceName, string>> = { cloudhsm: "CLOUDHSM_V2" };
+
+/** The endpoint the environment configures for a legacy client, as newer SDK clients resolve it. */
+export function legacyEnvEndpoint(service: ServiceName, env = process.env): string | undefined {
+  const suffix = LEGACY_ENDPOINT_ENV[service];
+  if (!suffix || env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS?.toLowerCase() === "true") return undefined;
+  return env[`AWS_ENDPOINT_URL_${suffix}`] || env.AWS_ENDPOINT_URL || undefined;
 }
 
 export class ClientFactory {
@@ -71,12 +86,13 @@ export class ClientFactory {
     stats: ScopeStats,
   ): ClientOf<S> {
     const Ctor = CLIENTS[service];
+    const endpoint = this.opts.endpoint ?? legacyEnvEndpoint(service);
     const config = {
       region,
       credentials,
       maxAttempts: 1, // retries are ours: see call.ts
       requestHandler: this.handler,
-      ...(this.opts.endpoint ? { endpoint: this.opts.endpoint } : {}),
+      ...(endpoint ? { endpoint } : {}),
       ...(service === "s3" && customEndpointConfigured(this.opts.endpoint, "s3")
         ? { forcePathStyle: true }
         : {}),

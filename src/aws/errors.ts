@@ -56,6 +56,7 @@ const DENIED = new Set([
   "AuthorizationErrorException",
   "Forbidden",
   "AWSOrganizationsNotInUseException",
+  "CloudHsmAccessDeniedException",
 ]);
 
 const REGION_DISABLED = new Set([

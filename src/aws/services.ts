@@ -1,4 +1,5 @@
 // The AWS services dpscan talks to: one place for client classes and default pacing.
+import { CloudHSMV2Client } from "@aws-sdk/client-cloudhsm-v2";
 import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { ConfigServiceClient } from "@aws-sdk/client-config-service";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -25,6 +26,7 @@ export const CLIENTS = {
   config: ConfigServiceClient,
   cloudtrail: CloudTrailClient,
   elasticloadbalancing: ElasticLoadBalancingV2Client,
+  cloudhsm: CloudHSMV2Client,
 } as const;
 
 export type ServiceName = keyof typeof CLIENTS;
@@ -49,6 +51,7 @@ export const DEFAULT_RATES: Record<ServiceName, { ratePerSecond: number; burst: 
   cloudtrail: { ratePerSecond: 5, burst: 10 },
   // ELB API v2 quota: non-mutating (Describe*) actions share a bucket of 40, refill 10/s.
   elasticloadbalancing: { ratePerSecond: 8, burst: 20 },
+  cloudhsm: { ratePerSecond: 5, burst: 10 }, // unpublished, low; a region has few clusters
 };
 
 /** The partition's global endpoints live in us-east-1. */

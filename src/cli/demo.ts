@@ -2,9 +2,10 @@ import type { Command } from "commander";
 import { fromStatic } from "../aws/credentials.js";
 import { runScan } from "../app/scan.js";
 import { scanSummaryText } from "../report/scan-summary.js";
+import { loadFrameworks, WHOLE_SCAN } from "../report/index.js";
 import { loadRules } from "../rules/loader.js";
 import { allServices, demoScanTarget, loadDemoWorld, startSimulator } from "../sim/index.js";
-import { Store } from "../store/store.js";
+import { Store, type ScanRow } from "../store/store.js";
 import { acquireDbLock } from "../app/db-lock.js";
 import type { ScanOptions } from "../model/scan-options.js";
 import { TokenSet } from "../serve/auth.js";
@@ -12,6 +13,7 @@ import { SERVE_DEFAULTS, type ServiceSettings } from "../serve/config.js";
 import { startService } from "../serve/service.js";
 import { UsageError } from "../util/errors.js";
 import { globals, out } from "./context.js";
+import { DEFAULT_REPORTS_DIR, writeReports } from "./report.js";
 import { resolveScanOptions } from "./scan-options.js";
 
 /** The demo organisation's management region (its aggregator's and STS's). */
@@ -23,9 +25,14 @@ export function registerDemo(program: Command): void {
     .description(
       "Start the simulator's demo organisation, scan it with --org and show the findings (no AWS needed)",
     )
+    .option(
+      "-o, --out <dir>",
+      "directory the demo's HTML compliance reports are written to",
+      DEFAULT_REPORTS_DIR,
+    )
     .option("--serve", "then serve the dashboard and API on 127.0.0.1 (Ctrl-C stops)")
     .option("--port <n>", "with --serve: port (default: any free port)", "0")
-    .action(async (opts: { serve?: boolean; port: string }, cmd: Command) => {
+    .action(async (opts: { out: string; serve?: boolean; port: string }, cmd: Command) => {
       const db = globals(cmd).db;
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError("--port must be 0-65535");
@@ -33,6 +40,7 @@ export function registerDemo(program: Command): void {
       // The role, ExternalId and regions are the demo world's own: read, never restated here.
       const target = demoScanTarget(world);
       const rules = loadRules();
+      const frameworks = loadFrameworks(rules);
       const sim = await startSimulator({ world, services: allServices() });
       const store = new Store(db);
       try {
@@ -68,12 +76,25 @@ export function registerDemo(program: Command): void {
         process.exitCode = result.exitCode;
         if (result.status !== "complete") return;
         out(scanSummaryText(store, result.scanId, result.summary, result.gaps));
-        if (!opts.serve) {
-          out(
-            `\nNext: dpscan --db ${db} findings --severity high   ·   dpscan --db ${db} findings --format csv`,
-          );
-          return;
-        }
+        const written = await writeReports({
+          store,
+          scan: store.getScan(result.scanId) as ScanRow,
+          frameworks,
+          formats: ["html"],
+          dir: opts.out,
+          scopeFor: () => WHOLE_SCAN,
+        });
+        out(
+          `\nCompliance reports (open them in a browser):\n${written.map((w) => `  ${w.line}`).join("\n")}`,
+        );
+        out(
+          [
+            "\nNext:",
+            `  dpscan --db ${db} findings --severity high`,
+            `  dpscan --db ${db} report --framework pci-dss-4.0 --scope-tag data-classification=cardholder --format html,pdf`,
+          ].join("\n"),
+        );
+        if (!opts.serve) return;
         store.close();
         // The demo scan once more on request (POST /api/scans {"schedule":"demo"}); no cron.
         const service = await startService({

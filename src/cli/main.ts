@@ -3,6 +3,8 @@ import { EXIT, InputError, UsageError } from "../util/errors.js";
 import { VERSION } from "../version.js";
 import { registerEvaluate } from "./evaluate.js";
 import { registerFindings } from "./findings.js";
+import { registerReport } from "./report.js";
+import { registerEvidence } from "./evidence.js";
 import { registerRules } from "./rules.js";
 import { registerScans } from "./scans.js";
 import { registerDemo } from "./demo.js";
@@ -27,6 +29,8 @@ export function buildProgram(): Command {
   registerScan(program);
   registerEvaluate(program);
   registerFindings(program);
+  registerReport(program);
+  registerEvidence(program);
   registerRules(program);
   registerScans(program);
   registerDemo(program);

@@ -5,18 +5,24 @@ import { loadRuleFile, loadRules } from "../rules/loader.js";
 import type { Rule } from "../rules/rule.js";
 import { InputError, UsageError } from "../util/errors.js";
 import { oneOf, out } from "./context.js";
+import { frameworksFor } from "./report.js";
+import { requirementsByRule } from "../report/frameworks.js";
 import { table } from "../report/text.js";
+import { suggest } from "../util/suggest.js";
+import { clip } from "../util/text.js";
 
 export function registerRules(program: Command): void {
   const rules = program.command("rules").description("List, show, test and validate rules");
   rules
     .command("list")
-    .description("List the rules")
+    .description("List the rules, the framework requirements each evidences, and the rules mapped to none")
     .option("--rules <dir>", "rules directory (default: the built-in rules)")
+    .option("--frameworks <dir>", "frameworks directory (default: the built-in frameworks)")
     .option("-f, --format <format>", "table or json", "table")
-    .action((opts: { rules?: string; format: string }) => {
+    .action((opts: { rules?: string; frameworks?: string; format: string }) => {
       const format = oneOf("--format", opts.format, ["table", "json"] as const);
       const all = loadRules(opts.rules);
+      const mapped = requirementsByRule(frameworksFor(all, opts));
       if (format === "json") {
         out(
           JSON.stringify(
@@ -26,6 +32,10 @@ export function registerRules(program: Command): void {
               severity: r.severity,
               resourceTypes: r.resourceTypes,
               references: r.references,
+              requirements: (mapped.get(r.id) ?? []).map(({ framework, requirement }) => ({
+                framework,
+                requirement,
+              })),
             })),
             null,
             2,
@@ -35,19 +45,49 @@ export function registerRules(program: Command): void {
       }
       out(
         table(
-          ["ID", "SEVERITY", "RESOURCE TYPES", "TITLE"],
-          all.map((r) => [r.id, r.severity, r.resourceTypes.join(","), r.title]),
+          ["ID", "SEVERITY", "RESOURCE TYPES", "REQUIREMENTS", "TITLE"],
+          all.map((r) => [
+            r.id,
+            r.severity,
+            r.resourceTypes.join(","),
+            String(mapped.get(r.id)?.length ?? 0),
+            r.title,
+          ]),
         ),
+      );
+      const unmapped = all.filter((r) => !mapped.has(r.id)).map((r) => r.id);
+      out(
+        unmapped.length === 0
+          ? "\nEvery rule evidences at least one framework requirement."
+          : `\nMapped to no framework requirement (${unmapped.length}): ${unmapped.join(", ")}`,
       );
     });
   rules
     .command("show <id>")
-    .description("Show one rule in full")
+    .description("Show one rule in full, with the framework requirements it evidences")
     .option("--rules <dir>", "rules directory (default: the built-in rules)")
-    .action((id: string, opts: { rules?: string }) => {
-      const rule = loadRules(opts.rules).find((r) => r.id === id);
-      if (!rule) throw new UsageError(`no rule "${id}"; see "dpscan rules list"`);
-      out(`# ${rule.file}\n# sha256 ${rule.sha256}\n${stringify(rule.source, { lineWidth: 100 })}`);
+    .option("--frameworks <dir>", "frameworks directory (default: the built-in frameworks)")
+    .action((id: string, opts: { rules?: string; frameworks?: string }) => {
+      const all = loadRules(opts.rules);
+      const rule = all.find((r) => r.id === id);
+      if (!rule)
+        throw new UsageError(
+          `no rule "${id}"${suggest(
+            id,
+            all.map((r) => r.id),
+          )}; see "dpscan rules list"`,
+        );
+      const reqs = requirementsByRule(frameworksFor(all, opts)).get(id) ?? [];
+      const evidences =
+        reqs.length === 0
+          ? ["# evidences no framework requirement"]
+          : [
+              "# evidences:",
+              ...reqs.map((m) => `#   ${m.framework} ${m.requirement}: ${clip(m.title, 100)}`),
+            ];
+      out(
+        `# ${rule.file}\n# sha256 ${rule.sha256}\n${evidences.join("\n")}\n${stringify(rule.source, { lineWidth: 100 })}`,
+      );
     });
   rules
     .command("test")

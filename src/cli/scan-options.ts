@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { Ajv } from "ajv";
 import type { Command } from "commander";
 import { CLIENTS } from "../aws/services.js";
+import { reportSettingsSchema } from "../report/scope.js";
 import type { JsonObject } from "../model/resource.js";
 import {
   ACCOUNT_ID_PATTERN,
@@ -118,6 +119,7 @@ export function settingsSchema(): JsonObject {
   const properties: JsonObject = {
     db: { type: "string", description: "SQLite database file" },
     ...scanSettingsProperties(),
+    reports: reportSettingsSchema(), // read by `dpscan report`, not by scans
     serve: serveSettingsSchema(scanSettingsProperties()),
   };
   return {

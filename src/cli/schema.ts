@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { frameworkSchema, reportSchema } from "../report/index.js";
 import { PREDICATES } from "../rules/predicates/index.js";
 import { publishedRuleSchema } from "../rules/schema.js";
 import { UsageError } from "../util/errors.js";
@@ -8,6 +9,8 @@ import { settingsSchema } from "./scan-options.js";
 export const SCHEMAS = {
   rule: () => publishedRuleSchema(PREDICATES.values()),
   config: settingsSchema,
+  framework: frameworkSchema,
+  report: reportSchema,
 } as const;
 
 export function registerSchema(program: Command): void {

@@ -1,5 +1,5 @@
-// RDS collector: DB instances, DB clusters, and the account's own DB and DB cluster snapshots with
-// who may restore them. Every type is recorded by AWS Config, so `configuration` uses Config's field
+// RDS collector: DB instances (with whether they refuse unencrypted connections, rds-tls.ts), DB
+// clusters, and the account's own DB and DB cluster snapshots with who may restore them. Every type is recorded by AWS Config, so `configuration` uses Config's field
 // names — which differ per type: instances and DB snapshots lowercase only the first letter
 // (`dBInstanceIdentifier`), clusters and cluster snapshots lowercase the whole leading capital run
 // (`dbclusterIdentifier`, `iamdatabaseAuthenticationEnabled`). See docs/collectors/rds.md.
@@ -15,8 +15,9 @@ import {
   type DBInstance,
   type DBSnapshot,
 } from "@aws-sdk/client-rds";
-import type { JsonObject } from "../model/resource.js";
+import { unreadable, type JsonObject } from "../model/resource.js";
 import { RESOURCE_TYPES } from "../model/resource-types.js";
+import { clusterGroupOf, instanceGroup, TlsResolver, type ClusterGroup, type GroupRef } from "./rds-tls.js";
 import { beanShape, configShape } from "./shape.js";
 import type { Collector, CollectorContext } from "./types.js";
 
@@ -47,16 +48,30 @@ export const rdsCollector: Collector = {
     "rds:DescribeDBSnapshotAttributes",
     "rds:DescribeDBClusterSnapshots",
     "rds:DescribeDBClusterSnapshotAttributes",
+    "rds:DescribeDBParameters",
+    "rds:DescribeDBClusterParameters",
+    "rds:DescribeDBParameterGroups",
+    "rds:DescribeDBClusterParameterGroups",
+    "rds:DescribeEngineDefaultParameters",
+    "rds:DescribeEngineDefaultClusterParameters",
   ],
   async collect(ctx) {
+    // Cluster members read their cluster's parameter group: instances wait for the cluster listing.
+    const clusters = collectClusters(ctx);
     await Promise.all([
-      collectInstances(ctx),
-      collectClusters(ctx),
+      clusters,
+      collectInstances(ctx, clusters),
       collectSnapshots(ctx),
       collectClusterSnapshots(ctx),
     ]);
   },
 };
+
+/** What an instance needs of its cluster: the cluster parameter group and its status on each member. */
+interface ClusterGroups {
+  listed: boolean;
+  byId: Map<string, ClusterGroup>;
+}
 
 /** Tags are the record's `tags`; Config keeps them out of these types' configuration. */
 function withoutTags<T extends { TagList?: unknown }>(v: T): Omit<T, "TagList"> {
@@ -72,24 +87,52 @@ function shapeList(items: readonly object[] | undefined): JsonObject[] {
 /** Config records the `restore` attribute for every snapshot; automated ones cannot be shared. */
 const NOT_SHARED = [{ attributeName: "restore", attributeValues: [] }];
 
-async function collectInstances(ctx: CollectorContext): Promise<void> {
+async function collectInstances(ctx: CollectorContext, clusters: Promise<ClusterGroups>): Promise<void> {
   const client = ctx.client(SERVICE);
+  const tls = new TlsResolver(ctx, client);
   await ctx.list(SERVICE, "DescribeDBInstances", {
     pages: paginateDescribeDBInstances({ client, pageSize: PAGE }, {}),
     items: (page) => page.DBInstances,
-    toRecord: (d) =>
-      d.DbiResourceId
-        ? {
-            resourceType: RESOURCE_TYPES.rdsInstance,
-            // Config identifies an instance by its immutable resource id, not its (renameable) name.
-            resourceId: d.DbiResourceId,
-            resourceName: d.DBInstanceIdentifier ?? null,
-            arn: d.DBInstanceArn ?? null,
-            configuration: instanceConfiguration(d),
-            tags: d.TagList ?? [],
-          }
-        : undefined,
+    readRecord: async (d) => {
+      if (!d.DbiResourceId) return undefined;
+      const group = groupOf(d, d.DBClusterIdentifier ? await clusters : undefined);
+      return {
+        resourceType: RESOURCE_TYPES.rdsInstance,
+        // Config identifies an instance by its immutable resource id, not its (renameable) name.
+        resourceId: d.DbiResourceId,
+        resourceName: d.DBInstanceIdentifier ?? null,
+        arn: d.DBInstanceArn ?? null,
+        configuration: instanceConfiguration(d),
+        // Not recorded by Config: see docs/collectors/rds.md.
+        supplementaryConfiguration: { TlsEnforcement: await tls.resolve(d.Engine ?? "", group) },
+        tags: d.TagList ?? [],
+      };
+    },
   });
+}
+
+/** The group that sets an instance's TLS parameter (rds-tls.ts), from the region's cluster listing. */
+function groupOf(d: DBInstance, clusters: ClusterGroups | undefined): GroupRef {
+  const clusterId = d.DBClusterIdentifier ?? null;
+  const own = d.DBParameterGroups?.[0];
+  const instance = {
+    id: d.DBInstanceIdentifier ?? "",
+    clusterId,
+    own: own
+      ? { name: own.DBParameterGroupName ?? null, status: own.ParameterApplyStatus ?? null }
+      : undefined,
+  };
+  if (clusterId === null || !clusters) return instanceGroup(instance, undefined);
+  if (!clusters.listed) {
+    const marker = unreadable({
+      errorCode: "ClusterNotListed",
+      operation: "DescribeDBClusters",
+      message: `DB clusters could not be listed here: the cluster parameter group of ${clusterId} is unknown`,
+    });
+    return instanceGroup(instance, { ok: false, marker });
+  }
+  const c = clusters.byId.get(clusterId);
+  return instanceGroup(instance, c ? { ok: true, value: c } : undefined);
 }
 
 /** `DBInstance` with the first letter lowercased, as Config records it; absent optional fields are null. */
@@ -101,13 +144,15 @@ export function instanceConfiguration(d: DBInstance): JsonObject {
   };
 }
 
-async function collectClusters(ctx: CollectorContext): Promise<void> {
+async function collectClusters(ctx: CollectorContext): Promise<ClusterGroups> {
   const client = ctx.client(SERVICE);
-  await ctx.list(SERVICE, "DescribeDBClusters", {
+  const byId: ClusterGroups["byId"] = new Map();
+  const listed = await ctx.list(SERVICE, "DescribeDBClusters", {
     pages: paginateDescribeDBClusters({ client, pageSize: PAGE }, {}),
     items: (page) => page.DBClusters,
-    toRecord: (c) =>
-      c.DbClusterResourceId
+    toRecord: (c) => {
+      if (c.DBClusterIdentifier) byId.set(c.DBClusterIdentifier, clusterGroupOf(c));
+      return c.DbClusterResourceId
         ? {
             resourceType: RESOURCE_TYPES.rdsCluster,
             resourceId: c.DbClusterResourceId,
@@ -116,8 +161,10 @@ async function collectClusters(ctx: CollectorContext): Promise<void> {
             configuration: clusterConfiguration(c),
             tags: c.TagList ?? [],
           }
-        : undefined,
+        : undefined;
+    },
   });
+  return { listed, byId };
 }
 
 /** `DBCluster` with bean-style keys (`dbclusterIdentifier`, `dbclusterArn`, `dbClusterResourceId`). */

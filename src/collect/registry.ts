@@ -1,5 +1,6 @@
 // Every collector dpscan runs, in one list. The read-only IAM policy is checked against their actions.
 import { DISCOVERY_ACTIONS } from "../aws/discovery.js";
+import { cloudHsmCollector } from "./cloudhsm.js";
 import { cloudTrailCollector } from "./cloudtrail.js";
 import { dynamodbCollector } from "./dynamodb.js";
 import { ec2Collector } from "./ec2.js";
@@ -21,6 +22,7 @@ export const COLLECTORS: readonly Collector[] = [
   secretsManagerCollector,
   cloudTrailCollector,
   elbv2Collector,
+  cloudHsmCollector,
 ];
 
 /** Actions of `--source config` (KMS enrichment reuses the KMS collector's actions). */

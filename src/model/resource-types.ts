@@ -20,6 +20,8 @@ export const RESOURCE_TYPES = {
   organizationsAccount: "AWS::Organizations::Account",
   elbLoadBalancer: "AWS::ElasticLoadBalancingV2::LoadBalancer",
   elbListener: "AWS::ElasticLoadBalancingV2::Listener",
+  // CloudFormation's name (the CloudHSM v2 cluster); AWS Config does not record the type.
+  cloudHsmCluster: "AWS::CloudHSM::Cluster",
 } as const;
 
 export type ResourceType = (typeof RESOURCE_TYPES)[keyof typeof RESOURCE_TYPES];

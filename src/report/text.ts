@@ -22,11 +22,18 @@ export function oneLine(s: string, max = 200): string {
   return clip(s, max);
 }
 
+/** One CSV cell: quoted when needed, and never a formula a spreadsheet would run. */
+function csvCell(v: unknown): string {
+  let s = v === null || v === undefined ? "" : typeof v === "string" ? v : JSON.stringify(v);
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** One CSV record with its CRLF, for writers that stream rows. */
+export function csvLine(cells: readonly unknown[]): string {
+  return `${cells.map(csvCell).join(",")}\r\n`;
+}
+
 export function csv(headers: string[], rows: unknown[][]): string {
-  const cell = (v: unknown): string => {
-    let s = v === null || v === undefined ? "" : typeof v === "string" ? v : JSON.stringify(v);
-    if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  return [headers, ...rows].map((r) => r.map(cell).join(",")).join("\r\n") + "\r\n";
+  return [headers, ...rows].map(csvLine).join("");
 }

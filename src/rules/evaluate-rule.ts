@@ -80,7 +80,9 @@ function classSeverity(rule: Rule, classes: readonly string[]): Severity {
 }
 
 function unknown(rule: Rule, record: ResourceRecord, reasons: string[], ctx: EvalContext): RuleResult {
-  const why = reasons.length > 0 ? reasons.join("; ") : "required facts could not be determined";
+  // Paths that read the same unreadable fact give the same reason: say it once.
+  const why =
+    reasons.length > 0 ? [...new Set(reasons)].join("; ") : "required facts could not be determined";
   return {
     status: "UNKNOWN",
     severity: rule.severity,

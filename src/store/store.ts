@@ -5,7 +5,7 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { unitKey, type CoverageInput, type CoverageRow } from "../model/coverage.js";
 import type { FindingInput, FindingRow } from "../model/finding.js";
-import type { JsonObject, ResourceRecord } from "../model/resource.js";
+import { asUnreadable, type JsonObject, type ResourceRecord } from "../model/resource.js";
 import { severityRank, type Severity, type Status } from "../model/severity.js";
 import { VERSION } from "../version.js";
 import { migrate } from "./migrations.js";
@@ -358,16 +358,133 @@ export class Store {
   }
 
   queryFindings(scanId: number, f: FindingFilter = {}): FindingRow[] {
-    const { where, args } = findingWhere(scanId, f);
+    const { where, args } = findingWhere("f", scanId, f);
     const limit = f.limit !== undefined ? `LIMIT ${Math.max(0, Math.floor(f.limit))}` : "";
     const rows = this.db
       .prepare(
-        `SELECT * FROM findings WHERE ${where.join(" AND ")}
-         ORDER BY CASE status WHEN 'FAIL' THEN 0 WHEN 'UNKNOWN' THEN 1 ELSE 2 END, severity_rank DESC,
-                  rule_id, account_id, region, resource_id ${limit}`,
+        `SELECT f.* FROM findings f WHERE ${where}
+         ORDER BY CASE f.status WHEN 'FAIL' THEN 0 WHEN 'UNKNOWN' THEN 1 ELSE 2 END, f.severity_rank DESC,
+                  f.rule_id, f.account_id, f.region, f.resource_id ${limit}`,
       )
       .all(...args) as RawFinding[];
     return rows.map(toFinding);
+  }
+
+  /**
+   * Every finding of a scan with the resource record it judged (null for a coverage-gap finding),
+   * streamed in finding order, a page at a time: an evidence pack of a large scan stays small in memory.
+   */
+  *iterateFindingsWithRecords(
+    scanId: number,
+    pageSize = 1000,
+  ): Generator<{ finding: FindingRow; resourcePk: number | null; record: ResourceRecord | null }> {
+    const stmt = this.db.prepare(
+      `SELECT f.*, f.resource_pk AS pk, r.id AS r_id, r.resource_type AS r_type, r.resource_id AS r_rid,
+              r.resource_name AS r_name, r.arn AS r_arn, r.account_id AS r_account, r.region AS r_region,
+              r.configuration_json AS r_conf, r.supplementary_json AS r_supp, r.tags_json AS r_tags,
+              r.capture_time AS r_time
+       FROM findings f LEFT JOIN resources r ON r.id = f.resource_pk
+       WHERE f.scan_id = ? AND f.id > ? ORDER BY f.id LIMIT ?`,
+    );
+    let after = 0;
+    for (;;) {
+      const rows = stmt.all(scanId, after, pageSize) as (RawFinding & FindingJoin)[];
+      for (const r of rows) {
+        const record =
+          r.r_id === null
+            ? null
+            : toRecord({
+                id: r.r_id,
+                resource_type: r.r_type,
+                resource_id: r.r_rid,
+                resource_name: r.r_name,
+                arn: r.r_arn,
+                account_id: r.r_account,
+                region: r.r_region,
+                configuration_json: r.r_conf,
+                supplementary_json: r.r_supp,
+                tags_json: r.r_tags,
+                capture_time: r.r_time,
+              });
+        yield { finding: toFinding(r), resourcePk: r.pk, record };
+      }
+      if (rows.length < pageSize) return;
+      after = rows[rows.length - 1]?.id ?? after;
+    }
+  }
+
+  /**
+   * Findings of some rules (without their evidence) in pages by row id, each with its resource's
+   * tags, for reports scoped by tag. `tags` is null when the finding has no stored resource (a coverage gap's finding);
+   * `tagsUnreadable` when the collector could not read the resource's tags.
+   */
+  *iterateFindingsWithTags(
+    scanId: number,
+    ruleIds: readonly string[],
+    pageSize = 2000,
+  ): Generator<{
+    finding: Omit<FindingRow, "evidence">;
+    tags: Record<string, string> | null;
+    tagsUnreadable: boolean;
+  }> {
+    // One rule at a time: each page is then a range of the (scan_id, rule_id) index, in row order,
+    // so a page costs its own size whatever the scan's (an IN list would sort the rest each time).
+    const stmt = this.db.prepare(
+      `SELECT f.id, f.scan_id, f.rule_id, f.status, f.severity, f.resource_type, f.resource_id, f.arn,
+         f.account_id, f.region, f.message,
+         r.tags_json AS r_tags, json_extract(r.supplementary_json, '$.Tags') AS r_tags_supp
+       FROM findings f LEFT JOIN resources r ON r.id = f.resource_pk
+       WHERE f.scan_id = ? AND f.rule_id = ? AND f.id > ? ORDER BY f.id LIMIT ?`,
+    );
+    for (const ruleId of ruleIds) {
+      let after = 0;
+      for (;;) {
+        const rows = stmt.all(scanId, ruleId, after, pageSize) as (Omit<RawFinding, "evidence_json"> & {
+          r_tags: string | null;
+          r_tags_supp: string | null;
+        })[];
+        for (const r of rows) {
+          const supp: unknown = r.r_tags_supp ? JSON.parse(r.r_tags_supp) : null;
+          yield {
+            finding: findingFields(r),
+            tags: r.r_tags === null ? null : (JSON.parse(r.r_tags) as Record<string, string>),
+            tagsUnreadable: asUnreadable(supp) !== undefined,
+          };
+        }
+        if (rows.length < pageSize) break;
+        after = (rows.at(-1) as { id: number }).id;
+      }
+    }
+  }
+
+  /** The rules a scan was judged by (id, title, severity, file hash) with the parameters used. */
+  scanRules(scanId: number): (RuleStamp & { params: JsonObject })[] {
+    const rows = this.db
+      .prepare(
+        "SELECT rule_id, title, severity, sha256, params_json FROM scan_rules WHERE scan_id = ? ORDER BY rule_id",
+      )
+      .all(scanId) as {
+      rule_id: string;
+      title: string;
+      severity: Severity;
+      sha256: string;
+      params_json: string;
+    }[];
+    return rows.map((r) => ({
+      id: r.rule_id,
+      title: r.title,
+      severity: r.severity,
+      sha256: r.sha256,
+      params: JSON.parse(r.params_json) as JsonObject,
+    }));
+  }
+
+  /** The latest complete scan before this one: what a report compares against. */
+  previousCompleteScan(scanId: number): ScanRow | undefined {
+    const r = this.db
+      .prepare("SELECT * FROM scans WHERE status = 'complete' AND id < ? ORDER BY id DESC LIMIT 1")
+      .get(scanId) as RawScan | undefined;
+    return r ? toScan(r) : undefined;
   }
 
   /**
@@ -381,18 +498,18 @@ export class Store {
     pageSize: number,
     after?: FindingKey,
   ): { rows: FindingRow[]; next?: FindingKey } {
-    const { where, args } = findingWhere(scanId, f);
-    const order = "CASE status WHEN 'FAIL' THEN 0 WHEN 'UNKNOWN' THEN 1 ELSE 2 END";
-    if (after) {
-      where.push(`(${order}, -severity_rank, id) > (?, ?, ?)`);
-      args.push(after[0], after[1], after[2]);
-    }
+    const { where, args } = findingWhere("f", scanId, f);
+    const order = "CASE f.status WHEN 'FAIL' THEN 0 WHEN 'UNKNOWN' THEN 1 ELSE 2 END";
+    const resume = after ? `AND (${order}, -f.severity_rank, f.id) > (?, ?, ?)` : "";
     const rows = this.db
       .prepare(
-        `SELECT *, ${order} AS status_order FROM findings WHERE ${where.join(" AND ")}
-         ORDER BY status_order, severity_rank DESC, id LIMIT ?`,
+        `SELECT f.*, ${order} AS status_order FROM findings f WHERE ${where} ${resume}
+         ORDER BY status_order, f.severity_rank DESC, f.id LIMIT ?`,
       )
-      .all(...args, pageSize + 1) as (RawFinding & { status_order: number; severity_rank: number })[];
+      .all(...args, ...(after ?? []), pageSize + 1) as (RawFinding & {
+      status_order: number;
+      severity_rank: number;
+    })[];
     const page = rows.slice(0, pageSize);
     const last = page.at(-1);
     return {
@@ -615,12 +732,13 @@ function toScan(r: RawScan): ScanRow {
   };
 }
 
-function findingWhere(scanId: number, f: FindingFilter): { where: string[]; args: unknown[] } {
-  const where: string[] = ["scan_id = ?"];
+/** The WHERE clause (on table alias `t`) and arguments of a finding filter. */
+function findingWhere(t: string, scanId: number, f: FindingFilter): { where: string; args: unknown[] } {
+  const where: string[] = [`${t}.scan_id = ?`];
   const args: unknown[] = [scanId];
   const inList = (col: string, values: string[] | undefined): void => {
     if (values && values.length > 0) {
-      where.push(`${col} IN (${values.map(() => "?").join(",")})`);
+      where.push(`${t}.${col} IN (${values.map(() => "?").join(",")})`);
       args.push(...values);
     }
   };
@@ -630,13 +748,30 @@ function findingWhere(scanId: number, f: FindingFilter): { where: string[]; args
   inList("region", f.regions);
   inList("resource_type", f.resourceTypes);
   if (f.minSeverity) {
-    where.push("severity_rank >= ?");
+    where.push(`${t}.severity_rank >= ?`);
     args.push(severityRank(f.minSeverity));
   }
-  return { where, args };
+  return { where: where.join(" AND "), args };
 }
 
-function toFinding(r: RawFinding): FindingRow {
+/** The resource columns of iterateFindingsWithRecords' join (null for a gap finding). */
+interface FindingJoin {
+  pk: number | null;
+  r_id: number | null;
+  r_type: string;
+  r_rid: string;
+  r_name: string | null;
+  r_arn: string | null;
+  r_account: string;
+  r_region: string;
+  r_conf: string;
+  r_supp: string;
+  r_tags: string;
+  r_time: string;
+}
+
+/** A finding row without its evidence (what reports read). */
+function findingFields(r: Omit<RawFinding, "evidence_json">): Omit<FindingRow, "evidence"> {
   return {
     id: r.id,
     scanId: r.scan_id,
@@ -649,8 +784,11 @@ function toFinding(r: RawFinding): FindingRow {
     accountId: r.account_id,
     region: r.region,
     message: r.message,
-    evidence: JSON.parse(r.evidence_json) as JsonObject,
   };
+}
+
+function toFinding(r: RawFinding): FindingRow {
+  return { ...findingFields(r), evidence: JSON.parse(r.evidence_json) as JsonObject };
 }
 
 function toRecord(r: RawResource): ResourceRecord {

@@ -15,6 +15,8 @@ export const EXIT = {
   internal: 1,
   badInput: 2,
   incompleteCoverage: 3,
+  /** `evidence verify`: a file was changed, added or removed, or the signature does not hold. */
+  tampered: 4,
   /** SIGINT or SIGTERM: 128 + 2, as shells report an interrupted command. */
   interrupted: 130,
 } as const;

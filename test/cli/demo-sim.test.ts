@@ -1,4 +1,5 @@
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { DescribeRegionsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { describe, expect, it } from "vitest";
 import { worldFromFlags } from "../../src/cli/sim.js";
@@ -12,14 +13,24 @@ const gen = { accounts: "3", regions: "2", scale: "10", seed: "7", port: "0" };
 
 describe("dpscan demo", () => {
   it("scans the simulated organisation and shows findings and coverage gaps", async () => {
-    const db = join(tmp(), "demo.db");
-    const r = await runCli(["--db", db, "demo"]);
+    const dir = tmp();
+    const db = join(dir, "demo.db");
+    const r = await runCli(["--db", db, "demo", "--out", join(dir, "reports")]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("Simulated organisation: 3 accounts");
     expect(r.stdout).toMatch(/FAIL\s+critical\s+kms-key-policy-wildcard-grant/);
     expect(r.stdout).toMatch(/333333333333\s+us-east-1\s+secretsmanager\s+ListSecrets\s+denied/);
-    expect(r.stdout).toContain("61 FAIL, 18 UNKNOWN,");
+    expect(r.stdout).toContain("66 FAIL, 19 UNKNOWN,");
+    // It ends with the four HTML compliance reports, each written where it says.
+    const reports = [...r.stdout.matchAll(/^ {2}(\S+\.html) {2}\(/gm)].map((m) => m[1] as string);
+    expect(reports.map((p) => basename(p)).sort()).toEqual([
+      "gdpr.html",
+      "hipaa.html",
+      "pci-dss-4.0.html",
+      "soc2.html",
+    ]);
+    for (const p of reports) expect(readFileSync(p, "utf8")).toMatch(/^<!doctype html>/);
     // The user's environment is left as it was.
     expect(process.env.AWS_ACCESS_KEY_ID).toBeUndefined();
     const again = await runCli(["--db", db, "findings", "--severity", "critical", "--format", "json"]);

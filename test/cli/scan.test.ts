@@ -4,6 +4,7 @@ import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { demoWorldPath } from "../../src/sim/world/demo.js";
 import { worldFromDocument } from "../../src/sim/world/file.js";
+import { NOT_RECORDED_BY_CONFIG } from "../../src/collect/aws-config/aggregator.js";
 import type { FindingRow } from "../../src/model/finding.js";
 import { loadRules } from "../../src/rules/loader.js";
 import { Store } from "../../src/store/store.js";
@@ -149,6 +150,12 @@ const DEMO_EXPECTED = [
   `FAIL elb-listener-tls-policy-outdated ${listener(PROD, "app/payments-legacy-portal/e4c22e68ce643f90/76e9335bf71dd518")}`,
   `FAIL elb-listener-tls-policy-outdated ${listener(PROD, "net/payments-ledger-nlb/d51ff4656766084d/fae094291996fba0")}`,
   `UNKNOWN elb-listener-tls-policy-outdated ${listener(DEV, "app/analytics-dashboards/72b96337ee73c812/a6de0a521470d927")}`,
+  `FAIL rds-instance-tls-not-enforced ${PROD} us-east-1 db-RW6YY30AL0PII55V822S78DTUU`, // payments-reporting
+  `FAIL rds-instance-tls-not-enforced ${DEV} us-east-1 db-FCZ947SYXBOYQ28CGWZYLNL97B`, // analytics-mysql
+  `FAIL rds-instance-tls-not-enforced ${DEV} us-east-1 db-4W0U8TCIYZK6Q734TCNZZ3S3NM`, // analytics-sandbox-1
+  `FAIL rds-instance-tls-not-enforced ${DEV} us-east-1 db-WSVP4VHCCPLD7FPINNUTD7BQUB`, // analytics-legacy-maria
+  `UNKNOWN rds-instance-tls-not-enforced ${PROD} us-east-1 db-D3T7VFZY5KBBZS2DU8HIU08L4Z`, // payments-settlement
+  `FAIL cloudhsm-cluster-single-hsm ${PROD} eu-west-1 cluster-dr5pmtshsm2b`,
 ].sort();
 
 describe("dpscan scan against the simulated organisation", () => {
@@ -192,7 +199,10 @@ describe("dpscan scan against the simulated organisation", () => {
   it("turns a denied listing of a type a rule covers into UNKNOWN results, and exits 3 with --require-full-coverage", async () => {
     const db = join(tmp(), "gap.db");
     const world = demoWorld({
-      accessDenied: [{ account: DEV, region: "eu-west-1", service: "ec2", operation: "DescribeVolumes" }],
+      accessDenied: [
+        { account: DEV, region: "eu-west-1", service: "ec2", operation: "DescribeVolumes" },
+        { account: PROD, region: "eu-west-1", service: "cloudhsm", operation: "DescribeClusters" },
+      ],
     });
     await withSim(world, async (sim) => {
       const r = await runWithSimEnv(sim, [
@@ -207,6 +217,14 @@ describe("dpscan scan against the simulated organisation", () => {
     });
     const unknown = findingsOf(db).filter((f) => f.startsWith("UNKNOWN ebs-volume-unencrypted"));
     expect(unknown).toEqual([`UNKNOWN ebs-volume-unencrypted ${DEV} eu-west-1 *`]);
+    // The DR cluster that FAILs when listed is UNKNOWN when it cannot be: never a quiet PASS.
+    const hsm = findingsOf(db, ["FAIL", "UNKNOWN", "PASS"]).filter((f) =>
+      f.includes(" cloudhsm-cluster-single-hsm "),
+    );
+    expect(hsm).toEqual([
+      `PASS cloudhsm-cluster-single-hsm ${PROD} us-east-1 cluster-kq6pmts4hsma`,
+      `UNKNOWN cloudhsm-cluster-single-hsm ${PROD} eu-west-1 *`,
+    ]);
   });
 
   it("an account whose role cannot be assumed is a gap; the scan goes on", async () => {
@@ -338,9 +356,10 @@ describe("long scans", () => {
   });
 });
 
-// AWS Config records neither EBS snapshots nor the EBS default-encryption setting: through an
-// aggregator, their rules are one honest gap (UNKNOWN for every account and region) each.
-const NOT_IN_CONFIG = new Set(["AWS::EC2::Snapshot", "AWS::EC2::EBSEncryptionByDefault"]);
+// AWS Config records neither EBS snapshots, the EBS default-encryption setting nor CloudHSM
+// clusters: through an aggregator, their rules are one honest gap (UNKNOWN for every account and
+// region) each.
+const NOT_IN_CONFIG = new Set<string>(NOT_RECORDED_BY_CONFIG);
 const configGapRules = loadRules()
   .filter((r) => r.resourceTypes.every((t) => NOT_IN_CONFIG.has(t)))
   .map((r) => r.id);
@@ -426,12 +445,14 @@ describe("--source config", () => {
     const plain = findingsOf(join(dir, "plain.db"));
     // Volumes, buckets, databases and key states are judged from Config alone, and so is the
     // cross-resource rule (key states and the resources' key IDs are Config facts); rules on key
-    // policies and rotation cannot be, and say so.
+    // policies, rotation and parameter values cannot be, and say so.
     const configAlone = (f: string) =>
       [
         "ebs-volume-unencrypted",
         "s3-bucket",
-        "rds-",
+        "rds-cluster-",
+        "rds-instance-unencrypted",
+        "rds-snapshot-",
         "kms-key-pending-deletion",
         "kms-key-deletion-in-use",
         "elb-listener-http-no-redirect",
@@ -444,6 +465,11 @@ describe("--source config", () => {
     const keyRules = plain.filter((f) => f.includes(" kms-key-") && !configAlone(f));
     expect(keyRules.length).toBeGreaterThan(0);
     expect(keyRules.every((f) => f.startsWith("UNKNOWN"))).toBe(true);
+    // Config holds the names of the instances' parameter groups, not their values: every one of
+    // the eight instances is UNKNOWN without --enrich.
+    const tls = plain.filter((f) => f.includes(" rds-instance-tls-not-enforced "));
+    expect(tls).toHaveLength(8);
+    expect(tls.every((f) => f.startsWith("UNKNOWN"))).toBe(true);
   });
 });
 

@@ -43,7 +43,7 @@ interface Run {
   result: ConfigScanResult;
   records: ResourceRecord[];
   coverage: CoverageInput[];
-  row(operation: string, accountId?: string, region?: string): CoverageInput | undefined;
+  row(operation: string, accountId?: string, region?: string, service?: string): CoverageInput | undefined;
 }
 
 interface RunOpts {
@@ -72,7 +72,11 @@ async function runConfigScan(world: World, opts: RunOpts = {}): Promise<Run & { 
   const factory = new ClientFactory({
     concurrency: 16,
     endpoint: sim.endpoint,
-    rates: { config: { ratePerSecond: 1000, burst: 1000 }, kms: { ratePerSecond: 1000, burst: 1000 } },
+    rates: {
+      config: { ratePerSecond: 1000, burst: 1000 },
+      kms: { ratePerSecond: 1000, burst: 1000 },
+      rds: { ratePerSecond: 1000, burst: 1000 },
+    },
   });
   const options: ScanOptions = resolveScanOptions(
     {
@@ -107,8 +111,14 @@ async function runConfigScan(world: World, opts: RunOpts = {}): Promise<Run & { 
       ...(second ? { second } : {}),
       records,
       coverage,
-      row: (operation, accountId = MGMT, region = HOME) =>
-        coverage.find((c) => c.operation === operation && c.accountId === accountId && c.region === region),
+      row: (operation, accountId = MGMT, region = HOME, service?: string) =>
+        coverage.find(
+          (c) =>
+            c.operation === operation &&
+            c.accountId === accountId &&
+            c.region === region &&
+            (service === undefined || c.service === service),
+        ),
     };
   } finally {
     factory.destroy();
@@ -456,23 +466,59 @@ describe("configSourceScan", () => {
         expect(s).not.toHaveProperty("Aliases");
       }
     }
-    expect(r.row(ENRICH_OPERATION, DEV)).toMatchObject({
-      service: "kms",
+    expect(r.row(ENRICH_OPERATION, DEV, HOME, "kms")).toMatchObject({
       status: "denied",
       errorCode: "AccessDenied",
     });
-    expect(r.row(ENRICH_OPERATION, third)).toMatchObject({
-      service: "kms",
+    expect(r.row(ENRICH_OPERATION, third, HOME, "kms")).toMatchObject({
       status: "denied",
       errorCode: "NoCredentials",
     });
+    // The DB instances' TLS facts are missing there too, said once for the service.
+    expect(r.row(ENRICH_OPERATION, DEV, HOME, "rds")).toMatchObject({
+      status: "denied",
+      errorMessage: expect.stringContaining("TlsEnforcement of its DB instances not collected"),
+    });
     expect(r.row(ENRICH_OPERATION, PROD)).toBeUndefined();
-    // One AssumeRole per account, however many keys and regions it has.
+    // One AssumeRole per account, however many keys, instances and regions it has.
     expect(r.sim.counters.calls({ service: "sts", operation: "AssumeRole" })).toBe(2);
     expect(r.sim.counters.calls({ service: "kms", account: DEV })).toBe(0);
     // The records themselves are all there.
     expect(r.records.filter((x) => x.awsAccountId === DEV).length).toBeGreaterThan(0);
     expect(r.row(selectOperation(RESOURCE_TYPES.kmsKey))?.status).toBe("ok");
+  });
+
+  it("--enrich reads DB instances' TLS enforcement from their parameter groups, each group once per region", async () => {
+    const r = await runConfigScan(aggWorld(), { enrich: true });
+    const instances = r.records.filter((x) => x.resourceType === RESOURCE_TYPES.rdsInstance);
+    expect(instances.length).toBeGreaterThan(0);
+    const tls = (name: string, accountId = PROD, region = "us-west-2") =>
+      instances.find((x) => x.resourceName === name && x.awsAccountId === accountId && x.awsRegion === region)
+        ?.supplementaryConfiguration.TlsEnforcement;
+    expect(tls("db-0")).toMatchObject({
+      parameterGroup: "default.mysql8.0",
+      value: "0",
+      source: "engine-default",
+    });
+    expect(tls("db-1")).toMatchObject({ parameterGroup: "default.postgres16", value: "1", source: "system" });
+    // A cluster member: its cluster's group, found with DescribeDBClusters.
+    console.log(JSON.stringify(tls("db-4")));
+    expect(tls("db-4")).toMatchObject({
+      parameterGroup: "default.aurora-postgresql15",
+      parameterGroupType: "DB cluster parameter group",
+      applyStatus: "in-sync",
+      value: "0",
+    });
+    expect(instances.every((x) => x.supplementaryConfiguration.TlsEnforcement !== undefined)).toBe(true);
+    const calls = (operation: string) =>
+      r.sim.counters.calls({ service: "rds", operation, account: PROD, region: "us-west-2" });
+    expect(calls("DescribeDBParameters")).toBe(2);
+    expect(calls("DescribeDBClusterParameters")).toBe(1);
+    expect(calls("DescribeDBClusters")).toBe(1);
+    expect(r.row("DescribeDBParameters", PROD, "us-west-2", "rds")).toMatchObject({
+      status: "ok",
+      resourceTypes: [],
+    });
   });
 
   it("honours --accounts, --exclude-accounts and --regions", async () => {

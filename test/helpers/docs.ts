@@ -1,10 +1,12 @@
 // Docs that restate a registry are generated from it: the README's rule table and condition
-// language, and each collector's facts in docs/collectors/. A block sits between markers;
+// language, each collector's facts in docs/collectors/, and the framework mappings in
+// docs/reports.md. A block sits between markers;
 // `npm run docs` rewrites the blocks, and test/docs/generated.test.ts fails when one is stale.
 import { readFileSync, writeFileSync } from "node:fs";
 import { COLLECTORS } from "../../src/collect/registry.js";
 import type { Collector } from "../../src/collect/types.js";
 import { OPERATORS } from "../../src/rules/conditions/operators.js";
+import { loadFrameworks, walkRequirements } from "../../src/report/frameworks.js";
 import { loadRules } from "../../src/rules/loader.js";
 import { PREDICATES } from "../../src/rules/predicates/index.js";
 import type { Rule } from "../../src/rules/rule.js";
@@ -114,9 +116,36 @@ function collectorBlock(c: Collector): string {
   ].join("\n");
 }
 
+/** docs/reports.md: every framework's sources, decisions and mappings, from the framework files. */
+function mappingsBlock(rules: Rule[]): string {
+  const text = (s: string): string => oneParagraph(s).replace(/([_[\]<>])/g, "\\$1");
+  return loadFrameworks(rules)
+    .map((f) => {
+      const lines = [`### ${text(f.title)} (\`${f.id}\`)`, "", text(f.description), "", "Sources:", ""];
+      lines.push(...f.sources.map((s) => `- \`${s.id}\`: ${text(s.title)} <${s.url}>`), "");
+      if (f.decisions.length > 0)
+        lines.push("Decisions where sources disagree:", "", ...f.decisions.map((d) => `- ${text(d)}`), "");
+      const rows: string[][] = [];
+      for (const { requirement: r } of walkRequirements(f.requirements)) {
+        if (r.rules.length > 0)
+          rows.push([
+            text(r.id),
+            r.rules.map((id) => `\`${id}\``).join(", "),
+            r.sources.join(", "),
+            `${text(r.rationale ?? "")}${r.limits ? ` Not covered: ${text(r.limits)}` : ""}`,
+          ]);
+        else if (r.manual) rows.push([text(r.id), "manual", "", text(r.manual)]);
+      }
+      lines.push(mdTable(["requirement", "rules", "sources", "why"], rows));
+      return lines.join("\n");
+    })
+    .join("\n\n");
+}
+
 export function generatedBlocks(): Block[] {
   const rules = loadRules();
   return [
+    { file: "docs/reports.md", name: "mappings", text: mappingsBlock(rules) },
     { file: "README.md", name: "rules", text: rulesBlock(rules) },
     { file: "docs/rules.md", name: "catalog", text: catalogBlock(rules) },
     { file: "README.md", name: "conditions", text: conditionsBlock() },

@@ -9,6 +9,7 @@ import type {
   RegionResources,
   SimAccount,
   SimBucket,
+  SimCloudHsmCluster,
   SimDynamoTable,
   SimIamManagedPolicy,
   SimIamPrincipal,
@@ -60,6 +61,7 @@ export interface RegionSizes {
   secrets?: number;
   trails?: number;
   loadBalancers?: number;
+  cloudHsmClusters?: number;
 }
 
 export const DEFAULT_SIZES: Required<RegionSizes> = {
@@ -74,6 +76,7 @@ export const DEFAULT_SIZES: Required<RegionSizes> = {
   secrets: 3,
   trails: 1,
   loadBalancers: 4,
+  cloudHsmClusters: 2,
 };
 
 /** Deterministic resources for one account and region. Index 0 of each kind carries HOSTILE strings. */
@@ -145,8 +148,9 @@ export function makeRegion(accountId: string, region: string, sizes: RegionSizes
   const rdsInstances: SimRdsInstance[] = Array.from({ length: n.rdsInstances }, (_, i) => ({
     DBInstanceIdentifier: `db-${i}`,
     DbiResourceId: `db-${accountId}${pad(i, 6).toUpperCase()}`,
-    Engine: i % 2 ? "postgres" : "mysql",
-    EngineVersion: i % 2 ? "16.3" : "8.0.36",
+    // db-4 is a member of the Aurora PostgreSQL cluster-0, so it has the cluster's engine.
+    Engine: i === 4 ? "aurora-postgresql" : i % 2 ? "postgres" : "mysql",
+    EngineVersion: i === 4 ? "15.4" : i % 2 ? "16.3" : "8.0.36",
     DBInstanceClass: "db.t3.micro",
     DBInstanceStatus: "available",
     StorageEncrypted: i % 2 === 0,
@@ -155,6 +159,13 @@ export function makeRegion(accountId: string, region: string, sizes: RegionSizes
     PubliclyAccessible: i === 1,
     ...(i === 4 ? { DBClusterIdentifier: "cluster-0" } : {}),
     InstanceCreateTime: iso(i),
+    DBParameterGroups: [
+      {
+        DBParameterGroupName:
+          i === 4 ? "default.aurora-postgresql15" : i % 2 ? "default.postgres16" : "default.mysql8.0",
+        ParameterApplyStatus: "in-sync",
+      },
+    ],
     Tags: tag(i),
   }));
 
@@ -167,6 +178,11 @@ export function makeRegion(accountId: string, region: string, sizes: RegionSizes
     StorageEncrypted: i !== 1,
     ...(i !== 1 ? { KmsKeyId: keyArn(0) } : {}),
     ClusterCreateTime: iso(i),
+    DBClusterParameterGroup: "default.aurora-postgresql15",
+    Members:
+      i === 0 && n.rdsInstances > 4
+        ? [{ DBInstanceIdentifier: "db-4", IsClusterWriter: true, DBClusterParameterGroupStatus: "in-sync" }]
+        : [],
     Tags: tag(i),
   }));
 
@@ -218,6 +234,41 @@ export function makeRegion(accountId: string, region: string, sizes: RegionSizes
     Tags: [],
   }));
 
+  // Cluster 0: two HSMs in two zones, backing a custom key store; cluster 1: one HSM. CloudHSM ids
+  // are letters and 2-7 only, so the account's digits become letters.
+  const letters = (x: string): string => x.replace(/[0-9]/g, (d) => "abcdefghij"[Number(d)] ?? "a");
+  const cloudHsmClusters: SimCloudHsmCluster[] = Array.from({ length: n.cloudHsmClusters }, (_, i) => {
+    const zones = i === 0 ? [`${region}a`, `${region}b`] : [`${region}a`];
+    return {
+      ClusterId: `cluster-${letters(accountId.slice(0, 4))}abcdefg${"234567"[i % 6]}`,
+      State: "ACTIVE",
+      HsmType: "hsm1.medium",
+      VpcId: "vpc-0a1b2c3d4e5f60718",
+      SecurityGroup: "sg-0a1b2c3d4e5f60718",
+      SubnetMapping: Object.fromEntries(zones.map((az, j) => [az, `subnet-0a1b2c3d4e5f6071${j}`])),
+      Hsms: zones.map((az, j) => ({
+        HsmId: `hsm-${letters(`${accountId.slice(0, 4)}${i}${j}`)}abcdef`,
+        AvailabilityZone: az,
+        SubnetId: `subnet-0a1b2c3d4e5f6071${j}`,
+        EniId: `eni-0a1b2c3d4e5f6071${j}`,
+        EniIp: `10.0.${j}.${10 + i}`,
+        State: "ACTIVE",
+      })),
+      CreateTimestamp: iso(i),
+      BackupRetentionDays: 90,
+      ...(i === 0
+        ? {
+            CustomKeyStore: {
+              CustomKeyStoreId: `cks-0123456789abcdef${i}`,
+              CustomKeyStoreName: HOSTILE,
+              ConnectionState: "CONNECTED",
+            },
+          }
+        : {}),
+      Tags: tag(i),
+    };
+  });
+
   return {
     ebsEncryptionByDefault: region === "us-east-1",
     ebsDefaultKmsKeyId: region === "us-east-1" ? keyArn(0) : "alias/aws/ebs",
@@ -231,6 +282,9 @@ export function makeRegion(accountId: string, region: string, sizes: RegionSizes
       rdsSnap("cluster", "cluster", n.rdsClusterSnapshots),
       (s) => s.Identifier,
     ),
+    rdsParameterGroups: emptyCollection(),
+    rdsClusterParameterGroups: emptyCollection(),
+    cloudHsmClusters: arrayCollection(cloudHsmClusters, (c) => c.ClusterId),
     dynamodbTables: arrayCollection(tables, (t) => t.TableName),
     secrets: arrayCollection(secrets, (s) => s.Name),
     trails: arrayCollection(trails, (t) => t.Name),
@@ -346,6 +400,9 @@ export function emptyRegion(): RegionResources {
     rdsClusters: emptyCollection(),
     rdsSnapshots: emptyCollection(),
     rdsClusterSnapshots: emptyCollection(),
+    rdsParameterGroups: emptyCollection(),
+    rdsClusterParameterGroups: emptyCollection(),
+    cloudHsmClusters: emptyCollection(),
     dynamodbTables: emptyCollection(),
     secrets: emptyCollection(),
     trails: emptyCollection(),

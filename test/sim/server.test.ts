@@ -295,13 +295,14 @@ describe("lowerBoundSeconds", () => {
         throttling: { enabled: true, overrides: { rds: { capacity: 1, refillPerSecond: 1 } } },
       },
     });
-    // Per account and region: 4 RDS listings + 3 manual snapshots' attributes = 7 calls on one bucket.
+    // Per account and region: 4 RDS listings + 3 manual snapshots' attributes + the parameters of
+    // the 2 DB parameter groups and the 1 cluster parameter group in use = 10 calls on one bucket.
     const lb = lowerBound(world);
-    expect(lb.throttleSeconds).toBeCloseTo(6.1, 9);
-    expect(lb.seconds).toBeCloseTo(6.1, 9);
+    expect(lb.throttleSeconds).toBeCloseTo(9.1, 9);
+    expect(lb.seconds).toBeCloseTo(9.1, 9);
     expect(lb.bottleneck).toMatchObject({
       scope: "rds",
-      calls: 7,
+      calls: 10,
       quota: { capacity: 1, refillPerSecond: 1 },
     });
   });

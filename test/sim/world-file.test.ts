@@ -534,6 +534,66 @@ aggregators:
   });
 });
 
+describe("world file parameter groups and CloudHSM clusters", () => {
+  it("report a family RDS does not have, a group that is missing or of another family, and misplaced HSMs", () => {
+    const text = `accounts:
+  - Id: "123456789012"
+    regions:
+      us-east-1:
+        rdsParameterGroups:
+          - { DBParameterGroupName: pg, DBParameterGroupFamily: postgress16 }
+          - { DBParameterGroupName: my80, DBParameterGroupFamily: mysql8.0 }
+        rdsInstances:
+          - { DBInstanceIdentifier: a, StorageEncrypted: true, DBParameterGroupName: ghost }
+          - { DBInstanceIdentifier: b, StorageEncrypted: true, Engine: postgres, DBParameterGroupName: my80 }
+          - { DBInstanceIdentifier: c, StorageEncrypted: true, DBClusterParameterGroupStatus: pending-reboot }
+        cloudHsmClusters:
+          - ClusterId: cluster-abcdefghijk
+            Hsms: [{ AvailabilityZone: eu-west-1a }]
+`;
+    const r = "accounts[0].regions.us-east-1";
+    expect(errorsOf(text)).toEqual([
+      `w.yaml:${at(text, "postgress16")}: ${r}.rdsParameterGroups[0].DBParameterGroupFamily: unknown parameter group family "postgress16" (did you mean "postgres16"?)`,
+      `w.yaml:${at(text, "ghost")}: ${r}.rdsInstances[0].DBParameterGroupName: no parameter group "ghost" in this region`,
+      `w.yaml:${at(text, "my80", 1)}: ${r}.rdsInstances[1].DBParameterGroupName: parameter group "my80" is of family mysql8.0; postgres 16.4 needs postgres16`,
+      `w.yaml:${at(text, "pending-reboot")}: ${r}.rdsInstances[2].DBClusterParameterGroupStatus: only a cluster member has a cluster parameter group`,
+      `w.yaml:${at(text, "eu-west-1a")}: ${r}.cloudHsmClusters[0].Hsms[0].AvailabilityZone: "eu-west-1a" is not an Availability Zone of us-east-1`,
+    ]);
+  });
+
+  it("give every cluster its default group and its members, and every HSM an id, subnet and ENI", () => {
+    const w = worldFromText(
+      `accounts:
+  - Id: "123456789012"
+    regions:
+      us-east-1:
+        rdsClusters: [{ DBClusterIdentifier: c1, StorageEncrypted: true }]
+        rdsInstances:
+          - { DBInstanceIdentifier: m1, DBClusterIdentifier: c1, StorageEncrypted: true }
+          - { DBInstanceIdentifier: s1, Engine: mysql, StorageEncrypted: true, ParameterApplyStatus: pending-reboot }
+        cloudHsmClusters:
+          - { ClusterId: cluster-abcdefghijk, Hsms: [{ AvailabilityZone: us-east-1a }, { AvailabilityZone: us-east-1a }] }
+`,
+      "w.yaml",
+    );
+    const reg = region(w, "123456789012", "us-east-1");
+    expect(reg.rdsClusters.get("c1")).toMatchObject({
+      DBClusterParameterGroup: "default.aurora-postgresql16",
+      Members: [
+        { DBInstanceIdentifier: "m1", IsClusterWriter: true, DBClusterParameterGroupStatus: "in-sync" },
+      ],
+    });
+    expect(reg.rdsInstances.get("s1")?.DBParameterGroups).toEqual([
+      { DBParameterGroupName: "default.mysql8.0", ParameterApplyStatus: "pending-reboot" },
+    ]);
+    const c = reg.cloudHsmClusters.get("cluster-abcdefghijk");
+    expect(c).toMatchObject({ State: "ACTIVE", HsmType: "hsm1.medium", BackupRetentionDays: 90 });
+    expect(Object.keys(c?.SubnetMapping ?? {})).toEqual(["us-east-1a"]);
+    expect(new Set(c?.Hsms.map((h) => h.HsmId)).size).toBe(2);
+    for (const h of c?.Hsms ?? []) expect(h.HsmId).toMatch(/^hsm-[2-7a-z]{11}$/);
+  });
+});
+
 describe("the demo world", () => {
   const w = loadDemoWorld();
   const MGMT = "111111111111";

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import type {
   AccountDoc,
   BucketDoc,
+  CloudHsmClusterDoc,
   DynamoTableDoc,
   GlobalDoc,
   IamPolicyDoc,
@@ -19,6 +20,7 @@ import type {
   LoadBalancerDoc,
   RdsClusterDoc,
   RdsInstanceDoc,
+  RdsParameterGroupDoc,
   RdsSnapshotDoc,
   RegionDoc,
   SecretDoc,
@@ -85,6 +87,9 @@ const SHAPES: Record<string, Record<string, Presence>> = {
     rdsClusters: "optional",
     rdsSnapshots: "optional",
     rdsClusterSnapshots: "optional",
+    rdsParameterGroups: "optional",
+    rdsClusterParameterGroups: "optional",
+    cloudHsmClusters: "optional",
     dynamodbTables: "optional",
     secrets: "optional",
     trails: "optional",
@@ -154,6 +159,9 @@ const SHAPES: Record<string, Record<string, Presence>> = {
     PubliclyAccessible: "optional",
     DBClusterIdentifier: "optional",
     InstanceCreateTime: "optional",
+    DBParameterGroupName: "optional",
+    ParameterApplyStatus: "optional",
+    DBClusterParameterGroupStatus: "optional",
     Tags: "optional",
   }),
   "#/definitions/rdsCluster": fields<RdsClusterDoc>({
@@ -165,7 +173,39 @@ const SHAPES: Record<string, Record<string, Presence>> = {
     StorageEncrypted: "required",
     KmsKeyId: "optional",
     ClusterCreateTime: "optional",
+    DBClusterParameterGroup: "optional",
     Tags: "optional",
+  }),
+  "#/definitions/rdsParameterGroup": fields<RdsParameterGroupDoc>({
+    DBParameterGroupName: "required",
+    DBParameterGroupFamily: "required",
+    Description: "optional",
+    Parameters: "optional",
+  }),
+  "#/definitions/cloudHsmCluster": fields<CloudHsmClusterDoc>({
+    ClusterId: "required",
+    State: "optional",
+    HsmType: "optional",
+    VpcId: "optional",
+    CreateTimestamp: "optional",
+    BackupRetentionDays: "optional",
+    Hsms: "optional",
+    CustomKeyStore: "optional",
+    Tags: "optional",
+  }),
+  "#/definitions/cloudHsmCluster/properties/Hsms/items": fields<
+    NonNullable<CloudHsmClusterDoc["Hsms"]>[number]
+  >({
+    AvailabilityZone: "required",
+    HsmId: "optional",
+    State: "optional",
+  }),
+  "#/definitions/cloudHsmCluster/properties/CustomKeyStore": fields<
+    NonNullable<CloudHsmClusterDoc["CustomKeyStore"]>
+  >({
+    CustomKeyStoreName: "required",
+    CustomKeyStoreId: "optional",
+    ConnectionState: "optional",
   }),
   "#/definitions/rdsSnapshot": fields<RdsSnapshotDoc>({
     Identifier: "required",

@@ -1,8 +1,8 @@
 // `dpscan scan --source config`: enumerate resources through an AWS Config aggregator
 // (SelectAggregateResourceConfig) from the caller's account and home region instead of per-account
 // API calls — the way to cover thousands of accounts. Facts AWS Config does not record (a KMS key's
-// policy, rotation status, aliases) come from KMS in the key's own account with --enrich
-// (enrich.ts), or stay absent so rules needing them say UNKNOWN. See docs/collectors/aws-config.md.
+// policy, rotation status, aliases; a DB instance's TLS enforcement) come from the resource's own
+// account with --enrich (enrich.ts, enrich-rds.ts), or stay absent so rules needing them say UNKNOWN. See docs/collectors/aws-config.md.
 import { paginateSelectAggregateResourceConfig } from "@aws-sdk/client-config-service";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import pLimit from "p-limit";
@@ -16,7 +16,8 @@ import type { ScanOptions } from "../../model/scan-options.js";
 import type { ResourceSink, Store } from "../../store/store.js";
 import { classify, coverageStatus, rethrowAbort } from "../coverage.js";
 import type { RunEvents } from "../runner.js";
-import { KeyEnricher } from "./enrich.js";
+import { EnrichAccess, KeyEnricher, type EnrichInput, type RecordEnricher } from "./enrich.js";
+import { TlsEnricher } from "./enrich-rds.js";
 import {
   itemOperation,
   newItemTally,
@@ -30,6 +31,7 @@ import {
 export const NOT_RECORDED_BY_CONFIG: readonly ResourceType[] = [
   RESOURCE_TYPES.ebsSnapshot,
   RESOURCE_TYPES.ebsEncryptionDefault,
+  RESOURCE_TYPES.cloudHsmCluster,
 ];
 
 /** Every type dpscan knows that AWS Config records, one Select query (and one coverage row) each. */
@@ -82,7 +84,7 @@ export interface ConfigScanInput {
   credentialsFor(accountId: string): AwsCredentialIdentityProvider | undefined;
   /** Types queried at once (AWS Config quotas are low; default 2). */
   typeConcurrency?: number;
-  /** Per-key KMS calls in flight (default 8). */
+  /** Per-record enrichment calls in flight (default 8). */
   detailConcurrency?: number;
 }
 
@@ -110,7 +112,10 @@ interface AggregatorRun {
   home: string;
   keep: (r: ResourceRecord) => boolean;
   accountClause: string;
-  enricher: KeyEnricher | undefined;
+  /** With --enrich: the enricher of each type that has one. */
+  enrichers: Partial<Record<ResourceType, RecordEnricher>>;
+  keys: KeyEnricher | undefined;
+  access: EnrichAccess | undefined;
   accounts: Set<string>;
   /** A failure every other query of this aggregator would meet too (set by the first to meet it). */
   shared: ClassifiedError | undefined;
@@ -128,10 +133,20 @@ export async function configSourceScan(input: ConfigScanInput): Promise<ConfigSc
     home: options.region,
     keep: scopeFilter(options),
     accountClause: serverAccountFilter(options),
-    enricher: options.enrich ? enricherFor(input) : undefined,
+    enrichers: {},
+    keys: undefined,
+    access: undefined,
     accounts: new Set<string>(),
     shared: undefined,
   };
+  if (options.enrich) {
+    run.access = new EnrichAccess(enrichInput(input));
+    run.keys = new KeyEnricher(run.access);
+    run.enrichers = {
+      [RESOURCE_TYPES.kmsKey]: run.keys,
+      [RESOURCE_TYPES.rdsInstance]: new TlsEnricher(run.access),
+    };
+  }
   const result = { resources: 0, types: 0, typesSkippedAsDone: 0 };
   store.upsertCoverage(scanId, notRecordedRows(run));
   events?.unitsPlanned?.(run.owner, CONFIG_SOURCE_TYPES.length);
@@ -161,7 +176,7 @@ export async function configSourceScan(input: ConfigScanInput): Promise<ConfigSc
       ),
     );
   } finally {
-    run.enricher?.close();
+    run.access?.close();
   }
   const g = factory.global;
   return {
@@ -172,12 +187,12 @@ export async function configSourceScan(input: ConfigScanInput): Promise<ConfigSc
     retries: g.retries - startStats.retries,
     types: result.types,
     typesSkippedAsDone: result.typesSkippedAsDone,
-    enrichedKeys: run.enricher?.keys ?? 0,
+    enrichedKeys: run.keys?.keys ?? 0,
   };
 }
 
-function enricherFor(input: ConfigScanInput): KeyEnricher {
-  return new KeyEnricher({
+function enrichInput(input: ConfigScanInput): EnrichInput {
+  return {
     factory: input.factory,
     callerSession: input.callerSession,
     callerAccountId: input.caller.accountId,
@@ -185,7 +200,7 @@ function enricherFor(input: ConfigScanInput): KeyEnricher {
     signal: input.signal,
     credentialsFor: (accountId) => input.credentialsFor(accountId),
     detailConcurrency: input.detailConcurrency ?? 8,
-  });
+  };
 }
 
 /** Not recorded by AWS Config: say so, rather than show no resources as if none existed. */
@@ -218,7 +233,7 @@ async function queryType(run: AggregatorRun, type: ResourceType): Promise<number
   const startedAt = new Date().toISOString();
   const sink = input.store.sink(input.scanId);
   const items = newItemTally();
-  const enricher = type === RESOURCE_TYPES.kmsKey ? run.enricher : undefined;
+  const enricher = run.enrichers[type];
   const outcome: SelectOutcome = run.shared
     ? { calls: 0, error: run.shared, note: "not queried: " }
     : await selectAll(run, type, items, enricher, (records) => {
@@ -245,7 +260,7 @@ async function selectAll(
   run: AggregatorRun,
   type: ResourceType,
   items: ItemTally,
-  enricher: KeyEnricher | undefined,
+  enricher: RecordEnricher | undefined,
   keep: (records: ResourceRecord[]) => void,
 ): Promise<SelectOutcome> {
   const { input } = run;

@@ -216,6 +216,45 @@ class ScopeTally {
 const scanRegions = (a: SimAccount): string[] =>
   a.enabledRegions.filter((r) => !a.disabledRegions.includes(r));
 
+/**
+ * One region's RDS calls: the four listings (100 per page), one attribute read per manual snapshot,
+ * and one filtered parameter read per DB parameter group and per cluster parameter group in use
+ * (engine-default reads happen only when a group reports no value: not modelled).
+ */
+function rdsCalls(r: RegionResources): { calls: Record<string, number>; chain: number } {
+  let manual = 0;
+  for (let i = 0; i < r.rdsSnapshots.size; i++) if (r.rdsSnapshots.at(i).SnapshotType === "manual") manual++;
+  let manualCluster = 0;
+  for (let i = 0; i < r.rdsClusterSnapshots.size; i++)
+    if (r.rdsClusterSnapshots.at(i).SnapshotType === "manual") manualCluster++;
+  const dbGroups = new Set<string>();
+  const clusterGroups = new Set<string>();
+  for (let i = 0; i < r.rdsInstances.size; i++) {
+    const d = r.rdsInstances.at(i);
+    const cluster =
+      d.DBClusterIdentifier !== undefined ? r.rdsClusters.get(d.DBClusterIdentifier) : undefined;
+    if (cluster) clusterGroups.add(cluster.DBClusterParameterGroup);
+    else for (const g of d.DBParameterGroups.slice(0, 1)) dbGroups.add(g.DBParameterGroupName);
+  }
+  const calls = {
+    DescribeDBInstances: pagesOf(r.rdsInstances.size, 100),
+    DescribeDBClusters: pagesOf(r.rdsClusters.size, 100),
+    DescribeDBSnapshots: pagesOf(r.rdsSnapshots.size, 100),
+    DescribeDBClusterSnapshots: pagesOf(r.rdsClusterSnapshots.size, 100),
+    DescribeDBSnapshotAttributes: manual,
+    DescribeDBClusterSnapshotAttributes: manualCluster,
+    DescribeDBParameters: dbGroups.size,
+    DescribeDBClusterParameters: clusterGroups.size,
+  };
+  const chain = Math.max(
+    Math.max(calls.DescribeDBSnapshots, calls.DescribeDBClusterSnapshots) +
+      (manual + manualCluster > 0 ? 1 : 0),
+    Math.max(calls.DescribeDBInstances, calls.DescribeDBClusters) +
+      (dbGroups.size + clusterGroups.size > 0 ? 1 : 0),
+  );
+  return { calls, chain };
+}
+
 /** Tally the modelled calls of one account; returns its longest sequential chain, in calls. */
 function tallyAccount(world: World, a: SimAccount, t: ScopeTally): number {
   const id = a.Id;
@@ -250,21 +289,12 @@ function tallyAccount(world: World, a: SimAccount, t: ScopeTally): number {
     t.add("kms", "GetKeyRotationStatus", id, region, rotatable);
     t.add("kms", "ListAliases", id, region, pagesOf(aliases, 100));
 
-    let manual = 0;
-    for (let i = 0; i < r.rdsSnapshots.size; i++)
-      if (r.rdsSnapshots.at(i).SnapshotType === "manual") manual++;
-    let manualCluster = 0;
-    for (let i = 0; i < r.rdsClusterSnapshots.size; i++)
-      if (r.rdsClusterSnapshots.at(i).SnapshotType === "manual") manualCluster++;
-    const rds = {
-      DescribeDBInstances: pagesOf(r.rdsInstances.size, 100),
-      DescribeDBClusters: pagesOf(r.rdsClusters.size, 100),
-      DescribeDBSnapshots: pagesOf(r.rdsSnapshots.size, 100),
-      DescribeDBClusterSnapshots: pagesOf(r.rdsClusterSnapshots.size, 100),
-      DescribeDBSnapshotAttributes: manual,
-      DescribeDBClusterSnapshotAttributes: manualCluster,
-    };
-    for (const [op, n] of Object.entries(rds)) t.add("rds", op, id, region, n);
+    const rds = rdsCalls(r);
+    for (const [op, n] of Object.entries(rds.calls)) t.add("rds", op, id, region, n);
+    const hsm = r.cloudHsmClusters.size;
+    t.add("cloudhsm", "DescribeClusters", id, region, pagesOf(hsm, 25));
+    t.add("cloudhsm", "ListTags", id, region, hsm);
+    t.add("kms", "DescribeCustomKeyStores", id, region, hsm > 0 ? 1 : 0);
 
     const tPages = pagesOf(r.dynamodbTables.size, 100);
     t.add("dynamodb", "ListTables", id, region, tPages);
@@ -282,8 +312,8 @@ function tallyAccount(world: World, a: SimAccount, t: ScopeTally): number {
       vPages,
       sPages,
       kPages + (r.kmsKeys.size > 0 ? 2 : 0), // ListKeys pages, DescribeKey, then GetKeyPolicy/rotation
-      Math.max(rds.DescribeDBSnapshots, rds.DescribeDBClusterSnapshots) +
-        (manual + manualCluster > 0 ? 1 : 0),
+      rds.chain,
+      pagesOf(hsm, 25) + (hsm > 0 ? 1 : 0),
       tPages + (r.dynamodbTables.size > 0 ? 1 : 0),
       secretPages,
       1 + (homed > 0 ? 1 : 0),

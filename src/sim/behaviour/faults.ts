@@ -47,6 +47,7 @@ const SCOPE: Record<string, "operation" | "service"> = {
   dynamodb: "operation",
   config: "operation",
   s3: "operation",
+  cloudhsm: "operation",
   rds: "service",
   sts: "service",
   iam: "service",
@@ -70,7 +71,7 @@ const SCOPE: Record<string, "operation" | "service"> = {
  * - ELB API version 2 (userguide "Request throttling for the ELB API"): non-mutating (Describe*)
  *   actions share a bucket of 40, refilled at 10/s, per account and region.
  * - Not published (IAM, S3 control plane, Organizations, CloudTrail, Config, DynamoDB control
- *   plane): low values chosen here on purpose, so that a scanner that does not pace itself is
+ *   plane, CloudHSM): low values chosen here on purpose, so that a scanner that does not pace itself is
  *   caught by the simulator. All are overridable through `world.faults.throttling.overrides`.
  */
 export const DEFAULT_QUOTAS: Readonly<Record<string, Quota>> = {
@@ -108,6 +109,7 @@ export const DEFAULT_QUOTAS: Readonly<Record<string, Quota>> = {
   "config:SelectResourceConfig": { capacity: 5, refillPerSecond: 2 },
   "config:SelectAggregateResourceConfig": { capacity: 5, refillPerSecond: 2 },
   dynamodb: { capacity: 100, refillPerSecond: 50 },
+  cloudhsm: { capacity: 20, refillPerSecond: 10 },
 };
 
 /** Fallback for a service nobody listed. */
@@ -348,6 +350,8 @@ export function throttleError(code: string): SimError {
   }
 }
 
+const DENIED_CODE: Readonly<Record<string, string>> = { cloudhsm: "CloudHsmAccessDeniedException" };
+
 /** AccessDenied in the service's protocol, with AWS's message shape. */
 export function accessDeniedError(
   signingName: string,
@@ -366,7 +370,8 @@ export function accessDeniedError(
         403,
       );
     case "json":
-      return new SimError("AccessDeniedException", message, 400);
+      // CloudHSM names its own (CloudHsmAccessDeniedException); the other JSON services share one.
+      return new SimError(DENIED_CODE[signingName] ?? "AccessDeniedException", message, 400);
     default:
       return new SimError("AccessDenied", message, 403);
   }

@@ -1,5 +1,6 @@
 // Every service the simulator serves.
 import type { SimService } from "../wire/service.js";
+import { cloudHsmService } from "./cloudhsm.js";
 import { cloudTrailService } from "./cloudtrail.js";
 import { configService } from "./config.js";
 import { dynamodbService } from "./dynamodb.js";
@@ -27,5 +28,6 @@ export function allServices(): SimService[] {
     configService,
     s3Service,
     elbv2Service(),
+    cloudHsmService,
   ];
 }

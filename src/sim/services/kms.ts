@@ -280,6 +280,41 @@ function listResourceTags(input: JsonObject, ctx: CallContext): JsonObject {
     : { Tags: tags, Truncated: false };
 }
 
+/** Custom key stores: one per CloudHSM cluster of the region that backs one (external key stores are not modelled). */
+function describeCustomKeyStores(input: JsonObject, ctx: CallContext): JsonObject {
+  const limit = optInt(input, "Limit", 1, 1000) ?? 1000;
+  const id = optString(input, "CustomKeyStoreId");
+  const name = optString(input, "CustomKeyStoreName");
+  const clusters = ctx.account.region(ctx.region)?.cloudHsmClusters;
+  const stores: JsonObject[] = [];
+  for (let i = 0; clusters && i < clusters.size; i++) {
+    const c = clusters.at(i);
+    const s = c.CustomKeyStore;
+    if (
+      !s ||
+      (id !== undefined && s.CustomKeyStoreId !== id) ||
+      (name !== undefined && s.CustomKeyStoreName !== name)
+    )
+      continue;
+    stores.push({
+      CustomKeyStoreId: s.CustomKeyStoreId,
+      CustomKeyStoreName: s.CustomKeyStoreName,
+      CloudHsmClusterId: c.ClusterId,
+      TrustAnchorCertificate: "-----BEGIN CERTIFICATE-----\nMIIsim\n-----END CERTIFICATE-----",
+      ConnectionState: s.ConnectionState,
+      CreationDate: epochSeconds(c.CreateTimestamp),
+      CustomKeyStoreType: "AWS_CLOUDHSM",
+    });
+  }
+  if ((id !== undefined || name !== undefined) && stores.length === 0)
+    throw new SimError("CustomKeyStoreNotFoundException", `Custom key store ${id ?? name} does not exist.`);
+  const start = pageStart(optString(input, "Marker"), 1)?.[0] ?? 0;
+  const page = stores.slice(start, start + limit);
+  return start + page.length < stores.length
+    ? { CustomKeyStores: page, NextMarker: encodeToken([start + page.length]), Truncated: true }
+    : { CustomKeyStores: page, Truncated: false };
+}
+
 export const kmsService = jsonService({
   signingName: "kms",
   targetPrefix: "TrentService",
@@ -294,6 +329,7 @@ export const kmsService = jsonService({
     GetKeyRotationStatus: getKeyRotationStatus,
     ListAliases: listAliases,
     ListResourceTags: listResourceTags,
+    DescribeCustomKeyStores: describeCustomKeyStores,
   },
   // AccessDenied rules name a key by its KeyId: strip a key ARN; aliases are passed through as given.
   resourceId(_operation, input) {

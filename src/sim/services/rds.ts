@@ -1,7 +1,8 @@
-// RDS (awsQuery): instances, clusters, their snapshots and the snapshots' `restore` attribute.
+// RDS (awsQuery): instances, clusters, their snapshots and the snapshots' `restore` attribute;
+// parameter groups and engine defaults are in rds-params.ts.
 // RDS names its list members (`<DBInstance>`, `<Tag>`, `<Filter>` …) and pages with
 // MaxRecords (20..100, default 100) and Marker.
-import { isoTime, nextPageLeaf, pageStart, queryService, scanPage } from "../wire/protocol-query.js";
+import { isoTime, nextPageLeaf, queryService, scanPage } from "../wire/protocol-query.js";
 import type { QueryParams } from "../wire/protocol-query.js";
 import type { CallContext, SimService } from "../wire/service.js";
 import { SimError } from "../wire/service.js";
@@ -15,19 +16,16 @@ import type {
 } from "../world/types.js";
 import type { XmlFragment } from "../wire/xml.js";
 import { leaf, list, node, nodeOf, scalarList } from "../wire/xml.js";
+import { arn, invalidParam, page } from "./rds-common.js";
+import { PARAMETER_OPERATIONS, parameterResourceId } from "./rds-params.js";
 
 export const RDS_XMLNS = "http://rds.amazonaws.com/doc/2014-10-31/";
-
-const invalidParam = (message: string): SimError => new SimError("InvalidParameterValue", message, 400);
 
 const tagList = (tags: Tag[]): XmlFragment | undefined =>
   list("TagList", "Tag", tags, (t, m) => node(m, leaf("Key", t.Key), leaf("Value", t.Value)));
 
 /** Identifiers may be given as ARNs (arn:aws:rds:<region>:<acct>:<type>:<name>). */
 const bareId = (id: string): string => (id.startsWith("arn:") ? id.split(":").slice(6).join(":") : id);
-
-const arn = (ctx: CallContext, type: string, name: string): string =>
-  `arn:aws:rds:${ctx.region}:${ctx.account.Id}:${type}:${name}`;
 
 const port = (engine: string): number =>
   engine.includes("postgres") ? 5432 : engine.includes("sqlserver") ? 1433 : 3306;
@@ -51,6 +49,13 @@ function renderInstance(d: SimRdsInstance, ctx: CallContext): XmlFragment {
     leaf("AutoMinorVersionUpgrade", true),
     leaf("PubliclyAccessible", d.PubliclyAccessible),
     leaf("StorageType", "gp3"),
+    list("DBParameterGroups", "DBParameterGroup", d.DBParameterGroups, (g, m) =>
+      node(
+        m,
+        leaf("DBParameterGroupName", g.DBParameterGroupName),
+        leaf("ParameterApplyStatus", g.ParameterApplyStatus),
+      ),
+    ),
     leaf("DBClusterIdentifier", d.DBClusterIdentifier),
     leaf("StorageEncrypted", d.StorageEncrypted),
     leaf("KmsKeyId", d.KmsKeyId),
@@ -77,8 +82,16 @@ function renderCluster(c: SimRdsCluster, ctx: CallContext): XmlFragment {
     leaf("Engine", c.Engine),
     leaf("EngineVersion", c.EngineVersion),
     leaf("Port", port(c.Engine)),
-    // Members would need a scan of every instance per cluster; collectors use DBClusterIdentifier on instances.
-    list("DBClusterMembers", "DBClusterMember", [], () => undefined),
+    leaf("DBClusterParameterGroup", c.DBClusterParameterGroup),
+    list("DBClusterMembers", "DBClusterMember", c.Members, (m, name) =>
+      node(
+        name,
+        leaf("DBInstanceIdentifier", m.DBInstanceIdentifier),
+        leaf("IsClusterWriter", m.IsClusterWriter),
+        leaf("DBClusterParameterGroupStatus", m.DBClusterParameterGroupStatus),
+        leaf("PromotionTier", 1),
+      ),
+    ),
     leaf("StorageEncrypted", c.StorageEncrypted),
     leaf("KmsKeyId", c.KmsKeyId),
     leaf("DbClusterResourceId", c.DbClusterResourceId),
@@ -166,16 +179,6 @@ function filterPredicate<T>(p: QueryParams, fields: FilterFields<T>): (item: T) 
     };
   });
   return (item) => tests.every((t) => t(item));
-}
-
-function page(p: QueryParams, op: string): { start: number; limit: number } {
-  const max = p.int("MaxRecords", (raw) => invalidParam(`Invalid value ${raw} for MaxRecords`)) ?? 100;
-  if (max < 20 || max > 100)
-    throw invalidParam(`Invalid value ${max} for MaxRecords. Must be between 20 and 100`);
-  const start = pageStart(p, "Marker", `rds:${op}`, () =>
-    invalidParam("The parameter Marker is not a valid pagination token."),
-  );
-  return { start, limit: max };
 }
 
 interface DescribeSpec<T> {
@@ -301,11 +304,13 @@ export function rdsService(): SimService {
       DescribeDBClusterSnapshots: describeSnapshots(CLUSTER_SNAPSHOT),
       DescribeDBSnapshotAttributes: attributes(DB_SNAPSHOT),
       DescribeDBClusterSnapshotAttributes: attributes(CLUSTER_SNAPSHOT),
+      ...PARAMETER_OPERATIONS,
     },
     resourceId: (_operation, p) =>
       p.get("DBInstanceIdentifier") ??
       p.get("DBClusterIdentifier") ??
       p.get("DBSnapshotIdentifier") ??
-      p.get("DBClusterSnapshotIdentifier"),
+      p.get("DBClusterSnapshotIdentifier") ??
+      parameterResourceId(p),
   });
 }

@@ -49,7 +49,7 @@ export class SimError extends Error {
 }
 
 export interface SimService {
-  /** SigV4 signing name: ec2, kms, rds, s3, iam, sts, organizations, dynamodb, secretsmanager, config, cloudtrail. */
+  /** SigV4 signing name: ec2, kms, rds, s3, iam, sts, organizations, dynamodb, secretsmanager, config, cloudtrail, cloudhsm. */
   readonly signingName: string;
   /** The operation the request calls (from X-Amz-Target, Action=, or the S3 method/path), or undefined. */
   operation(req: SimHttpRequest): string | undefined;

@@ -38,6 +38,9 @@ export interface RegionDoc {
   rdsClusters?: RdsClusterDoc[];
   rdsSnapshots?: RdsSnapshotDoc[];
   rdsClusterSnapshots?: RdsSnapshotDoc[];
+  rdsParameterGroups?: RdsParameterGroupDoc[];
+  rdsClusterParameterGroups?: RdsParameterGroupDoc[];
+  cloudHsmClusters?: CloudHsmClusterDoc[];
   dynamodbTables?: DynamoTableDoc[];
   secrets?: SecretDoc[];
   trails?: TrailDoc[];
@@ -114,6 +117,11 @@ export interface RdsInstanceDoc {
   PubliclyAccessible?: boolean;
   DBClusterIdentifier?: string;
   InstanceCreateTime?: string;
+  /** Default: the family's default group, in-sync. */
+  DBParameterGroupName?: string;
+  ParameterApplyStatus?: string;
+  /** Cluster members: the cluster parameter group's status on this instance (default in-sync). */
+  DBClusterParameterGroupStatus?: string;
   Tags?: TagsDoc;
 }
 
@@ -126,6 +134,27 @@ export interface RdsClusterDoc {
   StorageEncrypted: boolean;
   KmsKeyId?: string;
   ClusterCreateTime?: string;
+  /** Default: default.<family>. */
+  DBClusterParameterGroup?: string;
+  Tags?: TagsDoc;
+}
+
+export interface RdsParameterGroupDoc {
+  DBParameterGroupName: string;
+  DBParameterGroupFamily: string;
+  Description?: string;
+  Parameters?: Record<string, string>;
+}
+
+export interface CloudHsmClusterDoc {
+  ClusterId: string;
+  State?: string;
+  HsmType?: string;
+  VpcId?: string;
+  CreateTimestamp?: string;
+  BackupRetentionDays?: number;
+  Hsms?: { AvailabilityZone: string; HsmId?: string; State?: string }[];
+  CustomKeyStore?: { CustomKeyStoreName: string; CustomKeyStoreId?: string; ConnectionState?: string };
   Tags?: TagsDoc;
 }
 

@@ -3,7 +3,8 @@
 // back out of the id (the low digits of a hex id, or the trailing number of a name), rebuilds the
 // id for that index and compares — so bogus or foreign ids return undefined. Nothing is cached:
 // memory stays flat however large the world is.
-import { lazyCollection, worldCollections } from "./collection.js";
+import { emptyCollection, lazyCollection, worldCollections } from "./collection.js";
+import { rdsFamily } from "./rds-families.js";
 import {
   AUDIT_ROLE_NAME,
   AWS_REGIONS,
@@ -31,6 +32,7 @@ import type {
   RegionResources,
   SimAccount,
   SimBucket,
+  SimCloudHsmCluster,
   SimDynamoTable,
   SimIamManagedPolicy,
   SimIamPrincipal,
@@ -167,6 +169,7 @@ const TYPE = {
   role: 16,
   group: 17,
   loadBalancer: 18,
+  cloudHsm: 19,
 } as const;
 
 // ---- ids that carry their index ---------------------------------------------------------------
@@ -397,6 +400,16 @@ function regionResources(c: RegionCtx): RegionResources {
       (i) => rdsSnapshotId(c, i, true),
       nameIndex,
     ),
+    // Only the implicit default.<family> groups: every instance and cluster uses its family's.
+    rdsParameterGroups: emptyCollection(),
+    rdsClusterParameterGroups: emptyCollection(),
+    // About one region in eight runs a CloudHSM cluster (they are expensive and rare).
+    cloudHsmClusters: lazy(
+      c.plan.scale > 0 && h(c.base, TYPE.cloudHsm) % 8 === 0 ? 1 : 0,
+      () => cloudHsmCluster(c),
+      () => cloudHsmId(c),
+      (id) => (id === cloudHsmId(c) ? 0 : undefined),
+    ),
     dynamodbTables: lazy(
       n(TYPE.table, SHARE.dynamodbTables),
       (i) => table(c, i),
@@ -597,6 +610,12 @@ function rdsInstance(c: RegionCtx, i: number): SimRdsInstance {
     AllocatedStorage: pick([20, 50, 100, 500, 1000], h(x, 7)),
     PubliclyAccessible: pct(h(x, 8)) < 5,
     InstanceCreateTime: date(h(x, 9)),
+    DBParameterGroups: [
+      {
+        DBParameterGroupName: `default.${rdsFamily(engine, engineVersionFor(engine))}`,
+        ParameterApplyStatus: pct(h(x, 11)) < 5 ? "pending-reboot" : "in-sync",
+      },
+    ],
     Tags: nameTag(h(x, 10), id),
   };
 }
@@ -615,6 +634,8 @@ function rdsCluster(c: RegionCtx, i: number): SimRdsCluster {
     StorageEncrypted: encrypted,
     ...(encrypted ? { KmsKeyId: rdsKey(c, x) } : {}),
     ClusterCreateTime: date(h(x, 9)),
+    DBClusterParameterGroup: `default.${rdsFamily(engine, engineVersionFor(engine))}`,
+    Members: [],
     Tags: nameTag(h(x, 10), id),
   };
 }
@@ -653,6 +674,50 @@ function rdsSnapshot(c: RegionCtx, i: number, cluster: boolean): SimRdsSnapshot 
     SnapshotCreateTime: date(h(x, 6), 60),
     SharedWith: sharedWith,
     Tags: [],
+  };
+}
+
+/** CloudHSM's id alphabet is [2-7a-z]: 11 keyed characters. */
+function cloudHsmId(c: RegionCtx, prefix = "cluster", salt = 0): string {
+  let x = h(itemHash(c, TYPE.cloudHsm, 0), salt);
+  let out = "";
+  for (let k = 0; k < 11; k++, x = h(x, k)) out += "234567abcdefghijklmnopqrstuvwxyz"[x % 32];
+  return `${prefix}-${out}`;
+}
+
+/** One to three HSMs: a third of clusters keep a single HSM, some put two in one zone. */
+function cloudHsmCluster(c: RegionCtx): SimCloudHsmCluster {
+  const x = itemHash(c, TYPE.cloudHsm, 0);
+  const count = 1 + (h(x, 1) % 3);
+  const zones = Array.from({ length: count }, (_, i) => `${c.region}${pick(["a", "b", "c"], h(x, 2 + i))}`);
+  const subnet = (az: string): string => `subnet-0${hex8(h(x, az.charCodeAt(az.length - 1)))}${hex8(x)}`;
+  return {
+    ClusterId: cloudHsmId(c),
+    State: "ACTIVE",
+    HsmType: "hsm1.medium",
+    VpcId: `vpc-0${hex8(h(x, 9))}${hex8(x)}`,
+    SecurityGroup: `sg-0${hex8(h(x, 10))}${hex8(x)}`,
+    SubnetMapping: Object.fromEntries(zones.map((az) => [az, subnet(az)])),
+    Hsms: zones.map((az, i) => ({
+      HsmId: cloudHsmId(c, "hsm", i + 1),
+      AvailabilityZone: az,
+      SubnetId: subnet(az),
+      EniId: `eni-0${hex8(h(x, 20 + i))}${hex8(x)}`,
+      EniIp: `10.0.${i}.${10 + (h(x, 30 + i) % 200)}`,
+      State: "ACTIVE",
+    })),
+    CreateTimestamp: date(h(x, 11)),
+    BackupRetentionDays: 90,
+    ...(h(x, 12) % 2
+      ? {
+          CustomKeyStore: {
+            CustomKeyStoreId: `cks-0${hex8(h(x, 13))}${hex8(x)}`,
+            CustomKeyStoreName: `${pick(WORDS, h(x, 14))}-hsm-store`,
+            ConnectionState: "CONNECTED",
+          },
+        }
+      : {}),
+    Tags: nameTag(h(x, 15), `${pick(WORDS, h(x, 16))}-hsm`),
   };
 }
 

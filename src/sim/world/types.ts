@@ -75,6 +75,8 @@ export interface SimRdsInstance {
   PubliclyAccessible: boolean;
   DBClusterIdentifier?: string;
   InstanceCreateTime: string;
+  /** The instance's DB parameter group and whether its changes are applied (in-sync, pending-reboot, …). */
+  DBParameterGroups: { DBParameterGroupName: string; ParameterApplyStatus: string }[];
   Tags: Tag[];
 }
 
@@ -87,7 +89,26 @@ export interface SimRdsCluster {
   StorageEncrypted: boolean;
   KmsKeyId?: string;
   ClusterCreateTime: string;
+  DBClusterParameterGroup: string;
+  /** Its instances and the cluster parameter group's status on each (generated clusters list none). */
+  Members: {
+    DBInstanceIdentifier: string;
+    IsClusterWriter: boolean;
+    DBClusterParameterGroupStatus: string;
+  }[];
   Tags: Tag[];
+}
+
+/**
+ * A custom DB (or DB cluster) parameter group: the values its owner set. Every other parameter is
+ * the family's engine default (rds-families.ts); `default.<family>` groups exist implicitly.
+ */
+export interface SimRdsParameterGroup {
+  Name: string;
+  Family: string;
+  Description: string;
+  /** ParameterName -> ParameterValue, as ModifyDBParameterGroup set them. */
+  Parameters: Record<string, string>;
 }
 
 export interface SimRdsSnapshot {
@@ -103,6 +124,31 @@ export interface SimRdsSnapshot {
   SnapshotCreateTime: string;
   /** restore attribute values: "all" = public, account ids = shared */
   SharedWith: string[];
+  Tags: Tag[];
+}
+
+export interface SimHsm {
+  HsmId: string;
+  AvailabilityZone: string;
+  SubnetId: string;
+  EniId: string;
+  EniIp: string;
+  State: string; // ACTIVE | CREATE_IN_PROGRESS | DEGRADED | DELETE_IN_PROGRESS | DELETED
+}
+
+export interface SimCloudHsmCluster {
+  ClusterId: string;
+  State: string; // ACTIVE | UNINITIALIZED | INITIALIZED | DEGRADED | DELETED | ...
+  HsmType: string;
+  VpcId: string;
+  SecurityGroup: string;
+  /** Availability Zone -> subnet. */
+  SubnetMapping: Record<string, string>;
+  Hsms: SimHsm[];
+  CreateTimestamp: string;
+  BackupRetentionDays: number;
+  /** The KMS custom key store this cluster backs, if any (KMS DescribeCustomKeyStores serves it). */
+  CustomKeyStore?: { CustomKeyStoreId: string; CustomKeyStoreName: string; ConnectionState: string };
   Tags: Tag[];
 }
 
@@ -272,6 +318,9 @@ export interface RegionResources {
   rdsClusters: Collection<SimRdsCluster>;
   rdsSnapshots: Collection<SimRdsSnapshot>;
   rdsClusterSnapshots: Collection<SimRdsSnapshot>;
+  rdsParameterGroups: Collection<SimRdsParameterGroup>;
+  rdsClusterParameterGroups: Collection<SimRdsParameterGroup>;
+  cloudHsmClusters: Collection<SimCloudHsmCluster>;
   dynamodbTables: Collection<SimDynamoTable>;
   secrets: Collection<SimSecret>;
   trails: Collection<SimTrail>;
@@ -334,7 +383,7 @@ export interface ThrottleSpec {
 export interface AccessDeniedRule {
   account?: string;
   region?: string;
-  /** signing name: ec2, kms, rds, s3, iam, sts, organizations, dynamodb, secretsmanager, config, cloudtrail, elasticloadbalancing */
+  /** signing name: ec2, kms, rds, s3, iam, sts, organizations, dynamodb, secretsmanager, config, cloudtrail, elasticloadbalancing, cloudhsm */
   service?: string;
   operation?: string;
   /** Narrow to one resource id (e.g. a KMS key whose GetKeyPolicy is denied). */

@@ -29,6 +29,7 @@ import type {
   SimKmsKey,
   SimRdsCluster,
   SimRdsInstance,
+  SimRdsParameterGroup,
   SimRdsSnapshot,
   SimSecret,
   SimSnapshot,
@@ -46,6 +47,8 @@ import {
   type Timestamp,
 } from "./common.js";
 import { elbResources } from "./elbv2.js";
+import { buildCloudHsmCluster } from "./cloudhsm.js";
+import { buildParameterGroup, groupFor, linkMembers } from "./rds-params.js";
 
 /** What every regional builder needs to know about the place it builds in. */
 export interface RegionCtx {
@@ -74,31 +77,15 @@ export function regionResources(
   const snapshots = (r.snapshots ?? []).map((s, i) =>
     buildSnapshot(s, ctx, [...path, "snapshots", i], volumeById),
   );
-  const rdsClusters = (r.rdsClusters ?? []).map((c, i) =>
-    buildRdsCluster(c, ctx, [...path, "rdsClusters", i]),
-  );
-  const clusterById = new Map(rdsClusters.map((c) => [c.DBClusterIdentifier, c]));
-  const rdsInstances = (r.rdsInstances ?? []).map((d, i) =>
-    buildRdsInstance(d, ctx, [...path, "rdsInstances", i], clusterById),
-  );
-  const instanceById = new Map(rdsInstances.map((d) => [d.DBInstanceIdentifier, d]));
-  const rdsSnapshots = (r.rdsSnapshots ?? []).map((s, i) =>
-    buildRdsSnapshot(s, ctx, [...path, "rdsSnapshots", i], instanceById.get(s.SourceIdentifier), "postgres"),
-  );
-  const rdsClusterSnapshots = (r.rdsClusterSnapshots ?? []).map((s, i) =>
-    buildRdsSnapshot(
-      s,
-      ctx,
-      [...path, "rdsClusterSnapshots", i],
-      clusterById.get(s.SourceIdentifier),
-      "aurora-postgresql",
-    ),
-  );
+  const rds = rdsResources(r, ctx, path);
   const dynamodbTables = (r.dynamodbTables ?? []).map((t, i) =>
     buildDynamoTable(t, ctx, [...path, "dynamodbTables", i]),
   );
   const secrets = (r.secrets ?? []).map((s, i) => buildSecret(s, ctx, [...path, "secrets", i]));
   const trails = (r.trails ?? []).map((t, i) => buildTrail(t, ctx, [...path, "trails", i]));
+  const hsmClusters = (r.cloudHsmClusters ?? []).map((h, i) =>
+    buildCloudHsmCluster(h, ctx, [...path, "cloudHsmClusters", i]),
+  );
 
   const c = <T>(field: string, items: T[], id: (t: T) => string, idField: string): Collection<T> =>
     collection(items, id, [...path, field], idField, report);
@@ -108,15 +95,56 @@ export function regionResources(
     volumes: c("volumes", volumes, (v) => v.VolumeId, "VolumeId"),
     snapshots: c("snapshots", snapshots, (s) => s.SnapshotId, "SnapshotId"),
     kmsKeys: arrayCollection(keys, (k) => k.KeyId), // duplicates already reported in pass 1
-    rdsInstances: c("rdsInstances", rdsInstances, (d) => d.DBInstanceIdentifier, "DBInstanceIdentifier"),
-    rdsClusters: c("rdsClusters", rdsClusters, (d) => d.DBClusterIdentifier, "DBClusterIdentifier"),
-    rdsSnapshots: c("rdsSnapshots", rdsSnapshots, (s) => s.Identifier, "Identifier"),
-    rdsClusterSnapshots: c("rdsClusterSnapshots", rdsClusterSnapshots, (s) => s.Identifier, "Identifier"),
+    rdsInstances: c("rdsInstances", rds.instances, (d) => d.DBInstanceIdentifier, "DBInstanceIdentifier"),
+    rdsClusters: c("rdsClusters", rds.clusters, (d) => d.DBClusterIdentifier, "DBClusterIdentifier"),
+    rdsSnapshots: c("rdsSnapshots", rds.snapshots, (s) => s.Identifier, "Identifier"),
+    rdsClusterSnapshots: c("rdsClusterSnapshots", rds.clusterSnapshots, (s) => s.Identifier, "Identifier"),
+    rdsParameterGroups: c("rdsParameterGroups", rds.dbGroups, (g) => g.Name, "DBParameterGroupName"),
+    rdsClusterParameterGroups: c(
+      "rdsClusterParameterGroups",
+      rds.clusterGroups,
+      (g) => g.Name,
+      "DBParameterGroupName",
+    ),
+    cloudHsmClusters: c("cloudHsmClusters", hsmClusters, (h) => h.ClusterId, "ClusterId"),
     dynamodbTables: c("dynamodbTables", dynamodbTables, (t) => t.TableName, "TableName"),
     secrets: c("secrets", secrets, (s) => s.Name, "Name"),
     trails: c("trails", trails, (t) => t.Name, "Name"),
     ...elbResources(r, ctx),
   };
+}
+
+/** A region's RDS resources: parameter groups first (instances and clusters name them), clusters, instances, snapshots. */
+function rdsResources(r: RegionDoc, ctx: RegionCtx, path: PathSeg[]) {
+  const groups = (field: "rdsParameterGroups" | "rdsClusterParameterGroups") =>
+    (r[field] ?? []).map((g, i) => buildParameterGroup(g, [...path, field, i], ctx.report));
+  const [dbGroups, clusterGroups] = [groups("rdsParameterGroups"), groups("rdsClusterParameterGroups")];
+  const byName = (gs: SimRdsParameterGroup[]) => new Map(gs.map((g) => [g.Name, g]));
+  const clusters = (r.rdsClusters ?? []).map((c, i) =>
+    buildRdsCluster(c, ctx, [...path, "rdsClusters", i], byName(clusterGroups)),
+  );
+  const clusterById = new Map(clusters.map((c) => [c.DBClusterIdentifier, c]));
+  const dbGroupByName = byName(dbGroups);
+  const docs = r.rdsInstances ?? [];
+  const instances = docs.map((d, i) =>
+    buildRdsInstance(d, ctx, [...path, "rdsInstances", i], clusterById, dbGroupByName),
+  );
+  const memberStatus = new Map(docs.map((d) => [d.DBInstanceIdentifier, d.DBClusterParameterGroupStatus]));
+  linkMembers(clusters, instances, (d) => memberStatus.get(d.DBInstanceIdentifier));
+  const instanceById = new Map(instances.map((d) => [d.DBInstanceIdentifier, d]));
+  const snapshots = (r.rdsSnapshots ?? []).map((s, i) =>
+    buildRdsSnapshot(s, ctx, [...path, "rdsSnapshots", i], instanceById.get(s.SourceIdentifier), "postgres"),
+  );
+  const clusterSnapshots = (r.rdsClusterSnapshots ?? []).map((s, i) =>
+    buildRdsSnapshot(
+      s,
+      ctx,
+      [...path, "rdsClusterSnapshots", i],
+      clusterById.get(s.SourceIdentifier),
+      "aurora-postgresql",
+    ),
+  );
+  return { dbGroups, clusterGroups, clusters, instances, snapshots, clusterSnapshots };
 }
 
 /** The region's context, with its EBS default key resolved (the AWS-managed alias stays an alias, as AWS shows it). */
@@ -201,8 +229,14 @@ export function buildSnapshot(
   };
 }
 
-export function buildRdsCluster(c: RdsClusterDoc, ctx: RegionCtx, p: PathSeg[]): SimRdsCluster {
+export function buildRdsCluster(
+  c: RdsClusterDoc,
+  ctx: RegionCtx,
+  p: PathSeg[],
+  groups: ReadonlyMap<string, SimRdsParameterGroup>,
+): SimRdsCluster {
   const engine = c.Engine ?? "aurora-postgresql";
+  const version = c.EngineVersion ?? engineVersionFor(engine);
   const kms =
     encryptedRef(c.StorageEncrypted, c.KmsKeyId, [...p, "KmsKeyId"], ctx.resolve, ctx.report) ??
     (c.StorageEncrypted ? ctx.awsKey("rds") : undefined);
@@ -212,11 +246,20 @@ export function buildRdsCluster(c: RdsClusterDoc, ctx: RegionCtx, p: PathSeg[]):
       c.DbClusterResourceId ??
       `cluster-${alnumFrom(`${ctx.account}/${ctx.region}/${c.DBClusterIdentifier}`, 26)}`,
     Engine: engine,
-    EngineVersion: c.EngineVersion ?? engineVersionFor(engine),
+    EngineVersion: version,
     Status: c.Status ?? "available",
     StorageEncrypted: c.StorageEncrypted,
     ...(kms !== undefined ? { KmsKeyId: kms } : {}),
     ClusterCreateTime: ctx.ts(c.ClusterCreateTime, DEFAULT_CREATED, [...p, "ClusterCreateTime"]),
+    DBClusterParameterGroup: groupFor(
+      c.DBClusterParameterGroup,
+      engine,
+      version,
+      groups,
+      [...p, "DBClusterParameterGroup"],
+      ctx.report,
+    ),
+    Members: [],
     Tags: tags(c.Tags),
   };
 }
@@ -226,6 +269,7 @@ export function buildRdsInstance(
   ctx: RegionCtx,
   p: PathSeg[],
   clusterById: Map<string, SimRdsCluster>,
+  groups: ReadonlyMap<string, SimRdsParameterGroup>,
 ): SimRdsInstance {
   const { report } = ctx;
   const cluster = d.DBClusterIdentifier !== undefined ? clusterById.get(d.DBClusterIdentifier) : undefined;
@@ -237,7 +281,10 @@ export function buildRdsInstance(
       `must match its cluster "${cluster.DBClusterIdentifier}" (${cluster.StorageEncrypted})`,
     );
   const engine = d.Engine ?? cluster?.Engine ?? "postgres";
+  const version = d.EngineVersion ?? cluster?.EngineVersion ?? engineVersionFor(engine);
   const aurora = engine.startsWith("aurora");
+  if (!cluster && d.DBClusterParameterGroupStatus !== undefined)
+    report([...p, "DBClusterParameterGroupStatus"], "only a cluster member has a cluster parameter group");
   const kms =
     encryptedRef(d.StorageEncrypted, d.KmsKeyId, [...p, "KmsKeyId"], ctx.resolve, report) ??
     (d.StorageEncrypted ? (cluster?.KmsKeyId ?? ctx.awsKey("rds")) : undefined);
@@ -246,7 +293,7 @@ export function buildRdsInstance(
     DbiResourceId:
       d.DbiResourceId ?? `db-${alnumFrom(`${ctx.account}/${ctx.region}/${d.DBInstanceIdentifier}`, 26)}`,
     Engine: engine,
-    EngineVersion: d.EngineVersion ?? cluster?.EngineVersion ?? engineVersionFor(engine),
+    EngineVersion: version,
     DBInstanceClass: d.DBInstanceClass ?? (aurora ? "db.r6g.large" : "db.t3.medium"),
     DBInstanceStatus: d.DBInstanceStatus ?? "available",
     StorageEncrypted: d.StorageEncrypted,
@@ -255,6 +302,19 @@ export function buildRdsInstance(
     PubliclyAccessible: d.PubliclyAccessible ?? false,
     ...(d.DBClusterIdentifier !== undefined ? { DBClusterIdentifier: d.DBClusterIdentifier } : {}),
     InstanceCreateTime: ctx.ts(d.InstanceCreateTime, DEFAULT_CREATED, [...p, "InstanceCreateTime"]),
+    DBParameterGroups: [
+      {
+        DBParameterGroupName: groupFor(
+          d.DBParameterGroupName,
+          engine,
+          version,
+          groups,
+          [...p, "DBParameterGroupName"],
+          report,
+        ),
+        ParameterApplyStatus: d.ParameterApplyStatus ?? "in-sync",
+      },
+    ],
     Tags: tags(d.Tags),
   };
 }

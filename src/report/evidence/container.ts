@@ -1,0 +1,219 @@
+// Where an evidence pack lives: a folder, or one .zip file. Writers hash what they write as they
+// write it (no re-read); readers hash every file the pack holds, streaming, so a large pack needs
+// no more memory than one chunk. Zip entries get a fixed date so the same pack gives the same bytes.
+import { createHash } from "node:crypto";
+import {
+  closeSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  writeSync,
+} from "node:fs";
+import { dirname, join, relative, sep } from "node:path";
+import { Unzip, UnzipInflate, UnzipPassThrough, Zip, ZipDeflate } from "fflate";
+import type { ManifestEntry } from "./manifest.js";
+
+/** What one file of a pack is made of: text, bytes, or chunks produced one at a time. */
+export type Content = string | Buffer | Iterable<string | Buffer>;
+
+export interface PackWriter {
+  add(path: string, content: Content): ManifestEntry;
+  close(): void;
+}
+
+const CHUNK = 1 << 20;
+/** DOS dates are local-time fields; a fixed local date keeps zip bytes the same in every time zone. */
+const ZIP_DATE = new Date(1980, 0, 1, 0, 0, 0);
+/** A pack with more entries than this is not one dpscan wrote. */
+const MAX_ENTRIES = 200_000;
+
+function* chunksOf(content: Content): Generator<Buffer> {
+  if (typeof content === "string") yield Buffer.from(content, "utf8");
+  else if (Buffer.isBuffer(content)) yield content;
+  else for (const c of content) yield typeof c === "string" ? Buffer.from(c, "utf8") : c;
+}
+
+/** Pack paths are relative, forward-slashed, without "." or ".." segments. */
+export function checkPackPath(path: string): void {
+  if (path === "" || path.startsWith("/") || path.split("/").some((s) => s === "" || s === "." || s === ".."))
+    throw new Error(`invalid path in evidence pack: ${JSON.stringify(path)}`);
+}
+
+export function dirWriter(root: string): PackWriter {
+  mkdirSync(root, { recursive: true });
+  return {
+    add(path, content) {
+      checkPackPath(path);
+      const file = join(root, ...path.split("/"));
+      mkdirSync(dirname(file), { recursive: true });
+      const fd = openSync(file, "wx"); // never overwrite: the folder was checked to be new or empty
+      const hash = createHash("sha256");
+      let bytes = 0;
+      try {
+        for (const chunk of chunksOf(content)) {
+          hash.update(chunk);
+          bytes += chunk.length;
+          writeSync(fd, chunk);
+        }
+      } finally {
+        closeSync(fd);
+      }
+      return { path, sha256: hash.digest("hex"), bytes };
+    },
+    close() {},
+  };
+}
+
+export function zipWriter(file: string): PackWriter {
+  const fd = openSync(file, "wx");
+  let failed: Error | undefined;
+  const zip = new Zip((err, chunk) => {
+    if (err) failed = err;
+    else writeSync(fd, chunk);
+  });
+  return {
+    add(path, content) {
+      checkPackPath(path);
+      const entry = new ZipDeflate(path, { level: 6 });
+      entry.mtime = ZIP_DATE;
+      zip.add(entry);
+      const hash = createHash("sha256");
+      let bytes = 0;
+      for (const chunk of chunksOf(content)) {
+        hash.update(chunk);
+        bytes += chunk.length;
+        entry.push(chunk);
+      }
+      entry.push(new Uint8Array(0), true);
+      if (failed) throw failed;
+      return { path, sha256: hash.digest("hex"), bytes };
+    },
+    close() {
+      zip.end();
+      closeSync(fd);
+      if (failed) throw failed;
+    },
+  };
+}
+
+export interface PackFile {
+  sha256: string;
+  bytes: number;
+  /** The file's content when it is small and asked for (the manifest and its signature). */
+  text?: Buffer;
+}
+
+export interface PackContents {
+  files: Map<string, PackFile>;
+  /** Entries a pack must not have: duplicates, links, devices, unsafe names. */
+  anomalies: string[];
+}
+
+/** Read every file of a pack (folder or .zip), hashing as it streams; `keep` names files to return whole. */
+export function readPack(path: string, keep: readonly string[]): PackContents {
+  const st = lstatSync(path);
+  if (st.isDirectory()) return readDir(path, keep);
+  if (st.isFile()) return readZip(path, keep);
+  throw new Error(`${path}: neither a folder nor a .zip file`);
+}
+
+function readDir(root: string, keep: readonly string[]): PackContents {
+  const out: PackContents = { files: new Map(), anomalies: [] };
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir).sort()) {
+      const full = join(dir, name);
+      const rel = relative(root, full).split(sep).join("/");
+      const st = lstatSync(full);
+      if (st.isDirectory()) walk(full);
+      else if (!st.isFile()) out.anomalies.push(`${rel}: not a regular file`);
+      else out.files.set(rel, hashFile(full, keep.includes(rel)));
+      if (out.files.size > MAX_ENTRIES) throw new Error(`${root}: more than ${MAX_ENTRIES} files`);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+function hashFile(file: string, keepText: boolean): PackFile {
+  const fd = openSync(file, "r");
+  const hash = createHash("sha256");
+  const kept: Buffer[] = [];
+  const buf = Buffer.alloc(CHUNK);
+  let bytes = 0;
+  try {
+    for (;;) {
+      const n = readSync(fd, buf, 0, CHUNK, null);
+      if (n === 0) break;
+      hash.update(buf.subarray(0, n));
+      if (keepText) kept.push(Buffer.from(buf.subarray(0, n)));
+      bytes += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return { sha256: hash.digest("hex"), bytes, ...(keepText ? { text: Buffer.concat(kept) } : {}) };
+}
+
+function readZip(file: string, keep: readonly string[]): PackContents {
+  const out: PackContents = { files: new Map(), anomalies: [] };
+  let error: Error | undefined;
+  const unzip = new Unzip((entry) => {
+    if (entry.name.endsWith("/")) return; // a folder entry holds nothing
+    try {
+      checkPackPath(entry.name);
+    } catch (err) {
+      out.anomalies.push((err as Error).message);
+      return;
+    }
+    if (out.files.has(entry.name)) out.anomalies.push(`${entry.name}: appears more than once in the zip`);
+    if (out.files.size >= MAX_ENTRIES) {
+      error = new Error(`${file}: more than ${MAX_ENTRIES} entries`);
+      return;
+    }
+    const hash = createHash("sha256");
+    const kept: Uint8Array[] = [];
+    let bytes = 0;
+    entry.ondata = (err, chunk, final) => {
+      if (err) {
+        error = new Error(`${file}: ${entry.name}: ${err.message}`);
+        return;
+      }
+      hash.update(chunk);
+      bytes += chunk.length;
+      if (keep.includes(entry.name)) kept.push(Buffer.from(chunk));
+      if (final) {
+        const text = keep.includes(entry.name) ? { text: Buffer.concat(kept) } : {};
+        out.files.set(entry.name, { sha256: hash.digest("hex"), bytes, ...text });
+      }
+    };
+    entry.start();
+  });
+  unzip.register(UnzipInflate);
+  unzip.register(UnzipPassThrough);
+  const fd = openSync(file, "r");
+  const buf = Buffer.alloc(CHUNK);
+  try {
+    for (;;) {
+      const n = readSync(fd, buf, 0, CHUNK, null);
+      unzip.push(Uint8Array.from(buf.subarray(0, n)), n === 0);
+      if (error) throw error;
+      if (n === 0) break;
+    }
+  } catch (err) {
+    throw new Error(`${file}: not a readable zip file (${(err as Error).message})`);
+  } finally {
+    closeSync(fd);
+  }
+  return out;
+}
+
+/** An output folder must be new or empty: a pack never mixes with files it did not write. */
+export function checkOutputDir(dir: string): void {
+  if (!existsSync(dir)) return;
+  const st = lstatSync(dir);
+  if (!st.isDirectory()) throw new Error(`${dir} exists and is not a folder`);
+  if (readdirSync(dir).length > 0) throw new Error(`${dir} is not empty: give a new or empty folder`);
+}

@@ -1,0 +1,274 @@
+// The evidence pack: for one stored scan and one or more frameworks, everything an auditor needs
+// in one folder or zip — the reports in every format, the findings, the resource records behind
+// each failing or unverified finding, the coverage table, the scan's metadata, the exact rule and
+// framework files, and a manifest of SHA-256 hashes (signed with --sign).
+import { readFileSync } from "node:fs";
+import type { KeyObject } from "node:crypto";
+import { findingIdentity } from "../../model/finding.js";
+import type { Rule } from "../../rules/rule.js";
+import type { Store } from "../../store/store.js";
+import { UsageError } from "../../util/errors.js";
+import { VERSION } from "../../version.js";
+import { buildReport } from "../build.js";
+import type { Framework } from "../frameworks.js";
+import type { ReportModel } from "../model.js";
+import type { PdfPrinter } from "../pdf.js";
+import { EXTENSIONS, renderReport, reportChunks, TEXT_FORMATS } from "../render.js";
+import { ScopeFilter, type ReportScope } from "../scope.js";
+import { FINDING_FIELDS } from "../findings-view.js";
+import { csvLine } from "../text.js";
+import type { Content, PackWriter } from "./container.js";
+import {
+  MANIFEST_FILE,
+  MANIFEST_FORMAT,
+  manifestBytes,
+  signManifest,
+  SIGNATURE_FILE,
+  type Manifest,
+  type ManifestEntry,
+} from "./manifest.js";
+
+export interface PackInput {
+  store: Store;
+  scanId: number;
+  frameworks: readonly Framework[];
+  /** The rules loaded now: their files are copied when they are the ones that judged the scan. */
+  rules: readonly Rule[];
+  /** Each framework's scope (the regulated environment); the coverage table is their union. */
+  scopeFor: (frameworkId: string) => ReportScope;
+  writer: PackWriter;
+  /** A browser for the PDF reports; without one the pack has no PDFs (and says so). */
+  printer?: PdfPrinter;
+  signWith?: KeyObject;
+}
+
+export interface PackSummary {
+  files: ManifestEntry[];
+  signed: boolean;
+  findings: number;
+  records: number;
+}
+
+/** The finding fields the CLI's finding tables and CSV use. */
+const FINDING_COLUMNS = FINDING_FIELDS;
+
+export async function writeEvidencePack(input: PackInput): Promise<PackSummary> {
+  const { store, scanId, writer } = input;
+  const scan = store.getScan(scanId);
+  if (!scan) throw new UsageError(`no scan with id ${scanId}`);
+  const files: ManifestEntry[] = [];
+  const add = (path: string, content: Content): void => void files.push(writer.add(path, content));
+  const models = input.frameworks.map((f) => buildReport(store, scanId, f, input.scopeFor(f.id)));
+  for (const m of models) await addReports(m, add, input.printer);
+  const wanted = wantedIdentities(models);
+  const counts = addFindings(store, scanId, wanted, add);
+  addCoverage(
+    store,
+    scanId,
+    input.frameworks.map((f) => input.scopeFor(f.id)),
+    add,
+  );
+  addSources(store, scanId, input, add);
+  add("scan.json", scanDocument(store, scanId, models, input));
+  add("README.txt", readme(models, Boolean(input.printer)));
+  const manifest: Manifest = {
+    format: MANIFEST_FORMAT,
+    dpscanVersion: VERSION,
+    scan: { id: scan.id, startedAt: scan.startedAt, finishedAt: scan.finishedAt, status: scan.status },
+    frameworks: input.frameworks.map((f) => f.id),
+    algorithm: "sha256",
+    files,
+  };
+  const bytes = manifestBytes(manifest);
+  writer.add(MANIFEST_FILE, bytes);
+  if (input.signWith)
+    writer.add(SIGNATURE_FILE, `${JSON.stringify(signManifest(bytes, input.signWith), null, 2)}\n`);
+  writer.close();
+  return { files, signed: Boolean(input.signWith), ...counts };
+}
+
+async function addReports(
+  m: ReportModel,
+  add: (path: string, content: Content) => void,
+  printer: PdfPrinter | undefined,
+): Promise<void> {
+  for (const format of TEXT_FORMATS)
+    add(`reports/${m.framework.id}.${EXTENSIONS[format]}`, reportChunks(m, format));
+  if (printer) add(`reports/${m.framework.id}.pdf`, await renderReport(m, "pdf", printer));
+}
+
+/** The findings the reports list as failing or unverified, and every result they count. */
+function wantedIdentities(models: readonly ReportModel[]): { all: Set<string>; open: Set<string> } {
+  const all = new Set<string>();
+  const open = new Set<string>();
+  for (const m of models)
+    for (const f of m.findings) {
+      all.add(f.identity);
+      if (f.status !== "PASS") open.add(f.identity);
+    }
+  return { all, open };
+}
+
+/** findings.{json,csv} for every in-scope result, records.jsonl for the resources behind FAIL and UNKNOWN. */
+function addFindings(
+  store: Store,
+  scanId: number,
+  wanted: { all: Set<string>; open: Set<string> },
+  add: (path: string, content: Content) => void,
+): { findings: number; records: number } {
+  const counts = { findings: 0, records: 0 };
+  const rows = (): Generator<
+    ReturnType<Store["iterateFindingsWithRecords"]> extends Iterable<infer T> ? T : never
+  > =>
+    (function* () {
+      for (const row of store.iterateFindingsWithRecords(scanId))
+        if (wanted.all.has(findingIdentity(row.finding))) yield row;
+    })();
+  add(
+    "findings/findings.json",
+    (function* () {
+      yield "[\n";
+      let first = true;
+      for (const { finding } of rows()) {
+        counts.findings++;
+        const doc = Object.fromEntries(FINDING_COLUMNS.map((c) => [c, finding[c]]));
+        yield `${first ? "" : ",\n"}  ${JSON.stringify(doc)}`;
+        first = false;
+      }
+      yield first ? "]\n" : "\n]\n";
+    })(),
+  );
+  add(
+    "findings/findings.csv",
+    (function* () {
+      yield csvLine(FINDING_COLUMNS);
+      for (const { finding } of rows()) yield csvLine(FINDING_COLUMNS.map((c) => finding[c]));
+    })(),
+  );
+  const seen = new Set<number>();
+  add(
+    "resources/records.jsonl",
+    (function* () {
+      for (const { finding, resourcePk, record } of rows()) {
+        if (
+          !record ||
+          resourcePk === null ||
+          seen.has(resourcePk) ||
+          !wanted.open.has(findingIdentity(finding))
+        )
+          continue;
+        seen.add(resourcePk);
+        counts.records++;
+        yield `${JSON.stringify(record)}\n`;
+      }
+    })(),
+  );
+  return counts;
+}
+
+function addCoverage(
+  store: Store,
+  scanId: number,
+  scopes: readonly ReportScope[],
+  add: (path: string, content: Content) => void,
+): void {
+  const filters = scopes.map((s) => new ScopeFilter(s));
+  const rows = store.coverage(scanId).filter((c) => filters.some((f) => f.coverageIn(c)));
+  const cols = [
+    "accountId",
+    "region",
+    "scope",
+    "service",
+    "operation",
+    "status",
+    "errorCode",
+    "errorMessage",
+    "resourceTypes",
+    "resourceCount",
+    "apiCalls",
+  ] as const;
+  add(
+    "coverage/coverage.json",
+    `${JSON.stringify(
+      rows.map((r) => Object.fromEntries(cols.map((c) => [c, r[c] ?? null]))),
+      null,
+      2,
+    )}\n`,
+  );
+  add("coverage/coverage.csv", [csvLine(cols), ...rows.map((r) => csvLine(cols.map((c) => r[c] ?? null)))]);
+}
+
+/** The exact rule and framework files: a rule file that changed since the scan cannot stand as its evidence. */
+function addSources(
+  store: Store,
+  scanId: number,
+  input: PackInput,
+  add: (path: string, content: Content) => void,
+): void {
+  const byId = new Map(input.rules.map((r) => [r.id, r]));
+  const needed = new Set(input.frameworks.flatMap((f) => [...f.rules.keys()]));
+  const changed: string[] = [];
+  for (const stamp of store.scanRules(scanId)) {
+    if (!needed.has(stamp.id)) continue;
+    const rule = byId.get(stamp.id);
+    if (!rule || rule.sha256 !== stamp.sha256) {
+      changed.push(stamp.id);
+      continue;
+    }
+    add(`rules/${rule.id}.yaml`, readFileSync(rule.file));
+  }
+  if (changed.length > 0)
+    throw new UsageError(
+      `the rule file(s) ${changed.join(", ")} differ from the ones that judged scan ${scanId} (or are missing): ` +
+        "an evidence pack must carry the exact rules used; pass --rules with that rule set, or re-run the scan",
+    );
+  for (const f of input.frameworks) add(`frameworks/${f.id}.yaml`, readFileSync(f.file));
+}
+
+function scanDocument(
+  store: Store,
+  scanId: number,
+  models: readonly ReportModel[],
+  input: PackInput,
+): string {
+  const scan = store.getScan(scanId);
+  const doc = {
+    scan,
+    rules: store.scanRules(scanId),
+    scopes: Object.fromEntries(input.frameworks.map((f) => [f.id, input.scopeFor(f.id)])),
+    frameworks: models.map((m) => ({
+      id: m.framework.id,
+      version: m.framework.version,
+      sha256: m.framework.sha256,
+      summary: m.summary,
+    })),
+    resourceCounts: store.countResources(scanId),
+    dpscanVersion: VERSION,
+  };
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+function readme(models: readonly ReportModel[], pdf: boolean): string {
+  const m = models[0];
+  return [
+    "dpscan evidence pack",
+    "",
+    m
+      ? `Scan ${m.scan.id}, started ${m.scan.startedAt}; frameworks: ${models.map((x) => x.framework.id).join(", ")}.`
+      : "",
+    "",
+    "reports/      the framework reports (html, md, json, csv" +
+      (pdf ? ", pdf" : "; no PDF: Chromium was not used") +
+      ")",
+    "findings/     every in-scope result of the frameworks' rules (json, csv)",
+    "resources/    records.jsonl: the resource record behind each FAIL and UNKNOWN finding",
+    "coverage/     what the scan could and could not read, per account, region and listing",
+    "rules/        the exact rule files that judged the scan",
+    "frameworks/   the framework definitions the reports used",
+    "scan.json     the scan's metadata, options, rule hashes and scope",
+    "manifest.json the SHA-256 of every file; manifest.sig its Ed25519 signature (when signed)",
+    "",
+    "Check it: dpscan evidence verify <this folder or zip> --public-key <the signer's .pub>",
+    "",
+  ].join("\n");
+}
