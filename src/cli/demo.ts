@@ -102,6 +102,7 @@ export function registerDemo(program: Command): void {
           settings: demoServeSettings(options, port),
           rules,
           tokens: TokenSet.empty(),
+          reports: { frameworks, scopeFor: () => WHOLE_SCAN },
           credentials: fromStatic(sim.credentials),
           handleSignals: true,
         });

@@ -1,13 +1,13 @@
 import { Cron } from "croner";
 import type { Command } from "commander";
 import type { JsonObject } from "../model/resource.js";
-import { loadRules } from "../rules/loader.js";
 import { TokenSet } from "../serve/auth.js";
 import { SERVE_DEFAULTS, type Schedule, type ServiceSettings, type WebhookConfig } from "../serve/config.js";
 import { startService, type RunningService } from "../serve/service.js";
 import { InputError, UsageError } from "../util/errors.js";
 import { readSourceFile } from "../util/yaml-source.js";
 import { globals, out } from "./context.js";
+import { resolveReportInputs } from "./report.js";
 import { loadSettingsFile, scanOptionsFrom, settingsFileOf, type ScanFlags } from "./scan-options.js";
 
 interface ServeFlags {
@@ -29,10 +29,16 @@ export function registerServe(program: Command): void {
     .action(async (flags: ServeFlags, cmd: Command) => {
       const dbFromCli = cmd.parent?.getOptionValueSource("db") === "cli";
       const { settings, db } = serviceSettings(flags);
+      // The frameworks and the settings file's report scopes, as `dpscan report` reads them.
+      const { rules, frameworks, scopeFor } = resolveReportInputs(
+        { framework: "all", scopeTag: [], ...(flags.config !== undefined ? { config: flags.config } : {}) },
+        cmd,
+      );
       const service = await startService({
         dbPath: !dbFromCli && db ? db : globals(cmd).db,
         settings,
-        rules: loadRules(),
+        rules,
+        reports: { frameworks, scopeFor },
         tokens: TokenSet.load(settings.tokensFile),
         handleSignals: true,
       });

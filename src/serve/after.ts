@@ -5,15 +5,19 @@ import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ScanResult } from "../app/scan.js";
 import { findingJson, findingsCsv } from "../report/findings-view.js";
+import { buildReport, EXTENSIONS, reportChunks, WHOLE_SCAN } from "../report/index.js";
 import { scanSummaryJson } from "../report/scan-summary.js";
 import type { Store } from "../store/store.js";
 import { scanChange } from "./changes.js";
 import type { Schedule, WebhookConfig } from "./config.js";
+import type { ReportSource } from "./context.js";
 import type { Log } from "./scheduler.js";
 import { notifyAll, type DeliveryOptions } from "./webhook.js";
 
 export interface AfterDeps {
   store: Store;
+  /** Frameworks whose HTML and JSON reports join the findings in `reportsDir`. */
+  reports?: ReportSource;
   webhooks: readonly WebhookConfig[];
   log: Log;
   delivery?: Omit<DeliveryOptions, "log">;
@@ -32,7 +36,7 @@ export async function afterScan(deps: AfterDeps, s: Schedule | undefined, result
   if (s?.after.reportsDir) {
     const dir = s.after.reportsDir;
     step("reports", () => {
-      const written = writeReports(store, result, dir);
+      const written = writeReports(store, result, dir, deps.reports);
       log("after.reports", { scan: result.scanId, dir: written });
     });
   }
@@ -51,11 +55,15 @@ export async function afterScan(deps: AfterDeps, s: Schedule | undefined, result
   }
 }
 
-/** `<dir>/scan-<id>/`: findings.csv, findings.json (every status) and summary.json, written whole. */
+/**
+ * `<dir>/scan-<id>/`: findings.csv, findings.json (every status), summary.json and each
+ * framework's HTML and JSON report, each written whole.
+ */
 function writeReports(
   store: Store,
   result: Extract<ScanResult, { status: "complete" }>,
   dir: string,
+  reports: ReportSource | undefined,
 ): string {
   const out = join(dir, `scan-${result.scanId}`);
   mkdirSync(out, { recursive: true });
@@ -65,6 +73,11 @@ function writeReports(
     ["findings.json", `${JSON.stringify(rows.map(findingJson), null, 2)}\n`],
     ["summary.json", `${scanSummaryJson(store, result.scanId, result.summary, result.gaps)}\n`],
   ];
+  for (const fw of reports?.frameworks ?? []) {
+    const model = buildReport(store, result.scanId, fw, reports?.scopeFor(fw.id) ?? WHOLE_SCAN);
+    for (const format of ["html", "json"] as const)
+      files.push([`${fw.id}.${EXTENSIONS[format]}`, [...reportChunks(model, format)].join("")]);
+  }
   for (const [name, text] of files) {
     // A reader never sees half a file: write beside it, then rename.
     const tmp = join(out, `.${name}.tmp`);

@@ -8,11 +8,12 @@ import type { Rule } from "../rules/rule.js";
 import { isCoverageGap } from "../model/coverage.js";
 import type { FindingRow } from "../model/finding.js";
 import { SEVERITIES, STATUSES, type Severity, type Status } from "../model/severity.js";
-import type { FindingKey, ScanRow, Store } from "../store/store.js";
+import type { FindingKey, ScanRow } from "../store/store.js";
 import { clip } from "../util/text.js";
 import { registerDashboard } from "./dashboard.js";
 import { installGuard } from "./guard.js";
-import type { ApiContext } from "./context.js";
+import { scanFor, type ApiContext } from "./context.js";
+import { registerReports } from "./reports.js";
 
 /** A request's body is a schedule name: nothing larger is ever needed. */
 export const BODY_LIMIT_BYTES = 16 * 1024;
@@ -33,6 +34,7 @@ export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
   registerFindings(app, ctx);
   registerRules(app, ctx.rules);
   registerMetrics(app, ctx.metrics.registry);
+  if (ctx.reports) registerReports(app, ctx, ctx.reports);
   registerDashboard(app, ctx);
   await app.ready();
   return app;
@@ -241,11 +243,6 @@ const list = (v: string | undefined): string[] | undefined => {
     .filter(Boolean);
   return items.length > 0 ? items : undefined;
 };
-
-/** The scan a read names (?scan=ID), else the latest complete one. */
-export function scanFor(store: Store, id: number | undefined): ScanRow | undefined {
-  return id === undefined ? store.latestCompleteScan() : store.getScan(id);
-}
 
 /** A finding as the API shows it, with its row id and the dashboard page of its evidence. */
 export function apiFinding(f: FindingRow): Record<string, unknown> {

@@ -12,6 +12,8 @@ import { clip } from "../util/text.js";
 import type { ApiContext } from "./context.js";
 import { scanChange, gapCount } from "./changes.js";
 import { isCoverageGap } from "../model/coverage.js";
+import { REQUIREMENT_STATUSES, STATUS_LABELS, type RequirementStatus } from "../report/model.js";
+import { RequirementSummary, type FrameworkStatus } from "./reports.js";
 
 /** Rows rendered in the table; the API pages through the rest. */
 const TABLE_ROWS = 1000;
@@ -86,6 +88,7 @@ interface DashboardQuery {
 }
 
 export function registerDashboard(app: FastifyInstance, ctx: ApiContext): void {
+  const requirements = ctx.reports ? new RequirementSummary(ctx.store, ctx.reports) : undefined;
   const html = { 200: { type: "string" }, 404: { type: "string" } } as const;
   app.get<{ Querystring: DashboardQuery }>(
     "/",
@@ -107,7 +110,7 @@ export function registerDashboard(app: FastifyInstance, ctx: ApiContext): void {
       reply
         .type("text/html; charset=utf-8")
         .header("content-security-policy", DASHBOARD_CSP)
-        .send(page("dpscan", overview(ctx, req.query))),
+        .send(page("dpscan", overview(ctx, req.query, requirements))),
   );
   // Browsers ask for it; an empty answer keeps their console clean.
   app.get("/favicon.ico", { schema: { response: { 204: { type: "null" } } } }, (_req, reply) =>
@@ -130,7 +133,7 @@ export function registerDashboard(app: FastifyInstance, ctx: ApiContext): void {
   );
 }
 
-function overview(ctx: ApiContext, q: DashboardQuery): string {
+function overview(ctx: ApiContext, q: DashboardQuery, requirements: RequirementSummary | undefined): string {
   const { store } = ctx;
   const scan = q.scan === undefined ? store.latestCompleteScan() : store.getScan(q.scan);
   const running = ctx.scheduler.running;
@@ -146,9 +149,26 @@ function overview(ctx: ApiContext, q: DashboardQuery): string {
   parts.push(
     `<p class="muted">Scan ${scan.id} · ${esc(scan.status)} · started ${esc(scan.startedAt)} · ${esc(clip(scan.source, 200))}</p>`,
   );
-  parts.push(severityCards(store, scan), trend(store, ctx.trendScans), gapsSection(store, scan));
+  parts.push(severityCards(store, scan));
+  if (requirements) parts.push(frameworksSection(requirements.of(scan.id), scan.id));
+  parts.push(trend(store, ctx.trendScans), gapsSection(store, scan));
   parts.push(findingsSection(store, scan, q));
   return parts.join("\n");
+}
+
+/** Each framework's requirements by status, with links to its reports of this scan. */
+function frameworksSection(statuses: FrameworkStatus[], scanId: number): string {
+  if (statuses.length === 0) return "";
+  const rows = statuses
+    .map((f) => {
+      const n = (st: RequirementStatus): number => f.requirements[st];
+      const link = (fmt: string): string =>
+        `<a href="/api/reports/${encodeURIComponent(f.id)}?format=${fmt}&amp;scan=${scanId}">${fmt}</a>`;
+      return `<tr><td>${esc(f.title)}</td>${REQUIREMENT_STATUSES.map((st) => `<td data-sort="${n(st)}">${n(st)}</td>`).join("")}<td>${["html", "md", "json", "csv"].map(link).join(" · ")}</td></tr>`;
+    })
+    .join("");
+  return `<h2>Framework requirements</h2>
+<table id="frameworks"><thead><tr><th>framework</th>${REQUIREMENT_STATUSES.map((st) => `<th>${esc(STATUS_LABELS[st])}</th>`).join("")}<th>report</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 function severityCards(store: Store, scan: ScanRow): string {

@@ -13,6 +13,7 @@ import { afterScan } from "./after.js";
 import { buildApi } from "./api.js";
 import { isLoopback, type TokenSet } from "./auth.js";
 import type { ServiceSettings } from "./config.js";
+import type { ReportSource } from "./context.js";
 import { createMetrics } from "./metrics.js";
 import { Scheduler, type Log } from "./scheduler.js";
 import type { DeliveryOptions } from "./webhook.js";
@@ -27,6 +28,8 @@ export interface ServiceOptions {
   tokens: TokenSet;
   credentials?: AwsCredentialIdentityProvider;
   log?: Log;
+  /** Frameworks and scopes for /api/reports and the dashboard (absent: no reports). */
+  reports?: ReportSource;
   /** Webhook retry pacing (tests shorten it). */
   delivery?: Omit<DeliveryOptions, "log" | "counted">;
   /** Stop on SIGTERM/SIGINT, and exit the process if stopping overruns the deadline (the CLI). */
@@ -96,6 +99,7 @@ async function assemble(
         {
           store,
           webhooks: settings.webhooks,
+          ...(o.reports ? { reports: o.reports } : {}),
           log,
           delivery: { ...o.delivery, counted: (r) => metrics.webhooks.inc({ result: r }) },
         },
@@ -113,6 +117,7 @@ async function assemble(
     ratePerMinute: settings.ratePerMinute,
     trendScans: settings.trendScans,
     ready: () => ready,
+    ...(o.reports ? { reports: o.reports } : {}),
   });
   const address = await app.listen({ host: settings.host, port: settings.port });
   void scheduler.resumeInterrupted();

@@ -74,6 +74,7 @@ describe("the dashboard in Chromium", () => {
     await expect.poll(() => page.locator("#severity-cards .card.critical b").textContent()).not.toBe("0");
     expect(await page.locator("#trend tbody tr").count()).toBe(2);
     expect(await page.locator("#gaps tbody tr").count()).toBeGreaterThan(0);
+    expect(await page.locator("#frameworks tbody tr").count()).toBeGreaterThanOrEqual(4);
 
     const rows = page.locator("#findings tbody tr");
     const total = await rows.count();
@@ -116,6 +117,16 @@ describe("the dashboard in Chromium", () => {
     expect(await page.locator("script").count()).toBe(1); // the dashboard's own
     expect(problems).toEqual([]);
     expect(requests.filter((u) => !u.startsWith(`${url}/`))).toEqual([]);
+  });
+
+  it("opens a framework's HTML report from the dashboard", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${url}/`);
+    await page.locator("#frameworks tbody tr").first().locator("a", { hasText: "html" }).click();
+    await page.waitForLoadState("load");
+    expect(page.url()).toMatch(/\/api\/reports\/[a-z0-9.-]+\?format=html&scan=\d+$/);
+    expect(await page.locator("h1").first().textContent()).toBeTruthy();
+    expect(problems).toEqual([]);
   });
 
   it("reads without JavaScript: the server-side filter form", async () => {

@@ -1,7 +1,7 @@
 // `dpscan serve` end to end, in-process through the real CLI: a schedule a few seconds out scans
 // the demo organisation on the simulator; the API, /metrics, the webhook, the database lock, a
 // SIGTERM mid-scan and the resumption after a restart, and authentication.
-import { writeFileSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,6 +16,7 @@ import {
   cronIn,
   getJson,
   OPERATOR_TOKEN,
+  READ_TOKEN,
   servedUrl,
   startCli,
   waitFor,
@@ -77,8 +78,8 @@ function writeConfig(dir: string, cron: string): string {
         port: 0,
         tokensFile: writeTokens(dir),
         schedules: [
-          { name: "nightly", cron, timezone: "UTC", scan },
-          { name: "manual", scan },
+          { name: "nightly", cron, timezone: "UTC", scan, after: { reportsDir: join(dir, "reports") } },
+          { name: "manual", scan, after: { keepScans: 1 } },
         ],
         webhooks: [{ url: hook.url, format: "json", minSeverity: "high" }],
       },
@@ -113,6 +114,7 @@ describe("dpscan serve", () => {
       return r.body.scans.find((s) => s.status === "complete");
     });
     expect(first.source).toMatch(/^schedule nightly · /);
+    const firstFindings = findingKeys(db, first.id);
 
     await checkAuth(url);
     await checkApi(url, db, first.id);
@@ -178,7 +180,23 @@ describe("dpscan serve", () => {
     expect(resumed.id).toBe(scanId);
     process.emit("SIGTERM", "SIGTERM");
     expect(await again.done).toBe(0);
-    expect(findingKeys(db, scanId)).toEqual(findingKeys(db, first.id));
+    expect(findingKeys(db, scanId)).toEqual(firstFindings);
+    // The manual schedule keeps one complete scan: the first one was pruned after it.
+    const pruned = new Store(db);
+    expect(pruned.getScan(first.id)).toBeUndefined();
+    pruned.close();
+    // The nightly schedule wrote its reports.
+    const written = readdirSync(join(dir, "reports", `scan-${first.id}`)).sort();
+    expect(written).toEqual(
+      expect.arrayContaining([
+        "findings.csv",
+        "findings.json",
+        "summary.json",
+        "pci-dss-4.0.html",
+        "hipaa.json",
+      ]),
+    );
+    expect(written.filter((f) => f.endsWith(".tmp"))).toEqual([]);
     expect(again.stderr()).toContain('"event":"scan.resume"');
   }, 240_000);
 });
@@ -242,6 +260,21 @@ async function checkApi(url: string, db: string, scanId: number): Promise<void> 
   expect((await getJson(`${url}/api/findings?stauts=FAIL`)).status).toBe(400);
   expect((await getJson(`${url}/api/findings?cursor=bogus`)).status).toBe(400);
   expect((await getJson(`${url}/api/scans/9999`)).status).toBe(404);
+  // Framework reports, built as `dpscan report` builds them.
+  const report = await getJson<{
+    framework: { id: string };
+    scan: { id: number };
+    summary: { requirements: Record<string, number> };
+  }>(`${url}/api/reports/pci-dss-4.0?format=json&scan=${scanId}`);
+  expect(report.status).toBe(200);
+  expect(report.body.scan.id).toBe(scanId);
+  expect(report.body.summary.requirements.failed).toBeGreaterThan(0);
+  const html = await fetch(`${url}/api/reports/hipaa?format=html`, { headers: bearer(READ_TOKEN) });
+  expect(html.headers.get("content-type")).toContain("text/html");
+  expect(html.headers.get("content-security-policy")).toMatch(/script-src 'sha256-/);
+  expect(await html.text()).toContain("<!doctype html>");
+  expect((await getJson(`${url}/api/reports/nope`)).status).toBe(404);
+  expect((await getJson(`${url}/api/reports/hipaa?format=pdf`)).status).toBe(400);
   const rules = await getJson<{ rules: { id: string }[] }>(`${url}/api/rules`);
   expect(rules.body.rules.map((r) => r.id)).toContain("ebs-volume-unencrypted");
 }
