@@ -4,7 +4,8 @@
 // marks the scan interrupted with one synchronous write and exits, so no row stays "running".
 import { setMaxListeners } from "node:events";
 import type { JsonObject } from "../model/resource.js";
-import { HEARTBEAT_MS, type ScanKind, type ScanRow, type Store } from "../store/store.js";
+import { HEARTBEAT_MS } from "../store/owner.js";
+import type { ScanKind, ScanRow, Store } from "../store/store.js";
 import { EXIT } from "../util/errors.js";
 
 export interface ScanHandle {
@@ -29,6 +30,10 @@ export interface LifecycleHooks {
   notice?(line: string): void;
   /** Said on the first signal after "stopping", e.g. how to resume. */
   onStop?: string;
+  /** Aborting it stops the scan like a first signal (the service's shutdown, without a signal). */
+  signal?: AbortSignal;
+  /** The scan row exists (the service answers with its id before the scan is done). */
+  started?(scanId: number): void;
 }
 
 /**
@@ -69,8 +74,12 @@ export async function runLifecycle<T>(
     hooks.notice?.(`${name}: stopping${hooks.onStop ? `; ${hooks.onStop}` : ""}`);
     controller.abort(new Error(`received ${name}`));
   };
+  const onAbort = (): void => controller.abort(hooks.signal?.reason);
+  hooks.signal?.addEventListener("abort", onAbort, { once: true });
+  if (hooks.signal?.aborted) onAbort();
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  hooks.started?.(id);
   try {
     const { summary, value } = await body({ id, now, signal: controller.signal });
     store.finishScan(id, "complete", summary);
@@ -85,6 +94,7 @@ export async function runLifecycle<T>(
     throw err;
   } finally {
     clearInterval(beat);
+    hooks.signal?.removeEventListener("abort", onAbort);
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }

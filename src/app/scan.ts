@@ -43,6 +43,12 @@ export interface ScanDeps {
   notice?(line: string): void;
   /** The command that resumes this scan, as the person should type it. */
   resumeHint?: string;
+  /** Stops the scan like a first SIGTERM (see LifecycleHooks.signal). */
+  signal?: AbortSignal;
+  /** Called with the scan's id once its row exists. */
+  started?(scanId: number): void;
+  /** Who asked for the scan, stored before its scope: "schedule nightly". */
+  origin?: string;
 }
 
 export type ScanResult =
@@ -64,7 +70,7 @@ export function checkScanInputs(options: ScanOptions, rules: readonly Rule[]): v
 
 export async function runScan(fresh: ScanOptions, deps: ScanDeps): Promise<ScanResult> {
   checkScanInputs(fresh, deps.rules);
-  const { options, start } = scanStart(deps.store, fresh, Boolean(deps.resume));
+  const { options, start } = scanStart(deps.store, fresh, Boolean(deps.resume), deps.origin);
   const collectors = collectorsFor(options.services);
   const outcome = await runLifecycle(
     deps.store,
@@ -80,6 +86,8 @@ export async function runScan(fresh: ScanOptions, deps: ScanDeps): Promise<ScanR
     {
       onStop: "finished units are kept, resume with --resume",
       ...(deps.notice ? { notice: deps.notice } : {}),
+      ...(deps.signal ? { signal: deps.signal } : {}),
+      ...(deps.started ? { started: deps.started } : {}),
     },
   );
   if (outcome.status === "interrupted") {
@@ -103,12 +111,12 @@ function scanStart(
   store: Store,
   fresh: ScanOptions,
   resume: boolean,
+  origin: string | undefined,
 ): { options: ScanOptions; start: ScanStart } {
-  if (!resume)
-    return {
-      options: fresh,
-      start: { kind: "scan", source: describeScope(fresh), options: fresh as unknown as JsonObject },
-    };
+  if (!resume) {
+    const source = origin ? `${origin}${ORIGIN_SEPARATOR}${describeScope(fresh)}` : describeScope(fresh);
+    return { options: fresh, start: { kind: "scan", source, options: fresh as unknown as JsonObject } };
+  }
   const prev = store.latestIncompleteScan("scan");
   if (!prev) throw new UsageError(`--resume: no interrupted or failed scan in ${store.path}`);
   if (store.hasLegacyCoverage(prev.id))
@@ -215,6 +223,15 @@ export function validateParams(rules: readonly Rule[], params: ScanOptions["para
     }
   }
   if (problems.length > 0) throw new InputError(problems);
+}
+
+/** Between a scan's origin and its scope in the stored source. */
+export const ORIGIN_SEPARATOR = " · ";
+
+/** The origin a scan was started with (ScanDeps.origin), read back from its stored source. */
+export function scanOrigin(source: string): string | undefined {
+  const at = source.indexOf(ORIGIN_SEPARATOR);
+  return at > 0 ? source.slice(0, at) : undefined;
 }
 
 function describeScope(o: ScanOptions): string {

@@ -15,6 +15,7 @@ import {
   type ScanOptionKey,
   type ScanOptions,
 } from "../model/scan-options.js";
+import { serveSettingsSchema } from "../serve/config.js";
 import { InputError, UsageError } from "../util/errors.js";
 import { issueLines, schemaIssues } from "../util/schema-errors.js";
 import { readSourceFile } from "../util/yaml-source.js";
@@ -106,12 +107,22 @@ function settingsProperty(spec: Spec): JsonObject {
   }
 }
 
-/** The settings file's JSON Schema (published as schemas/config.schema.json). */
-export function settingsSchema(): JsonObject {
-  const properties: JsonObject = { db: { type: "string", description: "SQLite database file" } };
+/** The scan options a settings file (or a schedule's `scan:`) may set, as schema properties. */
+function scanSettingsProperties(): JsonObject {
+  const properties: JsonObject = {};
   for (const [key, spec] of optionSpecs())
     if (spec.settings !== false) properties[key] = settingsProperty(spec);
-  properties.reports = reportSettingsSchema(); // read by `dpscan report`, not by scans
+  return properties;
+}
+
+/** The settings file's JSON Schema (published as schemas/config.schema.json). */
+export function settingsSchema(): JsonObject {
+  const properties: JsonObject = {
+    db: { type: "string", description: "SQLite database file" },
+    ...scanSettingsProperties(),
+    reports: reportSettingsSchema(), // read by `dpscan report`, not by scans
+    serve: serveSettingsSchema(scanSettingsProperties()),
+  };
   return {
     $schema: "http://json-schema.org/draft-07/schema#",
     $id: "https://dpscan.dev/schemas/config.schema.json",

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { configuredRegion } from "../aws/profile.js";
 import { regionProblem } from "../aws/regions.js";
+import { withDbLock } from "../app/db-lock.js";
 import { checkScanInputs, runScan } from "../app/scan.js";
 import { COLLECTORS } from "../collect/registry.js";
 import { scanSummaryText } from "../report/scan-summary.js";
@@ -37,38 +38,41 @@ export function define(cmd: Command): void {
       const o = await scanOptions(flags, c);
       const rules = loadRules();
       checkScanInputs(o, rules);
-      const store = new Store(g.db);
-      try {
-        const result = await runScan(o, {
-          store,
-          rules,
-          resume: Boolean(flags.resume),
-          events: (counters) => new ScanProgress(progressMode(o), counters),
-          notice: (line) => process.stderr.write(`dpscan: ${line}\n`),
-          resumeHint: hint(c, "scan --resume"),
-        });
-        const scan = completedScan(store, result);
-        if (!scan) return;
-        await emitReport(
-          format,
-          {
+      // One writer per database: a running `dpscan serve` or another scan on this file refuses us.
+      await withDbLock(g.db, "dpscan scan", async () => {
+        const store = new Store(g.db);
+        try {
+          const result = await runScan(o, {
             store,
-            scan,
-            database: g.db,
-            filter: {},
-            table: (plain) =>
-              scanSummaryText(store, scan, {
-                style: plain ? PLAIN : stdoutStyle(c),
-                database: g.db,
-                hint: (args) => hint(c, args),
-                limit: SHOWN,
-              }),
-          },
-          files,
-        );
-      } finally {
-        store.close();
-      }
+            rules,
+            resume: Boolean(flags.resume),
+            events: (counters) => new ScanProgress(progressMode(o), counters),
+            notice: (line) => process.stderr.write(`dpscan: ${line}\n`),
+            resumeHint: hint(c, "scan --resume"),
+          });
+          const scan = completedScan(store, result);
+          if (!scan) return;
+          await emitReport(
+            format,
+            {
+              store,
+              scan,
+              database: g.db,
+              filter: {},
+              table: (plain) =>
+                scanSummaryText(store, scan, {
+                  style: plain ? PLAIN : stdoutStyle(c),
+                  database: g.db,
+                  hint: (args) => hint(c, args),
+                  limit: SHOWN,
+                }),
+            },
+            files,
+          );
+        } finally {
+          store.close();
+        }
+      });
     });
 }
 

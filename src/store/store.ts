@@ -1,8 +1,7 @@
 // The SQLite store: scans, resources, findings and coverage. WAL mode, foreign keys on,
 // bulk writes in transactions with prepared statements. See docs/database.md.
 import { mkdirSync } from "node:fs";
-import { hostname } from "node:os";
-import { dirname } from "node:path";
+import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { unitKey, type CoverageInput, type CoverageRow } from "../model/coverage.js";
 import type { FindingInput, FindingRow } from "../model/finding.js";
@@ -10,6 +9,7 @@ import { asUnreadable, type JsonObject, type ResourceRecord } from "../model/res
 import { severityRank, type Severity, type Status } from "../model/severity.js";
 import { VERSION } from "../version.js";
 import { migrate } from "./migrations.js";
+import { hold, ownerAlive, release, thisProcess } from "./owner.js";
 
 export type ScanKind = "evaluate" | "scan";
 export type ScanStatus = "running" | "complete" | "failed" | "interrupted";
@@ -78,10 +78,6 @@ export interface RuleTally {
   UNKNOWN: number;
   PASS: number;
 }
-
-/** A running scan's owner refreshes its heartbeat this often; one silent for 4 beats is stale. */
-export const HEARTBEAT_MS = 30_000;
-const STALE_AFTER_MS = 4 * HEARTBEAT_MS;
 
 /** The finding columns a table may ask the widest value of. */
 export const FINDING_COLUMNS = {
@@ -171,12 +167,22 @@ export class Store {
     this.schemaVersion = migrate(this.db);
   }
 
+  /** The key under which this process holds a scan row of this database (src/store/owner.ts). */
+  private scanKey(id: number): string {
+    return `scan ${resolve(this.path)} ${id}`;
+  }
+
+  private toScan(r: RawScan): ScanRow {
+    return toScan(r, isStale(r, this.scanKey(r.id)));
+  }
+
   close(): void {
     this.db.close();
   }
 
   /** Start a scan row owned by this process; `now` is the scan's one evaluation time, stored as its start. */
   beginScan(kind: ScanKind, source: string, options: JsonObject = {}, now = new Date()): number {
+    const owner = thisProcess();
     const r = this.db
       .prepare(
         `INSERT INTO scans (kind, status, source, options_json, started_at, dpscan_version,
@@ -189,15 +195,17 @@ export class Store {
         JSON.stringify(options),
         now.toISOString(),
         VERSION,
-        process.pid,
-        hostname(),
+        owner.pid,
+        owner.host,
         now.toISOString(),
         now.toISOString(),
       );
-    return Number(r.lastInsertRowid);
+    const id = Number(r.lastInsertRowid);
+    hold(this.scanKey(id));
+    return id;
   }
 
-  /** A running scan's owner is alive (see HEARTBEAT_MS). */
+  /** A running scan's owner is alive (see HEARTBEAT_MS in owner.ts). */
   heartbeat(id: number): void {
     this.db
       .prepare("UPDATE scans SET heartbeat_at = ? WHERE id = ? AND status = 'running'")
@@ -215,6 +223,7 @@ export class Store {
       .prepare("SELECT started_at, run_started_at, active_ms FROM scans WHERE id = ?")
       .get(id) as { started_at: string; run_started_at: string | null; active_ms: number } | undefined;
     if (!row) throw new Error(`no scan ${id}`);
+    release(this.scanKey(id));
     const finished = new Date();
     const runStart = Date.parse(row.run_started_at ?? row.started_at);
     this.db
@@ -436,6 +445,7 @@ export class Store {
     const crashedRun = r.heartbeat_at ? Math.max(0, Date.parse(r.heartbeat_at) - runStart) : 0;
     const earlier = r.status === "running" ? r.active_ms + crashedRun : (r.duration_ms ?? r.active_ms);
     const now = new Date().toISOString();
+    const owner = thisProcess();
     this.db.transaction(() => {
       this.db.prepare("DELETE FROM findings WHERE scan_id = ?").run(id);
       this.db
@@ -443,8 +453,9 @@ export class Store {
           `UPDATE scans SET status = 'running', finished_at = NULL, duration_ms = NULL, error = NULL,
              active_ms = ?, run_started_at = ?, heartbeat_at = ?, owner_pid = ?, owner_host = ? WHERE id = ?`,
         )
-        .run(earlier, now, now, process.pid, hostname(), id);
+        .run(earlier, now, now, owner.pid, owner.host, id);
     })();
+    hold(this.scanKey(id));
   }
 
   /** The newest scan of a kind that did not complete (the one --resume continues). */
@@ -452,12 +463,12 @@ export class Store {
     const r = this.db
       .prepare("SELECT * FROM scans WHERE kind = ? AND status != 'complete' ORDER BY id DESC LIMIT 1")
       .get(kind) as RawScan | undefined;
-    return r ? toScan(r) : undefined;
+    return r ? this.toScan(r) : undefined;
   }
 
   getScan(id: number): ScanRow | undefined {
     const r = this.db.prepare("SELECT * FROM scans WHERE id = ?").get(id) as RawScan | undefined;
-    return r ? toScan(r) : undefined;
+    return r ? this.toScan(r) : undefined;
   }
 
   /** The latest complete scan: what commands read by default. Incomplete scans never replace it. */
@@ -465,12 +476,12 @@ export class Store {
     const r = this.db
       .prepare("SELECT * FROM scans WHERE status = 'complete' ORDER BY id DESC LIMIT 1")
       .get() as RawScan | undefined;
-    return r ? toScan(r) : undefined;
+    return r ? this.toScan(r) : undefined;
   }
 
   listScans(limit = 50): ScanRow[] {
     return (this.db.prepare("SELECT * FROM scans ORDER BY id DESC LIMIT ?").all(limit) as RawScan[]).map(
-      toScan,
+      (r) => this.toScan(r),
     );
   }
 
@@ -630,7 +641,12 @@ export class Store {
    * seen), in report order. The statement is iterated, never collected: memory stays flat however
    * many findings match, and nothing else may use the connection until the iteration ends.
    */
-  *iterateFindingDocs(scanId: number, f: FindingFilter = {}): Generator<FindingDocRow> {
+  *iterateFindingDocs(
+    scanId: number,
+    f: FindingFilter = {},
+    /** A cursor: only the findings after this one (a finding id of the scan) in report order. */
+    after?: number,
+  ): Generator<FindingDocRow> {
     const rules = new Map(
       (
         this.db
@@ -651,6 +667,10 @@ export class Store {
       ]),
     );
     const { where, args } = findingWhere("f", scanId, f);
+    const resume =
+      after === undefined
+        ? ""
+        : `AND (${orderKey("f")}) > (SELECT ${orderKey("c")} FROM findings c WHERE c.id = ?)`;
     const same = identityOf("p")
       .map((col, i) => `${col} = ${identityOf("f")[i]}`)
       .join(" AND ");
@@ -659,9 +679,10 @@ export class Store {
        FROM findings f
        LEFT JOIN scans first ON first.id = CASE WHEN f.status = 'PASS' THEN NULL ELSE
          (SELECT MIN(p.scan_id) FROM findings p WHERE ${same} AND p.status IN ('FAIL', 'UNKNOWN')) END
-       WHERE ${where} ${FINDING_ORDER} ${limitClause(f)}`,
+       WHERE ${where} ${resume} ${FINDING_ORDER} ${limitClause(f)}`,
     );
-    for (const r of stmt.iterate(...args) as IterableIterator<RawFindingDoc>) {
+    const params = after === undefined ? args : [...args, after];
+    for (const r of stmt.iterate(...params) as IterableIterator<RawFindingDoc>) {
       const rule = rules.get(r.rule_id);
       yield {
         ...toFinding(r),
@@ -727,7 +748,107 @@ export class Store {
     const r = this.db
       .prepare("SELECT * FROM scans WHERE status = 'complete' AND id < ? ORDER BY id DESC LIMIT 1")
       .get(scanId) as RawScan | undefined;
-    return r ? toScan(r) : undefined;
+    return r ? this.toScan(r) : undefined;
+  }
+
+  /** One finding by row id, for a link to its evidence. */
+  getFinding(id: number): FindingRow | undefined {
+    const r = this.db.prepare("SELECT * FROM findings WHERE id = ?").get(id) as RawFinding | undefined;
+    return r ? toFinding(r) : undefined;
+  }
+
+  /** The stored record a finding is about (none for a coverage gap's finding). */
+  findingResource(findingId: number): ResourceRecord | undefined {
+    const r = this.db
+      .prepare("SELECT r.* FROM findings f JOIN resources r ON r.id = f.resource_pk WHERE f.id = ?")
+      .get(findingId) as RawResource | undefined;
+    return r ? toRecord(r) : undefined;
+  }
+
+  /** The newest complete scans, newest first (trends). */
+  recentCompleteScans(limit: number): ScanRow[] {
+    return (
+      this.db
+        .prepare("SELECT * FROM scans WHERE status = 'complete' ORDER BY id DESC LIMIT ?")
+        .all(limit) as RawScan[]
+    ).map((r) => this.toScan(r));
+  }
+
+  /** The newest complete scan older than `id` (what a scan is compared with). */
+  completeScanBefore(id: number): ScanRow | undefined {
+    const r = this.db
+      .prepare("SELECT * FROM scans WHERE status = 'complete' AND id < ? ORDER BY id DESC LIMIT 1")
+      .get(id) as RawScan | undefined;
+    return r ? this.toScan(r) : undefined;
+  }
+
+  /** Scans newest first, below `beforeId` when given (a cursor). */
+  listScansBefore(limit: number, beforeId?: number): ScanRow[] {
+    return (
+      this.db
+        .prepare("SELECT * FROM scans WHERE id < ? ORDER BY id DESC LIMIT ?")
+        .all(beforeId ?? Number.MAX_SAFE_INTEGER, limit) as RawScan[]
+    ).map((r) => this.toScan(r));
+  }
+
+  /** A scan's findings of some statuses, as the identity and severity a comparison needs. */
+  findingKeys(
+    scanId: number,
+    statuses: readonly Status[],
+  ): Pick<
+    FindingRow,
+    "ruleId" | "accountId" | "region" | "resourceType" | "resourceId" | "arn" | "severity"
+  >[] {
+    return this.db
+      .prepare(
+        `SELECT rule_id AS ruleId, account_id AS accountId, region, resource_type AS resourceType,
+           resource_id AS resourceId, arn, severity FROM findings
+         WHERE scan_id = ? AND status IN (${statuses.map(() => "?").join(",")})`,
+      )
+      .all(scanId, ...statuses) as ReturnType<Store["findingKeys"]>;
+  }
+
+  /** Per-account figures of a scan, for metrics: resources by type, findings, gaps, API calls. */
+  accountStats(scanId: number): {
+    resources: { accountId: string; resourceType: string; count: number }[];
+    findings: { accountId: string; status: Status; severity: Severity; count: number }[];
+    coverage: {
+      accountId: string;
+      status: CoverageInput["status"];
+      errorCode: string | null;
+      count: number;
+      apiCalls: number;
+    }[];
+  } {
+    const q = <T>(sql: string): T[] => this.db.prepare(sql).all(scanId) as T[];
+    return {
+      resources: q(
+        `SELECT account_id AS accountId, resource_type AS resourceType, COUNT(*) AS count FROM resources
+         WHERE scan_id = ? GROUP BY account_id, resource_type`,
+      ),
+      findings: q(
+        `SELECT account_id AS accountId, status, severity, COUNT(*) AS count FROM findings
+         WHERE scan_id = ? GROUP BY account_id, status, severity`,
+      ),
+      coverage: q(
+        `SELECT account_id AS accountId, status, error_code AS errorCode, COUNT(*) AS count,
+           SUM(api_calls) AS apiCalls FROM coverage WHERE scan_id = ? GROUP BY account_id, status, error_code`,
+      ),
+    };
+  }
+
+  /** Delete complete scans beyond the newest `keep` (and everything they own); returns their ids. */
+  pruneScans(keep: number): number[] {
+    const ids = (
+      this.db
+        .prepare("SELECT id FROM scans WHERE status = 'complete' ORDER BY id DESC LIMIT -1 OFFSET ?")
+        .all(Math.max(1, Math.floor(keep))) as { id: number }[]
+    ).map((r) => r.id);
+    const del = this.db.prepare("DELETE FROM scans WHERE id = ?");
+    this.db.transaction(() => {
+      for (const id of ids) del.run(id);
+    })();
+    return ids;
   }
 
   findingCounts(scanId: number): { status: Status; severity: Severity; count: number }[] {
@@ -837,7 +958,7 @@ interface RawCoverage {
   finished_at: string | null;
 }
 
-function toScan(r: RawScan): ScanRow {
+function toScan(r: RawScan, stale: boolean): ScanRow {
   return {
     id: r.id,
     kind: r.kind,
@@ -853,33 +974,29 @@ function toScan(r: RawScan): ScanRow {
     ownerPid: r.owner_pid,
     ownerHost: r.owner_host,
     heartbeatAt: r.heartbeat_at,
-    stale: isStale(r),
+    stale,
   };
 }
 
+/** A `running` row nobody runs: its owner is gone (src/store/owner.ts), or was never recorded. */
+function isStale(r: RawScan, key: string): boolean {
+  return (
+    r.status === "running" &&
+    !ownerAlive({ pid: r.owner_pid, host: r.owner_host, heartbeatAt: r.heartbeat_at }, key)
+  );
+}
+
 /**
- * A `running` row nobody runs: its owner's process is gone (same host), it has been silent for
- * several heartbeats (another host), or it predates owners being recorded.
+ * Report order; the findings_report_order index (migration 004) has these terms (and the row id
+ * last, as every SQLite index does), so rows stream unsorted and the order is total.
  */
-function isStale(r: RawScan, now = Date.now()): boolean {
-  if (r.status !== "running") return false;
-  if (r.owner_pid === null) return true;
-  if (r.owner_host === hostname()) return !processAlive(r.owner_pid);
-  return r.heartbeat_at === null || now - Date.parse(r.heartbeat_at) > STALE_AFTER_MS;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM"; // alive, another user's
-  }
-}
-
-/** Report order; the findings_report_order index (migration 004) has these terms, so rows stream unsorted. */
 const FINDING_ORDER = `ORDER BY CASE f.status WHEN 'FAIL' THEN 0 WHEN 'UNKNOWN' THEN 1 ELSE 2 END,
-  f.severity_rank DESC, f.rule_id, f.account_id, f.region, f.resource_id`;
+  f.severity_rank DESC, f.rule_id, f.account_id, f.region, f.resource_id, f.id`;
+
+/** A finding's place in report order as one ascending row value (severity negated), for a cursor. */
+const orderKey = (t: string): string =>
+  `CASE ${t}.status WHEN 'FAIL' THEN 0 WHEN 'UNKNOWN' THEN 1 ELSE 2 END, -${t}.severity_rank,
+    ${t}.rule_id, ${t}.account_id, ${t}.region, ${t}.resource_id, ${t}.id`;
 
 function limitClause(f: FindingFilter): string {
   return f.limit !== undefined ? `LIMIT ${Math.max(0, Math.floor(f.limit))}` : "";

@@ -1,21 +1,16 @@
 // `dpscan scans` tells the truth about each scan: a failed one's error and what it stored, a
 // `running` row whose process is gone as stale, and a resumed scan's duration without the time it
 // lay interrupted.
-import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Store } from "../../src/store/store.js";
 import { EXIT } from "../../src/util/errors.js";
 import { runCli } from "../helpers/cli.js";
+import { deadPid } from "../helpers/processes.js";
 import { volumeRecord } from "../helpers/records.js";
 import { useTmpDir } from "../helpers/tmp.js";
 
 const tmp = useTmpDir();
-
-/** The pid of a process that has exited. */
-function deadPid(): number {
-  return spawnSync(process.execPath, ["-e", "0"]).pid ?? 999_999;
-}
 
 const ago = (ms: number): string => new Date(Date.now() - ms).toISOString();
 

@@ -1,0 +1,129 @@
+// One writer per database: a lock file next to the SQLite file, created with O_EXCL, naming the
+// writer (PID, host, when it took the lock); its modification time is the writer's heartbeat.
+// `dpscan serve` holds it for its whole life, `dpscan scan` and the demo for one scan, so neither a
+// second service nor a manual scan writes the same file meanwhile. Whether the holder is alive is
+// decided by the same rule as a running scan's ownership row (src/store/owner.ts): a dead PID on
+// this host, or a silent heartbeat from another host (a pod rescheduled to another node), and the
+// lock is taken over.
+import { closeSync, openSync, readFileSync, statSync, unlinkSync, utimesSync, writeSync } from "node:fs";
+import { resolve } from "node:path";
+import { HEARTBEAT_MS, hold, ownerAlive, release, thisProcess } from "../store/owner.js";
+import { UsageError } from "../util/errors.js";
+
+export interface LockOwner {
+  pid: number;
+  host: string;
+  startedAt: string;
+  /** What holds it: "dpscan serve", "dpscan scan". */
+  holder: string;
+}
+
+export interface DbLock {
+  readonly file: string;
+  release(): void;
+}
+
+/** The lock file of a database: `<db>.lock`. */
+export function lockFileOf(dbPath: string): string {
+  return `${dbPath}.lock`;
+}
+
+/** Take the write lock of `dbPath`, or throw a UsageError naming who holds it. */
+export function acquireDbLock(dbPath: string, holder: string): DbLock {
+  if (dbPath === ":memory:") return { file: "", release: () => undefined };
+  const file = lockFileOf(dbPath);
+  const me: LockOwner = { ...thisProcess(), startedAt: new Date().toISOString(), holder };
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(file, "wx", 0o644);
+      try {
+        writeSync(fd, `${JSON.stringify(me)}\n`);
+      } finally {
+        closeSync(fd);
+      }
+      return held(file, me);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      const found = readOwner(file);
+      if (found && lockAlive(file, found)) throw lockedError(dbPath, file, found.owner);
+      // Its holder is gone, or the file is half-written from a crash: remove it and try once more.
+      removeQuietly(file);
+    }
+  }
+  throw new UsageError(`${dbPath}: could not take the write lock ${file}`);
+}
+
+/** Run `fn` holding the write lock of `dbPath`; released however `fn` ends. */
+export async function withDbLock<T>(dbPath: string, holder: string, fn: () => Promise<T>): Promise<T> {
+  const lock = acquireDbLock(dbPath, holder);
+  try {
+    return await fn();
+  } finally {
+    lock.release();
+  }
+}
+
+/** What this process holds while it has the lock (see ownerAlive). */
+const lockKey = (file: string, o: LockOwner): string => `lock ${resolve(file)} ${o.startedAt}`;
+
+/** A taken lock: its heartbeat beats until it is released. */
+function held(file: string, me: LockOwner): DbLock {
+  hold(lockKey(file, me));
+  const beat = setInterval(() => {
+    try {
+      const now = new Date();
+      utimesSync(file, now, now);
+    } catch {
+      // Removed under us: release() and the next taker will see it gone.
+    }
+  }, HEARTBEAT_MS);
+  beat.unref();
+  return {
+    file,
+    release: () => {
+      clearInterval(beat);
+      release(lockKey(file, me));
+      const found = readOwner(file);
+      const o = found?.owner;
+      if (o && o.pid === me.pid && o.host === me.host && o.startedAt === me.startedAt) removeQuietly(file);
+    },
+  };
+}
+
+function lockAlive(file: string, { owner, heartbeatAt }: { owner: LockOwner; heartbeatAt: string }): boolean {
+  return ownerAlive({ pid: owner.pid, host: owner.host, heartbeatAt }, lockKey(file, owner));
+}
+
+function lockedError(dbPath: string, file: string, o: LockOwner): UsageError {
+  return new UsageError(
+    `${dbPath} is being written by ${o.holder} (PID ${o.pid} on ${o.host}, since ${o.startedAt}); ` +
+      `wait for it, or remove ${file} if that process is gone`,
+  );
+}
+
+function readOwner(file: string): { owner: LockOwner; heartbeatAt: string } | undefined {
+  try {
+    const heartbeatAt = statSync(file).mtime.toISOString();
+    const o = JSON.parse(readFileSync(file, "utf8")) as Partial<LockOwner>;
+    if (typeof o.pid !== "number" || typeof o.host !== "string") return undefined;
+    return {
+      owner: {
+        pid: o.pid,
+        host: o.host,
+        startedAt: String(o.startedAt ?? "?"),
+        holder: String(o.holder ?? "dpscan"),
+      },
+      heartbeatAt,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+function removeQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // already gone
+  }
+}
