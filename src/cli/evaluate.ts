@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { readConfigItems } from "../collect/aws-config/snapshot-file.js";
+import { withDbLock } from "../app/db-lock.js";
 import { runEvaluate } from "../app/evaluate.js";
 import { scanSummaryText } from "../report/scan-summary.js";
 import { PLAIN } from "../report/text.js";
@@ -34,39 +35,42 @@ export function define(cmd: Command): void {
       const rules = loadRules(opts.rules);
       const params = (globals(c).settings.data.params ?? {}) as ScanOptions["params"];
       const input = readConfigItems(opts.input);
-      const store = openStore(c);
-      try {
-        const scan = completedScan(
-          store,
-          await runEvaluate(store, { files: opts.input, items: input, rules, params }),
-        );
-        if (!scan) return;
-        const database = globals(c).db;
-        const preamble = [
-          `${input.records.length} resources from ${opts.input.length} file(s), ${rules.length} rules.`,
-          ...inputNotes(input),
-        ];
-        await emitReport(
-          format,
-          {
+      // One writer per database, as for `dpscan scan` (src/app/db-lock.ts).
+      await withDbLock(globals(c).db, "dpscan evaluate", async () => {
+        const store = openStore(c);
+        try {
+          const scan = completedScan(
             store,
-            scan,
-            database,
-            filter: {},
-            table: (plain) =>
-              scanSummaryText(store, scan, {
-                style: plain ? PLAIN : stdoutStyle(c),
-                database,
-                hint: (args) => hint(c, args),
-                includePass: Boolean(opts.all),
-                preamble,
-              }),
-          },
-          files,
-        );
-      } finally {
-        store.close();
-      }
+            await runEvaluate(store, { files: opts.input, items: input, rules, params }),
+          );
+          if (!scan) return;
+          const database = globals(c).db;
+          const preamble = [
+            `${input.records.length} resources from ${opts.input.length} file(s), ${rules.length} rules.`,
+            ...inputNotes(input),
+          ];
+          await emitReport(
+            format,
+            {
+              store,
+              scan,
+              database,
+              filter: {},
+              table: (plain) =>
+                scanSummaryText(store, scan, {
+                  style: plain ? PLAIN : stdoutStyle(c),
+                  database,
+                  hint: (args) => hint(c, args),
+                  includePass: Boolean(opts.all),
+                  preamble,
+                }),
+            },
+            files,
+          );
+        } finally {
+          store.close();
+        }
+      });
     });
 }
 

@@ -48,6 +48,18 @@ describe("database write lock", () => {
     expect(existsSync(lockFileOf(db))).toBe(true);
   });
 
+  it("is taken by evaluate too: a database another writer holds is refused", async () => {
+    const db = join(tmp(), "x.db");
+    const lock = acquireDbLock(db, "dpscan serve");
+    try {
+      const r = await runCli(["--db", db, "evaluate", "--input", "examples/config-snapshot.json"]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("is being written by dpscan serve");
+    } finally {
+      lock.release();
+    }
+  });
+
   it("judges its holder as a running scan's owner is judged (src/store/owner.ts)", () => {
     const db = join(tmp(), "x.db");
     const elsewhere = { pid: 1, host: "pod-on-another-node", startedAt: new Date().toISOString() };
