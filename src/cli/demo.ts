@@ -118,13 +118,14 @@ export function define(cmd: Command): void {
   });
 }
 
-/** Loopback only, no tokens, one on-request schedule repeating the demo scan. */
+/** Loopback only, no tokens, no CORS, one on-request schedule repeating the demo scan. */
 function demoServeSettings(options: ScanOptions, port: number): ServiceSettings {
   return {
     host: SERVE_DEFAULTS.host,
     port,
     ratePerMinute: SERVE_DEFAULTS.ratePerMinute,
     trendScans: SERVE_DEFAULTS.trendScans,
+    corsOrigins: [],
     schedules: [{ name: "demo", jitterSeconds: 0, options, after: {} }],
     webhooks: [],
   };

@@ -119,6 +119,7 @@ export function serviceSettings(
     ...(tokensFile ? { tokensFile } : {}),
     ratePerMinute: serve.ratePerMinute ?? SERVE_DEFAULTS.ratePerMinute,
     trendScans: serve.trendScans ?? SERVE_DEFAULTS.trendScans,
+    corsOrigins: serve.cors?.origins ?? [],
     schedules,
     webhooks,
   };

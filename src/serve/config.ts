@@ -52,6 +52,8 @@ export interface ServiceSettings {
   tokensFile?: string;
   ratePerMinute: number;
   trendScans: number;
+  /** Browser origins (scheme://host[:port]) allowed to call the API; empty: no CORS at all. */
+  corsOrigins: string[];
   schedules: Schedule[];
   webhooks: WebhookConfig[];
 }
@@ -63,6 +65,7 @@ export interface ServeSection {
   tokensFile?: string;
   ratePerMinute?: number;
   trendScans?: number;
+  cors?: { origins?: string[] };
   schedules?: {
     name: string;
     cron?: string;
@@ -80,6 +83,9 @@ export interface ServeSection {
     retries?: number;
   }[];
 }
+
+/** An origin as a browser sends it: scheme, host (a name or a bracketed IPv6 address), optional port. */
+export const ORIGIN_PATTERN = "^https?://(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?$";
 
 /** The `serve:` schema; `scanProperties` are the top-level scan options' schemas. */
 export function serveSettingsSchema(scanProperties: JsonObject): JsonObject {
@@ -142,6 +148,19 @@ export function serveSettingsSchema(scanProperties: JsonObject): JsonObject {
       tokensFile: { type: "string", description: "YAML file of API tokens (see docs/serve.md)" },
       ratePerMinute: { type: "integer", minimum: 1, description: "requests per minute per client" },
       trendScans: { type: "integer", minimum: 2, maximum: 100, description: "scans on the trend chart" },
+      cors: {
+        type: "object",
+        additionalProperties: false,
+        description: "cross-origin browser access to the API (default: none)",
+        properties: {
+          origins: {
+            type: "array",
+            uniqueItems: true,
+            items: { type: "string", pattern: ORIGIN_PATTERN },
+            description: "origins allowed to call the API, e.g. https://grafana.example.com",
+          },
+        },
+      },
       schedules: { type: "array", items: schedule },
       webhooks: { type: "array", items: webhook },
     },

@@ -15,6 +15,8 @@ export interface ApiContext {
   tokens: TokenSet;
   log: Log;
   ratePerMinute: number;
+  /** Origins a browser may call the API from (CORS); empty: none. */
+  corsOrigins: readonly string[];
   trendScans: number;
   /** The frameworks and their scopes: /api/reports and the dashboard's requirement summary. */
   reports?: ReportSource;

@@ -1,8 +1,8 @@
-// What stands in front of every route: a per-client rate limit, bearer-token authentication with
-// two roles (401 without a valid token, 403 for a read-only token on a write), security headers
-// (a CSP on everything, no sniffing, no framing, no caching, no CORS headers at all), one JSON
-// access-log line per request (never the Authorization header or a token), and error bodies that
-// name the problem without internals.
+// What stands in front of every route: a per-client rate limit, CORS for the configured origins
+// only (none by default), bearer-token authentication with two roles (401 without a valid token,
+// 403 for a read-only token on a write), security headers (a CSP on everything, no sniffing, no
+// framing, no caching), one JSON access-log line per request (never the Authorization header or a
+// token), and error bodies that name the problem without internals.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { presentedToken, type Principal } from "./auth.js";
 import type { ApiContext } from "./context.js";
@@ -49,10 +49,13 @@ export class RateLimiter {
 
 export function installGuard(app: FastifyInstance, ctx: ApiContext): void {
   const limiter = new RateLimiter(ctx.ratePerMinute);
+  const cors = corsFor(ctx.corsOrigins);
   app.addHook("onRequest", async (req, reply) => {
     const wait = limiter.take(req.ip);
     if (wait > 0)
       return reply.code(429).header("retry-after", String(wait)).send({ error: "too many requests" });
+    // Before authentication: a browser's preflight never carries the token.
+    if (cors(req, reply)) return reply;
     const path = req.url.split("?")[0] ?? "";
     if (PUBLIC.has(path)) return;
     req.principal = authenticate(ctx, req);
@@ -87,6 +90,39 @@ export function installGuard(app: FastifyInstance, ctx: ApiContext): void {
     return reply.code(500).send({ error: "internal error; see the service log" });
   });
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: "not found" }));
+}
+
+/** What a cross-origin caller may send: the methods of the API and the headers of a token and a body. */
+const CORS_METHODS = "GET, HEAD, POST";
+const CORS_HEADERS = "authorization, content-type";
+/** Seconds a browser may reuse a preflight's answer. */
+const CORS_MAX_AGE = "600";
+
+/**
+ * CORS by hand (a few headers, no plugin): a request from a listed origin gets its origin back in
+ * Access-Control-Allow-Origin, and its preflight (OPTIONS with Access-Control-Request-Method) is
+ * answered 204 at once; any other origin gets no CORS header at all, so its browser refuses to
+ * hand the response to the page. No Allow-Credentials: the token travels in a header the page
+ * sets, never in cookies. Returns whether the reply has been sent.
+ */
+export function corsFor(origins: readonly string[]): (req: FastifyRequest, reply: FastifyReply) => boolean {
+  if (origins.length === 0) return () => false;
+  const allowed = new Set(origins);
+  return (req, reply) => {
+    // Responses differ by Origin once CORS is on: caches (if any) must key on it.
+    reply.header("vary", "Origin");
+    const origin = req.headers.origin;
+    if (origin === undefined || !allowed.has(origin)) return false;
+    reply.header("access-control-allow-origin", origin);
+    if (req.method !== "OPTIONS" || req.headers["access-control-request-method"] === undefined) return false;
+    reply
+      .code(204)
+      .header("access-control-allow-methods", CORS_METHODS)
+      .header("access-control-allow-headers", CORS_HEADERS)
+      .header("access-control-max-age", CORS_MAX_AGE)
+      .send();
+    return true;
+  };
 }
 
 /** With no tokens configured (loopback only, checked at start-up) the caller is a local operator. */

@@ -116,6 +116,7 @@ async function assemble(
     tokens: o.tokens,
     log,
     ratePerMinute: settings.ratePerMinute,
+    corsOrigins: settings.corsOrigins,
     trendScans: settings.trendScans,
     ready: () => ready,
     ...(o.reports ? { reports: o.reports } : {}),
