@@ -261,22 +261,3 @@ describe("serve settings", () => {
     expect(existsSync(lockFileOf(join(dir, "x.db")))).toBe(false);
   });
 });
-
-describe("deploy/dpscan-serve.service", () => {
-  it("starts a command and flags the CLI has, and stops within the unit's timeout", async () => {
-    const { buildProgram } = await import("../../src/cli/main.js");
-    const { STOP_DEADLINE_MS } = await import("../../src/serve/service.js");
-    const unit = readFileSync("deploy/dpscan-serve.service", "utf8");
-    const exec = /^ExecStart=\/usr\/bin\/env dpscan (.*)$/m.exec(unit)?.[1]?.split(/\s+/) ?? [];
-    const program = buildProgram();
-    const at = exec.indexOf("serve");
-    expect(at).toBeGreaterThan(0);
-    const serve = program.commands.find((c) => c.name() === "serve");
-    const known = (cmd: typeof program, flag: string): boolean => cmd.options.some((o) => o.long === flag);
-    for (const f of exec.slice(0, at).filter((x) => x.startsWith("--"))) expect(known(program, f)).toBe(true);
-    for (const f of exec.slice(at + 1).filter((x) => x.startsWith("--")))
-      expect(serve && known(serve, f)).toBe(true);
-    const timeout = Number(/^TimeoutStopSec=(\d+)$/m.exec(unit)?.[1]);
-    expect(timeout * 1000).toBeGreaterThan(STOP_DEADLINE_MS);
-  });
-});
