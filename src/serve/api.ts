@@ -12,7 +12,7 @@ import { clip } from "../util/text.js";
 import { VERSION } from "../version.js";
 import { registerDashboard } from "./dashboard.js";
 import { installGuard } from "./guard.js";
-import { scanFor, type ApiContext } from "./context.js";
+import { SCAN_PARAM, scanFor, strictQuery, type ApiContext } from "./context.js";
 import { registerReports } from "./reports.js";
 
 /** A request's body is a schedule name: nothing larger is ever needed. */
@@ -104,14 +104,10 @@ function registerScans(app: FastifyInstance, ctx: ApiContext): void {
     "/api/scans",
     {
       schema: {
-        querystring: {
-          type: "object",
-          additionalProperties: false,
-          properties: {
-            limit: { type: "integer", minimum: 1, maximum: 500, default: 50 },
-            before: { type: "integer", minimum: 1, description: "cursor: scans older than this id" },
-          },
-        },
+        querystring: strictQuery({
+          limit: { type: "integer", minimum: 1, maximum: 500, default: 50 },
+          before: { type: "integer", minimum: 1, description: "cursor: scans older than this id" },
+        }),
         response: { 200: anyObject },
       },
     },
@@ -249,21 +245,17 @@ function registerFindings(app: FastifyInstance, ctx: ApiContext): void {
     "/api/findings",
     {
       schema: {
-        querystring: {
-          type: "object",
-          additionalProperties: false,
-          properties: {
-            scan: { type: "integer", minimum: 1 },
-            status: { type: "string", pattern: csvOf(STATUSES), description: "default FAIL,UNKNOWN" },
-            severity: { enum: [...SEVERITIES], description: "at or above" },
-            rule: { type: "string", maxLength: 4096 },
-            account: { type: "string", maxLength: 4096 },
-            region: { type: "string", maxLength: 4096 },
-            type: { type: "string", maxLength: 4096 },
-            limit: { type: "integer", minimum: 1, maximum: MAX_PAGE, default: 100 },
-            cursor: { type: "string", maxLength: 200 },
-          },
-        },
+        querystring: strictQuery({
+          scan: SCAN_PARAM,
+          status: { type: "string", pattern: csvOf(STATUSES), description: "default FAIL,UNKNOWN" },
+          severity: { enum: [...SEVERITIES], description: "at or above" },
+          rule: { type: "string", maxLength: 4096 },
+          account: { type: "string", maxLength: 4096 },
+          region: { type: "string", maxLength: 4096 },
+          type: { type: "string", maxLength: 4096 },
+          limit: { type: "integer", minimum: 1, maximum: MAX_PAGE, default: 100 },
+          cursor: { type: "string", maxLength: 200 },
+        }),
         response: { 200: anyObject, "4xx": errorSchema },
       },
     },

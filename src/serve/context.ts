@@ -34,3 +34,16 @@ export interface ReportSource {
   frameworks: readonly Framework[];
   scopeFor(frameworkId: string): ReportScope;
 }
+
+/**
+ * A route's query string schema: these parameters and no others (an unknown or misspelt one is a
+ * 400, never silently ignored).
+ */
+export function strictQuery<P extends Record<string, object>>(
+  properties: P,
+): { type: "object"; additionalProperties: false; properties: P } {
+  return { type: "object", additionalProperties: false, properties };
+}
+
+/** `?scan=ID`: a stored scan (default: the latest complete one). */
+export const SCAN_PARAM = { type: "integer", minimum: 1 } as const;

@@ -2,17 +2,17 @@
 // (allowed by its hash in the CSP, like the one inline stylesheet) for instant filtering and
 // sorting. No external request of any kind. Everything a resource owner controls (ids, names,
 // messages, evidence) is escaped.
-import { createHash } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import type { FindingRow } from "../model/finding.js";
 import type { ResourceRecord } from "../model/resource.js";
 import { SEVERITIES, STATUSES, type Severity, type Status } from "../model/severity.js";
 import type { ScanRow, Store } from "../store/store.js";
 import { clip } from "../util/text.js";
-import type { ApiContext } from "./context.js";
+import { SCAN_PARAM, strictQuery, type ApiContext } from "./context.js";
 import { scanChange, gapCount } from "./changes.js";
 import { isCoverageGap } from "../model/coverage.js";
 import { esc } from "../report/html.js";
+import { cspHash } from "../report/html-assets.js";
 import { REQUIREMENT_STATUSES, STATUS_LABELS, type RequirementStatus } from "../report/model.js";
 import { RequirementSummary, type FrameworkStatus } from "./reports.js";
 
@@ -55,12 +55,10 @@ const SCRIPT = `
     rows.forEach(function(r){body.appendChild(r);});});})(h);
 })();`;
 
-const hash = (s: string): string => `'sha256-${createHash("sha256").update(s, "utf8").digest("base64")}'`;
-
 export const DASHBOARD_CSP = [
   "default-src 'none'",
-  `script-src ${hash(SCRIPT)}`,
-  `style-src ${hash(STYLE)}`,
+  `script-src ${cspHash(SCRIPT)}`,
+  `style-src ${cspHash(STYLE)}`,
   "img-src 'self'",
   "form-action 'self'",
   "frame-ancestors 'none'",
@@ -85,15 +83,11 @@ export function registerDashboard(app: FastifyInstance, ctx: ApiContext): void {
     "/",
     {
       schema: {
-        querystring: {
-          type: "object",
-          additionalProperties: false,
-          properties: {
-            scan: { type: "integer", minimum: 1 },
-            status: { enum: [...STATUSES] },
-            severity: { enum: [...SEVERITIES] },
-          },
-        },
+        querystring: strictQuery({
+          scan: SCAN_PARAM,
+          status: { enum: [...STATUSES] },
+          severity: { enum: [...SEVERITIES] },
+        }),
         response: html,
       },
     },

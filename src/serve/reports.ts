@@ -9,7 +9,7 @@ import { buildReport, reportChunks, TEXT_FORMATS, type TextFormat } from "../rep
 import { CSP as REPORT_CSP } from "../report/html-assets.js";
 import type { RequirementStatus } from "../report/model.js";
 import type { Store } from "../store/store.js";
-import { scanFor, type ApiContext, type ReportSource } from "./context.js";
+import { SCAN_PARAM, scanFor, strictQuery, type ApiContext, type ReportSource } from "./context.js";
 
 const CONTENT_TYPES: Record<TextFormat, string> = {
   html: "text/html; charset=utf-8",
@@ -28,14 +28,10 @@ export function registerReports(app: FastifyInstance, ctx: ApiContext, source: R
           required: ["framework"],
           properties: { framework: { type: "string", maxLength: 100 } },
         },
-        querystring: {
-          type: "object",
-          additionalProperties: false,
-          properties: {
-            format: { enum: [...TEXT_FORMATS], default: "html" },
-            scan: { type: "integer", minimum: 1 },
-          },
-        },
+        querystring: strictQuery({
+          format: { enum: [...TEXT_FORMATS], default: "html" },
+          scan: SCAN_PARAM,
+        }),
         response: {
           "4xx": { type: "object", properties: { error: { type: "string" } }, required: ["error"] },
         },

@@ -4,19 +4,10 @@
 import { join } from "node:path";
 import { chromium, type BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHROMIUM_ARGS, chromiumExecutable } from "../../src/report/pdf.js";
 import { useTmpDir } from "../helpers/tmp.js";
 import { startCli, waitFor, type LiveCli } from "./helpers.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const FLAGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 /** The demo volume whose Name tag is `<script>alert(1)</script>` (see demo.yaml). */
 const HOSTILE_VOLUME = "vol-08e80c43521dee2ed";
 
@@ -44,9 +35,9 @@ beforeAll(async () => {
     return s.status === "complete" ? true : undefined;
   });
   browser = await chromium.launchPersistentContext(join(dir, "profile"), {
-    executablePath: CHROMIUM,
+    executablePath: chromiumExecutable(),
     headless: true,
-    args: FLAGS,
+    args: CHROMIUM_ARGS,
   });
   browser.on("console", (m) => {
     if (m.type() === "error" || m.type() === "warning") problems.push(`console ${m.type()}: ${m.text()}`);
