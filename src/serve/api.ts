@@ -89,6 +89,8 @@ export function scanJson(s: ScanRow): Record<string, unknown> {
     id: s.id,
     kind: s.kind,
     status: s.status,
+    // A running scan whose owner is gone (its ownership row), as `dpscan scans` shows it.
+    stale: s.stale,
     source: s.source,
     options,
     startedAt: s.startedAt,

@@ -32,6 +32,7 @@ const ENV = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", 
 interface ScanJson {
   id: number;
   status: string;
+  stale: boolean;
   source: string;
   progress?: { unitsDone: number } | null;
 }
@@ -162,10 +163,12 @@ describe("dpscan serve", () => {
       body: JSON.stringify({ schedule: "nightly" }),
     });
     expect(busy.status).toBe(409);
-    await waitFor(async () => {
+    const running = await waitFor(async () => {
       const r = await getJson<ScanJson>(`${url}/api/scans/${scanId}`);
-      return (r.body.progress?.unitsDone ?? 0) >= 1 ? true : undefined;
+      return (r.body.progress?.unitsDone ?? 0) >= 1 ? r.body : undefined;
     });
+    // Its ownership row says this process runs it.
+    expect(running).toMatchObject({ status: "running", stale: false });
     process.emit("SIGTERM", "SIGTERM");
     expect(await serve.done).toBe(0);
     const after = new Store(db);
@@ -239,6 +242,7 @@ async function checkApi(url: string, db: string, scanId: number): Promise<void> 
   expect(detail.headers.get("x-frame-options")).toBe("DENY");
   expect(detail.headers.get("access-control-allow-origin")).toBeNull();
   expect(detail.body.status).toBe("complete");
+  expect(detail.body.stale).toBe(false);
   expect(JSON.stringify(detail.body.options)).not.toContain("externalId");
   expect((detail.body.coverage as { gaps: unknown[] }).gaps.length).toBeGreaterThan(0);
 
