@@ -3,6 +3,7 @@
 // SIGTERM mid-scan and the resumption after a restart, and authentication.
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { Ajv } from "ajv";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadDemoWorld } from "../../src/sim/world/demo.js";
@@ -27,6 +28,12 @@ import {
 } from "./helpers.js";
 
 const tmp = useTmpDir();
+const ajv = new Ajv({ allErrors: true });
+ajv.addFormat("date-time", /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+const findingsSchema = JSON.parse(readFileSync("schemas/findings.schema.json", "utf8")) as {
+  properties: { findings: { items: object } };
+};
+const validFinding = ajv.compile(findingsSchema.properties.findings.items);
 const ENV = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_PROFILE"];
 
 interface ScanJson {
@@ -261,6 +268,15 @@ async function checkApi(url: string, db: string, scanId: number): Promise<void> 
   const expected = store.queryFindings(scanId, { statuses: ["FAIL", "UNKNOWN"] }).map((f) => f.id);
   store.close();
   expect(seen.sort((a, b) => a - b)).toEqual(expected.sort((a, b) => a - b));
+
+  // Each finding is the finding document's (schemas/findings.schema.json), with its id and link.
+  const one = await getJson<{ findings: (Record<string, unknown> & { id: number })[] }>(
+    `${url}/api/findings?limit=5&status=FAIL,UNKNOWN,PASS`,
+  );
+  for (const { id, links, ...doc } of one.body.findings) {
+    expect(links).toEqual({ evidence: `/findings/${id}` });
+    expect(validFinding(doc), JSON.stringify(validFinding.errors)).toBe(true);
+  }
 
   const critical = await getJson<{ findings: { severity: string; status: string }[] }>(
     `${url}/api/findings?severity=critical&status=FAIL`,
