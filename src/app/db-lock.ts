@@ -2,12 +2,14 @@
 // writer (PID, host, when it took the lock); its modification time is the writer's heartbeat.
 // `dpscan serve` holds it for its whole life, `dpscan scan` and the demo for one scan, so neither a
 // second service nor a manual scan writes the same file meanwhile. Whether the holder is alive is
-// decided by the same rule as a running scan's ownership row (src/store/owner.ts): a dead PID on
-// this host, or a silent heartbeat from another host (a pod rescheduled to another node), and the
-// lock is taken over.
+// decided by the same rule as a running scan's ownership row (ownerAlive, src/store/store.ts): a
+// dead PID on this host, a lock under this process's PID that this process does not hold (a
+// restarted container's predecessor), or a silent heartbeat from another host (a pod rescheduled
+// to another node), and the lock is taken over.
+import { randomUUID } from "node:crypto";
 import { closeSync, openSync, readFileSync, statSync, unlinkSync, utimesSync, writeSync } from "node:fs";
-import { resolve } from "node:path";
-import { HEARTBEAT_MS, hold, ownerAlive, release, thisProcess } from "../store/owner.js";
+import { hostname } from "node:os";
+import { HEARTBEAT_MS, holdClaim, ownerAlive, releaseClaim } from "../store/store.js";
 import { UsageError } from "../util/errors.js";
 
 export interface LockOwner {
@@ -16,6 +18,8 @@ export interface LockOwner {
   startedAt: string;
   /** What holds it: "dpscan serve", "dpscan scan". */
   holder: string;
+  /** Known to its holder, which holds it as a claim (holdClaim) while it has the lock. */
+  token: string;
 }
 
 export interface DbLock {
@@ -32,7 +36,13 @@ export function lockFileOf(dbPath: string): string {
 export function acquireDbLock(dbPath: string, holder: string): DbLock {
   if (dbPath === ":memory:") return { file: "", release: () => undefined };
   const file = lockFileOf(dbPath);
-  const me: LockOwner = { ...thisProcess(), startedAt: new Date().toISOString(), holder };
+  const me: LockOwner = {
+    pid: process.pid,
+    host: hostname(),
+    startedAt: new Date().toISOString(),
+    holder,
+    token: randomUUID(),
+  };
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(file, "wx", 0o644);
@@ -45,7 +55,7 @@ export function acquireDbLock(dbPath: string, holder: string): DbLock {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
       const found = readOwner(file);
-      if (found && lockAlive(file, found)) throw lockedError(dbPath, file, found.owner);
+      if (found && lockAlive(found)) throw lockedError(dbPath, file, found.owner);
       // Its holder is gone, or the file is half-written from a crash: remove it and try once more.
       removeQuietly(file);
     }
@@ -63,12 +73,9 @@ export async function withDbLock<T>(dbPath: string, holder: string, fn: () => Pr
   }
 }
 
-/** What this process holds while it has the lock (see ownerAlive). */
-const lockKey = (file: string, o: LockOwner): string => `lock ${resolve(file)} ${o.startedAt}`;
-
 /** A taken lock: its heartbeat beats until it is released. */
 function held(file: string, me: LockOwner): DbLock {
-  hold(lockKey(file, me));
+  holdClaim(me.token);
   const beat = setInterval(() => {
     try {
       const now = new Date();
@@ -82,22 +89,22 @@ function held(file: string, me: LockOwner): DbLock {
     file,
     release: () => {
       clearInterval(beat);
-      release(lockKey(file, me));
+      releaseClaim(me.token);
       const found = readOwner(file);
       const o = found?.owner;
-      if (o && o.pid === me.pid && o.host === me.host && o.startedAt === me.startedAt) removeQuietly(file);
+      if (o?.token === me.token) removeQuietly(file);
     },
   };
 }
 
-function lockAlive(file: string, { owner, heartbeatAt }: { owner: LockOwner; heartbeatAt: string }): boolean {
-  return ownerAlive({ pid: owner.pid, host: owner.host, heartbeatAt }, lockKey(file, owner));
+function lockAlive({ owner, heartbeatAt }: { owner: LockOwner; heartbeatAt: string }): boolean {
+  return ownerAlive({ ownerPid: owner.pid, ownerHost: owner.host, heartbeatAt, ownerToken: owner.token });
 }
 
 function lockedError(dbPath: string, file: string, o: LockOwner): UsageError {
   return new UsageError(
-    `${dbPath} is being written by ${o.holder} (PID ${o.pid} on ${o.host}, since ${o.startedAt}); ` +
-      `wait for it, or remove ${file} if that process is gone`,
+    `${dbPath} is being written by ${o.holder} (process ${o.pid} on ${o.host}, since ${o.startedAt}); ` +
+      `wait for it, or stop it (kill ${o.pid}) and run again: a lock whose process is gone is taken over`,
   );
 }
 
@@ -112,6 +119,7 @@ function readOwner(file: string): { owner: LockOwner; heartbeatAt: string } | un
         host: o.host,
         startedAt: String(o.startedAt ?? "?"),
         holder: String(o.holder ?? "dpscan"),
+        token: String(o.token ?? ""),
       },
       heartbeatAt,
     };

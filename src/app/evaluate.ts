@@ -1,44 +1,89 @@
-// `dpscan evaluate`: AWS Config items read from files, judged by the rules and stored as a scan
+// `dpscan evaluate`: AWS Config items streamed from files, judged by the rules and stored as a scan
 // with the same lifecycle as a live scan (and no AWS call). What the files could not show (items
-// AWS Config does not record) is stored as coverage and gives UNKNOWN, as in a live scan.
-import type { ReadResult } from "../collect/aws-config/snapshot-file.js";
+// AWS Config does not record) is stored as coverage and gives UNKNOWN, as in a live scan. Items are
+// written as they are read; input that turns out to be bad discards the new scan, so bad input
+// never leaves a trace or costs stored data.
+import {
+  readConfigItems,
+  type ReadOptions,
+  type ReadSummary,
+  type RecordSink,
+} from "../collect/aws-config/snapshot-file.js";
+import type { JsonObject, ResourceRecord } from "../model/resource.js";
 import type { Rule } from "../rules/rule.js";
-import type { Store } from "../store/store.js";
-import { judgeScan } from "./judge.js";
+import type { ResourceSink, Store } from "../store/store.js";
+import { InputError } from "../util/errors.js";
+import { judgeScanAsync } from "./judge.js";
 import { runLifecycle, type LifecycleOutcome } from "./lifecycle.js";
 import { validateParams } from "./scan.js";
 
 export interface EvaluateInput {
-  /** The files the items came from (the scan's source). */
+  /** The files to read (directories already expanded: expandInputs). */
   files: string[];
-  /** Already read and validated (src/collect/aws-config/snapshot-file.ts): bad input never opens a scan. */
-  items: ReadResult;
   rules: Rule[];
   /** Rule parameter overrides (the settings file's `params`), as for a live scan. */
   params?: Record<string, Record<string, unknown>>;
+  read?: Omit<ReadOptions, "signal">;
+  /** Lines for the person watching (stderr), e.g. that a signal stops the evaluation. */
+  notice?(line: string): void;
 }
 
-export async function runEvaluate(store: Store, input: EvaluateInput): Promise<LifecycleOutcome<null>> {
-  const { rules, items, files } = input;
+/** Records to the store in batches; a removal first writes what is pending, so order holds. */
+class StoreSink implements RecordSink {
+  private readonly batch: ResourceSink;
+
+  constructor(
+    private readonly store: Store,
+    private readonly scanId: number,
+  ) {
+    this.batch = store.sink(scanId, { replace: true });
+  }
+
+  put(record: ResourceRecord): void {
+    this.batch.add([record]);
+  }
+
+  remove(record: ResourceRecord): void {
+    this.flush();
+    this.store.deleteResource(this.scanId, record);
+  }
+
+  flush(): void {
+    // The reader chose the newest capture (and reports what it superseded): replace, not a duplicate.
+    this.store.insertResources(this.scanId, this.batch.take(), { replace: true });
+  }
+}
+
+export async function runEvaluate(
+  store: Store,
+  input: EvaluateInput,
+): Promise<LifecycleOutcome<ReadSummary>> {
+  const { rules, files } = input;
   const params = input.params ?? {};
   validateParams(rules, params);
   return runLifecycle(
     store,
     { kind: "evaluate", source: files.join(", "), options: { inputs: files } },
-    (scan) => {
+    async (scan) => {
       store.recordRules(scan.id, rules, params);
-      store.insertResources(scan.id, items.records);
-      store.upsertCoverage(scan.id, items.coverage);
-      const { summary } = judgeScan(store, scan, rules, params);
-      return {
-        summary: {
-          ...summary,
-          ignoredTypes: items.ignoredTypes,
-          deleted: items.deleted,
-          notRecorded: items.notRecorded,
-        },
-        value: null,
+      const sink = new StoreSink(store, scan.id);
+      const read = await readConfigItems(files, sink, {
+        index: store.captureIndex(),
+        ...input.read,
+        signal: scan.signal,
+      });
+      sink.flush();
+      store.upsertCoverage(scan.id, read.coverage);
+      const { summary } = await judgeScanAsync(store, scan, rules, params);
+      const stored: JsonObject = {
+        ...summary,
+        ignoredTypes: read.ignoredTypes,
+        deleted: read.deleted,
+        notRecorded: read.notRecorded,
+        superseded: read.superseded,
       };
+      return { summary: stored, value: read };
     },
+    { discard: (err) => err instanceof InputError, ...(input.notice ? { notice: input.notice } : {}) },
   );
 }

@@ -2,11 +2,21 @@
 // begin (or reopen for --resume) → running → complete, or failed (an error) or interrupted
 // (SIGINT/SIGTERM). A first signal asks the body to stop at its next safe point; a second one
 // marks the scan interrupted with one synchronous write and exits, so no row stays "running".
+// The row belongs to this process while it runs (PID, host, a secret token, a heartbeat), so a
+// `--resume` elsewhere refuses it while it lives and takes it over only once it is gone.
+import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
+import { hostname } from "node:os";
 import type { JsonObject } from "../model/resource.js";
-import { HEARTBEAT_MS } from "../store/owner.js";
-import type { ScanKind, ScanRow, Store } from "../store/store.js";
-import { EXIT } from "../util/errors.js";
+import {
+  HEARTBEAT_MS,
+  STALE_AFTER_MS,
+  type OwnerClaim,
+  type ScanKind,
+  type ScanRow,
+  type Store,
+} from "../store/store.js";
+import { EnvironmentError, EXIT, UsageError } from "../util/errors.js";
 
 export interface ScanHandle {
   readonly id: number;
@@ -30,10 +40,83 @@ export interface LifecycleHooks {
   notice?(line: string): void;
   /** Said on the first signal after "stopping", e.g. how to resume. */
   onStop?: string;
+  /** An error for which the new scan is removed rather than kept as failed (bad input found late). */
+  discard?(err: unknown): boolean;
   /** Aborting it stops the scan like a first signal (the service's shutdown, without a signal). */
   signal?: AbortSignal;
   /** The scan row exists (the service answers with its id before the scan is done). */
   started?(scanId: number): void;
+}
+
+function refusal(s: ScanRow): UsageError {
+  const age = Math.max(0, Math.round((Date.now() - Date.parse(s.heartbeatAt ?? s.startedAt)) / 1000));
+  return new UsageError(
+    `--resume: scan ${s.id} is still running (process ${s.ownerPid} on ${s.ownerHost}, heartbeat ${age} s ago); wait for it, or stop it (kill ${s.ownerPid}) and resume then`,
+  );
+}
+
+/** Write the end of a scan without letting a second failure (a full disk) hide the first. */
+function tryFinish(f: () => boolean): boolean {
+  try {
+    return f();
+  } catch {
+    return false;
+  }
+}
+
+/** Begin a new row, or claim the one being resumed (refused while its owner lives). */
+function openRow(store: Store, start: ScanStart, me: OwnerClaim): { id: number; now: Date } {
+  if ("reopen" in start) {
+    const id = start.reopen.id;
+    const claim = store.claimScan(id, me);
+    if (!claim.claimed) throw refusal(claim.scan);
+    return { id, now: new Date(start.reopen.startedAt) };
+  }
+  const now = new Date();
+  return { id: store.beginScan(start.kind, start.source, start.options, now, me), now };
+}
+
+/**
+ * The scan's stop signals: its heartbeat (aborts when another process took the row over) and
+ * SIGINT/SIGTERM (the first aborts, a second marks the row interrupted and exits at once).
+ */
+function watch(store: Store, id: number, me: OwnerClaim, hooks: LifecycleHooks) {
+  const controller = new AbortController();
+  // Every call waiting on a backoff or a limiter listens for the abort, and hundreds may wait at
+  // once: that is the design, not a leak, so Node's "possible memory leak" warning does not apply.
+  setMaxListeners(0, controller.signal);
+  const state = { takenOver: false, signals: 0 };
+  const heartbeat = setInterval(() => {
+    if (tryFinish(() => store.heartbeat(id, me.token))) return;
+    state.takenOver = true;
+    controller.abort(new Error(`scan ${id} was taken over by another dpscan process`));
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
+  const onSignal = (sig: NodeJS.Signals | undefined): void => {
+    const name = sig ?? "signal";
+    if (++state.signals > 1) {
+      const why = `received ${name} again: stopped at once`;
+      tryFinish(() => store.finishScan(id, "interrupted", null, why, me.token));
+      process.exit(EXIT.interrupted);
+    }
+    hooks.notice?.(`${name}: stopping${hooks.onStop ? `; ${hooks.onStop}` : ""}`);
+    controller.abort(new Error(`received ${name}`));
+  };
+  const onAbort = (): void => controller.abort(hooks.signal?.reason);
+  hooks.signal?.addEventListener("abort", onAbort, { once: true });
+  if (hooks.signal?.aborted) onAbort();
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return {
+    signal: controller.signal,
+    state,
+    stop(): void {
+      clearInterval(heartbeat);
+      hooks.signal?.removeEventListener("abort", onAbort);
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+  };
 }
 
 /**
@@ -46,56 +129,30 @@ export async function runLifecycle<T>(
   body: (scan: ScanHandle) => Promise<{ summary: JsonObject; value: T }> | { summary: JsonObject; value: T },
   hooks: LifecycleHooks = {},
 ): Promise<LifecycleOutcome<T>> {
-  let id: number;
-  let now: Date;
-  if ("reopen" in start) {
-    id = start.reopen.id;
-    now = new Date(start.reopen.startedAt);
-    store.reopenScan(id);
-  } else {
-    now = new Date();
-    id = store.beginScan(start.kind, start.source, start.options, now);
-  }
-  const controller = new AbortController();
-  // Every call waiting on a backoff or a limiter listens for the abort, and hundreds may wait at
-  // once: that is the design, not a leak, so Node's "possible memory leak" warning does not apply.
-  setMaxListeners(0, controller.signal);
-  // The row says its owner is alive, so `scans` can tell a crashed scan from a running one.
-  const beat = setInterval(() => store.heartbeat(id), HEARTBEAT_MS);
-  beat.unref();
-  let signals = 0;
-  const onSignal = (sig: NodeJS.Signals | undefined): void => {
-    const name = sig ?? "signal";
-    signals++;
-    if (signals > 1) {
-      store.finishScan(id, "interrupted", null, `received ${name} again: stopped at once`);
-      process.exit(EXIT.interrupted);
-    }
-    hooks.notice?.(`${name}: stopping${hooks.onStop ? `; ${hooks.onStop}` : ""}`);
-    controller.abort(new Error(`received ${name}`));
-  };
-  const onAbort = (): void => controller.abort(hooks.signal?.reason);
-  hooks.signal?.addEventListener("abort", onAbort, { once: true });
-  if (hooks.signal?.aborted) onAbort();
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  const me = { pid: process.pid, host: hostname(), token: randomUUID() };
+  const { id, now } = openRow(store, start, me);
+  const w = watch(store, id, me, hooks);
   hooks.started?.(id);
+  const lost = (): EnvironmentError =>
+    new EnvironmentError(
+      `scan ${id} was taken over by another dpscan process (this one was silent for over ${STALE_AFTER_MS / 1000} s); its results are that process's`,
+    );
   try {
-    const { summary, value } = await body({ id, now, signal: controller.signal });
-    store.finishScan(id, "complete", summary);
+    const { summary, value } = await body({ id, now, signal: w.signal });
+    if (!store.finishScan(id, "complete", summary, undefined, me.token)) throw lost();
     return { status: "complete", scanId: id, value, exitCode: EXIT.ok };
   } catch (err) {
-    if (controller.signal.aborted) {
-      const reason = String((controller.signal.reason as Error | undefined)?.message ?? "interrupted");
-      store.finishScan(id, "interrupted", null, reason);
+    if (w.state.takenOver) throw lost();
+    if (w.signal.aborted) {
+      const reason = String((w.signal.reason as Error | undefined)?.message ?? "interrupted");
+      tryFinish(() => store.finishScan(id, "interrupted", null, reason, me.token));
       return { status: "interrupted", scanId: id, reason, exitCode: EXIT.interrupted };
     }
-    store.finishScan(id, "failed", null, err instanceof Error ? err.message : String(err));
+    const message = err instanceof Error ? err.message : String(err);
+    if (hooks.discard?.(err) && !("reopen" in start)) tryFinish(() => (store.discardScan(id), true));
+    else tryFinish(() => store.finishScan(id, "failed", null, message, me.token));
     throw err;
   } finally {
-    clearInterval(beat);
-    hooks.signal?.removeEventListener("abort", onAbort);
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    w.stop();
   }
 }

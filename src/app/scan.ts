@@ -9,12 +9,19 @@ import type { RunEvents } from "../collect/runner.js";
 import type { Collector } from "../collect/types.js";
 import type { CoverageRow } from "../model/coverage.js";
 import type { JsonObject } from "../model/resource.js";
-import type { ScanOptions } from "../model/scan-options.js";
+import {
+  optionSpecs,
+  redactOptions,
+  wasRedacted,
+  type ScanOptionKey,
+  type ScanOptions,
+} from "../model/scan-options.js";
 import { checkParamValue } from "../rules/loader.js";
 import type { Rule } from "../rules/rule.js";
 import type { Store } from "../store/store.js";
 import { EXIT, InputError, UsageError } from "../util/errors.js";
-import { judgeScan } from "./judge.js";
+import { deepEqual } from "../util/json.js";
+import { judgeScanAsync } from "./judge.js";
 import { runLifecycle, type ScanHandle, type ScanStart } from "./lifecycle.js";
 
 /** What a scan reports while it runs (the CLI's progress line, log lines, the service's log). */
@@ -36,6 +43,8 @@ export interface ScanDeps {
   rules: Rule[];
   /** Continue the latest interrupted or failed scan: its stored options win over `options`'s scope. */
   resume?: boolean;
+  /** The options the user set (flags, settings file): a resumed scan refuses a different scope. */
+  given?: ReadonlySet<ScanOptionKey>;
   /** The caller's credentials; default: the SDK's provider chain (with options.profile). */
   credentials?: AwsCredentialIdentityProvider;
   events?(counters: ScanCounters): ScanEvents;
@@ -70,7 +79,12 @@ export function checkScanInputs(options: ScanOptions, rules: readonly Rule[]): v
 
 export async function runScan(fresh: ScanOptions, deps: ScanDeps): Promise<ScanResult> {
   checkScanInputs(fresh, deps.rules);
-  const { options, start } = scanStart(deps.store, fresh, Boolean(deps.resume), deps.origin);
+  const { options, start } = scanStart(
+    deps.store,
+    fresh,
+    deps.resume ? (deps.given ?? new Set()) : undefined,
+    deps.origin,
+  );
   const collectors = collectorsFor(options.services);
   const outcome = await runLifecycle(
     deps.store,
@@ -110,12 +124,20 @@ export async function runScan(fresh: ScanOptions, deps: ScanDeps): Promise<ScanR
 function scanStart(
   store: Store,
   fresh: ScanOptions,
-  resume: boolean,
+  resume: ReadonlySet<ScanOptionKey> | undefined,
   origin: string | undefined,
 ): { options: ScanOptions; start: ScanStart } {
   if (!resume) {
-    const source = origin ? `${origin}${ORIGIN_SEPARATOR}${describeScope(fresh)}` : describeScope(fresh);
-    return { options: fresh, start: { kind: "scan", source, options: fresh as unknown as JsonObject } };
+    const scope = describeScope(fresh);
+    return {
+      options: fresh,
+      start: {
+        kind: "scan",
+        source: origin ? `${origin}${ORIGIN_SEPARATOR}${scope}` : scope,
+        // Stored for auditors: never the ExternalId or a password inside an endpoint URL.
+        options: redactOptions(fresh) as JsonObject,
+      },
+    };
   }
   const prev = store.latestIncompleteScan("scan");
   if (!prev) throw new UsageError(`--resume: no interrupted or failed scan in ${store.path}`);
@@ -123,7 +145,10 @@ function scanStart(
     throw new UsageError(
       `--resume: scan ${prev.id} was written by an older dpscan whose coverage rows do not state what they hide; start a new scan`,
     );
-  return { options: resumedOptions(prev.options as unknown as ScanOptions, fresh), start: { reopen: prev } };
+  return {
+    options: resumedOptions(prev.id, prev.options as unknown as ScanOptions, fresh, resume),
+    start: { reopen: prev },
+  };
 }
 
 /** discover → collect → store, then judge what was stored; the value is the scan's coverage gaps. */
@@ -166,7 +191,7 @@ async function collectAndJudge(
       ...(events ? { events } : {}),
     });
     collected();
-    const { summary: judged, gaps } = judgeScan(store, scan, rules, options.params);
+    const { summary: judged, gaps } = await judgeScanAsync(store, scan, rules, options.params);
     const { coverage, ...evaluation } = judged;
     const summary: JsonObject = {
       ...evaluation,
@@ -185,19 +210,57 @@ async function collectAndJudge(
   }
 }
 
-/** Same scope as the scan being resumed; how this run reports and authenticates is this run's. */
-function resumedOptions(stored: ScanOptions, fresh: ScanOptions): ScanOptions {
-  const options: ScanOptions = {
-    ...stored,
-    logFormat: fresh.logFormat,
-    progress: fresh.progress,
-    quiet: fresh.quiet,
-  };
-  // Credentials are never stored: the profile is this run's.
-  if (fresh.profile) options.profile = fresh.profile;
-  else delete options.profile;
-  if (fresh.endpointUrl) options.endpointUrl = fresh.endpointUrl;
-  return options;
+/** Options a resumed scan takes from this run: how it reports, authenticates, paces and exits. */
+const RUN_OPTIONS: ReadonlySet<ScanOptionKey> = new Set([
+  "logFormat",
+  "progress",
+  "quiet",
+  "profile",
+  "endpointUrl",
+  "externalId",
+  "concurrency",
+  "accountConcurrency",
+  "rates",
+  "requireFullCoverage",
+  "params",
+  "rules",
+  "rule",
+  "excludeRule",
+]);
+
+/**
+ * Same scope as the scan being resumed: a scope option given now that differs is refused (the
+ * scan would mix two scopes). Run options given now are honoured; reporting and credentials are
+ * always this run's, and redacted secrets must be given again.
+ */
+function resumedOptions(
+  id: number,
+  stored: ScanOptions,
+  fresh: ScanOptions,
+  given: ReadonlySet<ScanOptionKey>,
+): ScanOptions {
+  const problems: string[] = [];
+  const options = { ...stored } as Record<string, unknown>;
+  const now = fresh as unknown as Record<string, unknown>;
+  for (const [key, spec] of optionSpecs()) {
+    const name = /--[a-z0-9-]+/.exec(spec.flag ?? "")?.[0] ?? key;
+    if (!RUN_OPTIONS.has(key)) {
+      if (given.has(key) && !deepEqual(now[key], options[key]))
+        problems.push(
+          `--resume: ${name} ${JSON.stringify(now[key])} differs from scan ${id}'s ${JSON.stringify(options[key] ?? null)}; a resumed scan keeps its scope: resume without ${name}, or start a new scan`,
+        );
+      continue;
+    }
+    const always = spec.settings === false || key === "profile" || key === "logFormat";
+    if (always || given.has(key) || (spec.redact && now[key] !== undefined)) {
+      if (now[key] === undefined) delete options[key];
+      else options[key] = now[key];
+    } else if (spec.redact && wasRedacted(options[key])) {
+      problems.push(`--resume: scan ${id} was started with ${name}, which is not stored; give ${name} again`);
+    }
+  }
+  if (problems.length > 0) throw new InputError(problems);
+  return options as unknown as ScanOptions;
 }
 
 export function collectorsFor(names: readonly string[] | undefined): Collector[] {

@@ -60,7 +60,7 @@ export async function callAws<T>(scope: CallScope, operation: string, fn: () => 
   let transients = 0;
   for (let attempt = 1; ; attempt++) {
     scope.signal?.throwIfAborted();
-    await scope.limiter.acquire();
+    await scope.limiter.acquire(scope.signal);
     for (const s of scope.stats) s.calls++;
     try {
       const result = await scope.concurrency(fn);

@@ -23,6 +23,7 @@ export class AdaptiveLimiter {
   private queue: Promise<void> = Promise.resolve();
 
   constructor(opts: LimiterOptions) {
+    if (!(opts.ratePerSecond > 0)) throw new RangeError(`rate ${opts.ratePerSecond}/s: must be more than 0`);
     this.max = opts.ratePerSecond;
     this.rate = opts.ratePerSecond;
     this.min = opts.minRatePerSecond ?? Math.min(1, opts.ratePerSecond);
@@ -34,20 +35,23 @@ export class AdaptiveLimiter {
     return this.rate;
   }
 
-  acquire(): Promise<void> {
-    const next = this.queue.then(() => this.take());
+  /** Wait for a token; an abort ends the wait at once (the caller then stops, not the limiter). */
+  acquire(signal?: AbortSignal): Promise<void> {
+    const next = this.queue.then(() => this.take(signal));
     this.queue = next.catch(() => undefined);
     return next;
   }
 
-  private async take(): Promise<void> {
+  private async take(signal?: AbortSignal): Promise<void> {
     for (;;) {
+      signal?.throwIfAborted();
       this.refill();
       if (this.tokens >= 1) {
         this.tokens -= 1;
         return;
       }
-      await sleep(Math.max(1, Math.ceil(((1 - this.tokens) / this.rate) * 1000)));
+      const ms = Math.max(1, Math.ceil(((1 - this.tokens) / this.rate) * 1000));
+      await sleep(ms, undefined, signal ? { signal } : undefined);
     }
   }
 

@@ -3,24 +3,50 @@
 // deploy/dpscan-readonly-policy.json must equal this, which a test checks.
 import type { JsonObject } from "../model/resource.js";
 
-/** Actions dpscan must never be able to call, denied explicitly as defence in depth. */
+/**
+ * Actions that read data or secrets: dpscan must never be able to call them, so they are denied
+ * explicitly, as defence in depth against a broader policy attached to the same identity (an
+ * explicit Deny wins over any Allow). Wildcards as IAM matches them.
+ */
 export const NEVER_ACTIONS = [
-  "secretsmanager:GetSecretValue", // never allowed
-  "secretsmanager:BatchGetSecretValue", // never allowed
+  "secretsmanager:GetSecretValue",
+  "secretsmanager:BatchGetSecretValue",
   "kms:Decrypt",
+  "kms:GenerateDataKey*", // returns plaintext data keys (…WithoutPlaintext is still key material)
+  "kms:ReEncrypt*",
   "ssm:GetParameter",
   "ssm:GetParameters",
   "ssm:GetParametersByPath",
+  "ssm:GetParameterHistory",
   "s3:GetObject",
+  "s3:GetObjectVersion",
+  "s3:SelectObjectContent",
+  "dynamodb:GetItem",
+  "dynamodb:BatchGetItem",
+  "dynamodb:Query",
+  "dynamodb:Scan",
+  "dynamodb:PartiQLSelect",
+  "dynamodb:GetRecords",
+  "rds-data:*",
 ] as const;
+
+/** The member role's session length unless the template's parameter says otherwise (dpscan's default). */
+export const DEFAULT_MAX_SESSION_SECONDS = 3600;
+
+/** AWS's constraint on an ExternalId (2 to 1224 of these characters). */
+const EXTERNAL_ID_PATTERN = "^$|^[\\w+=,.@:/-]{2,1224}$";
+
+export interface PolicyScope {
+  roleName?: string;
+  partition?: string;
+  /** The organisation's ID (o-…): AssumeRole only into roles of accounts in it (aws:ResourceOrgID). */
+  organizationId?: string;
+}
 
 export const DEFAULT_ROLE_NAME = "dpscan-audit";
 
-export function scanPolicy(
-  actions: readonly string[],
-  roleName = DEFAULT_ROLE_NAME,
-  partition = "aws",
-): JsonObject {
+export function scanPolicy(actions: readonly string[], scope: PolicyScope = {}): JsonObject {
+  const { roleName = DEFAULT_ROLE_NAME, partition = "aws", organizationId } = scope;
   const assume = actions.filter((a) => a === "sts:AssumeRole");
   const rest = actions.filter((a) => a !== "sts:AssumeRole");
   return {
@@ -34,6 +60,9 @@ export function scanPolicy(
               Effect: "Allow",
               Action: assume,
               Resource: `arn:${partition}:iam::*:role/${roleName}`,
+              ...(organizationId
+                ? { Condition: { StringEquals: { "aws:ResourceOrgID": organizationId } } }
+                : {}),
             },
           ]
         : []),
@@ -70,16 +99,35 @@ export function scanRoleTemplate(actions: readonly string[]): JsonObject {
         Type: "String",
         Default: "",
         NoEcho: true,
-        Description: "Optional ExternalId (dpscan --external-id)",
+        AllowedPattern: EXTERNAL_ID_PATTERN,
+        Description:
+          "ExternalId every AssumeRole must present (dpscan --external-id); empty: none (not recommended for a third party)",
+      },
+      OrganizationId: {
+        Type: "String",
+        Default: "",
+        AllowedPattern: "^$|^o-[a-z0-9]{10,32}$",
+        Description:
+          "The organisation's ID (o-...): only principals of it may assume the role (aws:PrincipalOrgID)",
+      },
+      MaxSessionDuration: {
+        Type: "Number",
+        Default: DEFAULT_MAX_SESSION_SECONDS,
+        MinValue: 3600,
+        MaxValue: 43200,
+        Description: "Longest role session in seconds (dpscan renews sessions, so 1 hour suffices)",
       },
     },
-    Conditions: { HasExternalId: { "Fn::Not": [{ "Fn::Equals": [{ Ref: "ExternalId" }, ""] }] } },
+    Conditions: {
+      HasExternalId: { "Fn::Not": [{ "Fn::Equals": [{ Ref: "ExternalId" }, ""] }] },
+      HasOrganizationId: { "Fn::Not": [{ "Fn::Equals": [{ Ref: "OrganizationId" }, ""] }] },
+    },
     Resources: {
       ScanRole: {
         Type: "AWS::IAM::Role",
         Properties: {
           RoleName: { Ref: "RoleName" },
-          MaxSessionDuration: 43200,
+          MaxSessionDuration: { Ref: "MaxSessionDuration" },
           AssumeRolePolicyDocument: {
             Version: "2012-10-17",
             Statement: [
@@ -87,13 +135,7 @@ export function scanRoleTemplate(actions: readonly string[]): JsonObject {
                 Effect: "Allow",
                 Principal: { AWS: { "Fn::Sub": "arn:${AWS::Partition}:iam::${ScannerAccountId}:root" } },
                 Action: "sts:AssumeRole",
-                Condition: {
-                  "Fn::If": [
-                    "HasExternalId",
-                    { StringEquals: { "sts:ExternalId": { Ref: "ExternalId" } } },
-                    { Ref: "AWS::NoValue" },
-                  ],
-                },
+                Condition: trustCondition(),
               },
             ],
           },
@@ -103,5 +145,28 @@ export function scanRoleTemplate(actions: readonly string[]): JsonObject {
       },
     },
     Outputs: { RoleArn: { Value: { "Fn::GetAtt": ["ScanRole", "Arn"] } } },
+  };
+}
+
+/**
+ * The trust policy's condition: with an ExternalId configured, a request without that ExternalId
+ * is refused; with an organisation ID, only its principals get in; with neither, none.
+ */
+function trustCondition(): JsonObject {
+  // Fresh objects each time: a shared one would be written as a YAML alias.
+  const external = () => ({ "sts:ExternalId": { Ref: "ExternalId" } });
+  const org = () => ({ "aws:PrincipalOrgID": { Ref: "OrganizationId" } });
+  return {
+    "Fn::If": [
+      "HasExternalId",
+      {
+        "Fn::If": [
+          "HasOrganizationId",
+          { StringEquals: { ...external(), ...org() } },
+          { StringEquals: external() },
+        ],
+      },
+      { "Fn::If": ["HasOrganizationId", { StringEquals: org() }, { Ref: "AWS::NoValue" }] },
+    ],
   };
 }

@@ -1,11 +1,13 @@
 import type { Command } from "commander";
-import { readConfigItems } from "../collect/aws-config/snapshot-file.js";
 import { withDbLock } from "../app/db-lock.js";
+import { expandInputs } from "../collect/aws-config/snapshot-file.js";
 import { runEvaluate } from "../app/evaluate.js";
 import { scanSummaryText } from "../report/scan-summary.js";
 import { PLAIN } from "../report/text.js";
 import { loadRules } from "../rules/loader.js";
-import { globals, hint, oneOf, openStore, stdoutStyle } from "./context.js";
+import { selectRules } from "../rules/select.js";
+import { collectProblems, InputError } from "../util/errors.js";
+import { globals, hint, oneOf, openStore, parseList, stdoutStyle } from "./context.js";
 import { completedScan, emitReport } from "./findings-output.js";
 import { collect, OUTPUT_HELP, outputFiles, REPORT_FORMATS } from "./output.js";
 import type { ScanOptions } from "./scan-options.js";
@@ -13,6 +15,8 @@ import type { ScanOptions } from "./scan-options.js";
 interface Opts {
   input: string[];
   rules?: string;
+  rule?: string;
+  excludeRule?: string;
   format: string;
   all?: boolean;
   output: string[];
@@ -22,32 +26,46 @@ export function define(cmd: Command): void {
   cmd
     .requiredOption(
       "-i, --input <files...>",
-      "AWS Config snapshot files, JSON arrays of items, or JSON Lines",
+      "AWS Config snapshot or history files (.json or .json.gz), JSON arrays of items, JSON Lines, directories of them, or - for standard input",
     )
     .option("--rules <dir>", "rules directory (default: the built-in rules)")
+    .option("--rule <ids>", "only these rules (comma-separated IDs)")
+    .option("--exclude-rule <ids>", "leave out these rules (comma-separated IDs)")
     .option("-f, --format <format>", REPORT_FORMATS.join(", "), "table")
     .option("-o, --output <file>", OUTPUT_HELP, collect, [])
     .option("--all", "list passing results too (table format)")
     .action(async (opts: Opts, c: Command) => {
-      const format = oneOf("--format", opts.format, REPORT_FORMATS);
-      const files = outputFiles(opts.output);
-      // Validate everything before touching the database: bad input never costs stored data.
-      const rules = loadRules(opts.rules);
+      // Every problem of the command line, the rules and the input list at once, before the database:
+      // bad input never costs stored data.
+      const problems: string[] = [];
+      const format = collectProblems(problems, () => oneOf("--format", opts.format, REPORT_FORMATS));
+      const files = collectProblems(problems, () => outputFiles(opts.output));
+      const loaded = collectProblems(problems, () => loadRules(opts.rules));
+      const rules = loaded
+        ? collectProblems(problems, () =>
+            selectRules(loaded, { only: parseList(opts.rule), exclude: parseList(opts.excludeRule) }),
+          )
+        : undefined;
+      const inputs = collectProblems(problems, () => expandInputs(opts.input));
+      if (problems.length > 0 || !format || !files || !rules || !inputs) throw new InputError(problems);
       const params = (globals(c).settings.data.params ?? {}) as ScanOptions["params"];
-      const input = readConfigItems(opts.input);
       // One writer per database, as for `dpscan scan` (src/app/db-lock.ts).
       await withDbLock(globals(c).db, "dpscan evaluate", async () => {
         const store = openStore(c);
         try {
-          const scan = completedScan(
-            store,
-            await runEvaluate(store, { files: opts.input, items: input, rules, params }),
-          );
-          if (!scan) return;
+          const outcome = await runEvaluate(store, {
+            files: inputs.files,
+            rules,
+            params,
+            notice: (line) => process.stderr.write(`dpscan: ${line}\n`),
+          });
+          const scan = completedScan(store, outcome);
+          if (!scan || outcome.status !== "complete") return;
+          const read = outcome.value;
           const database = globals(c).db;
           const preamble = [
-            `${input.records.length} resources from ${opts.input.length} file(s), ${rules.length} rules.`,
-            ...inputNotes(input),
+            `${read.records} resources from ${inputs.files.length} file(s), ${rules.length} rules.`,
+            ...readNotes(read, inputs.skipped),
           ];
           await emitReport(
             format,
@@ -74,16 +92,36 @@ export function define(cmd: Command): void {
     });
 }
 
-function inputNotes(input: ReturnType<typeof readConfigItems>): string[] {
-  const notes: string[] = [];
-  const ignored = Object.values(input.ignoredTypes).reduce((a, b) => a + b, 0);
+/** What the input held besides the records judged: ignored types (named), repeats, unrecorded items. */
+function readNotes(
+  read: {
+    ignoredTypes: Record<string, number>;
+    notRecorded: number;
+    superseded: number;
+    supersededExamples: string[];
+  },
+  skippedFiles: number,
+): string[] {
+  const lines: string[] = [];
+  const types = Object.entries(read.ignoredTypes).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const ignored = types.reduce((n, [, c]) => n + c, 0);
   if (ignored > 0)
-    notes.push(
-      `Ignored ${ignored} item(s) of ${Object.keys(input.ignoredTypes).length} type(s) no rule covers.`,
+    lines.push(
+      `Ignored ${ignored} item(s) of ${types.length} type(s) no rule covers: ${types.map(([t, n]) => `${t} (${n})`).join(", ")}.`,
     );
-  if (input.notRecorded > 0)
-    notes.push(
-      `Not examined: ${input.notRecorded} item(s) AWS Config marks ResourceNotRecorded (no configuration); the rules on their types report UNKNOWN in their account and region.`,
+  if (skippedFiles > 0)
+    lines.push(
+      `Skipped ${skippedFiles} file(s) in the input directories that are not .json, .json.gz, .jsonl or .ndjson.`,
     );
-  return notes;
+  if (read.superseded > 0) {
+    lines.push(
+      `Superseded: ${read.superseded} older or repeated item(s) of resources given more than once; each resource is judged on its newest capture.`,
+    );
+    for (const e of read.supersededExamples) lines.push(`  ${e}`);
+  }
+  if (read.notRecorded > 0)
+    lines.push(
+      `Not examined: ${read.notRecorded} item(s) AWS Config marks ResourceNotRecorded (no configuration); the rules on their types report UNKNOWN in their account and region.`,
+    );
+  return lines;
 }

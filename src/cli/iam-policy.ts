@@ -2,12 +2,18 @@ import type { Command } from "commander";
 import { stringify } from "yaml";
 import { DEFAULT_ROLE_NAME, scanPolicy, scanRoleTemplate } from "../aws/scan-policy.js";
 import { scannerActions } from "../collect/registry.js";
+import { UsageError } from "../util/errors.js";
 import { oneOf } from "./context.js";
 
 export const PARTITIONS = ["aws", "aws-cn", "aws-us-gov"] as const;
 
-export function renderPolicy(roleName = DEFAULT_ROLE_NAME, partition = "aws"): string {
-  return `${JSON.stringify(scanPolicy(scannerActions(), roleName, partition), null, 2)}\n`;
+export function renderPolicy(
+  roleName = DEFAULT_ROLE_NAME,
+  partition = "aws",
+  organizationId?: string,
+): string {
+  const scope = { roleName, partition, ...(organizationId ? { organizationId } : {}) };
+  return `${JSON.stringify(scanPolicy(scannerActions(), scope), null, 2)}\n`;
 }
 
 export function renderTemplate(): string {
@@ -19,11 +25,25 @@ export function define(cmd: Command): void {
     .option("--role-name <name>", "the scan role name member accounts use", DEFAULT_ROLE_NAME)
     .option("--partition <name>", `ARN partition: ${PARTITIONS.join(", ")}`, "aws")
     .option(
+      "--organization-id <id>",
+      "the organisation's ID (o-...): AssumeRole only into roles of its accounts (aws:ResourceOrgID)",
+    )
+    .option(
       "--cloudformation",
       "print the member-account scan role template instead (deploy/dpscan-scan-role.yaml)",
     )
-    .action((opts: { roleName: string; partition: string; cloudformation?: boolean }) => {
-      const partition = oneOf("--partition", opts.partition, PARTITIONS);
-      process.stdout.write(opts.cloudformation ? renderTemplate() : renderPolicy(opts.roleName, partition));
-    });
+    .action(
+      (opts: { roleName: string; partition: string; organizationId?: string; cloudformation?: boolean }) => {
+        const partition = oneOf("--partition", opts.partition, PARTITIONS);
+        if (opts.organizationId !== undefined && !/^o-[a-z0-9]{10,32}$/.test(opts.organizationId))
+          throw new UsageError(
+            `--organization-id must look like o-abc1234567 (got "${opts.organizationId}")`,
+          );
+        process.stdout.write(
+          opts.cloudformation
+            ? renderTemplate()
+            : renderPolicy(opts.roleName, partition, opts.organizationId),
+        );
+      },
+    );
 }

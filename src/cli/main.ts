@@ -2,7 +2,9 @@
 // action and everything they import: the SDK, SQLite, the rule engine) is loaded only when that
 // command runs, so `dpscan --help` and `--version` start in a few tens of milliseconds.
 import { Command, CommanderError, Help } from "commander";
-import { EXIT, InputError, UsageError } from "../util/errors.js";
+import { storeEnvironmentError } from "../store/errors.js";
+import { EnvironmentError, EXIT, InputError, UsageError } from "../util/errors.js";
+import { safeText } from "../util/text.js";
 import { VERSION } from "../version.js";
 import { setInvocation } from "./invocation.js";
 import { guardStream } from "./output.js";
@@ -108,6 +110,7 @@ export function buildProgram(): Command {
     .option("--wide", "tables show every column in full instead of fitting the terminal")
     .option("--verbose", "print stack traces for internal errors")
     .showHelpAfterError()
+    .configureOutput({ writeErr: (s) => errLine(s) })
     .exitOverride()
     .configureHelp({
       // The stubs have no options until their module is loaded: the table says which have some.
@@ -119,7 +122,10 @@ export function buildProgram(): Command {
       },
     });
   for (const e of COMMANDS)
-    program.command(e.args ? `${e.name} ${e.args}` : e.name).description(e.description);
+    program
+      .command(e.args ? `${e.name} ${e.args}` : e.name)
+      .description(e.description)
+      .configureOutput({ writeErr: (s) => errLine(s) });
   program.hook("preSubcommand", async (_program, sub) => {
     const entry = entries.get(sub.name());
     if (entry) (await entry.load()).define(sub);
@@ -134,6 +140,20 @@ function argsOf(cmd: Command): string[] {
   });
 }
 
+/** Text for stderr, each line made safe: messages quote what users and AWS wrote. */
+function errLine(text: string): void {
+  const lines = text.split("\n").map(safeText);
+  process.stderr.write(lines.join("\n"));
+}
+
+/**
+ * A closed log pipe (`dpscan scan 2>&1 | head`) must not kill a scan: stderr errors are
+ * swallowed and what would have gone there is dropped.
+ */
+function survivePipeErrors(): void {
+  if (process.stderr.listenerCount("error") === 0) process.stderr.on("error", () => undefined);
+}
+
 /** Run the CLI; returns the process exit code (see README "Exit codes"). */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
@@ -141,6 +161,7 @@ export async function main(argv: string[]): Promise<number> {
   setInvocation(argv[1]);
   // `dpscan ... | head`: a reader that goes away ends the output, quietly and with exit code 0.
   guardStream(process.stdout);
+  survivePipeErrors();
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : EXIT.ok;
@@ -160,15 +181,16 @@ function reportError(err: unknown, verbose: boolean): number {
     return EXIT.badInput; // commander already printed the message
   }
   if (err instanceof InputError) {
-    for (const line of err.lines) process.stderr.write(`dpscan: ${line}\n`);
+    for (const line of err.lines) errLine(`dpscan: ${line}\n`);
     return EXIT.badInput;
   }
-  if (err instanceof UsageError) {
-    process.stderr.write(`dpscan: ${err.message}\n`);
+  const env = storeEnvironmentError(err);
+  if (err instanceof UsageError || err instanceof EnvironmentError || env) {
+    errLine(`dpscan: ${(env ?? (err as Error)).message}\n`);
     return EXIT.badInput;
   }
   const e = err instanceof Error ? err : new Error(String(err));
-  process.stderr.write(`dpscan: internal error: ${e.message}\n`);
+  errLine(`dpscan: internal error: ${e.message}\n`);
   if (verbose && e.stack) process.stderr.write(`${e.stack}\n`);
   else process.stderr.write("dpscan: run again with --verbose for details\n");
   return EXIT.internal;

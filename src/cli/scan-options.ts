@@ -16,7 +16,7 @@ import {
   type ScanOptions,
 } from "../model/scan-options.js";
 import { serveSettingsSchema } from "../serve/config.js";
-import { InputError, UsageError } from "../util/errors.js";
+import { collectProblems, InputError, UsageError } from "../util/errors.js";
 import { issueLines, schemaIssues } from "../util/schema-errors.js";
 import { readSourceFile } from "../util/yaml-source.js";
 
@@ -159,7 +159,8 @@ function parseFlag(spec: Spec, raw: string | boolean | string[]): unknown {
   if (typeof raw === "boolean" || Array.isArray(raw)) return raw;
   switch (spec.kind) {
     case "integer": {
-      const n = Number(raw);
+      // Decimal digits only: Number() would also take "0x10", "1e3", " 8" or "".
+      const n = /^\d{1,16}$/.test(raw) ? Number(raw) : NaN;
       if (!Number.isInteger(n) || n < (spec.min ?? 0) || n > (spec.max ?? Number.MAX_SAFE_INTEGER))
         throw new UsageError(`${name} must be a whole number from ${spec.min} to ${spec.max}`);
       return n;
@@ -224,7 +225,12 @@ function parseRates(flags: string[], fromSettings: unknown): ScanOptions["rates"
         `--rate must look like SERVICE=PER_SECOND[/BURST] with SERVICE one of ${SERVICE_NAMES.join(", ")} (got "${r}")`,
       );
     }
-    rates[m[1] as string] = { ratePerSecond: Number(m[2]), ...(m[3] ? { burst: Number(m[3]) } : {}) };
+    const ratePerSecond = Number(m[2]);
+    const burst = m[3] ? Number(m[3]) : undefined;
+    // A zero rate would never let a call through (and once spun in place).
+    if (ratePerSecond <= 0 || burst === 0)
+      throw new UsageError(`--rate ${r}: the rate and the burst must be more than 0 (got "${r}")`);
+    rates[m[1] as string] = { ratePerSecond, ...(burst ? { burst } : {}) };
   }
   return withBursts(rates);
 }
@@ -259,22 +265,30 @@ function fromEnv(spec: Spec, env: NodeJS.ProcessEnv): unknown {
 export function resolveScanOptions(
   flags: ScanFlags,
   env: NodeJS.ProcessEnv = process.env,
-  settings: Settings = readSettings(flags.config),
+  settingsGiven?: Settings,
 ): {
   options: ScanOptions;
   sources: Record<ScanOptionKey, OptionSource>;
+  /** The options the user set (a flag or the settings file), not defaults or the environment. */
+  given: ReadonlySet<ScanOptionKey>;
   settingsFile?: string;
   db?: string;
 } {
+  // Every problem of the settings file and the flags at once.
+  const problems: string[] = [];
+  const settings: Settings = settingsGiven ??
+    collectProblems(problems, () => readSettings(flags.config)) ?? { data: {} };
   const values: Partial<Record<ScanOptionKey, unknown>> = {};
   const sources = {} as Record<ScanOptionKey, OptionSource>;
+  const given = new Set<ScanOptionKey>();
   for (const [key, spec] of optionSpecs()) {
     const raw = spec.flag ? flags[flagAttribute(spec.flag)] : undefined;
     const fromSettings = spec.settings === false ? undefined : settings.data[key];
     const envValue = raw === undefined && fromSettings === undefined ? fromEnv(spec, env) : undefined;
     let value: unknown;
-    if (spec.kind === "rates") value = parseRates(Array.isArray(raw) ? raw : [], fromSettings);
-    else if (raw !== undefined) value = parseFlag(spec, raw);
+    if (spec.kind === "rates")
+      value = collectProblems(problems, () => parseRates(Array.isArray(raw) ? raw : [], fromSettings));
+    else if (raw !== undefined) value = collectProblems(problems, () => parseFlag(spec, raw));
     else if (fromSettings !== undefined) value = fromSettings;
     else value = envValue ?? spec.default;
     sources[key] =
@@ -286,25 +300,29 @@ export function resolveScanOptions(
             ? "env"
             : "default";
     if (value !== undefined) values[key] = value;
+    if ((raw !== undefined && !(Array.isArray(raw) && raw.length === 0)) || fromSettings !== undefined)
+      given.add(key);
   }
   const options = values as ScanOptions;
-  checkConsistency(options);
+  checkConsistency(options, problems);
   // A default home region may yet be replaced by the profile's (src/cli/scan.ts checks it then).
-  if (sources.region !== "default") checkPartitions(options);
+  if (sources.region !== "default") collectProblems(problems, () => checkPartitions(options));
+  if (problems.length > 0) throw new InputError(problems);
   return {
     options,
     sources,
+    given,
     ...(settings.file ? { settingsFile: settings.file } : {}),
     ...(typeof settings.data.db === "string" ? { db: settings.data.db } : {}),
   };
 }
 
-function checkConsistency(options: ScanOptions): void {
-  if (options.org && options.accounts) throw new UsageError("use either --org or --accounts, not both");
+function checkConsistency(options: ScanOptions, problems: string[]): void {
+  if (options.org && options.accounts) problems.push("use either --org or --accounts, not both");
   if (options.source === "config" && !options.aggregator)
-    throw new UsageError("--source config needs --aggregator NAME");
+    problems.push("--source config needs --aggregator NAME");
   if (options.org && !options.roleName)
-    throw new UsageError("--org needs --role-name: member accounts are scanned through a role");
+    problems.push("--org needs --role-name: member accounts are scanned through a role");
 }
 
 /** One scan reaches one partition: the home region's and every scanned region's must agree. */

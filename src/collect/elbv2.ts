@@ -27,7 +27,7 @@ const PAGE = 400;
 /** DescribeTags takes at most 20 ARNs per call. */
 const TAG_BATCH = 20;
 /** Listener protocols that terminate TLS under a security policy (QUIC listeners pass TLS through). */
-const TLS_PROTOCOLS: ReadonlySet<string> = new Set(["HTTPS", "TLS"]);
+export const TLS_PROTOCOLS: ReadonlySet<string> = new Set(["HTTPS", "TLS"]);
 
 export const elbv2Collector: Collector = {
   name: "elbv2",
@@ -149,8 +149,8 @@ async function readTags(
  * policy is listed once per account and region (paginated); a name the listing lacks is asked by
  * name, once. Denied, failed or unknown: the marker, so TLS rules say UNKNOWN.
  */
-function policyResolver(
-  ctx: CollectorContext,
+export function policyResolver(
+  ctx: Pick<CollectorContext, "detail">,
   client: ElasticLoadBalancingV2Client,
 ): (name: string) => Promise<Json> {
   let listed: Promise<DetailResult<Map<string, SslPolicy> | null>> | undefined;

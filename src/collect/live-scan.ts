@@ -73,7 +73,7 @@ export async function liveScan(input: LiveScanInput): Promise<LiveScanResult> {
   };
 }
 
-/** --source config: enumerate through the aggregator; --enrich reads KMS facts through the role. */
+/** --source config: enumerate through the aggregator; --enrich reads KMS, RDS and ELB facts through the role. */
 async function viaAggregator(
   input: LiveScanInput,
   factory: ClientFactory,

@@ -35,6 +35,8 @@ interface OptionSpec {
   pattern?: string;
   /** false: only a flag (how this run reports), never in the settings file or a stored scan's scope. */
   settings?: boolean;
+  /** Never stored or shown as given: a secret, or a URL that may carry user:password. */
+  redact?: "secret" | "url";
 }
 
 export const ACCOUNT_ID_PATTERN = "^\\d{12}$";
@@ -51,6 +53,7 @@ export const SCAN_OPTIONS = {
     kind: "string",
     flag: "--endpoint-url <url>",
     doc: "custom endpoint for every service (simulator, LocalStack, moto)",
+    redact: "url",
   },
   region: {
     kind: "region",
@@ -77,7 +80,12 @@ export const SCAN_OPTIONS = {
     default: [],
   },
   roleName: { kind: "string", flag: "--role-name <name>", doc: "role to assume in member accounts" },
-  externalId: { kind: "string", flag: "--external-id <id>", doc: "ExternalId the role requires" },
+  externalId: {
+    kind: "string",
+    flag: "--external-id <id>",
+    doc: "ExternalId the role requires",
+    redact: "secret",
+  },
   roleSessionName: {
     kind: "string",
     flag: "--role-session-name <name>",
@@ -175,6 +183,22 @@ export const SCAN_OPTIONS = {
     doc: "rule parameter overrides: {ruleId: {parameter: value}}",
     default: {},
   },
+  rules: {
+    kind: "string",
+    flag: "--rules <dir>",
+    doc: "rules directory, for custom rules (default: the built-in rules)",
+  },
+  rule: {
+    kind: "list",
+    flag: "--rule <ids>",
+    doc: "only these rules (comma-separated IDs)",
+  },
+  excludeRule: {
+    kind: "list",
+    flag: "--exclude-rule <ids>",
+    doc: "leave out these rules (comma-separated IDs)",
+    default: [],
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 export type ScanOptionKey = keyof typeof SCAN_OPTIONS;
@@ -206,3 +230,28 @@ export type ScanOptions = { [K in WithDefault]: ValueOf<Table[K]> } & {
 export function optionSpecs(): [ScanOptionKey, OptionSpec][] {
   return Object.entries(SCAN_OPTIONS) as [ScanOptionKey, OptionSpec][];
 }
+
+/** What stands in for a redacted value in stored options. */
+export const REDACTED = "(redacted)";
+
+/** A URL without its user:password part (kept as a marker that there was one). */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#@]*@/i, `$1${REDACTED}@`);
+}
+
+/**
+ * The options as a database or a log may keep them: the ExternalId (NoEcho in the shipped
+ * template) and credentials inside endpoint URLs are replaced by REDACTED.
+ */
+export function redactOptions(o: ScanOptions): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...o };
+  for (const [key, spec] of optionSpecs()) {
+    const v = out[key];
+    if (typeof v !== "string" || !spec.redact) continue;
+    out[key] = spec.redact === "secret" ? REDACTED : redactUrl(v);
+  }
+  return out;
+}
+
+/** Whether a stored value was redacted (so a resumed scan must be given it again). */
+export const wasRedacted = (v: unknown): boolean => typeof v === "string" && v.includes(REDACTED);

@@ -90,7 +90,16 @@ export function decodePolicyValue(input: unknown): DecodeResult {
 
 function parseJson(text: string): DecodeResult {
   try {
-    return { ok: true, value: JSON.parse(text) as unknown };
+    const value = JSON.parse(text) as unknown;
+    // JSON.parse keeps the last of two equal keys; IAM rejects such a document. Its meaning is
+    // ambiguous, so it is judged as unreadable (UNKNOWN), never by whichever value came last.
+    const dup = locateJsonError(text);
+    if (dup)
+      return {
+        ok: false,
+        error: `${dup.problem} at position ${dup.position}: AWS rejects such a policy, and which value counts is ambiguous`,
+      };
+    return { ok: true, value };
   } catch (e) {
     const located = locateJsonError(text);
     if (located)
@@ -110,12 +119,15 @@ const LITERAL = /true|false|null/y;
 const HEX4 = /[0-9a-fA-F]{4}/y;
 
 /**
- * First syntax error in `text`, or undefined if it is valid. Exists because V8's messages differ
- * between versions and some ("Unexpected token") carry no position. Iterative: no stack overflow.
+ * First syntax error in `text` — or duplicate key in one object — or undefined if it is valid.
+ * Exists because V8's messages differ between versions and some ("Unexpected token") carry no
+ * position, and because JSON.parse accepts duplicate keys. Iterative: no stack overflow.
  */
 export function locateJsonError(text: string): JsonSyntaxError | undefined {
   let i = 0;
   const closers: string[] = [];
+  /** Keys seen in each open object (null for arrays). */
+  const keys: (Set<string> | null)[] = [];
   const fail = (expected: string): JsonSyntaxError => ({
     position: i,
     problem: i >= text.length ? "unexpected end of input" : `expected ${expected}`,
@@ -163,6 +175,7 @@ export function locateJsonError(text: string): JsonSyntaxError | undefined {
         if (text[i] === closer) i++;
         else {
           closers.push(closer);
+          keys.push(closer === "}" ? new Set() : null);
           state = closer === "}" ? "key" : "value";
           continue;
         }
@@ -172,7 +185,13 @@ export function locateJsonError(text: string): JsonSyntaxError | undefined {
       state = "after";
     } else if (state === "key") {
       if (c !== '"') return fail("a double-quoted property name");
+      const start = i;
       if (!scanString()) return fail("a valid string character or escape");
+      const raw = text.slice(start, i);
+      const key = raw.includes("\\") ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+      const seen = keys.at(-1);
+      if (seen?.has(key)) return { position: start, problem: `duplicate key ${JSON.stringify(key)}` };
+      seen?.add(key);
       skipWhitespace();
       if (text[i] !== ":") return fail("':' after property name");
       i++;
@@ -185,6 +204,7 @@ export function locateJsonError(text: string): JsonSyntaxError | undefined {
         state = closer === "}" ? "key" : "value";
       } else if (c === closer) {
         closers.pop();
+        keys.pop();
         i++;
       } else return fail(`',' or '${closer}'`);
     }

@@ -2,7 +2,8 @@
 // cross-checks only the loader can make (rule IDs against the loaded rule set, source IDs,
 // unique requirement IDs). Every problem is "file:line:col: field: message", all at once.
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
+import { readBoundedText } from "../util/bounded-read.js";
 import { basename, join } from "node:path";
 import { Ajv } from "ajv";
 import type { Severity } from "../model/severity.js";
@@ -10,7 +11,7 @@ import type { Rule } from "../rules/rule.js";
 import { InputError } from "../util/errors.js";
 import { issueLines, schemaIssues } from "../util/schema-errors.js";
 import { suggest } from "../util/suggest.js";
-import { formatPath, parseSource, type PathSegment } from "../util/yaml-source.js";
+import { formatPath, MAX_SOURCE_BYTES, parseSource, type PathSegment } from "../util/yaml-source.js";
 import { frameworkSchema } from "./framework-schema.js";
 
 export interface FrameworkSource {
@@ -82,7 +83,8 @@ export function loadFrameworks(rules: readonly Rule[], dir = defaultFrameworksDi
   for (const name of names.sort()) {
     const file = join(dir, name);
     try {
-      out.push(parseFramework(file, readFileSync(file, "utf8"), rules));
+      const text = readBoundedText(file, MAX_SOURCE_BYTES, { what: "a framework file" });
+      out.push(parseFramework(file, text, rules));
     } catch (err) {
       if (err instanceof InputError) lines.push(...err.lines);
       else throw err;

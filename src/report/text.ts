@@ -1,4 +1,4 @@
-import { clip } from "../util/text.js";
+import { clip, safeText } from "../util/text.js";
 
 // Plain text tables and CSV. Values are untrusted (resource names, tags): control characters are
 // stripped for terminals, and CSV cells that a spreadsheet would run as formulas are neutralised.
@@ -82,9 +82,11 @@ export function oneLine(s: string, max = 200): string {
   return clip(s, max);
 }
 
+/** One CSV row: cells quoted when needed, and never a formula a spreadsheet would run. */
 export function csvRow(cells: readonly unknown[]): string {
   const cell = (v: unknown): string => {
-    let s = v === null || v === undefined ? "" : typeof v === "string" ? v : JSON.stringify(v);
+    const raw = v === null || v === undefined ? "" : typeof v === "string" ? v : JSON.stringify(v);
+    let s = safeText(raw); // a CSV is often read with cat or less, in a terminal
     if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
     return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };

@@ -38,3 +38,10 @@ export function runExamples(rules: readonly Rule[]): ExampleOutcome[] {
     }),
   );
 }
+
+/** One line per example that does not hold: `file:line:col: example "..." expected FAIL, got PASS`. */
+export function exampleErrors(rules: readonly Rule[]): string[] {
+  return runExamples(rules)
+    .filter((r) => !r.ok)
+    .map((r) => `${r.where}: example "${r.example}" expected ${r.expected}, got ${r.actual}`);
+}

@@ -1,17 +1,26 @@
 // Load rules/*.yaml: structural validation (ajv), condition compilation, example records.
 // Every problem is reported as "file:line:col: field: message"; nothing is silently ignored.
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
-import { basename, join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { basename, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Ajv } from "ajv";
 import type { JsonObject } from "../model/resource.js";
 import { isKnownResourceType } from "../model/resource-types.js";
 import { referencesOf, referenceTarget } from "../model/references.js";
 import { ItemError, normalizeItem } from "../model/normalize.js";
+import { readBoundedText } from "../util/bounded-read.js";
 import { InputError } from "../util/errors.js";
 import { schemaIssues } from "../util/schema-errors.js";
 import { suggest } from "../util/suggest.js";
-import { formatPath, parseSource, type PathSegment, type SourceDoc } from "../util/yaml-source.js";
+import {
+  formatPath,
+  MAX_SOURCE_BYTES,
+  parseSource,
+  type PathSegment,
+  type SourceDoc,
+} from "../util/yaml-source.js";
 import {
   checkOperand,
   compileCondition,
@@ -20,12 +29,13 @@ import {
   type ConditionIssue,
   type PredicateDef,
 } from "./conditions/index.js";
-import { EXAMPLES_NOW } from "./examples.js";
+import { EXAMPLES_NOW, exampleErrors } from "./examples.js";
 import { compilePath, PathError } from "./paths.js";
 import { PREDICATES } from "./predicates/index.js";
 import type { Rule, RuleExample, RuleParameter } from "./rule.js";
 import { structuralRuleSchema, type Expectation } from "./schema.js";
 import type { Severity } from "../model/severity.js";
+import { VERSION } from "../version.js";
 
 // verbose: errors carry their schema, so an unknown field can say what it may have meant.
 const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
@@ -36,8 +46,53 @@ export function defaultRulesDir(): string {
   return new URL("../../rules/", import.meta.url).pathname;
 }
 
-/** Load every rule in a directory; all files' errors are collected before failing. */
-export function loadRules(dir = defaultRulesDir()): Rule[] {
+/** Rule files (by sha256) whose examples held in this process: each file's examples run once. */
+const examplesHeld = new Set<string>();
+
+let examplesCache: string | null | undefined;
+
+/**
+ * Where rule files whose examples held are remembered across runs (running them costs a few
+ * hundred milliseconds): the user's cache directory, under a fingerprint of this dpscan's
+ * version and of the code that judges (rules, policy, model), so changed code runs them again.
+ */
+function examplesCacheDir(): string | null {
+  if (examplesCache !== undefined) return examplesCache;
+  try {
+    const base = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
+    const here = dirname(fileURLToPath(import.meta.url));
+    const h = createHash("sha256").update(VERSION);
+    for (const dir of [
+      here,
+      join(here, "conditions"),
+      join(here, "predicates"),
+      join(here, "../policy"),
+      join(here, "../model"),
+    ])
+      for (const name of readdirSync(dir).sort()) {
+        const st = statSync(join(dir, name));
+        if (st.isFile()) h.update(`${dir}/${name}:${st.size}:${st.mtimeMs}\n`);
+      }
+    examplesCache = join(base, "dpscan", "examples", h.digest("hex").slice(0, 32));
+  } catch {
+    examplesCache = null;
+  }
+  return examplesCache;
+}
+
+export interface LoadRulesOptions {
+  /**
+   * Refuse rules whose own examples do not hold (default). Only `rules test`, which reports each
+   * example itself, turns this off.
+   */
+  checkExamples?: boolean;
+}
+
+/**
+ * Load every rule in a directory; all files' errors are collected before failing, and a rule whose
+ * examples do not hold is refused like a malformed one (it would judge resources wrongly).
+ */
+export function loadRules(dir = defaultRulesDir(), opts: LoadRulesOptions = {}): Rule[] {
   let names: string[];
   try {
     names = readdirSync(dir).filter((n) => n.endsWith(".yaml") || n.endsWith(".yml"));
@@ -46,6 +101,7 @@ export function loadRules(dir = defaultRulesDir()): Rule[] {
       `${dir}: cannot read rules directory: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
     ]);
   }
+  if (names.length === 0) throw new InputError([`${dir}: no rule files (*.yaml) in this rules directory`]);
   const rules: Rule[] = [];
   const lines: string[] = [];
   const seen = new Map<string, string>();
@@ -62,18 +118,38 @@ export function loadRules(dir = defaultRulesDir()): Rule[] {
       else throw err;
     }
   }
+  if (opts.checkExamples !== false) lines.push(...checkExamples(rules));
   if (lines.length > 0) throw new InputError(lines);
   return rules;
 }
 
-export function loadRuleFile(file: string): Rule {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new InputError([`${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
+/** Lines for the examples that do not hold, running each rule file's examples once per process. */
+export function checkExamples(rules: readonly Rule[]): string[] {
+  const lines: string[] = [];
+  const cache = examplesCacheDir();
+  for (const r of rules.filter((x) => !examplesHeld.has(x.sha256))) {
+    if (cache && existsSync(join(cache, r.sha256))) {
+      examplesHeld.add(r.sha256);
+      continue;
+    }
+    const problems = exampleErrors([r]);
+    lines.push(...problems);
+    if (problems.length > 0) continue;
+    examplesHeld.add(r.sha256);
+    try {
+      if (cache) {
+        mkdirSync(cache, { recursive: true });
+        writeFileSync(join(cache, r.sha256), "");
+      }
+    } catch {
+      // A read-only home only costs the next run the time to run the examples again.
+    }
   }
-  return parseRule(file, text);
+  return lines;
+}
+
+export function loadRuleFile(file: string): Rule {
+  return parseRule(file, readBoundedText(file, MAX_SOURCE_BYTES, { what: "a rule file" }));
 }
 
 export function parseRule(file: string, text: string): Rule {

@@ -1,6 +1,7 @@
 // Versioned migrations: numbered .sql files applied in order inside one transaction each.
 import { readdirSync, readFileSync } from "node:fs";
 import type Database from "better-sqlite3";
+import { EnvironmentError } from "../util/errors.js";
 
 const DIR = new URL("../../src/store/migrations/", import.meta.url);
 
@@ -17,27 +18,39 @@ export function listMigrations(): Migration[] {
     .map((f) => ({ version: Number(f.slice(0, 3)), name: f, sql: readFileSync(new URL(f, DIR), "utf8") }));
 }
 
-export function migrate(db: Database.Database): number {
-  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
-  const current = (
-    db.prepare("SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations").get() as { v: number }
-  ).v;
+/** Bring the schema up to date; a database from a newer dpscan is refused, never altered. */
+export function migrate(db: Database.Database, path = "the database"): number {
   const all = listMigrations();
   const latest = all.at(-1)?.version ?? 0;
+  // user_version mirrors the schema version for other tools; either being newer means refusal.
+  const userVersion = db.pragma("user_version", { simple: true }) as number;
+  const hasTable = db
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
+    .get();
+  const applied = new Set(
+    hasTable
+      ? (db.prepare("SELECT version FROM schema_migrations").all() as { version: number }[]).map(
+          (r) => r.version,
+        )
+      : [],
+  );
+  const current = Math.max(0, userVersion, ...applied);
   if (current > latest) {
-    throw new Error(
-      `database schema version ${current} is newer than this dpscan supports (${latest}); upgrade dpscan`,
+    throw new EnvironmentError(
+      `${path}: written by a newer dpscan (schema version ${current}; this dpscan knows up to ${latest}); upgrade dpscan or use another --db`,
     );
   }
-  const pending = all.filter((m) => m.version > current);
-  if (pending.length === 0) return latest;
+  const pending = all.filter((m) => !applied.has(m.version));
+  if (pending.length === 0) return latest; // nothing to write: a read-only database still opens
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
   // A migration may rebuild a table that others reference (SQLite's way to change a constraint):
   // with foreign keys on, dropping the old table would cascade into the rows pointing at it.
   // Foreign keys go off around the migrations and every reference is checked before each commits.
   const fk = db.pragma("foreign_keys", { simple: true }) as number;
   db.pragma("foreign_keys = OFF");
   try {
+    // Every migration not yet applied, in order (not only those above the highest: branches merge).
     for (const m of pending) {
       db.transaction(() => {
         db.exec(m.sql);
@@ -51,6 +64,7 @@ export function migrate(db: Database.Database): number {
           m.name,
           new Date().toISOString(),
         );
+        db.pragma(`user_version = ${Math.max(m.version, userVersion)}`);
       })();
     }
   } finally {

@@ -1,18 +1,36 @@
 // The SQLite store: scans, resources, findings and coverage. WAL mode, foreign keys on,
 // bulk writes in transactions with prepared statements. See docs/database.md.
 import { mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { hostname } from "node:os";
+import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { unitKey, type CoverageInput, type CoverageRow } from "../model/coverage.js";
 import type { FindingInput, FindingRow } from "../model/finding.js";
 import { asUnreadable, type JsonObject, type ResourceRecord } from "../model/resource.js";
 import { severityRank, type Severity, type Status } from "../model/severity.js";
+import { batches as inBatches } from "../util/batches.js";
 import { VERSION } from "../version.js";
+import { lastOpened, storeEnvironmentError } from "./errors.js";
 import { migrate } from "./migrations.js";
-import { hold, ownerAlive, release, thisProcess } from "./owner.js";
 
 export type ScanKind = "evaluate" | "scan";
 export type ScanStatus = "running" | "complete" | "failed" | "interrupted";
+
+/** One resource's newest capture in Store.captureIndex. */
+export interface CaptureEntry {
+  time: number;
+  hash: string;
+  use: "usable" | "deleted" | "notRecorded";
+  file: number;
+  place: string;
+}
+
+/** What a process claims a scan with: its token is known only to it, and never read back. */
+export interface OwnerClaim {
+  pid: number;
+  host: string;
+  token: string;
+}
 
 export interface ScanRow {
   id: number;
@@ -79,6 +97,10 @@ export interface RuleTally {
   PASS: number;
 }
 
+/** A running scan's owner refreshes its heartbeat this often; one silent for 4 beats is stale. */
+export const HEARTBEAT_MS = 30_000;
+export const STALE_AFTER_MS = 4 * HEARTBEAT_MS;
+
 /** The finding columns a table may ask the widest value of. */
 export const FINDING_COLUMNS = {
   status: "status",
@@ -127,6 +149,7 @@ export class ResourceSink {
   constructor(
     private readonly store: Store,
     private readonly scanId: number,
+    private readonly opts: { replace?: boolean } = {},
   ) {}
 
   add(records: Iterable<ResourceRecord>): void {
@@ -134,7 +157,7 @@ export class ResourceSink {
       this.buffer.push(r);
       this.added++;
       if (this.buffer.length >= BATCH) {
-        this.store.insertResources(this.scanId, this.buffer);
+        this.store.insertResources(this.scanId, this.buffer, this.opts);
         this.buffer = [];
       }
     }
@@ -156,38 +179,55 @@ export class ResourceSink {
 export class Store {
   readonly db: Database.Database;
   readonly schemaVersion: number;
+  /** Per resumed scan, the last resource row written before this run (see insertResources). */
+  private readonly rerunFloor = new Map<number, number>();
 
-  constructor(readonly path: string) {
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("foreign_keys = ON");
-    this.db.pragma("synchronous = NORMAL");
-    this.db.pragma("busy_timeout = 5000");
-    this.schemaVersion = migrate(this.db);
-  }
-
-  /** The key under which this process holds a scan row of this database (src/store/owner.ts). */
-  private scanKey(id: number): string {
-    return `scan ${resolve(this.path)} ${id}`;
-  }
-
-  private toScan(r: RawScan): ScanRow {
-    return toScan(r, isStale(r, this.scanKey(r.id)));
+  constructor(
+    readonly path: string,
+    opts: { readonly?: boolean } = {},
+  ) {
+    lastOpened.path = path;
+    try {
+      if (path !== ":memory:" && !opts.readonly) mkdirSync(dirname(path), { recursive: true });
+      this.db = new Database(path, {
+        readonly: Boolean(opts.readonly),
+        fileMustExist: Boolean(opts.readonly),
+      });
+    } catch (err) {
+      throw storeEnvironmentError(err, path, true) ?? err;
+    }
+    try {
+      this.db.pragma("busy_timeout = 5000");
+      if (!opts.readonly) this.db.pragma("journal_mode = WAL");
+      this.db.pragma("foreign_keys = ON");
+      this.db.pragma("synchronous = NORMAL");
+      this.schemaVersion = migrate(this.db, path);
+    } catch (err) {
+      this.db.close();
+      throw storeEnvironmentError(err, path) ?? err;
+    }
   }
 
   close(): void {
     this.db.close();
   }
 
-  /** Start a scan row owned by this process; `now` is the scan's one evaluation time, stored as its start. */
-  beginScan(kind: ScanKind, source: string, options: JsonObject = {}, now = new Date()): number {
-    const owner = thisProcess();
+  /**
+   * Start a scan row owned by this process; `now` is the scan's one evaluation time, stored as its
+   * start. With `owner`, the row carries that claim's token, so only its holder can end it.
+   */
+  beginScan(
+    kind: ScanKind,
+    source: string,
+    options: JsonObject = {},
+    now = new Date(),
+    owner?: OwnerClaim,
+  ): number {
     const r = this.db
       .prepare(
         `INSERT INTO scans (kind, status, source, options_json, started_at, dpscan_version,
-           owner_pid, owner_host, heartbeat_at, run_started_at)
-         VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)`,
+           owner_pid, owner_host, owner_token, heartbeat_at, run_started_at)
+         VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         kind,
@@ -195,40 +235,49 @@ export class Store {
         JSON.stringify(options),
         now.toISOString(),
         VERSION,
-        owner.pid,
-        owner.host,
+        owner?.pid ?? process.pid,
+        owner?.host ?? hostname(),
+        owner?.token ?? null,
         now.toISOString(),
         now.toISOString(),
       );
-    const id = Number(r.lastInsertRowid);
-    hold(this.scanKey(id));
-    return id;
+    if (owner) holdClaim(owner.token);
+    return Number(r.lastInsertRowid);
   }
 
-  /** A running scan's owner is alive (see HEARTBEAT_MS in owner.ts). */
-  heartbeat(id: number): void {
-    this.db
-      .prepare("UPDATE scans SET heartbeat_at = ? WHERE id = ? AND status = 'running'")
-      .run(new Date().toISOString(), id);
+  /** Renew the owner's heartbeat (see HEARTBEAT_MS); false when the scan is no longer this owner's. */
+  heartbeat(id: number, token: string): boolean {
+    return (
+      this.db
+        .prepare("UPDATE scans SET heartbeat_at = ? WHERE id = ? AND status = 'running' AND owner_token = ?")
+        .run(new Date().toISOString(), id, token).changes > 0
+    );
   }
 
-  /** End the current run; the duration is the time spent running, over all runs of the scan. */
+  /**
+   * End the current run; the duration is the time spent running, over all runs of the scan. With
+   * `token`, only while the caller still owns it: false when another process took it over
+   * (nothing is written then).
+   */
   finishScan(
     id: number,
     status: Exclude<ScanStatus, "running">,
     summary: JsonObject | null,
     error?: string,
-  ): void {
+    token?: string,
+  ): boolean {
     const row = this.db
       .prepare("SELECT started_at, run_started_at, active_ms FROM scans WHERE id = ?")
       .get(id) as { started_at: string; run_started_at: string | null; active_ms: number } | undefined;
     if (!row) throw new Error(`no scan ${id}`);
-    release(this.scanKey(id));
+    if (token) releaseClaim(token);
     const finished = new Date();
     const runStart = Date.parse(row.run_started_at ?? row.started_at);
-    this.db
+    const r = this.db
       .prepare(
-        `UPDATE scans SET status = ?, finished_at = ?, duration_ms = ?, summary_json = ?, error = ?, heartbeat_at = ? WHERE id = ?`,
+        `UPDATE scans SET status = ?, finished_at = ?, duration_ms = ?, summary_json = ?, error = ?,
+           heartbeat_at = ?, owner_token = NULL
+         WHERE id = ? AND (? IS NULL OR owner_token = ?)`,
       )
       .run(
         status,
@@ -238,7 +287,46 @@ export class Store {
         error ?? null,
         finished.toISOString(),
         id,
+        token ?? null,
+        token ?? null,
       );
+    return r.changes > 0;
+  }
+
+  /**
+   * Take an incomplete scan over for --resume, in one exclusive transaction so two resumes cannot
+   * both win: a scan whose owner is alive (ownerAlive) is returned and nothing changes. Otherwise
+   * the scan becomes `owner`'s, running again, its findings cleared (recomputed at the end). The
+   * earlier runs' time is kept (for a crashed run, up to its last heartbeat), so the scan's
+   * duration leaves out the time it lay interrupted.
+   */
+  claimScan(id: number, owner: OwnerClaim): { claimed: true } | { claimed: false; scan: ScanRow } {
+    return this.db
+      .transaction(() => {
+        const r = this.db.prepare("SELECT * FROM scans WHERE id = ?").get(id) as RawScan | undefined;
+        if (!r) throw new Error(`no scan ${id}`);
+        if (r.status === "running" && ownerAlive(toOwner(r)))
+          return { claimed: false as const, scan: toScan(r) };
+        const runStart = Date.parse(r.run_started_at ?? r.started_at);
+        const crashedRun = r.heartbeat_at ? Math.max(0, Date.parse(r.heartbeat_at) - runStart) : 0;
+        const earlier = r.status === "running" ? r.active_ms + crashedRun : (r.duration_ms ?? r.active_ms);
+        const now = new Date().toISOString();
+        this.db.prepare("DELETE FROM findings WHERE scan_id = ?").run(id);
+        const last = this.db.prepare("SELECT MAX(id) AS id FROM resources WHERE scan_id = ?").get(id) as {
+          id: number | null;
+        };
+        this.rerunFloor.set(id, last.id ?? 0);
+        this.db
+          .prepare(
+            `UPDATE scans SET status = 'running', finished_at = NULL, duration_ms = NULL, error = NULL,
+               active_ms = ?, run_started_at = ?, heartbeat_at = ?, owner_pid = ?, owner_host = ?,
+               owner_token = ? WHERE id = ?`,
+          )
+          .run(earlier, now, now, owner.pid, owner.host, owner.token, id);
+        holdClaim(owner.token);
+        return { claimed: true as const };
+      })
+      .exclusive();
   }
 
   recordRules(
@@ -270,8 +358,14 @@ export class Store {
    * by its ARN, or by account, region, type and id when it has none. A copy of a resource already
    * in the scan is counted (`duplicates`) and replaces the stored record only when it was captured
    * at the same time or later: the newest capture is kept, and the duplicate is never silent.
+   * With `replace`, the caller has already chosen the newest capture (`evaluate --input`'s capture
+   * index, which reports what it superseded): a stored copy is replaced and not counted.
    */
-  insertResources(scanId: number, records: Iterable<ResourceRecord>): number[] {
+  insertResources(
+    scanId: number,
+    records: Iterable<ResourceRecord>,
+    opts: { replace?: boolean } = {},
+  ): number[] {
     const columns = [
       "resource_type",
       "resource_id",
@@ -284,12 +378,20 @@ export class Store {
       "tags_json",
       "capture_time",
     ];
-    const newer = "COALESCE(julianday(excluded.capture_time) >= julianday(resources.capture_time), 1)";
+    // A row written before this run (a unit a crash cut short, run again by --resume) is replaced
+    // by the new capture and is not a duplicate.
+    const floor = this.rerunFloor.get(scanId) ?? 0;
+    const earlier = `resources.id <= ${floor}`;
+    const newer = `${earlier} OR COALESCE(julianday(excluded.capture_time) >= julianday(resources.capture_time), 1)`;
+    const assign = (c: string): string =>
+      opts.replace
+        ? `${c} = excluded.${c}`
+        : `${c} = CASE WHEN ${newer} THEN excluded.${c} ELSE resources.${c} END`;
     const upsert = (target: string): Database.Statement =>
       this.db.prepare(
         `INSERT INTO resources (scan_id, ${columns.join(", ")}) VALUES (${["?", ...columns.map(() => "?")].join(", ")})
-         ON CONFLICT ${target} DO UPDATE SET duplicates = duplicates + 1,
-           ${columns.map((c) => `${c} = CASE WHEN ${newer} THEN excluded.${c} ELSE resources.${c} END`).join(",\n           ")}
+         ON CONFLICT ${target} DO UPDATE SET ${opts.replace ? "" : `duplicates = duplicates + (CASE WHEN ${earlier} THEN 0 ELSE 1 END),`}
+           ${columns.map(assign).join(",\n           ")}
          RETURNING id`,
       );
     const byArn = upsert("(scan_id, resource_type, arn) WHERE arn IS NOT NULL");
@@ -333,6 +435,61 @@ export class Store {
       )
       .all(scanId, limit) as DuplicateReport["examples"];
     return { ...totals, examples };
+  }
+
+  /** Remove one resource of a scan (an input file's newer item says it is gone), by the same key. */
+  deleteResource(
+    scanId: number,
+    r: Pick<ResourceRecord, "awsAccountId" | "awsRegion" | "resourceType" | "resourceId" | "arn">,
+  ): void {
+    const arn = r.arn || null;
+    if (arn !== null)
+      this.db
+        .prepare("DELETE FROM resources WHERE scan_id = ? AND resource_type = ? AND arn = ?")
+        .run(scanId, r.resourceType, arn);
+    else
+      this.db
+        .prepare(
+          "DELETE FROM resources WHERE scan_id = ? AND arn IS NULL AND account_id = ? AND region = ? AND resource_type = ? AND resource_id = ?",
+        )
+        .run(scanId, r.awsAccountId, r.awsRegion, r.resourceType, r.resourceId);
+  }
+
+  /**
+   * An index of the newest capture of each resource for `evaluate --input`, in a temporary table
+   * of this connection (on disk, in SQLite's page cache): memory stays flat however many
+   * resources the files hold. Emptied on each call.
+   */
+  captureIndex(): {
+    get(key: string): CaptureEntry | undefined;
+    set(key: string, e: CaptureEntry): void;
+    entries(): Iterable<[string, CaptureEntry]>;
+  } {
+    this.db.exec(`CREATE TEMP TABLE IF NOT EXISTS capture_index (
+      key TEXT PRIMARY KEY, time INTEGER NOT NULL, hash TEXT NOT NULL, use TEXT NOT NULL, file INTEGER NOT NULL,
+      place TEXT NOT NULL
+    ) WITHOUT ROWID`);
+    this.db.exec("DELETE FROM temp.capture_index");
+    const cols = "time, hash, use, file, place";
+    const get = this.db.prepare(`SELECT ${cols} FROM temp.capture_index WHERE key = ?`);
+    const set = this.db.prepare(
+      `INSERT INTO temp.capture_index (key, ${cols}) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET time = excluded.time, hash = excluded.hash, use = excluded.use,
+         file = excluded.file, place = excluded.place`,
+    );
+    const all = this.db.prepare(`SELECT key, ${cols} FROM temp.capture_index`);
+    return {
+      get: (key) => get.get(key) as CaptureEntry | undefined,
+      set: (key, e) => void set.run(key, e.time, e.hash, e.use, e.file, e.place),
+      *entries() {
+        for (const r of all.iterate() as Iterable<CaptureEntry & { key: string }>) yield [r.key, r];
+      },
+    };
+  }
+
+  /** Remove a scan and everything stored with it (a scan whose input turned out to be bad). */
+  discardScan(id: number): void {
+    this.db.prepare("DELETE FROM scans WHERE id = ?").run(id);
   }
 
   insertFindings(scanId: number, findings: Iterable<FindingInput>): number {
@@ -400,8 +557,8 @@ export class Store {
   }
 
   /** A sink for one unit's records (see ResourceSink). */
-  sink(scanId: number): ResourceSink {
-    return new ResourceSink(this, scanId);
+  sink(scanId: number, opts: { replace?: boolean } = {}): ResourceSink {
+    return new ResourceSink(this, scanId, opts);
   }
 
   /**
@@ -433,42 +590,17 @@ export class Store {
     return new Set(rows.map((r) => unitKey(r.account_id, r.region, r.collector)));
   }
 
-  /**
-   * Reopen an incomplete scan for --resume, owned by this process: findings are recomputed at the
-   * end. The earlier runs' time is kept (for a crashed run, up to its last heartbeat), so the
-   * scan's duration leaves out the time it lay interrupted.
-   */
-  reopenScan(id: number): void {
-    const r = this.db.prepare("SELECT * FROM scans WHERE id = ?").get(id) as RawScan | undefined;
-    if (!r) throw new Error(`no scan ${id}`);
-    const runStart = Date.parse(r.run_started_at ?? r.started_at);
-    const crashedRun = r.heartbeat_at ? Math.max(0, Date.parse(r.heartbeat_at) - runStart) : 0;
-    const earlier = r.status === "running" ? r.active_ms + crashedRun : (r.duration_ms ?? r.active_ms);
-    const now = new Date().toISOString();
-    const owner = thisProcess();
-    this.db.transaction(() => {
-      this.db.prepare("DELETE FROM findings WHERE scan_id = ?").run(id);
-      this.db
-        .prepare(
-          `UPDATE scans SET status = 'running', finished_at = NULL, duration_ms = NULL, error = NULL,
-             active_ms = ?, run_started_at = ?, heartbeat_at = ?, owner_pid = ?, owner_host = ? WHERE id = ?`,
-        )
-        .run(earlier, now, now, owner.pid, owner.host, id);
-    })();
-    hold(this.scanKey(id));
-  }
-
   /** The newest scan of a kind that did not complete (the one --resume continues). */
   latestIncompleteScan(kind: ScanKind): ScanRow | undefined {
     const r = this.db
       .prepare("SELECT * FROM scans WHERE kind = ? AND status != 'complete' ORDER BY id DESC LIMIT 1")
       .get(kind) as RawScan | undefined;
-    return r ? this.toScan(r) : undefined;
+    return r ? toScan(r) : undefined;
   }
 
   getScan(id: number): ScanRow | undefined {
     const r = this.db.prepare("SELECT * FROM scans WHERE id = ?").get(id) as RawScan | undefined;
-    return r ? this.toScan(r) : undefined;
+    return r ? toScan(r) : undefined;
   }
 
   /** The latest complete scan: what commands read by default. Incomplete scans never replace it. */
@@ -476,12 +608,12 @@ export class Store {
     const r = this.db
       .prepare("SELECT * FROM scans WHERE status = 'complete' ORDER BY id DESC LIMIT 1")
       .get() as RawScan | undefined;
-    return r ? this.toScan(r) : undefined;
+    return r ? toScan(r) : undefined;
   }
 
   listScans(limit = 50): ScanRow[] {
     return (this.db.prepare("SELECT * FROM scans ORDER BY id DESC LIMIT ?").all(limit) as RawScan[]).map(
-      (r) => this.toScan(r),
+      toScan,
     );
   }
 
@@ -748,7 +880,7 @@ export class Store {
     const r = this.db
       .prepare("SELECT * FROM scans WHERE status = 'complete' AND id < ? ORDER BY id DESC LIMIT 1")
       .get(scanId) as RawScan | undefined;
-    return r ? this.toScan(r) : undefined;
+    return r ? toScan(r) : undefined;
   }
 
   /** One finding by row id, for a link to its evidence. */
@@ -771,7 +903,7 @@ export class Store {
       this.db
         .prepare("SELECT * FROM scans WHERE status = 'complete' ORDER BY id DESC LIMIT ?")
         .all(limit) as RawScan[]
-    ).map((r) => this.toScan(r));
+    ).map(toScan);
   }
 
   /** The newest complete scan older than `id` (what a scan is compared with). */
@@ -779,7 +911,7 @@ export class Store {
     const r = this.db
       .prepare("SELECT * FROM scans WHERE status = 'complete' AND id < ? ORDER BY id DESC LIMIT 1")
       .get(id) as RawScan | undefined;
-    return r ? this.toScan(r) : undefined;
+    return r ? toScan(r) : undefined;
   }
 
   /** Scans newest first, below `beforeId` when given (a cursor). */
@@ -788,7 +920,7 @@ export class Store {
       this.db
         .prepare("SELECT * FROM scans WHERE id < ? ORDER BY id DESC LIMIT ?")
         .all(beforeId ?? Number.MAX_SAFE_INTEGER, limit) as RawScan[]
-    ).map((r) => this.toScan(r));
+    ).map(toScan);
   }
 
   /** A scan's findings of some statuses, as the identity and severity a comparison needs. */
@@ -906,6 +1038,7 @@ interface RawScan {
   dpscan_version: string;
   owner_pid: number | null;
   owner_host: string | null;
+  owner_token: string | null;
   heartbeat_at: string | null;
   run_started_at: string | null;
   active_ms: number;
@@ -958,7 +1091,7 @@ interface RawCoverage {
   finished_at: string | null;
 }
 
-function toScan(r: RawScan, stale: boolean): ScanRow {
+function toScan(r: RawScan): ScanRow {
   return {
     id: r.id,
     kind: r.kind,
@@ -974,16 +1107,61 @@ function toScan(r: RawScan, stale: boolean): ScanRow {
     ownerPid: r.owner_pid,
     ownerHost: r.owner_host,
     heartbeatAt: r.heartbeat_at,
-    stale,
+    stale: r.status === "running" && !ownerAlive(toOwner(r)),
   };
 }
 
-/** A `running` row nobody runs: its owner is gone (src/store/owner.ts), or was never recorded. */
-function isStale(r: RawScan, key: string): boolean {
-  return (
-    r.status === "running" &&
-    !ownerAlive({ pid: r.owner_pid, host: r.owner_host, heartbeatAt: r.heartbeat_at }, key)
-  );
+/**
+ * The owner fields of a scan row (or of the database's write lock, src/app/db-lock.ts), as
+ * ownerAlive reads them. The token is only ever compared with this process's own.
+ */
+export type ScanOwner = Pick<ScanRow, "ownerPid" | "ownerHost" | "heartbeatAt"> & {
+  ownerToken?: string | null;
+};
+
+function toOwner(r: RawScan): ScanOwner {
+  return {
+    ownerPid: r.owner_pid,
+    ownerHost: r.owner_host,
+    heartbeatAt: r.heartbeat_at,
+    ownerToken: r.owner_token,
+  };
+}
+
+/** The claim tokens this process holds now: its running scans and its database locks. */
+const heldClaims = new Set<string>();
+
+/** This process holds the claim `token` (a scan's OwnerClaim, a lock) until it lets it go. */
+export function holdClaim(token: string): void {
+  heldClaims.add(token);
+}
+
+export function releaseClaim(token: string): void {
+  heldClaims.delete(token);
+}
+
+/**
+ * Is the process that owns a running scan (or a lock) still there? Same host: its PID runs, except
+ * under this process's own PID, where only a claim this process holds is alive (anything else was
+ * left by a predecessor: a container restarted as PID 1 again). Another host: it has not been
+ * silent for several heartbeats. A row that predates owners being recorded has none.
+ */
+export function ownerAlive(o: ScanOwner, now = Date.now()): boolean {
+  if (o.ownerPid === null) return false;
+  if (o.ownerHost === hostname()) {
+    if (o.ownerPid === process.pid && o.ownerToken) return heldClaims.has(o.ownerToken);
+    return processAlive(o.ownerPid);
+  }
+  return o.heartbeatAt !== null && now - Date.parse(o.heartbeatAt) <= STALE_AFTER_MS;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM"; // alive, another user's
+  }
 }
 
 /**
@@ -1076,14 +1254,4 @@ function toRecord(r: RawResource): ResourceRecord {
   };
 }
 
-function* batches<T>(items: Iterable<T>): Generator<T[]> {
-  let batch: T[] = [];
-  for (const it of items) {
-    batch.push(it);
-    if (batch.length >= BATCH) {
-      yield batch;
-      batch = [];
-    }
-  }
-  if (batch.length > 0) yield batch;
-}
+const batches = <T>(items: Iterable<T>): Generator<T[]> => inBatches(items, BATCH);

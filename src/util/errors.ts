@@ -10,6 +10,27 @@ export class InputError extends Error {
 
 export class UsageError extends Error {}
 
+/**
+ * The machine, not dpscan, is in the way: a read-only, locked, corrupt, full or newer-schema
+ * database, say. Exit 2 with one line naming the path and the cause; never "internal error".
+ */
+export class EnvironmentError extends Error {}
+
+/**
+ * Run `fn`, adding the lines of a bad-input or usage error to `into` instead of throwing, so a
+ * command can report every problem of its input at once. Other errors propagate.
+ */
+export function collectProblems<T>(into: string[], fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof InputError) into.push(...err.lines);
+    else if (err instanceof UsageError) into.push(err.message);
+    else throw err;
+    return undefined;
+  }
+}
+
 export const EXIT = {
   ok: 0,
   internal: 1,

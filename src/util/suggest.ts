@@ -32,12 +32,19 @@ export function closest(word: string, candidates: readonly string[]): string | u
 
 /**
  * ` (did you mean "x"?)` or "": the first option equal to the word ignoring case, else the first
- * (in the order given) within 2 edits of it.
+ * (in the order given) within 2 edits of it, else the longest option the word starts with
+ * ("equals" → "eq"), else the first option starting with the word, of 3 characters or more
+ * ("s3-bucket-secure-transport" → "s3-bucket-secure-transport-missing").
  */
 export function suggest(word: string, options: readonly string[]): string {
   const lower = word.toLowerCase();
+  const prefixes = options
+    .filter((o) => o.length >= 2 && lower.startsWith(o.toLowerCase()))
+    .sort((a, b) => b.length - a.length);
   const best =
     options.find((o) => o.toLowerCase() === lower) ??
-    options.find((o) => editDistance(o.toLowerCase(), lower) <= 2);
+    options.find((o) => editDistance(o.toLowerCase(), lower) <= 2) ??
+    prefixes[0] ??
+    (lower.length >= 3 ? options.find((o) => o.toLowerCase().startsWith(lower)) : undefined);
   return best ? ` (did you mean "${best}"?)` : "";
 }

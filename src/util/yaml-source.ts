@@ -1,7 +1,16 @@
 // Parse YAML (or JSON, a YAML subset) keeping positions, so validation errors can name
 // file:line:col for any field, including a misspelt key.
-import { readFileSync } from "node:fs";
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from "yaml";
+import {
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  visit,
+  type Document,
+  type Node as YamlNode,
+} from "yaml";
+import { readBoundedText } from "./bounded-read.js";
 import { InputError } from "./errors.js";
 
 export type PathSegment = string | number;
@@ -25,16 +34,37 @@ export function formatPath(path: readonly PathSegment[]): string {
 
 export const MAX_SOURCE_BYTES = 4 * 1024 * 1024;
 
-export function readSourceFile(file: string): SourceDoc {
-  let text: string;
+export function readSourceFile(file: string, what = "this file"): SourceDoc {
+  return parseSource(file, readBoundedText(file, MAX_SOURCE_BYTES, { what }));
+}
+
+/** Aliases a document may expand before it is taken for an alias bomb ("billion laughs"). */
+export const MAX_ALIAS_COUNT = 100;
+
+/**
+ * doc.toJS, with an alias bomb reported as bad input at its first alias (the yaml library stops
+ * the expansion but names no position).
+ */
+export function toJsBounded(
+  doc: Document,
+  where: (offset: number) => string,
+  maxAliasCount = MAX_ALIAS_COUNT,
+): unknown {
   try {
-    text = readFileSync(file, "utf8");
+    return doc.toJS({ maxAliasCount });
   } catch (err) {
+    if (!(err instanceof ReferenceError) || !/alias/i.test(err.message)) throw err;
+    let first: number | undefined;
+    visit(doc, {
+      Alias(_key, node) {
+        first = node.range?.[0];
+        return visit.BREAK;
+      },
+    });
     throw new InputError([
-      `${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      `${where(first ?? 0)}: aliases expand too much (more than ${maxAliasCount}): refusing what looks like a YAML alias bomb`,
     ]);
   }
-  return parseSource(file, text);
 }
 
 export function parseSource(file: string, text: string): SourceDoc {
@@ -50,7 +80,7 @@ export function parseSource(file: string, text: string): SourceDoc {
   if (doc.errors.length > 0) {
     throw new InputError(doc.errors.map((e) => `${pos(e.pos[0])}: ${e.message.split("\n")[0]}`));
   }
-  const data: unknown = doc.toJS({ maxAliasCount: 100 });
+  const data: unknown = toJsBounded(doc, pos);
   return {
     file,
     data,

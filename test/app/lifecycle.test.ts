@@ -1,8 +1,9 @@
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { hostname } from "node:os";
 import { runLifecycle } from "../../src/app/lifecycle.js";
-import { Store } from "../../src/store/store.js";
+import { HEARTBEAT_MS, ownerAlive, Store } from "../../src/store/store.js";
 import { EXIT } from "../../src/util/errors.js";
 import { useTmpDir } from "../helpers/tmp.js";
 
@@ -98,5 +99,42 @@ describe("the scan lifecycle", () => {
       store.close();
     }
     expect(warnings.map((w) => w.name)).not.toContain("MaxListenersExceededWarning");
+  });
+});
+
+describe("ownership of the scan row", () => {
+  it("a scan whose row another process took over stops and says so, writing nothing more", async () => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    try {
+      const store = new Store(join(tmp(), "own.db"));
+      const running = runLifecycle(store, start, async (scan) => {
+        await new Promise((resolve) => scan.signal.addEventListener("abort", resolve));
+        scan.signal.throwIfAborted();
+        return { summary: {}, value: null };
+      });
+      const id = store.listScans()[0]!.id;
+      expect(store.getScan(id)?.ownerPid).toBe(process.pid);
+      // Another process claimed it (as --resume does once this one looks dead).
+      store.db.prepare("UPDATE scans SET owner_token = 'someone-else', owner_pid = 1 WHERE id = ?").run(id);
+      vi.advanceTimersByTime(HEARTBEAT_MS);
+      await expect(running).rejects.toThrow(`scan ${id} was taken over by another dpscan process`);
+      expect(store.getScan(id)).toMatchObject({ status: "running", ownerPid: 1 });
+      store.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("judges an owner alive by its PID on this host and by its heartbeat elsewhere", () => {
+    const now = new Date().toISOString();
+    const ownerHost = hostname();
+    expect(ownerAlive({ ownerPid: process.pid, ownerHost, heartbeatAt: now })).toBe(true);
+    expect(ownerAlive({ ownerPid: 2 ** 22 + 17, ownerHost, heartbeatAt: now })).toBe(false); // no such process
+    expect(ownerAlive({ ownerPid: 1, ownerHost: "elsewhere", heartbeatAt: now })).toBe(true);
+    const old = new Date(Date.now() - 3 * 60_000).toISOString();
+    expect(ownerAlive({ ownerPid: 1, ownerHost: "elsewhere", heartbeatAt: old })).toBe(false);
+    // On this host a live PID is alive even when silent: a long synchronous evaluation delays heartbeats.
+    expect(ownerAlive({ ownerPid: process.pid, ownerHost, heartbeatAt: old })).toBe(true);
+    expect(ownerAlive({ ownerPid: null, ownerHost: null, heartbeatAt: null })).toBe(false);
   });
 });

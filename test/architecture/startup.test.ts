@@ -33,7 +33,9 @@ describe("start-up", () => {
         "src/cli/invocation.ts",
         "src/cli/main.ts",
         "src/cli/output.ts",
+        "src/store/errors.ts",
         "src/util/errors.ts",
+        "src/util/text.ts",
         "src/version.ts",
       ].sort(),
     );

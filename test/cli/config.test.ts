@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { SCHEMAS } from "../../src/cli/schema.js";
 import { loadSettingsFile, resolveScanOptions, settingsSchema } from "../../src/cli/scan-options.js";
 import { SCAN_OPTIONS } from "../../src/model/scan-options.js";
-import { InputError, UsageError } from "../../src/util/errors.js";
+import { InputError } from "../../src/util/errors.js";
 import { runCli } from "../helpers/cli.js";
 import { useTmpDir } from "../helpers/tmp.js";
 
@@ -59,7 +59,7 @@ describe("scan configuration", () => {
       ec2: { ratePerSecond: 3, burst: 6 },
     });
     expect(options.region).toBe("us-east-1");
-    expect(() => resolveScanOptions({ config: false, org: true }, {})).toThrow(UsageError);
+    expect(() => resolveScanOptions({ config: false, org: true }, {})).toThrow(/--org needs --role-name/);
     expect(() =>
       resolveScanOptions({ config: false, org: true, roleName: "r", accounts: "111111111111" }, {}),
     ).toThrow(/either --org or --accounts/);

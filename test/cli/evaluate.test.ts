@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Store } from "../../src/store/store.js";
@@ -107,7 +107,7 @@ describe("dpscan evaluate (end to end)", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("23 FAIL, 4 UNKNOWN, 31 PASS.");
     expect(r.stdout).toMatch(/s3-bucket-secure-transport-missing\s+3\s+0\s+2/);
-    expect(r.stdout).toContain("Ignored 1 item(s) of 1 type(s) no rule covers.");
+    expect(r.stdout).toContain("Ignored 1 item(s) of 1 type(s) no rule covers: AWS::EC2::Instance (1).");
   });
 
   it("lists findings of the latest complete scan with filters and formats", async () => {
@@ -262,7 +262,7 @@ describe("dpscan evaluate (end to end)", () => {
 
     it("truncated JSON names the file and position", async () => {
       const text = readFileSync(SNAPSHOT, "utf8");
-      await expectRejected(text.slice(0, 5000), /bad\.json: .*invalid JSON/);
+      await expectRejected(text.slice(0, 5000), /bad\.json:\d+:\d+: invalid JSON: unexpected end of input/);
     });
 
     it("an item of the wrong shape names the file and item", async () => {
@@ -277,16 +277,18 @@ describe("dpscan evaluate (end to end)", () => {
             },
           ],
         }),
-        /bad\.json: configurationItems\[0\]: awsAccountId "42" is not a 12-digit account ID/,
+        /bad\.json:1:24: configurationItems\[0\]: awsAccountId "42" is not a 12-digit account ID/,
       );
       await expectRejected(JSON.stringify({ items: [] }), /bad\.json: not an AWS Config snapshot/);
-      await expectRejected('{"resourceType": "AWS::EC2::Volume"}\nnot json\n', /bad\.json:2: invalid JSON/);
+      await expectRejected('{"resourceType": "AWS::EC2::Volume"}\nnot json\n', /bad\.json:2:1: invalid JSON/);
     });
 
-    it("a missing file is a clear error", async () => {
-      const r = await runCli(["--db", join(tmp(), "m.db"), "evaluate", "--input", "/nonexistent/file.json"]);
+    it("a missing file is a clear error, found before any database is created", async () => {
+      const db = join(tmp(), "m.db");
+      const r = await runCli(["--db", db, "evaluate", "--input", "/nonexistent/file.json"]);
       expect(r.code).toBe(2);
       expect(r.stderr).toBe("dpscan: /nonexistent/file.json: cannot read: ENOENT\n");
+      expect(existsSync(db)).toBe(false);
     });
   });
 

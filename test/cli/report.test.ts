@@ -113,7 +113,9 @@ describe("dpscan report", () => {
     writeFileSync(cfg, `reports:\n  pci-dss:\n    regions: [us-east-1]\n`);
     const bad = await runCli(["--db", scanned.db(), "report", "--config", cfg, "-o", out]);
     expect(bad.code).toBe(EXIT.badInput);
-    expect(bad.stderr).toBe(`dpscan: ${cfg}:2:3: reports.pci-dss: no framework "pci-dss"\n`);
+    expect(bad.stderr).toBe(
+      `dpscan: ${cfg}:2:3: reports.pci-dss: no framework "pci-dss" (did you mean "pci-dss-4.0"?)\n`,
+    );
   });
 
   it("says in one line what is wrong with its input", async () => {

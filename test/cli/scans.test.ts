@@ -1,17 +1,19 @@
 // `dpscan scans` tells the truth about each scan: a failed one's error and what it stored, a
 // `running` row whose process is gone as stale, and a resumed scan's duration without the time it
 // lay interrupted.
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Store } from "../../src/store/store.js";
 import { EXIT } from "../../src/util/errors.js";
 import { runCli } from "../helpers/cli.js";
-import { deadPid } from "../helpers/processes.js";
+import { deadPid } from "../helpers/process.js";
 import { volumeRecord } from "../helpers/records.js";
 import { useTmpDir } from "../helpers/tmp.js";
 
 const tmp = useTmpDir();
 
+/** The pid of a process that has exited. */
 const ago = (ms: number): string => new Date(Date.now() - ms).toISOString();
 
 describe("dpscan scans", () => {
@@ -66,7 +68,7 @@ describe("dpscan scans", () => {
           "UPDATE scans SET status = 'interrupted', finished_at = ?, duration_ms = 600000 WHERE id = ?",
         )
         .run(ago(2 * 3600_000 - 600_000), stopped);
-      s.reopenScan(stopped);
+      s.claimScan(stopped, { pid: process.pid, host: hostname(), token: "t1" });
       s.finishScan(stopped, "complete", {});
       const d1 = s.getScan(stopped)?.durationMs ?? 0;
       expect(d1).toBeGreaterThanOrEqual(600_000);
@@ -76,7 +78,7 @@ describe("dpscan scans", () => {
       s.db
         .prepare("UPDATE scans SET owner_pid = ?, heartbeat_at = ? WHERE id = ?")
         .run(deadPid(), ago(3600_000 - 420_000), crashed);
-      s.reopenScan(crashed);
+      s.claimScan(crashed, { pid: process.pid, host: hostname(), token: "t2" });
       expect(s.getScan(crashed)).toMatchObject({ status: "running", stale: false, ownerPid: process.pid });
       s.finishScan(crashed, "complete", {});
       const d2 = s.getScan(crashed)?.durationMs ?? 0;

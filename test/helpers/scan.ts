@@ -94,3 +94,33 @@ export function useScannedTestWorld(prefix: string): { db: () => string } {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   return { db: () => join(dir, "org.db") };
 }
+
+/** `dpscan --db DB scan --org ...` on the simulator's demo organisation, its own role and ExternalId. */
+export function demoOrgScan(db: string, sim: Simulator, ...more: string[]): string[] {
+  return [
+    "--db",
+    db,
+    "scan",
+    "--org",
+    "--role-name",
+    "dpscan-audit",
+    "--external-id",
+    "dpscan-demo",
+    "--regions",
+    "us-east-1,eu-west-1",
+    "--no-config",
+    "--endpoint-url",
+    sim.endpoint,
+    ...more,
+  ];
+}
+
+/** The simulator's management credentials as a child process's environment. */
+export function simEnv(sim: Simulator): Record<string, string> {
+  return {
+    AWS_ACCESS_KEY_ID: sim.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: sim.credentials.secretAccessKey,
+    AWS_REGION: "us-east-1",
+    AWS_PROFILE: "",
+  };
+}

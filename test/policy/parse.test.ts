@@ -177,6 +177,23 @@ describe("parsePolicy: malformed JSON", () => {
     ).toBeUndefined();
   });
 
+  it("refuses a duplicate key: ambiguous (JSON.parse would keep the last; IAM rejects it)", () => {
+    const doc = '{"Statement": [{"Effect": "Allow", "Effect": "Deny", "Action": "*", "Resource": "*"}]}';
+    expect(parseError(doc)).toBe(
+      'duplicate key "Effect" at position 35: AWS rejects such a policy, and which value counts is ambiguous',
+    );
+    // Escapes spell the same key; equal keys in different objects are fine.
+    expect(parseError('{"Version": "1", "\u0056ersion": "2"}')).toMatch(/^duplicate key "Version"/);
+    expect(
+      parsePolicy('{"Statement": [{"Effect": "Deny", "Action": "*"}, {"Effect": "Allow", "Action": "*"}]}')
+        .ok,
+    ).toBe(true);
+    // URL-encoded, as IAM returns it.
+    expect(parseError(encodeURIComponent(doc))).toMatch(
+      /^duplicate key "Effect" .* \(in the URL-decoded text\)$/,
+    );
+  });
+
   it("does not overflow the stack on deep nesting", () => {
     const deep = "[".repeat(40_000) + "]".repeat(39_999);
     expect(parseError(deep)).toBe(`invalid JSON at position ${deep.length}: unexpected end of input`);

@@ -6,7 +6,7 @@ import { SCAN_OPTIONS } from "../../src/model/scan-options.js";
 import type { Schedule } from "../../src/serve/config.js";
 import { Scheduler } from "../../src/serve/scheduler.js";
 import { Store } from "../../src/store/store.js";
-import { deadPid } from "../helpers/processes.js";
+import { deadPid } from "../helpers/process.js";
 
 interface FakeScan {
   deps: ScanDeps;

@@ -143,7 +143,7 @@ describe("dpscan serve", () => {
     // A second service, or a manual scan, on the same database is refused.
     const second = await runCli(["--db", db, "serve", "--config", config]);
     expect(second.code).toBe(2);
-    expect(second.stderr).toMatch(/serve\.db is being written by dpscan serve \(PID \d+/);
+    expect(second.stderr).toMatch(/serve\.db is being written by dpscan serve \(process \d+/);
     const manual = await runCli([
       "--db",
       db,

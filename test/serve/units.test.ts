@@ -12,11 +12,10 @@ import type { ScanChange } from "../../src/serve/changes.js";
 import type { WebhookConfig } from "../../src/serve/config.js";
 import { RateLimiter } from "../../src/serve/guard.js";
 import { deliver, notification } from "../../src/serve/webhook.js";
-import { HEARTBEAT_MS } from "../../src/store/owner.js";
-import { Store } from "../../src/store/store.js";
+import { HEARTBEAT_MS, releaseClaim, Store } from "../../src/store/store.js";
 import { InputError, UsageError } from "../../src/util/errors.js";
 import { runCli } from "../helpers/cli.js";
-import { deadPid } from "../helpers/processes.js";
+import { deadPid } from "../helpers/process.js";
 import { useTmpDir } from "../helpers/tmp.js";
 import { OPERATOR_TOKEN, READ_TOKEN, webhookReceiver, writeTokens } from "./helpers.js";
 
@@ -60,13 +59,13 @@ describe("database write lock", () => {
     }
   });
 
-  it("judges its holder as a running scan's owner is judged (src/store/owner.ts)", () => {
+  it("judges its holder as a running scan's owner is judged (ownerAlive)", () => {
     const db = join(tmp(), "x.db");
     const elsewhere = { pid: 1, host: "pod-on-another-node", startedAt: new Date().toISOString() };
     // Another host's lock with a recent heartbeat holds...
     writeLock(db, { ...elsewhere, holder: "dpscan serve" });
     expect(() => acquireDbLock(db, "dpscan scan")).toThrow(
-      /written by dpscan serve \(PID 1 on pod-on-another-node/,
+      /written by dpscan serve \(process 1 on pod-on-another-node/,
     );
     // ...and one silent for longer than four heartbeats is gone (a pod rescheduled elsewhere).
     writeLock(db, { ...elsewhere, holder: "dpscan serve" }, 5 * HEARTBEAT_MS);
@@ -74,22 +73,23 @@ describe("database write lock", () => {
     // This process's PID on a lock this process does not hold: a predecessor's (PID 1 again after
     // a container restart), taken over.
     const before = new Date(Date.now() - 60_000).toISOString();
-    writeLock(db, { pid: process.pid, host: hostname(), startedAt: before, holder: "dpscan serve" });
+    const predecessor = { pid: process.pid, host: hostname(), startedAt: before, token: "predecessor" };
+    writeLock(db, { ...predecessor, holder: "dpscan serve" });
     acquireDbLock(db, "dpscan serve").release();
     // The scan row's staleness follows the same rule.
     const store = new Store(join(tmp(), "s.db"));
     try {
-      const id = store.beginScan("scan", "t");
-      expect(store.getScan(id)?.stale).toBe(false);
-      // A row under this PID that this process never began: a predecessor's.
-      const cols = "kind, status, source, options_json, started_at, dpscan_version, owner_pid, owner_host";
-      store.db.prepare(`INSERT INTO scans (${cols}) SELECT ${cols} FROM scans WHERE id = ?`).run(id);
-      expect(store.getScan(id + 1)?.stale).toBe(true);
+      const claim = { pid: process.pid, host: hostname(), token: "a-claim-of-this-pid" };
+      const id = store.beginScan("scan", "t", {}, new Date(), claim);
+      expect(store.getScan(id)?.stale).toBe(false); // this process's claim
+      // Under this PID, but a claim this process does not hold: a predecessor's row.
+      releaseClaim(claim.token);
+      expect(store.getScan(id)?.stale).toBe(true);
       store.db
         .prepare("UPDATE scans SET owner_host = ?, owner_pid = 1, heartbeat_at = ? WHERE id = ?")
         .run("pod-on-another-node", new Date(Date.now() - 5 * HEARTBEAT_MS).toISOString(), id);
       expect(store.getScan(id)?.stale).toBe(true);
-      store.heartbeat(id);
+      expect(store.heartbeat(id, claim.token)).toBe(true);
       expect(store.getScan(id)?.stale).toBe(false);
     } finally {
       store.close();

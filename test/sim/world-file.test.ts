@@ -447,7 +447,7 @@ faults:
 
   it("reports an unreadable file as a WorldFileError", () => {
     expect(() => loadWorldFile(join(tmpdir(), "no-such-dpscan-world.yaml"))).toThrow(
-      /no-such-dpscan-world\.yaml: cannot read world file/,
+      /no-such-dpscan-world\.yaml: cannot read: ENOENT/,
     );
   });
 

@@ -62,7 +62,7 @@ describe("migration 004 on a v3 database with data", () => {
     v3Database(path);
     const s = new Store(path);
     try {
-      expect(s.schemaVersion).toBe(4);
+      expect(s.schemaVersion).toBe(listMigrations().at(-1)?.version); // 004 and every later one
       expect(s.db.pragma("foreign_key_check")).toEqual([]);
       expect(s.db.pragma("foreign_keys", { simple: true })).toBe(1);
       expect(s.countResources(1)).toEqual([{ resourceType: "AWS::EC2::Volume", count: 3 }]);

@@ -2,7 +2,7 @@
 // (SelectAggregateResourceConfig) from the caller's account and home region instead of per-account
 // API calls — the way to cover thousands of accounts. Facts AWS Config does not record (a KMS key's
 // policy, rotation status, aliases; a DB instance's TLS enforcement) come from the resource's own
-// account with --enrich (enrich.ts, enrich-rds.ts), or stay absent so rules needing them say UNKNOWN. See docs/collectors/aws-config.md.
+// account with --enrich (enrich.ts, enrich-rds.ts, enrich-elb.ts), or stay absent so rules needing them say UNKNOWN. See docs/collectors/aws-config.md.
 import { paginateSelectAggregateResourceConfig } from "@aws-sdk/client-config-service";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import pLimit from "p-limit";
@@ -17,6 +17,7 @@ import type { ResourceSink, Store } from "../../store/store.js";
 import { classify, coverageStatus, rethrowAbort } from "../coverage.js";
 import type { RunEvents } from "../runner.js";
 import { EnrichAccess, KeyEnricher, type EnrichInput, type RecordEnricher } from "./enrich.js";
+import { SslPolicyEnricher } from "./enrich-elb.js";
 import { TlsEnricher } from "./enrich-rds.js";
 import {
   itemOperation,
@@ -145,6 +146,7 @@ export async function configSourceScan(input: ConfigScanInput): Promise<ConfigSc
     run.enrichers = {
       [RESOURCE_TYPES.kmsKey]: run.keys,
       [RESOURCE_TYPES.rdsInstance]: new TlsEnricher(run.access),
+      [RESOURCE_TYPES.elbListener]: new SslPolicyEnricher(run.access),
     };
   }
   const result = { resources: 0, types: 0, typesSkippedAsDone: 0 };

@@ -1,177 +1,394 @@
-// Read AWS Config configuration items from files (`dpscan evaluate --input`): snapshot files
-// ({"fileVersion": ..., "configurationItems": [...]}), JSON arrays of items, or JSON Lines.
-// Every problem names the file and the item (index or line). Item statuses mean what they mean
-// for the aggregator (items.ts): an item AWS Config does not record is a coverage gap, not a pass.
-import { readFileSync, statSync } from "node:fs";
+// Read AWS Config configuration items from files (`dpscan evaluate --input`): what AWS Config
+// delivers to S3 — configuration snapshot and history files ({"fileVersion": ...,
+// "configurationItems": [...]}, usually .json.gz) — JSON arrays of items, and JSON Lines; a
+// directory of them (recursively, in sorted order) or `-` for standard input. Files are streamed:
+// memory follows the largest item, never the size of a file (the newest-capture index is on disk).
+// Every problem names the file, line and column. Item statuses mean what they mean for the
+// aggregator (items.ts): an item AWS Config does not record is a coverage gap, not a pass.
+// A resource that appears more than once (history files, overlapping inputs) is judged on its
+// newest capture; two different items captured at the same instant are ambiguous and refused.
+import { createHash } from "node:crypto";
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { Readable, pipeline } from "node:stream";
+import { StringDecoder } from "node:string_decoder";
+import { isatty } from "node:tty";
+import { createGunzip } from "node:zlib";
 import type { CoverageInput } from "../../model/coverage.js";
 import type { ResourceRecord } from "../../model/resource.js";
 import { isKnownResourceType } from "../../model/resource-types.js";
 import { ItemError, normalizeItem } from "../../model/normalize.js";
+import { readBoundedChunks, STDIN, type StreamStats } from "../../util/bounded-read.js";
 import { InputError } from "../../util/errors.js";
+import { toTime } from "../../util/json.js";
+import {
+  JsonStreamError,
+  JsonValueStream,
+  type JsonShape,
+  type StreamedValue,
+} from "../../util/json-stream.js";
 import { itemOperation, itemUse, NOT_RECORDED_CODE } from "./items.js";
 
-export interface ReadResult {
-  records: ResourceRecord[];
+/** Where the records go as they are read (the scan's store). */
+export interface RecordSink {
+  /** A record that is now the newest capture of its resource (it may replace an older one). */
+  put(record: ResourceRecord): void;
+  /** The resource's stored record is superseded by a newer deleted or unrecorded item. */
+  remove(record: ResourceRecord): void;
+}
+
+export interface ReadSummary {
+  files: string[];
+  /** Resources judged: their newest item is a usable record. */
+  records: number;
   /** Items of types no dpscan rule or collector knows, by type (counted, not stored). */
   ignoredTypes: Record<string, number>;
-  /** Items AWS Config marks as deleted. */
+  /** Resources whose newest item says AWS Config saw them deleted. */
   deleted: number;
-  /** Items AWS Config marks ResourceNotRecorded: they exist, but have no configuration to judge. */
+  /** Resources whose newest item is ResourceNotRecorded: they exist, but have no configuration. */
   notRecorded: number;
+  /** Older captures of a resource that a newer one replaced (or identical repeats). */
+  superseded: number;
+  /** A few of those, across different files, for the person reading the summary. */
+  supersededExamples: string[];
   /** One gap row per (account, region, type) with unrecorded items: their rules give UNKNOWN there. */
   coverage: CoverageInput[];
 }
 
-/** Unrecorded items of one (account, region, type). */
-interface NotRecorded {
-  accountId: string;
-  region: string;
-  type: string;
-  files: Set<string>;
-  ids: string[];
+export interface ReadOptions {
+  signal?: AbortSignal;
+  chunkSize?: number;
+  /** Per file, after decompression. */
+  maxBytes?: number;
+  maxItemChars?: number;
+  /** Where the newest capture of each resource is kept (default: in memory). */
+  index?: CaptureIndex;
+  /** Observes the reader's memory: chunks read and the most text held at once. */
+  onFileDone?(file: string, stats: StreamStats & { maxBufferedChars: number }): void;
 }
+
+/** Bytes of one input file after decompression: streams (/dev/zero) end here, files rarely do. */
+export const MAX_INPUT_BYTES = 64 * 1024 ** 3;
+/** One configuration item: a 50 MB policy inside one is still read (and marked too large). */
+export const MAX_ITEM_CHARS = 256 * 1024 * 1024;
+/** Names of the files a directory contributes. */
+export const INPUT_FILE = /\.(json|jsonl|ndjson)(\.gz)?$/i;
 
 /** Resource ids named in a gap row's message; the count covers the rest. */
 const IDS_SHOWN = 3;
+const MAX_ERRORS = 20;
+const EXAMPLES_SHOWN = 5;
 
-/** Larger inputs should be split or streamed through JSON Lines. */
-export const MAX_INPUT_BYTES = 512 * 1024 * 1024;
-
-export function readConfigItems(files: string[]): ReadResult {
-  const out: ReadResult = { records: [], ignoredTypes: {}, deleted: 0, notRecorded: 0, coverage: [] };
-  const errors: string[] = [];
-  const unrecorded = new Map<string, NotRecorded>();
-  for (const file of files) {
-    let text: string;
+/** The files behind the --input arguments: directories expanded recursively, sorted. */
+export function expandInputs(inputs: readonly string[]): { files: string[]; skipped: number } {
+  const files: string[] = [];
+  let skipped = 0;
+  const walk = (dir: string): void => {
+    let names: string[];
     try {
-      const size = statSync(file).size;
-      if (size > MAX_INPUT_BYTES)
-        throw new InputError([`${file}: ${size} bytes is over the ${MAX_INPUT_BYTES}-byte input limit`]);
-      text = readFileSync(file, "utf8");
+      names = readdirSync(dir).sort();
     } catch (err) {
-      if (err instanceof InputError) throw err;
-      throw new InputError([`${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
+      throw new InputError([`${dir}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
     }
-    const items = parseItems(file, text);
-    for (const { item, where } of items) {
-      if (errors.length >= 20) break;
-      const use = itemUse(item);
-      if (use === "deleted") {
-        out.deleted++;
-        continue;
-      }
-      const type =
-        item && typeof item === "object" ? (item as Record<string, unknown>).resourceType : undefined;
-      if (typeof type === "string" && !isKnownResourceType(type)) {
-        out.ignoredTypes[type] = (out.ignoredTypes[type] ?? 0) + 1;
-        continue;
-      }
-      try {
-        const record = normalizeItem(item);
-        if (use === "notRecorded") {
-          out.notRecorded++;
-          noteUnrecorded(unrecorded, record, file);
-        } else {
-          out.records.push(record);
-        }
-      } catch (err) {
-        if (!(err instanceof ItemError)) throw err;
-        errors.push(`${file}: ${where}: ${err.message}`);
-      }
+    for (const name of names) {
+      const path = join(dir, name);
+      const st = statSync(path, { throwIfNoEntry: false });
+      if (st?.isDirectory()) walk(path);
+      else if (INPUT_FILE.test(name) && !name.startsWith(".")) files.push(path);
+      else skipped++;
     }
+  };
+  for (const input of inputs) {
+    if (input === STDIN) {
+      // isatty, not process.stdin.isTTY: process.stdin would take fd 0 over (non-blocking).
+      if (isatty(0))
+        throw new InputError(["--input -: standard input is a terminal; pipe AWS Config items into it"]);
+      files.push(STDIN);
+      continue;
+    }
+    let st;
+    try {
+      st = statSync(input);
+    } catch (err) {
+      // Before any database is opened: a mistyped name costs nothing.
+      throw new InputError([`${input}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
+    }
+    if (!st.isDirectory()) {
+      files.push(input); // a file, FIFO or device: the reader names any other problem
+      continue;
+    }
+    const before = files.length;
+    walk(input);
+    if (files.length === before)
+      throw new InputError([`${input}: no .json, .json.gz, .jsonl or .ndjson files in this directory`]);
   }
-  if (errors.length > 0) throw new InputError(errors);
-  out.coverage = [...unrecorded.values()].map((u) => unrecordedRow(u, out.records));
-  return out;
+  if (files.filter((f) => f === STDIN).length > 1)
+    throw new InputError(["--input -: standard input can be given only once"]);
+  return { files, skipped };
 }
 
-function noteUnrecorded(into: Map<string, NotRecorded>, r: ResourceRecord, file: string): void {
-  const key = `${r.awsAccountId}/${r.awsRegion}/${r.resourceType}`;
-  let u = into.get(key);
-  if (!u) {
-    u = { accountId: r.awsAccountId, region: r.awsRegion, type: r.resourceType, files: new Set(), ids: [] };
-    into.set(key, u);
+/** The newest item seen of one resource. */
+export interface Latest {
+  time: number;
+  hash: string;
+  use: "usable" | "deleted" | "notRecorded";
+  file: number;
+  /** Where it is: account, region and resource id, NUL-separated (the key may be its ARN). */
+  place: string;
+}
+
+/**
+ * The newest capture of each resource seen so far, by resource key. One entry per resource: the
+ * store keeps it on disk (Store.captureIndex) so millions of resources need no memory; a Map
+ * does for small inputs and tests.
+ */
+export interface CaptureIndex {
+  get(key: string): Latest | undefined;
+  set(key: string, latest: Latest): void;
+  entries(): Iterable<[string, Latest]>;
+}
+
+export function memoryIndex(): CaptureIndex {
+  const m = new Map<string, Latest>();
+  return { get: (k) => m.get(k), set: (k, l) => void m.set(k, l), entries: () => m.entries() };
+}
+
+/** The store's key of a resource (Store.insertResources): its ARN, else account, region and id. */
+const resourceKey = (r: ResourceRecord): string =>
+  r.arn
+    ? `${r.resourceType}\u0000arn\u0000${r.arn}`
+    : `${r.resourceType}\u0000id\u0000${r.awsAccountId}\u0000${r.awsRegion}\u0000${r.resourceId}`;
+
+function contentHash(use: string, r: ResourceRecord): string {
+  const content = [use, r.arn, r.resourceName, r.configuration, r.supplementaryConfiguration, r.tags];
+  return createHash("sha256").update(JSON.stringify(content)).digest("base64");
+}
+
+class ItemReader {
+  readonly latest: CaptureIndex;
+  readonly errors: string[] = [];
+  readonly summary: ReadSummary;
+
+  constructor(
+    private readonly files: string[],
+    private readonly sink: RecordSink,
+    index: CaptureIndex,
+  ) {
+    this.latest = index;
+    this.summary = {
+      files,
+      records: 0,
+      ignoredTypes: {},
+      deleted: 0,
+      notRecorded: 0,
+      superseded: 0,
+      supersededExamples: [],
+      coverage: [],
+    };
   }
-  u.files.add(file);
-  u.ids.push(r.resourceId);
+
+  item(fileIndex: number, where: string, item: unknown): void {
+    const use = itemUse(item);
+    const type =
+      item && typeof item === "object" ? (item as Record<string, unknown>).resourceType : undefined;
+    if (typeof type === "string" && !isKnownResourceType(type)) {
+      this.summary.ignoredTypes[type] = (this.summary.ignoredTypes[type] ?? 0) + 1;
+      return;
+    }
+    let record: ResourceRecord;
+    try {
+      record = normalizeItem(item);
+    } catch (err) {
+      if (!(err instanceof ItemError)) throw err;
+      // A deleted item may carry little more than its status: nothing left to judge either way.
+      if (use !== "deleted") this.error(`${where}: ${err.message}`);
+      return;
+    }
+    this.newest(fileIndex, where, use, record);
+  }
+
+  /** Keep the newest capture of each resource; an equal-time different item is ambiguous. */
+  private newest(fileIndex: number, where: string, use: Latest["use"], r: ResourceRecord): void {
+    const key = resourceKey(r);
+    const time = toTime(r.configurationItemCaptureTime) ?? 0;
+    const hash = contentHash(use, r);
+    const prev = this.latest.get(key);
+    if (prev && prev.time === time && prev.hash !== hash) {
+      this.error(
+        `${where}: ${r.resourceType} ${r.resourceId} has two different configuration items captured at ${r.configurationItemCaptureTime} (the other in ${this.files[prev.file]}); cannot tell which is current`,
+      );
+      return;
+    }
+    if (prev && prev.time >= time) {
+      this.superseded(r, fileIndex, prev.file, time, prev.time);
+      return;
+    }
+    if (prev) this.superseded(r, prev.file, fileIndex, prev.time, time);
+    const place = `${r.awsAccountId}\u0000${r.awsRegion}\u0000${r.resourceId}`;
+    this.latest.set(key, { time, hash, use, file: fileIndex, place });
+    if (use === "usable") this.sink.put(r);
+    else if (prev?.use === "usable") this.sink.remove(r);
+  }
+
+  private superseded(r: ResourceRecord, older: number, newer: number, t0: number, t1: number): void {
+    this.summary.superseded++;
+    if (older === newer || this.summary.supersededExamples.length >= EXAMPLES_SHOWN) return;
+    const at = (t: number): string => (t > 0 ? new Date(t).toISOString() : "no capture time");
+    this.summary.supersededExamples.push(
+      `${r.resourceType} ${r.resourceId}: ${this.files[older]} (${at(t0)}) superseded by ${this.files[newer]} (${at(t1)})`,
+    );
+  }
+
+  error(line: string): void {
+    if (this.errors.length < MAX_ERRORS) this.errors.push(line);
+  }
+
+  /** Counts and gap rows from each resource's final state. */
+  finish(): ReadSummary {
+    // Per (account, region, type): a few ids to name, the count, the files (not every id).
+    const unrecorded = new Map<string, { ids: string[]; n: number; files: Set<string> }>();
+    const recordedBy = new Map<string, number>();
+    for (const [key, l] of this.latest.entries()) {
+      const type = key.slice(0, key.indexOf("\u0000"));
+      const [account, region, id] = l.place.split("\u0000") as [string, string, string];
+      const group = `${account}\u0000${region}\u0000${type}`;
+      if (l.use === "usable") {
+        this.summary.records++;
+        recordedBy.set(group, (recordedBy.get(group) ?? 0) + 1);
+      } else if (l.use === "deleted") this.summary.deleted++;
+      else {
+        this.summary.notRecorded++;
+        const u = unrecorded.get(group) ?? { ids: [], n: 0, files: new Set<string>() };
+        if (u.ids.length < IDS_SHOWN) u.ids.push(id);
+        u.n++;
+        u.files.add(this.files[l.file] ?? "");
+        unrecorded.set(group, u);
+      }
+    }
+    this.summary.coverage = [...unrecorded].map(([group, u]) =>
+      unrecordedRow(group, u, recordedBy.get(group) ?? 0),
+    );
+    return this.summary;
+  }
 }
 
 /**
  * A failed read of the type in the items' account and region: every rule on it gives UNKNOWN there,
  * as for an aggregator's unrecorded items (`scan --source config`).
  */
-function unrecordedRow(u: NotRecorded, records: readonly ResourceRecord[]): CoverageInput {
-  const recorded = records.filter(
-    (r) => r.awsAccountId === u.accountId && r.awsRegion === u.region && r.resourceType === u.type,
-  ).length;
-  const n = u.ids.length;
-  const shown = u.ids.slice(0, IDS_SHOWN).join(", ") + (n > IDS_SHOWN ? `, … (${n - IDS_SHOWN} more)` : "");
+function unrecordedRow(
+  group: string,
+  u: { ids: string[]; n: number; files: Set<string> },
+  recorded: number,
+): CoverageInput {
+  const [accountId, region, type] = group.split("\u0000") as [string, string, string];
+  const { n, ids } = u;
+  const files = [...u.files];
+  const shown = ids.join(", ") + (n > IDS_SHOWN ? `, … (${n - IDS_SHOWN} more)` : "");
   return {
-    accountId: u.accountId,
-    region: u.region,
+    accountId,
+    region,
     service: "config",
-    operation: itemOperation(u.type),
+    operation: itemOperation(type),
     status: "failed",
     scope: "region",
-    resourceTypes: [u.type],
+    resourceTypes: [type],
     errorCode: NOT_RECORDED_CODE,
-    errorMessage: `${n} of ${n + recorded} ${u.type} item(s) in ${[...u.files].join(", ")} are ${NOT_RECORDED_CODE}: AWS Config holds no configuration for them, so they were not examined (${shown})`,
+    errorMessage: `${n} of ${n + recorded} ${type} item(s) in ${files.join(", ")} are ${NOT_RECORDED_CODE}: AWS Config holds no configuration for them, so they were not examined (${shown})`,
     resourceCount: recorded,
     apiCalls: 0,
     finishedAt: new Date().toISOString(),
   };
 }
 
-function parseItems(file: string, text: string): { item: unknown; where: string }[] {
-  const trimmed = text.trimStart();
-  if (trimmed === "") throw new InputError([`${file}: file is empty`]);
-  if (trimmed.startsWith("[") || (trimmed.startsWith("{") && !looksLikeJsonLines(trimmed))) {
-    let doc: unknown;
-    try {
-      doc = JSON.parse(text);
-    } catch (err) {
-      throw new InputError([`${file}: ${jsonErrorWhere(text, err as Error)}`]);
-    }
-    if (Array.isArray(doc)) return doc.map((item, i) => ({ item, where: `item [${i}]` }));
-    const d = doc as Record<string, unknown>;
-    if (Array.isArray(d.configurationItems)) {
-      return d.configurationItems.map((item, i) => ({ item, where: `configurationItems[${i}]` }));
-    }
-    if (typeof d.resourceType === "string") return [{ item: d, where: "item" }];
-    throw new InputError([
-      `${file}: not an AWS Config snapshot: expected {"configurationItems": [...]}, a JSON array of items, or JSON Lines`,
-    ]);
+/** Raw chunks, gunzipped when they start with the gzip magic bytes (whatever the file is called). */
+async function* decompressed(file: string, raw: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
+  const first = await raw.next();
+  if (first.done) return;
+  const head = first.value;
+  async function* all(): AsyncGenerator<Buffer> {
+    yield head;
+    yield* raw;
   }
-  const out: { item: unknown; where: string }[] = [];
-  text.split("\n").forEach((line, i) => {
-    if (line.trim() === "") return;
-    try {
-      out.push({ item: JSON.parse(line), where: `line ${i + 1}` });
-    } catch (err) {
-      throw new InputError([`${file}:${i + 1}: invalid JSON: ${(err as Error).message}`]);
-    }
-  });
-  return out;
-}
-
-function looksLikeJsonLines(text: string): boolean {
-  const firstLine = text.split("\n", 1)[0] ?? "";
-  if (!firstLine.trim().endsWith("}")) return false;
+  if (!(head[0] === 0x1f && head[1] === 0x8b)) {
+    yield* all();
+    return;
+  }
+  const gunzip = createGunzip();
+  pipeline(Readable.from(all()), gunzip, () => undefined);
   try {
-    JSON.parse(firstLine);
-    return text.trim().includes("\n");
-  } catch {
-    return false;
+    for await (const chunk of gunzip) yield chunk as Buffer;
+  } catch (err) {
+    if (err instanceof InputError || (err as Error).name === "AbortError") throw err;
+    throw new InputError([`${file}: not valid gzip data: ${(err as Error).message}`]);
   }
 }
 
-/** Turn V8's "at position N" into file line:col. */
-function jsonErrorWhere(text: string, err: Error): string {
-  const m = /position (\d+)/.exec(err.message);
-  if (!m) return `invalid JSON: ${err.message}`;
-  const pos = Number(m[1]);
-  const before = text.slice(0, pos);
-  const line = before.split("\n").length;
-  const col = pos - before.lastIndexOf("\n");
-  return `${line}:${col}: invalid JSON: ${err.message.replace(/ in JSON at position \d+.*$/, "")}`;
+function label(shape: JsonShape | undefined, v: StreamedValue): string {
+  if (shape === "container") return `: configurationItems[${v.index}]`;
+  if (shape === "array") return `: item [${v.index}]`;
+  return "";
+}
+
+async function readFile(reader: ItemReader, fileIndex: number, file: string, o: ReadOptions): Promise<void> {
+  const stats: StreamStats = { chunks: 0, maxChunk: 0 };
+  const json = new JsonValueStream({
+    containerKey: "configurationItems",
+    maxValueChars: o.maxItemChars ?? MAX_ITEM_CHARS,
+  });
+  const decoder = new StringDecoder("utf8");
+  const limit = o.maxBytes ?? MAX_INPUT_BYTES;
+  let bytes = 0;
+  const take = (values: StreamedValue[]): void => {
+    for (const v of values) {
+      if (json.shape === "objects" && v.index === 0 && !hasKey(v.value, "resourceType"))
+        throw new InputError([
+          `${file}: not an AWS Config snapshot: expected {"configurationItems": [...]}, a JSON array of items, or JSON Lines`,
+        ]);
+      reader.item(fileIndex, `${file}:${v.line}:${v.col}${label(json.shape, v)}`, v.value);
+    }
+  };
+  const raw = readBoundedChunks(file, limit, {
+    what: "an --input file",
+    stats,
+    ...(o.chunkSize ? { chunkSize: o.chunkSize } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
+  try {
+    for await (const chunk of decompressed(file, raw)) {
+      bytes += chunk.length;
+      if (bytes > limit)
+        throw new InputError([`${file}: more than ${limit} bytes, the limit for an --input file`]);
+      take(json.push(decoder.write(chunk)));
+    }
+    take(json.push(decoder.end()));
+    take(json.end());
+  } catch (err) {
+    if (err instanceof JsonStreamError)
+      throw new InputError([`${file}:${err.line}:${err.col}: invalid JSON: ${err.problem}`]);
+    throw err;
+  }
+  o.onFileDone?.(file, { ...stats, maxBufferedChars: json.maxBuffered });
+}
+
+const hasKey = (v: unknown, k: string): boolean =>
+  v !== null && typeof v === "object" && !Array.isArray(v) && Object.hasOwn(v, k);
+
+/**
+ * Stream every item of `files` into `sink`, newest capture per resource. Throws InputError (every
+ * problem found, up to 20) when an item is malformed or ambiguous; the caller then discards what
+ * the sink received.
+ */
+export async function readConfigItems(
+  files: string[],
+  sink: RecordSink,
+  o: ReadOptions = {},
+): Promise<ReadSummary> {
+  const reader = new ItemReader(files, sink, o.index ?? memoryIndex());
+  for (const [i, file] of files.entries()) {
+    await readFile(reader, i, file, o);
+    if (reader.errors.length >= MAX_ERRORS) break;
+  }
+  if (reader.errors.length > 0) throw new InputError(reader.errors);
+  return reader.finish();
 }

@@ -2,6 +2,9 @@
 // World. Every problem becomes one line naming the file, line and column and the field — never a
 // raw schema dump — and all of them are reported at once in a WorldFileError.
 import { readFileSync } from "node:fs";
+import { readBoundedText } from "../../util/bounded-read.js";
+import { InputError } from "../../util/errors.js";
+import { toJsBounded } from "../../util/yaml-source.js";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from "yaml";
 import { closest } from "../../util/suggest.js";
@@ -20,14 +23,18 @@ export class WorldFileError extends Error {
   }
 }
 
+/** A world file is configuration, not data: generated worlds are built in memory. */
+export const MAX_WORLD_BYTES = 16 * 1024 * 1024;
+
 /** Reads a world file; YAML and JSON are both accepted (JSON is parsed as the YAML it also is). */
 export function loadWorldFile(path: string): World {
   const name = path.split(/[\\/]/).pop() ?? path;
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readBoundedText(path, MAX_WORLD_BYTES, { what: "a world file" });
   } catch (err) {
-    throw new WorldFileError(name, [`${name}: cannot read world file: ${(err as Error).message}`]);
+    if (err instanceof InputError) throw new WorldFileError(name, err.lines);
+    throw err;
   }
   return worldFromText(text, name);
 }
@@ -45,7 +52,20 @@ export function worldFromText(text: string, source: string): World {
       }),
     );
   }
-  const value: unknown = doc.toJS({ maxAliasCount: 10_000 });
+  let value: unknown;
+  try {
+    value = toJsBounded(
+      doc,
+      (offset) => {
+        const pos = lineCounter.linePos(offset);
+        return `${source}:${pos.line}:${pos.col}`;
+      },
+      10_000,
+    );
+  } catch (err) {
+    if (err instanceof InputError) throw new WorldFileError(source, err.lines);
+    throw err;
+  }
   return validateAndBuild(value, source, (issue) => {
     const offset = locate(doc, issue);
     if (offset === undefined) return undefined;

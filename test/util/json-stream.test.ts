@@ -1,0 +1,103 @@
+import { describe, expect, it } from "vitest";
+import { JsonStreamError, JsonValueStream, type StreamedValue } from "../../src/util/json-stream.js";
+
+/** Feed `text` in pieces of `size` characters; every split point must give the same result. */
+function read(text: string, size = 1): { values: StreamedValue[]; shape: string | undefined; held: number } {
+  const s = new JsonValueStream({ containerKey: "configurationItems", maxValueChars: 1_000_000 });
+  const values: StreamedValue[] = [];
+  for (let i = 0; i < text.length; i += size) values.push(...s.push(text.slice(i, i + size)));
+  values.push(...s.end());
+  return { values, shape: s.shape, held: s.maxBuffered };
+}
+
+function error(text: string, size = 3): string {
+  try {
+    read(text, size);
+  } catch (err) {
+    if (err instanceof JsonStreamError) return err.message;
+    throw err;
+  }
+  return "no error";
+}
+
+describe("the streaming JSON reader", () => {
+  const snapshot = `{"fileVersion": "1.0", "configSnapshotId": "x",
+  "configurationItems": [
+    {"resourceId": "a", "n": -1.5e+3, "t": true, "u": "\\u00e9\\n", "deep": {"k": [null, false, {}]}},
+    {"resourceId": "b", "list": []}
+  ],
+  "trailing": {"ignored": [1, 2]}}`;
+
+  it("hands over the elements of a snapshot's configurationItems, at any chunk boundary", () => {
+    for (const size of [1, 2, 7, 64, snapshot.length]) {
+      const r = read(snapshot, size);
+      expect(r.shape).toBe("container");
+      expect(r.values.map((v) => v.value)).toEqual(
+        (JSON.parse(snapshot) as { configurationItems: unknown[] }).configurationItems,
+      );
+      expect(r.values.map((v) => [v.index, v.line, v.col])).toEqual([
+        [0, 3, 5],
+        [1, 4, 5],
+      ]);
+    }
+  });
+
+  it("reads top-level arrays and JSON Lines", () => {
+    expect(read('[{"a": 1}, {"b": [2]}]', 4).values.map((v) => v.value)).toEqual([{ a: 1 }, { b: [2] }]);
+    const lines = read('{"a": 1}\n{"b": 2}\n\n{"c": "}"}\n', 5);
+    expect(lines.shape).toBe("objects");
+    expect(lines.values.map((v) => [v.line, v.value])).toEqual([
+      [1, { a: 1 }],
+      [2, { b: 2 }],
+      [4, { c: "}" }],
+    ]);
+  });
+
+  it("holds only the element being read, not the document", () => {
+    const item = JSON.stringify({ resourceId: "r", configuration: { pad: "x".repeat(1000) } });
+    const doc = `{"configurationItems": [${Array.from({ length: 500 }, () => item).join(",")}]}`;
+    const r = read(doc, 4096);
+    expect(r.values).toHaveLength(500);
+    expect(doc.length).toBeGreaterThan(500_000);
+    expect(r.held).toBeLessThan(4096 + 2 * item.length);
+  });
+
+  it("refuses a duplicate key (JSON.parse would silently keep the last)", () => {
+    expect(error('[{"encrypted": false, "encrypted": true}]')).toBe('1:23: duplicate key "encrypted"');
+    expect(error('[{"a": {"k": 1, "\\u006b": 2}}]')).toMatch(/duplicate key "k"/);
+    // The same key in sibling objects is fine.
+    expect(read('[{"k": 1}, {"k": 2}]').values).toHaveLength(2);
+  });
+
+  it("names line and column of every kind of syntax error", () => {
+    expect(error('[{"a": 1,}]')).toBe("1:10: expected a double-quoted property name");
+    expect(error('{"a": tru}')).toMatch(/^1:10: invalid literal/);
+    expect(error("[1, 01]")).toMatch(/leading zero/);
+    expect(error('["a\tb"]')).toMatch(/control character/);
+    expect(error('["\\x"]')).toMatch(/invalid escape/);
+    expect(error("[1, 2")).toBe("1:6: unexpected end of input");
+    expect(error('[{"a": 1}]\n{"b": 2}')).toBe("2:1: unexpected data after the end of the JSON document");
+    expect(error("\u0000\u0000")).toMatch(/^1:1: expected a JSON object or array/);
+    expect(error("   \n ")).toMatch(/empty/);
+    // JSON Lines after the first line take the fast path: positions are still exact.
+    expect(error('{"a": 1}\n{"b": 2}\n{"c": 1, "c": 2}')).toBe('3:10: duplicate key "c"');
+    expect(error('{"a": 1}\n{"b": tru}', 4)).toBe('2:10: invalid literal (expected "true")');
+    expect(error("[".repeat(300))).toMatch(/too deep/);
+  });
+
+  it("locates errors inside a multi-line element exactly, at any chunk boundary", () => {
+    const doc = (inner: string) =>
+      `{"configurationItems": [\n  {"a": 1},\n  {\n    "b": [1, 2],\n${inner}\n  }\n]}`;
+    for (const size of [1, 5, 64, 10_000]) {
+      expect(error(doc('    "c": tru'), size)).toBe('5:13: invalid literal (expected "true")');
+      expect(error(doc('    "c": {"k": 1,\n      "k": 2}'), size)).toBe('6:7: duplicate key "k"');
+      expect(error(doc('    "b": 3'), size)).toBe('5:5: duplicate key "b"');
+      expect(error(doc('    "c": [1,, 2]'), size)).toBe("5:13: expected a value");
+    }
+  });
+
+  it("bounds one element", () => {
+    const s = new JsonValueStream({ containerKey: "configurationItems", maxValueChars: 100 });
+    expect(() => s.push(`[{"a": "${"x".repeat(200)}"}]`)).toThrow(/larger than 100 characters/);
+  });
+});
