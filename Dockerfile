@@ -43,7 +43,9 @@ COPY schemas ./schemas
 COPY deploy ./deploy
 COPY examples ./examples
 USER 10001:10001
-# The database, its lock and a schedule's reports live here; relative paths resolve here too.
+# The database, its lock, a schedule's reports and the rule-example cache (~/.cache) live here;
+# relative paths resolve here too. HOME is set for a UID the image's passwd does not name.
+ENV HOME=/var/lib/dpscan
 WORKDIR /var/lib/dpscan
 VOLUME ["/var/lib/dpscan"]
 EXPOSE 8900

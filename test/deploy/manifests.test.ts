@@ -125,6 +125,8 @@ describe("Dockerfile", () => {
     expect(cmd.command).toBe("serve");
     const volumes = imageArg("VOLUME").flatMap((v) => JSON.parse(v) as string[]);
     expect(underAny(String(cmd.globals.db), volumes)).toBe(true);
+    // The rule-example cache (~/.cache) is written too: HOME is on the volume.
+    expect(underAny(imageArg("ENV").find((e) => e.startsWith("HOME="))?.slice(5) ?? "", volumes)).toBe(true);
     expect(imageArg("EXPOSE")).toContain(String(cmd.options.port));
     expect(cmd.options.host).toBe("0.0.0.0");
   });
