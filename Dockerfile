@@ -42,6 +42,9 @@ COPY reports ./reports
 COPY schemas ./schemas
 COPY deploy ./deploy
 COPY examples ./examples
+# `dpscan` on PATH: the entrypoint, and what manifests that set their own command call
+# (deploy/kubernetes/scan-indexed-job.yaml, deploy/aws-batch/).
+RUN ln -s /app/bin/dpscan.js /usr/local/bin/dpscan
 USER 10001:10001
 # The database, its lock, a schedule's reports and the rule-example cache (~/.cache) live here;
 # relative paths resolve here too. HOME is set for a UID the image's passwd does not name.
@@ -49,7 +52,7 @@ ENV HOME=/var/lib/dpscan
 WORKDIR /var/lib/dpscan
 VOLUME ["/var/lib/dpscan"]
 EXPOSE 8900
-ENTRYPOINT ["node", "/app/bin/dpscan.js"]
+ENTRYPOINT ["dpscan"]
 # Beyond loopback the service needs API tokens (DPSCAN_READ_TOKEN, DPSCAN_OPERATOR_TOKEN or a
 # tokensFile): without them it refuses to start.
 CMD ["--db", "/var/lib/dpscan/dpscan.db", "--config", "/etc/dpscan/dpscan.config.yaml", "serve", "--host", "0.0.0.0", "--port", "8900"]

@@ -7,8 +7,19 @@
 // restarted container's predecessor), or a silent heartbeat from another host (a pod rescheduled
 // to another node), and the lock is taken over.
 import { randomUUID } from "node:crypto";
-import { closeSync, openSync, readFileSync, statSync, unlinkSync, utimesSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeSync,
+} from "node:fs";
 import { hostname } from "node:os";
+import { dirname } from "node:path";
+import { storeEnvironmentError } from "../store/errors.js";
 import { HEARTBEAT_MS, holdClaim, ownerAlive, releaseClaim } from "../store/store.js";
 import { UsageError } from "../util/errors.js";
 
@@ -43,6 +54,13 @@ export function acquireDbLock(dbPath: string, holder: string): DbLock {
     holder,
     token: randomUUID(),
   };
+  // The database's directory, as opening the database would create it; a path that cannot hold
+  // one is said as the store says it (exit 2), not as an internal error.
+  try {
+    mkdirSync(dirname(dbPath), { recursive: true });
+  } catch (err) {
+    throw storeEnvironmentError(err, dbPath, true) ?? err;
+  }
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(file, "wx", 0o644);
@@ -53,7 +71,8 @@ export function acquireDbLock(dbPath: string, holder: string): DbLock {
       }
       return held(file, me);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST")
+        throw storeEnvironmentError(err, dbPath, true) ?? err;
       const found = readOwner(file);
       if (found && lockAlive(found)) throw lockedError(dbPath, file, found.owner);
       // Its holder is gone, or the file is half-written from a crash: remove it and try once more.

@@ -27,7 +27,8 @@ export interface ScanHandle {
 }
 
 export type ScanStart =
-  | { kind: ScanKind; source: string; options: JsonObject }
+  /** `now`: the evaluation time when it is not this moment (a merge judges as of its shards' start). */
+  | { kind: ScanKind; source: string; options: JsonObject; now?: Date }
   /** --resume: continue an incomplete scan with its own row and its original start. */
   | { reopen: ScanRow };
 
@@ -72,7 +73,7 @@ function openRow(store: Store, start: ScanStart, me: OwnerClaim): { id: number; 
     if (!claim.claimed) throw refusal(claim.scan);
     return { id, now: new Date(start.reopen.startedAt) };
   }
-  const now = new Date();
+  const now = start.now ?? new Date();
   return { id: store.beginScan(start.kind, start.source, start.options, now, me), now };
 }
 

@@ -211,7 +211,7 @@ async function collectAndJudge(
 }
 
 /** Options a resumed scan takes from this run: how it reports, authenticates, paces and exits. */
-const RUN_OPTIONS: ReadonlySet<ScanOptionKey> = new Set([
+export const RUN_OPTIONS: ReadonlySet<ScanOptionKey> = new Set([
   "logFormat",
   "progress",
   "quiet",
@@ -297,8 +297,10 @@ export function scanOrigin(source: string): string | undefined {
   return at > 0 ? source.slice(0, at) : undefined;
 }
 
-function describeScope(o: ScanOptions): string {
+/** The scan's scope in a few words (the `scans` table's SOURCE), with its shard when it has one. */
+export function describeScope(o: ScanOptions): string {
   const who = o.org ? "org" : o.accounts ? `accounts ${o.accounts.join(",")}` : "caller account";
   const where = o.regions ? o.regions.join(",") : "enabled regions";
-  return `${o.source === "config" ? `config aggregator ${o.aggregator ?? ""}` : "api"}: ${who}; ${where}`;
+  const shard = o.shard !== undefined ? `; shard ${o.shard}` : "";
+  return `${o.source === "config" ? `config aggregator ${o.aggregator ?? ""}` : "api"}: ${who}; ${where}${shard}`;
 }

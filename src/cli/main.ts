@@ -52,6 +52,12 @@ const COMMANDS: CommandEntry[] = [
   },
   { name: "scans", description: "List stored scans, newest first", load: () => import("./scans.js") },
   {
+    name: "merge",
+    args: "<out> <shards...>",
+    description: "Merge the shard databases of `scan --shard K/N` into one scan, judged again as a whole",
+    load: () => import("./merge.js"),
+  },
+  {
     name: "report",
     description: "Write compliance reports (PCI DSS, HIPAA, GDPR, SOC 2) of a stored scan",
     load: () => import("./report.js"),

@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import { reportSettingsSchema } from "../report/scope.js";
 import { KNOWN_REGIONS, partitionProblem, regionProblem } from "../aws/regions.js";
 import { SERVICE_NAMES } from "../aws/service-names.js";
+import { parseShard } from "../collect/shard.js";
 import type { JsonObject } from "../model/resource.js";
 import {
   ACCOUNT_ID_PATTERN,
@@ -323,6 +324,19 @@ function checkConsistency(options: ScanOptions, problems: string[]): void {
     problems.push("--source config needs --aggregator NAME");
   if (options.org && !options.roleName)
     problems.push("--org needs --role-name: member accounts are scanned through a role");
+  if (options.shard !== undefined) {
+    try {
+      parseShard(options.shard);
+    } catch (err) {
+      problems.push(`--shard: ${(err as Error).message}`);
+    }
+    if (!options.org && !options.accounts)
+      problems.push("--shard splits the accounts of --org or --accounts; give one of them");
+    if (options.source === "config")
+      problems.push(
+        "--shard splits API scans; --source config reads every account through one aggregator (see docs/scaling.md)",
+      );
+  }
 }
 
 /** One scan reaches one partition: the home region's and every scanned region's must agree. */

@@ -11,6 +11,7 @@ import type { Store } from "../store/store.js";
 import { UsageError } from "../util/errors.js";
 import type { ScanOptions } from "../model/scan-options.js";
 import { configSourceScan } from "./aws-config/aggregator.js";
+import { accountsOfShard, parseShard } from "./shard.js";
 import { runCollectors, type AccountTarget, type RunEvents, type RunSummary } from "./runner.js";
 import type { Collector } from "./types.js";
 
@@ -140,6 +141,8 @@ async function resolveAccounts(
     ids = options.accounts ?? [caller.accountId];
   }
   ids = [...new Set(ids)].filter((id) => !options.excludeAccounts.includes(id)).sort();
+  // Every shard lists (and records) the organisation; each scans only the accounts it owns.
+  if (options.shard !== undefined) ids = accountsOfShard(ids, parseShard(options.shard));
   const sts = callerSession.client("sts", options.region);
   return ids.map((accountId) => {
     if (accountId === caller.accountId || !options.roleName) {
@@ -166,7 +169,14 @@ async function resolveAccounts(
 }
 
 /** The unit (collector name) under which --org records the organisation's accounts. */
-const ORGANIZATION_UNIT = "organizations";
+export const ORGANIZATION_UNIT = "organizations";
+
+/** What --org records in every scan, so in every shard of one: `dpscan merge` keeps one copy. */
+export const ORGANIZATION_LISTING = {
+  collector: ORGANIZATION_UNIT,
+  service: "organizations",
+  resourceType: RESOURCE_TYPES.organizationsAccount,
+} as const;
 
 /**
  * Under --org the organisation's accounts become records of its management account, so rules that
@@ -213,7 +223,7 @@ function recordOrganization(
       {
         accountId: owner,
         region: GLOBAL_REGION,
-        service: "organizations",
+        service: ORGANIZATION_LISTING.service,
         operation: "ListAccounts",
         status: "ok",
         scope: "account",

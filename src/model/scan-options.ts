@@ -79,6 +79,12 @@ export const SCAN_OPTIONS = {
     doc: "accounts to leave out",
     default: [],
   },
+  shard: {
+    kind: "string",
+    flag: "--shard <k/n>",
+    doc: "scan only shard K of N (K from 0) of the --org or --accounts accounts, split by a stable hash of the account ID; `dpscan merge` joins the shards",
+    pattern: "^\\d{1,4}/\\d{1,4}$",
+  },
   roleName: { kind: "string", flag: "--role-name <name>", doc: "role to assume in member accounts" },
   externalId: {
     kind: "string",

@@ -16,6 +16,13 @@ import { clip } from "../util/text.js";
 /** A record as the index keeps it: the envelope plus the paths `where` conditions read. */
 type Sparse = Record<string, unknown>;
 
+const identityText = (r: Sparse): string =>
+  [r.awsAccountId, r.awsRegion, r.resourceType, r.arn ?? r.resourceId].map((v) => str(v) ?? "").join("|");
+const byIdentity = (a: Sparse, b: Sparse): number => {
+  const [x, y] = [identityText(a), identityText(b)];
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
 interface Target {
   record: Sparse;
   /** Alias names, for sentences. */
@@ -102,6 +109,9 @@ export class RelatedIndex implements RelatedRecords {
       if (list) list.push(source);
       else this.incoming.set(k, [source]);
     }
+    // Referrers in a fixed order, not the order records were stored (which follows collection
+    // timing): the same resources give the same messages, whichever scan or merge stored them.
+    for (const list of this.incoming.values()) if (list.length > 1) list.sort(byIdentity);
     return this;
   }
 
@@ -170,8 +180,12 @@ export class RelatedIndex implements RelatedRecords {
   private noteUnresolved(via: string, source: Sparse, account: string, reason: string): void {
     const k = `${via}|${str(source.resourceType) ?? ""}|${account}|${str(source.awsRegion) ?? ""}`;
     const u = this.unresolved.get(k);
-    if (u) u.count++;
-    else this.unresolved.set(k, { count: 1, first: `${label(source)}: ${reason}` });
+    const text = `${label(source)}: ${reason}`;
+    // The first in sorted order, for the same reason as the referrers' order (see finish()).
+    if (u) {
+      u.count++;
+      if (text < u.first) u.first = text;
+    } else this.unresolved.set(k, { count: 1, first: text });
   }
 }
 

@@ -2,7 +2,7 @@
 // the Kubernetes manifests parse, their probes are routes the service answers, the commands of
 // the image, the manifests and the systemd units are dpscan commands with flags the real command
 // line accepts (parsed by its commander program), and every path dpscan writes is on a volume.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -120,7 +120,9 @@ describe("Dockerfile", () => {
 
   it("starts dpscan from where it copied it, and its default command is serve on the volume", async () => {
     const app = imageArg("WORKDIR")[0] ?? "";
-    expect(JSON.parse(imageArg("ENTRYPOINT")[0] ?? "[]")).toEqual(["node", `${app}/bin/dpscan.js`]);
+    // dpscan on PATH is the launcher the image copied (the entrypoint, and other manifests' command).
+    expect(imageArg("RUN")).toContain(`ln -s ${app}/bin/dpscan.js /usr/local/bin/dpscan`);
+    expect(JSON.parse(imageArg("ENTRYPOINT")[0] ?? "[]")).toEqual(["dpscan"]);
     const cmd = await parseCli(JSON.parse(imageArg("CMD")[0] ?? "[]") as string[]);
     expect(cmd.command).toBe("serve");
     const volumes = imageArg("VOLUME").flatMap((v) => JSON.parse(v) as string[]);
@@ -186,8 +188,9 @@ describe("deploy/kubernetes", () => {
   });
 
   it("names the image of this version everywhere it is named", () => {
-    for (const file of ["Dockerfile", "docs/deploy.md", ...K8S_FILES.map((f) => `deploy/kubernetes/${f}`)])
-      for (const m of readFileSync(file, "utf8").matchAll(/\bdpscan:(\d+\.\d+\.\d+\S*)/g))
+    const deployFiles = readdirSync("deploy", { recursive: true, encoding: "utf8" }).map((f) => `deploy/${f}`);
+    for (const file of ["Dockerfile", "docs/deploy.md", ...deployFiles.filter((f) => statSync(f).isFile())])
+      for (const m of readFileSync(file, "utf8").matchAll(/\bdpscan:(\d+\.\d+\.\d+(?:-[\w.]+)?)/g))
         expect(m[1], file).toBe(VERSION);
   });
 
