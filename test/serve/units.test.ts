@@ -47,13 +47,16 @@ describe("database write lock", () => {
     expect(existsSync(lockFileOf(db))).toBe(true);
   });
 
-  it("is taken by evaluate too: a database another writer holds is refused", async () => {
+  it("is taken by evaluate and merge too: a database another writer holds is refused", async () => {
     const db = join(tmp(), "x.db");
     const lock = acquireDbLock(db, "dpscan serve");
     try {
       const r = await runCli(["--db", db, "evaluate", "--input", "examples/config-snapshot.json"]);
       expect(r.code).toBe(2);
       expect(r.stderr).toContain("is being written by dpscan serve");
+      const m = await runCli(["merge", db, join(tmp(), "shard-0.db")]);
+      expect(m.code).toBe(2);
+      expect(m.stderr).toContain("is being written by dpscan serve");
     } finally {
       lock.release();
     }
