@@ -13,7 +13,8 @@ const LAYERS = {
   collect: ["aws", "store", "model", "util"],
   report: ["store", "rules", "model", "util"],
   app: ["collect", "rules", "store", "report", "aws", "policy", "model", "util"],
-  cli: ["app", "collect", "rules", "store", "report", "aws", "policy", "model", "util"],
+  serve: ["app", "store", "report", "rules", "model", "util"],
+  cli: ["app", "serve", "collect", "rules", "store", "report", "aws", "policy", "model", "util"],
   sim: ["util", "model"],
 };
 const ROOMS = [...Object.keys(LAYERS), "version"];

@@ -51,6 +51,10 @@ export interface LifecycleHooks {
   discard?(err: unknown): boolean;
   /** The waivers in force: recorded with the scan when it completes (as of its evaluation time). */
   waivers?: WaiverSet;
+  /** Aborting it stops the scan like a first signal (the service's shutdown, without a signal). */
+  signal?: AbortSignal;
+  /** The scan row exists (the service answers with its id before the scan is done). */
+  started?(scanId: number): void;
 }
 
 function refusal(s: ScanRow): UsageError {
@@ -107,6 +111,9 @@ function watch(store: Store, id: number, me: OwnerClaim, hooks: LifecycleHooks) 
     hooks.notice?.(`${name}: stopping${hooks.onStop ? `; ${hooks.onStop}` : ""}`);
     controller.abort(new Error(`received ${name}`));
   };
+  const onAbort = (): void => controller.abort(hooks.signal?.reason);
+  hooks.signal?.addEventListener("abort", onAbort, { once: true });
+  if (hooks.signal?.aborted) onAbort();
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   return {
@@ -114,6 +121,7 @@ function watch(store: Store, id: number, me: OwnerClaim, hooks: LifecycleHooks) 
     state,
     stop(): void {
       clearInterval(heartbeat);
+      hooks.signal?.removeEventListener("abort", onAbort);
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
     },
@@ -133,6 +141,7 @@ export async function runLifecycle<T>(
   const me = { pid: process.pid, host: hostname(), token: randomUUID() };
   const { id, now } = openRow(store, start, me);
   const w = watch(store, id, me, hooks);
+  hooks.started?.(id);
   const lost = (): EnvironmentError =>
     new EnvironmentError(
       `scan ${id} was taken over by another dpscan process (this one was silent for over ${STALE_AFTER_MS / 1000} s); its results are that process's`,
@@ -157,7 +166,6 @@ export async function runLifecycle<T>(
   }
 }
 
-
 /**
  * The scan's last step, in one transaction: earlier complete scans the lifecycle has not taken in
  * (a database from an older dpscan), then this scan's lifecycle, its waivers, and `complete`;
@@ -177,7 +185,15 @@ function completeScan(
       const lifecycle = recordLifecycle(store, scan.id, scan.now.toISOString());
       if (waivers)
         recordWaivers(store, scan.id, waivers, applyWaivers(store, scan.id, waivers, scan.now).outcomes);
-      if (!store.finishScan(scan.id, "complete", { ...summary, lifecycle: { ...lifecycle } }, undefined, scan.token))
+      if (
+        !store.finishScan(
+          scan.id,
+          "complete",
+          { ...summary, lifecycle: { ...lifecycle } },
+          undefined,
+          scan.token,
+        )
+      )
         throw lost();
     })
     .immediate();

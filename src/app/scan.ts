@@ -55,6 +55,12 @@ export interface ScanDeps {
   resumeHint?: string;
   /** The waivers in force, recorded with the scan when it completes. */
   waivers?: WaiverSet;
+  /** Stops the scan like a first SIGTERM (see LifecycleHooks.signal). */
+  signal?: AbortSignal;
+  /** Called with the scan's id once its row exists. */
+  started?(scanId: number): void;
+  /** Who asked for the scan, stored before its scope: "schedule nightly". */
+  origin?: string;
 }
 
 export type ScanResult =
@@ -80,6 +86,7 @@ export async function runScan(fresh: ScanOptions, deps: ScanDeps): Promise<ScanR
     deps.store,
     fresh,
     deps.resume ? (deps.given ?? new Set()) : undefined,
+    deps.origin,
   );
   const collectors = collectorsFor(options.services);
   const outcome = await runLifecycle(
@@ -97,6 +104,8 @@ export async function runScan(fresh: ScanOptions, deps: ScanDeps): Promise<ScanR
       onStop: "finished units are kept, resume with --resume",
       ...(deps.notice ? { notice: deps.notice } : {}),
       ...(deps.waivers ? { waivers: deps.waivers } : {}),
+      ...(deps.signal ? { signal: deps.signal } : {}),
+      ...(deps.started ? { started: deps.started } : {}),
     },
   );
   if (outcome.status === "interrupted") {
@@ -120,13 +129,20 @@ function scanStart(
   store: Store,
   fresh: ScanOptions,
   resume: ReadonlySet<ScanOptionKey> | undefined,
+  origin: string | undefined,
 ): { options: ScanOptions; start: ScanStart } {
-  if (!resume)
+  if (!resume) {
+    const scope = describeScope(fresh);
     return {
       options: fresh,
-      // Stored for auditors: never the ExternalId or a password inside an endpoint URL.
-      start: { kind: "scan", source: describeScope(fresh), options: redactOptions(fresh) as JsonObject },
+      start: {
+        kind: "scan",
+        source: origin ? `${origin}${ORIGIN_SEPARATOR}${scope}` : scope,
+        // Stored for auditors: never the ExternalId or a password inside an endpoint URL.
+        options: redactOptions(fresh) as JsonObject,
+      },
     };
+  }
   const prev = store.latestIncompleteScan("scan");
   if (!prev) throw new UsageError(`--resume: no interrupted or failed scan in ${store.path}`);
   if (store.hasLegacyCoverage(prev.id))
@@ -274,6 +290,15 @@ export function validateParams(rules: readonly Rule[], params: ScanOptions["para
     }
   }
   if (problems.length > 0) throw new InputError(problems);
+}
+
+/** Between a scan's origin and its scope in the stored source. */
+export const ORIGIN_SEPARATOR = " · ";
+
+/** The origin a scan was started with (ScanDeps.origin), read back from its stored source. */
+export function scanOrigin(source: string): string | undefined {
+  const at = source.indexOf(ORIGIN_SEPARATOR);
+  return at > 0 ? source.slice(0, at) : undefined;
 }
 
 /** The scan's scope in a few words (the `scans` table's SOURCE), with its shard when it has one. */

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { withDbLock } from "../app/db-lock.js";
 import { expandInputs } from "../collect/aws-config/snapshot-file.js";
 import { runEvaluate } from "../app/evaluate.js";
 import { scanSummaryText } from "../report/scan-summary.js";
@@ -58,47 +59,50 @@ export function define(cmd: Command): void {
         : undefined;
       if (problems.length > 0 || !format || !files || !rules || !inputs) throw new InputError(problems);
       const params = (globals(c).settings.data.params ?? {}) as ScanOptions["params"];
-      const store = openStore(c);
-      try {
-        const outcome = await runEvaluate(store, {
-          files: inputs.files,
-          rules,
-          params,
-          notice: (line) => process.stderr.write(`dpscan: ${line}\n`),
-          ...(waivers ? { waivers } : {}),
-        });
-        const scan = completedScan(store, outcome);
-        if (!scan || outcome.status !== "complete") return;
-        const read = outcome.value;
-        const context = findingsContext(store, scan, waivers);
-        const database = globals(c).db;
-        const preamble = [
-          `${read.records} resources from ${inputs.files.length} file(s), ${rules.length} rules.`,
-          ...readNotes(read, inputs.skipped),
-        ];
-        await emitReport(
-          format,
-          {
-            store,
-            scan,
-            database,
-            filter: {},
-            waived: context.waived,
-            table: (plain) =>
-              scanSummaryText(store, scan, {
-                style: plain ? PLAIN : stdoutStyle(c),
-                findings: context.table,
-                database,
-                hint: (args) => hint(c, args),
-                includePass: Boolean(opts.all),
-                preamble,
-              }),
-          },
-          files,
-        );
-      } finally {
-        store.close();
-      }
+      // One writer per database, as for `dpscan scan` (src/app/db-lock.ts).
+      await withDbLock(globals(c).db, "dpscan evaluate", async () => {
+        const store = openStore(c);
+        try {
+          const outcome = await runEvaluate(store, {
+            files: inputs.files,
+            rules,
+            params,
+            notice: (line) => process.stderr.write(`dpscan: ${line}\n`),
+            ...(waivers ? { waivers } : {}),
+          });
+          const scan = completedScan(store, outcome);
+          if (!scan || outcome.status !== "complete") return;
+          const read = outcome.value;
+          const context = findingsContext(store, scan, waivers);
+          const database = globals(c).db;
+          const preamble = [
+            `${read.records} resources from ${inputs.files.length} file(s), ${rules.length} rules.`,
+            ...readNotes(read, inputs.skipped),
+          ];
+          await emitReport(
+            format,
+            {
+              store,
+              scan,
+              database,
+              filter: {},
+              waived: context.waived,
+              table: (plain) =>
+                scanSummaryText(store, scan, {
+                  style: plain ? PLAIN : stdoutStyle(c),
+                  findings: context.table,
+                  database,
+                  hint: (args) => hint(c, args),
+                  includePass: Boolean(opts.all),
+                  preamble,
+                }),
+            },
+            files,
+          );
+        } finally {
+          store.close();
+        }
+      });
     });
 }
 

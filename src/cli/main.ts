@@ -92,6 +92,11 @@ const COMMANDS: CommandEntry[] = [
     load: () => import("./evidence.js"),
   },
   {
+    name: "serve",
+    description: "Run scheduled scans and serve the HTTP API, /metrics and the web dashboard",
+    load: () => import("./serve.js"),
+  },
+  {
     name: "demo",
     description:
       "Start the simulator's demo organisation, scan it with --org and show the findings (no AWS needed)",

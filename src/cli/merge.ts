@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { withDbLock } from "../app/db-lock.js";
 import { MAX_SPREAD_HOURS, runMerge } from "../app/merge.js";
 import { scanSummaryText } from "../report/scan-summary.js";
 import { PLAIN } from "../report/text.js";
@@ -42,13 +43,16 @@ export function define(cmd: Command): void {
       if (!/^\d+(\.\d+)?$/.test(flags.within ?? "0") || !(within > 0))
         problems.push(`--within must be a number of hours above 0 (got "${flags.within}")`);
       if (problems.length > 0 || !format || !files || !rules) throw new InputError(problems);
-      const result = await runMerge({
-        out: outPath,
-        inputs,
-        rules,
-        maxSpreadHours: within,
-        notice: (line) => process.stderr.write(`dpscan: ${line}\n`),
-      });
+      // OUT has one writer, as for `dpscan scan` (src/app/db-lock.ts); the shards are only read.
+      const result = await withDbLock(outPath, "dpscan merge", () =>
+        runMerge({
+          out: outPath,
+          inputs,
+          rules,
+          maxSpreadHours: within,
+          notice: (line) => process.stderr.write(`dpscan: ${line}\n`),
+        }),
+      );
       const hint = (args: string): string => `${invocation()} --db ${shellWord(outPath)} ${args}`;
       if (result.status === "incomplete")
         process.stderr.write(

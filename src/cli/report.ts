@@ -1,32 +1,22 @@
 // `dpscan report`: compliance reports of one stored scan, one file per framework and format.
 // Scope comes from flags, else the settings file's `reports:` section for that framework.
-import { closeSync, mkdirSync, openSync, renameSync, writeSync } from "node:fs";
-import { join } from "node:path";
 import type { Command } from "commander";
 import { regionProblem } from "../aws/regions.js";
 import { ACCOUNT_ID_PATTERN } from "../model/scan-options.js";
 import {
-  buildReport,
   chromiumExecutable,
-  EXTENSIONS,
   loadFrameworks,
   parseScopeTag,
-  PdfPrinter,
   REPORT_FORMATS,
-  renderReport,
-  reportChunks,
-  REQUIREMENT_STATUSES,
-  STATUS_LABELS,
   type Framework,
-  type ReportFormat,
   type ReportScope,
   WHOLE_SCAN,
+  writeReports,
 } from "../report/index.js";
 import { loadRules } from "../rules/loader.js";
 import type { Rule } from "../rules/rule.js";
 import type { WaiverSet } from "../model/waiver.js";
-import type { Waived } from "../report/waived.js";
-import { Store, type ScanRow } from "../store/store.js";
+import { Store } from "../store/store.js";
 import { InputError, UsageError } from "../util/errors.js";
 import { suggest } from "../util/suggest.js";
 import { readSourceFile } from "../util/yaml-source.js";
@@ -141,57 +131,6 @@ export function frameworksFor(rules: Rule[], dirs: { rules?: string; frameworks?
       `the built-in frameworks name rules that are not in ${dirs.rules}: pass --frameworks DIR with frameworks for those rules`,
     ]);
   }
-}
-
-export interface Written {
-  path: string;
-  /** The path and the framework's requirement statuses, for the person watching. */
-  line: string;
-}
-
-/** Build each framework's model once and write it in every format; returns the files written. */
-export async function writeReports(o: {
-  store: Store;
-  scan: ScanRow;
-  frameworks: readonly Framework[];
-  formats: readonly ReportFormat[];
-  dir: string;
-  scopeFor: (frameworkId: string) => ReportScope;
-  /** The waivers that apply to the scan (findingsContext). */
-  waived: Waived;
-}): Promise<Written[]> {
-  mkdirSync(o.dir, { recursive: true });
-  const printer = o.formats.includes("pdf") ? new PdfPrinter() : undefined;
-  const written: Written[] = [];
-  try {
-    for (const fw of o.frameworks) {
-      const model = buildReport(o.store, o.scan.id, fw, o.scopeFor(fw.id), o.waived);
-      const counts = REQUIREMENT_STATUSES.map(
-        (s) => `${model.summary.requirements[s]} ${STATUS_LABELS[s]}`,
-      ).join(", ");
-      for (const format of o.formats) {
-        const path = join(o.dir, `${fw.id}.${EXTENSIONS[format]}`);
-        if (format === "pdf") writeAtomically(path, [await renderReport(model, "pdf", printer)]);
-        else writeAtomically(path, reportChunks(model, format));
-        written.push({ path, line: `${path}  (${fw.title}: ${counts})` });
-      }
-    }
-  } finally {
-    await printer?.close();
-  }
-  return written;
-}
-
-/** Write in pieces to a temporary file, then rename: a failed run never leaves half a report. */
-function writeAtomically(path: string, chunks: Iterable<string | Buffer>): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, "w");
-  try {
-    for (const c of chunks) writeSync(fd, typeof c === "string" ? Buffer.from(c, "utf8") : c);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
 }
 
 export function pickFrameworks(all: Framework[], wanted: string): Framework[] {

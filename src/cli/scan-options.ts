@@ -17,6 +17,7 @@ import {
   type ScanOptions,
 } from "../model/scan-options.js";
 import { DEFAULT_WAIVER_MAX_DAYS } from "../rules/waivers.js";
+import { serveSettingsSchema } from "../serve/config.js";
 import { collectProblems, InputError, UsageError } from "../util/errors.js";
 import { issueLines, schemaIssues } from "../util/schema-errors.js";
 import { readSourceFile } from "../util/yaml-source.js";
@@ -108,6 +109,14 @@ function settingsProperty(spec: Spec): JsonObject {
   }
 }
 
+/** The scan options a settings file (or a schedule's `scan:`) may set, as schema properties. */
+function scanSettingsProperties(): JsonObject {
+  const properties: JsonObject = {};
+  for (const [key, spec] of optionSpecs())
+    if (spec.settings !== false) properties[key] = settingsProperty(spec);
+  return properties;
+}
+
 /** The settings file's JSON Schema (published as schemas/config.schema.json). */
 export function settingsSchema(): JsonObject {
   const properties: JsonObject = {
@@ -122,10 +131,10 @@ export function settingsSchema(): JsonObject {
       maximum: 3650,
       description: `longest a waiver may last, in days (default ${DEFAULT_WAIVER_MAX_DAYS})`,
     },
+    ...scanSettingsProperties(),
+    reports: reportSettingsSchema(), // read by `dpscan report`, not by scans
+    serve: serveSettingsSchema(scanSettingsProperties()),
   };
-  for (const [key, spec] of optionSpecs())
-    if (spec.settings !== false) properties[key] = settingsProperty(spec);
-  properties.reports = reportSettingsSchema(); // read by `dpscan report`, not by scans
   return {
     $schema: "http://json-schema.org/draft-07/schema#",
     $id: "https://dpscan.dev/schemas/config.schema.json",

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { withDbLock } from "../app/db-lock.js";
 import { configuredRegion } from "../aws/profile.js";
 import { regionProblem } from "../aws/regions.js";
 import { checkScanInputs, runScan } from "../app/scan.js";
@@ -43,43 +44,46 @@ export function define(cmd: Command): void {
         undefined,
         rules.map((r) => r.id),
       );
-      const store = new Store(g.db);
-      try {
-        const result = await runScan(o, {
-          store,
-          rules,
-          resume: Boolean(flags.resume),
-          given,
-          events: (counters) => new ScanProgress(progressMode(o), counters),
-          notice: (line) => process.stderr.write(`dpscan: ${line}\n`),
-          resumeHint: hint(c, "scan --resume"),
-          ...(waivers ? { waivers } : {}),
-        });
-        const scan = completedScan(store, result);
-        if (!scan) return;
-        const context = findingsContext(store, scan, waivers);
-        await emitReport(
-          format,
-          {
+      // One writer per database: a running `dpscan serve` or another scan on this file refuses us.
+      await withDbLock(g.db, "dpscan scan", async () => {
+        const store = new Store(g.db);
+        try {
+          const result = await runScan(o, {
             store,
-            scan,
-            database: g.db,
-            filter: {},
-            waived: context.waived,
-            table: (plain) =>
-              scanSummaryText(store, scan, {
-                style: plain ? PLAIN : stdoutStyle(c),
-                findings: context.table,
-                database: g.db,
-                hint: (args) => hint(c, args),
-                limit: SHOWN,
-              }),
-          },
-          files,
-        );
-      } finally {
-        store.close();
-      }
+            rules,
+            resume: Boolean(flags.resume),
+            given,
+            events: (counters) => new ScanProgress(progressMode(o), counters),
+            notice: (line) => process.stderr.write(`dpscan: ${line}\n`),
+            resumeHint: hint(c, "scan --resume"),
+            ...(waivers ? { waivers } : {}),
+          });
+          const scan = completedScan(store, result);
+          if (!scan) return;
+          const context = findingsContext(store, scan, waivers);
+          await emitReport(
+            format,
+            {
+              store,
+              scan,
+              database: g.db,
+              filter: {},
+              waived: context.waived,
+              table: (plain) =>
+                scanSummaryText(store, scan, {
+                  style: plain ? PLAIN : stdoutStyle(c),
+                  findings: context.table,
+                  database: g.db,
+                  hint: (args) => hint(c, args),
+                  limit: SHOWN,
+                }),
+            },
+            files,
+          );
+        } finally {
+          store.close();
+        }
+      });
     });
 }
 

@@ -92,13 +92,15 @@ rows.sort(function(a,b){var x=key(a),y=key(b);return (x<y?-1:x>y?1:0)*dir;});
 rows.forEach(function(r){body.appendChild(r);});});});
 apply();})();`;
 
-const sha256 = (s: string): string => `'sha256-${createHash("sha256").update(s, "utf8").digest("base64")}'`;
+/** A CSP source allowing exactly this inline script or stylesheet. */
+export const cspHash = (s: string): string =>
+  `'sha256-${createHash("sha256").update(s, "utf8").digest("base64")}'`;
 
 /** Nothing may load; only this stylesheet and this script may apply. */
 export const CSP = [
   "default-src 'none'",
-  `style-src ${sha256(CSS)}`,
-  `script-src ${sha256(SCRIPT)}`,
+  `style-src ${cspHash(CSS)}`,
+  `script-src ${cspHash(SCRIPT)}`,
   "img-src 'none'",
   "base-uri 'none'",
   "form-action 'none'",

@@ -251,6 +251,7 @@ export class Store {
         now.toISOString(),
         now.toISOString(),
       );
+    if (owner) holdClaim(owner.token);
     return Number(r.lastInsertRowid);
   }
 
@@ -279,6 +280,7 @@ export class Store {
       .prepare("SELECT started_at, run_started_at, active_ms FROM scans WHERE id = ?")
       .get(id) as { started_at: string; run_started_at: string | null; active_ms: number } | undefined;
     if (!row) throw new Error(`no scan ${id}`);
+    if (token) releaseClaim(token);
     const finished = new Date();
     const runStart = Date.parse(row.run_started_at ?? row.started_at);
     const r = this.db
@@ -331,6 +333,7 @@ export class Store {
                owner_token = ? WHERE id = ?`,
           )
           .run(earlier, now, now, owner.pid, owner.host, owner.token, id);
+        holdClaim(owner.token);
         return { claimed: true as const };
       })
       .exclusive();
@@ -780,7 +783,12 @@ export class Store {
    * seen), in report order. The statement is iterated, never collected: memory stays flat however
    * many findings match, and nothing else may use the connection until the iteration ends.
    */
-  *iterateFindingDocs(scanId: number, f: FindingFilter = {}): Generator<FindingDocRow> {
+  *iterateFindingDocs(
+    scanId: number,
+    f: FindingFilter = {},
+    /** A cursor: only the findings after this one (a finding id of the scan) in report order. */
+    after?: number,
+  ): Generator<FindingDocRow> {
     const rules = new Map(
       (
         this.db
@@ -801,15 +809,20 @@ export class Store {
       ]),
     );
     const { where, args } = findingWhere(scanId, f);
+    const resume =
+      after === undefined
+        ? ""
+        : `AND (${orderKey("f")}) > (SELECT ${orderKey("c")} FROM findings c WHERE c.id = ?)`;
     const stmt = this.db.prepare(
       `SELECT f.*, l.first_seen_scan AS first_scan_id, l.first_seen_at AS first_seen,
          l.last_seen_at AS last_seen, s.state AS lifecycle
        FROM findings f
        LEFT JOIN finding_lifecycle l ON ${FIRST_SEEN}
        LEFT JOIN finding_states s ON s.scan_id = f.scan_id AND s.identity = ${IDENTITY}
-       WHERE ${where} ${FINDING_ORDER} ${limitClause(f)}`,
+       WHERE ${where} ${resume} ${FINDING_ORDER} ${limitClause(f)}`,
     );
-    for (const r of stmt.iterate(...args) as IterableIterator<RawFindingDoc>) {
+    const params = after === undefined ? args : [...args, after];
+    for (const r of stmt.iterate(...params) as IterableIterator<RawFindingDoc>) {
       const rule = rules.get(r.rule_id);
       yield {
         ...toFinding(r),
@@ -878,6 +891,106 @@ export class Store {
       .prepare("SELECT * FROM scans WHERE status = 'complete' AND id < ? ORDER BY id DESC LIMIT 1")
       .get(scanId) as RawScan | undefined;
     return r ? toScan(r) : undefined;
+  }
+
+  /** One finding by row id, for a link to its evidence. */
+  getFinding(id: number): FindingRow | undefined {
+    const r = this.db.prepare("SELECT * FROM findings WHERE id = ?").get(id) as RawFinding | undefined;
+    return r ? toFinding(r) : undefined;
+  }
+
+  /** The stored record a finding is about (none for a coverage gap's finding). */
+  findingResource(findingId: number): ResourceRecord | undefined {
+    const r = this.db
+      .prepare("SELECT r.* FROM findings f JOIN resources r ON r.id = f.resource_pk WHERE f.id = ?")
+      .get(findingId) as RawResource | undefined;
+    return r ? toRecord(r) : undefined;
+  }
+
+  /** The newest complete scans, newest first (trends). */
+  recentCompleteScans(limit: number): ScanRow[] {
+    return (
+      this.db
+        .prepare("SELECT * FROM scans WHERE status = 'complete' ORDER BY id DESC LIMIT ?")
+        .all(limit) as RawScan[]
+    ).map(toScan);
+  }
+
+  /** The newest complete scan older than `id` (what a scan is compared with). */
+  completeScanBefore(id: number): ScanRow | undefined {
+    const r = this.db
+      .prepare("SELECT * FROM scans WHERE status = 'complete' AND id < ? ORDER BY id DESC LIMIT 1")
+      .get(id) as RawScan | undefined;
+    return r ? toScan(r) : undefined;
+  }
+
+  /** Scans newest first, below `beforeId` when given (a cursor). */
+  listScansBefore(limit: number, beforeId?: number): ScanRow[] {
+    return (
+      this.db
+        .prepare("SELECT * FROM scans WHERE id < ? ORDER BY id DESC LIMIT ?")
+        .all(beforeId ?? Number.MAX_SAFE_INTEGER, limit) as RawScan[]
+    ).map(toScan);
+  }
+
+  /** A scan's findings of some statuses, as the identity and severity a comparison needs. */
+  findingKeys(
+    scanId: number,
+    statuses: readonly Status[],
+  ): Pick<
+    FindingRow,
+    "ruleId" | "accountId" | "region" | "resourceType" | "resourceId" | "arn" | "severity"
+  >[] {
+    return this.db
+      .prepare(
+        `SELECT rule_id AS ruleId, account_id AS accountId, region, resource_type AS resourceType,
+           resource_id AS resourceId, arn, severity FROM findings
+         WHERE scan_id = ? AND status IN (${statuses.map(() => "?").join(",")})`,
+      )
+      .all(scanId, ...statuses) as ReturnType<Store["findingKeys"]>;
+  }
+
+  /** Per-account figures of a scan, for metrics: resources by type, findings, gaps, API calls. */
+  accountStats(scanId: number): {
+    resources: { accountId: string; resourceType: string; count: number }[];
+    findings: { accountId: string; status: Status; severity: Severity; count: number }[];
+    coverage: {
+      accountId: string;
+      status: CoverageInput["status"];
+      errorCode: string | null;
+      count: number;
+      apiCalls: number;
+    }[];
+  } {
+    const q = <T>(sql: string): T[] => this.db.prepare(sql).all(scanId) as T[];
+    return {
+      resources: q(
+        `SELECT account_id AS accountId, resource_type AS resourceType, COUNT(*) AS count FROM resources
+         WHERE scan_id = ? GROUP BY account_id, resource_type`,
+      ),
+      findings: q(
+        `SELECT account_id AS accountId, status, severity, COUNT(*) AS count FROM findings
+         WHERE scan_id = ? GROUP BY account_id, status, severity`,
+      ),
+      coverage: q(
+        `SELECT account_id AS accountId, status, error_code AS errorCode, COUNT(*) AS count,
+           SUM(api_calls) AS apiCalls FROM coverage WHERE scan_id = ? GROUP BY account_id, status, error_code`,
+      ),
+    };
+  }
+
+  /** Delete complete scans beyond the newest `keep` (and everything they own); returns their ids. */
+  pruneScans(keep: number): number[] {
+    const ids = (
+      this.db
+        .prepare("SELECT id FROM scans WHERE status = 'complete' ORDER BY id DESC LIMIT -1 OFFSET ?")
+        .all(Math.max(1, Math.floor(keep))) as { id: number }[]
+    ).map((r) => r.id);
+    const del = this.db.prepare("DELETE FROM scans WHERE id = ?");
+    this.db.transaction(() => {
+      for (const id of ids) del.run(id);
+    })();
+    return ids;
   }
 
   findingCounts(scanId: number): { status: Status; severity: Severity; count: number }[] {
@@ -1010,20 +1123,47 @@ function toScan(r: RawScan): ScanRow {
   };
 }
 
-/** The owner fields of a scan row, as ownerAlive reads them. */
-export type ScanOwner = Pick<ScanRow, "ownerPid" | "ownerHost" | "heartbeatAt">;
+/**
+ * The owner fields of a scan row (or of the database's write lock, src/app/db-lock.ts), as
+ * ownerAlive reads them. The token is only ever compared with this process's own.
+ */
+export type ScanOwner = Pick<ScanRow, "ownerPid" | "ownerHost" | "heartbeatAt"> & {
+  ownerToken?: string | null;
+};
 
 function toOwner(r: RawScan): ScanOwner {
-  return { ownerPid: r.owner_pid, ownerHost: r.owner_host, heartbeatAt: r.heartbeat_at };
+  return {
+    ownerPid: r.owner_pid,
+    ownerHost: r.owner_host,
+    heartbeatAt: r.heartbeat_at,
+    ownerToken: r.owner_token,
+  };
+}
+
+/** The claim tokens this process holds now: its running scans and its database locks. */
+const heldClaims = new Set<string>();
+
+/** This process holds the claim `token` (a scan's OwnerClaim, a lock) until it lets it go. */
+export function holdClaim(token: string): void {
+  heldClaims.add(token);
+}
+
+export function releaseClaim(token: string): void {
+  heldClaims.delete(token);
 }
 
 /**
- * Is the process that owns a running scan still there? Same host: its PID runs. Another host: it
- * has not been silent for several heartbeats. A row that predates owners being recorded has none.
+ * Is the process that owns a running scan (or a lock) still there? Same host: its PID runs, except
+ * under this process's own PID, where only a claim this process holds is alive (anything else was
+ * left by a predecessor: a container restarted as PID 1 again). Another host: it has not been
+ * silent for several heartbeats. A row that predates owners being recorded has none.
  */
 export function ownerAlive(o: ScanOwner, now = Date.now()): boolean {
   if (o.ownerPid === null) return false;
-  if (o.ownerHost === hostname()) return processAlive(o.ownerPid);
+  if (o.ownerHost === hostname()) {
+    if (o.ownerPid === process.pid && o.ownerToken) return heldClaims.has(o.ownerToken);
+    return processAlive(o.ownerPid);
+  }
   return o.heartbeatAt !== null && now - Date.parse(o.heartbeatAt) <= STALE_AFTER_MS;
 }
 
@@ -1036,9 +1176,17 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** Report order; the findings_report_order index (migration 004) has these terms, so rows stream unsorted. */
+/**
+ * Report order; the findings_report_order index (migration 004) has these terms (and the row id
+ * last, as every SQLite index does), so rows stream unsorted and the order is total.
+ */
 const FINDING_ORDER = `ORDER BY CASE f.status WHEN 'FAIL' THEN 0 WHEN 'UNKNOWN' THEN 1 ELSE 2 END,
-  f.severity_rank DESC, f.rule_id, f.account_id, f.region, f.resource_id`;
+  f.severity_rank DESC, f.rule_id, f.account_id, f.region, f.resource_id, f.id`;
+
+/** A finding's place in report order as one ascending row value (severity negated), for a cursor. */
+const orderKey = (t: string): string =>
+  `CASE ${t}.status WHEN 'FAIL' THEN 0 WHEN 'UNKNOWN' THEN 1 ELSE 2 END, -${t}.severity_rank,
+    ${t}.rule_id, ${t}.account_id, ${t}.region, ${t}.resource_id, ${t}.id`;
 
 function limitClause(f: FindingFilter): string {
   return f.limit !== undefined ? `LIMIT ${Math.max(0, Math.floor(f.limit))}` : "";
