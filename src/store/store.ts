@@ -615,25 +615,33 @@ export class Store {
   }
 
   /**
-   * Stream a scan's resources (optionally of some types) in pages by row id, so memory stays flat
-   * and the connection is free for writes (findings) between pages.
+   * Stream a scan's resources (optionally of some types) in pages, so memory stays flat and the
+   * connection is free for writes (findings) between pages. Each page is a range of an index, so it
+   * costs its own size whatever the scan's (`scan_id = ? AND id > ? ORDER BY id` sorted the whole
+   * scan on every page): all types walk the scan's row-id range in row order; some types walk the
+   * (scan_id, resource_type) index one type at a time, in row order within each type.
    */
   *iterateResources(
     scanId: number,
     types?: string[],
     pageSize = 1000,
   ): Generator<{ pk: number; record: ResourceRecord }> {
-    const where = types && types.length > 0 ? `AND resource_type IN (${types.map(() => "?").join(",")})` : "";
-    const stmt = this.db.prepare(
-      `SELECT * FROM resources WHERE scan_id = ? AND id > ? ${where} ORDER BY id LIMIT ?`,
-    );
-    let after = 0;
-    for (;;) {
-      const rows = stmt.all(scanId, after, ...(types ?? []), pageSize) as RawResource[];
-      for (const r of rows) yield { pk: r.id, record: toRecord(r) };
-      if (rows.length < pageSize) return;
-      after = (rows.at(-1) as RawResource).id;
+    if (types && types.length > 0) {
+      const stmt = this.db.prepare(
+        "SELECT * FROM resources WHERE scan_id = ? AND resource_type = ? AND id > ? ORDER BY id LIMIT ?",
+      );
+      for (const type of new Set(types)) yield* resourcePages(stmt, [scanId, type], 0, pageSize);
+      return;
     }
+    const { lo, hi } = this.db
+      .prepare("SELECT MIN(id) AS lo, MAX(id) AS hi FROM resources WHERE scan_id = ?")
+      .get(scanId) as { lo: number | null; hi: number | null };
+    if (lo === null || hi === null) return;
+    // `+scan_id` makes it a row filter, so the row-id range (not an index on scan_id) drives the query.
+    const stmt = this.db.prepare(
+      "SELECT * FROM resources WHERE +scan_id = ? AND id <= ? AND id > ? ORDER BY id LIMIT ?",
+    );
+    yield* resourcePages(stmt, [scanId, hi], lo - 1, pageSize);
   }
 
   countResources(scanId: number): { resourceType: string; count: number }[] {
@@ -666,11 +674,16 @@ export class Store {
               r.configuration_json AS r_conf, r.supplementary_json AS r_supp, r.tags_json AS r_tags,
               r.capture_time AS r_time
        FROM findings f LEFT JOIN resources r ON r.id = f.resource_pk
-       WHERE f.scan_id = ? AND f.id > ? ORDER BY f.id LIMIT ?`,
+       WHERE +f.scan_id = ? AND f.id <= ? AND f.id > ? ORDER BY f.id LIMIT ?`,
     );
-    let after = 0;
+    // A row-id range, as iterateResources: a page costs its size, not a sort of the whole scan.
+    const { lo, hi } = this.db
+      .prepare("SELECT MIN(id) AS lo, MAX(id) AS hi FROM findings WHERE scan_id = ?")
+      .get(scanId) as { lo: number | null; hi: number | null };
+    if (lo === null || hi === null) return;
+    let after = lo - 1;
     for (;;) {
-      const rows = stmt.all(scanId, after, pageSize) as (RawFinding & FindingJoin)[];
+      const rows = stmt.all(scanId, hi, after, pageSize) as (RawFinding & FindingJoin)[];
       for (const r of rows) {
         const record =
           r.r_id === null
@@ -1107,3 +1120,19 @@ function toRecord(r: RawResource): ResourceRecord {
 }
 
 const batches = <T>(items: Iterable<T>): Generator<T[]> => inBatches(items, BATCH);
+
+/** Pages of `stmt`, whose last two parameters are the row id to start after and the page size. */
+function* resourcePages(
+  stmt: Database.Statement,
+  args: unknown[],
+  start: number,
+  pageSize: number,
+): Generator<{ pk: number; record: ResourceRecord }> {
+  let after = start;
+  for (;;) {
+    const rows = stmt.all(...args, after, pageSize) as RawResource[];
+    for (const r of rows) yield { pk: r.id, record: toRecord(r) };
+    if (rows.length < pageSize) return;
+    after = (rows.at(-1) as RawResource).id;
+  }
+}
