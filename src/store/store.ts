@@ -475,10 +475,25 @@ export class Store {
          file = excluded.file, place = excluded.place`,
     );
     const all = this.db.prepare(`SELECT key, ${cols} FROM temp.capture_index`);
+    // Writes wait in a bounded map and go in one transaction: one autocommit per item cost more
+    // than reading the item.
+    let pending = new Map<string, CaptureEntry>();
+    const flush = this.db.transaction((rows: Map<string, CaptureEntry>) => {
+      for (const [key, e] of rows) set.run(key, e.time, e.hash, e.use, e.file, e.place);
+    });
+    const drain = (): void => {
+      if (pending.size === 0) return;
+      flush(pending);
+      pending = new Map();
+    };
     return {
-      get: (key) => get.get(key) as CaptureEntry | undefined,
-      set: (key, e) => void set.run(key, e.time, e.hash, e.use, e.file, e.place),
+      get: (key) => pending.get(key) ?? (get.get(key) as CaptureEntry | undefined),
+      set: (key, e) => {
+        pending.set(key, e);
+        if (pending.size >= 10 * BATCH) drain();
+      },
       *entries() {
+        drain();
         for (const r of all.iterate() as Iterable<CaptureEntry & { key: string }>) yield [r.key, r];
       },
     };
