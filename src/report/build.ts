@@ -104,7 +104,8 @@ function scopedFindings(
   filter: ScopeFilter,
 ): ReportFinding[] {
   const out: ReportFinding[] = [];
-  for (const { finding, tags, tagsUnreadable } of store.iterateFindingsWithTags(scanId, ruleIds)) {
+  const rows = store.iterateFindingsWithTags(scanId, ruleIds, undefined, filter.byTag);
+  for (const { finding, tags, tagsUnreadable } of rows) {
     const verdict = filter.findingIn(finding, tags, tagsUnreadable);
     if (verdict) out.push(reportFinding(finding, verdict.note));
   }

@@ -761,6 +761,7 @@ export class Store {
     scanId: number,
     ruleIds: readonly string[],
     pageSize = 2000,
+    withTags = true,
   ): Generator<{
     finding: Omit<FindingRow, "evidence">;
     tags: Record<string, string> | null;
@@ -768,11 +769,14 @@ export class Store {
   }> {
     // One rule at a time: each page is then a range of the (scan_id, rule_id) index, in row order,
     // so a page costs its own size whatever the scan's (an IN list would sort the rest each time).
+    // Without tags (a report not scoped by tag): no join, and no resource JSON read per finding.
+    const tagColumns = withTags
+      ? "r.tags_json AS r_tags, json_extract(r.supplementary_json, '$.Tags') AS r_tags_supp"
+      : "NULL AS r_tags, NULL AS r_tags_supp";
     const stmt = this.db.prepare(
       `SELECT f.id, f.scan_id, f.rule_id, f.status, f.severity, f.resource_type, f.resource_id, f.arn,
-         f.account_id, f.region, f.message,
-         r.tags_json AS r_tags, json_extract(r.supplementary_json, '$.Tags') AS r_tags_supp
-       FROM findings f LEFT JOIN resources r ON r.id = f.resource_pk
+         f.account_id, f.region, f.message, ${tagColumns}
+       FROM findings f ${withTags ? "LEFT JOIN resources r ON r.id = f.resource_pk" : ""}
        WHERE f.scan_id = ? AND f.rule_id = ? AND f.id > ? ORDER BY f.id LIMIT ?`,
     );
     for (const ruleId of ruleIds) {
