@@ -43,13 +43,16 @@ function* judging(
   const facts = scanFactsOf(mapRecords(store.iterateResources(scan.id, SCAN_FACT_TYPES)));
   const opts = { params, now: scan.now, scan: facts, ...(related ? { related } : {}) };
   let evaluation = evaluateRecords([], rules, opts, () => undefined);
+  const stage = store.findingStage(scan.id);
   for (const slice of batches(store.iterateResources(scan.id), SLICE)) {
     yield;
-    const part = evaluateRecords(slice, rules, opts, (batch) => store.insertFindings(scan.id, batch));
+    const part = evaluateRecords(slice, rules, opts, (batch) => stage.add(batch));
     evaluation = add(evaluation, part);
   }
   const synthetic = gapFindings(gaps, rules);
-  store.insertFindings(scan.id, synthetic);
+  stage.add(synthetic);
+  yield;
+  stage.commit();
   evaluation.byStatus.UNKNOWN += synthetic.length;
   // A resource the scan received twice is judged once (its newest capture), and said so.
   const duplicates = store.duplicateResources(scan.id);

@@ -72,6 +72,43 @@ export function globMatch(pattern: string, value: string, ignoreCase: boolean): 
  * For a query without wildcards this is plain matching; `kms:?*` asks "all kms actions".
  */
 export function globIncluded(query: string, patterns: readonly string[], ignoreCase: boolean): boolean {
+  // Policies mostly name literal ARNs or `prefix*`: answered without the subset search (which cost
+  // ~0.2 ms a bucket), and what is searched is remembered (one bucket's rules ask it repeatedly).
+  const quick = includedQuickly(query, patterns, ignoreCase);
+  if (quick !== undefined) return quick;
+  const key = `${ignoreCase ? "i" : "c"}\u0000${query}\u0000${patterns.join("\u0001")}`;
+  const known = memo.get(key);
+  if (known !== undefined) return known;
+  const answer = globIncludedFully(query, patterns, ignoreCase);
+  if (memo.size >= MEMO_SIZE) memo.clear();
+  memo.set(key, answer);
+  return answer;
+}
+
+const MEMO_SIZE = 4096;
+const memo = new Map<string, boolean>();
+
+/** The answer when it is plain: true if a pattern is the query or a `literal*` prefix of it. */
+function includedQuickly(
+  query: string,
+  patterns: readonly string[],
+  ignoreCase: boolean,
+): boolean | undefined {
+  const q = ignoreCase ? query.toLowerCase() : query;
+  const wild = q.search(/[*?]/);
+  // Every string the query matches starts with its literal part.
+  const fixed = wild < 0 ? q : q.slice(0, wild);
+  for (const raw of patterns) {
+    const p = ignoreCase ? raw.toLowerCase() : raw;
+    if (p === q) return true;
+    if (p.indexOf("*") === p.length - 1 && !p.includes("?") && fixed.startsWith(p.slice(0, -1))) return true;
+  }
+  if (wild < 0) return patterns.some((p) => globMatch(p, query, ignoreCase));
+  return undefined;
+}
+
+/** globIncluded without its shortcuts and memo (exported for the test that compares them). */
+export function globIncludedFully(query: string, patterns: readonly string[], ignoreCase: boolean): boolean {
   // One pattern alone often covers the query (`kms:*` among many infix patterns): a much smaller
   // search, and it keeps an obvious grant from hiding behind patterns that make the full search large.
   if (patterns.length > 1) {

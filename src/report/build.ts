@@ -138,7 +138,8 @@ function scopedFindings(
   // A waiver is shown by its index in the report's list, which is the outcomes' (file) order.
   const index = new Map(waived.outcomes.map((o, i) => [o.waiver.position, i]));
   const out: ReportFinding[] = [];
-  for (const { finding, tags, tagsUnreadable } of store.iterateFindingsWithTags(scanId, ruleIds)) {
+  const rows = store.iterateFindingsWithTags(scanId, ruleIds, undefined, filter.byTag);
+  for (const { finding, tags, tagsUnreadable } of rows) {
     const verdict = filter.findingIn(finding, tags, tagsUnreadable);
     const w = waived.byFinding.get(finding.id);
     if (verdict) out.push(reportFinding(finding, verdict.note, w ? (index.get(w.position) ?? null) : null));

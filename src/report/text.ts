@@ -23,7 +23,10 @@ export interface TableOptions {
 export function table(headers: string[], rows: string[][], opts: number | TableOptions = {}): string {
   const o = typeof opts === "number" ? { maxCell: opts } : opts;
   const clean = rows.map((r) => r.map((c) => oneLine(c, o.maxCell ?? 80)));
-  const natural = headers.map((h, i) => Math.max(h.length, ...clean.map((r) => (r[i] ?? "").length)));
+  // A loop, not Math.max(...cells): one spread argument per row overflows the stack on large tables.
+  const natural = headers.map((h) => h.length);
+  for (const r of clean)
+    for (let i = 0; i < natural.length; i++) natural[i] = Math.max(natural[i] ?? 0, (r[i] ?? "").length);
   const layout = tableLayout(headers, natural, o.width);
   return [layout.header, layout.rule, ...clean.map((r) => layout.row(r, o.paint))].join("\n");
 }

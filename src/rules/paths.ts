@@ -19,6 +19,9 @@ export interface CompiledPath {
   pure: boolean;
   /** For other expressions: the field chains it reads from the record, whose subtrees are checked for markers. */
   roots: string[][];
+  /** The parsed expression, evaluated by `interpret` when every node is one it knows. */
+  ast: AstNode;
+  interpretable: boolean;
 }
 
 export class PathError extends Error {}
@@ -39,7 +42,7 @@ export function compilePath(source: string): CompiledPath {
   if (hasNullChild(ast))
     throw new PathError(`invalid JMESPath expression ${JSON.stringify(source)}: empty segment`);
   const { chain, pure } = chainOf(ast);
-  const compiled = { source, chain, pure, roots: pure ? [] : rootsOf(ast) };
+  const compiled = { source, chain, pure, roots: pure ? [] : rootsOf(ast), ast, interpretable: known(ast) };
   cache.set(source, compiled);
   return compiled;
 }
@@ -128,9 +131,13 @@ export function resolvePath(path: CompiledPath, data: unknown): Resolved {
       if (inner) return { kind: "unreadable", info: inner, at: root.join(".") || path.source };
     }
   }
+  // A pure chain's value is where the walk ended (jmespath gives null past a non-object).
+  if (path.pure)
+    return { kind: "value", value: walked.length === path.chain.length ? (cur ?? undefined) : undefined };
   let value: unknown;
   try {
-    value = jmespath.search(data as never, path.source);
+    // jmespath.search parses its string on every call; the AST parsed once is evaluated here.
+    value = path.interpretable ? interpret(path.ast, data) : jmespath.search(data as never, path.source);
   } catch (err) {
     return {
       kind: "unreadable",
@@ -161,4 +168,142 @@ function findUnreadable(v: unknown, depth = 0): UnreadableInfo | undefined {
     if (inner) return inner;
   }
   return undefined;
+}
+
+// ---- a JMESPath evaluator over the cached AST ---------------------------------------------------
+// jmespath.js exports no interpreter for a parsed AST, only search(data, string). This one follows
+// its TreeInterpreter (0.16) node for node; expressions with other nodes (functions, slices,
+// hashes, value projections) go to jmespath.search. test/rules/paths.test.ts compares the two.
+
+const INTERPRETED = new Set([
+  "Field",
+  "Subexpression",
+  "IndexExpression",
+  "Index",
+  "Projection",
+  "FilterProjection",
+  "Flatten",
+  "Comparator",
+  "Identity",
+  "Current",
+  "Literal",
+  "Pipe",
+  "OrExpression",
+  "AndExpression",
+  "NotExpression",
+  "MultiSelectList",
+]);
+
+function known(node: AstNode | null | undefined): boolean {
+  if (!node || !INTERPRETED.has(node.type)) return false;
+  return (node.children ?? []).every(known);
+}
+
+const isArray = (v: unknown): v is unknown[] => Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && Object.prototype.toString.call(v) === "[object Object]";
+
+/** JMESPath falsiness: null, false, "", [] and {}. */
+function isFalse(v: unknown): boolean {
+  if (v === "" || v === false || v === null) return true;
+  if (isArray(v)) return v.length === 0;
+  if (isObject(v)) {
+    for (const k in v) if (Object.prototype.hasOwnProperty.call(v, k)) return false;
+    return true;
+  }
+  return false;
+}
+
+const strictDeepEqual = (jmespath as unknown as { strictDeepEqual(a: unknown, b: unknown): boolean })
+  .strictDeepEqual;
+
+function child(node: AstNode, i: number): AstNode {
+  return node.children?.[i] as AstNode; // `known` checked every child
+}
+
+function interpret(node: AstNode, value: unknown): unknown {
+  switch (node.type) {
+    case "Field": {
+      if (!isObject(value)) return null;
+      const field = value[node.name as string];
+      return field === undefined ? null : field;
+    }
+    case "Subexpression": {
+      const left = interpret(child(node, 0), value);
+      return left === null ? null : interpret(child(node, 1), left);
+    }
+    case "IndexExpression":
+    case "Pipe":
+      return interpret(child(node, 1), interpret(child(node, 0), value));
+    case "Index": {
+      if (!isArray(value)) return null;
+      let i = node.value as number;
+      if (i < 0) i += value.length;
+      return value[i] ?? null;
+    }
+    case "Projection":
+    case "FilterProjection": {
+      const base = interpret(child(node, 0), value);
+      if (!isArray(base)) return null;
+      const out: unknown[] = [];
+      for (const item of base) {
+        if (node.type === "FilterProjection" && isFalse(interpret(child(node, 2), item))) continue;
+        const v = interpret(child(node, 1), item);
+        if (v !== null) out.push(v);
+      }
+      return out;
+    }
+    case "Flatten": {
+      const base = interpret(child(node, 0), value);
+      if (!isArray(base)) return null;
+      const out: unknown[] = [];
+      for (const v of base) {
+        if (isArray(v)) for (const x of v) out.push(x);
+        else out.push(v);
+      }
+      return out;
+    }
+    case "Comparator": {
+      const a = interpret(child(node, 0), value);
+      const b = interpret(child(node, 1), value);
+      // Ordering compares whatever it is given, as jmespath.js 0.16 does.
+      const x = a as number;
+      const y = b as number;
+      switch (node.name) {
+        case "EQ":
+          return strictDeepEqual(a, b);
+        case "NE":
+          return !strictDeepEqual(a, b);
+        case "GT":
+          return x > y;
+        case "GTE":
+          return x >= y;
+        case "LT":
+          return x < y;
+        case "LTE":
+          return x <= y;
+        default:
+          throw new Error(`Unknown comparator: ${String(node.name)}`);
+      }
+    }
+    case "Identity":
+    case "Current":
+      return value;
+    case "Literal":
+      return node.value;
+    case "OrExpression": {
+      const a = interpret(child(node, 0), value);
+      return isFalse(a) ? interpret(child(node, 1), value) : a;
+    }
+    case "AndExpression": {
+      const a = interpret(child(node, 0), value);
+      return isFalse(a) ? a : interpret(child(node, 1), value);
+    }
+    case "NotExpression":
+      return isFalse(interpret(child(node, 0), value));
+    case "MultiSelectList":
+      return value === null ? null : (node.children ?? []).map((c) => interpret(c as AstNode, value));
+    default:
+      throw new Error(`Unknown node type: ${node.type}`);
+  }
 }

@@ -129,6 +129,10 @@ export type FindingColumn = keyof typeof FINDING_COLUMNS;
 /** A finding's identity in SQL, as findingIdentity (src/model/finding.ts) builds it. */
 const IDENTITY = findingIdentitySql("f");
 
+/** The columns insertFindings writes, in its parameters' order. */
+const FINDING_INPUT_COLUMNS = `scan_id, resource_pk, rule_id, status, severity, severity_rank, resource_type,
+  resource_id, arn, account_id, region, message, evidence_json`;
+
 export interface FindingFilter {
   statuses?: Status[];
   minSeverity?: Severity;
@@ -488,10 +492,25 @@ export class Store {
          file = excluded.file, place = excluded.place`,
     );
     const all = this.db.prepare(`SELECT key, ${cols} FROM temp.capture_index`);
+    // Writes wait in a bounded map and go in one transaction: one autocommit per item cost more
+    // than reading the item.
+    let pending = new Map<string, CaptureEntry>();
+    const flush = this.db.transaction((rows: Map<string, CaptureEntry>) => {
+      for (const [key, e] of rows) set.run(key, e.time, e.hash, e.use, e.file, e.place);
+    });
+    const drain = (): void => {
+      if (pending.size === 0) return;
+      flush(pending);
+      pending = new Map();
+    };
     return {
-      get: (key) => get.get(key) as CaptureEntry | undefined,
-      set: (key, e) => void set.run(key, e.time, e.hash, e.use, e.file, e.place),
+      get: (key) => pending.get(key) ?? (get.get(key) as CaptureEntry | undefined),
+      set: (key, e) => {
+        pending.set(key, e);
+        if (pending.size >= 10 * BATCH) drain();
+      },
       *entries() {
+        drain();
         for (const r of all.iterate() as Iterable<CaptureEntry & { key: string }>) yield [r.key, r];
       },
     };
@@ -502,11 +521,9 @@ export class Store {
     this.db.prepare("DELETE FROM scans WHERE id = ?").run(id);
   }
 
-  insertFindings(scanId: number, findings: Iterable<FindingInput>): number {
+  insertFindings(scanId: number, findings: Iterable<FindingInput>, into = "findings"): number {
     const stmt = this.db.prepare(
-      `INSERT INTO findings (scan_id, resource_pk, rule_id, status, severity, severity_rank, resource_type,
-         resource_id, arn, account_id, region, message, evidence_json)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO ${into} (${FINDING_INPUT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     let n = 0;
     const write = this.db.transaction((batch: FindingInput[]) => {
@@ -531,6 +548,33 @@ export class Store {
     });
     for (const batch of batches(findings)) write(batch);
     return n;
+  }
+
+  /**
+   * Findings written as a scan is judged: held in an unindexed temporary table, then moved into
+   * `findings` in one statement in identity order. Written as they came (resource by resource, rule
+   * by rule), each finding landed on a random page of the identity and report-order indexes; in
+   * identity order those indexes fill a few pages at a time.
+   */
+  findingStage(scanId: number): { add(findings: Iterable<FindingInput>): number; commit(): number } {
+    this.db.exec(
+      `CREATE TEMP TABLE IF NOT EXISTS finding_stage AS SELECT ${FINDING_INPUT_COLUMNS} FROM findings WHERE 0`,
+    );
+    this.db.exec("DELETE FROM temp.finding_stage");
+    return {
+      add: (findings) => this.insertFindings(scanId, findings, "temp.finding_stage"),
+      commit: () =>
+        this.db.transaction(() => {
+          const n = this.db
+            .prepare(
+              `INSERT INTO findings (${FINDING_INPUT_COLUMNS}) SELECT ${FINDING_INPUT_COLUMNS}
+               FROM temp.finding_stage s ORDER BY ${identityOf("s").join(", ")}`,
+            )
+            .run().changes;
+          this.db.exec("DELETE FROM temp.finding_stage");
+          return n;
+        })(),
+    };
   }
 
   upsertCoverage(scanId: number, units: Iterable<CoverageInput>): void {
@@ -628,25 +672,33 @@ export class Store {
   }
 
   /**
-   * Stream a scan's resources (optionally of some types) in pages by row id, so memory stays flat
-   * and the connection is free for writes (findings) between pages.
+   * Stream a scan's resources (optionally of some types) in pages, so memory stays flat and the
+   * connection is free for writes (findings) between pages. Each page is a range of an index, so it
+   * costs its own size whatever the scan's (`scan_id = ? AND id > ? ORDER BY id` sorted the whole
+   * scan on every page): all types walk the scan's row-id range in row order; some types walk the
+   * (scan_id, resource_type) index one type at a time, in row order within each type.
    */
   *iterateResources(
     scanId: number,
     types?: string[],
     pageSize = 1000,
   ): Generator<{ pk: number; record: ResourceRecord }> {
-    const where = types && types.length > 0 ? `AND resource_type IN (${types.map(() => "?").join(",")})` : "";
-    const stmt = this.db.prepare(
-      `SELECT * FROM resources WHERE scan_id = ? AND id > ? ${where} ORDER BY id LIMIT ?`,
-    );
-    let after = 0;
-    for (;;) {
-      const rows = stmt.all(scanId, after, ...(types ?? []), pageSize) as RawResource[];
-      for (const r of rows) yield { pk: r.id, record: toRecord(r) };
-      if (rows.length < pageSize) return;
-      after = (rows.at(-1) as RawResource).id;
+    if (types && types.length > 0) {
+      const stmt = this.db.prepare(
+        "SELECT * FROM resources WHERE scan_id = ? AND resource_type = ? AND id > ? ORDER BY id LIMIT ?",
+      );
+      for (const type of new Set(types)) yield* resourcePages(stmt, [scanId, type], 0, pageSize);
+      return;
     }
+    const { lo, hi } = this.db
+      .prepare("SELECT MIN(id) AS lo, MAX(id) AS hi FROM resources WHERE scan_id = ?")
+      .get(scanId) as { lo: number | null; hi: number | null };
+    if (lo === null || hi === null) return;
+    // `+scan_id` makes it a row filter, so the row-id range (not an index on scan_id) drives the query.
+    const stmt = this.db.prepare(
+      "SELECT * FROM resources WHERE +scan_id = ? AND id <= ? AND id > ? ORDER BY id LIMIT ?",
+    );
+    yield* resourcePages(stmt, [scanId, hi], lo - 1, pageSize);
   }
 
   countResources(scanId: number): { resourceType: string; count: number }[] {
@@ -679,11 +731,16 @@ export class Store {
               r.configuration_json AS r_conf, r.supplementary_json AS r_supp, r.tags_json AS r_tags,
               r.capture_time AS r_time
        FROM findings f LEFT JOIN resources r ON r.id = f.resource_pk
-       WHERE f.scan_id = ? AND f.id > ? ORDER BY f.id LIMIT ?`,
+       WHERE +f.scan_id = ? AND f.id <= ? AND f.id > ? ORDER BY f.id LIMIT ?`,
     );
-    let after = 0;
+    // A row-id range, as iterateResources: a page costs its size, not a sort of the whole scan.
+    const { lo, hi } = this.db
+      .prepare("SELECT MIN(id) AS lo, MAX(id) AS hi FROM findings WHERE scan_id = ?")
+      .get(scanId) as { lo: number | null; hi: number | null };
+    if (lo === null || hi === null) return;
+    let after = lo - 1;
     for (;;) {
-      const rows = stmt.all(scanId, after, pageSize) as (RawFinding & FindingJoin)[];
+      const rows = stmt.all(scanId, hi, after, pageSize) as (RawFinding & FindingJoin)[];
       for (const r of rows) {
         const record =
           r.r_id === null
@@ -717,6 +774,7 @@ export class Store {
     scanId: number,
     ruleIds: readonly string[],
     pageSize = 2000,
+    withTags = true,
   ): Generator<{
     finding: Omit<FindingRow, "evidence">;
     tags: Record<string, string> | null;
@@ -724,11 +782,14 @@ export class Store {
   }> {
     // One rule at a time: each page is then a range of the (scan_id, rule_id) index, in row order,
     // so a page costs its own size whatever the scan's (an IN list would sort the rest each time).
+    // Without tags (a report not scoped by tag): no join, and no resource JSON read per finding.
+    const tagColumns = withTags
+      ? "r.tags_json AS r_tags, json_extract(r.supplementary_json, '$.Tags') AS r_tags_supp"
+      : "NULL AS r_tags, NULL AS r_tags_supp";
     const stmt = this.db.prepare(
       `SELECT f.id, f.scan_id, f.rule_id, f.status, f.severity, f.resource_type, f.resource_id, f.arn,
-         f.account_id, f.region, f.message,
-         r.tags_json AS r_tags, json_extract(r.supplementary_json, '$.Tags') AS r_tags_supp
-       FROM findings f LEFT JOIN resources r ON r.id = f.resource_pk
+         f.account_id, f.region, f.message, ${tagColumns}
+       FROM findings f ${withTags ? "LEFT JOIN resources r ON r.id = f.resource_pk" : ""}
        WHERE f.scan_id = ? AND f.rule_id = ? AND f.id > ? ORDER BY f.id LIMIT ?`,
     );
     for (const ruleId of ruleIds) {
@@ -1283,3 +1344,19 @@ function toRecord(r: RawResource): ResourceRecord {
 }
 
 const batches = <T>(items: Iterable<T>): Generator<T[]> => inBatches(items, BATCH);
+
+/** Pages of `stmt`, whose last two parameters are the row id to start after and the page size. */
+function* resourcePages(
+  stmt: Database.Statement,
+  args: unknown[],
+  start: number,
+  pageSize: number,
+): Generator<{ pk: number; record: ResourceRecord }> {
+  let after = start;
+  for (;;) {
+    const rows = stmt.all(...args, after, pageSize) as RawResource[];
+    for (const r of rows) yield { pk: r.id, record: toRecord(r) };
+    if (rows.length < pageSize) return;
+    after = (rows.at(-1) as RawResource).id;
+  }
+}

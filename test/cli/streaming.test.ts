@@ -2,12 +2,14 @@
 // iterated, whatever the format, so memory does not follow the number of findings; and a reader
 // that goes away (`dpscan findings | head`) ends the output quietly with exit code 0.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { guardStream, writeChunks } from "../../src/cli/output.js";
+import { CSV_HEADERS, FINDING_FIELDS, findingDoc } from "../../src/report/findings-view.js";
+import { csv } from "../../src/report/text.js";
 import { Store } from "../../src/store/store.js";
 import { volumeRecord } from "../helpers/records.js";
 
@@ -106,6 +108,32 @@ describe("findings output streams from the database", () => {
     // Written in pieces as rows arrive, not as one document built in memory first.
     expect(seen.writes).toBeGreaterThan(10);
     expect(seen.pulledAtWrites.some((n) => n > 0 && n < rows / 4)).toBe(true);
+  });
+
+  it("a streamed CSV of every finding is the CSV built in memory, byte for byte", async () => {
+    const file = join(dir, "all.csv");
+    // The command prints the CSV on stdout too: the file is what is compared.
+    vi.spyOn(process.stdout, "write").mockImplementation((() => true) as typeof process.stdout.write);
+    vi.spyOn(process.stderr, "write").mockImplementation((() => true) as typeof process.stderr.write);
+    const code = await main(["node", "dpscan", "--db", db, "findings", "--format", "csv", "-o", file]);
+    expect(code).toBe(0);
+    const store = new Store(db, { readonly: true });
+    try {
+      const scan = store.latestCompleteScan();
+      if (!scan) throw new Error("no scan");
+      const rows = [...store.iterateFindingDocs(scan.id, { statuses: ["FAIL", "UNKNOWN"] })];
+      expect(rows).toHaveLength(TOTAL);
+      const whole = csv(
+        CSV_HEADERS,
+        rows.map((r) => {
+          const doc = findingDoc(r);
+          return [scan.id, scan.status, ...FINDING_FIELDS.map((k) => doc[k])];
+        }),
+      );
+      expect(readFileSync(file, "utf8") === whole).toBe(true);
+    } finally {
+      store.close();
+    }
   });
 
   // Last in this file: for the rest of the process, stdout stays closed, as it would for real.

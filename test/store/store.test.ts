@@ -109,6 +109,59 @@ describe("store", () => {
     s.close();
   });
 
+  it("pages a scan's resources by row-id range: each exactly once across page boundaries, other scans' rows skipped", () => {
+    const s = new Store(join(tmp(), "paging.db"));
+    const a = s.beginScan("scan", "a");
+    const b = s.beginScan("scan", "b");
+    const key = (r: ResourceRecord): string => `${r.resourceType} ${r.resourceId}`;
+    const wrote = { [a]: [] as string[], [b]: [] as string[] };
+    // Interleaved batches of two scans and two types, so each scan's row ids have holes.
+    for (let round = 0; round < 9; round++)
+      for (const scan of [a, b]) {
+        const batch = Array.from({ length: 13 }, (_, i) => {
+          const r = vol(round * 100 + i, scan === a ? "111122223333" : "444455556666");
+          return i % 3 === 0 ? { ...r, resourceType: "AWS::KMS::Key" } : r;
+        });
+        s.insertResources(scan, batch);
+        wrote[scan]?.push(...batch.map(key));
+      }
+    for (const scan of [a, b])
+      for (const pageSize of [1, 7, 13, 26, 117, 1000]) {
+        const all = [...s.iterateResources(scan, undefined, pageSize)];
+        expect(all.map((r) => key(r.record))).toEqual(wrote[scan]);
+        expect(all.map((r) => r.pk)).toEqual([...all.map((r) => r.pk)].sort((x, y) => x - y));
+        const kms = [...s.iterateResources(scan, ["AWS::KMS::Key"], pageSize)].map((r) => key(r.record));
+        expect(kms).toEqual(wrote[scan]?.filter((k) => k.startsWith("AWS::KMS::Key")));
+        const both = [...s.iterateResources(scan, ["AWS::EC2::Volume", "AWS::KMS::Key"], pageSize)];
+        expect(both.map((r) => key(r.record)).sort()).toEqual([...(wrote[scan] ?? [])].sort());
+      }
+    const empty = s.beginScan("scan", "empty");
+    expect([...s.iterateResources(empty)]).toEqual([]);
+    expect([...s.iterateResources(empty, ["AWS::KMS::Key"])]).toEqual([]);
+    // Findings with their records page the same way.
+    for (const scan of [a, b]) {
+      const resources = [...s.iterateResources(scan)];
+      s.insertFindings(
+        scan,
+        resources.map(({ record, pk }) => ({
+          ruleId: "r",
+          status: "PASS" as const,
+          severity: "low" as const,
+          resource: record,
+          resourcePk: pk,
+          message: "",
+          evidence: {},
+        })),
+      );
+    }
+    for (const scan of [a, b])
+      for (const pageSize of [1, 5, 117, 1000]) {
+        const rows = [...s.iterateFindingsWithRecords(scan, pageSize)];
+        expect(rows.map((r) => (r.record ? key(r.record) : ""))).toEqual(wrote[scan]);
+      }
+    s.close();
+  });
+
   it("lets findings be written while resources are being streamed", () => {
     const s = new Store(join(tmp(), "d.db"));
     const id = s.beginScan("scan", "t");

@@ -44,3 +44,14 @@ describe("safeText", () => {
     expect(c.split("\r\n")).toHaveLength(4);
   });
 });
+
+describe("table", () => {
+  it("lays out more rows than a call may have arguments (no spread per row)", () => {
+    const rows = Array.from({ length: 300_000 }, (_, i) => [`r${i}`, String(i)]);
+    const t = table(["NAME", "N"], rows);
+    const lines = t.split("\n");
+    expect(lines).toHaveLength(300_002);
+    expect(lines[0]).toBe(`NAME${" ".repeat("r299999".length - 4)}  N`);
+    expect(lines.at(-1)).toBe("r299999  299999");
+  });
+});
