@@ -65,18 +65,29 @@ async function region(creds, r) {
   const trail = new ct.CloudTrailClient(c);
   const lb = new elb.ElasticLoadBalancingV2Client(c);
   const h = new hsm.CloudHSMV2Client(c);
-  const token = (field, as = field) => (o) => (o[field] ? { [as]: o[field] } : undefined);
+  const token =
+    (field, as = field) =>
+    (o) =>
+      o[field] ? { [as]: o[field] } : undefined;
   await Promise.all([
     send(e, new ec2.GetEbsEncryptionByDefaultCommand({})),
     send(e, new ec2.GetEbsDefaultKmsKeyIdCommand({})),
     pages(e, ec2.DescribeVolumesCommand, { MaxResults: 500 }, token("NextToken"), () => {}),
-    pages(e, ec2.DescribeSnapshotsCommand, { OwnerIds: ["self"], MaxResults: 1000 }, token("NextToken"), (o) =>
-      all(o.Snapshots, (x) =>
-        send(
-          e,
-          new ec2.DescribeSnapshotAttributeCommand({ SnapshotId: x.SnapshotId, Attribute: "createVolumePermission" }),
+    pages(
+      e,
+      ec2.DescribeSnapshotsCommand,
+      { OwnerIds: ["self"], MaxResults: 1000 },
+      token("NextToken"),
+      (o) =>
+        all(o.Snapshots, (x) =>
+          send(
+            e,
+            new ec2.DescribeSnapshotAttributeCommand({
+              SnapshotId: x.SnapshotId,
+              Attribute: "createVolumePermission",
+            }),
+          ),
         ),
-      ),
     ),
     pages(k, kms.ListAliasesCommand, { Limit: 100 }, token("NextMarker", "Marker"), () => {}),
     pages(k, kms.ListKeysCommand, { Limit: 1000 }, token("NextMarker", "Marker"), (o) =>
@@ -87,7 +98,8 @@ async function region(creds, r) {
         ]);
         const m = dk?.KeyMetadata;
         if (m?.KeyManager !== "CUSTOMER") return;
-        const rotatable = m.KeySpec === "SYMMETRIC_DEFAULT" && m.Origin === "AWS_KMS" && m.KeyState === "Enabled";
+        const rotatable =
+          m.KeySpec === "SYMMETRIC_DEFAULT" && m.Origin === "AWS_KMS" && m.KeyState === "Enabled";
         await Promise.all([
           rotatable ? send(k, new kms.GetKeyRotationStatusCommand({ KeyId: key.KeyId })) : undefined,
           send(k, new kms.ListResourceTagsCommand({ KeyId: key.KeyId, Limit: 50 })),
@@ -100,7 +112,10 @@ async function region(creds, r) {
       all(
         o.DBSnapshots?.filter((x) => x.SnapshotType === "manual"),
         (x) =>
-          send(d, new rds.DescribeDBSnapshotAttributesCommand({ DBSnapshotIdentifier: x.DBSnapshotIdentifier })),
+          send(
+            d,
+            new rds.DescribeDBSnapshotAttributesCommand({ DBSnapshotIdentifier: x.DBSnapshotIdentifier }),
+          ),
       ),
     ),
     pages(d, rds.DescribeDBClusterSnapshotsCommand, { MaxRecords: 100 }, token("Marker"), (o) =>
@@ -115,14 +130,25 @@ async function region(creds, r) {
           ),
       ),
     ),
-    pages(t, ddb.ListTablesCommand, { Limit: 100 }, token("LastEvaluatedTableName", "ExclusiveStartTableName"), (o) =>
-      all(o.TableNames, async (name) => {
-        const out = await send(t, new ddb.DescribeTableCommand({ TableName: name }));
-        if (out?.Table?.TableArn)
-          await send(t, new ddb.ListTagsOfResourceCommand({ ResourceArn: out.Table.TableArn }));
-      }),
+    pages(
+      t,
+      ddb.ListTablesCommand,
+      { Limit: 100 },
+      token("LastEvaluatedTableName", "ExclusiveStartTableName"),
+      (o) =>
+        all(o.TableNames, async (name) => {
+          const out = await send(t, new ddb.DescribeTableCommand({ TableName: name }));
+          if (out?.Table?.TableArn)
+            await send(t, new ddb.ListTagsOfResourceCommand({ ResourceArn: out.Table.TableArn }));
+        }),
     ),
-    pages(s, sm.ListSecretsCommand, { MaxResults: 100, IncludePlannedDeletion: true }, token("NextToken"), () => {}),
+    pages(
+      s,
+      sm.ListSecretsCommand,
+      { MaxResults: 100, IncludePlannedDeletion: true },
+      token("NextToken"),
+      () => {},
+    ),
     send(trail, new ct.DescribeTrailsCommand({ includeShadowTrails: false })).then((o) =>
       all(
         o?.trailList?.filter((x) => x.HomeRegion === r),
@@ -157,13 +183,22 @@ async function account(creds, regions) {
       all(o.Buckets, (b) => {
         const c = s3In(b.BucketRegion ?? "us-east-1");
         return Promise.all(
-          [s3.GetBucketPolicyCommand, s3.GetBucketEncryptionCommand, s3.GetPublicAccessBlockCommand, s3.GetBucketTaggingCommand].map(
-            (C) => send(c, new C({ Bucket: b.Name })),
-          ),
+          [
+            s3.GetBucketPolicyCommand,
+            s3.GetBucketEncryptionCommand,
+            s3.GetPublicAccessBlockCommand,
+            s3.GetBucketTaggingCommand,
+          ].map((C) => send(c, new C({ Bucket: b.Name }))),
         );
       }),
     ),
-    pages(i, iam.GetAccountAuthorizationDetailsCommand, { MaxItems: 1000 }, (o) => (o.IsTruncated ? { Marker: o.Marker } : undefined), () => {}),
+    pages(
+      i,
+      iam.GetAccountAuthorizationDetailsCommand,
+      { MaxItems: 1000 },
+      (o) => (o.IsTruncated ? { Marker: o.Marker } : undefined),
+      () => {},
+    ),
   ]);
 }
 function token2(field) {
@@ -174,9 +209,15 @@ const home = { ...base, region: "us-east-1" };
 const sts = new STSClient(home);
 const org = new OrganizationsClient(home);
 const ids = [];
-await pages(org, ListAccountsCommand, {}, (o) => (o.NextToken ? { NextToken: o.NextToken } : undefined), (o) => {
-  for (const a of o.Accounts ?? []) if (a.Status === "ACTIVE") ids.push(a.Id);
-});
+await pages(
+  org,
+  ListAccountsCommand,
+  {},
+  (o) => (o.NextToken ? { NextToken: o.NextToken } : undefined),
+  (o) => {
+    for (const a of o.Accounts ?? []) if (a.Status === "ACTIVE") ids.push(a.Id);
+  },
+);
 const management = cfg.managementAccountId;
 await Promise.all(
   ids.map(async (id) => {
@@ -184,7 +225,10 @@ await Promise.all(
     if (id !== management) {
       const out = await send(
         sts,
-        new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${id}:role/${cfg.roleName}`, RoleSessionName: "ideal" }),
+        new AssumeRoleCommand({
+          RoleArn: `arn:aws:iam::${id}:role/${cfg.roleName}`,
+          RoleSessionName: "ideal",
+        }),
       );
       if (!out?.Credentials) return;
       creds = {

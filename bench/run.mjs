@@ -41,7 +41,13 @@ const SCANS = {
       title: "1. Organisation",
       world: { accounts, regions, scale, seed: 1 },
       regions: REGION_POOL.slice(0, regions),
-      flags: ["--org", "--role-name", "dpscan-audit", "--account-concurrency", opt("account-concurrency", "16")],
+      flags: [
+        "--org",
+        "--role-name",
+        "dpscan-audit",
+        "--account-concurrency",
+        opt("account-concurrency", "16"),
+      ],
     };
   },
   quota: () => {
@@ -191,7 +197,8 @@ async function scanScenario(name, def) {
         ],
         simEnv(sim),
       );
-      if (r.code !== 0 && r.code !== 3) throw new Error(`dpscan scan exited ${r.code}: ${r.err.slice(-2000)}`);
+      if (r.code !== 0 && r.code !== 3)
+        throw new Error(`dpscan scan exited ${r.code}: ${r.err.slice(-2000)}`);
       return r;
     });
     const ideal = args.includes("--no-ideal")
@@ -312,7 +319,9 @@ if (wanted("startup")) results.push(await startup());
 const dir = join(root, "bench/scenarios");
 let modules = [];
 try {
-  modules = readdirSync(dir).filter((f) => f.endsWith(".mjs")).sort();
+  modules = readdirSync(dir)
+    .filter((f) => f.endsWith(".mjs"))
+    .sort();
 } catch {
   // no scenario modules yet
 }

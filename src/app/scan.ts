@@ -150,6 +150,7 @@ async function collectAndJudge(
     ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
     s3PathStyle: Boolean(options.endpointUrl) || (await configuredS3Endpoint()) !== undefined,
     rates: options.rates,
+    rateShare: options.rateShare,
     signal: scan.signal,
   });
   const events = deps.events?.({
@@ -205,6 +206,7 @@ const RUN_OPTIONS: ReadonlySet<ScanOptionKey> = new Set([
   "concurrency",
   "accountConcurrency",
   "rates",
+  "rateShare",
   "requireFullCoverage",
   "params",
   "rules",

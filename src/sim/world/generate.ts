@@ -341,8 +341,7 @@ interface RegionCtx {
 
 function regionCtx(plan: Plan, ai: number, account: string, ri: number): RegionCtx {
   const base = h(h(h(plan.seed, TYPE.region), ai), ri);
-  const keys =
-    plan.scale > 0 ? Math.max(AWS_MANAGED.length, size(plan, "kmsKeys", h(base, TYPE.kmsKey))) : 0;
+  const keys = plan.scale > 0 ? Math.max(AWS_MANAGED.length, size(plan, "kmsKeys", h(base, TYPE.kmsKey))) : 0;
   return {
     plan,
     ai,
@@ -944,7 +943,8 @@ function forward(c: RegionCtx, lb: string, port: number, y: number): SimListener
 
 function globalResources(plan: Plan, ai: number, account: string): GlobalResources {
   const base = h(h(plan.seed, TYPE.bucket), ai);
-  const n = (type: number, share: keyof typeof SHARE): number => size(plan, share, h(base, type), plan.regions.length);
+  const n = (type: number, share: keyof typeof SHARE): number =>
+    size(plan, share, h(base, type), plan.regions.length);
   const counts = { policies: n(TYPE.policy, "iamPolicies"), groups: n(TYPE.group, "iamGroups") };
   const g: GlobalCtx = { plan, ai, account, base, ...counts };
   return {
