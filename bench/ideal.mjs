@@ -4,6 +4,7 @@
 //
 //   node bench/ideal.mjs '{"endpoint":"http://127.0.0.1:PORT","regions":["us-east-1"],"roleName":"dpscan-audit","concurrency":64}'
 // Credentials come from the environment; prints one JSON line: {seconds, calls, errors, cpuMs, workCpuMs}.
+import { performance } from "node:perf_hooks";
 import { Agent } from "node:http";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import pLimit from "p-limit";

@@ -7,6 +7,7 @@
 //   npm run bench -- --quick               # every scenario scaled down (< 3 minutes)
 //   npm run bench -- --only organisation --accounts 50
 //   npm run bench -- --only quota,small --no-ideal
+import { performance } from "node:perf_hooks";
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, tmpdir } from "node:os";

@@ -15,7 +15,7 @@ import {
   type RetryPolicy,
 } from "./call.js";
 import { AdaptiveLimiter } from "./limiter.js";
-import { DEFAULT_RATE_SHARE, pacedRate, quotaScope } from "./quotas.js";
+import { DEFAULT_RATE_SHARE, pacedRate, quotaScope } from "../model/quotas.js";
 import { CLIENTS, type ClientOf, type ServiceName } from "./services.js";
 
 export interface ClientFactoryOptions {
@@ -118,7 +118,7 @@ export class ClientFactory {
     };
     // The constructors differ only in their config types; this is the one place they meet.
     const client = new (Ctor as unknown as new (c: typeof config) => ClientOf<S>)(config);
-    // One scope per operation, made on its first call: paced as AWS meters it (src/aws/quotas.ts).
+    // One scope per operation, made on its first call: paced as AWS meters it (src/model/quotas.ts).
     const scopes = new Map<string, CallScope>();
     const scopeOf = (op: string): CallScope => {
       let scope = scopes.get(op);

@@ -1,4 +1,4 @@
-// The AWS services dpscan talks to: one place for client classes (pacing: src/aws/quotas.ts).
+// The AWS services dpscan talks to: one place for client classes (pacing: src/model/quotas.ts).
 import { CloudHSMV2Client } from "@aws-sdk/client-cloudhsm-v2";
 import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { ConfigServiceClient } from "@aws-sdk/client-config-service";

@@ -2,7 +2,7 @@
 // default and help. The commander options (src/cli/scan.ts), the settings-file schema, the flag
 // parser (src/cli/scan-options.ts) and the `ScanOptions` type below are all derived from this
 // table, so no option has a second default or a second spelling.
-import { DEFAULT_RATE_SHARE } from "../aws/quotas.js";
+import { DEFAULT_RATE_SHARE } from "./quotas.js";
 
 /** Client-side pacing of one service per account and region. */
 export interface Rate {

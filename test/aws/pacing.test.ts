@@ -3,7 +3,7 @@
 import { DescribeKeyCommand, GetKeyPolicyCommand } from "@aws-sdk/client-kms";
 import { describe, expect, it } from "vitest";
 import { ClientFactory } from "../../src/aws/clients.js";
-import { AWS_QUOTAS, pacedRate, quotaScope } from "../../src/aws/quotas.js";
+import { AWS_QUOTAS, pacedRate, quotaScope } from "../../src/model/quotas.js";
 import { generateWorld } from "../../src/sim/world/generate.js";
 import { withSimulator } from "../sim/harness.js";
 

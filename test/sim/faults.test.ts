@@ -12,7 +12,7 @@ import {
   throttleError,
   throttleScope,
 } from "../../src/sim/behaviour/faults.js";
-import { AWS_QUOTAS } from "../../src/aws/quotas.js";
+import { AWS_QUOTAS } from "../../src/model/quotas.js";
 import type { Simulator } from "../../src/sim/wire/server.js";
 import type { FaultSpec } from "../../src/sim/world/types.js";
 import { withSimulator } from "./harness.js";

@@ -6,7 +6,7 @@ import type { SimHttpRequest } from "../wire/service.js";
 import { SimError } from "../wire/service.js";
 import { queryParams } from "../wire/protocol-query.js";
 import type { AccessDeniedRule, LatencySpec, World } from "../world/types.js";
-import { quotaScope, type Quota, type QuotaScope } from "../../aws/quotas.js";
+import { quotaScope, type Quota, type QuotaScope } from "../../model/quotas.js";
 
 export type WireProtocol = "ec2" | "query" | "json" | "rest-xml";
 
@@ -30,7 +30,7 @@ export const GLOBAL_SERVICES: ReadonlySet<string> = new Set(["iam", "organizatio
 // ---------------------------------------------------------------------------------------------
 // Quotas
 
-// AWS's default quotas are in src/aws/quotas.ts: the simulator meters by the table dpscan paces by.
+// AWS's default quotas are in src/model/quotas.ts: the simulator meters by the table dpscan paces by.
 export type { Quota };
 export type ThrottleScope = QuotaScope;
 
