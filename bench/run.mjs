@@ -7,6 +7,7 @@
 //   npm run bench -- --quick               # every scenario scaled down (< 3 minutes)
 //   npm run bench -- --only organisation --accounts 50
 //   npm run bench -- --only quota,small --no-ideal
+//   npm run bench -- --only quota --dpscan ../before/bin/dpscan.js --name before   # another build
 import { performance } from "node:perf_hooks";
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -31,6 +32,8 @@ const { lowerBound } = await load("sim/behaviour/counters.js");
 const cores = Number(opt("cores", availableParallelism()));
 const latency = { distribution: "uniform", min: 20, max: 80 };
 const concurrency = Number(opt("concurrency", 64));
+/** The dpscan to measure (another checkout's bin/dpscan.js, for before/after figures). */
+const dpscanBin = resolve(opt("dpscan", join(root, "bin/dpscan.js")));
 
 /** The scan scenarios: world, flags, and what to report besides the common columns. */
 const SCANS = {
@@ -188,7 +191,7 @@ async function scanScenario(name, def) {
     const scan = await withSimulator(world, async (sim) => {
       const r = await child(
         [
-          join(root, "bin/dpscan.js"),
+          dpscanBin,
           "--db",
           join(dir, "bench.db"),
           "--no-config",
@@ -366,13 +369,15 @@ const conditions = {
   cores,
   latency: `${latency.min}-${latency.max} ms uniform`,
   concurrency,
+  dpscan: dpscanBin,
+  args: args.join(" "),
   totalSeconds: round((Date.now() - started.getTime()) / 1000, 1),
   note: "shared machine: other work may run at the same time; figures are single runs",
 };
 const md = markdown(conditions, results);
 const out = join(root, "bench/results");
 mkdirSync(out, { recursive: true });
-const stem = `${started.toISOString().slice(0, 10)}${quick ? "-quick" : ""}`;
+const stem = opt("name", `${started.toISOString().slice(0, 10)}${quick ? "-quick" : ""}`);
 writeFileSync(join(out, `${stem}.json`), `${JSON.stringify({ conditions, results }, null, 2)}\n`);
 writeFileSync(join(out, `${stem}.md`), md);
 console.log(md);

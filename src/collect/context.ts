@@ -24,13 +24,19 @@ export interface UnitContextInput {
   tallies: TallyBook<OperationKey>;
   sink: ResourceSink;
   detailConcurrency: number;
+  /** Whether a selected rule reads a fact (DetailOptions.fact); default: every fact. */
+  reads?: (fact: string) => boolean;
 }
 
 export function unitContext(input: UnitContextInput): CollectorContext {
   const { accountId, region, callRegion, session, tallies, sink } = input;
   const captureTime = new Date().toISOString();
   const detailLimit = pLimit(input.detailConcurrency);
-  const calls = tallyingCalls((service, operation) => tallies.of({ service, operation }));
+  const calls = tallyingCalls(
+    (service, operation) => tallies.of({ service, operation }),
+    undefined,
+    input.reads,
+  );
   const ctx: CollectorContext = {
     accountId,
     region: callRegion,

@@ -43,6 +43,8 @@ export interface RunOptions {
   unitConcurrency?: number;
   /** Per-resource reads in flight per unit (default DETAIL_CONCURRENCY). */
   detailConcurrency?: number;
+  /** Whether a selected rule reads a fact: reads of facts nobody reads are not made. Default: all. */
+  reads?: (fact: string) => boolean;
   events?: RunEvents;
 }
 
@@ -261,6 +263,7 @@ async function runUnit(run: AccountRun, { region, collector }: Unit): Promise<nu
     tallies,
     sink,
     detailConcurrency: options.detailConcurrency ?? DETAIL_CONCURRENCY,
+    ...(options.reads ? { reads: options.reads } : {}),
   });
   try {
     await collector.collect(ctx);
