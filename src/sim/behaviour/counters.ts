@@ -156,15 +156,17 @@ export class SimCounters {
 // - KMS: ListKeys (1000/page), DescribeKey per key, GetKeyPolicy and ListResourceTags per
 //   customer-managed key, GetKeyRotationStatus per enabled customer-managed symmetric AWS_KMS key,
 //   ListAliases (100/page);
-// - RDS: the four Describe listings (100/page) and one attributes call per manual snapshot;
+// - RDS: the four Describe listings (100/page) and the TLS parameter reads (snapshot attributes
+//   are read by no shipped rule, so a scan with the shipped rules does not ask them);
 // - DynamoDB ListTables (100/page) + DescribeTable and ListTagsOfResource per table; Secrets
 //   Manager ListSecrets (100/page); CloudTrail DescribeTrails + GetTrailStatus per trail homed in
 //   the region + ListTags per 20 of them;
 // - ELBv2: DescribeLoadBalancers (400/page), DescribeListeners per load balancer, DescribeTags for
 //   every 20 load balancers and listeners, DescribeSSLPolicies once (400/page) where an HTTPS or
 //   TLS listener is (a policy the listing lacks costs one more call, not modelled);
-// - S3: ListBuckets once per account, then GetBucketEncryption, GetBucketPolicy,
-//   GetPublicAccessBlock and GetBucketTagging per bucket, in the bucket's region;
+// - S3: ListBuckets once per account, then GetBucketEncryption, GetBucketPolicy and
+//   GetBucketTagging per bucket, in the bucket's region (no shipped rule reads the public access
+//   block);
 // - IAM: GetAccountAuthorizationDetails (1000 items/page).
 // `observed` replaces the modelled calls with the ones a scan actually made (a counters snapshot):
 // then the bound is the least time those calls could have taken (the chains stay the model's).
@@ -225,16 +227,10 @@ const scanRegions = (a: SimAccount): string[] =>
   a.enabledRegions.filter((r) => !a.disabledRegions.includes(r));
 
 /**
- * One region's RDS calls: the four listings (100 per page), one attribute read per manual snapshot,
- * and one filtered parameter read per DB parameter group and per cluster parameter group in use
+ * One region's RDS calls: the four listings (100 per page) and one filtered parameter read per DB parameter group and per cluster parameter group in use
  * (engine-default reads happen only when a group reports no value: not modelled).
  */
 function rdsCalls(r: RegionResources): { calls: Record<string, number>; chain: number } {
-  let manual = 0;
-  for (let i = 0; i < r.rdsSnapshots.size; i++) if (r.rdsSnapshots.at(i).SnapshotType === "manual") manual++;
-  let manualCluster = 0;
-  for (let i = 0; i < r.rdsClusterSnapshots.size; i++)
-    if (r.rdsClusterSnapshots.at(i).SnapshotType === "manual") manualCluster++;
   const dbGroups = new Set<string>();
   const clusterGroups = new Set<string>();
   for (let i = 0; i < r.rdsInstances.size; i++) {
@@ -249,14 +245,11 @@ function rdsCalls(r: RegionResources): { calls: Record<string, number>; chain: n
     DescribeDBClusters: pagesOf(r.rdsClusters.size, 100),
     DescribeDBSnapshots: pagesOf(r.rdsSnapshots.size, 100),
     DescribeDBClusterSnapshots: pagesOf(r.rdsClusterSnapshots.size, 100),
-    DescribeDBSnapshotAttributes: manual,
-    DescribeDBClusterSnapshotAttributes: manualCluster,
     DescribeDBParameters: dbGroups.size,
     DescribeDBClusterParameters: clusterGroups.size,
   };
   const chain = Math.max(
-    Math.max(calls.DescribeDBSnapshots, calls.DescribeDBClusterSnapshots) +
-      (manual + manualCluster > 0 ? 1 : 0),
+    Math.max(calls.DescribeDBSnapshots, calls.DescribeDBClusterSnapshots),
     Math.max(calls.DescribeDBInstances, calls.DescribeDBClusters) +
       (dbGroups.size + clusterGroups.size > 0 ? 1 : 0),
   );
@@ -336,7 +329,7 @@ function tallyAccount(world: World, a: SimAccount, t: ScopeTally): number {
   t.add("s3", "ListBuckets", id, "us-east-1", 1);
   for (let i = 0; i < g.buckets.size; i++) {
     const b = g.buckets.at(i);
-    for (const op of ["GetBucketEncryption", "GetBucketPolicy", "GetPublicAccessBlock", "GetBucketTagging"])
+    for (const op of ["GetBucketEncryption", "GetBucketPolicy", "GetBucketTagging"])
       t.add("s3", op, id, b.Region, 1);
   }
   if (g.buckets.size > 0) chain = Math.max(chain, 2);
