@@ -374,7 +374,14 @@ const conditions = {
   totalSeconds: round((Date.now() - started.getTime()) / 1000, 1),
   note: "shared machine: other work may run at the same time; figures are single runs",
 };
-const md = markdown(conditions, results);
+let md = markdown(conditions, results);
+try {
+  // Formatted as the repository's Markdown is (npm run lint checks bench/results too).
+  const prettier = await import("prettier");
+  md = await prettier.format(md, { parser: "markdown", printWidth: 110 });
+} catch {
+  // prettier is a dev dependency: unformatted without it
+}
 const out = join(root, "bench/results");
 mkdirSync(out, { recursive: true });
 const stem = opt("name", `${started.toISOString().slice(0, 10)}${quick ? "-quick" : ""}`);
