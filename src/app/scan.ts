@@ -170,6 +170,7 @@ async function collectAndJudge(
     ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
     s3PathStyle: Boolean(options.endpointUrl) || (await configuredS3Endpoint()) !== undefined,
     rates: options.rates,
+    rateShare: options.rateShare,
     signal: scan.signal,
   });
   const events = deps.events?.({
@@ -191,6 +192,7 @@ async function collectAndJudge(
       collectors,
       signal: scan.signal,
       factory,
+      reads: factsRead(rules),
       ...(deps.credentials ? { credentials: deps.credentials } : {}),
       ...(events ? { events } : {}),
     });
@@ -214,6 +216,21 @@ async function collectAndJudge(
   }
 }
 
+/**
+ * Whether any of the scan's rules reads a fact (a record field a per-resource read fills): a rule
+ * names what it reads in its conditions, requirements and evidence, so a mention in its source is
+ * a read. Calls for facts no selected rule reads are not made (the field is a NotCollected marker).
+ */
+export function factsRead(rules: readonly Rule[]): (fact: string) => boolean {
+  const text = rules.map((r) => JSON.stringify(r.source)).join("\n");
+  const memo = new Map<string, boolean>();
+  return (fact) => {
+    let v = memo.get(fact);
+    if (v === undefined) memo.set(fact, (v = new RegExp(`\\b${fact}\\b`).test(text)));
+    return v;
+  };
+}
+
 /** Options a resumed scan takes from this run: how it reports, authenticates, paces and exits. */
 export const RUN_OPTIONS: ReadonlySet<ScanOptionKey> = new Set([
   "logFormat",
@@ -225,6 +242,7 @@ export const RUN_OPTIONS: ReadonlySet<ScanOptionKey> = new Set([
   "concurrency",
   "accountConcurrency",
   "rates",
+  "rateShare",
   "requireFullCoverage",
   "params",
   "rules",

@@ -6,16 +6,30 @@ import { Agent as HttpsAgent } from "node:https";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import pLimit, { type LimitFunction } from "p-limit";
-import { callAws, DEFAULT_RETRY, newStats, type CallStats, type RetryPolicy } from "./call.js";
+import {
+  callAws,
+  DEFAULT_RETRY,
+  newStats,
+  type CallScope,
+  type CallStats,
+  type RetryPolicy,
+} from "./call.js";
 import { AdaptiveLimiter } from "./limiter.js";
-import { CLIENTS, DEFAULT_RATES, type ClientOf, type ServiceName } from "./services.js";
+import { DEFAULT_RATE_SHARE, pacedRate, quotaScope } from "../model/quotas.js";
+import { CLIENTS, type ClientOf, type ServiceName } from "./services.js";
 
 export interface ClientFactoryOptions {
   /** In-flight API calls across the whole scan. */
   concurrency: number;
   /** Explicit endpoint (--endpoint-url); AWS_ENDPOINT_URL[_SERVICE] is honoured by the SDK itself (see legacyEnvEndpoint). */
   endpoint?: string;
-  rates?: Partial<Record<ServiceName, { ratePerSecond: number; burst: number }>>;
+  /**
+   * Explicit pacing: "service" (each of the service's buckets) or "service:Operation" (that API
+   * alone). Everything else is paced at `rateShare` of AWS's quota for the bucket it spends.
+   */
+  rates?: Partial<Record<string, { ratePerSecond: number; burst: number }>>;
+  /** Share of each AWS quota the scan takes (default DEFAULT_RATE_SHARE). */
+  rateShare?: number;
   retry?: Partial<RetryPolicy>;
   signal?: AbortSignal;
   /** Per-request socket timeout. */
@@ -104,32 +118,60 @@ export class ClientFactory {
     };
     // The constructors differ only in their config types; this is the one place they meet.
     const client = new (Ctor as unknown as new (c: typeof config) => ClientOf<S>)(config);
-    const key = `${accountId}/${region}/${service}`;
-    let limiter = this.limiters.get(key);
-    if (!limiter) {
-      const rate = this.opts.rates?.[service] ?? DEFAULT_RATES[service];
-      limiter = new AdaptiveLimiter(rate);
-      this.limiters.set(key, limiter);
-    }
-    const scope = {
-      limiter,
-      // STS mints credentials that requests already holding a concurrency slot may be waiting for
-      // (a mid-scan refresh): limiting it too would deadlock. Its calls are few and still paced.
-      concurrency: service === "sts" ? unlimited : this.concurrency,
-      stats: [this.global, stats],
-      retry: this.retry,
-      ...(this.opts.signal ? { signal: this.opts.signal } : {}),
+    // One scope per operation, made on its first call: paced as AWS meters it (src/model/quotas.ts).
+    const scopes = new Map<string, CallScope>();
+    const scopeOf = (op: string): CallScope => {
+      let scope = scopes.get(op);
+      if (!scope) {
+        scope = {
+          limiter: this.limiter(accountId, region, service, op),
+          // STS mints credentials that requests already holding a concurrency slot may be waiting
+          // for (a mid-scan refresh): limiting it too would deadlock. Its calls are few and paced.
+          concurrency: service === "sts" ? unlimited : this.concurrency,
+          stats: [this.global, stats],
+          retry: this.retry,
+          ...(this.opts.signal ? { signal: this.opts.signal } : {}),
+        };
+        scopes.set(op, scope);
+      }
+      return scope;
     };
     // Pace and retry every request, including those sent by paginators.
     (client as unknown as MiddlewareHost).middlewareStack.add(
       (next, context) => (args) => {
         const op = String(context.commandName ?? "Unknown").replace(/Command$/, "");
         stats.byOperation.set(op, (stats.byOperation.get(op) ?? 0) + 1);
-        return callAws(scope, op, () => next(args));
+        return callAws(scopeOf(op), op, () => next(args));
       },
       { step: "build", name: "dpscanPacing", priority: "low" },
     );
     return client;
+  }
+
+  /**
+   * How an operation is paced: an explicit rate for the operation gives it a limiter of its own;
+   * otherwise it shares AWS's bucket, at the service's explicit rate or at `rateShare` of the quota.
+   */
+  pacing(service: ServiceName, op: string): { bucket: string; ratePerSecond: number; burst: number } {
+    const opKey = `${service}:${op}`;
+    const own = this.opts.rates?.[opKey];
+    if (own) return { bucket: opKey, ...own };
+    const scope = quotaScope(service, op);
+    const rate =
+      this.opts.rates?.[service] ?? pacedRate(scope.quota, this.opts.rateShare ?? DEFAULT_RATE_SHARE);
+    return { bucket: scope.key, ...rate };
+  }
+
+  /** The limiter of an operation's bucket in (account, region): made on first use. */
+  private limiter(accountId: string, region: string, service: ServiceName, op: string): AdaptiveLimiter {
+    const { bucket, ...rate } = this.pacing(service, op);
+    const key = `${accountId}/${region}/${bucket}`;
+    let limiter = this.limiters.get(key);
+    if (!limiter) {
+      limiter = new AdaptiveLimiter(rate);
+      this.limiters.set(key, limiter);
+    }
+    return limiter;
   }
 
   /** Forget an account's limiters once it is done (bounded memory for 10k accounts). */

@@ -29,6 +29,9 @@ export const DEFAULT_SETTINGS_FILE = "dpscan.config.yaml";
 
 type Spec = ReturnType<typeof optionSpecs>[number][1];
 
+/** A rates key: a service, or a service and one of its operations ("kms:DescribeKey"). */
+const RATE_KEY_PATTERN = `^(${SERVICE_NAMES.join("|")})(:[A-Z][A-Za-z0-9]+)?$`;
+
 /** The attribute commander gives a flag: `--endpoint-url` → endpointUrl, `--no-progress` → progress. */
 function flagAttribute(flag: string): string {
   const long = /--(?:no-)?([a-z0-9-]+)/.exec(flag)?.[1] ?? "";
@@ -81,6 +84,8 @@ function settingsProperty(spec: Spec): JsonObject {
         maximum: spec.max ?? Number.MAX_SAFE_INTEGER,
         description,
       };
+    case "fraction":
+      return { type: "number", exclusiveMinimum: spec.min ?? 0, maximum: spec.max ?? 1, description };
     case "accountList":
       return { type: "array", items: accountId, description };
     case "regionList":
@@ -92,7 +97,7 @@ function settingsProperty(spec: Spec): JsonObject {
     case "rates":
       return {
         type: "object",
-        propertyNames: { enum: [...SERVICE_NAMES] },
+        propertyNames: { pattern: RATE_KEY_PATTERN },
         additionalProperties: {
           type: "object",
           additionalProperties: false,
@@ -177,6 +182,15 @@ function parseFlag(spec: Spec, raw: string | boolean | string[]): unknown {
         throw new UsageError(`${name} must be a whole number from ${spec.min} to ${spec.max}`);
       return n;
     }
+    case "fraction": {
+      // Decimal notation only, as for integers; 0 would never let a call through.
+      const n = /^(?:0|1)?(?:\.\d{1,6})?$/.test(raw) && raw !== "" && raw !== "." ? Number(raw) : NaN;
+      if (!(n > (spec.min ?? 0) && n <= (spec.max ?? 1)))
+        throw new UsageError(
+          `${name} must be a number above ${spec.min} and at most ${spec.max} (got "${raw}")`,
+        );
+      return n;
+    }
     case "accountList": {
       const ids = list(raw);
       for (const a of ids)
@@ -225,16 +239,19 @@ function withBursts(
   return out;
 }
 
-/** `--rate SERVICE=PER_SECOND[/BURST]`, repeatable; each overrides that service's settings entry. */
+/**
+ * `--rate SERVICE[:Operation]=PER_SECOND[/BURST]`, repeatable; each overrides that key's settings
+ * entry. A service's rate applies to each of its quota buckets; an operation's to that API alone.
+ */
 function parseRates(flags: string[], fromSettings: unknown): ScanOptions["rates"] {
   const rates = {
     ...((fromSettings ?? {}) as Partial<Record<string, { ratePerSecond: number; burst?: number }>>),
   };
   for (const r of flags) {
-    const m = /^([a-z0-9]+)=(\d+(?:\.\d+)?)(?:\/(\d+))?$/.exec(r);
-    if (!m || !(SERVICE_NAMES as readonly string[]).includes(m[1] as string)) {
+    const m = /^([a-z0-9]+(?::[A-Z][A-Za-z0-9]+)?)=(\d+(?:\.\d+)?)(?:\/(\d+))?$/.exec(r);
+    if (!m || !new RegExp(RATE_KEY_PATTERN).test(m[1] as string)) {
       throw new UsageError(
-        `--rate must look like SERVICE=PER_SECOND[/BURST] with SERVICE one of ${SERVICE_NAMES.join(", ")} (got "${r}")`,
+        `--rate must look like SERVICE[:Operation]=PER_SECOND[/BURST] with SERVICE one of ${SERVICE_NAMES.join(", ")} (got "${r}")`,
       );
     }
     const ratePerSecond = Number(m[2]);

@@ -24,13 +24,19 @@ export interface UnitContextInput {
   tallies: TallyBook<OperationKey>;
   sink: ResourceSink;
   detailConcurrency: number;
+  /** Whether a selected rule reads a fact (DetailOptions.fact); default: every fact. */
+  reads?: (fact: string) => boolean;
 }
 
 export function unitContext(input: UnitContextInput): CollectorContext {
   const { accountId, region, callRegion, session, tallies, sink } = input;
   const captureTime = new Date().toISOString();
   const detailLimit = pLimit(input.detailConcurrency);
-  const calls = tallyingCalls((service, operation) => tallies.of({ service, operation }));
+  const calls = tallyingCalls(
+    (service, operation) => tallies.of({ service, operation }),
+    undefined,
+    input.reads,
+  );
   const ctx: CollectorContext = {
     accountId,
     region: callRegion,
@@ -79,15 +85,28 @@ async function runListing<Page, Item>(
       ctx.emit(r);
       count++;
     };
-    for await (const page of listing.pages) {
-      const items = listing.items(page) ?? [];
-      if ("toRecord" in listing) {
-        for (const item of items) keep(listing.toRecord(item, page));
-      } else {
-        const read = listing.readRecord;
-        await ctx.forEach(items, async (item) => keep(await read(item, page)));
+    // A page's reads run while the next page is fetched (at most two pages' reads at once), so a
+    // page does not end in a tail of its last reads before the next listing call starts.
+    let reading: Promise<void> | undefined;
+    try {
+      for await (const page of listing.pages) {
+        const items = listing.items(page) ?? [];
+        if ("toRecord" in listing) {
+          for (const item of items) keep(listing.toRecord(item, page));
+        } else {
+          const read = listing.readRecord;
+          const work = ctx.forEach(items, async (item) => keep(await read(item, page)));
+          work.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
+          await reading;
+          reading = work;
+        }
       }
+    } catch (err) {
+      // A failed page: the reads already started finish before the unit is judged and committed.
+      await reading?.catch(() => undefined);
+      throw err;
     }
+    await reading;
     return count;
   });
 }

@@ -103,9 +103,22 @@ export function tallyOutcome(
  * failure is counted and reported as false, a detail's becomes the unreadable marker; a detail
  * error whose code is in `absentOn` is an ok call with the value null.
  */
+/** What a skipped read leaves in place of its fact: no call was made, so no coverage row either. */
+export const NOT_COLLECTED_CODE = "NotCollected";
+
+function notCollected<T>(fact: string, operation: string): DetailResult<T> {
+  const message = `${fact} was not collected: no selected rule reads it`;
+  return {
+    ok: false,
+    error: { kind: "other", code: NOT_COLLECTED_CODE, message },
+    marker: unreadable({ errorCode: NOT_COLLECTED_CODE, message, operation }),
+  };
+}
+
 export function tallyingCalls(
   tallyOf: (service: ServiceName, operation: string) => Tally,
   signal?: AbortSignal,
+  reads: (fact: string) => boolean = () => true,
 ): Pick<CollectorContext, "unit" | "detail"> {
   return {
     async unit(service, operation, fn) {
@@ -122,6 +135,7 @@ export function tallyingCalls(
       }
     },
     async detail<T>(service: ServiceName, operation: string, fn: () => Promise<T>, opts?: DetailOptions) {
+      if (opts?.fact !== undefined && !reads(opts.fact)) return notCollected(opts.fact, operation);
       const t = tallyOf(service, operation);
       t.calls++;
       try {

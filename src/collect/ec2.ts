@@ -126,14 +126,19 @@ async function collectSnapshots(ctx: CollectorContext): Promise<void> {
       const id = s.SnapshotId;
       if (!id) return undefined;
       // AWS answers for snapshots in any state, so every snapshot is asked.
-      const perms = await ctx.detail(SERVICE, "DescribeSnapshotAttribute", async () => {
-        const out = await client.send(
-          new DescribeSnapshotAttributeCommand({ SnapshotId: id, Attribute: "createVolumePermission" }),
-        );
-        return (out.CreateVolumePermissions ?? []).map((p) =>
-          p.Group ? { group: p.Group } : { userId: p.UserId ?? null },
-        );
-      });
+      const perms = await ctx.detail(
+        SERVICE,
+        "DescribeSnapshotAttribute",
+        async () => {
+          const out = await client.send(
+            new DescribeSnapshotAttributeCommand({ SnapshotId: id, Attribute: "createVolumePermission" }),
+          );
+          return (out.CreateVolumePermissions ?? []).map((p) =>
+            p.Group ? { group: p.Group } : { userId: p.UserId ?? null },
+          );
+        },
+        { fact: "CreateVolumePermissions" },
+      );
       return {
         resourceType: RESOURCE_TYPES.ebsSnapshot,
         resourceId: id,

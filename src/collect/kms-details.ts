@@ -135,7 +135,7 @@ export async function readRotationStatus(
         ...(out.NextRotationDate ? { nextRotationDate: out.NextRotationDate.toISOString() } : {}),
       };
     },
-    { absentOn: ROTATION_NOT_APPLICABLE },
+    { absentOn: ROTATION_NOT_APPLICABLE, fact: "KeyRotationStatus" },
   );
   if (!r.ok) return r.marker;
   return r.value ?? undefined;

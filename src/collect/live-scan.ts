@@ -32,6 +32,8 @@ export interface LiveScanInput {
   events?: RunEvents & { accountsResolved?(ids: string[]): void };
   /** Owned by the caller (who also reads its live counters and destroys it). */
   factory: ClientFactory;
+  /** Whether a selected rule reads a fact (see RunOptions.reads). */
+  reads?: (fact: string) => boolean;
   /** The caller's credentials; default: the SDK's provider chain (with options.profile). */
   credentials?: AwsCredentialIdentityProvider;
 }
@@ -63,6 +65,7 @@ export async function liveScan(input: LiveScanInput): Promise<LiveScanResult> {
     signal: input.signal,
     accountConcurrency: options.accountConcurrency,
     ...(input.events ? { events: input.events } : {}),
+    ...(input.reads ? { reads: input.reads } : {}),
   });
   return {
     ...summary,

@@ -183,12 +183,17 @@ async function collectSnapshots(ctx: CollectorContext): Promise<void> {
       if (!id) return undefined;
       let attributes: unknown = NOT_SHARED;
       if (s.SnapshotType !== "automated") {
-        const r = await ctx.detail(SERVICE, "DescribeDBSnapshotAttributes", async () => {
-          const out = await client.send(
-            new DescribeDBSnapshotAttributesCommand({ DBSnapshotIdentifier: id }),
-          );
-          return shapeList(out.DBSnapshotAttributesResult?.DBSnapshotAttributes);
-        });
+        const r = await ctx.detail(
+          SERVICE,
+          "DescribeDBSnapshotAttributes",
+          async () => {
+            const out = await client.send(
+              new DescribeDBSnapshotAttributesCommand({ DBSnapshotIdentifier: id }),
+            );
+            return shapeList(out.DBSnapshotAttributesResult?.DBSnapshotAttributes);
+          },
+          { fact: "DBSnapshotAttributes" },
+        );
         attributes = r.ok ? r.value : r.marker;
       }
       return {
@@ -219,12 +224,17 @@ async function collectClusterSnapshots(ctx: CollectorContext): Promise<void> {
       if (!id) return undefined;
       let attributes: unknown = NOT_SHARED;
       if (s.SnapshotType !== "automated") {
-        const r = await ctx.detail(SERVICE, "DescribeDBClusterSnapshotAttributes", async () => {
-          const out = await client.send(
-            new DescribeDBClusterSnapshotAttributesCommand({ DBClusterSnapshotIdentifier: id }),
-          );
-          return shapeList(out.DBClusterSnapshotAttributesResult?.DBClusterSnapshotAttributes);
-        });
+        const r = await ctx.detail(
+          SERVICE,
+          "DescribeDBClusterSnapshotAttributes",
+          async () => {
+            const out = await client.send(
+              new DescribeDBClusterSnapshotAttributesCommand({ DBClusterSnapshotIdentifier: id }),
+            );
+            return shapeList(out.DBClusterSnapshotAttributesResult?.DBClusterSnapshotAttributes);
+          },
+          { fact: "DBClusterSnapshotAttributes" },
+        );
         attributes = r.ok ? r.value : r.marker;
       }
       return {

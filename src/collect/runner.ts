@@ -1,7 +1,7 @@
 // Run the collectors over (account, region) units: bounded concurrency, coverage for every
 // unit, records streamed to the store in batches, completed units remembered for --resume.
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
-import pLimit from "p-limit";
+import pLimit, { type LimitFunction } from "p-limit";
 import type { ClientFactory, ClientSession } from "../aws/clients.js";
 import { discoverRegions, type RegionStatus } from "../aws/discovery.js";
 import { classifyError, type ClassifiedError } from "../aws/errors.js";
@@ -39,8 +39,12 @@ export interface RunOptions {
   signal: AbortSignal;
   /** Accounts collected at once (scan option `accountConcurrency`; its default lives there). */
   accountConcurrency: number;
+  /** Units in flight across all accounts (default: 6 per account in flight). */
   unitConcurrency?: number;
+  /** Per-resource reads in flight per unit (default DETAIL_CONCURRENCY). */
   detailConcurrency?: number;
+  /** Whether a selected rule reads a fact: reads of facts nobody reads are not made. Default: all. */
+  reads?: (fact: string) => boolean;
   events?: RunEvents;
 }
 
@@ -65,6 +69,13 @@ export interface RunSummary {
   resources: number;
 }
 
+/**
+ * Per-resource reads in flight per unit. The global call cap (--concurrency) and the pacing bound
+ * the calls; this only has to be high enough that one large unit (5,000 keys, 2,000 buckets) can
+ * use the whole cap when it is the last one left.
+ */
+export const DETAIL_CONCURRENCY = 32;
+
 export async function runCollectors(options: RunOptions): Promise<RunSummary> {
   const done = options.store.completedUnits(options.scanId);
   const summary: RunSummary = {
@@ -75,6 +86,9 @@ export async function runCollectors(options: RunOptions): Promise<RunSummary> {
     resources: 0,
   };
   const accountLimit = pLimit(options.accountConcurrency);
+  // Units share one pool across accounts, not a fixed share per account: when the last accounts
+  // run alone, their units get every slot, so the machine stays busy to the end of the scan.
+  const unitLimit = pLimit(options.unitConcurrency ?? options.accountConcurrency * 6);
   await Promise.all(
     options.accounts.map((account) =>
       accountLimit(async () => {
@@ -82,7 +96,7 @@ export async function runCollectors(options: RunOptions): Promise<RunSummary> {
         options.events?.accountStarted?.(account.accountId);
         const session = options.factory.session(account.accountId, account.credentials);
         try {
-          await runAccount({ options, account, session, done, summary });
+          await runAccount({ options, account, session, done, summary, unitLimit });
         } finally {
           session.close();
         }
@@ -100,6 +114,8 @@ interface AccountRun {
   /** Units finished by an earlier run of this scan (--resume). */
   done: Set<string>;
   summary: RunSummary;
+  /** The scan's pool of unit slots. */
+  unitLimit: LimitFunction;
 }
 
 interface Unit {
@@ -123,8 +139,7 @@ async function runAccount(run: AccountRun): Promise<void> {
     ...regions.enabled.flatMap((region) => regional.map((collector) => ({ region, collector }))),
   ];
   options.events?.unitsPlanned?.(account.accountId, units.length);
-  const unitLimit = pLimit(options.unitConcurrency ?? 6);
-  await Promise.all(units.map((unit) => unitLimit(() => runOrSkipUnit(run, unit))));
+  await Promise.all(units.map((unit) => run.unitLimit(() => runOrSkipUnit(run, unit))));
 }
 
 /** An account whose role cannot be assumed is a coverage gap for every type; the scan goes on. */
@@ -247,7 +262,8 @@ async function runUnit(run: AccountRun, { region, collector }: Unit): Promise<nu
     session,
     tallies,
     sink,
-    detailConcurrency: options.detailConcurrency ?? 8,
+    detailConcurrency: options.detailConcurrency ?? DETAIL_CONCURRENCY,
+    ...(options.reads ? { reads: options.reads } : {}),
   });
   try {
     await collector.collect(ctx);

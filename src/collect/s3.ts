@@ -144,6 +144,7 @@ async function readBucket(
       async () => (await s3.send(new GetBucketPolicyCommand({ Bucket: name }))).Policy ?? null,
       {
         absentOn: NO_POLICY,
+        fact: "BucketPolicy",
       },
     ),
     ctx.detail(
@@ -151,14 +152,14 @@ async function readBucket(
       "GetBucketEncryption",
       async () =>
         (await s3.send(new GetBucketEncryptionCommand({ Bucket: name }))).ServerSideEncryptionConfiguration,
-      { absentOn: NO_ENCRYPTION },
+      { absentOn: NO_ENCRYPTION, fact: "ServerSideEncryptionConfiguration" },
     ),
     ctx.detail(
       "s3",
       "GetPublicAccessBlock",
       async () =>
         (await s3.send(new GetPublicAccessBlockCommand({ Bucket: name }))).PublicAccessBlockConfiguration,
-      { absentOn: NO_PUBLIC_ACCESS_BLOCK },
+      { absentOn: NO_PUBLIC_ACCESS_BLOCK, fact: "PublicAccessBlockConfiguration" },
     ),
     ctx.detail(
       "s3",

@@ -25,6 +25,12 @@ export type DetailResult<T> =
 export interface DetailOptions {
   /** Error codes that mean "this resource simply has none" (e.g. NoSuchBucketPolicy): value becomes null. */
   absentOn?: readonly string[];
+  /**
+   * The record field this read fills (a supplementaryConfiguration key). When no selected rule
+   * reads it the call is not made: the field is a NotCollected marker (UNKNOWN if a later
+   * evaluation with more rules reads it), never a value.
+   */
+  fact?: string;
 }
 
 /**

@@ -2,6 +2,7 @@
 // default and help. The commander options (src/cli/scan.ts), the settings-file schema, the flag
 // parser (src/cli/scan-options.ts) and the `ScanOptions` type below are all derived from this
 // table, so no option has a second default or a second spelling.
+import { DEFAULT_RATE_SHARE } from "./quotas.js";
 
 /** Client-side pacing of one service per account and region. */
 export interface Rate {
@@ -13,6 +14,7 @@ type Kind =
   | "string"
   | "boolean"
   | "integer"
+  | "fraction"
   | "accountList"
   | "regionList"
   | "list"
@@ -133,10 +135,18 @@ export const SCAN_OPTIONS = {
     max: 256,
     default: 8,
   },
+  rateShare: {
+    kind: "fraction",
+    flag: "--rate-share <fraction>",
+    doc: "share of each AWS request quota a scan takes per account/region (the rest is left to production)",
+    min: 0,
+    max: 1,
+    default: DEFAULT_RATE_SHARE,
+  },
   rates: {
     kind: "rates",
-    flag: "--rate <service=rps[/burst]...>",
-    doc: "client-side rate per account/region for a service (repeatable)",
+    flag: "--rate <service[:Operation]=rps[/burst]...>",
+    doc: "client-side rate per account/region for each of a service's quota buckets, or for one operation (repeatable; overrides --rate-share)",
     default: {},
   },
   requireFullCoverage: {
@@ -211,7 +221,7 @@ export type ScanOptionKey = keyof typeof SCAN_OPTIONS;
 
 type ValueOf<S> = S extends { kind: "boolean" }
   ? boolean
-  : S extends { kind: "integer" }
+  : S extends { kind: "integer" | "fraction" }
     ? number
     : S extends { kind: "accountList" | "regionList" | "list" }
       ? string[]

@@ -568,7 +568,8 @@ export class Store {
           const n = this.db
             .prepare(
               `INSERT INTO findings (${FINDING_INPUT_COLUMNS}) SELECT ${FINDING_INPUT_COLUMNS}
-               FROM temp.finding_stage s ORDER BY ${identityOf("s").join(", ")}`,
+               FROM temp.finding_stage s
+               ORDER BY s.rule_id, s.account_id, s.region, COALESCE(s.arn, s.resource_type || '/' || s.resource_id)`,
             )
             .run().changes;
           this.db.exec("DELETE FROM temp.finding_stage");

@@ -69,6 +69,23 @@ describe("scan configuration", () => {
     expect(() => resolveScanOptions({ config: false, source: "config" }, {})).toThrow(/needs --aggregator/);
   });
 
+  it("--rate takes a service or one of its operations; --rate-share a fraction", () => {
+    const { options } = resolveScanOptions(
+      { config: false, rate: ["kms:DescribeKey=500", "rds=6/100"], rateShare: "0.5" },
+      {},
+    );
+    expect(options.rates).toEqual({
+      "kms:DescribeKey": { ratePerSecond: 500, burst: 1000 },
+      rds: { ratePerSecond: 6, burst: 100 },
+    });
+    expect(options.rateShare).toBe(0.5);
+    for (const bad of ["0", "1.5", "-0.1", "1e-1", "half"])
+      expect(() => resolveScanOptions({ config: false, rateShare: bad }, {}), bad).toThrow(/--rate-share/);
+    expect(() => resolveScanOptions({ config: false, rate: ["kms:describeKey=5"] }, {})).toThrow(
+      /--rate must look like/,
+    );
+  });
+
   it("every option's default, flag and settings key come from the one table", async () => {
     const { options } = resolveScanOptions({ config: false }, {});
     for (const [key, spec] of Object.entries(SCAN_OPTIONS)) {

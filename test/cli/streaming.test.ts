@@ -126,7 +126,7 @@ describe("findings output streams from the database", () => {
       const whole = csv(
         CSV_HEADERS,
         rows.map((r) => {
-          const doc = findingDoc(r);
+          const doc = findingDoc(r, null);
           return [scan.id, scan.status, ...FINDING_FIELDS.map((k) => doc[k])];
         }),
       );

@@ -59,3 +59,33 @@ describe("collector runner", () => {
     }
   });
 });
+
+describe("unit scheduling", () => {
+  it("units share one pool across accounts: an account running alone gets every slot (no idle tail)", async () => {
+    let inFlight = 0;
+    let most = 0;
+    // Twelve regional collectors that only wait: with one account, all of them run at once when
+    // the pool (6 per account in flight, 8 accounts by default) allows it, not 6 per account.
+    const waiters: Collector[] = Array.from({ length: 12 }, (_, i) => ({
+      name: `wait${i}`,
+      service: "ec2",
+      scope: "regional",
+      resourceTypes: [],
+      actions: [],
+      listings: {},
+      async collect() {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        await new Promise((r) => setTimeout(r, 50));
+        inFlight--;
+      },
+    }));
+    const r = await collectFromWorld(testWorld(), waiters, { dir: tmp(), regions: ["us-east-1"] });
+    try {
+      expect(r.summary.units).toBe(12);
+      expect(most).toBe(12);
+    } finally {
+      await r.close();
+    }
+  });
+});

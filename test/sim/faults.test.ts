@@ -3,7 +3,6 @@ import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { describe, expect, it } from "vitest";
 import {
-  DEFAULT_QUOTAS,
   TokenBuckets,
   authError,
   drawLatency,
@@ -13,6 +12,7 @@ import {
   throttleError,
   throttleScope,
 } from "../../src/sim/behaviour/faults.js";
+import { AWS_QUOTAS } from "../../src/model/quotas.js";
 import type { Simulator } from "../../src/sim/wire/server.js";
 import type { FaultSpec } from "../../src/sim/world/types.js";
 import { withSimulator } from "./harness.js";
@@ -134,7 +134,7 @@ describe("quotas", () => {
       quota: { capacity: 600, refillPerSecond: 600 },
     });
     expect(throttleScope(world, "iam", "GetAccountAuthorizationDetails").key).toBe("iam");
-    expect(Object.keys(DEFAULT_QUOTAS)).toContain("config:SelectResourceConfig");
+    expect(Object.keys(AWS_QUOTAS)).toContain("config:SelectResourceConfig");
   });
 
   it("lets overrides win, per service or per operation", () => {

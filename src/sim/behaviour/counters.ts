@@ -151,25 +151,35 @@ export class SimCounters {
 // - Organizations ListAccounts (20 per page); STS AssumeRole per member account, spent from the
 //   management account's STS bucket;
 // - EC2, per enabled region: DescribeRegions (once per account), DescribeVolumes (500/page),
-//   DescribeSnapshots OwnerIds=self (1000/page), one public listing (RestorableByUserIds=all),
+//   DescribeSnapshots OwnerIds=self (1000/page), DescribeSnapshotAttribute per snapshot,
 //   GetEbsEncryptionByDefault, GetEbsDefaultKmsKeyId;
 // - KMS: ListKeys (1000/page), DescribeKey per key, GetKeyPolicy and ListResourceTags per
 //   customer-managed key, GetKeyRotationStatus per enabled customer-managed symmetric AWS_KMS key,
 //   ListAliases (100/page);
-// - RDS: the four Describe listings (100/page) and one attributes call per manual snapshot;
-// - DynamoDB ListTables (100/page) + DescribeTable per table; Secrets Manager ListSecrets
-//   (100/page); CloudTrail DescribeTrails + GetTrailStatus per trail homed in the region;
+// - RDS: the four Describe listings (100/page) and the TLS parameter reads (snapshot attributes
+//   are read by no shipped rule, so a scan with the shipped rules does not ask them);
+// - DynamoDB ListTables (100/page) + DescribeTable and ListTagsOfResource per table; Secrets
+//   Manager ListSecrets (100/page); CloudTrail DescribeTrails + GetTrailStatus per trail homed in
+//   the region + ListTags per 20 of them;
 // - ELBv2: DescribeLoadBalancers (400/page), DescribeListeners per load balancer, DescribeTags for
 //   every 20 load balancers and listeners, DescribeSSLPolicies once (400/page) where an HTTPS or
 //   TLS listener is (a policy the listing lacks costs one more call, not modelled);
 // - S3: ListBuckets once per account, then GetBucketEncryption, GetBucketPolicy and
-//   GetPublicAccessBlock per bucket, in the bucket's region;
+//   GetBucketTagging per bucket, in the bucket's region (no shipped rule reads the public access
+//   block);
 // - IAM: GetAccountAuthorizationDetails (1000 items/page).
 // `observed` replaces the modelled calls with the ones a scan actually made (a counters snapshot):
-// then the bound is the least time those calls could have taken; chains are not modelled then.
+// then the bound is the least time those calls could have taken (the chains stay the model's).
+// 3. Concurrency: with at most C calls in flight, calls × latency ÷ C.
+// 4. CPU: calls × the SDK's own CPU per call (signing, serialising, parsing, measured by a plain
+//    SDK collector) ÷ cores — no scanner can spend less than the SDK it is built on.
 
 export interface LowerBound {
   seconds: number;
+  /** Which term sets the bound. */
+  term: "quota" | "latencyChain" | "concurrency" | "cpu";
+  /** Every term: the bound is their maximum. */
+  terms: { quota: number; latencyChain: number; concurrency: number; cpu: number };
   /** The largest quota term and where it comes from. */
   throttleSeconds: number;
   bottleneck?: { scope: string; account: string; region: string; calls: number; quota: Quota };
@@ -217,16 +227,10 @@ const scanRegions = (a: SimAccount): string[] =>
   a.enabledRegions.filter((r) => !a.disabledRegions.includes(r));
 
 /**
- * One region's RDS calls: the four listings (100 per page), one attribute read per manual snapshot,
- * and one filtered parameter read per DB parameter group and per cluster parameter group in use
+ * One region's RDS calls: the four listings (100 per page) and one filtered parameter read per DB parameter group and per cluster parameter group in use
  * (engine-default reads happen only when a group reports no value: not modelled).
  */
 function rdsCalls(r: RegionResources): { calls: Record<string, number>; chain: number } {
-  let manual = 0;
-  for (let i = 0; i < r.rdsSnapshots.size; i++) if (r.rdsSnapshots.at(i).SnapshotType === "manual") manual++;
-  let manualCluster = 0;
-  for (let i = 0; i < r.rdsClusterSnapshots.size; i++)
-    if (r.rdsClusterSnapshots.at(i).SnapshotType === "manual") manualCluster++;
   const dbGroups = new Set<string>();
   const clusterGroups = new Set<string>();
   for (let i = 0; i < r.rdsInstances.size; i++) {
@@ -241,14 +245,11 @@ function rdsCalls(r: RegionResources): { calls: Record<string, number>; chain: n
     DescribeDBClusters: pagesOf(r.rdsClusters.size, 100),
     DescribeDBSnapshots: pagesOf(r.rdsSnapshots.size, 100),
     DescribeDBClusterSnapshots: pagesOf(r.rdsClusterSnapshots.size, 100),
-    DescribeDBSnapshotAttributes: manual,
-    DescribeDBClusterSnapshotAttributes: manualCluster,
     DescribeDBParameters: dbGroups.size,
     DescribeDBClusterParameters: clusterGroups.size,
   };
   const chain = Math.max(
-    Math.max(calls.DescribeDBSnapshots, calls.DescribeDBClusterSnapshots) +
-      (manual + manualCluster > 0 ? 1 : 0),
+    Math.max(calls.DescribeDBSnapshots, calls.DescribeDBClusterSnapshots),
     Math.max(calls.DescribeDBInstances, calls.DescribeDBClusters) +
       (dbGroups.size + clusterGroups.size > 0 ? 1 : 0),
   );
@@ -267,7 +268,8 @@ function tallyAccount(world: World, a: SimAccount, t: ScopeTally): number {
     const vPages = pagesOf(r.volumes.size, 500);
     const sPages = pagesOf(r.snapshots.size, 1000);
     t.add("ec2", "DescribeVolumes", id, region, vPages);
-    t.add("ec2", "DescribeSnapshots", id, region, sPages + 1);
+    t.add("ec2", "DescribeSnapshots", id, region, sPages);
+    t.add("ec2", "DescribeSnapshotAttribute", id, region, r.snapshots.size);
     t.add("ec2", "GetEbsEncryptionByDefault", id, region, 1);
     t.add("ec2", "GetEbsDefaultKmsKeyId", id, region, 1);
 
@@ -299,24 +301,26 @@ function tallyAccount(world: World, a: SimAccount, t: ScopeTally): number {
     const tPages = pagesOf(r.dynamodbTables.size, 100);
     t.add("dynamodb", "ListTables", id, region, tPages);
     t.add("dynamodb", "DescribeTable", id, region, r.dynamodbTables.size);
+    t.add("dynamodb", "ListTagsOfResource", id, region, r.dynamodbTables.size);
     const secretPages = pagesOf(r.secrets.size, 100);
     t.add("secretsmanager", "ListSecrets", id, region, secretPages);
     let homed = 0;
     for (let i = 0; i < r.trails.size; i++) if (r.trails.at(i).HomeRegion === region) homed++;
     t.add("cloudtrail", "DescribeTrails", id, region, 1);
     t.add("cloudtrail", "GetTrailStatus", id, region, homed);
+    t.add("cloudtrail", "ListTags", id, region, Math.ceil(homed / 20));
     const elbChain = tallyElb(r, id, region, t);
 
     chain = Math.max(
       chain,
       vPages,
-      sPages,
+      sPages + (r.snapshots.size > 0 ? 1 : 0),
       kPages + (r.kmsKeys.size > 0 ? 2 : 0), // ListKeys pages, DescribeKey, then GetKeyPolicy/rotation
       rds.chain,
       pagesOf(hsm, 25) + (hsm > 0 ? 1 : 0),
       tPages + (r.dynamodbTables.size > 0 ? 1 : 0),
       secretPages,
-      1 + (homed > 0 ? 1 : 0),
+      1 + (homed > 0 ? 1 : 0), // DescribeTrails, then status and tags
       elbChain,
     );
   }
@@ -325,7 +329,7 @@ function tallyAccount(world: World, a: SimAccount, t: ScopeTally): number {
   t.add("s3", "ListBuckets", id, "us-east-1", 1);
   for (let i = 0; i < g.buckets.size; i++) {
     const b = g.buckets.at(i);
-    for (const op of ["GetBucketEncryption", "GetBucketPolicy", "GetPublicAccessBlock"])
+    for (const op of ["GetBucketEncryption", "GetBucketPolicy", "GetBucketTagging"])
       t.add("s3", op, id, b.Region, 1);
   }
   if (g.buckets.size > 0) chain = Math.max(chain, 2);
@@ -358,19 +362,48 @@ function tallyElb(r: RegionResources, id: string, region: string, t: ScopeTally)
   return lbPages + (lbs > 0 ? 2 : 0);
 }
 
+export interface LowerBoundOptions {
+  /** The calls a scan made (a counters snapshot), instead of the modelled ones. */
+  observed?: CountersSnapshot;
+  /** Calls in flight at once (the scanner's cap): calls × latency ÷ concurrency. */
+  concurrency?: number;
+  /** The SDK's own CPU per call in ms (measured by a plain-SDK collector) and the cores to spread it on. */
+  cpuPerCallMs?: number;
+  cores?: number;
+}
+
 /** The detail behind `lowerBoundSeconds`. */
-export function lowerBound(world: World, opts: { observed?: CountersSnapshot } = {}): LowerBound {
+export function lowerBound(world: World, opts: LowerBoundOptions = {}): LowerBound {
   const latency = meanLatency(world.faults.latency) / 1000;
   const throttled = world.faults.throttling?.enabled === true;
   let throttle: { seconds: number; key?: string; calls: number; quota?: Quota } = { seconds: 0, calls: 0 };
   let latencySeconds = 0;
   let calls = 0;
-  const consider = (t: ScopeTally): void => {
-    calls += t.total;
-    if (!throttled) return;
+  const consider = (t: ScopeTally, count = true): void => {
+    if (count) calls += t.total;
+    if (!throttled || !count) return;
     const w = t.worst(latency);
     if (w.seconds > throttle.seconds) throttle = w;
   };
+
+  // The latency chains are the model's whatever calls were made: a page still needs the one before.
+  const modelled = !opts.observed;
+  const n = world.accounts.size;
+  const sts = new ScopeTally(world);
+  sts.add("sts", "AssumeRole", world.managementAccountId, "us-east-1", Math.max(0, n - 1));
+  const orgs = new ScopeTally(world);
+  orgs.add("organizations", "ListAccounts", world.managementAccountId, "us-east-1", pagesOf(n, 20));
+  consider(sts, modelled);
+  consider(orgs, modelled);
+  for (let i = 0; i < n; i++) {
+    const a = world.accounts.at(i);
+    const t = new ScopeTally(world);
+    const chain = tallyAccount(world, a, t);
+    consider(t, modelled);
+    const listed = Math.floor(i / 20) + 1;
+    const assume = a.Id === world.managementAccountId ? 0 : 1;
+    latencySeconds = Math.max(latencySeconds, (listed + assume + chain) * latency);
+  }
 
   if (opts.observed) {
     // Per-account tallies keep memory proportional to one account's scopes.
@@ -386,26 +419,15 @@ export function lowerBound(world: World, opts: { observed?: CountersSnapshot } =
       for (const row of rows) t.add(row.service, row.operation, row.account, row.region, row.calls);
       consider(t);
     }
-    latencySeconds = calls > 0 ? latency : 0;
-  } else {
-    const n = world.accounts.size;
-    const sts = new ScopeTally(world);
-    sts.add("sts", "AssumeRole", world.managementAccountId, "us-east-1", Math.max(0, n - 1));
-    const orgs = new ScopeTally(world);
-    orgs.add("organizations", "ListAccounts", world.managementAccountId, "us-east-1", pagesOf(n, 20));
-    consider(sts);
-    consider(orgs);
-    for (let i = 0; i < n; i++) {
-      const a = world.accounts.at(i);
-      const t = new ScopeTally(world);
-      const chain = tallyAccount(world, a, t);
-      consider(t);
-      const listed = Math.floor(i / 20) + 1;
-      const assume = a.Id === world.managementAccountId ? 0 : 1;
-      latencySeconds = Math.max(latencySeconds, (listed + assume + chain) * latency);
-    }
   }
 
+  const terms = {
+    quota: throttle.seconds,
+    latencyChain: latencySeconds,
+    concurrency: opts.concurrency ? (calls * latency) / opts.concurrency : 0,
+    cpu: opts.cpuPerCallMs ? (calls * opts.cpuPerCallMs) / 1000 / Math.max(1, opts.cores ?? 1) : 0,
+  };
+  const [term, seconds] = Object.entries(terms).reduce((a, b) => (b[1] > a[1] ? b : a));
   const bottleneck = throttle.key
     ? (() => {
         const [scope = "", account = "", region = ""] = throttle.key.split("|");
@@ -413,7 +435,9 @@ export function lowerBound(world: World, opts: { observed?: CountersSnapshot } =
       })()
     : undefined;
   return {
-    seconds: Math.max(throttle.seconds, latencySeconds),
+    seconds,
+    term: term as keyof LowerBound["terms"],
+    terms,
     throttleSeconds: throttle.seconds,
     ...(bottleneck ? { bottleneck } : {}),
     latencySeconds,
@@ -422,6 +446,6 @@ export function lowerBound(world: World, opts: { observed?: CountersSnapshot } =
 }
 
 /** The least wall time, in seconds, a full scan of `world` can take (see the model above). */
-export function lowerBoundSeconds(world: World, opts: { observed?: CountersSnapshot } = {}): number {
+export function lowerBoundSeconds(world: World, opts: LowerBoundOptions = {}): number {
   return lowerBound(world, opts).seconds;
 }

@@ -6,6 +6,7 @@ import type { SimHttpRequest } from "../wire/service.js";
 import { SimError } from "../wire/service.js";
 import { queryParams } from "../wire/protocol-query.js";
 import type { AccessDeniedRule, LatencySpec, World } from "../world/types.js";
+import { quotaScope, type Quota, type QuotaScope } from "../../model/quotas.js";
 
 export type WireProtocol = "ec2" | "query" | "json" | "rest-xml";
 
@@ -29,125 +30,19 @@ export const GLOBAL_SERVICES: ReadonlySet<string> = new Set(["iam", "organizatio
 // ---------------------------------------------------------------------------------------------
 // Quotas
 
-export interface Quota {
-  /** Bucket size: the burst. */
-  capacity: number;
-  refillPerSecond: number;
-}
+// AWS's default quotas are in src/model/quotas.ts: the simulator meters by the table dpscan paces by.
+export type { Quota };
+export type ThrottleScope = QuotaScope;
 
-/**
- * How a service's quota is scoped: one bucket per API (EC2, KMS, …) or one bucket shared by all
- * its APIs (RDS, STS, …). Either way buckets are per (account, region).
- */
-const SCOPE: Record<string, "operation" | "service"> = {
-  ec2: "operation",
-  kms: "operation",
-  secretsmanager: "operation",
-  cloudtrail: "operation",
-  dynamodb: "operation",
-  config: "operation",
-  s3: "operation",
-  cloudhsm: "operation",
-  rds: "service",
-  sts: "service",
-  iam: "service",
-  organizations: "service",
-  elasticloadbalancing: "service",
-};
-
-/**
- * Default quotas. Keys: "service" (the default bucket of a service) or "service:Operation" (an
- * API with its own documented quota). Sources, as of 2025:
- * - EC2 (devguide "Request throttling for the Amazon EC2 API"): non-mutating APIs bucket 100,
- *   refill 20/s, per API; unfiltered and unpaginated DescribeVolumes/DescribeSnapshots 50, 10/s.
- * - RDS (userguide "Request throttling for the Amazon RDS API"): 300 burst, 12/s per account and
- *   region, shared by all APIs.
- * - KMS (developerguide "Request quotas"): per-operation requests per second; a rate of N rps is
- *   modelled as a bucket of N refilled at N/s (one second of burst). ListResourceTags is not
- *   clearly published: 100 chosen conservatively.
- * - STS: 600 rps per account and region, shared.
- * - Secrets Manager ("quotas"): DescribeSecret 10,000 rps (value reads share it; never served
- *   here), ListSecrets 100, GetResourcePolicy 50.
- * - ELB API version 2 (userguide "Request throttling for the ELB API"): non-mutating (Describe*)
- *   actions share a bucket of 40, refilled at 10/s, per account and region.
- * - Not published (IAM, S3 control plane, Organizations, CloudTrail, Config, DynamoDB control
- *   plane, CloudHSM): low values chosen here on purpose, so that a scanner that does not pace itself is
- *   caught by the simulator. All are overridable through `world.faults.throttling.overrides`.
- */
-export const DEFAULT_QUOTAS: Readonly<Record<string, Quota>> = {
-  ec2: { capacity: 100, refillPerSecond: 20 },
-  "ec2:DescribeVolumes:unpaginated": { capacity: 50, refillPerSecond: 10 },
-  "ec2:DescribeSnapshots:unpaginated": { capacity: 50, refillPerSecond: 10 },
-
-  rds: { capacity: 300, refillPerSecond: 12 },
-
-  kms: { capacity: 100, refillPerSecond: 100 },
-  "kms:DescribeKey": { capacity: 2000, refillPerSecond: 2000 },
-  "kms:GetKeyPolicy": { capacity: 1000, refillPerSecond: 1000 },
-  "kms:GetKeyRotationStatus": { capacity: 1000, refillPerSecond: 1000 },
-  "kms:ListKeys": { capacity: 500, refillPerSecond: 500 },
-  "kms:ListAliases": { capacity: 500, refillPerSecond: 500 },
-  "kms:ListGrants": { capacity: 100, refillPerSecond: 100 },
-  "kms:ListKeyPolicies": { capacity: 100, refillPerSecond: 100 },
-  "kms:ListResourceTags": { capacity: 100, refillPerSecond: 100 },
-  "kms:GetPublicKey": { capacity: 2000, refillPerSecond: 2000 },
-
-  sts: { capacity: 600, refillPerSecond: 600 },
-
-  secretsmanager: { capacity: 50, refillPerSecond: 50 },
-  "secretsmanager:DescribeSecret": { capacity: 10000, refillPerSecond: 10000 },
-  "secretsmanager:ListSecrets": { capacity: 100, refillPerSecond: 100 },
-
-  elasticloadbalancing: { capacity: 40, refillPerSecond: 10 },
-
-  // Unpublished quotas: deliberately low.
-  iam: { capacity: 20, refillPerSecond: 10 },
-  s3: { capacity: 100, refillPerSecond: 50 },
-  organizations: { capacity: 10, refillPerSecond: 5 },
-  cloudtrail: { capacity: 10, refillPerSecond: 5 },
-  config: { capacity: 20, refillPerSecond: 10 },
-  "config:SelectResourceConfig": { capacity: 5, refillPerSecond: 2 },
-  "config:SelectAggregateResourceConfig": { capacity: 5, refillPerSecond: 2 },
-  dynamodb: { capacity: 100, refillPerSecond: 50 },
-  cloudhsm: { capacity: 20, refillPerSecond: 10 },
-};
-
-/** Fallback for a service nobody listed. */
-const FALLBACK_QUOTA: Quota = { capacity: 20, refillPerSecond: 10 };
-
-export interface ThrottleScope {
-  /** Which quota applies: "service", "service:Operation" or "service:Operation:unpaginated". */
-  key: string;
-  quota: Quota;
-}
-
-/**
- * The quota a call spends. Precedence: overrides before defaults, the most specific key first
- * (variant, then operation, then service). The bucket is the operation's own (its variant's when
- * there is one) unless only a service-wide quota applies to a service whose APIs share one bucket.
- */
+/** The quota a call spends in this world: its overrides (`faults.throttling.overrides`) first. */
 export function throttleScope(
   world: World,
   service: string,
   operation: string,
   variant?: "unpaginated",
 ): ThrottleScope {
-  const overrides = world.faults.throttling?.overrides ?? {};
-  const opKey = `${service}:${operation}`;
-  const variantKey = variant ? `${opKey}:${variant}` : undefined;
-  const bucketKey = variantKey ?? opKey;
-  const specific =
-    (variantKey ? own(overrides, variantKey) : undefined) ??
-    own(overrides, opKey) ??
-    (variantKey ? own(DEFAULT_QUOTAS, variantKey) : undefined) ??
-    own(DEFAULT_QUOTAS, opKey);
-  if (specific) return { key: bucketKey, quota: specific };
-  const q = own(overrides, service) ?? own(DEFAULT_QUOTAS, service) ?? FALLBACK_QUOTA;
-  return { key: (SCOPE[service] ?? "operation") === "service" ? service : bucketKey, quota: q };
+  return quotaScope(service, operation, variant, world.faults.throttling?.overrides ?? {});
 }
-
-const own = <T>(rec: Readonly<Record<string, T>>, key: string): T | undefined =>
-  Object.hasOwn(rec, key) ? rec[key] : undefined;
 
 /** EC2's cheaper bucket for unfiltered, unpaginated DescribeVolumes/DescribeSnapshots. */
 export function throttleVariant(

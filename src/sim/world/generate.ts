@@ -62,6 +62,8 @@ export interface GenerateOptions {
   /** Opt-in regions left disabled in every account. Default: ap-east-1. */
   disabledRegions?: readonly string[];
   faults?: FaultSpec;
+  /** Exact sizes per (account, region) — per account for buckets and IAM — instead of a share of `scale`. */
+  counts?: Partial<Record<keyof typeof SHARE, number>>;
 }
 
 export const MANAGEMENT_ACCOUNT_ID = "111111111111";
@@ -232,6 +234,7 @@ interface Plan {
   regions: readonly string[];
   disabled: readonly string[];
   scale: number;
+  counts: Partial<Record<keyof typeof SHARE, number>>;
 }
 
 export function generateWorld(options: GenerateOptions): World {
@@ -248,7 +251,14 @@ export function generateWorld(options: GenerateOptions): World {
     throw new RangeError(`regions must be an integer in 1..${REGION_POOL.length}`);
   if (regions.length === 0) throw new RangeError("at least one region is needed");
   const disabled = (options.disabledRegions ?? ["ap-east-1"]).filter((r) => !regions.includes(r));
-  const plan: Plan = { seed: mix32((seed >>> 0) ^ 0x5eed), accounts, regions, disabled, scale };
+  const plan: Plan = {
+    seed: mix32((seed >>> 0) ^ 0x5eed),
+    accounts,
+    regions,
+    disabled,
+    scale,
+    counts: options.counts ?? {},
+  };
   return {
     managementAccountId: MANAGEMENT_ACCOUNT_ID,
     allRegions: [...new Set([...AWS_REGIONS, ...regions, ...disabled])].sort(),
@@ -309,9 +319,11 @@ function account(plan: Plan, ai: number): SimAccount {
 }
 
 /** Collection size: the share of `scale`, jittered ±20% per (account, region, type) so worlds look uneven. */
-function size(plan: Plan, share: number, x: number, regionsFactor = 1): number {
+function size(plan: Plan, type: keyof typeof SHARE, x: number, regionsFactor = 1): number {
+  const exact = plan.counts[type];
+  if (exact !== undefined) return exact;
   const jitter = 0.8 + (x % 401) / 1000;
-  return Math.round(plan.scale * share * regionsFactor * jitter);
+  return Math.round(plan.scale * SHARE[type] * regionsFactor * jitter);
 }
 
 interface RegionCtx {
@@ -329,8 +341,7 @@ interface RegionCtx {
 
 function regionCtx(plan: Plan, ai: number, account: string, ri: number): RegionCtx {
   const base = h(h(h(plan.seed, TYPE.region), ai), ri);
-  const keys =
-    plan.scale > 0 ? Math.max(AWS_MANAGED.length, size(plan, SHARE.kmsKeys, h(base, TYPE.kmsKey))) : 0;
+  const keys = plan.scale > 0 ? Math.max(AWS_MANAGED.length, size(plan, "kmsKeys", h(base, TYPE.kmsKey))) : 0;
   return {
     plan,
     ai,
@@ -339,14 +350,14 @@ function regionCtx(plan: Plan, ai: number, account: string, ri: number): RegionC
     region: plan.regions[ri] ?? "us-east-1",
     base,
     keys,
-    volumes: size(plan, SHARE.volumes, h(base, TYPE.volume)),
-    rdsInstances: size(plan, SHARE.rdsInstances, h(base, TYPE.rdsInstance)),
-    rdsClusters: size(plan, SHARE.rdsClusters, h(base, TYPE.rdsCluster)),
+    volumes: size(plan, "volumes", h(base, TYPE.volume)),
+    rdsInstances: size(plan, "rdsInstances", h(base, TYPE.rdsInstance)),
+    rdsClusters: size(plan, "rdsClusters", h(base, TYPE.rdsCluster)),
   };
 }
 
 function regionResources(c: RegionCtx): RegionResources {
-  const n = (type: number, share: number): number => size(c.plan, share, h(c.base, type));
+  const n = (type: number, share: keyof typeof SHARE): number => size(c.plan, share, h(c.base, type));
   const seeded = (type: number) => (i: number) => h(h(c.base, type + 100), i);
   const vx = seeded(TYPE.volume);
   const sx = seeded(TYPE.snapshot);
@@ -365,7 +376,7 @@ function regionResources(c: RegionCtx): RegionResources {
       (id) => ec2Index("vol-", id, vm),
     ),
     snapshots: lazy(
-      n(TYPE.snapshot, SHARE.snapshots),
+      n(TYPE.snapshot, "snapshots"),
       (i) => snapshot(c, i),
       (i) => ec2Id("snap-", sx(i), i, sm),
       (id) => ec2Index("snap-", id, sm),
@@ -389,13 +400,13 @@ function regionResources(c: RegionCtx): RegionResources {
       nameIndex,
     ),
     rdsSnapshots: lazy(
-      n(TYPE.rdsSnapshot, SHARE.rdsSnapshots),
+      n(TYPE.rdsSnapshot, "rdsSnapshots"),
       (i) => rdsSnapshot(c, i, false),
       (i) => rdsSnapshotId(c, i, false),
       nameIndex,
     ),
     rdsClusterSnapshots: lazy(
-      n(TYPE.rdsClusterSnapshot, SHARE.rdsClusterSnapshots),
+      n(TYPE.rdsClusterSnapshot, "rdsClusterSnapshots"),
       (i) => rdsSnapshot(c, i, true),
       (i) => rdsSnapshotId(c, i, true),
       nameIndex,
@@ -411,13 +422,13 @@ function regionResources(c: RegionCtx): RegionResources {
       (id) => (id === cloudHsmId(c) ? 0 : undefined),
     ),
     dynamodbTables: lazy(
-      n(TYPE.table, SHARE.dynamodbTables),
+      n(TYPE.table, "dynamodbTables"),
       (i) => table(c, i),
       (i) => tableName(c, i),
       nameIndex,
     ),
     secrets: lazy(
-      n(TYPE.secret, SHARE.secrets),
+      n(TYPE.secret, "secrets"),
       (i) => secret(c, i),
       (i) => secretName(c, i),
       nameIndex,
@@ -428,7 +439,7 @@ function regionResources(c: RegionCtx): RegionResources {
       (i) => trailName(c, i),
       nameIndex,
     ),
-    ...elbResources(c, n(TYPE.loadBalancer, SHARE.loadBalancers)),
+    ...elbResources(c, n(TYPE.loadBalancer, "loadBalancers")),
   };
 }
 
@@ -932,12 +943,13 @@ function forward(c: RegionCtx, lb: string, port: number, y: number): SimListener
 
 function globalResources(plan: Plan, ai: number, account: string): GlobalResources {
   const base = h(h(plan.seed, TYPE.bucket), ai);
-  const n = (type: number, share: number): number => size(plan, share, h(base, type), plan.regions.length);
-  const counts = { policies: n(TYPE.policy, SHARE.iamPolicies), groups: n(TYPE.group, SHARE.iamGroups) };
+  const n = (type: number, share: keyof typeof SHARE): number =>
+    size(plan, share, h(base, type), plan.regions.length);
+  const counts = { policies: n(TYPE.policy, "iamPolicies"), groups: n(TYPE.group, "iamGroups") };
   const g: GlobalCtx = { plan, ai, account, base, ...counts };
   return {
     buckets: lazy(
-      Math.max(plan.scale > 0 ? 1 : 0, n(TYPE.bucket, SHARE.buckets)),
+      Math.max(plan.scale > 0 ? 1 : 0, n(TYPE.bucket, "buckets")),
       (i) => bucket(g, i),
       (i) => bucketName(plan, ai, account, i),
       nameIndex,
@@ -949,14 +961,14 @@ function globalResources(plan: Plan, ai: number, account: string): GlobalResourc
       nameIndex,
     ),
     iamUsers: lazy(
-      n(TYPE.user, SHARE.iamUsers),
+      n(TYPE.user, "iamUsers"),
       (i) => iamPrincipal(g, TYPE.user, i),
       (i) => iamName(g, TYPE.user, i),
       nameIndex,
     ),
     // Slot 0 is the dpscan-audit role every account has; the rest are workload roles.
     iamRoles: lazy(
-      1 + n(TYPE.role, SHARE.iamRoles),
+      1 + n(TYPE.role, "iamRoles"),
       (i) => iamPrincipal(g, TYPE.role, i),
       (i) => iamName(g, TYPE.role, i),
       (id) => (id === AUDIT_ROLE_NAME ? 0 : nameIndex(id)),
