@@ -5,6 +5,9 @@ import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import type { Registry } from "prom-client";
 import { waiverOf } from "../report/finding-history.js";
 import { waiversForOutput } from "../report/waived.js";
+import { diffJson, diffMarkdown } from "../report/diff-view.js";
+import { diffScans } from "../store/diff.js";
+import { lifecycleSeq, previousLifecycleScan } from "../store/lifecycle.js";
 import { findingDoc, type WaiverLookup } from "../report/findings-view.js";
 import type { Rule } from "../rules/rule.js";
 import { isCoverageGap } from "../model/coverage.js";
@@ -34,6 +37,7 @@ export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
   registerHealth(app, ctx);
   registerScans(app, ctx);
   registerFindings(app, ctx);
+  registerDiff(app, ctx);
   registerRules(app, ctx.rules);
   registerMetrics(app, ctx.metrics.registry);
   if (ctx.reports) registerReports(app, ctx, ctx.reports);
@@ -302,6 +306,47 @@ function registerFindings(app: FastifyInstance, ctx: ApiContext): void {
 
 function optional<K extends string>(key: K, v: string[] | undefined): Partial<Record<K, string[]>> {
   return v ? ({ [key]: v } as Partial<Record<K, string[]>>) : {};
+}
+
+/** GET /api/diff: what `dpscan diff` shows, between two complete scans (default: the two latest). */
+function registerDiff(app: FastifyInstance, ctx: ApiContext): void {
+  app.get<{ Querystring: { from?: number; to?: number; format?: "json" | "md" } }>(
+    "/api/diff",
+    {
+      schema: {
+        querystring: strictQuery({
+          from: { ...SCAN_PARAM, description: "the earlier scan (default: the complete scan before `to`)" },
+          to: { ...SCAN_PARAM, description: "the later scan (default: the latest complete scan)" },
+          format: { enum: ["json", "md"], default: "json" },
+        }),
+        response: { 400: errorSchema, 404: errorSchema },
+      },
+    },
+    (req, reply) => {
+      const q = req.query;
+      const complete = (id: number | undefined, name: string): ScanRow | string => {
+        const s = id === undefined ? ctx.store.latestCompleteScan() : ctx.store.getScan(id);
+        if (!s) return id === undefined ? "no complete scan yet" : `no scan ${id} (${name})`;
+        return s.status === "complete"
+          ? s
+          : `scan ${s.id} (${name}) is ${s.status}: diffs are made of complete scans`;
+      };
+      const to = complete(q.to, "to");
+      if (typeof to === "string") return error(reply, 404, to);
+      const from = q.from === undefined ? previousLifecycleScan(ctx.store, to.id) : complete(q.from, "from");
+      if (from === undefined)
+        return error(reply, 404, `scan ${to.id} is the first complete scan: nothing to compare`);
+      if (typeof from === "string") return error(reply, 404, from);
+      if (from.id === to.id) return error(reply, 400, "from and to name the same scan");
+      if (lifecycleSeq(ctx.store, from.id) > lifecycleSeq(ctx.store, to.id))
+        return error(reply, 400, `scan ${from.id} completed after scan ${to.id}: swap from and to`);
+      const diff = diffScans(ctx.store, from, to);
+      const waived = waiversForOutput(ctx.store, to.id, undefined, { now: new Date() });
+      if (q.format === "md")
+        return reply.type("text/markdown; charset=utf-8").send(diffMarkdown(diff, waived));
+      return reply.type("application/json; charset=utf-8").send(diffJson(diff, waived));
+    },
+  );
 }
 
 function registerRules(app: FastifyInstance, rules: readonly Rule[]): void {
