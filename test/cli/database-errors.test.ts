@@ -76,7 +76,7 @@ describe("database environment errors", () => {
     const r = await runCli(["--db", db, "findings"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
-      /^dpscan: .*d\.db: written by a newer dpscan \(schema version 99; this dpscan knows up to \d+\); upgrade dpscan or use another --db\n$/,
+      /^dpscan: .*d\.db: written by a newer dpscan \(schema version 99; this dpscan knows up to \d+\); upgrade dpscan or use another --db \(the database was not changed\)\n$/,
     );
     expect(readFileSync(db).equals(before)).toBe(true);
   });

@@ -267,12 +267,12 @@ describe("migrations", () => {
     s.close();
   });
 
-  it("a database main wrote (001-004) gets 007 beside 004's ARN keys and owner columns", () => {
-    // As the dpscan before the lifecycle left it: 007's tables and column absent, user_version 4.
+  it("a database written before the lifecycle (001-005) gets 007 beside 004's ARN keys and 005's owner token", () => {
+    // As the dpscan before the lifecycle left it: 007's tables and column absent, user_version 5.
     const path = edited("v4.db", (raw) =>
       raw.exec(`DROP TABLE lifecycle_scans; DROP TABLE finding_lifecycle; DROP TABLE finding_states;
         DROP TABLE scan_waivers; DROP TABLE gate_runs; ALTER TABLE scans DROP COLUMN pruned_at;
-        DELETE FROM schema_migrations WHERE version > 4; PRAGMA user_version = 4;`),
+        DELETE FROM schema_migrations WHERE version = 7; PRAGMA user_version = 5;`),
     );
     const s = new Store(path);
     expect(applied(s)).toEqual(listMigrations().map((m) => m.version));
@@ -296,9 +296,9 @@ describe("migrations", () => {
 
   it("refuse a database with a migration this build does not know", () => {
     const path = edited("foreign.db", (raw) =>
-      raw.prepare("INSERT INTO schema_migrations VALUES (5, '005_elsewhere.sql', 'x')").run(),
+      raw.prepare("INSERT INTO schema_migrations VALUES (6, '006_elsewhere.sql', 'x')").run(),
     );
-    if (listMigrations().some((m) => m.version === 5)) return; // this build has it: nothing foreign
-    expect(() => new Store(path)).toThrow(/has schema migration 5 that this dpscan does not know/);
+    expect(listMigrations().some((m) => m.version === 6)).toBe(false); // a number this build skipped
+    expect(() => new Store(path)).toThrow(/has schema migration 6 that this dpscan does not know/);
   });
 });
