@@ -2,7 +2,7 @@
 // database. Only what a scan collected is copied (resources, coverage, finished units); findings
 // are made again over the merged whole (src/app/merge.ts), since cross-account rules need it.
 import { batches } from "../util/batches.js";
-import type { Store } from "./store.js";
+import { RECORD_COLUMNS, type Store } from "./store.js";
 
 /** What every shard holds a copy of (the organisation listing): kept once, from the first shard. */
 export interface SharedUnit {
@@ -11,19 +11,7 @@ export interface SharedUnit {
   resourceType: string;
 }
 
-const RESOURCE_COLUMNS = [
-  "resource_type",
-  "resource_id",
-  "resource_name",
-  "arn",
-  "account_id",
-  "region",
-  "configuration_json",
-  "supplementary_json",
-  "tags_json",
-  "capture_time",
-  "duplicates",
-];
+const RESOURCE_COLUMNS = [...RECORD_COLUMNS, "duplicates"];
 const COVERAGE_COLUMNS = [
   "account_id",
   "region",

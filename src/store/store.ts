@@ -154,6 +154,20 @@ const BATCH = 500;
  * One collection unit's records on their way to the store: written in batches as they come, so
  * memory follows the batch, not the unit; the unit's commit (completeUnit) takes what is left.
  */
+/** The columns of a resource row that its record fills (in insert order). */
+export const RECORD_COLUMNS = [
+  "resource_type",
+  "resource_id",
+  "resource_name",
+  "arn",
+  "account_id",
+  "region",
+  "configuration_json",
+  "supplementary_json",
+  "tags_json",
+  "capture_time",
+] as const;
+
 export class ResourceSink {
   private buffer: ResourceRecord[] = [];
   private added = 0;
@@ -380,18 +394,7 @@ export class Store {
     records: Iterable<ResourceRecord>,
     opts: { replace?: boolean } = {},
   ): number[] {
-    const columns = [
-      "resource_type",
-      "resource_id",
-      "resource_name",
-      "arn",
-      "account_id",
-      "region",
-      "configuration_json",
-      "supplementary_json",
-      "tags_json",
-      "capture_time",
-    ];
+    const columns = RECORD_COLUMNS;
     // A row written before this run (a unit a crash cut short, run again by --resume) is replaced
     // by the new capture and is not a duplicate.
     const floor = this.rerunFloor.get(scanId) ?? 0;
