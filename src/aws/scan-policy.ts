@@ -9,8 +9,8 @@ import type { JsonObject } from "../model/resource.js";
  * explicit Deny wins over any Allow). Wildcards as IAM matches them.
  */
 export const NEVER_ACTIONS = [
-  "secretsmanager:GetSecretValue",
-  "secretsmanager:BatchGetSecretValue",
+  "secretsmanager:GetSecret*", // a secret's value, and any later action that reads it
+  "secretsmanager:BatchGetSecret*", // values of many secrets at once
   "kms:Decrypt",
   "kms:GenerateDataKey*", // returns plaintext data keys (…WithoutPlaintext is still key material)
   "kms:ReEncrypt*",

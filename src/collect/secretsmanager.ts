@@ -1,6 +1,6 @@
-// Secrets Manager collector: secret METADATA only, from ListSecrets. It never calls GetSecretValue,
-// never BatchGetSecretValue, nor anything else returning secret material — `actions` is the proof the
-// read-only policy is checked against. AWS Config records secrets in PascalCase with its own names
+// Secrets Manager collector: secret METADATA only, from ListSecrets. It never reads a secret's value,
+// one at a time or in a batch, nor anything else returning secret material — `actions` is the proof
+// the read-only policy is checked against. AWS Config records secrets in PascalCase with its own names
 // (`KMSKeyId`, `RotationRules.RotationScheduleExpression`, `Deleted`); the dates Config does not
 // record go to `supplementaryConfiguration.SecretMetadata`. See docs/collectors/secretsmanager.md.
 import { paginateListSecrets, type SecretListEntry } from "@aws-sdk/client-secrets-manager";

@@ -151,8 +151,9 @@ export const secretsManagerService = jsonService({
     ListSecrets: listSecrets,
     DescribeSecret: (input, ctx) =>
       entry(ctx, findSecret(ctx, reqString(input, "SecretId", "InvalidParameterException"))),
-    GetSecretValue: refuseValue, // never serves values: the world holds none
-    BatchGetSecretValue: refuseValue, // never serves values
   },
+  // Every operation that returns a secret's value (the single and the batch read) is refused: the
+  // world holds no values, and the scanner must never ask.
+  otherOperation: (operation) => (/SecretValue$/.test(operation) ? refuseValue : undefined),
   resourceId: (_op, input) => (typeof input["SecretId"] === "string" ? input["SecretId"] : undefined),
 });

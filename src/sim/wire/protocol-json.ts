@@ -20,6 +20,8 @@ export interface JsonServiceSpec {
   /** DynamoDB-style namespace put before the code in `__type` ("com.amazonaws.dynamodb.v20120810"). */
   errorNamespace?: string;
   operations: Record<string, JsonHandler>;
+  /** The handler of an operation the table does not list (a whole family refused alike), if any. */
+  otherOperation?: (operation: string) => JsonHandler | undefined;
   resourceId?: (operation: string, input: JsonObject) => string | undefined;
 }
 
@@ -96,7 +98,9 @@ export function jsonService(spec: JsonServiceSpec): SimService {
     },
     // A SimError propagates: the server renders it with error() and counts its code.
     handle(operation, req, ctx) {
-      const handler = Object.hasOwn(spec.operations, operation) ? spec.operations[operation] : undefined;
+      const handler = Object.hasOwn(spec.operations, operation)
+        ? spec.operations[operation]
+        : spec.otherOperation?.(operation);
       if (!handler) throw new SimError("UnknownOperationException", `Unknown operation ${operation}`);
       return jsonResponse(handler(parseJsonBody(req), ctx), ctx.requestId, spec.version);
     },
