@@ -9,9 +9,11 @@
 import { randomUUID } from "node:crypto";
 import {
   closeSync,
+  linkSync,
   mkdirSync,
   openSync,
   readFileSync,
+  renameSync,
   statSync,
   unlinkSync,
   utimesSync,
@@ -61,25 +63,59 @@ export function acquireDbLock(dbPath: string, holder: string): DbLock {
   } catch (err) {
     throw storeEnvironmentError(err, dbPath, true) ?? err;
   }
-  for (let attempt = 0; attempt < 2; attempt++) {
+  // The lock appears whole or not at all: written to a file of our own, then linked into place
+  // (link fails if the lock exists), so no reader ever sees a half-written lock and removes it.
+  const mine = `${file}.${me.token}`;
+  try {
+    const fd = openSync(mine, "wx", 0o644);
     try {
-      const fd = openSync(file, "wx", 0o644);
-      try {
-        writeSync(fd, `${JSON.stringify(me)}\n`);
-      } finally {
-        closeSync(fd);
-      }
-      return held(file, me);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST")
-        throw storeEnvironmentError(err, dbPath, true) ?? err;
-      const found = readOwner(file);
-      if (found && lockAlive(found)) throw lockedError(dbPath, file, found.owner);
-      // Its holder is gone, or the file is half-written from a crash: remove it and try once more.
-      removeQuietly(file);
+      writeSync(fd, `${JSON.stringify(me)}\n`);
+    } finally {
+      closeSync(fd);
     }
+  } catch (err) {
+    throw storeEnvironmentError(err, dbPath, true) ?? err;
+  }
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        linkSync(mine, file);
+        return held(file, me);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EEXIST")
+          throw storeEnvironmentError(err, dbPath, true) ?? err;
+        const found = readOwner(file);
+        if (found && lockAlive(found)) throw lockedError(dbPath, file, found.owner);
+        removeStale(file, found?.owner.token);
+      }
+    }
+  } finally {
+    removeQuietly(mine);
   }
   throw new UsageError(`${dbPath}: could not take the write lock ${file}`);
+}
+
+/**
+ * Remove a lock judged dead (its holder's token, or undefined for a file that is not a lock).
+ * Two takers may judge the same dead lock at once: the lock is first moved aside, and if what was
+ * moved is not the one judged dead (the other taker's fresh lock), it is put back.
+ */
+export function removeStale(file: string, deadToken: string | undefined): void {
+  const aside = `${file}.stale.${randomUUID()}`;
+  try {
+    renameSync(file, aside);
+  } catch {
+    return; // gone already: someone else removed it
+  }
+  const moved = readOwner(aside);
+  if (moved && moved.owner.token !== (deadToken ?? "") && moved.owner.token !== "") {
+    try {
+      linkSync(aside, file);
+    } catch {
+      // A third lock took its place meanwhile: that one stands.
+    }
+  }
+  removeQuietly(aside);
 }
 
 /** Run `fn` holding the write lock of `dbPath`; released however `fn` ends. */

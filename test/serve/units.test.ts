@@ -1,10 +1,10 @@
 // The service's parts on their own: the database lock, tokens, the rate limiter, webhook bodies
 // and retries, and the serve: section's errors.
-import { existsSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { acquireDbLock, lockFileOf } from "../../src/app/db-lock.js";
+import { acquireDbLock, lockFileOf, removeStale } from "../../src/app/db-lock.js";
 import { readSettings } from "../../src/cli/scan-options.js";
 import { serviceSettings } from "../../src/cli/serve.js";
 import { presentedToken, TokenSet } from "../../src/serve/auth.js";
@@ -45,6 +45,29 @@ describe("database write lock", () => {
     writeLock(db, { pid: dead, host: hostname(), startedAt: "x", holder: "dpscan scan" });
     taken.release();
     expect(existsSync(lockFileOf(db))).toBe(true);
+  });
+
+  it("is never seen half-written, and two takers of one dead lock leave one holder", () => {
+    const dir = tmp();
+    const db = join(dir, "x.db");
+    // A file that is not a lock (a crash of an older version mid-write) is taken over.
+    writeFileSync(lockFileOf(db), "{");
+    const first = acquireDbLock(db, "dpscan scan");
+    const token = (JSON.parse(readFileSync(lockFileOf(db), "utf8")) as { token: string }).token;
+    // No temporary file is left beside the database.
+    expect(readdirSync(dir).sort()).toEqual(["x.db.lock"]);
+    // A second taker that judged the old, dead lock (or the unreadable file) a moment ago and
+    // now removes it finds the first taker's fresh lock instead: it is put back, not removed.
+    removeStale(lockFileOf(db), "the-dead-holder");
+    removeStale(lockFileOf(db), undefined);
+    expect((JSON.parse(readFileSync(lockFileOf(db), "utf8")) as { token: string }).token).toBe(token);
+    expect(() => acquireDbLock(db, "dpscan scan")).toThrow(UsageError);
+    expect(readdirSync(dir).sort()).toEqual(["x.db.lock"]);
+    // The one judged dead is removed.
+    removeStale(lockFileOf(db), token);
+    expect(existsSync(lockFileOf(db))).toBe(false);
+    first.release();
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it("is taken by evaluate and merge too: a database another writer holds is refused", async () => {
