@@ -16,7 +16,7 @@ import {
 } from "./call.js";
 import { AdaptiveLimiter } from "./limiter.js";
 import { DEFAULT_RATE_SHARE, pacedRate, quotaScope } from "../model/quotas.js";
-import { CLIENTS, type ClientOf, type ServiceName } from "./services.js";
+import { clientClass, type ClientOf, type ServiceName } from "./services.js";
 
 export interface ClientFactoryOptions {
   /** In-flight API calls across the whole scan. */
@@ -104,7 +104,7 @@ export class ClientFactory {
     credentials: AwsCredentialIdentityProvider,
     stats: ScopeStats,
   ): ClientOf<S> {
-    const Ctor = CLIENTS[service];
+    const Ctor = clientClass(service);
     const endpoint = this.opts.endpoint ?? legacyEnvEndpoint(service);
     const config = {
       region,
@@ -116,8 +116,7 @@ export class ClientFactory {
         ? { forcePathStyle: true }
         : {}),
     };
-    // The constructors differ only in their config types; this is the one place they meet.
-    const client = new (Ctor as unknown as new (c: typeof config) => ClientOf<S>)(config);
+    const client = new Ctor(config);
     // One scope per operation, made on its first call: paced as AWS meters it (src/model/quotas.ts).
     const scopes = new Map<string, CallScope>();
     const scopeOf = (op: string): CallScope => {

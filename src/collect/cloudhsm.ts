@@ -13,6 +13,7 @@ import { paginateDescribeCustomKeyStores } from "@aws-sdk/client-kms";
 import type { Json, JsonObject } from "../model/resource.js";
 import { RESOURCE_TYPES } from "../model/resource-types.js";
 import { configShape } from "./shape.js";
+import { COLLECTOR_MANIFESTS } from "./manifests.js";
 import type { Collector, CollectorContext, DetailResult, EmittedResource } from "./types.js";
 
 const SERVICE = "cloudhsm";
@@ -22,12 +23,7 @@ const TAGS_PAGE = 100;
 const STORES_PAGE = 1000;
 
 export const cloudHsmCollector: Collector = {
-  name: "cloudhsm",
-  service: SERVICE,
-  scope: "regional",
-  resourceTypes: [RESOURCE_TYPES.cloudHsmCluster],
-  listings: { DescribeClusters: [RESOURCE_TYPES.cloudHsmCluster] },
-  actions: ["cloudhsm:DescribeClusters", "cloudhsm:ListTags", "kms:DescribeCustomKeyStores"],
+  ...COLLECTOR_MANIFESTS.cloudhsm,
   async collect(ctx) {
     const client = ctx.client(SERVICE);
     // Asked once per region, and only when there is a cluster to match the stores to.

@@ -13,6 +13,7 @@ import {
 import type { JsonObject } from "../model/resource.js";
 import { RESOURCE_TYPES } from "../model/resource-types.js";
 import { configShape } from "./shape.js";
+import { COLLECTOR_MANIFESTS } from "./manifests.js";
 import type { Collector, CollectorContext, DetailResult } from "./types.js";
 
 const SERVICE = "cloudtrail";
@@ -20,12 +21,7 @@ const SERVICE = "cloudtrail";
 const TAG_BATCH = 20;
 
 export const cloudTrailCollector: Collector = {
-  name: "cloudtrail",
-  service: SERVICE,
-  scope: "regional",
-  resourceTypes: [RESOURCE_TYPES.cloudTrail],
-  listings: { DescribeTrails: [RESOURCE_TYPES.cloudTrail] },
-  actions: ["cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus", "cloudtrail:ListTags"],
+  ...COLLECTOR_MANIFESTS.cloudtrail,
   async collect(ctx) {
     const client = ctx.client(SERVICE);
     await ctx.unit(SERVICE, "DescribeTrails", async () => {

@@ -12,6 +12,7 @@ import {
 import type { JsonObject } from "../model/resource.js";
 import { RESOURCE_TYPES } from "../model/resource-types.js";
 import { beanShape } from "./shape.js";
+import { COLLECTOR_MANIFESTS } from "./manifests.js";
 import type { Collector, CollectorContext, EmittedResource } from "./types.js";
 
 const SERVICE = "dynamodb";
@@ -19,12 +20,7 @@ const SERVICE = "dynamodb";
 const PAGE = 100;
 
 export const dynamodbCollector: Collector = {
-  name: "dynamodb",
-  service: SERVICE,
-  scope: "regional",
-  resourceTypes: [RESOURCE_TYPES.dynamodbTable],
-  listings: { ListTables: [RESOURCE_TYPES.dynamodbTable] },
-  actions: ["dynamodb:ListTables", "dynamodb:DescribeTable", "dynamodb:ListTagsOfResource"],
+  ...COLLECTOR_MANIFESTS.dynamodb,
   async collect(ctx) {
     const client = ctx.client(SERVICE);
     await ctx.list(SERVICE, "ListTables", {

@@ -14,6 +14,7 @@ import {
 import type { JsonObject } from "../model/resource.js";
 import { RESOURCE_TYPES } from "../model/resource-types.js";
 import { configShape, tagList } from "./shape.js";
+import { COLLECTOR_MANIFESTS } from "./manifests.js";
 import type { Collector, CollectorContext } from "./types.js";
 
 const SERVICE = "ec2";
@@ -22,21 +23,7 @@ const VOLUME_PAGE = 500;
 const SNAPSHOT_PAGE = 1000;
 
 export const ec2Collector: Collector = {
-  name: "ec2",
-  service: SERVICE,
-  scope: "regional",
-  resourceTypes: [RESOURCE_TYPES.ebsVolume, RESOURCE_TYPES.ebsSnapshot, RESOURCE_TYPES.ebsEncryptionDefault],
-  listings: {
-    DescribeVolumes: [RESOURCE_TYPES.ebsVolume],
-    DescribeSnapshots: [RESOURCE_TYPES.ebsSnapshot],
-  },
-  actions: [
-    "ec2:DescribeVolumes",
-    "ec2:DescribeSnapshots",
-    "ec2:DescribeSnapshotAttribute",
-    "ec2:GetEbsEncryptionByDefault",
-    "ec2:GetEbsDefaultKmsKeyId",
-  ],
+  ...COLLECTOR_MANIFESTS.ec2,
   async collect(ctx) {
     await Promise.all([collectEncryptionDefault(ctx), collectVolumes(ctx), collectSnapshots(ctx)]);
   },

@@ -19,6 +19,7 @@ import { unreadable, type Json, type JsonObject } from "../model/resource.js";
 import { RESOURCE_TYPES } from "../model/resource-types.js";
 import { classify } from "./coverage.js";
 import { configShape } from "./shape.js";
+import { COLLECTOR_MANIFESTS } from "./manifests.js";
 import type { Collector, CollectorContext, DetailResult, EmittedResource } from "./types.js";
 
 const SERVICE = "elasticloadbalancing";
@@ -30,21 +31,7 @@ const TAG_BATCH = 20;
 export const TLS_PROTOCOLS: ReadonlySet<string> = new Set(["HTTPS", "TLS"]);
 
 export const elbv2Collector: Collector = {
-  name: "elbv2",
-  service: SERVICE,
-  scope: "regional",
-  resourceTypes: [RESOURCE_TYPES.elbLoadBalancer, RESOURCE_TYPES.elbListener],
-  listings: {
-    DescribeLoadBalancers: [RESOURCE_TYPES.elbLoadBalancer, RESOURCE_TYPES.elbListener],
-    // One call per load balancer; any failure hides listeners of the region.
-    DescribeListeners: [RESOURCE_TYPES.elbListener],
-  },
-  actions: [
-    "elasticloadbalancing:DescribeLoadBalancers",
-    "elasticloadbalancing:DescribeListeners",
-    "elasticloadbalancing:DescribeSSLPolicies",
-    "elasticloadbalancing:DescribeTags",
-  ],
+  ...COLLECTOR_MANIFESTS.elbv2,
   async collect(ctx) {
     const client = ctx.client(SERVICE);
     const policyOf = policyResolver(ctx, client);

@@ -14,6 +14,7 @@ import {
   type UserDetail,
 } from "@aws-sdk/client-iam";
 import { GLOBAL_REGION, RESOURCE_TYPES, type ResourceType } from "../model/resource-types.js";
+import { COLLECTOR_MANIFESTS } from "./manifests.js";
 import type { Collector, EmittedResource } from "./types.js";
 import { configShape, tagList } from "./shape.js";
 
@@ -105,24 +106,7 @@ export function groupConfiguration(g: GroupDetail) {
 const isAwsManaged = (arn: string | undefined): boolean => /^arn:[^:]+:iam::aws:policy\//.test(arn ?? "");
 
 export const iamCollector: Collector = {
-  name: "iam",
-  service: "iam",
-  scope: "global",
-  resourceTypes: [
-    RESOURCE_TYPES.iamPolicy,
-    RESOURCE_TYPES.iamUser,
-    RESOURCE_TYPES.iamRole,
-    RESOURCE_TYPES.iamGroup,
-  ],
-  listings: {
-    GetAccountAuthorizationDetails: [
-      RESOURCE_TYPES.iamPolicy,
-      RESOURCE_TYPES.iamUser,
-      RESOURCE_TYPES.iamRole,
-      RESOURCE_TYPES.iamGroup,
-    ],
-  },
-  actions: ["iam:GetAccountAuthorizationDetails"],
+  ...COLLECTOR_MANIFESTS.iam,
   async collect(ctx) {
     await ctx.list("iam", "GetAccountAuthorizationDetails", {
       pages: paginateGetAccountAuthorizationDetails(

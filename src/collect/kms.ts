@@ -21,6 +21,7 @@ import {
   rotationInputsFromMetadata,
   type AliasIndex,
 } from "./kms-details.js";
+import { COLLECTOR_MANIFESTS } from "./manifests.js";
 import type { Collector, CollectorContext, EmittedResource } from "./types.js";
 
 /** Largest page each operation accepts (field notes; the KMS API reference for ListResourceTags). */
@@ -28,20 +29,7 @@ const KEYS_PAGE = 1000;
 const TAGS_PAGE = 50;
 
 export const kmsCollector: Collector = {
-  name: "kms",
-  service: SERVICE,
-  scope: "regional",
-  resourceTypes: [RESOURCE_TYPES.kmsKey],
-  // ListAliases is a unit too, but its failure hides no key: each key's `Aliases` carries the marker.
-  listings: { ListKeys: [RESOURCE_TYPES.kmsKey] },
-  actions: [
-    "kms:ListKeys",
-    "kms:ListAliases",
-    "kms:DescribeKey",
-    "kms:GetKeyPolicy",
-    "kms:GetKeyRotationStatus",
-    "kms:ListResourceTags",
-  ],
+  ...COLLECTOR_MANIFESTS.kms,
   async collect(ctx) {
     const client = ctx.client(SERVICE);
     const aliases = await readAliasIndex(ctx, client);

@@ -19,6 +19,7 @@ import { unreadable, type JsonObject } from "../model/resource.js";
 import { RESOURCE_TYPES } from "../model/resource-types.js";
 import { clusterGroupOf, instanceGroup, TlsResolver, type ClusterGroup, type GroupRef } from "./rds-tls.js";
 import { beanShape, configShape } from "./shape.js";
+import { COLLECTOR_MANIFESTS } from "./manifests.js";
 import type { Collector, CollectorContext } from "./types.js";
 
 const SERVICE = "rds";
@@ -26,35 +27,7 @@ const SERVICE = "rds";
 const PAGE = 100;
 
 export const rdsCollector: Collector = {
-  name: "rds",
-  service: SERVICE,
-  scope: "regional",
-  resourceTypes: [
-    RESOURCE_TYPES.rdsInstance,
-    RESOURCE_TYPES.rdsCluster,
-    RESOURCE_TYPES.rdsSnapshot,
-    RESOURCE_TYPES.rdsClusterSnapshot,
-  ],
-  listings: {
-    DescribeDBInstances: [RESOURCE_TYPES.rdsInstance],
-    DescribeDBClusters: [RESOURCE_TYPES.rdsCluster],
-    DescribeDBSnapshots: [RESOURCE_TYPES.rdsSnapshot],
-    DescribeDBClusterSnapshots: [RESOURCE_TYPES.rdsClusterSnapshot],
-  },
-  actions: [
-    "rds:DescribeDBInstances",
-    "rds:DescribeDBClusters",
-    "rds:DescribeDBSnapshots",
-    "rds:DescribeDBSnapshotAttributes",
-    "rds:DescribeDBClusterSnapshots",
-    "rds:DescribeDBClusterSnapshotAttributes",
-    "rds:DescribeDBParameters",
-    "rds:DescribeDBClusterParameters",
-    "rds:DescribeDBParameterGroups",
-    "rds:DescribeDBClusterParameterGroups",
-    "rds:DescribeEngineDefaultParameters",
-    "rds:DescribeEngineDefaultClusterParameters",
-  ],
+  ...COLLECTOR_MANIFESTS.rds,
   async collect(ctx) {
     // Cluster members read their cluster's parameter group: instances wait for the cluster listing.
     const clusters = collectClusters(ctx);

@@ -1,29 +1,38 @@
 // Every collector dpscan runs, in one list. The read-only IAM policy is checked against their actions.
+// Each is its manifest plus a collect() that imports the collector's module on its first unit, so
+// a scan's start-up loads no SDK client package (src/collect/manifests.ts).
 import { DISCOVERY_ACTIONS } from "../aws/discovery.js";
-import { cloudHsmCollector } from "./cloudhsm.js";
-import { cloudTrailCollector } from "./cloudtrail.js";
-import { dynamodbCollector } from "./dynamodb.js";
-import { ec2Collector } from "./ec2.js";
-import { elbv2Collector } from "./elbv2.js";
-import { iamCollector } from "./iam.js";
-import { kmsCollector } from "./kms.js";
-import { rdsCollector } from "./rds.js";
-import { s3Collector } from "./s3.js";
-import { secretsManagerCollector } from "./secretsmanager.js";
+import { COLLECTOR_MANIFESTS, type CollectorName } from "./manifests.js";
 import type { Collector } from "./types.js";
 
-export const COLLECTORS: readonly Collector[] = [
-  ec2Collector,
-  kmsCollector,
-  rdsCollector,
-  s3Collector,
-  iamCollector,
-  dynamodbCollector,
-  secretsManagerCollector,
-  cloudTrailCollector,
-  elbv2Collector,
-  cloudHsmCollector,
-];
+/** Each collector's module, imported on first use. */
+const MODULES: Record<CollectorName, () => Promise<Collector>> = {
+  ec2: async () => (await import("./ec2.js")).ec2Collector,
+  kms: async () => (await import("./kms.js")).kmsCollector,
+  rds: async () => (await import("./rds.js")).rdsCollector,
+  s3: async () => (await import("./s3.js")).s3Collector,
+  iam: async () => (await import("./iam.js")).iamCollector,
+  dynamodb: async () => (await import("./dynamodb.js")).dynamodbCollector,
+  secretsmanager: async () => (await import("./secretsmanager.js")).secretsManagerCollector,
+  cloudtrail: async () => (await import("./cloudtrail.js")).cloudTrailCollector,
+  elbv2: async () => (await import("./elbv2.js")).elbv2Collector,
+  cloudhsm: async () => (await import("./cloudhsm.js")).cloudHsmCollector,
+};
+
+function lazyCollector(name: CollectorName): Collector {
+  let loaded: Promise<Collector> | undefined;
+  return {
+    ...COLLECTOR_MANIFESTS[name],
+    async collect(ctx) {
+      loaded ??= MODULES[name]();
+      return (await loaded).collect(ctx);
+    },
+  };
+}
+
+export const COLLECTORS: readonly Collector[] = (Object.keys(COLLECTOR_MANIFESTS) as CollectorName[]).map(
+  lazyCollector,
+);
 
 /** Actions of `--source config` (KMS enrichment reuses the KMS collector's actions). */
 export const CONFIG_SOURCE_ACTIONS = ["config:SelectAggregateResourceConfig"] as const;

@@ -15,6 +15,7 @@ import {
 } from "@aws-sdk/client-s3";
 import type { JsonObject } from "../model/resource.js";
 import { RESOURCE_TYPES } from "../model/resource-types.js";
+import { COLLECTOR_MANIFESTS } from "./manifests.js";
 import type { Collector, CollectorContext, DetailResult, EmittedResource } from "./types.js";
 
 /** ListBuckets' largest page (MaxBuckets accepts 1..10000). */
@@ -60,19 +61,7 @@ export interface S3CollectorOptions {
 export function createS3Collector(opts: S3CollectorOptions = {}): Collector {
   const pageSize = opts.pageSize ?? LIST_BUCKETS_PAGE_SIZE;
   return {
-    name: "s3",
-    service: "s3",
-    scope: "global",
-    resourceTypes: [RESOURCE_TYPES.s3Bucket],
-    listings: { ListBuckets: [RESOURCE_TYPES.s3Bucket] },
-    actions: [
-      "s3:ListAllMyBuckets", // ListBuckets
-      "s3:GetBucketLocation", // only when ListBuckets does not return BucketRegion
-      "s3:GetBucketPolicy",
-      "s3:GetEncryptionConfiguration", // GetBucketEncryption
-      "s3:GetBucketPublicAccessBlock", // GetPublicAccessBlock
-      "s3:GetBucketTagging",
-    ],
+    ...COLLECTOR_MANIFESTS.s3,
     async collect(ctx) {
       await ctx.list("s3", "ListBuckets", {
         pages: paginateListBuckets({ client: ctx.client("s3"), pageSize }, {}),

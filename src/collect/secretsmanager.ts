@@ -6,6 +6,7 @@
 import { paginateListSecrets, type SecretListEntry } from "@aws-sdk/client-secrets-manager";
 import type { JsonObject } from "../model/resource.js";
 import { RESOURCE_TYPES } from "../model/resource-types.js";
+import { COLLECTOR_MANIFESTS } from "./manifests.js";
 import type { Collector } from "./types.js";
 
 const SERVICE = "secretsmanager";
@@ -13,13 +14,7 @@ const SERVICE = "secretsmanager";
 const PAGE = 100;
 
 export const secretsManagerCollector: Collector = {
-  name: "secretsmanager",
-  service: SERVICE,
-  scope: "regional",
-  resourceTypes: [RESOURCE_TYPES.secret],
-  listings: { ListSecrets: [RESOURCE_TYPES.secret] },
-  // Deliberately only this: ListSecrets already carries every fact the rules need (DescribeSecret adds none).
-  actions: ["secretsmanager:ListSecrets"],
+  ...COLLECTOR_MANIFESTS.secretsmanager,
   async collect(ctx) {
     const client = ctx.client(SERVICE);
     await ctx.list(SERVICE, "ListSecrets", {

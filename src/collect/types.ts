@@ -81,6 +81,9 @@ export interface CollectorContext {
   forEach<T>(items: Iterable<T>, fn: (item: T) => Promise<void>): Promise<void>;
 }
 
+/** A collector without its code: what start-up needs to know (src/collect/manifests.ts). */
+export type CollectorManifest = Omit<Collector, "collect">;
+
 export interface Collector {
   /** Unique name, usually the service: "ec2", "kms", ... */
   name: string;

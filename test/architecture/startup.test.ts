@@ -48,4 +48,17 @@ describe("start-up", () => {
     for (const m of loaded)
       expect(readFileSync(`src/cli/${m}.ts`, "utf8")).toMatch(/export function define\(/);
   });
+
+  it("the collector registry and the client factory load only the clients of the first calls", () => {
+    // STS and Organizations are asked first (who am I, which accounts); every other client package
+    // loads when its service's first unit runs.
+    const first = ["@aws-sdk/client-organizations", "@aws-sdk/client-sts"];
+    for (const entry of ["src/collect/registry.ts", "src/aws/clients.ts", "src/aws/discovery.ts"]) {
+      const sdk = [...staticClosure(entry).packages].filter((p) => p.startsWith("@aws-sdk/client-"));
+      expect(
+        sdk.filter((p) => !first.includes(p)),
+        entry,
+      ).toEqual([]);
+    }
+  });
 });
