@@ -77,25 +77,36 @@ export function pruneScans(store: Store, ids: readonly number[]): PruneResult {
   let findings = 0;
   let histories = 0;
   const at = new Date().toISOString();
-  db.transaction(() => {
-    for (const id of ids) {
-      resources += count("SELECT COUNT(*) AS n FROM resources WHERE scan_id = ?", id);
-      findings += count("SELECT COUNT(*) AS n FROM findings WHERE scan_id = ?", id);
-      for (const table of ["findings", "resources", "coverage", "scan_units"])
-        db.prepare(`DELETE FROM ${table} WHERE scan_id = ?`).run(id);
-      db.prepare("UPDATE scans SET pruned_at = ? WHERE id = ?").run(at, id);
-    }
-    const pruned = "SELECT id FROM scans WHERE pruned_at IS NOT NULL";
-    // Findings resolved in a pruned scan: their whole history is older than what is kept.
-    const gone = `SELECT identity FROM finding_lifecycle WHERE state = 'resolved' AND resolved_scan IN (${pruned})`;
-    db.prepare(`DELETE FROM finding_states WHERE identity IN (${gone})`).run();
-    histories = db.prepare(`DELETE FROM finding_lifecycle WHERE identity IN (${gone})`).run().changes;
-    // In pruned scans, keep only the states of findings still open (their history).
-    db.prepare(
-      `DELETE FROM finding_states WHERE scan_id IN (${pruned})
+  // Each resource row deleted would make SQLite look for findings naming it (findings.resource_pk
+  // cascades, unindexed): a read of every remaining finding per resource. A scan's findings name
+  // only its own resources and are deleted first, so the check has nothing to find.
+  db.pragma("foreign_keys = OFF");
+  try {
+    pruneRows();
+  } finally {
+    db.pragma("foreign_keys = ON");
+  }
+  function pruneRows(): void {
+    db.transaction(() => {
+      for (const id of ids) {
+        resources += count("SELECT COUNT(*) AS n FROM resources WHERE scan_id = ?", id);
+        findings += count("SELECT COUNT(*) AS n FROM findings WHERE scan_id = ?", id);
+        for (const table of ["findings", "resources", "coverage", "scan_units"])
+          db.prepare(`DELETE FROM ${table} WHERE scan_id = ?`).run(id);
+        db.prepare("UPDATE scans SET pruned_at = ? WHERE id = ?").run(at, id);
+      }
+      const pruned = "SELECT id FROM scans WHERE pruned_at IS NOT NULL";
+      // Findings resolved in a pruned scan: their whole history is older than what is kept.
+      const gone = `SELECT identity FROM finding_lifecycle WHERE state = 'resolved' AND resolved_scan IN (${pruned})`;
+      db.prepare(`DELETE FROM finding_states WHERE identity IN (${gone})`).run();
+      histories = db.prepare(`DELETE FROM finding_lifecycle WHERE identity IN (${gone})`).run().changes;
+      // In pruned scans, keep only the states of findings still open (their history).
+      db.prepare(
+        `DELETE FROM finding_states WHERE scan_id IN (${pruned})
          AND identity NOT IN (SELECT identity FROM finding_lifecycle WHERE state = 'open')`,
-    ).run();
-  }).immediate();
+      ).run();
+    }).immediate();
+  }
   if (ids.length > 0) {
     db.exec("VACUUM");
     db.pragma("wal_checkpoint(TRUNCATE)");

@@ -132,6 +132,8 @@ const IDENTITY = findingIdentitySql("f");
 /** The columns insertFindings writes, in its parameters' order. */
 const FINDING_INPUT_COLUMNS = `scan_id, resource_pk, rule_id, status, severity, severity_rank, resource_type,
   resource_id, arn, account_id, region, message, evidence_json`;
+const FINDING_PARAMS = FINDING_INPUT_COLUMNS.split(",").length;
+const FINDING_ROW = `(${Array(FINDING_PARAMS).fill("?").join(", ")})`;
 
 export interface FindingFilter {
   statuses?: Status[];
@@ -229,6 +231,9 @@ export class Store {
       if (!opts.readonly) this.db.pragma("journal_mode = WAL");
       this.db.pragma("foreign_keys = ON");
       this.db.pragma("synchronous = NORMAL");
+      // 64 MiB of page cache (the default is 2 MiB): a scan's findings move into three indexes
+      // whose pages then stay cached instead of being read back from the file for every row.
+      this.db.pragma("cache_size = -65536");
       this.schemaVersion = migrate(this.db, path);
     } catch (err) {
       this.db.close();
@@ -525,13 +530,19 @@ export class Store {
   }
 
   insertFindings(scanId: number, findings: Iterable<FindingInput>, into = "findings"): number {
-    const stmt = this.db.prepare(
-      `INSERT INTO ${into} (${FINDING_INPUT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
+    // Rows per INSERT statement: one call into SQLite binds many rows (13 parameters each, well
+    // under SQLite's 32,766), which costs less than a call per row.
+    const ROWS = 50;
+    const insert = (rows: number): Database.Statement =>
+      this.db.prepare(
+        `INSERT INTO ${into} (${FINDING_INPUT_COLUMNS}) VALUES ${Array(rows).fill(FINDING_ROW).join(", ")}`,
+      );
+    const many = insert(ROWS);
     let n = 0;
     const write = this.db.transaction((batch: FindingInput[]) => {
+      const params: unknown[] = [];
       for (const f of batch) {
-        stmt.run(
+        params.push(
           scanId,
           f.resourcePk ?? null,
           f.ruleId,
@@ -547,7 +558,9 @@ export class Store {
           JSON.stringify(f.evidence),
         );
         n++;
+        if (params.length === ROWS * FINDING_PARAMS) many.run(params.splice(0));
       }
+      if (params.length > 0) insert(params.length / FINDING_PARAMS).run(params);
     });
     for (const batch of batches(findings)) write(batch);
     return n;

@@ -55,6 +55,59 @@ describe("store", () => {
     expect(() => new Store(other)).toThrow(/schema version 998/);
   });
 
+  it("writes every finding's every column, whatever the batch and statement boundaries", () => {
+    // insertFindings binds many rows per statement: 1,234 rows end in a partial statement of a
+    // partial batch. Staged and direct writes store the same rows, the staged ones in identity order.
+    const s = new Store(join(tmp(), "rows.db"));
+    const records = Array.from({ length: 1234 }, (_, i) =>
+      vol(1233 - i, i % 3 === 0 ? "444455556666" : undefined),
+    );
+    const input = records.map((r, i) => ({
+      ruleId: i % 2 === 0 ? "rule-a" : "rule-b",
+      status: (["PASS", "FAIL", "UNKNOWN"] as const)[i % 3] ?? "PASS",
+      severity: (["high", "low", "critical"] as const)[i % 3] ?? "high",
+      resource: i % 5 === 0 ? { ...r, arn: null } : r,
+      message: `m${i}`,
+      evidence: { i, why: ["x"] },
+    }));
+    const row = (f: (typeof input)[number]) => ({
+      rule_id: f.ruleId,
+      status: f.status,
+      severity: f.severity,
+      resource_id: f.resource.resourceId,
+      arn: f.resource.arn,
+      account_id: f.resource.awsAccountId,
+      message: f.message,
+      evidence_json: JSON.stringify(f.evidence),
+    });
+    const read = (id: number) =>
+      s.db
+        .prepare(
+          "SELECT rule_id, status, severity, resource_id, arn, account_id, message, evidence_json FROM findings WHERE scan_id = ? ORDER BY id",
+        )
+        .all(id);
+    const direct = s.beginScan("evaluate", "direct", {});
+    expect(s.insertFindings(direct, input)).toBe(1234);
+    expect(read(direct)).toEqual(input.map(row));
+    const staged = s.beginScan("evaluate", "staged", {});
+    const stage = s.findingStage(staged);
+    expect(stage.add(input.slice(0, 777)) + stage.add(input.slice(777))).toBe(1234);
+    expect(stage.commit()).toBe(1234);
+    const key = (f: (typeof input)[number]) => [
+      f.ruleId,
+      f.resource.awsAccountId,
+      f.resource.awsRegion,
+      f.resource.arn ?? `${f.resource.resourceType}/${f.resource.resourceId}`,
+    ];
+    const byIdentity = [...input].sort((x, y) => {
+      const [a, b] = [key(x), key(y)];
+      for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return (a[i] ?? "") < (b[i] ?? "") ? -1 : 1;
+      return 0;
+    });
+    expect(read(staged)).toEqual(byIdentity.map(row));
+    s.close();
+  });
+
   it("stores resources, findings and coverage, and round-trips them", () => {
     const s = new Store(join(tmp(), "c.db"));
     const id = s.beginScan("evaluate", "test", { inputs: ["x"] });

@@ -1,0 +1,158 @@
+// Every query the store runs against `findings` uses an index: none reads the whole table, and none
+// sorts for ORDER BY (a scan's findings are 1M rows; a full scan or sort of them per query, or per
+// diff entry, is what migration 008's indexes are there to prevent). The SQL is the store's own,
+// captured as the store prepares it while real commands run on a small database.
+import { join } from "node:path";
+import type Database from "better-sqlite3";
+import { describe, expect, it } from "vitest";
+import { runLifecycle } from "../../src/app/lifecycle.js";
+import type { ResourceRecord } from "../../src/model/resource.js";
+import { diffScans } from "../../src/store/diff.js";
+import { pruneScans } from "../../src/store/prune.js";
+import { Store } from "../../src/store/store.js";
+import { useTmpDir } from "../helpers/tmp.js";
+
+const tmp = useTmpDir();
+const ACCOUNT = "111122223333";
+const RULE = {
+  id: "ebs-volume-unencrypted",
+  title: "t",
+  severity: "high" as const,
+  sha256: "x",
+  remediation: "r",
+  references: {},
+};
+
+const vol = (i: number): ResourceRecord => ({
+  resourceType: "AWS::EC2::Volume",
+  resourceId: `vol-${i}`,
+  resourceName: null,
+  arn: `arn:aws:ec2:us-east-1:${ACCOUNT}:volume/vol-${i}`,
+  awsAccountId: ACCOUNT,
+  awsRegion: "us-east-1",
+  configuration: { encrypted: false },
+  supplementaryConfiguration: {},
+  tags: { team: "a" },
+  configurationItemCaptureTime: "2027-01-01T00:00:00.000Z",
+});
+
+async function scan(store: Store, failing: number[], passing: number[]): Promise<number> {
+  const outcome = await runLifecycle(store, { kind: "scan", source: "test", options: {} }, (h) => {
+    store.recordRules(h.id, [RULE]);
+    const all = [...failing, ...passing];
+    const pks = store.insertResources(h.id, all.map(vol));
+    store.upsertCoverage(h.id, [
+      {
+        accountId: ACCOUNT,
+        region: "us-east-1",
+        service: "ec2",
+        operation: "DescribeVolumes",
+        status: "ok",
+        scope: "region",
+        resourceTypes: ["AWS::EC2::Volume"],
+      },
+    ]);
+    const stage = store.findingStage(h.id);
+    stage.add(
+      all.map((i, n) => ({
+        ruleId: RULE.id,
+        status: failing.includes(i) ? ("FAIL" as const) : ("PASS" as const),
+        severity: "high" as const,
+        resource: vol(i),
+        resourcePk: pks[n] as number,
+        message: `volume ${i}`,
+        evidence: {},
+      })),
+    );
+    stage.commit();
+    return { summary: {}, value: null };
+  });
+  return outcome.scanId;
+}
+
+/** The SQL texts `db` prepares from now on. */
+function capture(db: Database.Database): string[] {
+  const seen: string[] = [];
+  const prepare = db.prepare.bind(db);
+  db.prepare = ((sql: string) => {
+    seen.push(sql);
+    return prepare(sql);
+  }) as typeof db.prepare;
+  return seen;
+}
+
+/** The query plan of `sql`, its parameters bound to NULL (positional or named). */
+function plan(db: Database.Database, sql: string): string[] {
+  const stmt = db.prepare(`EXPLAIN QUERY PLAN ${sql}`);
+  const named = Object.fromEntries([...sql.matchAll(/[:@$]([A-Za-z_]\w*)/g)].map((m) => [m[1], null]));
+  const positional = (sql.match(/\?/g) ?? []).length;
+  const args: unknown[] = Array(positional).fill(null);
+  if (Object.keys(named).length > 0) args.push(named);
+  return (stmt.all(...args) as { detail: string }[]).map((r) => r.detail);
+}
+
+describe("query plans on findings", () => {
+  it("every query of findings searches an index, with no full scan and no sort for ORDER BY", async () => {
+    const store = new Store(join(tmp(), "plans.db"));
+    const seen = capture(store.db);
+    const first = await scan(store, [1, 2, 3], [4, 5]);
+    const second = await scan(store, [2, 3, 4], [5]);
+    const third = await scan(store, [3], [4]);
+    const [a, b] = [store.getScan(second), store.getScan(third)];
+    if (!a || !b) throw new Error("scans not stored");
+    expect(diffScans(store, a, b).entries.length).toBeGreaterThan(0);
+    store.queryFindings(third, { statuses: ["FAIL"], minSeverity: "low", ruleIds: [RULE.id] });
+    store.queryFindings(third, { accountIds: [ACCOUNT], regions: ["us-east-1"], limit: 2 });
+    const docs = [...store.iterateFindingDocs(third, { statuses: ["FAIL", "PASS"] })];
+    Array.from(store.iterateFindingDocs(third, {}, docs[0]?.id));
+    Array.from(store.iterateFindingsWithRecords(third));
+    Array.from(store.iterateFindingsWithTags(third, [RULE.id]));
+    Array.from(store.iterateFindingsWithTags(third, [RULE.id], 10, false));
+    store.countFindings(third, { statuses: ["FAIL"] });
+    store.findingColumnWidths(third, {}, ["ruleId", "message"]);
+    store.ruleTallies(third);
+    store.scanCounts(third);
+    store.findingKeys(third, ["FAIL"]);
+    store.accountStats(third);
+    store.findingCounts(third);
+    pruneScans(store, [first]);
+
+    const queries = [...new Set(seen)].filter(
+      (sql) => /\bfindings\b/.test(sql) && !/^\s*(INSERT INTO findings|CREATE|DELETE FROM temp)/.test(sql),
+    );
+    expect(queries.length).toBeGreaterThan(15);
+    expect(queries.filter((q) => /LIMIT 1\s*$/.test(q) && /resource_type = \?/.test(q))).toHaveLength(1);
+    for (const sql of queries) {
+      const aliases = [
+        "findings",
+        ...[...sql.matchAll(/\bfindings\s+(?!WHERE\b)([a-z]\w*)/g)].map((m) => m[1]),
+      ];
+      const steps = plan(store.db, sql);
+      const fullScan = steps.filter((d) =>
+        aliases.some((x) => d === `SCAN ${x}` || d.startsWith(`SCAN ${x} `)),
+      );
+      expect(fullScan, `${sql}\n${steps.join("\n")}`).toEqual([]);
+      // Streams (report order, row-id pages) read in index order; only aggregates and filtered
+      // lists, whose rows are few, may sort.
+      if (/l\.first_seen_scan|ORDER BY f\.id/.test(sql))
+        expect(
+          steps.filter((d) => d.includes("TEMP B-TREE")),
+          sql,
+        ).toEqual([]);
+      // diff looks up one identity's finding per entry: the whole key, not a rule's every finding.
+      if (/LIMIT 1\s*$/.test(sql) && /resource_type = \?/.test(sql))
+        expect(steps).toEqual([
+          "SEARCH findings USING INDEX findings_lookup (scan_id=? AND rule_id=? AND account_id=? AND region=? AND resource_type=?)",
+        ]);
+    }
+    const indexes = store.db
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'findings' AND sql IS NOT NULL",
+      )
+      .all()
+      .map((r) => (r as { name: string }).name)
+      .sort();
+    expect(indexes).toEqual(["findings_lookup", "findings_report_order", "findings_rule", "findings_scan"]);
+    store.close();
+  });
+});
