@@ -140,7 +140,8 @@ export const SCAN_OPTIONS = {
     flag: "--workers <n|auto>",
     doc: "worker threads collecting accounts in parallel (auto: one per core, at most one per account; 1: no worker thread); --concurrency and --account-concurrency are split among them",
     pattern: "^(auto|[1-9][0-9]{0,2})$",
-    default: "auto",
+    // 1 until a quiet-machine bench shows workers faster (bench/README.md, "Collection on several cores").
+    default: "1",
   },
   rateShare: {
     kind: "fraction",
