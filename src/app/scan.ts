@@ -2,7 +2,8 @@
 // evaluate → gap findings → summary. `dpscan scan`, `dpscan demo` and (later) the service call it.
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { ClientFactory } from "../aws/clients.js";
-import { configuredS3Endpoint } from "../aws/profile.js";
+import { factsReadIn, type FactsRead } from "../collect/facts.js";
+import { factoryOptions } from "../collect/factory-options.js";
 import { liveScan } from "../collect/live-scan.js";
 import { selectCollectors } from "../collect/registry.js";
 import type { RunEvents } from "../collect/runner.js";
@@ -165,14 +166,7 @@ async function collectAndJudge(
 ): Promise<{ summary: JsonObject; value: CoverageRow[] }> {
   const { store, rules } = deps;
   // Created here rather than in liveScan so a progress display can show live call counts.
-  const factory = new ClientFactory({
-    concurrency: options.concurrency,
-    ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
-    s3PathStyle: Boolean(options.endpointUrl) || (await configuredS3Endpoint()) !== undefined,
-    rates: options.rates,
-    rateShare: options.rateShare,
-    signal: scan.signal,
-  });
+  const factory = new ClientFactory(await factoryOptions(options, scan.signal));
   const events = deps.events?.({
     apiCalls: () => factory.global.calls,
     throttles: () => factory.global.throttles,
@@ -221,14 +215,8 @@ async function collectAndJudge(
  * names what it reads in its conditions, requirements and evidence, so a mention in its source is
  * a read. Calls for facts no selected rule reads are not made (the field is a NotCollected marker).
  */
-export function factsRead(rules: readonly Rule[]): (fact: string) => boolean {
-  const text = rules.map((r) => JSON.stringify(r.source)).join("\n");
-  const memo = new Map<string, boolean>();
-  return (fact) => {
-    let v = memo.get(fact);
-    if (v === undefined) memo.set(fact, (v = new RegExp(`\\b${fact}\\b`).test(text)));
-    return v;
-  };
+export function factsRead(rules: readonly Rule[]): FactsRead {
+  return factsReadIn(rules.map((r) => JSON.stringify(r.source)).join("\n"));
 }
 
 /** Options a resumed scan takes from this run: how it reports, authenticates, paces and exits. */
@@ -241,6 +229,7 @@ export const RUN_OPTIONS: ReadonlySet<ScanOptionKey> = new Set([
   "externalId",
   "concurrency",
   "accountConcurrency",
+  "workers",
   "rates",
   "rateShare",
   "requireFullCoverage",

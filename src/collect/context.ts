@@ -22,7 +22,7 @@ export interface UnitContextInput {
   signal: AbortSignal;
   session: ClientSession;
   tallies: TallyBook<OperationKey>;
-  sink: ResourceSink;
+  sink: Pick<ResourceSink, "add">;
   detailConcurrency: number;
   /** Whether a selected rule reads a fact (DetailOptions.fact); default: every fact. */
   reads?: (fact: string) => boolean;

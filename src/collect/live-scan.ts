@@ -12,7 +12,9 @@ import { UsageError } from "../util/errors.js";
 import type { ScanOptions } from "../model/scan-options.js";
 import { configSourceScan } from "./aws-config/aggregator.js";
 import { accountsOfShard, parseShard } from "./shard.js";
-import { runCollectors, type AccountTarget, type RunEvents, type RunSummary } from "./runner.js";
+import type { FactsRead } from "./facts.js";
+import type { AccountTarget, RunEvents, RunSummary } from "./runner.js";
+import { runCollectorsOnCores } from "./workers.js";
 import type { Collector } from "./types.js";
 
 export interface LiveScanResult extends RunSummary {
@@ -32,8 +34,8 @@ export interface LiveScanInput {
   events?: RunEvents & { accountsResolved?(ids: string[]): void };
   /** Owned by the caller (who also reads its live counters and destroys it). */
   factory: ClientFactory;
-  /** Whether a selected rule reads a fact (see RunOptions.reads). */
-  reads?: (fact: string) => boolean;
+  /** Whether a selected rule reads a fact (see RunOptions.reads); a plain function keeps collection in this thread. */
+  reads?: FactsRead | ((fact: string) => boolean);
   /** The caller's credentials; default: the SDK's provider chain (with options.profile). */
   credentials?: AwsCredentialIdentityProvider;
 }
@@ -53,7 +55,8 @@ export async function liveScan(input: LiveScanInput): Promise<LiveScanResult> {
   if (options.source === "config") return await viaAggregator(input, factory, callerSession, caller);
   const targets = await resolveAccounts(input, caller, callerSession);
   input.events?.accountsResolved?.(targets.map((t) => t.accountId));
-  const summary = await runCollectors({
+  const summary = await runCollectorsOnCores({
+    options,
     store: input.store,
     scanId: input.scanId,
     factory,

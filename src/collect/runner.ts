@@ -12,7 +12,7 @@ import {
   type CoverageInput,
   type CoverageScope,
 } from "../model/coverage.js";
-import type { Store } from "../store/store.js";
+import type { ResourceRecord } from "../model/resource.js";
 import { unitContext, type OperationKey } from "./context.js";
 import { coverageStatus, TallyBook, tallyFailure, tallyOutcome, type Tally } from "./coverage.js";
 import type { Collector } from "./types.js";
@@ -25,8 +25,27 @@ export interface AccountTarget {
   roleArn?: string;
 }
 
+/** A unit's records on their way to the store (the Store's ResourceSink, or a worker's proxy). */
+export interface UnitSink {
+  add(records: Iterable<ResourceRecord>): void;
+  readonly count: number;
+}
+
+/** What collection writes: the Store itself, or (in a worker thread) messages to the thread that owns it. */
+export interface RunStore {
+  completedUnits(scanId: number): Set<string>;
+  upsertCoverage(scanId: number, rows: CoverageInput[]): void;
+  sink(scanId: number): UnitSink;
+  completeUnit(
+    scanId: number,
+    unit: { accountId: string; region: string; collector: string },
+    sink: UnitSink,
+    coverage: CoverageInput[],
+  ): void;
+}
+
 export interface RunOptions {
-  store: Store;
+  store: RunStore;
   scanId: number;
   factory: ClientFactory;
   accounts: AccountTarget[];
@@ -77,6 +96,18 @@ export interface RunSummary {
 export const DETAIL_CONCURRENCY = 32;
 
 export async function runCollectors(options: RunOptions): Promise<RunSummary> {
+  const queue = options.accounts[Symbol.iterator]();
+  return await runAccounts(options, () => Promise.resolve(queue.next().value));
+}
+
+/**
+ * The accounts `next` hands out, `accountConcurrency` at a time, each taken when a slot frees (in
+ * a worker thread, `next` asks the main thread, so the last accounts go to whichever is free).
+ */
+export async function runAccounts(
+  options: RunOptions,
+  next: () => Promise<AccountTarget | undefined>,
+): Promise<RunSummary> {
   const done = options.store.completedUnits(options.scanId);
   const summary: RunSummary = {
     accounts: 0,
@@ -85,24 +116,22 @@ export async function runCollectors(options: RunOptions): Promise<RunSummary> {
     unitsSkippedAsDone: 0,
     resources: 0,
   };
-  const accountLimit = pLimit(options.accountConcurrency);
   // Units share one pool across accounts, not a fixed share per account: when the last accounts
   // run alone, their units get every slot, so the machine stays busy to the end of the scan.
   const unitLimit = pLimit(options.unitConcurrency ?? options.accountConcurrency * 6);
-  await Promise.all(
-    options.accounts.map((account) =>
-      accountLimit(async () => {
-        options.signal.throwIfAborted();
-        options.events?.accountStarted?.(account.accountId);
-        const session = options.factory.session(account.accountId, account.credentials);
-        try {
-          await runAccount({ options, account, session, done, summary, unitLimit });
-        } finally {
-          session.close();
-        }
-      }),
-    ),
-  );
+  const slot = async (): Promise<void> => {
+    for (let account = await next(); account; account = await next()) {
+      options.signal.throwIfAborted();
+      options.events?.accountStarted?.(account.accountId);
+      const session = options.factory.session(account.accountId, account.credentials);
+      try {
+        await runAccount({ options, account, session, done, summary, unitLimit });
+      } finally {
+        session.close();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: options.accountConcurrency }, slot));
   return summary;
 }
 

@@ -135,6 +135,14 @@ export const SCAN_OPTIONS = {
     max: 256,
     default: 8,
   },
+  workers: {
+    kind: "string",
+    flag: "--workers <n|auto>",
+    doc: "worker threads collecting accounts in parallel (auto: one per core, at most one per account; 1: no worker thread); --concurrency and --account-concurrency are split among them",
+    pattern: "^(auto|[1-9][0-9]{0,2})$",
+    // 1 until a quiet-machine bench shows workers faster (bench/README.md, "Collection on several cores").
+    default: "1",
+  },
   rateShare: {
     kind: "fraction",
     flag: "--rate-share <fraction>",
