@@ -162,6 +162,57 @@ describe("store", () => {
     s.close();
   });
 
+  it("discards a scan with every row of it and nothing of another scan", () => {
+    const s = new Store(join(tmp(), "d.db"));
+    const write = (): number => {
+      const id = s.beginScan("evaluate", "test", { inputs: ["x"] });
+      const records = Array.from({ length: 300 }, (_, i) => vol(i));
+      const pks = s.insertResources(id, records);
+      s.insertFindings(
+        id,
+        records.map((r, i) => ({
+          ruleId: "ebs-volume-unencrypted",
+          status: "PASS" as const,
+          severity: "high" as const,
+          resource: r,
+          resourcePk: pks[i] as number,
+          message: "m",
+          evidence: {},
+        })),
+      );
+      s.upsertCoverage(id, [
+        {
+          accountId: "111122223333",
+          region: "us-east-1",
+          service: "ec2",
+          operation: "DescribeVolumes",
+          status: "ok",
+          scope: "region",
+          resourceTypes: ["AWS::EC2::Volume"],
+          resourceCount: 300,
+        },
+      ]);
+      return id;
+    };
+    const kept = write();
+    const gone = write();
+    const rows = (id: number): Record<string, number> =>
+      Object.fromEntries(
+        ["resources", "findings", "coverage"].map((t) => [
+          t,
+          (s.db.prepare(`SELECT COUNT(*) AS n FROM ${t} WHERE scan_id = ?`).get(id) as { n: number }).n,
+        ]),
+      );
+    s.discardScan(gone);
+    expect(s.getScan(gone)).toBeUndefined();
+    expect(rows(gone)).toEqual({ resources: 0, findings: 0, coverage: 0 });
+    expect(rows(kept)).toEqual({ resources: 300, findings: 300, coverage: 1 });
+    // Foreign keys are on again, and nothing is left pointing at a missing scan or resource.
+    expect(s.db.pragma("foreign_keys", { simple: true })).toBe(1);
+    expect(s.db.pragma("foreign_key_check")).toEqual([]);
+    s.close();
+  });
+
   it("pages a scan's resources by row-id range: each exactly once across page boundaries, other scans' rows skipped", () => {
     const s = new Store(join(tmp(), "paging.db"));
     const a = s.beginScan("scan", "a");
