@@ -119,6 +119,16 @@ export class ClientFactory {
     const client = new Ctor(config);
     // One scope per operation, made on its first call: paced as AWS meters it (src/model/quotas.ts).
     const scopes = new Map<string, CallScope>();
+    /** Operation names by command name: the regex runs once per operation, not per call. */
+    const ops = new Map<string | undefined, string>();
+    const opOf = (commandName: string | undefined): string => {
+      let op = ops.get(commandName);
+      if (op === undefined) {
+        op = String(commandName ?? "Unknown").replace(/Command$/, "");
+        ops.set(commandName, op);
+      }
+      return op;
+    };
     const scopeOf = (op: string): CallScope => {
       let scope = scopes.get(op);
       if (!scope) {
@@ -138,7 +148,7 @@ export class ClientFactory {
     // Pace and retry every request, including those sent by paginators.
     (client as unknown as MiddlewareHost).middlewareStack.add(
       (next, context) => (args) => {
-        const op = String(context.commandName ?? "Unknown").replace(/Command$/, "");
+        const op = opOf(context.commandName);
         stats.byOperation.set(op, (stats.byOperation.get(op) ?? 0) + 1);
         return callAws(scopeOf(op), op, () => next(args));
       },

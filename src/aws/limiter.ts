@@ -12,6 +12,8 @@ export interface LimiterOptions {
   minRatePerSecond?: number;
 }
 
+const READY: Promise<void> = Promise.resolve();
+
 export class AdaptiveLimiter {
   private tokens: number;
   private rate: number;
@@ -21,6 +23,8 @@ export class AdaptiveLimiter {
   private readonly burst: number;
   /** Requests waiting, in order: keeps fairness between concurrent callers. */
   private queue: Promise<void> = Promise.resolve();
+  /** How many are in `queue`: with none, a caller finding a token takes it at once. */
+  private waiting = 0;
 
   constructor(opts: LimiterOptions) {
     if (!(opts.ratePerSecond > 0)) throw new RangeError(`rate ${opts.ratePerSecond}/s: must be more than 0`);
@@ -37,7 +41,20 @@ export class AdaptiveLimiter {
 
   /** Wait for a token; an abort ends the wait at once (the caller then stops, not the limiter). */
   acquire(signal?: AbortSignal): Promise<void> {
-    const next = this.queue.then(() => this.take(signal));
+    // The common case, no one ahead and a token left, without the queue's promises.
+    if (this.waiting === 0 && !signal?.aborted) {
+      this.refill();
+      if (this.tokens >= 1) {
+        this.tokens -= 1;
+        return READY;
+      }
+    }
+    this.waiting++;
+    const next = this.queue
+      .then(() => this.take(signal))
+      .finally(() => {
+        this.waiting--;
+      });
     this.queue = next.catch(() => undefined);
     return next;
   }

@@ -103,4 +103,16 @@ describe("AdaptiveLimiter", () => {
     await Promise.all([0, 1, 2, 3].map((i) => l.acquire().then(() => order.push(i))));
     expect(order).toEqual([0, 1, 2, 3]);
   });
+
+  it("queues a caller behind those already waiting, even when a token has come back", async () => {
+    const l = new AdaptiveLimiter({ ratePerSecond: 1000, burst: 1 });
+    const order: string[] = [];
+    const a = l.acquire().then(() => order.push("a")); // the burst's token, at once
+    const b = l.acquire().then(() => order.push("b")); // waits for the next token
+    const until = Date.now() + 3;
+    while (Date.now() < until); // a token refills while b is still queued
+    const c = l.acquire().then(() => order.push("c"));
+    await Promise.all([a, b, c]);
+    expect(order).toEqual(["a", "b", "c"]);
+  });
 });

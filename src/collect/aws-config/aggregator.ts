@@ -3,7 +3,6 @@
 // API calls — the way to cover thousands of accounts. Facts AWS Config does not record (a KMS key's
 // policy, rotation status, aliases; a DB instance's TLS enforcement) come from the resource's own
 // account with --enrich (enrich.ts, enrich-rds.ts, enrich-elb.ts), or stay absent so rules needing them say UNKNOWN. See docs/collectors/aws-config.md.
-import { paginateSelectAggregateResourceConfig } from "@aws-sdk/client-config-service";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import pLimit from "p-limit";
 import type { ClientFactory, ClientSession } from "../../aws/clients.js";
@@ -16,9 +15,8 @@ import type { ScanOptions } from "../../model/scan-options.js";
 import type { ResourceSink, Store } from "../../store/store.js";
 import { classify, coverageStatus, rethrowAbort } from "../coverage.js";
 import type { RunEvents } from "../runner.js";
-import { EnrichAccess, KeyEnricher, type EnrichInput, type RecordEnricher } from "./enrich.js";
-import { SslPolicyEnricher } from "./enrich-elb.js";
-import { TlsEnricher } from "./enrich-rds.js";
+// Type-only: the SDK packages behind these (Config, KMS, RDS, ELBv2) load when a Config scan runs.
+import type { EnrichAccess, EnrichInput, KeyEnricher, RecordEnricher } from "./enrich.js";
 import {
   itemOperation,
   newItemTally,
@@ -141,6 +139,11 @@ export async function configSourceScan(input: ConfigScanInput): Promise<ConfigSc
     shared: undefined,
   };
   if (options.enrich) {
+    const [{ EnrichAccess, KeyEnricher }, { TlsEnricher }, { SslPolicyEnricher }] = await Promise.all([
+      import("./enrich.js"),
+      import("./enrich-rds.js"),
+      import("./enrich-elb.js"),
+    ]);
     run.access = new EnrichAccess(enrichInput(input));
     run.keys = new KeyEnricher(run.access);
     run.enrichers = {
@@ -271,6 +274,7 @@ async function selectAll(
   // Never more than one page's enrichment in flight.
   let inFlight: Promise<void> | undefined;
   try {
+    const { paginateSelectAggregateResourceConfig } = await import("@aws-sdk/client-config-service");
     const pages = paginateSelectAggregateResourceConfig(
       { client, pageSize: SELECT_PAGE },
       { ConfigurationAggregatorName: run.aggregator, Expression: expression(type, run.accountClause) },
