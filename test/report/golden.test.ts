@@ -97,6 +97,8 @@ describe("reports match the golden outputs", () => {
     const id = storeScan(store, currentWorld(), [
       deniedListing(OTHER, "us-east-1", "ec2", "DescribeVolumes", ["AWS::EC2::Volume"]),
     ]);
+    // The store stamps finishing with the clock: fixed here so the outputs are reproducible.
+    store.db.prepare("UPDATE scans SET finished_at = ?").run("2026-03-01T10:05:00.000Z");
     const waived = {
       origin: "file" as const,
       ...applyWaivers(store, id, WAIVERS, new Date("2026-03-01T12:00:00Z")),
