@@ -138,31 +138,64 @@ function scopedFindings(
   // A waiver is shown by its index in the report's list, which is the outcomes' (file) order.
   const index = new Map(waived.outcomes.map((o, i) => [o.waiver.position, i]));
   const out: ReportFinding[] = [];
+  const text = new TextCache();
   const rows = store.iterateFindingsWithTags(scanId, ruleIds, undefined, filter.byTag);
   for (const { finding, tags, tagsUnreadable } of rows) {
     const verdict = filter.findingIn(finding, tags, tagsUnreadable);
     const w = waived.byFinding.get(finding.id);
-    if (verdict) out.push(reportFinding(finding, verdict.note, w ? (index.get(w.position) ?? null) : null));
+    if (verdict)
+      out.push(reportFinding(finding, verdict.note, w ? (index.get(w.position) ?? null) : null, text));
   }
   return out;
+}
+
+/**
+ * Report text of the few values findings repeat (rule, account, region, message): cleaned once and
+ * shared, so a million findings hold a few thousand strings instead of millions of copies. Bounded:
+ * past MAX distinct values a field is cleaned per finding as before.
+ */
+class TextCache {
+  private static readonly MAX = 4096;
+  private readonly maps = new Map<number, Map<string, string>>();
+  private readonly trusted = new Map<string, string>();
+
+  get(s: string, max: number): string {
+    let m = this.maps.get(max);
+    if (!m) this.maps.set(max, (m = new Map()));
+    let v = m.get(s);
+    if (v === undefined) {
+      v = untrusted(s, max);
+      if (m.size < TextCache.MAX) m.set(s, v);
+    }
+    return v;
+  }
+
+  /** Trusted values (rule IDs, statuses, types): only shared, never altered. */
+  same<T extends string>(s: T): T {
+    const v = this.trusted.get(s);
+    if (v !== undefined) return v as T;
+    if (this.trusted.size < TextCache.MAX) this.trusted.set(s, s);
+    return s;
+  }
 }
 
 function reportFinding(
   f: Omit<FindingRow, "evidence">,
   scopeNote: ReportFinding["scopeNote"],
   waiver: number | null,
+  text: TextCache,
 ): ReportFinding {
   return {
     identity: untrusted(findingIdentity(f), LIMITS.id * 2),
-    ruleId: f.ruleId,
-    status: f.status,
-    severity: f.severity,
-    resourceType: f.resourceType,
+    ruleId: text.same(f.ruleId),
+    status: text.same(f.status),
+    severity: text.same(f.severity),
+    resourceType: text.same(f.resourceType),
     resourceId: untrusted(f.resourceId, LIMITS.id),
     arn: f.arn === null ? null : untrusted(f.arn, LIMITS.id),
-    accountId: untrusted(f.accountId, 64),
-    region: untrusted(f.region, 64),
-    message: untrusted(f.message, LIMITS.message),
+    accountId: text.get(f.accountId, 64),
+    region: text.get(f.region, 64),
+    message: text.get(f.message, LIMITS.message),
     scopeNote,
     previousStatus: null,
     isNew: false,
