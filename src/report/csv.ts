@@ -3,7 +3,7 @@
 // formula-injection safe (src/report/text.ts).
 import type { ReportFinding, ReportModel } from "./model.js";
 import { STATUS_LABELS } from "./model.js";
-import { csvRow } from "./text.js";
+import { csvCell, csvRow } from "./text.js";
 
 export const CSV_COLUMNS = [
   "framework",
@@ -28,6 +28,7 @@ export const CSV_COLUMNS = [
 
 export function* csvChunks(m: ReportModel): Generator<string> {
   yield csvRow(CSV_COLUMNS);
+  const cell = cachedCells();
   for (const r of m.requirements) {
     if (r.kind === "heading") continue;
     const lead = [m.framework.id, r.id, r.title, r.status ? STATUS_LABELS[r.status] : ""];
@@ -35,9 +36,11 @@ export function* csvChunks(m: ReportModel): Generator<string> {
       yield csvRow([...lead, ...CSV_COLUMNS.slice(lead.length).map(() => "")]);
       continue;
     }
+    // The requirement's cells are the same on each of its rows: encoded once.
+    const prefix = `${lead.map(csvCell).join(",")},`;
     let batch = "";
     for (const [n, i] of r.findings.entries()) {
-      batch += csvRow([...lead, ...findingCells(m, m.findings[i] as ReportFinding)]);
+      batch += `${prefix}${findingCells(m, m.findings[i] as ReportFinding, cell)}\r\n`;
       if (n % 1000 === 999) {
         yield batch;
         batch = "";
@@ -47,23 +50,40 @@ export function* csvChunks(m: ReportModel): Generator<string> {
   }
 }
 
-function findingCells(m: ReportModel, f: ReportFinding): unknown[] {
+/**
+ * csvCell for the values findings repeat (rule, status, account, region, message...), remembered
+ * for the rest of the report; bounded, past MAX distinct values a cell is encoded each time.
+ */
+function cachedCells(): (v: string) => string {
+  const MAX = 4096;
+  const seen = new Map<string, string>();
+  return (v) => {
+    let c = seen.get(v);
+    if (c === undefined) {
+      c = csvCell(v);
+      if (seen.size < MAX) seen.set(v, c);
+    }
+    return c;
+  };
+}
+
+function findingCells(m: ReportModel, f: ReportFinding, cell: (v: string) => string): string {
   return [
-    f.ruleId,
-    f.status,
-    f.severity,
-    f.accountId,
-    f.region,
-    f.resourceType,
-    f.resourceId,
-    f.arn ?? "",
-    f.message,
-    f.scopeNote ?? "",
-    f.previousStatus ?? "",
+    cell(f.ruleId),
+    cell(f.status),
+    cell(f.severity),
+    cell(f.accountId),
+    cell(f.region),
+    cell(f.resourceType),
+    csvCell(f.resourceId),
+    csvCell(f.arn ?? ""),
+    cell(f.message),
+    cell(f.scopeNote ?? ""),
+    cell(f.previousStatus ?? ""),
     f.isNew ? "yes" : "",
     f.waiver !== null ? "yes" : "",
-    f.waiver !== null ? m.waivers[f.waiver] : "",
-  ];
+    f.waiver !== null ? csvCell(m.waivers[f.waiver]) : "",
+  ].join(",");
 }
 
 export function renderCsv(model: ReportModel): string {
