@@ -1,13 +1,15 @@
-// buildReport: one stored scan + one framework + a scope → the report model. Findings stream from
-// the store once; only the scan's in-scope results of the framework's rules are kept, each once,
-// and requirements refer to them by index. Ordering is total and locale-free, and nothing here
+// prepareReport: one stored scan + one framework + a scope → the report digest. Findings stream
+// from the store in report order (src/store/report-queries.ts) and are counted, not kept: the
+// digest holds tallies, statuses and the few findings shown in detail, and renderers read the
+// findings again as they write them. Ordering is total and locale-free, and nothing here
 // reads a clock (the waivers come decided, src/report/waived.ts), so the same scan, inputs and
 // version give the same model.
 import { createHash } from "node:crypto";
 import { isCoverageGap, type CoverageRow } from "../model/coverage.js";
 import { findingIdentity, type FindingRow } from "../model/finding.js";
 import { GLOBAL_REGION } from "../model/resource-types.js";
-import { severityRank, type Status } from "../model/severity.js";
+import { severityRank, STATUSES, type Status } from "../model/severity.js";
+import { reportOrderFindings } from "../store/report-queries.js";
 import type { ScanRow, Store } from "../store/store.js";
 import { UsageError } from "../util/errors.js";
 import { VERSION } from "../version.js";
@@ -17,7 +19,9 @@ import {
   REPORT_SCHEMA_ID,
   zeroCounts,
   zeroStatuses,
+  type DigestRequirement,
   type FindingCounts,
+  type ReportDigest,
   type ReportFinding,
   type ReportGap,
   type ReportModel,
@@ -26,6 +30,7 @@ import {
   type ReportWaiver,
   type ResolvedFinding,
 } from "./model.js";
+import { DETAIL_ROWS, TABLE_ROWS } from "./render-common.js";
 import { ScopeFilter, WHOLE_SCAN, type ReportScope } from "./scope.js";
 import { requirementStatus } from "./status.js";
 import { LIMITS, untrusted } from "./untrusted.js";
@@ -42,27 +47,37 @@ export function buildReport(
   scope: ReportScope = WHOLE_SCAN,
   waived: Waived = NO_WAIVERS,
 ): ReportModel {
+  return materialize(prepareReport(store, scanId, framework, scope, waived));
+}
+
+/**
+ * The report of one scan and framework with its findings read once, for their tallies and the
+ * few shown in detail; the rest is read again, in report order, by whoever renders it.
+ */
+export function prepareReport(
+  store: Store,
+  scanId: number,
+  framework: Framework,
+  scope: ReportScope = WHOLE_SCAN,
+  waived: Waived = NO_WAIVERS,
+): ReportDigest {
   const scan = store.getScan(scanId);
   if (!scan) throw new UsageError(`no scan with id ${scanId}`);
   const ruleIds = [...framework.rules.keys()];
   const filter = new ScopeFilter(scope).prepare(store, scanId);
-  const findings = scopedFindings(store, scanId, ruleIds, filter, waived).sort(compareFindings);
   const previous = store.previousCompleteScan(scanId) ?? null;
-  const resolved = previous ? compareWithPrevious(store, previous, ruleIds, scope, findings) : [];
+  const before = previous ? previousOpen(store, previous, ruleIds, scope) : null;
+  const stream = (rules: readonly string[]): Iterable<ReportFinding> =>
+    scopedFindings(store, scanId, rules, filter, waived, before);
+  const t = tally(stream(ruleIds), before);
+  const resolved = before ? resolvedSince(before, t.now) : [];
   const coverage = store.coverage(scanId).filter((c) => filter.coverageIn(c));
   const needed = new Set([...framework.rules.values()].flatMap((r) => r.resourceTypes));
   const gaps = coverageGaps(coverage, store.hasLegacyCoverage(scanId)).filter((g) =>
-    g.resourceTypes.some((t) => t === ANY_TYPE || needed.has(t)),
+    g.resourceTypes.some((x) => x === ANY_TYPE || needed.has(x)),
   );
   const stamps = new Map(store.scanRules(scanId).map((r) => [r.id, r]));
-  const ctx: Context = {
-    framework,
-    findings,
-    resolved,
-    gaps,
-    ran: new Set(stamps.keys()),
-    byRule: byRule(findings),
-  };
+  const ctx: Context = { framework, tally: t, resolved, gaps, ran: new Set(stamps.keys()) };
   const requirements = buildRequirements(ctx);
   const rules: ReportRule[] = [...framework.rules.values()].map((r) => ({
     id: r.id,
@@ -72,7 +87,7 @@ export function buildReport(
     changedSinceScan: stamps.has(r.id) && stamps.get(r.id)?.sha256 !== r.sha256,
     resourceTypes: r.resourceTypes,
     remediation: r.remediation,
-    counts: countsOf(ctx.byRule.get(r.id) ?? [], findings),
+    counts: { ...(t.rules.get(r.id)?.counts ?? zeroCounts()) },
   }));
   return {
     $schema: REPORT_SCHEMA_ID,
@@ -81,15 +96,82 @@ export function buildReport(
     framework: frameworkInfo(framework),
     scan: scanInfo(scan, [...stamps.values()]),
     previousScan: previous ? { id: previous.id, startedAt: previous.startedAt } : null,
-    scope: scopeInfo(scope, coverage, findings),
-    summary: summarize(requirements, findings, gaps, resolved),
+    scope: scopeInfo(scope, coverage, t),
+    summary: summarize(requirements, t, gaps, resolved),
     rules,
     requirements,
-    findings,
     resolved,
     gaps,
     waivers: reportWaivers(waived),
+    findingCount: t.n,
+    open: t.open,
+    severities: t.severities,
+    findings: () => stream(ruleIds),
+    requirementFindings: (r) => stream([...new Set(r.rules)]),
   };
+}
+
+/** The whole model, every finding held: for callers that need it in memory (tests, the API). */
+export function materialize(d: ReportDigest): ReportModel {
+  const findings = [...d.findings()];
+  return {
+    $schema: d.$schema,
+    formatVersion: d.formatVersion,
+    dpscanVersion: d.dpscanVersion,
+    framework: d.framework,
+    scan: d.scan,
+    previousScan: d.previousScan,
+    scope: d.scope,
+    summary: d.summary,
+    rules: d.rules,
+    requirements: d.requirements.map((r) => requirementModel(r, [...positions(r.ranges)])),
+    findings,
+    resolved: d.resolved,
+    gaps: d.gaps,
+    waivers: d.waivers,
+  };
+}
+
+/** A digest whose findings are read once and held, so rendering it needs the store no more. */
+export function inMemory(d: ReportDigest): ReportDigest {
+  const all = [...d.findings()];
+  return {
+    ...d,
+    findings: () => all,
+    requirementFindings: (r) =>
+      (function* () {
+        for (const i of positions(r.ranges)) yield all[i] as ReportFinding;
+      })(),
+  };
+}
+
+/** A requirement as the model (and its JSON) has it, with the given finding positions. */
+export function requirementModel(r: DigestRequirement, findings: number[]): ReportRequirement {
+  return {
+    id: r.id,
+    title: r.title,
+    description: r.description,
+    depth: r.depth,
+    parentId: r.parentId,
+    kind: r.kind,
+    status: r.status,
+    reasons: r.reasons,
+    rules: r.rules,
+    sources: r.sources,
+    rationale: r.rationale,
+    limits: r.limits,
+    manual: r.manual,
+    counts: r.counts,
+    findings,
+    gaps: r.gaps,
+    resolved: r.resolved,
+    newFindings: r.newFindings,
+    rollup: r.rollup,
+  };
+}
+
+export function* positions(ranges: readonly (readonly [number, number])[]): Generator<number> {
+  for (const [a, b] of ranges) for (let i = a; i < b; i++) yield i;
 }
 
 /** The waivers in force as reports (and the evidence pack) show them, in file order. */
@@ -120,33 +202,97 @@ function reportWaiver(o: Waived["outcomes"][number]): ReportWaiver {
 
 interface Context {
   framework: Framework;
-  findings: ReportFinding[];
+  tally: Tally;
   resolved: ResolvedFinding[];
   gaps: ReportGap[];
   ran: ReadonlySet<string>;
-  /** Rule ID → indexes of its findings, ascending. */
-  byRule: Map<string, number[]>;
 }
 
-function scopedFindings(
+/** One rule's in-scope results: counts, where they sit in report order, the first open ones. */
+interface RuleTally {
+  counts: FindingCounts;
+  ranges: [number, number][];
+  newFindings: number;
+  open: { at: number; finding: ReportFinding }[];
+}
+
+/** What one read of the findings leaves: nothing that grows with their number but a few lists. */
+interface Tally {
+  n: number;
+  counts: FindingCounts;
+  newFindings: number;
+  waived: number;
+  rules: Map<string, RuleTally>;
+  open: ReportFinding[];
+  severities: ReportDigest["severities"];
+  accounts: Set<string>;
+  regions: Set<string>;
+  /** Current status of each identity open in the previous scan. */
+  now: Map<string, Status>;
+}
+
+function tally(findings: Iterable<ReportFinding>, before: Map<string, ReportFinding> | null): Tally {
+  const t: Tally = {
+    n: 0,
+    counts: zeroCounts(),
+    newFindings: 0,
+    waived: 0,
+    rules: new Map(),
+    open: [],
+    severities: { FAIL: new Map(), UNKNOWN: new Map() },
+    accounts: new Set(),
+    regions: new Set(),
+    now: new Map(),
+  };
+  for (const f of findings) {
+    const at = t.n++;
+    let r = t.rules.get(f.ruleId);
+    if (!r) t.rules.set(f.ruleId, (r = { counts: zeroCounts(), ranges: [], newFindings: 0, open: [] }));
+    r.counts[f.status]++;
+    const last = r.ranges.at(-1);
+    if (last && last[1] === at) last[1] = at + 1;
+    else r.ranges.push([at, at + 1]);
+    t.counts[f.status]++;
+    if (f.isNew) {
+      r.newFindings++;
+      t.newFindings++;
+    }
+    if (f.waiver !== null) t.waived++;
+    t.accounts.add(f.accountId);
+    t.regions.add(f.region);
+    if (before?.has(f.identity)) t.now.set(f.identity, f.status);
+    if (f.status === "PASS") continue;
+    const bySeverity = t.severities[f.status];
+    bySeverity.set(f.severity, (bySeverity.get(f.severity) ?? 0) + 1);
+    if (r.open.length < DETAIL_ROWS) r.open.push({ at, finding: f });
+    if (t.open.length < TABLE_ROWS) t.open.push(f);
+  }
+  return t;
+}
+
+function* scopedFindings(
   store: Store,
   scanId: number,
-  ruleIds: string[],
+  ruleIds: readonly string[],
   filter: ScopeFilter,
   waived: Waived,
-): ReportFinding[] {
+  before: Map<string, ReportFinding> | null,
+): Generator<ReportFinding> {
   // A waiver is shown by its index in the report's list, which is the outcomes' (file) order.
   const index = new Map(waived.outcomes.map((o, i) => [o.waiver.position, i]));
-  const out: ReportFinding[] = [];
   const text = new TextCache();
-  const rows = store.iterateFindingsWithTags(scanId, ruleIds, undefined, filter.byTag);
-  for (const { finding, tags, tagsUnreadable } of rows) {
+  for (const { finding, tags, tagsUnreadable } of reportOrderFindings(store, scanId, ruleIds, filter.byTag)) {
     const verdict = filter.findingIn(finding, tags, tagsUnreadable);
+    if (!verdict) continue;
     const w = waived.byFinding.get(finding.id);
-    if (verdict)
-      out.push(reportFinding(finding, verdict.note, w ? (index.get(w.position) ?? null) : null, text));
+    const f = reportFinding(finding, verdict.note, w ? (index.get(w.position) ?? null) : null, text);
+    if (before) {
+      const was = before.get(f.identity)?.status;
+      f.previousStatus = was === "FAIL" || was === "UNKNOWN" ? was : null;
+      f.isNew = f.status !== "PASS" && f.previousStatus === null;
+    }
+    yield f;
   }
-  return out;
 }
 
 /**
@@ -219,33 +365,22 @@ function compareFindings(a: ReportFinding, b: ReportFinding): number {
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/**
- * Marks each current finding with its previous status and returns what was failing or unknown in
- * the previous complete scan (same framework rules, same scope) and no longer is.
- */
-function compareWithPrevious(
+/** What was failing or unknown in the previous complete scan (same framework rules, same scope). */
+function previousOpen(
   store: Store,
   previous: ScanRow,
   ruleIds: string[],
   scope: ReportScope,
-  current: ReportFinding[],
-): ResolvedFinding[] {
+): Map<string, ReportFinding> {
   const before = new Map<string, ReportFinding>();
-  for (const f of scopedFindings(
-    store,
-    previous.id,
-    ruleIds,
-    new ScopeFilter(scope).prepare(store, previous.id),
-    NO_WAIVERS,
-  ))
+  const filter = new ScopeFilter(scope).prepare(store, previous.id);
+  for (const f of scopedFindings(store, previous.id, ruleIds, filter, NO_WAIVERS, null))
     if (f.status !== "PASS") before.set(f.identity, f);
-  const now = new Map<string, Status>();
-  for (const f of current) {
-    const was = before.get(f.identity)?.status;
-    f.previousStatus = was === "FAIL" || was === "UNKNOWN" ? was : null;
-    f.isNew = f.status !== "PASS" && f.previousStatus === null;
-    now.set(f.identity, f.status);
-  }
+  return before;
+}
+
+/** The previous scan's open results that no longer are: PASS now, or gone. */
+function resolvedSince(before: Map<string, ReportFinding>, now: Map<string, Status>): ResolvedFinding[] {
   const resolved: ResolvedFinding[] = [];
   for (const f of [...before.values()].sort(compareFindings)) {
     const status = now.get(f.identity);
@@ -283,24 +418,8 @@ function coverageGaps(rows: CoverageRow[], legacy: boolean): ReportGap[] {
   }));
 }
 
-function byRule(findings: ReportFinding[]): Map<string, number[]> {
-  const m = new Map<string, number[]>();
-  findings.forEach((f, i) => {
-    const list = m.get(f.ruleId);
-    if (list) list.push(i);
-    else m.set(f.ruleId, [i]);
-  });
-  return m;
-}
-
-function countsOf(indexes: readonly number[], findings: readonly ReportFinding[]): FindingCounts {
-  const c = zeroCounts();
-  for (const i of indexes) c[(findings[i] as ReportFinding).status]++;
-  return c;
-}
-
-function buildRequirements(ctx: Context): ReportRequirement[] {
-  const out: ReportRequirement[] = [];
+function buildRequirements(ctx: Context): DigestRequirement[] {
+  const out: DigestRequirement[] = [];
   for (const { requirement, depth, parent } of walkRequirements(ctx.framework.requirements))
     out.push(assess(ctx, requirement, depth, parent));
   // Headings roll up the statuses of everything below them.
@@ -312,12 +431,12 @@ function buildRequirements(ctx: Context): ReportRequirement[] {
   return out;
 }
 
-function descendants(all: ReportRequirement[], id: string): ReportRequirement[] {
+function descendants(all: DigestRequirement[], id: string): DigestRequirement[] {
   const kids = all.filter((r) => r.parentId === id);
   return kids.flatMap((k) => [k, ...descendants(all, k.id)]);
 }
 
-function assess(ctx: Context, r: Requirement, depth: number, parent: string | null): ReportRequirement {
+function assess(ctx: Context, r: Requirement, depth: number, parent: string | null): DigestRequirement {
   const kind = r.rules.length > 0 ? "rules" : r.manual !== null ? "manual" : "heading";
   const types = [
     ...new Set(r.rules.flatMap((id) => ctx.framework.rules.get(id)?.resourceTypes ?? [])),
@@ -329,8 +448,13 @@ function assess(ctx: Context, r: Requirement, depth: number, parent: string | nu
     .filter((t) => t === ANY_TYPE || types.includes(t))
     .map((t) => (t === ANY_TYPE ? "unrecorded types" : t))
     .sort();
-  const findings = [...new Set(r.rules.flatMap((id) => ctx.byRule.get(id) ?? []))].sort((a, b) => a - b);
-  const perRule = new Map(r.rules.map((id) => [id, countsOf(ctx.byRule.get(id) ?? [], ctx.findings)]));
+  // Distinct rules have disjoint findings: a requirement's tallies are its rules' summed.
+  const tallies = [...new Set(r.rules)].flatMap((id) => ctx.tally.rules.get(id) ?? []);
+  const counts = zeroCounts();
+  for (const t of tallies) for (const s of STATUSES) counts[s] += t.counts[s];
+  const perRule = new Map(
+    r.rules.map((id) => [id, { ...(ctx.tally.rules.get(id)?.counts ?? zeroCounts()) }]),
+  );
   const judged =
     kind === "heading"
       ? null
@@ -343,6 +467,11 @@ function assess(ctx: Context, r: Requirement, depth: number, parent: string | nu
           resourceTypes: types,
         });
   const rules = new Set(r.rules);
+  const open = tallies
+    .flatMap((t) => t.open)
+    .sort((a, b) => a.at - b.at)
+    .slice(0, DETAIL_ROWS)
+    .map((o) => o.finding);
   return {
     id: r.id,
     title: r.title,
@@ -357,13 +486,25 @@ function assess(ctx: Context, r: Requirement, depth: number, parent: string | nu
     rationale: r.rationale,
     limits: r.limits,
     manual: r.manual,
-    counts: countsOf(findings, ctx.findings),
-    findings,
+    counts,
     gaps: kind === "rules" ? gapIdx : [],
     resolved: ctx.resolved.flatMap((f, i) => (rules.has(f.ruleId) ? [i] : [])),
-    newFindings: findings.filter((i) => (ctx.findings[i] as ReportFinding).isNew).length,
+    newFindings: tallies.reduce((n, t) => n + t.newFindings, 0),
     rollup: r.requirements.length > 0 ? zeroStatuses() : null,
+    ranges: mergeRanges(tallies.flatMap((t) => t.ranges)),
+    open,
+    openTotal: counts.FAIL + counts.UNKNOWN,
   };
+}
+
+function mergeRanges(ranges: [number, number][]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const [a, b] of [...ranges].sort((x, y) => x[0] - y[0])) {
+    const last = out.at(-1);
+    if (last && last[1] === a) last[1] = b;
+    else out.push([a, b]);
+  }
+  return out;
 }
 
 function frameworkInfo(f: Framework): ReportModel["framework"] {
@@ -398,18 +539,15 @@ function scanInfo(scan: ScanRow, stamps: { id: string; sha256: string }[]): Repo
   };
 }
 
-function scopeInfo(
-  scope: ReportScope,
-  coverage: CoverageRow[],
-  findings: ReportFinding[],
-): ReportModel["scope"] {
+function scopeInfo(scope: ReportScope, coverage: CoverageRow[], t: Tally): ReportModel["scope"] {
   const accounts = new Set<string>();
   const regions = new Set<string>();
-  for (const list of [coverage, findings])
-    for (const x of list) {
-      accounts.add(x.accountId);
-      regions.add(x.region);
-    }
+  for (const c of coverage) {
+    accounts.add(c.accountId);
+    regions.add(c.region);
+  }
+  for (const a of t.accounts) accounts.add(a);
+  for (const r of t.regions) regions.add(r);
   const real = (s: Set<string>, skip: string[]): string[] =>
     [...s].filter((v) => !skip.includes(v)).sort(cmp);
   return {
@@ -426,21 +564,19 @@ function scopeInfo(
 }
 
 function summarize(
-  requirements: ReportRequirement[],
-  findings: ReportFinding[],
+  requirements: DigestRequirement[],
+  t: Tally,
   gaps: ReportGap[],
   resolved: ResolvedFinding[],
 ): ReportModel["summary"] {
   const statuses = zeroStatuses();
   for (const r of requirements) if (r.status) statuses[r.status]++;
-  const counts = zeroCounts();
-  for (const f of findings) counts[f.status]++;
   return {
     requirements: statuses,
-    findings: counts,
+    findings: { ...t.counts },
     gaps: gaps.length,
-    newFindings: findings.filter((f) => f.isNew).length,
+    newFindings: t.newFindings,
     resolvedFindings: resolved.length,
-    waivedFindings: findings.filter((f) => f.waiver !== null).length,
+    waivedFindings: t.waived,
   };
 }

@@ -1,7 +1,7 @@
 // The CSV report: one row per requirement × finding (PASS included), and one row for each
 // requirement without findings (manual, not applicable), so every requirement appears. Cells are
 // formula-injection safe (src/report/text.ts).
-import type { ReportFinding, ReportModel } from "./model.js";
+import type { ReportDigest, ReportFinding } from "./model.js";
 import { STATUS_LABELS } from "./model.js";
 import { csvCell, csvRow } from "./text.js";
 
@@ -26,22 +26,23 @@ export const CSV_COLUMNS = [
   "waiver",
 ] as const;
 
-export function* csvChunks(m: ReportModel): Generator<string> {
+export function* csvChunks(m: ReportDigest): Generator<string> {
   yield csvRow(CSV_COLUMNS);
   const cell = cachedCells();
   for (const r of m.requirements) {
     if (r.kind === "heading") continue;
     const lead = [m.framework.id, r.id, r.title, r.status ? STATUS_LABELS[r.status] : ""];
-    if (r.findings.length === 0) {
+    if (r.ranges.length === 0) {
       yield csvRow([...lead, ...CSV_COLUMNS.slice(lead.length).map(() => "")]);
       continue;
     }
     // The requirement's cells are the same on each of its rows: encoded once.
     const prefix = `${lead.map(csvCell).join(",")},`;
     let batch = "";
-    for (const [n, i] of r.findings.entries()) {
-      batch += `${prefix}${findingCells(m, m.findings[i] as ReportFinding, cell)}\r\n`;
-      if (n % 1000 === 999) {
+    let n = 0;
+    for (const f of m.requirementFindings(r)) {
+      batch += `${prefix}${findingCells(m, f, cell)}\r\n`;
+      if (++n % 1000 === 0) {
         yield batch;
         batch = "";
       }
@@ -67,7 +68,7 @@ function cachedCells(): (v: string) => string {
   };
 }
 
-function findingCells(m: ReportModel, f: ReportFinding, cell: (v: string) => string): string {
+function findingCells(m: ReportDigest, f: ReportFinding, cell: (v: string) => string): string {
   return [
     cell(f.ruleId),
     cell(f.status),
@@ -86,6 +87,6 @@ function findingCells(m: ReportModel, f: ReportFinding, cell: (v: string) => str
   ].join(",");
 }
 
-export function renderCsv(model: ReportModel): string {
+export function renderCsv(model: ReportDigest): string {
   return [...csvChunks(model)].join("");
 }

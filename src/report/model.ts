@@ -219,3 +219,32 @@ export const zeroStatuses = (): Record<RequirementStatus, number> => ({
   "not-applicable": 0,
   manual: 0,
 });
+
+/**
+ * A requirement as a streamed report holds it: its findings as ranges of report positions (the
+ * JSON lists them, the CSV streams them) and only the first few it shows in detail.
+ */
+export interface DigestRequirement extends Omit<ReportRequirement, "findings"> {
+  /** Half-open [start, end) ranges of report positions, ascending and disjoint. */
+  ranges: [number, number][];
+  /** Its first FAIL and UNKNOWN findings in report order (at most DETAIL_ROWS), of openTotal. */
+  open: ReportFinding[];
+  openTotal: number;
+}
+
+/**
+ * The report without its findings held: counts, statuses, per-requirement and per-rule tallies
+ * and the capped lists HTML and Markdown show. findings() and requirementFindings() stream the
+ * rest from the store in report order, each call a new read.
+ */
+export interface ReportDigest extends Omit<ReportModel, "findings" | "requirements"> {
+  requirements: DigestRequirement[];
+  findingCount: number;
+  /** The report's first FAIL and UNKNOWN findings (at most TABLE_ROWS). */
+  open: ReportFinding[];
+  /** FAIL and UNKNOWN results per severity. */
+  severities: { FAIL: Map<string, number>; UNKNOWN: Map<string, number> };
+  findings(): Iterable<ReportFinding>;
+  /** A requirement's findings (those of its rules), in report order. */
+  requirementFindings(r: DigestRequirement): Iterable<ReportFinding>;
+}

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ResourceRecord } from "../../src/model/resource.js";
 import type { WaiverSet } from "../../src/model/waiver.js";
-import { buildReport } from "../../src/report/build.js";
+import { prepareReport } from "../../src/report/build.js";
 import { loadFrameworks } from "../../src/report/frameworks.js";
 import { reportChunks, TEXT_FORMATS } from "../../src/report/render.js";
 import { WHOLE_SCAN, type ReportScope } from "../../src/report/scope.js";
@@ -112,7 +112,7 @@ describe("reports match the golden outputs", () => {
     let compared = 0;
     for (const fw of frameworks)
       for (const [scopeName, scope] of scopes) {
-        const model = buildReport(store, id, fw, scope, waived);
+        const model = prepareReport(store, id, fw, scope, waived);
         for (const format of TEXT_FORMATS) {
           const text = [...reportChunks(model, format)].join("");
           const file = join(GOLDEN, `${fw.id}.${scopeName}.${format}`);
