@@ -9,7 +9,7 @@ import { isCoverageGap, type CoverageRow } from "../model/coverage.js";
 import { findingIdentity, type FindingRow } from "../model/finding.js";
 import { GLOBAL_REGION } from "../model/resource-types.js";
 import { severityRank, STATUSES, type Status } from "../model/severity.js";
-import { reportOrderFindings } from "../store/report-queries.js";
+import { reportOrderFindings, reportOrderRun, type ReportFindingRow } from "../store/report-queries.js";
 import type { ScanRow, Store } from "../store/store.js";
 import { UsageError } from "../util/errors.js";
 import { VERSION } from "../version.js";
@@ -67,9 +67,10 @@ export function prepareReport(
   const filter = new ScopeFilter(scope).prepare(store, scanId);
   const previous = store.previousCompleteScan(scanId) ?? null;
   const before = previous ? previousOpen(store, previous, ruleIds, scope) : null;
-  const stream = (rules: readonly string[]): Iterable<ReportFinding> =>
-    scopedFindings(store, scanId, rules, filter, waived, before);
-  const t = tally(stream(ruleIds), before);
+  const read = (rows: Iterable<ReportFindingRow>): Iterable<ReportFinding> =>
+    scopedFindings(rows, filter, waived, before);
+  const all = (): Iterable<ReportFinding> => read(reportOrderFindings(store, scanId, ruleIds, filter.byTag));
+  const t = tally(all(), before);
   const resolved = before ? resolvedSince(before, t.now) : [];
   const coverage = store.coverage(scanId).filter((c) => filter.coverageIn(c));
   const needed = new Set([...framework.rules.values()].flatMap((r) => r.resourceTypes));
@@ -106,8 +107,11 @@ export function prepareReport(
     findingCount: t.n,
     open: t.open,
     severities: t.severities,
-    findings: () => stream(ruleIds),
-    requirementFindings: (r) => stream([...new Set(r.rules)]),
+    findings: all,
+    requirementFindings: (r) =>
+      (function* () {
+        for (const run of r.runs) yield* read(reportOrderRun(store, scanId, run, filter.byTag));
+      })(),
   };
 }
 
@@ -214,7 +218,11 @@ interface RuleTally {
   ranges: [number, number][];
   newFindings: number;
   open: { at: number; finding: ReportFinding }[];
+  runs: Run[];
 }
+
+/** Findings of one rule, status and severity: report order keeps each together. */
+type Run = DigestRequirement["runs"][number];
 
 /** What one read of the findings leaves: nothing that grows with their number but a few lists. */
 interface Tally {
@@ -247,7 +255,12 @@ function tally(findings: Iterable<ReportFinding>, before: Map<string, ReportFind
   for (const f of findings) {
     const at = t.n++;
     let r = t.rules.get(f.ruleId);
-    if (!r) t.rules.set(f.ruleId, (r = { counts: zeroCounts(), ranges: [], newFindings: 0, open: [] }));
+    if (!r)
+      t.rules.set(f.ruleId, (r = { counts: zeroCounts(), ranges: [], newFindings: 0, open: [], runs: [] }));
+    const rank = severityRank(f.severity);
+    const run = r.runs.at(-1);
+    if (!run || run.status !== f.status || run.rank !== rank)
+      r.runs.push({ ruleId: f.ruleId, status: f.status, rank });
     r.counts[f.status]++;
     const last = r.ranges.at(-1);
     if (last && last[1] === at) last[1] = at + 1;
@@ -271,9 +284,7 @@ function tally(findings: Iterable<ReportFinding>, before: Map<string, ReportFind
 }
 
 function* scopedFindings(
-  store: Store,
-  scanId: number,
-  ruleIds: readonly string[],
+  rows: Iterable<ReportFindingRow>,
   filter: ScopeFilter,
   waived: Waived,
   before: Map<string, ReportFinding> | null,
@@ -281,7 +292,7 @@ function* scopedFindings(
   // A waiver is shown by its index in the report's list, which is the outcomes' (file) order.
   const index = new Map(waived.outcomes.map((o, i) => [o.waiver.position, i]));
   const text = new TextCache();
-  for (const { finding, tags, tagsUnreadable } of reportOrderFindings(store, scanId, ruleIds, filter.byTag)) {
+  for (const { finding, tags, tagsUnreadable } of rows) {
     const verdict = filter.findingIn(finding, tags, tagsUnreadable);
     if (!verdict) continue;
     const w = waived.byFinding.get(finding.id);
@@ -374,7 +385,8 @@ function previousOpen(
 ): Map<string, ReportFinding> {
   const before = new Map<string, ReportFinding>();
   const filter = new ScopeFilter(scope).prepare(store, previous.id);
-  for (const f of scopedFindings(store, previous.id, ruleIds, filter, NO_WAIVERS, null))
+  const rows = reportOrderFindings(store, previous.id, ruleIds, filter.byTag);
+  for (const f of scopedFindings(rows, filter, NO_WAIVERS, null))
     if (f.status !== "PASS") before.set(f.identity, f);
   return before;
 }
@@ -492,6 +504,13 @@ function assess(ctx: Context, r: Requirement, depth: number, parent: string | nu
     newFindings: tallies.reduce((n, t) => n + t.newFindings, 0),
     rollup: r.requirements.length > 0 ? zeroStatuses() : null,
     ranges: mergeRanges(tallies.flatMap((t) => t.ranges)),
+    // Runs of different rules differ by status, severity or else rule ID: report order is theirs.
+    runs: tallies
+      .flatMap((t) => t.runs)
+      .sort(
+        (a, b) =>
+          STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || b.rank - a.rank || cmp(a.ruleId, b.ruleId),
+      ),
     open,
     openTotal: counts.FAIL + counts.UNKNOWN,
   };

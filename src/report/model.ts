@@ -230,6 +230,8 @@ export interface DigestRequirement extends Omit<ReportRequirement, "findings"> {
   /** Its first FAIL and UNKNOWN findings in report order (at most DETAIL_ROWS), of openTotal. */
   open: ReportFinding[];
   openTotal: number;
+  /** Its findings as runs of report order (one rule, status and severity rank each), in order. */
+  runs: { ruleId: string; status: FindingRow["status"]; rank: number }[];
 }
 
 /**

@@ -28,30 +28,58 @@ interface Raw {
   r_tags_supp: string | null;
 }
 
+const COLUMNS = `f.id, f.scan_id, f.rule_id, f.status, f.severity, f.resource_type, f.resource_id,
+  f.arn, f.account_id, f.region, f.message`;
+const STATUS_KEY = "CASE f.status WHEN 'FAIL' THEN 0 WHEN 'UNKNOWN' THEN 1 ELSE 2 END";
+
+const tagColumns = (withTags: boolean): string =>
+  withTags
+    ? "r.tags_json AS r_tags, json_extract(r.supplementary_json, '$.Tags') AS r_tags_supp"
+    : "NULL AS r_tags, NULL AS r_tags_supp";
+const tagJoin = (withTags: boolean): string =>
+  withTags ? "LEFT JOIN resources r ON r.id = f.resource_pk" : "";
+
 /**
  * The findings of `ruleIds` in scan `scanId`, in report order. The findings_report_order index
  * (migration 004) gives the order up to the region; SQLite sorts only within each run of equal
  * leading terms. Without tags (a report not scoped by tag) there is no join to the resources.
  */
-export function* reportOrderFindings(
+export function reportOrderFindings(
   store: Store,
   scanId: number,
   ruleIds: readonly string[],
   withTags: boolean,
 ): Generator<ReportFindingRow> {
-  if (ruleIds.length === 0) return;
-  const tagColumns = withTags
-    ? "r.tags_json AS r_tags, json_extract(r.supplementary_json, '$.Tags') AS r_tags_supp"
-    : "NULL AS r_tags, NULL AS r_tags_supp";
   const stmt = store.db.prepare(
-    `SELECT f.id, f.scan_id, f.rule_id, f.status, f.severity, f.resource_type, f.resource_id, f.arn,
-       f.account_id, f.region, f.message, ${tagColumns}
-     FROM findings f ${withTags ? "LEFT JOIN resources r ON r.id = f.resource_pk" : ""}
+    `SELECT ${COLUMNS}, ${tagColumns(withTags)} FROM findings f ${tagJoin(withTags)}
      WHERE f.scan_id = ? AND f.rule_id IN (SELECT value FROM json_each(?))
-     ORDER BY CASE f.status WHEN 'FAIL' THEN 0 WHEN 'UNKNOWN' THEN 1 ELSE 2 END,
-       f.severity_rank DESC, f.rule_id, f.account_id, f.region, f.resource_type, f.resource_id, f.id`,
+     ORDER BY ${STATUS_KEY}, f.severity_rank DESC, f.rule_id, f.account_id, f.region,
+       f.resource_type, f.resource_id, f.id`,
   );
-  for (const r of stmt.iterate(scanId, JSON.stringify(ruleIds)) as IterableIterator<Raw>) {
+  return rows(stmt.iterate(scanId, JSON.stringify(ruleIds)) as IterableIterator<Raw>);
+}
+
+/**
+ * One run of report order: the findings of one rule with one status and severity rank, which
+ * report order keeps together (a range of findings_report_order), in report order.
+ */
+export function reportOrderRun(
+  store: Store,
+  scanId: number,
+  run: { ruleId: string; status: Status; rank: number },
+  withTags: boolean,
+): Generator<ReportFindingRow> {
+  const stmt = store.db.prepare(
+    `SELECT ${COLUMNS}, ${tagColumns(withTags)} FROM findings f ${tagJoin(withTags)}
+     WHERE f.scan_id = ? AND ${STATUS_KEY} = ? AND f.severity_rank = ? AND f.rule_id = ?
+     ORDER BY f.account_id, f.region, f.resource_type, f.resource_id, f.id`,
+  );
+  const status = run.status === "FAIL" ? 0 : run.status === "UNKNOWN" ? 1 : 2;
+  return rows(stmt.iterate(scanId, status, run.rank, run.ruleId) as IterableIterator<Raw>);
+}
+
+function* rows(raw: IterableIterator<Raw>): Generator<ReportFindingRow> {
+  for (const r of raw) {
     const supp: unknown = r.r_tags_supp ? JSON.parse(r.r_tags_supp) : null;
     yield {
       finding: {
