@@ -27,6 +27,7 @@ import {
   type ReportModel,
   type ReportRequirement,
   type ReportRule,
+  type ReportRun,
   type ReportWaiver,
   type ResolvedFinding,
 } from "./model.js";
@@ -108,10 +109,7 @@ export function prepareReport(
     open: t.open,
     severities: t.severities,
     findings: all,
-    requirementFindings: (r) =>
-      (function* () {
-        for (const run of r.runs) yield* read(reportOrderRun(store, scanId, run, filter.byTag));
-      })(),
+    runFindings: (run) => read(reportOrderRun(store, scanId, run, filter.byTag)),
   };
 }
 
@@ -142,10 +140,7 @@ export function inMemory(d: ReportDigest): ReportDigest {
   return {
     ...d,
     findings: () => all,
-    requirementFindings: (r) =>
-      (function* () {
-        for (const i of positions(r.ranges)) yield all[i] as ReportFinding;
-      })(),
+    runFindings: (run) => all.slice(run.start, run.end),
   };
 }
 
@@ -215,14 +210,10 @@ interface Context {
 /** One rule's in-scope results: counts, where they sit in report order, the first open ones. */
 interface RuleTally {
   counts: FindingCounts;
-  ranges: [number, number][];
   newFindings: number;
   open: { at: number; finding: ReportFinding }[];
-  runs: Run[];
+  runs: ReportRun[];
 }
-
-/** Findings of one rule, status and severity: report order keeps each together. */
-type Run = DigestRequirement["runs"][number];
 
 /** What one read of the findings leaves: nothing that grows with their number but a few lists. */
 interface Tally {
@@ -255,16 +246,12 @@ function tally(findings: Iterable<ReportFinding>, before: Map<string, ReportFind
   for (const f of findings) {
     const at = t.n++;
     let r = t.rules.get(f.ruleId);
-    if (!r)
-      t.rules.set(f.ruleId, (r = { counts: zeroCounts(), ranges: [], newFindings: 0, open: [], runs: [] }));
+    if (!r) t.rules.set(f.ruleId, (r = { counts: zeroCounts(), newFindings: 0, open: [], runs: [] }));
     const rank = severityRank(f.severity);
     const run = r.runs.at(-1);
-    if (!run || run.status !== f.status || run.rank !== rank)
-      r.runs.push({ ruleId: f.ruleId, status: f.status, rank });
+    if (run && run.status === f.status && run.rank === rank) run.end = at + 1;
+    else r.runs.push({ ruleId: f.ruleId, status: f.status, rank, start: at, end: at + 1 });
     r.counts[f.status]++;
-    const last = r.ranges.at(-1);
-    if (last && last[1] === at) last[1] = at + 1;
-    else r.ranges.push([at, at + 1]);
     t.counts[f.status]++;
     if (f.isNew) {
       r.newFindings++;
@@ -503,7 +490,7 @@ function assess(ctx: Context, r: Requirement, depth: number, parent: string | nu
     resolved: ctx.resolved.flatMap((f, i) => (rules.has(f.ruleId) ? [i] : [])),
     newFindings: tallies.reduce((n, t) => n + t.newFindings, 0),
     rollup: r.requirements.length > 0 ? zeroStatuses() : null,
-    ranges: mergeRanges(tallies.flatMap((t) => t.ranges)),
+    ranges: mergeRanges(tallies.flatMap((t) => t.runs.map((x): [number, number] => [x.start, x.end]))),
     // Runs of different rules differ by status, severity or else rule ID: report order is theirs.
     runs: tallies
       .flatMap((t) => t.runs)

@@ -231,12 +231,22 @@ export interface DigestRequirement extends Omit<ReportRequirement, "findings"> {
   open: ReportFinding[];
   openTotal: number;
   /** Its findings as runs of report order (one rule, status and severity rank each), in order. */
-  runs: { ruleId: string; status: FindingRow["status"]; rank: number }[];
+  runs: ReportRun[];
+}
+
+/** The findings of one rule with one status and severity rank: together in report order. */
+export interface ReportRun {
+  ruleId: string;
+  status: FindingRow["status"];
+  rank: number;
+  /** Its report positions, [start, end). */
+  start: number;
+  end: number;
 }
 
 /**
  * The report without its findings held: counts, statuses, per-requirement and per-rule tallies
- * and the capped lists HTML and Markdown show. findings() and requirementFindings() stream the
+ * and the capped lists HTML and Markdown show. findings() and runFindings() stream the
  * rest from the store in report order, each call a new read.
  */
 export interface ReportDigest extends Omit<ReportModel, "findings" | "requirements"> {
@@ -247,6 +257,6 @@ export interface ReportDigest extends Omit<ReportModel, "findings" | "requiremen
   /** FAIL and UNKNOWN results per severity. */
   severities: { FAIL: Map<string, number>; UNKNOWN: Map<string, number> };
   findings(): Iterable<ReportFinding>;
-  /** A requirement's findings (those of its rules), in report order. */
-  requirementFindings(r: DigestRequirement): Iterable<ReportFinding>;
+  /** One run's findings, in report order (a requirement's are its runs' in turn). */
+  runFindings(run: ReportRun): Iterable<ReportFinding>;
 }
