@@ -26,10 +26,11 @@ export const CSV_COLUMNS = [
   "waiver",
 ] as const;
 
-export function* csvChunks(m: ReportDigest): Generator<string> {
+/** `keep`: characters of encoded runs kept for reuse (RunRows); the bytes do not depend on it. */
+export function* csvChunks(m: ReportDigest, keep = RUN_BUDGET): Generator<string> {
   yield csvRow(CSV_COLUMNS);
   const cell = cachedCells();
-  const runs = new RunRows(m, cell);
+  const runs = new RunRows(m, cell, keep);
   for (const r of m.requirements) {
     if (r.kind === "heading") continue;
     const lead = [m.framework.id, r.id, r.title, r.status ? STATUS_LABELS[r.status] : ""];
@@ -55,11 +56,12 @@ export function* csvChunks(m: ReportDigest): Generator<string> {
 
 /**
  * The finding cells of each run, read from the store and encoded once for every requirement that
- * lists the run: kept, until its last requirement, while the kept text stays under BUDGET
- * characters; past that a run is read again for each requirement.
+ * lists the run: kept, until its last requirement, while the kept text stays under the budget
+ * (characters); past that a run is read again for each requirement.
  */
+const RUN_BUDGET = 64 << 20;
+
 class RunRows {
-  private static readonly BUDGET = 64 << 20;
   private readonly uses = new Map<string, number>();
   private readonly kept = new Map<string, string[]>();
   private size = 0;
@@ -67,6 +69,7 @@ class RunRows {
   constructor(
     private readonly m: ReportDigest,
     private readonly cell: (v: string) => string,
+    private readonly budget: number,
   ) {
     for (const r of m.requirements)
       for (const run of r.runs) this.uses.set(key(run), (this.uses.get(key(run)) ?? 0) + 1);
@@ -89,7 +92,7 @@ class RunRows {
       const cells = findingCells(this.m, f, this.cell);
       if (keep) {
         chars += cells.length;
-        if (this.size + chars > RunRows.BUDGET) keep = null;
+        if (this.size + chars > this.budget) keep = null;
         else keep.push(cells);
       }
       yield cells;
