@@ -1,13 +1,15 @@
-// buildReport: one stored scan + one framework + a scope → the report model. Findings stream from
-// the store once; only the scan's in-scope results of the framework's rules are kept, each once,
-// and requirements refer to them by index. Ordering is total and locale-free, and nothing here
+// prepareReport: one stored scan + one framework + a scope → the report digest. Findings stream
+// from the store in report order (src/store/report-queries.ts) and are counted, not kept: the
+// digest holds tallies, statuses and the few findings shown in detail, and renderers read the
+// findings again as they write them. Ordering is total and locale-free, and nothing here
 // reads a clock (the waivers come decided, src/report/waived.ts), so the same scan, inputs and
 // version give the same model.
 import { createHash } from "node:crypto";
 import { isCoverageGap, type CoverageRow } from "../model/coverage.js";
 import { findingIdentity, type FindingRow } from "../model/finding.js";
 import { GLOBAL_REGION } from "../model/resource-types.js";
-import { severityRank, type Status } from "../model/severity.js";
+import { severityRank, STATUSES, type Status } from "../model/severity.js";
+import { reportOrderFindings, reportOrderRun, type ReportFindingRow } from "../store/report-queries.js";
 import type { ScanRow, Store } from "../store/store.js";
 import { UsageError } from "../util/errors.js";
 import { VERSION } from "../version.js";
@@ -17,15 +19,19 @@ import {
   REPORT_SCHEMA_ID,
   zeroCounts,
   zeroStatuses,
+  type DigestRequirement,
   type FindingCounts,
+  type ReportDigest,
   type ReportFinding,
   type ReportGap,
   type ReportModel,
   type ReportRequirement,
   type ReportRule,
+  type ReportRun,
   type ReportWaiver,
   type ResolvedFinding,
 } from "./model.js";
+import { DETAIL_ROWS, TABLE_ROWS } from "./render-common.js";
 import { ScopeFilter, WHOLE_SCAN, type ReportScope } from "./scope.js";
 import { requirementStatus } from "./status.js";
 import { LIMITS, untrusted } from "./untrusted.js";
@@ -42,27 +48,38 @@ export function buildReport(
   scope: ReportScope = WHOLE_SCAN,
   waived: Waived = NO_WAIVERS,
 ): ReportModel {
+  return materialize(prepareReport(store, scanId, framework, scope, waived));
+}
+
+/**
+ * The report of one scan and framework with its findings read once, for their tallies and the
+ * few shown in detail; the rest is read again, in report order, by whoever renders it.
+ */
+export function prepareReport(
+  store: Store,
+  scanId: number,
+  framework: Framework,
+  scope: ReportScope = WHOLE_SCAN,
+  waived: Waived = NO_WAIVERS,
+): ReportDigest {
   const scan = store.getScan(scanId);
   if (!scan) throw new UsageError(`no scan with id ${scanId}`);
   const ruleIds = [...framework.rules.keys()];
   const filter = new ScopeFilter(scope).prepare(store, scanId);
-  const findings = scopedFindings(store, scanId, ruleIds, filter, waived).sort(compareFindings);
   const previous = store.previousCompleteScan(scanId) ?? null;
-  const resolved = previous ? compareWithPrevious(store, previous, ruleIds, scope, findings) : [];
+  const before = previous ? previousOpen(store, previous, ruleIds, scope) : null;
+  const read = (rows: Iterable<ReportFindingRow>): Iterable<ReportFinding> =>
+    scopedFindings(rows, filter, waived, before);
+  const all = (): Iterable<ReportFinding> => read(reportOrderFindings(store, scanId, ruleIds, filter.byTag));
+  const t = tally(all(), before);
+  const resolved = before ? resolvedSince(before, t.now) : [];
   const coverage = store.coverage(scanId).filter((c) => filter.coverageIn(c));
   const needed = new Set([...framework.rules.values()].flatMap((r) => r.resourceTypes));
   const gaps = coverageGaps(coverage, store.hasLegacyCoverage(scanId)).filter((g) =>
-    g.resourceTypes.some((t) => t === ANY_TYPE || needed.has(t)),
+    g.resourceTypes.some((x) => x === ANY_TYPE || needed.has(x)),
   );
   const stamps = new Map(store.scanRules(scanId).map((r) => [r.id, r]));
-  const ctx: Context = {
-    framework,
-    findings,
-    resolved,
-    gaps,
-    ran: new Set(stamps.keys()),
-    byRule: byRule(findings),
-  };
+  const ctx: Context = { framework, tally: t, resolved, gaps, ran: new Set(stamps.keys()) };
   const requirements = buildRequirements(ctx);
   const rules: ReportRule[] = [...framework.rules.values()].map((r) => ({
     id: r.id,
@@ -72,7 +89,7 @@ export function buildReport(
     changedSinceScan: stamps.has(r.id) && stamps.get(r.id)?.sha256 !== r.sha256,
     resourceTypes: r.resourceTypes,
     remediation: r.remediation,
-    counts: countsOf(ctx.byRule.get(r.id) ?? [], findings),
+    counts: { ...(t.rules.get(r.id)?.counts ?? zeroCounts()) },
   }));
   return {
     $schema: REPORT_SCHEMA_ID,
@@ -81,15 +98,79 @@ export function buildReport(
     framework: frameworkInfo(framework),
     scan: scanInfo(scan, [...stamps.values()]),
     previousScan: previous ? { id: previous.id, startedAt: previous.startedAt } : null,
-    scope: scopeInfo(scope, coverage, findings),
-    summary: summarize(requirements, findings, gaps, resolved),
+    scope: scopeInfo(scope, coverage, t),
+    summary: summarize(requirements, t, gaps, resolved),
     rules,
     requirements,
-    findings,
     resolved,
     gaps,
     waivers: reportWaivers(waived),
+    findingCount: t.n,
+    open: t.open,
+    severities: t.severities,
+    findings: all,
+    runFindings: (run) => read(reportOrderRun(store, scanId, run, filter.byTag)),
   };
+}
+
+/** The whole model, every finding held: for callers that need it in memory (tests, the API). */
+export function materialize(d: ReportDigest): ReportModel {
+  const findings = [...d.findings()];
+  return {
+    $schema: d.$schema,
+    formatVersion: d.formatVersion,
+    dpscanVersion: d.dpscanVersion,
+    framework: d.framework,
+    scan: d.scan,
+    previousScan: d.previousScan,
+    scope: d.scope,
+    summary: d.summary,
+    rules: d.rules,
+    requirements: d.requirements.map((r) => requirementModel(r, [...positions(r.ranges)])),
+    findings,
+    resolved: d.resolved,
+    gaps: d.gaps,
+    waivers: d.waivers,
+  };
+}
+
+/** A digest whose findings are read once and held, so rendering it needs the store no more. */
+export function inMemory(d: ReportDigest): ReportDigest {
+  const all = [...d.findings()];
+  return {
+    ...d,
+    findings: () => all,
+    runFindings: (run) => all.slice(run.start, run.end),
+  };
+}
+
+/** A requirement as the model (and its JSON) has it, with the given finding positions. */
+export function requirementModel(r: DigestRequirement, findings: number[]): ReportRequirement {
+  return {
+    id: r.id,
+    title: r.title,
+    description: r.description,
+    depth: r.depth,
+    parentId: r.parentId,
+    kind: r.kind,
+    status: r.status,
+    reasons: r.reasons,
+    rules: r.rules,
+    sources: r.sources,
+    rationale: r.rationale,
+    limits: r.limits,
+    manual: r.manual,
+    counts: r.counts,
+    findings,
+    gaps: r.gaps,
+    resolved: r.resolved,
+    newFindings: r.newFindings,
+    rollup: r.rollup,
+  };
+}
+
+export function* positions(ranges: readonly (readonly [number, number])[]): Generator<number> {
+  for (const [a, b] of ranges) for (let i = a; i < b; i++) yield i;
 }
 
 /** The waivers in force as reports (and the evidence pack) show them, in file order. */
@@ -120,49 +201,145 @@ function reportWaiver(o: Waived["outcomes"][number]): ReportWaiver {
 
 interface Context {
   framework: Framework;
-  findings: ReportFinding[];
+  tally: Tally;
   resolved: ResolvedFinding[];
   gaps: ReportGap[];
   ran: ReadonlySet<string>;
-  /** Rule ID → indexes of its findings, ascending. */
-  byRule: Map<string, number[]>;
 }
 
-function scopedFindings(
-  store: Store,
-  scanId: number,
-  ruleIds: string[],
+/** One rule's in-scope results: counts, where they sit in report order, the first open ones. */
+interface RuleTally {
+  counts: FindingCounts;
+  newFindings: number;
+  open: { at: number; finding: ReportFinding }[];
+  runs: ReportRun[];
+}
+
+/** What one read of the findings leaves: nothing that grows with their number but a few lists. */
+interface Tally {
+  n: number;
+  counts: FindingCounts;
+  newFindings: number;
+  waived: number;
+  rules: Map<string, RuleTally>;
+  open: ReportFinding[];
+  severities: ReportDigest["severities"];
+  accounts: Set<string>;
+  regions: Set<string>;
+  /** Current status of each identity open in the previous scan. */
+  now: Map<string, Status>;
+}
+
+function tally(findings: Iterable<ReportFinding>, before: Map<string, ReportFinding> | null): Tally {
+  const t: Tally = {
+    n: 0,
+    counts: zeroCounts(),
+    newFindings: 0,
+    waived: 0,
+    rules: new Map(),
+    open: [],
+    severities: { FAIL: new Map(), UNKNOWN: new Map() },
+    accounts: new Set(),
+    regions: new Set(),
+    now: new Map(),
+  };
+  for (const f of findings) {
+    const at = t.n++;
+    let r = t.rules.get(f.ruleId);
+    if (!r) t.rules.set(f.ruleId, (r = { counts: zeroCounts(), newFindings: 0, open: [], runs: [] }));
+    const rank = severityRank(f.severity);
+    const run = r.runs.at(-1);
+    if (run && run.status === f.status && run.rank === rank) run.end = at + 1;
+    else r.runs.push({ ruleId: f.ruleId, status: f.status, rank, start: at, end: at + 1 });
+    r.counts[f.status]++;
+    t.counts[f.status]++;
+    if (f.isNew) {
+      r.newFindings++;
+      t.newFindings++;
+    }
+    if (f.waiver !== null) t.waived++;
+    t.accounts.add(f.accountId);
+    t.regions.add(f.region);
+    if (before?.has(f.identity)) t.now.set(f.identity, f.status);
+    if (f.status === "PASS") continue;
+    const bySeverity = t.severities[f.status];
+    bySeverity.set(f.severity, (bySeverity.get(f.severity) ?? 0) + 1);
+    if (r.open.length < DETAIL_ROWS) r.open.push({ at, finding: f });
+    if (t.open.length < TABLE_ROWS) t.open.push(f);
+  }
+  return t;
+}
+
+function* scopedFindings(
+  rows: Iterable<ReportFindingRow>,
   filter: ScopeFilter,
   waived: Waived,
-): ReportFinding[] {
+  before: Map<string, ReportFinding> | null,
+): Generator<ReportFinding> {
   // A waiver is shown by its index in the report's list, which is the outcomes' (file) order.
   const index = new Map(waived.outcomes.map((o, i) => [o.waiver.position, i]));
-  const out: ReportFinding[] = [];
-  const rows = store.iterateFindingsWithTags(scanId, ruleIds, undefined, filter.byTag);
+  const text = new TextCache();
   for (const { finding, tags, tagsUnreadable } of rows) {
     const verdict = filter.findingIn(finding, tags, tagsUnreadable);
+    if (!verdict) continue;
     const w = waived.byFinding.get(finding.id);
-    if (verdict) out.push(reportFinding(finding, verdict.note, w ? (index.get(w.position) ?? null) : null));
+    const f = reportFinding(finding, verdict.note, w ? (index.get(w.position) ?? null) : null, text);
+    if (before) {
+      const was = before.get(f.identity)?.status;
+      f.previousStatus = was === "FAIL" || was === "UNKNOWN" ? was : null;
+      f.isNew = f.status !== "PASS" && f.previousStatus === null;
+    }
+    yield f;
   }
-  return out;
+}
+
+/**
+ * Report text of the few values findings repeat (rule, account, region, message): cleaned once and
+ * shared, so a million findings hold a few thousand strings instead of millions of copies. Bounded:
+ * past MAX distinct values a field is cleaned per finding as before.
+ */
+class TextCache {
+  private static readonly MAX = 4096;
+  private readonly maps = new Map<number, Map<string, string>>();
+  private readonly trusted = new Map<string, string>();
+
+  get(s: string, max: number): string {
+    let m = this.maps.get(max);
+    if (!m) this.maps.set(max, (m = new Map()));
+    let v = m.get(s);
+    if (v === undefined) {
+      v = untrusted(s, max);
+      if (m.size < TextCache.MAX) m.set(s, v);
+    }
+    return v;
+  }
+
+  /** Trusted values (rule IDs, statuses, types): only shared, never altered. */
+  same<T extends string>(s: T): T {
+    const v = this.trusted.get(s);
+    if (v !== undefined) return v as T;
+    if (this.trusted.size < TextCache.MAX) this.trusted.set(s, s);
+    return s;
+  }
 }
 
 function reportFinding(
   f: Omit<FindingRow, "evidence">,
   scopeNote: ReportFinding["scopeNote"],
   waiver: number | null,
+  text: TextCache,
 ): ReportFinding {
   return {
     identity: untrusted(findingIdentity(f), LIMITS.id * 2),
-    ruleId: f.ruleId,
-    status: f.status,
-    severity: f.severity,
-    resourceType: f.resourceType,
+    ruleId: text.same(f.ruleId),
+    status: text.same(f.status),
+    severity: text.same(f.severity),
+    resourceType: text.same(f.resourceType),
     resourceId: untrusted(f.resourceId, LIMITS.id),
     arn: f.arn === null ? null : untrusted(f.arn, LIMITS.id),
-    accountId: untrusted(f.accountId, 64),
-    region: untrusted(f.region, 64),
-    message: untrusted(f.message, LIMITS.message),
+    accountId: text.get(f.accountId, 64),
+    region: text.get(f.region, 64),
+    message: text.get(f.message, LIMITS.message),
     scopeNote,
     previousStatus: null,
     isNew: false,
@@ -186,33 +363,23 @@ function compareFindings(a: ReportFinding, b: ReportFinding): number {
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/**
- * Marks each current finding with its previous status and returns what was failing or unknown in
- * the previous complete scan (same framework rules, same scope) and no longer is.
- */
-function compareWithPrevious(
+/** What was failing or unknown in the previous complete scan (same framework rules, same scope). */
+function previousOpen(
   store: Store,
   previous: ScanRow,
   ruleIds: string[],
   scope: ReportScope,
-  current: ReportFinding[],
-): ResolvedFinding[] {
+): Map<string, ReportFinding> {
   const before = new Map<string, ReportFinding>();
-  for (const f of scopedFindings(
-    store,
-    previous.id,
-    ruleIds,
-    new ScopeFilter(scope).prepare(store, previous.id),
-    NO_WAIVERS,
-  ))
+  const filter = new ScopeFilter(scope).prepare(store, previous.id);
+  const rows = reportOrderFindings(store, previous.id, ruleIds, filter.byTag);
+  for (const f of scopedFindings(rows, filter, NO_WAIVERS, null))
     if (f.status !== "PASS") before.set(f.identity, f);
-  const now = new Map<string, Status>();
-  for (const f of current) {
-    const was = before.get(f.identity)?.status;
-    f.previousStatus = was === "FAIL" || was === "UNKNOWN" ? was : null;
-    f.isNew = f.status !== "PASS" && f.previousStatus === null;
-    now.set(f.identity, f.status);
-  }
+  return before;
+}
+
+/** The previous scan's open results that no longer are: PASS now, or gone. */
+function resolvedSince(before: Map<string, ReportFinding>, now: Map<string, Status>): ResolvedFinding[] {
   const resolved: ResolvedFinding[] = [];
   for (const f of [...before.values()].sort(compareFindings)) {
     const status = now.get(f.identity);
@@ -250,24 +417,8 @@ function coverageGaps(rows: CoverageRow[], legacy: boolean): ReportGap[] {
   }));
 }
 
-function byRule(findings: ReportFinding[]): Map<string, number[]> {
-  const m = new Map<string, number[]>();
-  findings.forEach((f, i) => {
-    const list = m.get(f.ruleId);
-    if (list) list.push(i);
-    else m.set(f.ruleId, [i]);
-  });
-  return m;
-}
-
-function countsOf(indexes: readonly number[], findings: readonly ReportFinding[]): FindingCounts {
-  const c = zeroCounts();
-  for (const i of indexes) c[(findings[i] as ReportFinding).status]++;
-  return c;
-}
-
-function buildRequirements(ctx: Context): ReportRequirement[] {
-  const out: ReportRequirement[] = [];
+function buildRequirements(ctx: Context): DigestRequirement[] {
+  const out: DigestRequirement[] = [];
   for (const { requirement, depth, parent } of walkRequirements(ctx.framework.requirements))
     out.push(assess(ctx, requirement, depth, parent));
   // Headings roll up the statuses of everything below them.
@@ -279,12 +430,12 @@ function buildRequirements(ctx: Context): ReportRequirement[] {
   return out;
 }
 
-function descendants(all: ReportRequirement[], id: string): ReportRequirement[] {
+function descendants(all: DigestRequirement[], id: string): DigestRequirement[] {
   const kids = all.filter((r) => r.parentId === id);
   return kids.flatMap((k) => [k, ...descendants(all, k.id)]);
 }
 
-function assess(ctx: Context, r: Requirement, depth: number, parent: string | null): ReportRequirement {
+function assess(ctx: Context, r: Requirement, depth: number, parent: string | null): DigestRequirement {
   const kind = r.rules.length > 0 ? "rules" : r.manual !== null ? "manual" : "heading";
   const types = [
     ...new Set(r.rules.flatMap((id) => ctx.framework.rules.get(id)?.resourceTypes ?? [])),
@@ -296,8 +447,13 @@ function assess(ctx: Context, r: Requirement, depth: number, parent: string | nu
     .filter((t) => t === ANY_TYPE || types.includes(t))
     .map((t) => (t === ANY_TYPE ? "unrecorded types" : t))
     .sort();
-  const findings = [...new Set(r.rules.flatMap((id) => ctx.byRule.get(id) ?? []))].sort((a, b) => a - b);
-  const perRule = new Map(r.rules.map((id) => [id, countsOf(ctx.byRule.get(id) ?? [], ctx.findings)]));
+  // Distinct rules have disjoint findings: a requirement's tallies are its rules' summed.
+  const tallies = [...new Set(r.rules)].flatMap((id) => ctx.tally.rules.get(id) ?? []);
+  const counts = zeroCounts();
+  for (const t of tallies) for (const s of STATUSES) counts[s] += t.counts[s];
+  const perRule = new Map(
+    r.rules.map((id) => [id, { ...(ctx.tally.rules.get(id)?.counts ?? zeroCounts()) }]),
+  );
   const judged =
     kind === "heading"
       ? null
@@ -310,6 +466,11 @@ function assess(ctx: Context, r: Requirement, depth: number, parent: string | nu
           resourceTypes: types,
         });
   const rules = new Set(r.rules);
+  const open = tallies
+    .flatMap((t) => t.open)
+    .sort((a, b) => a.at - b.at)
+    .slice(0, DETAIL_ROWS)
+    .map((o) => o.finding);
   return {
     id: r.id,
     title: r.title,
@@ -324,13 +485,32 @@ function assess(ctx: Context, r: Requirement, depth: number, parent: string | nu
     rationale: r.rationale,
     limits: r.limits,
     manual: r.manual,
-    counts: countsOf(findings, ctx.findings),
-    findings,
+    counts,
     gaps: kind === "rules" ? gapIdx : [],
     resolved: ctx.resolved.flatMap((f, i) => (rules.has(f.ruleId) ? [i] : [])),
-    newFindings: findings.filter((i) => (ctx.findings[i] as ReportFinding).isNew).length,
+    newFindings: tallies.reduce((n, t) => n + t.newFindings, 0),
     rollup: r.requirements.length > 0 ? zeroStatuses() : null,
+    ranges: mergeRanges(tallies.flatMap((t) => t.runs.map((x): [number, number] => [x.start, x.end]))),
+    // Runs of different rules differ by status, severity or else rule ID: report order is theirs.
+    runs: tallies
+      .flatMap((t) => t.runs)
+      .sort(
+        (a, b) =>
+          STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || b.rank - a.rank || cmp(a.ruleId, b.ruleId),
+      ),
+    open,
+    openTotal: counts.FAIL + counts.UNKNOWN,
   };
+}
+
+function mergeRanges(ranges: [number, number][]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const [a, b] of [...ranges].sort((x, y) => x[0] - y[0])) {
+    const last = out.at(-1);
+    if (last && last[1] === a) last[1] = b;
+    else out.push([a, b]);
+  }
+  return out;
 }
 
 function frameworkInfo(f: Framework): ReportModel["framework"] {
@@ -365,18 +545,15 @@ function scanInfo(scan: ScanRow, stamps: { id: string; sha256: string }[]): Repo
   };
 }
 
-function scopeInfo(
-  scope: ReportScope,
-  coverage: CoverageRow[],
-  findings: ReportFinding[],
-): ReportModel["scope"] {
+function scopeInfo(scope: ReportScope, coverage: CoverageRow[], t: Tally): ReportModel["scope"] {
   const accounts = new Set<string>();
   const regions = new Set<string>();
-  for (const list of [coverage, findings])
-    for (const x of list) {
-      accounts.add(x.accountId);
-      regions.add(x.region);
-    }
+  for (const c of coverage) {
+    accounts.add(c.accountId);
+    regions.add(c.region);
+  }
+  for (const a of t.accounts) accounts.add(a);
+  for (const r of t.regions) regions.add(r);
   const real = (s: Set<string>, skip: string[]): string[] =>
     [...s].filter((v) => !skip.includes(v)).sort(cmp);
   return {
@@ -393,21 +570,19 @@ function scopeInfo(
 }
 
 function summarize(
-  requirements: ReportRequirement[],
-  findings: ReportFinding[],
+  requirements: DigestRequirement[],
+  t: Tally,
   gaps: ReportGap[],
   resolved: ResolvedFinding[],
 ): ReportModel["summary"] {
   const statuses = zeroStatuses();
   for (const r of requirements) if (r.status) statuses[r.status]++;
-  const counts = zeroCounts();
-  for (const f of findings) counts[f.status]++;
   return {
     requirements: statuses,
-    findings: counts,
+    findings: { ...t.counts },
     gaps: gaps.length,
-    newFindings: findings.filter((f) => f.isNew).length,
+    newFindings: t.newFindings,
     resolvedFindings: resolved.length,
-    waivedFindings: findings.filter((f) => f.waiver !== null).length,
+    waivedFindings: t.waived,
   };
 }

@@ -9,9 +9,9 @@ import {
   REQUIREMENT_STATUSES,
   STATUS_LABELS,
   STATUS_MEANINGS,
+  type DigestRequirement,
+  type ReportDigest,
   type ReportFinding,
-  type ReportModel,
-  type ReportRequirement,
 } from "./model.js";
 import {
   anchors,
@@ -23,7 +23,6 @@ import {
   scanSentence,
   scopeSentence,
   TABLE_ROWS,
-  unresolved,
   waiverOf,
   waiverScope,
   waiverSentence,
@@ -48,7 +47,7 @@ export function esc(s: string | number | null | undefined): string {
 /** Untrusted text isolated from the surrounding direction (bidi), escaped. */
 const u = (s: string | null | undefined): string => `<bdi>${esc(s)}</bdi>`;
 
-export function* htmlChunks(model: ReportModel): Generator<string> {
+export function* htmlChunks(model: ReportDigest): Generator<string> {
   const ids = anchors(model);
   yield head(model);
   yield summary(model);
@@ -64,7 +63,7 @@ export function* htmlChunks(model: ReportModel): Generator<string> {
   yield `</main>\n<script>${SCRIPT}</script>\n</body>\n</html>\n`;
 }
 
-function head(m: ReportModel): string {
+function head(m: ReportDigest): string {
   const title = `${m.framework.title}: compliance report for scan ${m.scan.id}`;
   return `<!doctype html>
 <html lang="en">
@@ -86,14 +85,14 @@ function head(m: ReportModel): string {
 `;
 }
 
-function summary(m: ReportModel): string {
+function summary(m: ReportDigest): string {
   const s = m.summary;
   const counts = REQUIREMENT_STATUSES.map(
     (st) =>
       `<tr><td><span class="badge s-${st}">${esc(STATUS_LABELS[st])}</span></td><td class="num">${s.requirements[st]}</td><td>${esc(STATUS_MEANINGS[st])}</td></tr>`,
   ).join("");
   return `<section id="summary"><h2>Summary</h2>
-<div class="charts">${statusChart(s.requirements)}${severityChart(m.findings)}</div>
+<div class="charts">${statusChart(s.requirements)}${severityChart(m.severities)}</div>
 <table><thead><tr><th>Status</th><th class="num">Requirements</th><th>Meaning</th></tr></thead><tbody>${counts}</tbody></table>
 <dl class="facts">
 <dt>Scope</dt><dd>${u(scopeSentence(m))}</dd>
@@ -106,7 +105,7 @@ function summary(m: ReportModel): string {
 `;
 }
 
-function toc(m: ReportModel, ids: Map<string, string>): string {
+function toc(m: ReportDigest, ids: Map<string, string>): string {
   const items = m.requirements.map((r) => {
     const badge = r.status ? ` <span class="badge s-${r.status}">${esc(STATUS_LABELS[r.status])}</span>` : "";
     return `<li class="d${Math.min(r.depth, 4)}"><a href="#${ids.get(r.id) ?? ""}">${esc(r.id)}</a> ${esc(short(r.title))}${badge}</li>`;
@@ -118,7 +117,7 @@ function toc(m: ReportModel, ids: Map<string, string>): string {
 
 const short = (s: string): string => (s.length > 90 ? `${s.slice(0, 89)}…` : s);
 
-function requirement(m: ReportModel, r: ReportRequirement, ids: Map<string, string>): string {
+function requirement(m: ReportDigest, r: DigestRequirement, ids: Map<string, string>): string {
   const id = ids.get(r.id) ?? "";
   const h = Math.min(3 + r.depth, 6);
   if (r.kind === "heading") {
@@ -145,7 +144,7 @@ function rollupText(roll: Record<string, number>): string {
   return parts.length > 0 ? `Below: ${parts.join(", ")}.` : "";
 }
 
-function evidence(m: ReportModel, r: ReportRequirement): string {
+function evidence(m: ReportDigest, r: DigestRequirement): string {
   const rules = r.rules.flatMap((id) => m.rules.filter((x) => x.id === id));
   const rows = rules.map((rule) => {
     const changed =
@@ -159,9 +158,8 @@ function evidence(m: ReportModel, r: ReportRequirement): string {
   const fixes = rules
     .filter((rule) => rule.counts.FAIL + rule.counts.UNKNOWN > 0)
     .map((rule) => `<li><code>${esc(rule.id)}</code>: ${prose(rule.remediation)}</li>`);
-  const open = unresolved(m, r);
-  const shown = open.slice(0, REQUIREMENT_ROWS);
-  const note = capNote(shown.length, open.length, "failing and unverified results of this requirement");
+  const shown = r.open.slice(0, REQUIREMENT_ROWS);
+  const note = capNote(shown.length, r.openTotal, "failing and unverified results of this requirement");
   return [
     `<p><strong>Why these rules:</strong> ${esc(r.rationale)} <span class="sub">Sources: ${esc(r.sources.join(", "))}.</span></p>`,
     r.limits ? `<p><strong>Not covered by the rules:</strong> ${esc(r.limits)}</p>` : "",
@@ -189,18 +187,18 @@ function prose(s: string): string {
 const type = (t: string): string => esc(t).replace(/::/g, "::<wbr>");
 
 /** A result's status badge, "new", and WAIVED when a waiver covers it. */
-function statusCell(m: ReportModel, f: ReportFinding): string {
+function statusCell(m: ReportDigest, f: ReportFinding): string {
   const waived = waiverOf(m, f) ? ` <span class="badge waived">WAIVED</span>` : "";
   return `<span class="badge st-${f.status}">${f.status}</span>${waived}${f.isNew ? " new" : ""}`;
 }
 
 /** The waiver behind a WAIVED result, under its reason. */
-function waiverNote(m: ReportModel, f: ReportFinding): string {
+function waiverNote(m: ReportDigest, f: ReportFinding): string {
   const w = waiverOf(m, f);
   return w ? `<br><em>${u(waiverSentence(w))} (<a href="#waivers">${esc(w.source)}</a>)</em>` : "";
 }
 
-function resultsTable(m: ReportModel, rows: ReportFinding[]): string {
+function resultsTable(m: ReportDigest, rows: ReportFinding[]): string {
   const body = rows.map(
     (f) =>
       `<tr><td>${statusCell(m, f)}</td><td>${esc(f.severity)}</td><td><code>${esc(f.ruleId)}</code></td><td class="mono">${esc(f.accountId)}<br>${esc(f.region)}</td><td class="wrap">${type(f.resourceType)}<br><span class="mono">${u(f.resourceId)}</span></td><td class="wrap">${u(f.message)}${f.scopeNote ? `<br><em>In scope because ${esc(SCOPE_NOTES[f.scopeNote])}.</em>` : ""}${waiverNote(m, f)}</td></tr>`,
@@ -208,11 +206,14 @@ function resultsTable(m: ReportModel, rows: ReportFinding[]): string {
   return `<table><thead><tr><th>Status</th><th>Severity</th><th>Rule</th><th>Where</th><th>Resource</th><th>Reason</th></tr></thead><tbody>${body.join("")}</tbody></table>`;
 }
 
-function* findingsTable(m: ReportModel, ids: Map<string, string>): Generator<string> {
-  const open = m.findings.filter((f) => f.status !== "PASS");
-  const shown = open.slice(0, TABLE_ROWS);
+function* findingsTable(m: ReportDigest, ids: Map<string, string>): Generator<string> {
+  const shown = m.open.slice(0, TABLE_ROWS);
   const reqs = requirementsOfRules(m);
-  const note = capNote(shown.length, open.length, "failing and unverified results");
+  const note = capNote(
+    shown.length,
+    m.summary.findings.FAIL + m.summary.findings.UNKNOWN,
+    "failing and unverified results",
+  );
   const options = (values: readonly string[]): string =>
     values.map((v) => `<option value="${esc(v)}">${esc(v)}</option>`).join("");
   const leafIds = m.requirements.filter((r) => r.kind === "rules").map((r) => r.id);
@@ -240,7 +241,7 @@ ${note ? `<p class="note">${esc(note)}</p>` : ""}
   yield `</tbody></table></section>\n`;
 }
 
-function gapsSection(m: ReportModel): string {
+function gapsSection(m: ReportDigest): string {
   const shown = m.gaps.slice(0, LIST_ROWS);
   const note = capNote(shown.length, m.gaps.length, "coverage gaps");
   const rows = shown.map(
@@ -252,7 +253,7 @@ ${m.gaps.length === 0 ? "<p>None: every listing the rules need was read in scope
 `;
 }
 
-function waiversSection(m: ReportModel): string {
+function waiversSection(m: ReportDigest): string {
   if (m.waivers.length === 0)
     return `<section id="waivers"><h2>Waivers</h2><p>None were in force for this scan.</p></section>\n`;
   const rows = m.waivers.map(
@@ -265,7 +266,7 @@ function waiversSection(m: ReportModel): string {
 `;
 }
 
-function changesSection(m: ReportModel): string {
+function changesSection(m: ReportDigest): string {
   if (!m.previousScan)
     return `<section id="changes"><h2>Changes</h2><p>${esc(changeSentence(m))}.</p></section>\n`;
   const shown = m.resolved.slice(0, LIST_ROWS);
@@ -279,7 +280,7 @@ ${note ? `<p class="note">${esc(note)}</p>` : ""}${rows.length > 0 ? `<table><th
 `;
 }
 
-function about(m: ReportModel): string {
+function about(m: ReportDigest): string {
   const f = m.framework;
   const sources = f.sources
     .map((s) => `<li><code>${esc(s.id)}</code>: ${esc(s.title)} (${esc(s.url)})</li>`)
@@ -298,6 +299,6 @@ ${decisions ? `<h3>Where sources disagree</h3><ul>${decisions}</ul>` : ""}
 `;
 }
 
-export function renderHtml(model: ReportModel): string {
+export function renderHtml(model: ReportDigest): string {
   return [...htmlChunks(model)].join("");
 }

@@ -6,8 +6,8 @@ import {
   REQUIREMENT_STATUSES,
   STATUS_LABELS,
   STATUS_MEANINGS,
-  type ReportModel,
-  type ReportRequirement,
+  type DigestRequirement,
+  type ReportDigest,
 } from "./model.js";
 import {
   capNote,
@@ -15,7 +15,6 @@ import {
   MARKDOWN_ROWS,
   scanSentence,
   scopeSentence,
-  unresolved,
   waiverOf,
   waiverScope,
   waiverSentence,
@@ -38,7 +37,7 @@ export function md(s: string | number | null | undefined): string {
 const row = (cells: (string | number)[]): string => `| ${cells.join(" | ")} |`;
 
 /** The report in parts, each ending in a blank line (so a table never runs into what follows). */
-export function* markdownChunks(m: ReportModel): Generator<string> {
+export function* markdownChunks(m: ReportDigest): Generator<string> {
   const parts = function* (): Generator<string> {
     yield header(m);
     yield requirementsTable(m);
@@ -51,7 +50,7 @@ export function* markdownChunks(m: ReportModel): Generator<string> {
   for (const p of parts()) if (p !== "") yield `${p}\n`;
 }
 
-function header(m: ReportModel): string {
+function header(m: ReportDigest): string {
   const s = m.summary;
   const statuses = REQUIREMENT_STATUSES.map((st) =>
     row([`**${STATUS_LABELS[st]}**`, s.requirements[st], md(STATUS_MEANINGS[st])]),
@@ -77,7 +76,7 @@ function header(m: ReportModel): string {
   ].join("\n");
 }
 
-function requirementsTable(m: ReportModel): string {
+function requirementsTable(m: ReportDigest): string {
   const rows = m.requirements
     .filter((r) => r.kind !== "heading")
     .map((r) =>
@@ -102,10 +101,9 @@ function requirementsTable(m: ReportModel): string {
 
 const short = (s: string): string => (s.length > 120 ? `${s.slice(0, 119)}…` : s);
 
-function requirementSection(m: ReportModel, r: ReportRequirement): string {
-  const open = unresolved(m, r);
-  const shown = open.slice(0, MARKDOWN_ROWS);
-  const note = capNote(shown.length, open.length, "failing and unverified results");
+function requirementSection(m: ReportDigest, r: DigestRequirement): string {
+  const shown = r.open.slice(0, MARKDOWN_ROWS);
+  const note = capNote(shown.length, r.openTotal, "failing and unverified results");
   const lines = [
     `### ${md(r.id)}: ${r.status ? STATUS_LABELS[r.status] : ""}`,
     "",
@@ -143,7 +141,7 @@ function requirementSection(m: ReportModel, r: ReportRequirement): string {
   return lines.join("\n");
 }
 
-function manualSection(m: ReportModel): string {
+function manualSection(m: ReportDigest): string {
   const manual = m.requirements.filter((r) => r.kind === "manual");
   if (manual.length === 0) return "";
   return ["## Assessed manually", "", ...manual.map((r) => `- **${md(r.id)}** ${md(r.manual)}`), ""].join(
@@ -151,7 +149,7 @@ function manualSection(m: ReportModel): string {
   );
 }
 
-function gapsSection(m: ReportModel): string {
+function gapsSection(m: ReportDigest): string {
   if (m.gaps.length === 0) return "## Coverage gaps\n\nNone.\n";
   const shown = m.gaps.slice(0, MARKDOWN_ROWS);
   const note = capNote(shown.length, m.gaps.length, "coverage gaps");
@@ -175,7 +173,7 @@ function gapsSection(m: ReportModel): string {
   ].join("\n");
 }
 
-function waiversSection(m: ReportModel): string {
+function waiversSection(m: ReportDigest): string {
   if (m.waivers.length === 0) return "## Waivers\n\nNone were in force for this scan.\n";
   return [
     "## Waivers",
@@ -198,7 +196,7 @@ function waiversSection(m: ReportModel): string {
   ].join("\n");
 }
 
-function footer(m: ReportModel): string {
+function footer(m: ReportDigest): string {
   return [
     "---",
     "",
@@ -207,6 +205,6 @@ function footer(m: ReportModel): string {
   ].join("\n");
 }
 
-export function renderMarkdown(model: ReportModel): string {
+export function renderMarkdown(model: ReportDigest): string {
   return [...markdownChunks(model)].join("");
 }

@@ -219,3 +219,44 @@ export const zeroStatuses = (): Record<RequirementStatus, number> => ({
   "not-applicable": 0,
   manual: 0,
 });
+
+/**
+ * A requirement as a streamed report holds it: its findings as ranges of report positions (the
+ * JSON lists them, the CSV streams them) and only the first few it shows in detail.
+ */
+export interface DigestRequirement extends Omit<ReportRequirement, "findings"> {
+  /** Half-open [start, end) ranges of report positions, ascending and disjoint. */
+  ranges: [number, number][];
+  /** Its first FAIL and UNKNOWN findings in report order (at most DETAIL_ROWS), of openTotal. */
+  open: ReportFinding[];
+  openTotal: number;
+  /** Its findings as runs of report order (one rule, status and severity rank each), in order. */
+  runs: ReportRun[];
+}
+
+/** The findings of one rule with one status and severity rank: together in report order. */
+export interface ReportRun {
+  ruleId: string;
+  status: FindingRow["status"];
+  rank: number;
+  /** Its report positions, [start, end). */
+  start: number;
+  end: number;
+}
+
+/**
+ * The report without its findings held: counts, statuses, per-requirement and per-rule tallies
+ * and the capped lists HTML and Markdown show. findings() and runFindings() stream the
+ * rest from the store in report order, each call a new read.
+ */
+export interface ReportDigest extends Omit<ReportModel, "findings" | "requirements"> {
+  requirements: DigestRequirement[];
+  findingCount: number;
+  /** The report's first FAIL and UNKNOWN findings (at most TABLE_ROWS). */
+  open: ReportFinding[];
+  /** FAIL and UNKNOWN results per severity. */
+  severities: { FAIL: Map<string, number>; UNKNOWN: Map<string, number> };
+  findings(): Iterable<ReportFinding>;
+  /** One run's findings, in report order (a requirement's are its runs' in turn). */
+  runFindings(run: ReportRun): Iterable<ReportFinding>;
+}

@@ -1,7 +1,7 @@
 // What the HTML and Markdown renderers share: the detail caps (a report of a million findings
 // stays one a browser opens; the CSV and JSON beside it hold everything), anchors, and plain
 // sentences about the scan and scope.
-import type { ReportFinding, ReportModel, ReportRequirement, ReportWaiver } from "./model.js";
+import type { ReportDigest, ReportFinding, ReportWaiver } from "./model.js";
 
 /** Failing and unverified findings shown under each requirement. */
 export const REQUIREMENT_ROWS = 25;
@@ -10,9 +10,11 @@ export const TABLE_ROWS = 2000;
 export const MARKDOWN_ROWS = 50;
 /** Resolved findings and coverage gaps listed. */
 export const LIST_ROWS = 500;
+/** Open findings a report keeps per requirement: the most any renderer shows of one. */
+export const DETAIL_ROWS = Math.max(REQUIREMENT_ROWS, MARKDOWN_ROWS);
 
 /** An HTML id for a requirement, unique within the report. */
-export function anchors(model: ReportModel): Map<string, string> {
+export function anchors(model: ReportDigest): Map<string, string> {
   const out = new Map<string, string>();
   const used = new Set<string>();
   for (const r of model.requirements) {
@@ -25,24 +27,14 @@ export function anchors(model: ReportModel): Map<string, string> {
   return out;
 }
 
-/** The findings a requirement shows in detail: FAIL and UNKNOWN, in report order. */
-export function unresolved(model: ReportModel, r: ReportRequirement): ReportFinding[] {
-  const out: ReportFinding[] = [];
-  for (const i of r.findings) {
-    const f = model.findings[i] as ReportFinding;
-    if (f.status !== "PASS") out.push(f);
-  }
-  return out;
-}
-
 /** Rule ID → IDs of the requirements it evidences in this report. */
-export function requirementsOfRules(model: ReportModel): Map<string, string[]> {
+export function requirementsOfRules(model: ReportDigest): Map<string, string[]> {
   const m = new Map<string, string[]>();
   for (const r of model.requirements) for (const id of r.rules) m.set(id, [...(m.get(id) ?? []), r.id]);
   return m;
 }
 
-export function scopeSentence(model: ReportModel): string {
+export function scopeSentence(model: ReportDigest): string {
   const s = model.scope;
   const accounts = s.accounts ? `accounts ${s.accounts.join(", ")}` : "every account of the scan";
   const regions = s.regions ? `regions ${s.regions.join(", ")}` : "every region";
@@ -53,18 +45,18 @@ export function scopeSentence(model: ReportModel): string {
   return `${accounts}, ${regions}${tags}`;
 }
 
-export function scanSentence(model: ReportModel): string {
+export function scanSentence(model: ReportDigest): string {
   const s = model.scan;
   return `scan ${s.id} (${s.kind}, ${s.status}), started ${s.startedAt}${s.finishedAt ? `, finished ${s.finishedAt}` : ""}, source ${s.source}`;
 }
 
-export function changeSentence(model: ReportModel): string {
+export function changeSentence(model: ReportDigest): string {
   if (!model.previousScan) return "no earlier complete scan to compare with";
   return `${model.summary.newFindings} new and ${model.summary.resolvedFindings} resolved since scan ${model.previousScan.id} (${model.previousScan.startedAt})`;
 }
 
 /** The waiver covering a finding, if any. */
-export function waiverOf(model: ReportModel, f: ReportFinding): ReportWaiver | undefined {
+export function waiverOf(model: ReportDigest, f: ReportFinding): ReportWaiver | undefined {
   return f.waiver === null ? undefined : model.waivers[f.waiver];
 }
 

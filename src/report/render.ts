@@ -5,7 +5,7 @@ import { csvChunks } from "./csv.js";
 import { htmlChunks } from "./html.js";
 import { jsonChunks } from "./json.js";
 import { markdownChunks } from "./markdown.js";
-import type { ReportModel } from "./model.js";
+import type { ReportDigest } from "./model.js";
 import { PdfPrinter } from "./pdf.js";
 
 export const TEXT_FORMATS = ["html", "md", "json", "csv"] as const;
@@ -22,7 +22,7 @@ export const EXTENSIONS: Record<ReportFormat, string> = {
   pdf: "pdf",
 };
 
-export function reportChunks(model: ReportModel, format: TextFormat): Iterable<string> {
+export function reportChunks(model: ReportDigest, format: TextFormat): Iterable<string> {
   switch (format) {
     case "html":
       return htmlChunks(model);
@@ -35,10 +35,10 @@ export function reportChunks(model: ReportModel, format: TextFormat): Iterable<s
   }
 }
 
-export function renderReport(model: ReportModel, format: TextFormat): string;
-export function renderReport(model: ReportModel, format: "pdf", printer?: PdfPrinter): Promise<Buffer>;
+export function renderReport(model: ReportDigest, format: TextFormat): string;
+export function renderReport(model: ReportDigest, format: "pdf", printer?: PdfPrinter): Promise<Buffer>;
 export function renderReport(
-  model: ReportModel,
+  model: ReportDigest,
   format: ReportFormat,
   printer?: PdfPrinter,
 ): string | Promise<Buffer> {
@@ -47,7 +47,7 @@ export function renderReport(
 }
 
 /** With a printer, its browser is reused (and the caller closes it); without, one is started and closed. */
-async function renderPdf(model: ReportModel, printer?: PdfPrinter): Promise<Buffer> {
+async function renderPdf(model: ReportDigest, printer?: PdfPrinter): Promise<Buffer> {
   const p = printer ?? new PdfPrinter();
   try {
     return await p.print(renderReport(model, "html"), model.scan.startedAt);

@@ -1,7 +1,7 @@
 // Inline SVG charts for the HTML report: numbers only (no text from AWS), colours as
 // presentation attributes, so the CSP needs no style or image allowance for them.
 import { SEVERITIES } from "../model/severity.js";
-import { REQUIREMENT_STATUSES, STATUS_LABELS, type ReportFinding, type RequirementStatus } from "./model.js";
+import { REQUIREMENT_STATUSES, STATUS_LABELS, type RequirementStatus } from "./model.js";
 
 const COLORS: Record<RequirementStatus, string> = {
   failed: "#b71c1c",
@@ -30,13 +30,12 @@ export function statusChart(counts: Record<RequirementStatus, number>): string {
 }
 
 /** FAIL and UNKNOWN results per severity, as horizontal bars. */
-export function severityChart(findings: readonly ReportFinding[]): string {
-  const fail = new Map<string, number>();
-  const unknown = new Map<string, number>();
-  for (const f of findings) {
-    if (f.status === "FAIL") fail.set(f.severity, (fail.get(f.severity) ?? 0) + 1);
-    else if (f.status === "UNKNOWN") unknown.set(f.severity, (unknown.get(f.severity) ?? 0) + 1);
-  }
+export function severityChart(counts: {
+  FAIL: ReadonlyMap<string, number>;
+  UNKNOWN: ReadonlyMap<string, number>;
+}): string {
+  const fail = counts.FAIL;
+  const unknown = counts.UNKNOWN;
   const max = Math.max(1, ...SEVERITIES.map((s) => (fail.get(s) ?? 0) + (unknown.get(s) ?? 0)));
   const span = 300;
   const rows = SEVERITIES.map((s, i) => {

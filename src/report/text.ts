@@ -87,13 +87,15 @@ export function oneLine(s: string, max = 200): string {
 
 /** One CSV row: cells quoted when needed, and never a formula a spreadsheet would run. */
 export function csvRow(cells: readonly unknown[]): string {
-  const cell = (v: unknown): string => {
-    const raw = v === null || v === undefined ? "" : typeof v === "string" ? v : JSON.stringify(v);
-    let s = safeText(raw); // a CSV is often read with cat or less, in a terminal
-    if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  return `${cells.map(cell).join(",")}\r\n`;
+  return `${cells.map(csvCell).join(",")}\r\n`;
+}
+
+/** One CSV cell as csvRow writes it. */
+export function csvCell(v: unknown): string {
+  const raw = v === null || v === undefined ? "" : typeof v === "string" ? v : JSON.stringify(v);
+  let s = safeText(raw); // a CSV is often read with cat or less, in a terminal
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 export function csv(headers: string[], rows: unknown[][]): string {

@@ -4,7 +4,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { ScanRow, Store } from "../store/store.js";
 import { writeFileAtomically } from "../util/atomic-file.js";
-import { buildReport } from "./build.js";
+import { prepareReport } from "./build.js";
 import type { Framework } from "./frameworks.js";
 import { REQUIREMENT_STATUSES, STATUS_LABELS } from "./model.js";
 import { PdfPrinter } from "./pdf.js";
@@ -34,7 +34,7 @@ export async function writeReports(o: {
   const written: Written[] = [];
   try {
     for (const fw of o.frameworks) {
-      const model = buildReport(o.store, o.scan.id, fw, o.scopeFor(fw.id), o.waived);
+      const model = prepareReport(o.store, o.scan.id, fw, o.scopeFor(fw.id), o.waived);
       const counts = REQUIREMENT_STATUSES.map(
         (s) => `${model.summary.requirements[s]} ${STATUS_LABELS[s]}`,
       ).join(", ");

@@ -5,7 +5,7 @@
 // findings do not change once complete).
 import { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
-import { buildReport, reportChunks, TEXT_FORMATS, type TextFormat } from "../report/index.js";
+import { inMemory, prepareReport, reportChunks, TEXT_FORMATS, type TextFormat } from "../report/index.js";
 import { CSP as REPORT_CSP } from "../report/html-assets.js";
 import type { RequirementStatus } from "../report/model.js";
 import type { Store } from "../store/store.js";
@@ -48,7 +48,8 @@ export function registerReports(app: FastifyInstance, ctx: ApiContext, source: R
         return reply
           .code(404)
           .send({ error: req.query.scan ? `no scan ${req.query.scan}` : "no complete scan yet" });
-      const model = buildReport(ctx.store, scan.id, fw, source.scopeFor(fw.id));
+      // Sent as the socket drains while other requests read the store: findings read first.
+      const model = inMemory(prepareReport(ctx.store, scan.id, fw, source.scopeFor(fw.id)));
       const format = req.query.format;
       reply.type(CONTENT_TYPES[format]);
       if (format === "html") reply.header("content-security-policy", `${REPORT_CSP}; frame-ancestors 'none'`);
@@ -77,7 +78,7 @@ export class RequirementSummary {
     const hit = this.cache.get(scanId);
     if (hit) return hit;
     const statuses = this.source.frameworks.map((fw) => {
-      const m = buildReport(this.store, scanId, fw, this.source.scopeFor(fw.id));
+      const m = prepareReport(this.store, scanId, fw, this.source.scopeFor(fw.id));
       return { id: fw.id, title: fw.title, requirements: m.summary.requirements };
     });
     if (this.store.getScan(scanId)?.status === "complete") {

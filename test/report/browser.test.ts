@@ -4,8 +4,8 @@
 // (.ci/run), and without it they fail loudly.
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildReport } from "../../src/report/build.js";
-import type { ReportModel } from "../../src/report/model.js";
+import { inMemory, prepareReport } from "../../src/report/build.js";
+import type { ReportDigest } from "../../src/report/model.js";
 import { launchChromium } from "../../src/report/pdf.js";
 import { renderReport } from "../../src/report/render.js";
 import { HOSTILE } from "../helpers/sim.js";
@@ -21,7 +21,7 @@ const PAYLOADS = [
 ];
 
 let browser: Awaited<ReturnType<typeof launchChromium>>;
-let model: ReportModel;
+let model: ReportDigest;
 let html: string;
 
 beforeAll(async () => {
@@ -44,7 +44,7 @@ beforeAll(async () => {
       },
     ],
   );
-  model = buildReport(store, id, testFramework(dir));
+  model = inMemory(prepareReport(store, id, testFramework(dir)));
   store.close();
   html = renderReport(model, "html");
   browser = await launchChromium();
@@ -103,7 +103,7 @@ describe("the HTML report in Chromium", () => {
   it("filters the findings table by text, status and requirement, and sorts it", async () => {
     const { page } = await open();
     const all = await visibleRows(page);
-    expect(all.length).toBe(model.findings.filter((f) => f.status !== "PASS").length);
+    expect(all.length).toBe([...model.findings()].filter((f) => f.status !== "PASS").length);
     await page.fill("#f-text", "vol-2");
     expect(await visibleRows(page)).toEqual([expect.stringContaining("vol-2-")]);
     expect(await page.textContent("#f-count")).toBe("1");

@@ -2,7 +2,7 @@
 // tag, changes since the previous complete scan, and determinism.
 import { describe, expect, it } from "vitest";
 import { unreadable } from "../../src/model/resource.js";
-import { buildReport } from "../../src/report/build.js";
+import { buildReport, prepareReport } from "../../src/report/build.js";
 import type { ReportModel, RequirementStatus } from "../../src/report/model.js";
 import { renderReport, TEXT_FORMATS } from "../../src/report/render.js";
 import { WHOLE_SCAN, type ReportScope } from "../../src/report/scope.js";
@@ -246,9 +246,10 @@ describe("buildReport: determinism", () => {
     store.close();
     const render = () => {
       const s = openStore(dir);
-      const m = buildReport(s, id, testFramework(dir), { ...WHOLE_SCAN, tags: [PCI] });
+      const m = prepareReport(s, id, testFramework(dir), { ...WHOLE_SCAN, tags: [PCI] });
+      const texts = TEXT_FORMATS.map((f) => renderReport(m, f));
       s.close();
-      return TEXT_FORMATS.map((f) => renderReport(m, f));
+      return texts;
     };
     const [a, b] = [render(), render()];
     expect(a).toEqual(b);

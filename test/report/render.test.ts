@@ -5,9 +5,9 @@ import { readFileSync } from "node:fs";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import { unreadable } from "../../src/model/resource.js";
-import { buildReport } from "../../src/report/build.js";
+import { inMemory, materialize, prepareReport } from "../../src/report/build.js";
 import { md } from "../../src/report/markdown.js";
-import type { ReportModel } from "../../src/report/model.js";
+import type { ReportDigest, ReportModel } from "../../src/report/model.js";
 import { REQUIREMENT_ROWS, TABLE_ROWS } from "../../src/report/render-common.js";
 import { renderReport } from "../../src/report/render.js";
 import { reportSchema } from "../../src/report/report-schema.js";
@@ -22,7 +22,7 @@ const LINK =
 const FORMULA = '=HYPERLINK("https://evil.example","x")';
 const ONERROR = '"><img src=x onerror="window.__pwned=1">';
 
-function hostileModel(): ReportModel {
+function hostileModel(): ReportDigest {
   const dir = tmp();
   const store = openStore(dir);
   const id = storeScan(
@@ -40,7 +40,7 @@ function hostileModel(): ReportModel {
       },
     ],
   );
-  const m = buildReport(store, id, testFramework(dir));
+  const m = inMemory(prepareReport(store, id, testFramework(dir)));
   store.close();
   return m;
 }
@@ -93,7 +93,7 @@ describe("CSV", () => {
     expect(lines[0]).toBe(
       "framework,requirementId,requirementTitle,requirementStatus,ruleId,status,severity,accountId,region,resourceType,resourceId,arn,message,scopeNote,previousStatus,new,waived,waiver",
     );
-    const volumes = m.requirements.find((r) => r.id === "1.1");
+    const volumes = materialize(m).requirements.find((r) => r.id === "1.1");
     expect(lines.filter((l) => l.startsWith("test-fw,1.1,")).length).toBe(volumes?.findings.length);
     // Manual and empty requirements still have their row.
     expect(lines.some((l) => l.startsWith("test-fw,2,Procedures are documented,manual"))).toBe(true);
@@ -107,7 +107,7 @@ describe("JSON", () => {
   const text = renderReport(m, "json");
 
   it("is the model, byte for byte JSON.stringify's, and valid against the published schema", () => {
-    expect(text).toBe(`${JSON.stringify(m, null, 2)}\n`);
+    expect(text).toBe(`${JSON.stringify(materialize(m), null, 2)}\n`);
     const published = JSON.parse(readFileSync("schemas/report.schema.json", "utf8")) as object;
     expect(published).toEqual(JSON.parse(JSON.stringify(reportSchema())));
     const validate = new Ajv({ allErrors: true, strict: false }).compile(published);
@@ -136,7 +136,7 @@ describe("a large scan", () => {
       }),
     );
     const id = storeScan(store, records);
-    const m = buildReport(store, id, testFramework(dir), WHOLE_SCAN);
+    const m = inMemory(prepareReport(store, id, testFramework(dir), WHOLE_SCAN));
     store.close();
     const html = renderReport(m, "html");
     expect(html).toContain(`Showing ${TABLE_ROWS} of ${n} failing and unverified results`);

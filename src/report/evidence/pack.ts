@@ -10,9 +10,9 @@ import type { Store } from "../../store/store.js";
 import { waiversFor } from "../../store/waivers.js";
 import { UsageError } from "../../util/errors.js";
 import { VERSION } from "../../version.js";
-import { buildReport, reportWaivers } from "../build.js";
+import { prepareReport, reportWaivers } from "../build.js";
 import type { Framework } from "../frameworks.js";
-import type { ReportModel } from "../model.js";
+import type { ReportDigest } from "../model.js";
 import type { PdfPrinter } from "../pdf.js";
 import { EXTENSIONS, renderReport, reportChunks, TEXT_FORMATS } from "../render.js";
 import { ScopeFilter, type ReportScope } from "../scope.js";
@@ -73,7 +73,7 @@ export async function writeEvidencePack(input: PackInput): Promise<PackSummary> 
   const files: ManifestEntry[] = [];
   const add = (path: string, content: Content): void => void files.push(writer.add(path, content));
   const models = input.frameworks.map((f) =>
-    buildReport(store, scanId, f, input.scopeFor(f.id), input.waived),
+    prepareReport(store, scanId, f, input.scopeFor(f.id), input.waived),
   );
   for (const m of models) await addReports(m, add, input.printer);
   const wanted = wantedIdentities(models);
@@ -105,7 +105,7 @@ export async function writeEvidencePack(input: PackInput): Promise<PackSummary> 
 }
 
 async function addReports(
-  m: ReportModel,
+  m: ReportDigest,
   add: (path: string, content: Content) => void,
   printer: PdfPrinter | undefined,
 ): Promise<void> {
@@ -115,11 +115,11 @@ async function addReports(
 }
 
 /** The findings the reports list as failing or unverified, and every result they count. */
-function wantedIdentities(models: readonly ReportModel[]): { all: Set<string>; open: Set<string> } {
+function wantedIdentities(models: readonly ReportDigest[]): { all: Set<string>; open: Set<string> } {
   const all = new Set<string>();
   const open = new Set<string>();
   for (const m of models)
-    for (const f of m.findings) {
+    for (const f of m.findings()) {
       all.add(f.identity);
       if (f.status !== "PASS") open.add(f.identity);
     }
@@ -262,7 +262,7 @@ function waiversDocument(store: Store, scanId: number, waived: Waived): string {
 function scanDocument(
   store: Store,
   scanId: number,
-  models: readonly ReportModel[],
+  models: readonly ReportDigest[],
   input: PackInput,
 ): string {
   const scan = store.getScan(scanId);
@@ -282,7 +282,7 @@ function scanDocument(
   return `${JSON.stringify(doc, null, 2)}\n`;
 }
 
-function readme(models: readonly ReportModel[], pdf: boolean): string {
+function readme(models: readonly ReportDigest[], pdf: boolean): string {
   const m = models[0];
   return [
     "dpscan evidence pack",

@@ -1,0 +1,117 @@
+// Reads for reports: a scan's findings of some rules in report order, streamed, so a report never
+// holds or sorts a scan's findings. The order is total: FAIL, UNKNOWN, PASS; severity, highest
+// first; then rule, account, region, resource type and id (by code point), and the row id.
+import { asUnreadable } from "../model/resource.js";
+import type { FindingRow } from "../model/finding.js";
+import type { Severity, Status } from "../model/severity.js";
+import type { Store } from "./store.js";
+
+export interface ReportFindingRow {
+  finding: Omit<FindingRow, "evidence">;
+  tags: Record<string, string> | null;
+  tagsUnreadable: boolean;
+}
+
+/** A row as an array, in COLUMNS order then the two tag columns: cheaper to build than an object. */
+type Raw = [
+  id: number,
+  scanId: number,
+  ruleId: string,
+  status: Status,
+  severity: Severity,
+  resourceType: string,
+  resourceId: string,
+  arn: string | null,
+  accountId: string,
+  region: string,
+  message: string,
+  tags: string | null,
+  tagsSupp: string | null,
+];
+
+const COLUMNS = `f.id, f.scan_id, f.rule_id, f.status, f.severity, f.resource_type, f.resource_id,
+  f.arn, f.account_id, f.region, f.message`;
+const STATUS_KEY = "CASE f.status WHEN 'FAIL' THEN 0 WHEN 'UNKNOWN' THEN 1 ELSE 2 END";
+
+const tagColumns = (withTags: boolean): string =>
+  withTags
+    ? "r.tags_json AS r_tags, json_extract(r.supplementary_json, '$.Tags') AS r_tags_supp"
+    : "NULL AS r_tags, NULL AS r_tags_supp";
+const tagJoin = (withTags: boolean): string =>
+  withTags ? "LEFT JOIN resources r ON r.id = f.resource_pk" : "";
+
+/**
+ * The findings of `ruleIds` in scan `scanId`, in report order. The findings_report_order index
+ * (migration 004) gives the order up to the region; SQLite sorts only within each run of equal
+ * leading terms. Without tags (a report not scoped by tag) there is no join to the resources.
+ */
+export function reportOrderFindings(
+  store: Store,
+  scanId: number,
+  ruleIds: readonly string[],
+  withTags: boolean,
+): Generator<ReportFindingRow> {
+  const stmt = store.db.prepare(
+    `SELECT ${COLUMNS}, ${tagColumns(withTags)} FROM findings f ${tagJoin(withTags)}
+     WHERE f.scan_id = ? AND f.rule_id IN (SELECT value FROM json_each(?))
+     ORDER BY ${STATUS_KEY}, f.severity_rank DESC, f.rule_id, f.account_id, f.region,
+       f.resource_type, f.resource_id, f.id`,
+  );
+  return rows(stmt.raw(true).iterate(scanId, JSON.stringify(ruleIds)) as IterableIterator<Raw>);
+}
+
+/**
+ * One run of report order: the findings of one rule with one status and severity rank, which
+ * report order keeps together (a range of findings_report_order), in report order.
+ */
+export function reportOrderRun(
+  store: Store,
+  scanId: number,
+  run: { ruleId: string; status: Status; rank: number },
+  withTags: boolean,
+): Generator<ReportFindingRow> {
+  const stmt = store.db.prepare(
+    `SELECT ${COLUMNS}, ${tagColumns(withTags)} FROM findings f ${tagJoin(withTags)}
+     WHERE f.scan_id = ? AND ${STATUS_KEY} = ? AND f.severity_rank = ? AND f.rule_id = ?
+     ORDER BY f.account_id, f.region, f.resource_type, f.resource_id, f.id`,
+  );
+  const status = run.status === "FAIL" ? 0 : run.status === "UNKNOWN" ? 1 : 2;
+  return rows(stmt.raw(true).iterate(scanId, status, run.rank, run.ruleId) as IterableIterator<Raw>);
+}
+
+function* rows(raw: IterableIterator<Raw>): Generator<ReportFindingRow> {
+  for (const [
+    id,
+    scan,
+    rule,
+    status,
+    severity,
+    type,
+    resource,
+    arn,
+    account,
+    region,
+    message,
+    tags,
+    supp,
+  ] of raw) {
+    const suppTags: unknown = supp ? JSON.parse(supp) : null;
+    yield {
+      finding: {
+        id,
+        scanId: scan,
+        ruleId: rule,
+        status,
+        severity,
+        resourceType: type,
+        resourceId: resource,
+        arn,
+        accountId: account,
+        region,
+        message,
+      },
+      tags: tags === null ? null : (JSON.parse(tags) as Record<string, string>),
+      tagsUnreadable: asUnreadable(suppTags) !== undefined,
+    };
+  }
+}
