@@ -3,7 +3,7 @@
 import type { JsonObject, ResourceRecord } from "../model/resource.js";
 import { boundJson } from "../model/normalize.js";
 import { describeUnreadable, evaluateCondition, type EvalContext } from "./conditions/index.js";
-import { compilePath, resolvePath } from "./paths.js";
+import { compilePath, resolvePath, type CompiledPath } from "./paths.js";
 import { relatedEvidence, type RelatedIndex } from "./related.js";
 import type { ScanFacts } from "./scan-facts.js";
 import type { Rule } from "./rule.js";
@@ -116,15 +116,42 @@ function evidence(rule: Rule, ctx: EvalContext, extra: JsonObject): JsonObject {
   return out;
 }
 
+type Part = string | { detail: true } | { param: string } | { path: CompiledPath };
+
+// A rule's few templates are split into parts once, not re-scanned for every record.
+const templates = new Map<string, Part[]>();
+
+function templateParts(template: string): Part[] {
+  const hit = templates.get(template);
+  if (hit) return hit;
+  const parts: Part[] = [];
+  let last = 0;
+  for (const m of template.matchAll(/\{([^{}]+)\}/g)) {
+    if (m.index > last) parts.push(template.slice(last, m.index));
+    const name = (m[1] ?? "").trim();
+    if (name === "detail") parts.push({ detail: true });
+    else if (name.startsWith("param.")) parts.push({ param: name.slice(6) });
+    else parts.push({ path: compilePath(name) });
+    last = m.index + m[0].length;
+  }
+  if (last < template.length) parts.push(template.slice(last));
+  templates.set(template, parts);
+  return parts;
+}
+
 /** Fill {path}, {param.NAME} and {detail}; values are clipped so hostile names cannot flood a report. */
 export function render(template: string, ctx: EvalContext, detail: string): string {
-  return template.replace(/\{([^{}]+)\}/g, (_, raw: string) => {
-    const name = raw.trim();
-    if (name === "detail") return detail;
-    if (name.startsWith("param.")) return clipValue(show(ctx.params[name.slice(6)]));
-    const r = resolvePath(compilePath(name), ctx.record);
-    return r.kind === "unreadable" ? "(unreadable)" : clipValue(show(r.value));
-  });
+  let out = "";
+  for (const part of templateParts(template)) {
+    if (typeof part === "string") out += part;
+    else if ("detail" in part) out += detail;
+    else if ("param" in part) out += clipValue(show(ctx.params[part.param]));
+    else {
+      const r = resolvePath(part.path, ctx.record);
+      out += r.kind === "unreadable" ? "(unreadable)" : clipValue(show(r.value));
+    }
+  }
+  return out;
 }
 
 function show(v: unknown): string {
