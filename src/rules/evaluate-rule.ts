@@ -7,6 +7,7 @@ import { compilePath, resolvePath, type CompiledPath } from "./paths.js";
 import { relatedEvidence, type RelatedIndex } from "./related.js";
 import type { ScanFacts } from "./scan-facts.js";
 import type { Rule } from "./rule.js";
+import { jsonFitsIn } from "../util/json.js";
 import { clip } from "../util/text.js";
 import { maxSeverity, type Severity, type Status } from "../model/severity.js";
 
@@ -105,6 +106,8 @@ function evidence(rule: Rule, ctx: EvalContext, extra: JsonObject): JsonObject {
   for (const c of rule.relatedEvidence)
     if (c.kind === "related") Object.assign(out, relatedEvidence(c.spec, ctx));
   Object.assign(out, extra);
+  // The store serialises the evidence: only serialise it here when it might be too long.
+  if (jsonFitsIn(out, MAX_EVIDENCE_CHARS)) return out;
   const text = JSON.stringify(out);
   if (text.length > MAX_EVIDENCE_CHARS) {
     return {
