@@ -113,7 +113,7 @@ export function judgeScan(
 }
 
 export interface JudgeOptions {
-  /** Worker threads to judge in: 1 (or a scan under WORKER_THRESHOLD records) judges in-process. */
+  /** Worker threads to judge in; 0 or absent: autoJudgeWorkers(). 1 (or a small scan) judges in-process. */
   workers?: number;
   /** Fewer records than this are judged in-process whatever `workers` says (WORKER_THRESHOLD). */
   minRecords?: number;
@@ -143,7 +143,7 @@ export async function judgeScanAsync(
   params: Record<string, Record<string, unknown>> = {},
   options: JudgeOptions = {},
 ): Promise<Judgement> {
-  const workers = options.workers ?? autoJudgeWorkers();
+  const workers = options.workers || autoJudgeWorkers();
   if (workers > 1) {
     const records = store.countResources(scan.id).reduce((n, c) => n + c.count, 0);
     if (records >= (options.minRecords ?? WORKER_THRESHOLD)) {

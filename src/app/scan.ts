@@ -197,7 +197,9 @@ async function collectAndJudge(
       ...(events ? { events } : {}),
     });
     collected();
-    const { summary: judged, gaps } = await judgeScanAsync(store, scan, rules, options.params);
+    const { summary: judged, gaps } = await judgeScanAsync(store, scan, rules, options.params, {
+      workers: options.judgeWorkers,
+    });
     const { coverage, ...evaluation } = judged;
     const summary: JsonObject = {
       ...evaluation,
@@ -241,6 +243,7 @@ export const RUN_OPTIONS: ReadonlySet<ScanOptionKey> = new Set([
   "externalId",
   "concurrency",
   "accountConcurrency",
+  "judgeWorkers",
   "rates",
   "rateShare",
   "requireFullCoverage",

@@ -135,6 +135,14 @@ export const SCAN_OPTIONS = {
     max: 256,
     default: 8,
   },
+  judgeWorkers: {
+    kind: "integer",
+    flag: "--judge-workers <n>",
+    doc: "worker threads judging a scan of 20,000 resources or more (0: one per core, at most 8; 1: in-process)",
+    min: 0,
+    max: 64,
+    default: 0,
+  },
   rateShare: {
     kind: "fraction",
     flag: "--rate-share <fraction>",
