@@ -4,8 +4,9 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type { FindingInput } from "../model/finding.js";
 import type { ResourceRecord } from "../model/resource.js";
-import { evaluateRecords, relatedIndex, relatedPlan, type EngineOptions } from "../rules/evaluate-scan.js";
+import { evaluateRecords, relatedPlan, type EngineOptions } from "../rules/evaluate-scan.js";
 import { parseRule } from "../rules/loader.js";
+import { RelatedIndex } from "../rules/related.js";
 import type { JudgeWorkerData, ToMain, ToWorker, WorkerFinding } from "./judge-protocol.js";
 
 const port = parentPort;
@@ -14,7 +15,8 @@ const data = workerData as JudgeWorkerData;
 // Structured clone keeps the documents but not the compiled paths and conditions: compile again.
 const rules = data.rules.map((r) => parseRule(r.file, JSON.stringify(r.source)));
 const plan = relatedPlan(rules);
-const refs: ResourceRecord[] = [];
+// Built as the references arrive (the main thread sends only the plan's types), not held as records.
+const index = plan ? new RelatedIndex(plan, data.gaps) : undefined;
 let opts: EngineOptions | undefined = plan
   ? undefined
   : { params: data.params, now: new Date(data.now), scan: data.facts };
@@ -22,17 +24,10 @@ let opts: EngineOptions | undefined = plan
 port.on("message", (msg: ToWorker) => {
   switch (msg.kind) {
     case "refs":
-      for (const r of msg.records) refs.push(r);
+      for (const r of msg.records) index?.add(r);
       return;
     case "refs-done": {
-      const related = plan
-        ? relatedIndex(
-            refs.map((record) => ({ record })),
-            plan,
-            data.gaps,
-          )
-        : undefined;
-      refs.length = 0;
+      const related = index?.finish();
       opts = {
         params: data.params,
         now: new Date(data.now),

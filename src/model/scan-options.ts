@@ -138,7 +138,7 @@ export const SCAN_OPTIONS = {
   judgeWorkers: {
     kind: "integer",
     flag: "--judge-workers <n>",
-    doc: "worker threads judging a scan of 20,000 resources or more (0: one per core, at most 8; 1: in-process)",
+    doc: "worker threads judging a scan of 20,000 resources or more (0: one per core but the main thread's, at most 8; 1: in-process)",
     min: 0,
     max: 64,
     default: 0,
