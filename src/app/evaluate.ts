@@ -29,6 +29,8 @@ export interface EvaluateInput {
   notice?(line: string): void;
   /** The waivers in force, recorded with the scan when it completes. */
   waivers?: WaiverSet;
+  /** Judge worker threads (ScanOptions.judgeWorkers: 0 is one per core). */
+  judgeWorkers?: number;
 }
 
 /** Records to the store in batches; a removal first writes what is pending, so order holds. */
@@ -77,7 +79,9 @@ export async function runEvaluate(
       });
       sink.flush();
       store.upsertCoverage(scan.id, read.coverage);
-      const { summary } = await judgeScanAsync(store, scan, rules, params);
+      const { summary } = await judgeScanAsync(store, scan, rules, params, {
+        workers: input.judgeWorkers ?? 0,
+      });
       const stored: JsonObject = {
         ...summary,
         ignoredTypes: read.ignoredTypes,

@@ -1,26 +1,32 @@
 // Judge a stored scan: the reference index (when a rule relates records), every rule over its
 // records, then one UNKNOWN per rule and type for each coverage gap, and the summary both `scan`
 // and `evaluate` store. The one place findings are made.
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
 import { isCoverageGap, type CoverageRow } from "../model/coverage.js";
-import type { JsonObject } from "../model/resource.js";
+import type { JsonObject, ResourceRecord } from "../model/resource.js";
 import {
   evaluateRecords,
   relatedIndex,
   relatedPlan,
   summaryJson,
+  type EngineOptions,
   type EvaluationSummary,
 } from "../rules/evaluate-scan.js";
 import { gapFindings } from "../rules/gaps.js";
 import type { Rule } from "../rules/rule.js";
-import { SCAN_FACT_TYPES, scanFactsOf } from "../rules/scan-facts.js";
+import { SCAN_FACT_TYPES, scanFactsOf, type ScanFacts } from "../rules/scan-facts.js";
 import type { Store } from "../store/store.js";
 import { batches } from "../util/batches.js";
+import type { JudgeWorkerData, ToMain, ToWorker } from "./judge-protocol.js";
 
 export interface Judgement {
   summary: JsonObject;
   /** Coverage rows that hid resources (their rules got UNKNOWN). */
   gaps: CoverageRow[];
 }
+
+type FindingStage = ReturnType<Store["findingStage"]>;
 
 /** Records judged between two looks at the event loop, so a signal is honoured during evaluation. */
 const SLICE = 1000;
@@ -40,22 +46,43 @@ function* judging(
   // Cross-resource rules need the scan's references first: a pass over only the types involved.
   const plan = relatedPlan(rules);
   const related = plan ? relatedIndex(store.iterateResources(scan.id, plan.types), plan, gaps) : undefined;
-  const facts = scanFactsOf(mapRecords(store.iterateResources(scan.id, SCAN_FACT_TYPES)));
+  const facts = factsOf(store, scan.id);
   const opts = { params, now: scan.now, scan: facts, ...(related ? { related } : {}) };
-  let evaluation = evaluateRecords([], rules, opts, () => undefined);
+  let evaluation = emptySummary(rules, opts);
   const stage = store.findingStage(scan.id);
   for (const slice of batches(store.iterateResources(scan.id), SLICE)) {
     yield;
     const part = evaluateRecords(slice, rules, opts, (batch) => stage.add(batch));
     evaluation = add(evaluation, part);
   }
+  yield;
+  return finish(store, scan.id, rules, coverage, gaps, stage, evaluation);
+}
+
+function factsOf(store: Store, scanId: number): ScanFacts {
+  return scanFactsOf(mapRecords(store.iterateResources(scanId, SCAN_FACT_TYPES)));
+}
+
+function emptySummary(rules: readonly Rule[], opts: EngineOptions): EvaluationSummary {
+  return evaluateRecords([], rules, opts, () => undefined);
+}
+
+/** Gap findings, the commit, and the summary: the same whichever way the records were judged. */
+function finish(
+  store: Store,
+  scanId: number,
+  rules: readonly Rule[],
+  coverage: CoverageRow[],
+  gaps: CoverageRow[],
+  stage: FindingStage,
+  evaluation: EvaluationSummary,
+): Judgement {
   const synthetic = gapFindings(gaps, rules);
   stage.add(synthetic);
-  yield;
   stage.commit();
   evaluation.byStatus.UNKNOWN += synthetic.length;
   // A resource the scan received twice is judged once (its newest capture), and said so.
-  const duplicates = store.duplicateResources(scan.id);
+  const duplicates = store.duplicateResources(scanId);
   return {
     summary: {
       ...summaryJson(evaluation),
@@ -85,16 +112,52 @@ export function judgeScan(
   }
 }
 
+export interface JudgeOptions {
+  /** Worker threads to judge in; 0 or absent: autoJudgeWorkers(). 1 (or a small scan) judges in-process. */
+  workers?: number;
+  /** Fewer records than this are judged in-process whatever `workers` says (WORKER_THRESHOLD). */
+  minRecords?: number;
+  /** The worker's script; the built judge-worker.js next to this module unless given (tests run from src/). */
+  workerScript?: URL;
+}
+
+/** Below this many records a scan is judged in-process: worker start-up (rules compiled again,
+ * the reference index rebuilt) costs more than a second core saves. */
+export const WORKER_THRESHOLD = 20_000;
+
+/**
+ * The default number of judge workers: one per core but the main thread's (it reads every record,
+ * clones it to a worker and stages its findings: about the engine's own cost), at most MAX_AUTO_WORKERS.
+ * On two cores that is in-process: two workers there cost 60% more CPU for no shorter wall (bench/README.md).
+ */
+export const MAX_AUTO_WORKERS = 8;
+
+const BUILT = import.meta.url.endsWith(".js");
+
+export function autoJudgeWorkers(): number {
+  return Math.max(1, Math.min(availableParallelism() - 1, MAX_AUTO_WORKERS));
+}
+
 /**
  * Judge a stored scan, letting the event loop in between slices so SIGINT/SIGTERM are honoured
- * during a long evaluation (`scan.signal` aborts it).
+ * during a long evaluation (`scan.signal` aborts it). A large scan is judged in worker threads.
  */
 export async function judgeScanAsync(
   store: Store,
   scan: { id: number; now: Date; signal?: AbortSignal },
   rules: readonly Rule[],
   params: Record<string, Record<string, unknown>> = {},
+  options: JudgeOptions = {},
 ): Promise<Judgement> {
+  const workers = options.workers || autoJudgeWorkers();
+  // Run from the TypeScript sources (tests) there is no built worker to start unless one is given.
+  const script = options.workerScript ?? (BUILT ? new URL("./judge-worker.js", import.meta.url) : undefined);
+  if (workers > 1 && script) {
+    const records = store.countResources(scan.id).reduce((n, c) => n + c.count, 0);
+    if (records >= (options.minRecords ?? WORKER_THRESHOLD)) {
+      return judgeInWorkers(store, scan, rules, params, workers, script);
+    }
+  }
   const steps = judging(store, scan, rules, params);
   for (;;) {
     const step = steps.next();
@@ -103,6 +166,133 @@ export async function judgeScanAsync(
     scan.signal?.throwIfAborted();
   }
 }
+
+/** Slices a worker may hold at once: one judged, one waiting, so no worker idles on the reader. */
+const IN_FLIGHT = 2;
+
+/**
+ * The main thread reads the scan (the one SQLite connection) and stages the findings; workers
+ * judge slices of records. A worker that fails or exits early fails the judgement.
+ */
+async function judgeInWorkers(
+  store: Store,
+  scan: { id: number; now: Date; signal?: AbortSignal },
+  rules: readonly Rule[],
+  params: Record<string, Record<string, unknown>>,
+  count: number,
+  script: URL,
+): Promise<Judgement> {
+  const coverage = store.coverage(scan.id);
+  const gaps = coverage.filter(isCoverageGap);
+  const plan = relatedPlan(rules);
+  const facts = factsOf(store, scan.id);
+  const workerData: JudgeWorkerData = {
+    rules: rules.map((r) => ({ file: r.file, source: r.source })),
+    params,
+    now: scan.now.getTime(),
+    gaps,
+    facts,
+  };
+  const stage = store.findingStage(scan.id);
+  let evaluation = emptySummary(rules, { params, now: scan.now, scan: facts });
+  const sent = new Map<number, { worker: number; records: { pk: number; record: ResourceRecord }[] }>();
+  const inFlight: number[] = [];
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined;
+  const notify = (): void => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const fail = (err: Error): void => {
+    failure ??= err;
+    notify();
+  };
+  const pool: Worker[] = [];
+  const onAbort = (): void => fail(new Error("judgement aborted"));
+  scan.signal?.addEventListener("abort", onAbort);
+  try {
+    for (let i = 0; i < count; i++) {
+      const worker = new Worker(script, { workerData });
+      inFlight.push(0);
+      worker.on("message", (msg: ToMain) => {
+        const slice = sent.get(msg.seq);
+        if (!slice) return fail(new Error(`judge worker ${i}: a reply to no slice (${msg.seq})`));
+        sent.delete(msg.seq);
+        inFlight[i] = (inFlight[i] ?? 1) - 1;
+        try {
+          stage.add(
+            msg.findings.map(({ at, ...f }) => {
+              const r = slice.records[at];
+              if (!r) throw new Error(`judge worker ${i}: a finding for no record (${at})`);
+              return { ...f, resource: r.record };
+            }),
+          );
+        } catch (err) {
+          return fail(err instanceof Error ? err : new Error(String(err)));
+        }
+        evaluation = add(evaluation, msg.summary);
+        notify();
+      });
+      worker.on("error", (err) =>
+        fail(new Error(`judge worker ${i} failed: ${err.message}`, { cause: err })),
+      );
+      worker.on("exit", (code) => {
+        if (sent.size > 0 || code !== 0)
+          fail(new Error(`judge worker ${i} exited (code ${code}) mid-judgement`));
+      });
+      pool.push(worker);
+    }
+    const check = (): void => {
+      if (failure) throw scan.signal?.aborted ? (scan.signal.reason as Error) : failure;
+    };
+    const post = (i: number, msg: ToWorker): void => {
+      const w = pool[i];
+      if (!w) throw new Error(`no judge worker ${i}`);
+      w.postMessage(msg);
+    };
+    // Every worker builds the same reference index from the same records, in the same order.
+    if (plan) {
+      for (const refs of batches(mapRecords(store.iterateResources(scan.id, plan.types)), SLICE)) {
+        for (let i = 0; i < count; i++) post(i, { kind: "refs", records: refs });
+        await turn();
+        check();
+      }
+    }
+    for (let i = 0; i < count; i++) post(i, { kind: "refs-done" });
+    let seq = 0;
+    for (const records of batches(store.iterateResources(scan.id), SLICE)) {
+      for (;;) {
+        check();
+        const free = leastBusy(inFlight);
+        if ((inFlight[free] ?? 0) < IN_FLIGHT) {
+          sent.set(seq, { worker: free, records });
+          inFlight[free] = (inFlight[free] ?? 0) + 1;
+          post(free, { kind: "slice", seq: seq++, records });
+          break;
+        }
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+    }
+    while (sent.size > 0) {
+      check();
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+    check();
+    return finish(store, scan.id, rules, coverage, gaps, stage, evaluation);
+  } finally {
+    scan.signal?.removeEventListener("abort", onAbort);
+    await Promise.all(pool.map((w) => w.terminate()));
+  }
+}
+
+function leastBusy(inFlight: readonly number[]): number {
+  let best = 0;
+  for (let i = 1; i < inFlight.length; i++) if ((inFlight[i] ?? 0) < (inFlight[best] ?? 0)) best = i;
+  return best;
+}
+
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function add(a: EvaluationSummary, b: EvaluationSummary): EvaluationSummary {
   const sum = <K extends string>(x: Record<K, number>, y: Record<K, number>): Record<K, number> => {

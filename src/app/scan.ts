@@ -191,7 +191,9 @@ async function collectAndJudge(
       ...(events ? { events } : {}),
     });
     collected();
-    const { summary: judged, gaps } = await judgeScanAsync(store, scan, rules, options.params);
+    const { summary: judged, gaps } = await judgeScanAsync(store, scan, rules, options.params, {
+      workers: options.judgeWorkers,
+    });
     const { coverage, ...evaluation } = judged;
     const summary: JsonObject = {
       ...evaluation,
@@ -230,6 +232,7 @@ export const RUN_OPTIONS: ReadonlySet<ScanOptionKey> = new Set([
   "concurrency",
   "accountConcurrency",
   "workers",
+  "judgeWorkers",
   "rates",
   "rateShare",
   "requireFullCoverage",

@@ -10,7 +10,8 @@ import { collectProblems, InputError } from "../util/errors.js";
 import { globals, hint, oneOf, openStore, parseList, stdoutStyle } from "./context.js";
 import { completedScan, emitReport, findingsContext } from "./findings-output.js";
 import { collect, OUTPUT_HELP, outputFiles, REPORT_FORMATS } from "./output.js";
-import type { ScanOptions } from "./scan-options.js";
+import { SCAN_OPTIONS } from "../model/scan-options.js";
+import { parseScanFlag, type ScanOptions } from "./scan-options.js";
 import { waiverFileFor } from "./waivers-file.js";
 
 interface Opts {
@@ -21,6 +22,7 @@ interface Opts {
   format: string;
   all?: boolean;
   output: string[];
+  judgeWorkers?: string;
 }
 
 export function define(cmd: Command): void {
@@ -35,6 +37,7 @@ export function define(cmd: Command): void {
     .option("-f, --format <format>", REPORT_FORMATS.join(", "), "table")
     .option("-o, --output <file>", OUTPUT_HELP, collect, [])
     .option("--all", "list passing results too (table format)")
+    .option(SCAN_OPTIONS.judgeWorkers.flag, SCAN_OPTIONS.judgeWorkers.doc)
     .action(async (opts: Opts, c: Command) => {
       // Every problem of the command line, the rules and the input list at once, before the database:
       // bad input never costs stored data.
@@ -48,6 +51,11 @@ export function define(cmd: Command): void {
           )
         : undefined;
       const inputs = collectProblems(problems, () => expandInputs(opts.input));
+      const judgeWorkers = collectProblems(problems, () =>
+        opts.judgeWorkers === undefined
+          ? (globals(c).settings.data.judgeWorkers as number | undefined)
+          : (parseScanFlag("judgeWorkers", opts.judgeWorkers) as number),
+      );
       const waivers = rules
         ? collectProblems(problems, () =>
             waiverFileFor(
@@ -69,6 +77,7 @@ export function define(cmd: Command): void {
             params,
             notice: (line) => process.stderr.write(`dpscan: ${line}\n`),
             ...(waivers ? { waivers } : {}),
+            ...(judgeWorkers !== undefined ? { judgeWorkers } : {}),
           });
           const scan = completedScan(store, outcome);
           if (!scan || outcome.status !== "complete") return;

@@ -12,6 +12,7 @@ import type { JsonObject } from "../model/resource.js";
 import {
   ACCOUNT_ID_PATTERN,
   optionSpecs,
+  SCAN_OPTIONS,
   type Rate,
   type ScanOptionKey,
   type ScanOptions,
@@ -169,6 +170,11 @@ const list = (v: string): string[] =>
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
+
+/** One option's flag value outside `scan` (e.g. `evaluate --judge-workers`), parsed as `scan` parses it. */
+export function parseScanFlag(key: ScanOptionKey, raw: string): unknown {
+  return parseFlag(SCAN_OPTIONS[key], raw);
+}
 
 /** A flag's value as the option's type; every problem is a usage error naming the flag. */
 function parseFlag(spec: Spec, raw: string | boolean | string[]): unknown {

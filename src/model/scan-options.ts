@@ -143,6 +143,14 @@ export const SCAN_OPTIONS = {
     // 1 until a quiet-machine bench shows workers faster (bench/README.md, "Collection on several cores").
     default: "1",
   },
+  judgeWorkers: {
+    kind: "integer",
+    flag: "--judge-workers <n>",
+    doc: "worker threads judging a scan of 20,000 resources or more (0: one per core but the main thread's, at most 8; 1: in-process)",
+    min: 0,
+    max: 64,
+    default: 0,
+  },
   rateShare: {
     kind: "fraction",
     flag: "--rate-share <fraction>",

@@ -3,10 +3,11 @@
 import type { JsonObject, ResourceRecord } from "../model/resource.js";
 import { boundJson } from "../model/normalize.js";
 import { describeUnreadable, evaluateCondition, type EvalContext } from "./conditions/index.js";
-import { compilePath, resolvePath } from "./paths.js";
+import { compilePath, resolvePath, type CompiledPath } from "./paths.js";
 import { relatedEvidence, type RelatedIndex } from "./related.js";
 import type { ScanFacts } from "./scan-facts.js";
 import type { Rule } from "./rule.js";
+import { jsonFitsIn } from "../util/json.js";
 import { clip } from "../util/text.js";
 import { maxSeverity, type Severity, type Status } from "../model/severity.js";
 
@@ -105,6 +106,8 @@ function evidence(rule: Rule, ctx: EvalContext, extra: JsonObject): JsonObject {
   for (const c of rule.relatedEvidence)
     if (c.kind === "related") Object.assign(out, relatedEvidence(c.spec, ctx));
   Object.assign(out, extra);
+  // The store serialises the evidence: only serialise it here when it might be too long.
+  if (jsonFitsIn(out, MAX_EVIDENCE_CHARS)) return out;
   const text = JSON.stringify(out);
   if (text.length > MAX_EVIDENCE_CHARS) {
     return {
@@ -116,15 +119,42 @@ function evidence(rule: Rule, ctx: EvalContext, extra: JsonObject): JsonObject {
   return out;
 }
 
+type Part = string | { detail: true } | { param: string } | { path: CompiledPath };
+
+// A rule's few templates are split into parts once, not re-scanned for every record.
+const templates = new Map<string, Part[]>();
+
+function templateParts(template: string): Part[] {
+  const hit = templates.get(template);
+  if (hit) return hit;
+  const parts: Part[] = [];
+  let last = 0;
+  for (const m of template.matchAll(/\{([^{}]+)\}/g)) {
+    if (m.index > last) parts.push(template.slice(last, m.index));
+    const name = (m[1] ?? "").trim();
+    if (name === "detail") parts.push({ detail: true });
+    else if (name.startsWith("param.")) parts.push({ param: name.slice(6) });
+    else parts.push({ path: compilePath(name) });
+    last = m.index + m[0].length;
+  }
+  if (last < template.length) parts.push(template.slice(last));
+  templates.set(template, parts);
+  return parts;
+}
+
 /** Fill {path}, {param.NAME} and {detail}; values are clipped so hostile names cannot flood a report. */
 export function render(template: string, ctx: EvalContext, detail: string): string {
-  return template.replace(/\{([^{}]+)\}/g, (_, raw: string) => {
-    const name = raw.trim();
-    if (name === "detail") return detail;
-    if (name.startsWith("param.")) return clipValue(show(ctx.params[name.slice(6)]));
-    const r = resolvePath(compilePath(name), ctx.record);
-    return r.kind === "unreadable" ? "(unreadable)" : clipValue(show(r.value));
-  });
+  let out = "";
+  for (const part of templateParts(template)) {
+    if (typeof part === "string") out += part;
+    else if ("detail" in part) out += detail;
+    else if ("param" in part) out += clipValue(show(ctx.params[part.param]));
+    else {
+      const r = resolvePath(part.path, ctx.record);
+      out += r.kind === "unreadable" ? "(unreadable)" : clipValue(show(r.value));
+    }
+  }
+  return out;
 }
 
 function show(v: unknown): string {

@@ -137,7 +137,7 @@ export function resolvePath(path: CompiledPath, data: unknown): Resolved {
   let value: unknown;
   try {
     // jmespath.search parses its string on every call; the AST parsed once is evaluated here.
-    value = path.interpretable ? interpret(path.ast, data) : jmespath.search(data as never, path.source);
+    value = path.interpretable ? interpreted(path, data) : jmespath.search(data as never, path.source);
   } catch (err) {
     return {
       kind: "unreadable",
@@ -194,7 +194,15 @@ const INTERPRETED = new Set([
   "MultiSelectList",
 ]);
 
+// Functions the interpreter evaluates itself (the S3 rules' `arn || join(...)`); others, and any
+// call whose arguments are not of the expected types, go to jmespath.search.
+const FUNCTIONS = new Set(["join"]);
+
+/** Thrown by `interpret` for a case it leaves to jmespath.search (whose error message it keeps). */
+class Unhandled extends Error {}
+
 function known(node: AstNode | null | undefined): boolean {
+  if (node?.type === "Function") return FUNCTIONS.has(node.name ?? "") && (node.children ?? []).every(known);
   if (!node || !INTERPRETED.has(node.type)) return false;
   return (node.children ?? []).every(known);
 }
@@ -221,8 +229,30 @@ function child(node: AstNode, i: number): AstNode {
   return node.children?.[i] as AstNode; // `known` checked every child
 }
 
+function interpreted(path: CompiledPath, data: unknown): unknown {
+  try {
+    return interpret(path.ast, data);
+  } catch (err) {
+    if (err instanceof Unhandled) return jmespath.search(data as never, path.source);
+    throw err;
+  }
+}
+
 function interpret(node: AstNode, value: unknown): unknown {
   switch (node.type) {
+    case "Function": {
+      const args = (node.children ?? []).map((c) => interpret(c as AstNode, value));
+      const [glue, list] = args;
+      if (
+        node.name === "join" &&
+        args.length === 2 &&
+        typeof glue === "string" &&
+        isArray(list) &&
+        list.every((x) => typeof x === "string")
+      )
+        return list.join(glue);
+      throw new Unhandled();
+    }
     case "Field": {
       if (!isObject(value)) return null;
       const field = value[node.name as string];

@@ -27,3 +27,36 @@ export function toTime(v: unknown): number | undefined {
 
 /** The JSON type name of a value: "null", "array", "object", "string", "number" or "boolean". */
 export const jsonType = (v: unknown): string => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v);
+
+/**
+ * Whether JSON.stringify(v) is certainly at most `max` characters, from a bound on each part
+ * (6 characters per string unit, the longest number): lets a size check skip serialising. False
+ * means "maybe longer" (or a value it does not bound, such as one with toJSON): serialise to know.
+ */
+export function jsonFitsIn(v: unknown, max: number): boolean {
+  return bound(v, max) <= max;
+}
+
+const NUMBER_CHARS = 32;
+
+function bound(v: unknown, left: number): number {
+  if (v === null || v === undefined || typeof v === "boolean") return 5;
+  if (typeof v === "number") return NUMBER_CHARS;
+  if (typeof v === "string") return 2 + 6 * v.length;
+  if (typeof v !== "object" || "toJSON" in v) return Infinity;
+  let n = 2;
+  if (Array.isArray(v)) {
+    for (const x of v) {
+      n += 1 + bound(x, left - n);
+      if (n > left) return n;
+    }
+    return n;
+  }
+  if (Object.getPrototypeOf(v) !== Object.prototype && Object.getPrototypeOf(v) !== null) return Infinity;
+  for (const k in v) {
+    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+    n += 4 + 6 * k.length + bound((v as Record<string, unknown>)[k], left - n);
+    if (n > left) return n;
+  }
+  return n;
+}

@@ -242,6 +242,9 @@ describe("dpscan evaluate (end to end)", () => {
     expect(badSev.stderr).toContain("--severity must be one of critical, high, medium, low, info");
     const badFormat = await runCli(["--db", db, "evaluate", "--input", SNAPSHOT, "--format", "xml"]);
     expect(badFormat.code).toBe(2);
+    const badWorkers = await runCli(["--db", db, "evaluate", "--input", SNAPSHOT, "--judge-workers", "2x"]);
+    expect(badWorkers.code).toBe(2);
+    expect(badWorkers.stderr).toContain("--judge-workers must be a whole number from 0 to 64");
     const unknownCmd = await runCli(["frobnicate"]);
     expect(unknownCmd.code).toBe(2);
   });

@@ -37,6 +37,11 @@ const EXPRESSIONS = [
   "sort(configuration.list[?state=='ACTIVE'].zone)[0]",
   "configuration.list[1:2]",
   "configuration.*",
+  "configuration.running || join('', ['arn:aws:s3:::', configuration.value])",
+  "join('-', configuration.strings)",
+  "join(', ', configuration.list[].name)",
+  "join(`1`, configuration.strings)",
+  "join('-')",
 ];
 
 const DATA: unknown[] = [
@@ -71,6 +76,7 @@ const DATA: unknown[] = [
     },
   },
   { configuration: { list: "not a list", nested: { a: 1 }, strings: null, a: [] } },
+  { configuration: { value: "bucket", strings: ["TLSv1", "x"], list: [{ name: "a" }, { name: "b" }] } },
 ];
 
 describe("paths", () => {
@@ -85,8 +91,11 @@ describe("paths", () => {
         let want: unknown;
         try {
           want = jmespath.search(data as never, source);
-        } catch {
-          expect(r, label).toMatchObject({ kind: "unreadable", info: { errorCode: "PathEvaluationError" } });
+        } catch (err) {
+          expect(r, label).toMatchObject({
+            kind: "unreadable",
+            info: { errorCode: "PathEvaluationError", message: (err as Error).message },
+          });
           continue;
         }
         expect(r.kind, label).toBe("value");

@@ -1,6 +1,6 @@
 // What the policy predicates share: reading a policy or a string at a path, building outcomes,
 // and turning an analysis that could not finish into UNKNOWN.
-import { GlobLimitError, parsePolicy, type NormalizedPolicy } from "../../policy/index.js";
+import { GlobLimitError, parsePolicy, type NormalizedPolicy, type ParseResult } from "../../policy/index.js";
 import { describeUnreadable } from "../conditions/index.js";
 import type { EvalContext, Outcome } from "../conditions/index.js";
 import { compilePath, resolvePath } from "../paths.js";
@@ -22,10 +22,34 @@ export function loadPolicy(path: string, ctx: EvalContext): Loaded {
   const r = resolvePath(compilePath(path), ctx.record);
   if (r.kind === "unreadable") return { kind: "unknown", reason: describeUnreadable(r.at || path, r.info) };
   if (r.value === undefined || r.value === null || r.value === "") return { kind: "none" };
-  const parsed = parsePolicy(r.value);
+  const parsed = parsedPolicy(r.value);
   if (!parsed.ok)
     return { kind: "unknown", reason: `${path} is not a valid policy document: ${parsed.error}` };
   return { kind: "policy", policy: parsed.policy };
+}
+
+// Several rules read the same document of one record (a key policy, a bucket policy): parse it
+// once. Analyses only read a parsed policy, so sharing it is safe. Bounded: cleared when full.
+const MAX_PARSED = 256;
+const parsedText = new Map<string, ParseResult>();
+const parsedObject = new WeakMap<object, ParseResult>();
+
+/** parsePolicy, memoised by the document (its text, or the object itself). */
+export function parsedPolicy(value: unknown): ParseResult {
+  if (typeof value === "string") {
+    const hit = parsedText.get(value);
+    if (hit) return hit;
+    const parsed = parsePolicy(value);
+    if (parsedText.size >= MAX_PARSED) parsedText.clear();
+    parsedText.set(value, parsed);
+    return parsed;
+  }
+  if (value === null || typeof value !== "object") return parsePolicy(value);
+  const hit = parsedObject.get(value);
+  if (hit) return hit;
+  const parsed = parsePolicy(value);
+  parsedObject.set(value, parsed);
+  return parsed;
 }
 
 export function readString(path: string, ctx: EvalContext): string | undefined {

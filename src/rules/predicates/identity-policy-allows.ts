@@ -3,16 +3,11 @@
 // of a pattern, net of Deny statements?
 import type { JsonObject } from "../../model/resource.js";
 import { boundJson } from "../../model/normalize.js";
-import {
-  analyzeIdentityGrants,
-  describeStatement,
-  parsePolicy,
-  type IdentityGrant,
-} from "../../policy/index.js";
+import { analyzeIdentityGrants, describeStatement, type IdentityGrant } from "../../policy/index.js";
 import { describeUnreadable } from "../conditions/index.js";
 import type { CompiledPredicate, EvalContext, Outcome, PredicateDef } from "../conditions/index.js";
 import { compilePath, resolvePath } from "../paths.js";
-import { actionsArg, analysed, outcome, pathArg, unknown } from "./common.js";
+import { actionsArg, analysed, outcome, parsedPolicy, pathArg, unknown } from "./common.js";
 
 interface Args {
   policiesPath: string;
@@ -136,7 +131,7 @@ export const identityPolicyAllows: PredicateDef = {
             reasons.push(`${e.label} has no document`);
             continue;
           }
-          const parsed = parsePolicy(e.document);
+          const parsed = parsedPolicy(e.document);
           if (!parsed.ok) {
             reasons.push(`${e.label} is not a valid policy document: ${parsed.error}`);
             continue;

@@ -1,0 +1,147 @@
+// Judging in worker threads gives the findings and summary of judging in-process, and a worker
+// that fails (or vanishes) fails the judgement rather than leaving a partial result.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { judgeScanAsync } from "../../src/app/judge.js";
+import type { ResourceRecord } from "../../src/model/resource.js";
+import { loadRules } from "../../src/rules/loader.js";
+import { Store } from "../../src/store/store.js";
+import { ensureBuilt } from "../helpers/process.js";
+
+const RULES = loadRules();
+const NOW = new Date("2026-03-01T10:00:00.000Z");
+const WORKER = new URL("../../dist/app/judge-worker.js", import.meta.url);
+const FAILING = new URL("./fixtures/failing-judge-worker.mjs", import.meta.url);
+
+/** Every rule example's records, in copies whose account ids differ (links inside a copy hold). */
+function records(copies: number): ResourceRecord[] {
+  const base = RULES.flatMap((r) => r.examples.flatMap((e) => [e.resource, ...e.related]));
+  const out: ResourceRecord[] = [];
+  for (let c = 0; c < copies; c++) {
+    const prefix = String(c).padStart(4, "0");
+    for (const r of base) {
+      const text = JSON.stringify(r).replace(/\b\d{12}\b/g, (acct) => prefix + acct.slice(4));
+      out.push(JSON.parse(text) as ResourceRecord);
+    }
+  }
+  return out;
+}
+
+let store: Store;
+const RECORDS = records(12);
+
+function storedScan(): number {
+  const id = store.beginScan("evaluate", "judge-workers test", {}, NOW);
+  store.insertResources(id, RECORDS);
+  store.upsertCoverage(id, [
+    {
+      accountId: "000011111111",
+      region: "eu-west-1",
+      service: "kms",
+      operation: "ListKeys",
+      status: "denied",
+      scope: "region",
+      resourceTypes: ["AWS::KMS::Key"],
+    },
+  ]);
+  return id;
+}
+
+/** Every stored column of the scan's findings except row ids, and the resource each one judged. */
+function findings(scanId: number): unknown[] {
+  const rows = store.db
+    .prepare(
+      `SELECT f.*, r.resource_type AS r_type, r.resource_id AS r_id, r.arn AS r_arn, r.account_id AS r_account
+       FROM findings f LEFT JOIN resources r ON r.id = f.resource_pk WHERE f.scan_id = ? ORDER BY f.id`,
+    )
+    .all(scanId) as Record<string, unknown>[];
+  return rows.map(({ id: _id, scan_id: _scan, resource_pk: _pk, ...rest }) => rest);
+}
+
+beforeAll(() => {
+  ensureBuilt();
+  store = new Store(join(mkdtempSync(join(tmpdir(), "dpscan-judge-workers-")), "db.sqlite"));
+});
+afterAll(() => store.close());
+
+describe("judging in worker threads", () => {
+  it("gives the in-process findings and summary with 2 and 3 workers", async () => {
+    const scans = [1, 2, 3].map((workers) => ({ workers, id: storedScan() }));
+    const judged = [];
+    for (const { workers, id } of scans) {
+      const j = await judgeScanAsync(
+        store,
+        { id, now: NOW },
+        RULES,
+        {},
+        {
+          workers,
+          minRecords: 0,
+          workerScript: WORKER,
+        },
+      );
+      judged.push({ summary: j.summary, findings: findings(id) });
+    }
+    const [one, ...more] = judged;
+    expect(one?.findings.length).toBeGreaterThan(RECORDS.length);
+    expect(one?.summary).toMatchObject({ resources: expect.any(Number) as number });
+    for (const m of more) {
+      expect(m.summary).toEqual(one?.summary);
+      expect(m.findings).toEqual(one?.findings);
+    }
+  });
+
+  it("fails the judgement when a worker throws, committing nothing", async () => {
+    const id = storedScan();
+    await expect(
+      judgeScanAsync(
+        store,
+        { id, now: NOW },
+        RULES,
+        {},
+        { workers: 2, minRecords: 0, workerScript: FAILING },
+      ),
+    ).rejects.toThrow(/judge worker \d failed: a rule blew up in the worker/);
+    expect(findings(id)).toEqual([]);
+  });
+
+  it("fails the judgement when a worker exits mid-judgement", async () => {
+    const id = storedScan();
+    process.env.DPSCAN_TEST_WORKER_EXIT = "1";
+    try {
+      await expect(
+        judgeScanAsync(
+          store,
+          { id, now: NOW },
+          RULES,
+          {},
+          { workers: 2, minRecords: 0, workerScript: FAILING },
+        ),
+      ).rejects.toThrow(/judge worker \d exited \(code 0\) mid-judgement/);
+    } finally {
+      delete process.env.DPSCAN_TEST_WORKER_EXIT;
+    }
+    expect(findings(id)).toEqual([]);
+  });
+
+  it("stops when the signal aborts", async () => {
+    const id = storedScan();
+    const ac = new AbortController();
+    const judging = judgeScanAsync(
+      store,
+      { id, now: NOW, signal: ac.signal },
+      RULES,
+      {},
+      {
+        workers: 2,
+        minRecords: 0,
+        workerScript: WORKER,
+      },
+    );
+    ac.abort(new Error("stopped by the test"));
+    await expect(judging).rejects.toThrow("stopped by the test");
+    expect(findings(id)).toEqual([]);
+  });
+});
