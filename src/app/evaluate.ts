@@ -14,7 +14,7 @@ import type { WaiverSet } from "../model/waiver.js";
 import type { Rule } from "../rules/rule.js";
 import type { ResourceSink, Store } from "../store/store.js";
 import { InputError } from "../util/errors.js";
-import { judgeScanAsync } from "./judge.js";
+import { judgeScanAsync, type JudgeOptions } from "./judge.js";
 import { runLifecycle, type LifecycleOutcome } from "./lifecycle.js";
 import { validateParams } from "./scan.js";
 
@@ -29,8 +29,8 @@ export interface EvaluateInput {
   notice?(line: string): void;
   /** The waivers in force, recorded with the scan when it completes. */
   waivers?: WaiverSet;
-  /** Judge worker threads (ScanOptions.judgeWorkers: 0 is one per core). */
-  judgeWorkers?: number;
+  /** Judge worker threads (ScanOptions.judgeWorkers). */
+  judgeWorkers?: JudgeOptions["workers"];
 }
 
 /** Records to the store in batches; a removal first writes what is pending, so order holds. */
@@ -80,7 +80,7 @@ export async function runEvaluate(
       sink.flush();
       store.upsertCoverage(scan.id, read.coverage);
       const { summary } = await judgeScanAsync(store, scan, rules, params, {
-        workers: input.judgeWorkers ?? 0,
+        workers: input.judgeWorkers ?? "auto",
       });
       const stored: JsonObject = {
         ...summary,

@@ -113,8 +113,8 @@ export function judgeScan(
 }
 
 export interface JudgeOptions {
-  /** Worker threads to judge in; 0 or absent: autoJudgeWorkers(). 1 (or a small scan) judges in-process. */
-  workers?: number;
+  /** Worker threads to judge in (ScanOptions.judgeWorkers); "auto" or absent: autoJudgeWorkers(). 1 (or a small scan) judges in-process. */
+  workers?: number | "auto";
   /** Fewer records than this are judged in-process whatever `workers` says (WORKER_THRESHOLD). */
   minRecords?: number;
   /** The worker's script; the built judge-worker.js next to this module unless given (tests run from src/). */
@@ -134,6 +134,11 @@ export const MAX_AUTO_WORKERS = 8;
 
 const BUILT = import.meta.url.endsWith(".js");
 
+/** The option's text (`auto` or a count) as JudgeOptions.workers. */
+export function judgeWorkerCount(option: string | undefined): JudgeOptions["workers"] {
+  return option === undefined || option === "auto" ? "auto" : Number(option);
+}
+
 export function autoJudgeWorkers(): number {
   return Math.max(1, Math.min(availableParallelism() - 1, MAX_AUTO_WORKERS));
 }
@@ -149,7 +154,8 @@ export async function judgeScanAsync(
   params: Record<string, Record<string, unknown>> = {},
   options: JudgeOptions = {},
 ): Promise<Judgement> {
-  const workers = options.workers || autoJudgeWorkers();
+  const workers =
+    options.workers === undefined || options.workers === "auto" ? autoJudgeWorkers() : options.workers;
   // Run from the TypeScript sources (tests) there is no built worker to start unless one is given.
   const script = options.workerScript ?? (BUILT ? new URL("./judge-worker.js", import.meta.url) : undefined);
   if (workers > 1 && script) {

@@ -23,7 +23,7 @@ import type { Rule } from "../rules/rule.js";
 import type { Store } from "../store/store.js";
 import { EXIT, InputError, UsageError } from "../util/errors.js";
 import { deepEqual } from "../util/json.js";
-import { judgeScanAsync } from "./judge.js";
+import { judgeScanAsync, judgeWorkerCount } from "./judge.js";
 import { runLifecycle, type ScanHandle, type ScanStart } from "./lifecycle.js";
 
 /** What a scan reports while it runs (the CLI's progress line, log lines, the service's log). */
@@ -192,7 +192,7 @@ async function collectAndJudge(
     });
     collected();
     const { summary: judged, gaps } = await judgeScanAsync(store, scan, rules, options.params, {
-      workers: options.judgeWorkers,
+      workers: judgeWorkerCount(options.judgeWorkers),
     });
     const { coverage, ...evaluation } = judged;
     const summary: JsonObject = {

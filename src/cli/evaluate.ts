@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { withDbLock } from "../app/db-lock.js";
 import { expandInputs } from "../collect/aws-config/snapshot-file.js";
 import { runEvaluate } from "../app/evaluate.js";
+import { judgeWorkerCount } from "../app/judge.js";
 import { scanSummaryText } from "../report/scan-summary.js";
 import { PLAIN } from "../report/text.js";
 import { loadRules } from "../rules/loader.js";
@@ -53,8 +54,8 @@ export function define(cmd: Command): void {
       const inputs = collectProblems(problems, () => expandInputs(opts.input));
       const judgeWorkers = collectProblems(problems, () =>
         opts.judgeWorkers === undefined
-          ? (globals(c).settings.data.judgeWorkers as number | undefined)
-          : (parseScanFlag("judgeWorkers", opts.judgeWorkers) as number),
+          ? judgeWorkerCount(globals(c).settings.data.judgeWorkers as string | undefined)
+          : judgeWorkerCount(parseScanFlag("judgeWorkers", opts.judgeWorkers) as string),
       );
       const waivers = rules
         ? collectProblems(problems, () =>

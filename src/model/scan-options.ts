@@ -144,12 +144,11 @@ export const SCAN_OPTIONS = {
     default: "1",
   },
   judgeWorkers: {
-    kind: "integer",
-    flag: "--judge-workers <n>",
-    doc: "worker threads judging a scan of 20,000 resources or more (0: one per core but the main thread's, at most 8; 1: in-process)",
-    min: 0,
-    max: 64,
-    default: 0,
+    kind: "string",
+    flag: "--judge-workers <n|auto>",
+    doc: "worker threads judging a scan of 20,000 resources or more (auto: one per core but the main thread's, at most 8; 1: in-process)",
+    pattern: "^(auto|[1-9][0-9]?)$",
+    default: "auto",
   },
   rateShare: {
     kind: "fraction",
