@@ -8,6 +8,7 @@
 //   npm run bench -- --only organisation --accounts 50
 //   npm run bench -- --only quota,small --no-ideal
 //   npm run bench -- --only quota --dpscan ../before/bin/dpscan.js --name before   # another build
+//   npm run bench -- --only organisation --accounts 6 --workers 2   # scan flag passed through
 import { performance } from "node:perf_hooks";
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -209,6 +210,7 @@ async function scanScenario(name, def) {
           "json",
           ...def.flags,
           ...(opt("rate-share") ? ["--rate-share", opt("rate-share")] : []),
+          ...(opt("workers") ? ["--workers", opt("workers")] : []),
         ],
         simEnv(sim),
       );

@@ -86,6 +86,12 @@ class PostedSink implements UnitSink {
   }
 }
 
+/**
+ * Test-only: a worker that dies right after committing its first unit, as an out-of-memory kill
+ * would (test/collect/workers.test.ts checks that the scan fails and --resume completes it).
+ */
+const DIE_AFTER_FIRST_UNIT = process.env.DPSCAN_TEST_WORKER_DIES === "1";
+
 const done = new Set(init.done);
 const store: RunStore = {
   completedUnits: () => done,
@@ -95,6 +101,7 @@ const store: RunStore = {
     const s = sink as PostedSink;
     s.flush();
     post({ t: "complete", sink: s.id, unit, coverage });
+    if (DIE_AFTER_FIRST_UNIT) process.exit(1);
   },
 };
 

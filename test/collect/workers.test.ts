@@ -27,6 +27,9 @@ function world() {
   return { ...base, accounts: arrayCollection(accounts, (a) => a.Id) };
 }
 
+/** A coverage row without its API call count (a resumed unit's calls are its second run's). */
+const withoutCalls = (row: string): string => JSON.stringify((JSON.parse(row) as unknown[]).slice(0, 10));
+
 function normalized(db: string) {
   const s = new Store(db, { readonly: true });
   try {
@@ -74,7 +77,8 @@ describe("workerCount and shares", () => {
 describe("dpscan scan --workers", () => {
   let sim: Simulator;
   let dir = "";
-  const scan = (db: string, ...more: string[]) =>
+  const scan = (db: string, ...more: string[]) => scanWith({}, db, ...more);
+  const scanWith = (env: Record<string, string>, db: string, ...more: string[]) =>
     runProcess(
       [
         "--db",
@@ -91,7 +95,7 @@ describe("dpscan scan --workers", () => {
         sim.endpoint,
         ...more,
       ],
-      { env: simEnv(sim) },
+      { env: { ...simEnv(sim), ...env } },
     );
 
   beforeAll(async () => {
@@ -147,5 +151,34 @@ describe("dpscan scan --workers", () => {
     expect(sim.counters.calls() - before).toBeLessThan(
       full.coverage.reduce((n, row) => n + Number(JSON.parse(row)[10]), 0),
     );
+  }, 300_000);
+
+  it("fails when a worker dies mid-scan, keeps what it finished, and --resume completes the scan", async () => {
+    const whole = join(dir, "whole.db");
+    const w = await scan(whole, "--workers", "2");
+    expect(w.stderr).toBe("");
+    const full = normalized(whole);
+
+    const db = join(dir, "crash.db");
+    const r = await scanWith({ DPSCAN_TEST_WORKER_DIES: "1" }, db, "--workers", "2");
+    expect(r.code).not.toBe(0);
+    expect(r.code).not.toBe(w.code);
+    expect(r.stderr).toContain("collection worker failed");
+    const cut = normalized(db);
+    expect(cut.status).not.toBe("complete");
+    // The unit each worker committed before it died is kept; the rest are not marked done.
+    expect(cut.units).toBeGreaterThan(0);
+    expect(cut.units).toBeLessThan(full.units);
+    expect(cut.findings).toEqual([]);
+
+    const resumed = await scan(db, "--workers", "2", "--resume");
+    expect(resumed.stderr).toBe("");
+    expect(resumed.code).toBe(w.code);
+    const after = normalized(db);
+    expect(after.status).toBe("complete");
+    expect(after.units).toBe(full.units);
+    expect(after.resources).toEqual(full.resources);
+    expect(after.findings).toEqual(full.findings);
+    expect(after.coverage.map(withoutCalls)).toEqual(full.coverage.map(withoutCalls));
   }, 300_000);
 });
