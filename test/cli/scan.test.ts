@@ -338,8 +338,10 @@ describe("dpscan scan against the simulated organisation", () => {
       const s2 = new Store(db);
       expect(s2.latestCompleteScan()?.id).toBe(interrupted?.id);
       s2.close();
-      // Finished units were not collected again.
-      expect(sim.counters.calls() - callsBefore).toBeLessThanOrEqual(fullCalls);
+      // Finished units were not collected again: each finished unit's calls are unchanged by the
+      // resume (a total against the full scan's depends on which units happened to finish, since
+      // every run discovers regions and assumes roles again).
+      expect(sim.counters.calls()).toBeGreaterThan(callsBefore);
       expect(finished.length).toBeGreaterThan(0);
       expect(finished.map(unitCalls)).toEqual(before);
     });
