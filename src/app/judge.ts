@@ -2,7 +2,6 @@
 // records, then one UNKNOWN per rule and type for each coverage gap, and the summary both `scan`
 // and `evaluate` store. The one place findings are made.
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
 import { isCoverageGap, type CoverageRow } from "../model/coverage.js";
 import type { JsonObject, ResourceRecord } from "../model/resource.js";
 import {
@@ -18,6 +17,7 @@ import type { Rule } from "../rules/rule.js";
 import { SCAN_FACT_TYPES, scanFactsOf, type ScanFacts } from "../rules/scan-facts.js";
 import type { Store } from "../store/store.js";
 import { batches } from "../util/batches.js";
+import { WorkerExit, WorkerPool } from "../util/worker-pool.js";
 import type { JudgeWorkerData, ToMain, ToWorker } from "./judge-protocol.js";
 
 export interface Judgement {
@@ -214,58 +214,47 @@ async function judgeInWorkers(
     failure ??= err;
     notify();
   };
-  const pool: Worker[] = [];
+  const pool = new WorkerPool<ToWorker, ToMain>(script, count, () => workerData, {
+    message: (i, msg) => {
+      const slice = sent.get(msg.seq);
+      if (!slice) throw new Error(`a reply to no slice (${msg.seq})`);
+      sent.delete(msg.seq);
+      inFlight[i] = (inFlight[i] ?? 1) - 1;
+      stage.add(
+        msg.findings.map(({ at, ...f }) => {
+          const r = slice.records[at];
+          if (!r) throw new Error(`a finding for no record (${at})`);
+          return { ...f, resource: r.record };
+        }),
+      );
+      evaluation = add(evaluation, msg.summary);
+      notify();
+    },
+    // Exiting is a failure while slices are out, or with an error code.
+    mayExit: (_i, code) => sent.size === 0 && code === 0,
+    failed: (i, err) =>
+      fail(
+        err instanceof WorkerExit
+          ? new Error(`judge worker ${i} exited (code ${err.code}) mid-judgement`)
+          : new Error(`judge worker ${i} failed: ${err.message}`, { cause: err }),
+      ),
+  });
+  for (let i = 0; i < count; i++) inFlight.push(0);
   const onAbort = (): void => fail(new Error("judgement aborted"));
   scan.signal?.addEventListener("abort", onAbort);
   try {
-    for (let i = 0; i < count; i++) {
-      const worker = new Worker(script, { workerData });
-      inFlight.push(0);
-      worker.on("message", (msg: ToMain) => {
-        const slice = sent.get(msg.seq);
-        if (!slice) return fail(new Error(`judge worker ${i}: a reply to no slice (${msg.seq})`));
-        sent.delete(msg.seq);
-        inFlight[i] = (inFlight[i] ?? 1) - 1;
-        try {
-          stage.add(
-            msg.findings.map(({ at, ...f }) => {
-              const r = slice.records[at];
-              if (!r) throw new Error(`judge worker ${i}: a finding for no record (${at})`);
-              return { ...f, resource: r.record };
-            }),
-          );
-        } catch (err) {
-          return fail(err instanceof Error ? err : new Error(String(err)));
-        }
-        evaluation = add(evaluation, msg.summary);
-        notify();
-      });
-      worker.on("error", (err) =>
-        fail(new Error(`judge worker ${i} failed: ${err.message}`, { cause: err })),
-      );
-      worker.on("exit", (code) => {
-        if (sent.size > 0 || code !== 0)
-          fail(new Error(`judge worker ${i} exited (code ${code}) mid-judgement`));
-      });
-      pool.push(worker);
-    }
     const check = (): void => {
       if (failure) throw scan.signal?.aborted ? (scan.signal.reason as Error) : failure;
-    };
-    const post = (i: number, msg: ToWorker): void => {
-      const w = pool[i];
-      if (!w) throw new Error(`no judge worker ${i}`);
-      w.postMessage(msg);
     };
     // Every worker builds the same reference index from the same records, in the same order.
     if (plan) {
       for (const refs of batches(mapRecords(store.iterateResources(scan.id, plan.types)), SLICE)) {
-        for (let i = 0; i < count; i++) post(i, { kind: "refs", records: refs });
+        pool.broadcast({ kind: "refs", records: refs });
         await turn();
         check();
       }
     }
-    for (let i = 0; i < count; i++) post(i, { kind: "refs-done" });
+    pool.broadcast({ kind: "refs-done" });
     let seq = 0;
     for (const records of batches(store.iterateResources(scan.id), SLICE)) {
       for (;;) {
@@ -274,7 +263,7 @@ async function judgeInWorkers(
         if ((inFlight[free] ?? 0) < IN_FLIGHT) {
           sent.set(seq, { worker: free, records });
           inFlight[free] = (inFlight[free] ?? 0) + 1;
-          post(free, { kind: "slice", seq: seq++, records });
+          pool.post(free, { kind: "slice", seq: seq++, records });
           break;
         }
         await new Promise<void>((resolve) => (wake = resolve));
@@ -288,7 +277,7 @@ async function judgeInWorkers(
     return finish(store, scan.id, rules, coverage, gaps, stage, evaluation);
   } finally {
     scan.signal?.removeEventListener("abort", onAbort);
-    await Promise.all(pool.map((w) => w.terminate()));
+    await pool.terminate();
   }
 }
 

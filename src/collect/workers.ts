@@ -5,12 +5,12 @@
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
 import { classifyError } from "../aws/errors.js";
 import type { ScanOptions } from "../model/scan-options.js";
 import type { Store, ResourceSink } from "../store/store.js";
 import type { FactsRead } from "./facts.js";
 import { runCollectors, type AccountTarget, type RunOptions, type RunSummary } from "./runner.js";
+import { WorkerExit, WorkerPool } from "../util/worker-pool.js";
 import type { FromWorker, ToWorker, WorkerInit } from "./worker-protocol.js";
 
 /** The worker script, beside this module once built; running from the TypeScript sources there is none. */
@@ -65,111 +65,99 @@ async function inWorkers(run: ParallelRun, n: number, readsText: string | undefi
     unitsSkippedAsDone: 0,
     resources: 0,
   };
-  const workers: Worker[] = [];
   const failures: string[] = [];
-  const stopAll = (): void => {
-    for (const w of workers) w.postMessage({ t: "abort" } satisfies ToWorker);
+  const finished = new Set<number>();
+  const sinks = new Map<string, ResourceSink>();
+  const sinkOf = (i: number, id: number): ResourceSink => {
+    const key = `${i}:${id}`;
+    let s = sinks.get(key);
+    if (!s) sinks.set(key, (s = store.sink(scanId)));
+    return s;
   };
-  run.signal.addEventListener("abort", stopAll, { once: true });
-
-  const one = (i: number): Promise<void> => {
-    const init: WorkerInit = {
-      scanId,
-      options: run.options,
-      collectors: run.collectors.map((c) => c.name),
-      ...(run.regions ? { regions: run.regions } : {}),
-      homeRegion: run.homeRegion,
-      partition: run.partition,
-      concurrency: concurrency[i] ?? 1,
-      accountConcurrency: accountConcurrency[i] ?? 1,
-      ...(readsText !== undefined ? { readsText } : {}),
-      done,
-    };
-    const worker = new Worker(WORKER_SCRIPT, { workerData: init });
-    workers.push(worker);
-    const sinks = new Map<number, ResourceSink>();
-    const sinkOf = (id: number): ResourceSink => {
-      let s = sinks.get(id);
-      if (!s) sinks.set(id, (s = store.sink(scanId)));
-      return s;
-    };
-    const reply = (m: ToWorker): void => worker.postMessage(m);
-    let finished = false;
-    return new Promise<void>((resolve) => {
-      worker.on("message", (m: FromWorker) => {
-        try {
-          handle(m);
-        } catch (err) {
-          // A store write failed here: stop everything, the scan fails with this error.
-          failures.push(`worker ${i}: ${(err as Error).message}`);
+  const init = (i: number): WorkerInit => ({
+    scanId,
+    options: run.options,
+    collectors: run.collectors.map((c) => c.name),
+    ...(run.regions ? { regions: run.regions } : {}),
+    homeRegion: run.homeRegion,
+    partition: run.partition,
+    concurrency: concurrency[i] ?? 1,
+    accountConcurrency: accountConcurrency[i] ?? 1,
+    ...(readsText !== undefined ? { readsText } : {}),
+    done,
+  });
+  const handle = (i: number, m: FromWorker): void => {
+    const reply = (r: ToWorker): void => pool.post(i, r);
+    switch (m.t) {
+      case "next":
+        reply({ t: "account", req: m.req, account: run.signal.aborted ? null : describe(queue.shift()) });
+        return;
+      case "creds":
+        void credentialsFor(byId.get(m.accountId)).then((r) => reply({ t: "creds", req: m.req, ...r }));
+        return;
+      case "records":
+        sinkOf(i, m.sink).add(m.records);
+        return;
+      case "complete":
+        store.completeUnit(scanId, m.unit, sinkOf(i, m.sink), m.coverage);
+        sinks.delete(`${i}:${m.sink}`);
+        return;
+      case "coverage":
+        store.upsertCoverage(scanId, m.rows);
+        return;
+      case "accountStarted":
+        run.events?.accountStarted?.(m.accountId);
+        return;
+      case "accountSkipped":
+        run.events?.accountSkipped?.(m.accountId, m.reason);
+        return;
+      case "unitsPlanned":
+        run.events?.unitsPlanned?.(m.accountId, m.count);
+        return;
+      case "unitDone":
+        run.events?.unitDone?.(m.unit);
+        return;
+      case "stats":
+        run.factory.global.calls += m.calls;
+        run.factory.global.throttles += m.throttles;
+        run.factory.global.retries += m.retries;
+        return;
+      case "done":
+        finished.add(i);
+        for (const k of Object.keys(total) as (keyof RunSummary)[]) total[k] += m.summary[k];
+        // Its last word: everything it posted before has been applied (messages arrive in order).
+        pool.end(i);
+        return;
+      case "failed":
+        finished.add(i);
+        if (!m.aborted) {
+          failures.push(`worker ${i}: ${m.message}`);
           stopAll();
         }
-      });
-      const handle = (m: FromWorker): void => {
-        switch (m.t) {
-          case "next":
-            reply({ t: "account", req: m.req, account: run.signal.aborted ? null : describe(queue.shift()) });
-            return;
-          case "creds":
-            void credentialsFor(byId.get(m.accountId)).then((r) => reply({ t: "creds", req: m.req, ...r }));
-            return;
-          case "records":
-            sinkOf(m.sink).add(m.records);
-            return;
-          case "complete":
-            store.completeUnit(scanId, m.unit, sinkOf(m.sink), m.coverage);
-            sinks.delete(m.sink);
-            return;
-          case "coverage":
-            store.upsertCoverage(scanId, m.rows);
-            return;
-          case "accountStarted":
-            run.events?.accountStarted?.(m.accountId);
-            return;
-          case "accountSkipped":
-            run.events?.accountSkipped?.(m.accountId, m.reason);
-            return;
-          case "unitsPlanned":
-            run.events?.unitsPlanned?.(m.accountId, m.count);
-            return;
-          case "unitDone":
-            run.events?.unitDone?.(m.unit);
-            return;
-          case "stats":
-            run.factory.global.calls += m.calls;
-            run.factory.global.throttles += m.throttles;
-            run.factory.global.retries += m.retries;
-            return;
-          case "done":
-            finished = true;
-            for (const k of Object.keys(total) as (keyof RunSummary)[]) total[k] += m.summary[k];
-            // Its last word: everything it posted before has been applied (messages arrive in order).
-            void worker.terminate();
-            return;
-          case "failed":
-            finished = true;
-            if (!m.aborted) {
-              failures.push(`worker ${i}: ${m.message}`);
-              stopAll();
-            }
-            void worker.terminate();
-            return;
-        }
-      };
-      worker.on("error", (err) => {
-        failures.push(`worker ${i}: ${err.stack ?? err.message}`);
-        stopAll();
-      });
-      worker.on("exit", (code) => {
-        // A worker gone without its last word (killed, out of memory): its accounts are unfinished.
-        if (!finished && failures.length === 0) failures.push(`worker ${i} exited with code ${code}`);
-        if (!finished) stopAll();
-        resolve();
-      });
-    });
+        pool.end(i);
+        return;
+    }
   };
+  const pool: WorkerPool<ToWorker, FromWorker> = new WorkerPool(WORKER_SCRIPT, n, init, {
+    message: handle,
+    // A worker gone without its last word (killed, out of memory): its accounts are unfinished.
+    mayExit: (i) => finished.has(i),
+    failed: (i, err) => {
+      // A store write that failed here, a worker's own error, or an early exit: the scan fails.
+      failures.push(
+        err instanceof WorkerExit
+          ? `worker ${i} exited with code ${err.code}`
+          : `worker ${i}: ${err.stack ?? err.message}`,
+      );
+      stopAll();
+    },
+  });
+  function stopAll(): void {
+    pool.broadcast({ t: "abort" });
+  }
+  run.signal.addEventListener("abort", stopAll, { once: true });
   try {
-    await Promise.all(Array.from({ length: n }, (_, i) => one(i)));
+    await pool.allExited;
   } finally {
     run.signal.removeEventListener("abort", stopAll);
   }

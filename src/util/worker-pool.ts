@@ -1,0 +1,88 @@
+// Worker threads started together and watched the same way by every pool in dpscan (collection,
+// judging): a worker that throws, or exits while it still owes work, fails the pool; a worker the
+// pool ended itself (`end`, `terminate`) may exit. What "owes work" means is the caller's.
+import { Worker } from "node:worker_threads";
+
+/** A worker that exited while it still owed work. */
+export class WorkerExit extends Error {
+  constructor(readonly code: number) {
+    super(`exited (code ${code})`);
+  }
+}
+
+export interface PoolHandlers<Out> {
+  /** A message from worker `i`. Throwing fails the pool with that error. */
+  message(i: number, msg: Out): void;
+  /** Whether worker `i` may exit now, with `code`, without failing the pool. */
+  mayExit(i: number, code: number): boolean;
+  /** A failure: a worker's error, an early exit (WorkerExit), a handler that threw. Once per worker. */
+  failed(i: number, err: Error): void;
+  /** Worker `i` has exited, whatever the reason (after `failed`, when that applies). */
+  exited?(i: number): void;
+}
+
+export class WorkerPool<In, Out> {
+  private readonly workers: Worker[] = [];
+  private readonly ended = new Set<number>();
+  private readonly failed = new Set<number>();
+  /** Resolves once every worker has exited. */
+  readonly allExited: Promise<void>;
+
+  constructor(script: URL, count: number, data: (i: number) => unknown, handlers: PoolHandlers<Out>) {
+    const exits: Promise<void>[] = [];
+    // An error is followed by an exit: one failure per worker is reported, the first.
+    const fail = (i: number, err: Error): void => {
+      if (this.failed.has(i)) return;
+      this.failed.add(i);
+      handlers.failed(i, err);
+    };
+    for (let i = 0; i < count; i++) {
+      const worker = new Worker(script, { workerData: data(i) });
+      this.workers.push(worker);
+      worker.on("message", (msg: Out) => {
+        try {
+          handlers.message(i, msg);
+        } catch (err) {
+          fail(i, err instanceof Error ? err : new Error(String(err)));
+        }
+      });
+      worker.on("error", (err) => fail(i, err));
+      exits.push(
+        new Promise<void>((resolve) =>
+          worker.on("exit", (code) => {
+            if (!this.ended.has(i) && !handlers.mayExit(i, code)) fail(i, new WorkerExit(code));
+            handlers.exited?.(i);
+            resolve();
+          }),
+        ),
+      );
+    }
+    this.allExited = Promise.all(exits).then(() => undefined);
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  post(i: number, msg: In): void {
+    const w = this.workers[i];
+    if (!w) throw new Error(`no worker ${i}`);
+    w.postMessage(msg);
+  }
+
+  broadcast(msg: In): void {
+    for (let i = 0; i < this.workers.length; i++) this.post(i, msg);
+  }
+
+  /** Stop worker `i`; its exit is then expected. */
+  end(i: number): void {
+    this.ended.add(i);
+    void this.workers[i]?.terminate();
+  }
+
+  /** Stop every worker and wait until all have exited. */
+  async terminate(): Promise<void> {
+    for (let i = 0; i < this.workers.length; i++) this.end(i);
+    await this.allExited;
+  }
+}
