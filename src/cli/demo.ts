@@ -14,7 +14,7 @@ import { startService } from "../serve/service.js";
 import { UsageError } from "../util/errors.js";
 import { globals, hint, out, stdoutStyle } from "./context.js";
 import { DEFAULT_REPORTS_DIR } from "./report.js";
-import { completedScan, findingsContext } from "./findings-output.js";
+import { completedScan, findingsContext, SHOWN } from "./findings-output.js";
 import { stdout, writeChunks } from "./output.js";
 import { resolveScanOptions } from "./scan-options.js";
 
@@ -22,7 +22,6 @@ import { resolveScanOptions } from "./scan-options.js";
 const DEMO_HOME_REGION = "us-east-1";
 
 /** Findings the summary lists, as `dpscan scan` does. */
-const SHOWN = 60;
 
 export function define(cmd: Command): void {
   cmd

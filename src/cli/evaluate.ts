@@ -3,13 +3,11 @@ import { withDbLock } from "../app/db-lock.js";
 import { expandInputs } from "../collect/aws-config/snapshot-file.js";
 import { runEvaluate } from "../app/evaluate.js";
 import { judgeWorkerCount } from "../app/judge.js";
-import { scanSummaryText } from "../report/scan-summary.js";
-import { PLAIN } from "../report/text.js";
 import { loadRules } from "../rules/loader.js";
 import { selectRules } from "../rules/select.js";
 import { collectProblems, InputError } from "../util/errors.js";
 import { globals, hint, oneOf, openStore, parseList, stdoutStyle } from "./context.js";
-import { completedScan, emitReport, findingsContext } from "./findings-output.js";
+import { completedScan, emitScanResult } from "./findings-output.js";
 import { collect, OUTPUT_HELP, outputFiles, REPORT_FORMATS } from "./output.js";
 import { SCAN_OPTIONS } from "../model/scan-options.js";
 import { parseScanFlag, type ScanOptions } from "./scan-options.js";
@@ -83,32 +81,19 @@ export function define(cmd: Command): void {
           const scan = completedScan(store, outcome);
           if (!scan || outcome.status !== "complete") return;
           const read = outcome.value;
-          const context = findingsContext(store, scan, waivers);
           const database = globals(c).db;
           const preamble = [
             `${read.records} resources from ${inputs.files.length} file(s), ${rules.length} rules.`,
             ...readNotes(read, inputs.skipped),
           ];
-          await emitReport(
+          await emitScanResult(store, scan, {
             format,
-            {
-              store,
-              scan,
-              database,
-              filter: {},
-              waived: context.waived,
-              table: (plain) =>
-                scanSummaryText(store, scan, {
-                  style: plain ? PLAIN : stdoutStyle(c),
-                  findings: context.table,
-                  database,
-                  hint: (args) => hint(c, args),
-                  includePass: Boolean(opts.all),
-                  preamble,
-                }),
-            },
             files,
-          );
+            database,
+            waivers,
+            style: stdoutStyle(c),
+            summary: { hint: (args) => hint(c, args), includePass: Boolean(opts.all), preamble },
+          });
         } finally {
           store.close();
         }

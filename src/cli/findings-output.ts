@@ -3,7 +3,8 @@
 // Every format shows the finding's lifecycle and, when a waiver covers it, WAIVED with the waiver.
 import type { WaiverSet } from "../model/waiver.js";
 import { findingsCsv, findingsJson, scanHead, type TableContext } from "../report/findings-view.js";
-import { duplicatesWarning } from "../report/scan-summary.js";
+import { duplicatesWarning, scanSummaryText, type SummaryOptions } from "../report/scan-summary.js";
+import { PLAIN, type TextStyle } from "../report/text.js";
 import { waiversForOutput, type Waived } from "../report/waived.js";
 import { ensureLifecycle } from "../store/lifecycle.js";
 import type { FindingFilter, ScanRow, Store } from "../store/store.js";
@@ -43,6 +44,48 @@ export async function emitReport(
     await writeFileChunks(f.file, reportChunks(f.format, r, true));
     process.stderr.write(`dpscan: wrote ${f.file} (${f.format})\n`);
   }
+}
+
+/** Findings a command's summary table lists after a scan (the rest are one `findings` away). */
+export const SHOWN = 60;
+
+/**
+ * What scan, evaluate and merge print when they complete a scan: the summary table (or the
+ * finding document, or CSV) on stdout, and each --output file.
+ */
+export async function emitScanResult(
+  store: Store,
+  scan: ScanRow,
+  o: {
+    format: ReportFormat;
+    files: readonly OutputFile[];
+    database: string;
+    /** The waivers file that applies (`--waivers` or the settings file), if any. */
+    waivers: WaiverSet | undefined;
+    /** The terminal's style (stdoutStyle); files get PLAIN. */
+    style: TextStyle;
+    summary: Pick<SummaryOptions, "hint" | "limit" | "includePass" | "preamble">;
+  },
+): Promise<void> {
+  const context = findingsContext(store, scan, o.waivers);
+  await emitReport(
+    o.format,
+    {
+      store,
+      scan,
+      database: o.database,
+      filter: {},
+      waived: context.waived,
+      table: (plain) =>
+        scanSummaryText(store, scan, {
+          ...o.summary,
+          style: plain ? PLAIN : o.style,
+          findings: context.table,
+          database: o.database,
+        }),
+    },
+    o.files,
+  );
 }
 
 /**

@@ -1,18 +1,15 @@
 import type { Command } from "commander";
 import { withDbLock } from "../app/db-lock.js";
 import { MAX_SPREAD_HOURS, runMerge } from "../app/merge.js";
-import { scanSummaryText } from "../report/scan-summary.js";
-import { PLAIN } from "../report/text.js";
 import { loadRules } from "../rules/loader.js";
 import { Store } from "../store/store.js";
 import { collectProblems, InputError } from "../util/errors.js";
 import { globals, oneOf, stdoutStyle } from "./context.js";
-import { completedScan, emitReport, findingsContext } from "./findings-output.js";
+import { completedScan, emitScanResult, SHOWN } from "./findings-output.js";
 import { invocation, shellWord } from "./invocation.js";
 import { collect, OUTPUT_HELP, outputFiles, REPORT_FORMATS } from "./output.js";
 
 /** Findings the summary lists, as `scan` does. */
-const SHOWN = 60;
 
 interface Flags {
   rules?: string;
@@ -62,32 +59,19 @@ export function define(cmd: Command): void {
       try {
         const scan = completedScan(store, result);
         if (!scan) return;
-        const context = findingsContext(store, scan, undefined);
         const preamble = [
           `Merged ${result.shards.length} shard(s): ${result.shards
             .map((s) => `${s.shard} ${s.database} (scan ${s.scanId}, ${s.accounts} account(s))`)
             .join("; ")}.`,
         ];
-        await emitReport(
+        await emitScanResult(store, scan, {
           format,
-          {
-            store,
-            scan,
-            database: outPath,
-            filter: {},
-            waived: context.waived,
-            table: (plain) =>
-              scanSummaryText(store, scan, {
-                style: plain ? PLAIN : stdoutStyle(c),
-                findings: context.table,
-                database: outPath,
-                hint,
-                limit: SHOWN,
-                preamble,
-              }),
-          },
           files,
-        );
+          database: outPath,
+          waivers: undefined,
+          style: stdoutStyle(c),
+          summary: { hint, limit: SHOWN, preamble },
+        });
       } finally {
         store.close();
       }

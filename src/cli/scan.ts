@@ -4,8 +4,6 @@ import { configuredRegion } from "../aws/profile.js";
 import { regionProblem } from "../aws/regions.js";
 import { checkScanInputs, runScan } from "../app/scan.js";
 import { COLLECTORS } from "../collect/registry.js";
-import { scanSummaryText } from "../report/scan-summary.js";
-import { PLAIN } from "../report/text.js";
 import { loadRules } from "../rules/loader.js";
 import type { Rule } from "../rules/rule.js";
 import { selectRules } from "../rules/select.js";
@@ -13,7 +11,7 @@ import type { ScanOptionKey } from "../model/scan-options.js";
 import { Store } from "../store/store.js";
 import { collectProblems, InputError, UsageError } from "../util/errors.js";
 import { globals, hint, oneOf, parseList, stdoutStyle } from "./context.js";
-import { completedScan, emitReport, findingsContext } from "./findings-output.js";
+import { completedScan, emitScanResult, SHOWN } from "./findings-output.js";
 import { collect, OUTPUT_HELP, outputFiles, REPORT_FORMATS } from "./output.js";
 import { ScanProgress } from "./progress.js";
 import {
@@ -27,7 +25,6 @@ import {
 import { waiverFileFor } from "./waivers-file.js";
 
 /** Findings the summary lists; the rest are one `dpscan findings` away. */
-const SHOWN = 60;
 
 type Flags = ScanFlags & { resume?: boolean; format: string; output: string[] };
 
@@ -60,26 +57,14 @@ export function define(cmd: Command): void {
           });
           const scan = completedScan(store, result);
           if (!scan) return;
-          const context = findingsContext(store, scan, waivers);
-          await emitReport(
+          await emitScanResult(store, scan, {
             format,
-            {
-              store,
-              scan,
-              database: g.db,
-              filter: {},
-              waived: context.waived,
-              table: (plain) =>
-                scanSummaryText(store, scan, {
-                  style: plain ? PLAIN : stdoutStyle(c),
-                  findings: context.table,
-                  database: g.db,
-                  hint: (args) => hint(c, args),
-                  limit: SHOWN,
-                }),
-            },
             files,
-          );
+            database: g.db,
+            waivers,
+            style: stdoutStyle(c),
+            summary: { hint: (args) => hint(c, args), limit: SHOWN },
+          });
         } finally {
           store.close();
         }
