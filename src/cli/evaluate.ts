@@ -7,7 +7,7 @@ import { loadRules } from "../rules/loader.js";
 import { selectRules } from "../rules/select.js";
 import { collectProblems, InputError } from "../util/errors.js";
 import { globals, hint, oneOf, openStore, parseList, stdoutStyle } from "./context.js";
-import { completedScan, emitScanResult } from "./findings-output.js";
+import { completedScan, emitScanResult, SHOWN } from "./findings-output.js";
 import { collect, OUTPUT_HELP, outputFiles, REPORT_FORMATS } from "./output.js";
 import { SCAN_OPTIONS } from "../model/scan-options.js";
 import { parseScanFlag, type ScanOptions } from "./scan-options.js";
@@ -35,7 +35,10 @@ export function define(cmd: Command): void {
     .option("--exclude-rule <ids>", "leave out these rules (comma-separated IDs)")
     .option("-f, --format <format>", REPORT_FORMATS.join(", "), "table")
     .option("-o, --output <file>", OUTPUT_HELP, collect, [])
-    .option("--all", "list passing results too (table format)")
+    .option(
+      "--all",
+      `table format: list every result, passes included (default: the first ${SHOWN} FAIL/UNKNOWN)`,
+    )
     .option(SCAN_OPTIONS.judgeWorkers.flag, SCAN_OPTIONS.judgeWorkers.doc)
     .action(async (opts: Opts, c: Command) => {
       // Every problem of the command line, the rules and the input list at once, before the database:
@@ -92,7 +95,12 @@ export function define(cmd: Command): void {
             database,
             waivers,
             style: stdoutStyle(c),
-            summary: { hint: (args) => hint(c, args), includePass: Boolean(opts.all), preamble },
+            // A summary: a million items must not print half a million lines unless asked to.
+            summary: {
+              hint: (args) => hint(c, args),
+              preamble,
+              ...(opts.all ? { includePass: true } : { limit: SHOWN }),
+            },
           });
         } finally {
           store.close();

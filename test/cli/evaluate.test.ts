@@ -369,3 +369,54 @@ describe("dpscan rules", () => {
     expect(r2.stderr).toMatch(/:4:1: severty: unknown field "severty"/);
   });
 });
+
+describe("dpscan evaluate's table", () => {
+  /** `n` unencrypted volumes: one FAIL each (and passes for the other volume rules). */
+  function volumes(n: number): string {
+    const snapshot = JSON.parse(readFileSync(SNAPSHOT, "utf8")) as {
+      configurationItems: { resourceType: string; resourceId: string; ARN: string; configuration: object }[];
+    };
+    const base = snapshot.configurationItems.find((i) => i.resourceId === "vol-0a1f2e3d4c5b60002");
+    if (!base) throw new Error("the example snapshot lost its unencrypted volume");
+    const items = Array.from({ length: n }, (_, i) => {
+      const id = `vol-${String(i).padStart(17, "0")}`;
+      return {
+        ...base,
+        resourceId: id,
+        ARN: base.ARN.replace(base.resourceId, id),
+        configuration: { ...base.configuration, volumeId: id },
+      };
+    });
+    const file = join(tmp(), "volumes.json");
+    writeFileSync(file, JSON.stringify({ configurationItems: items }));
+    return file;
+  }
+
+  it("lists the first 60 FAIL/UNKNOWN and points to `findings` for the rest; --all lists every result", async () => {
+    const input = volumes(75);
+    const db = join(tmp(), "t.db");
+    const r = await runCli(["--db", db, "evaluate", "--input", input, "--rule", "ebs-volume-unencrypted"]);
+    expect(r.code).toBe(0);
+    const listed = r.stdout
+      .split("\n")
+      .filter((l) => l.includes("ebs-volume-unencrypted") && l.includes("vol-"));
+    expect(listed).toHaveLength(60);
+    expect(r.stdout).toMatch(/… 15 more: .*findings --scan 1/);
+
+    const all = await runCli([
+      "--db",
+      db,
+      "evaluate",
+      "--input",
+      input,
+      "--rule",
+      "ebs-volume-unencrypted",
+      "--all",
+    ]);
+    const rows = all.stdout
+      .split("\n")
+      .filter((l) => l.includes("ebs-volume-unencrypted") && l.includes("vol-"));
+    expect(rows).toHaveLength(75);
+    expect(all.stdout).not.toContain("more:");
+  });
+});
