@@ -16,6 +16,7 @@ import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import Database from "better-sqlite3";
+import { launchFlags } from "./scenarios/lib/common.mjs";
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -205,6 +206,7 @@ async function scanScenario(name, def) {
     const scan = await withSimulator(world, async (sim) => {
       const r = await child(
         [
+          ...launchFlags(dpscanBin),
           dpscanBin,
           "--db",
           join(dir, "bench.db"),
@@ -325,7 +327,8 @@ async function scanScenario(name, def) {
 /** `dpscan --version`: the cost of starting the CLI, best of five. */
 async function startup() {
   const runs = [];
-  for (let i = 0; i < 5; i++) runs.push(await child([join(root, "bin/dpscan.js"), "--version"], {}));
+  for (let i = 0; i < 5; i++)
+    runs.push(await child([...launchFlags(), join(root, "bin/dpscan.js"), "--version"], {}));
   const best = runs.reduce((a, b) => (a.seconds < b.seconds ? a : b));
   return {
     scenario: "startup",

@@ -13,6 +13,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { launchFlags } from "./lib/common.mjs";
 
 const root = resolve(import.meta.dirname, "../..");
 const load = (p) => import(pathToFileURL(join(root, "dist", p)).href);
@@ -31,6 +32,7 @@ function scan(sim, region, db, concurrency) {
     const child = spawn(
       process.execPath,
       [
+        ...launchFlags(),
         join(root, "bin/dpscan.js"),
         "--no-config",
         "--db",

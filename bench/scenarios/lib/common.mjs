@@ -1,7 +1,7 @@
 // Shared by the evaluation, store and reports scenarios: the compiled modules (dist/), a generated
 // world's AWS Config items, peak RSS of a child process, and a dpscan run measured from outside.
 import { spawn } from "node:child_process";
-import { createWriteStream, rmSync } from "node:fs";
+import { createWriteStream, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -60,14 +60,22 @@ export async function writeItemsFile(file, count, seed = 1) {
   return bytes;
 }
 
+/** The node flags a dpscan launcher's `#!/usr/bin/env -S node FLAGS` line gives the installed command. */
+export function launchFlags(bin = join(root, "bin/dpscan.js")) {
+  const first = readFileSync(bin, "utf8").split("\n", 1)[0] ?? "";
+  const m = /^#!\S*env\s+(?:-S\s+)?node((?:\s+--\S+)*)\s*$/.exec(first);
+  return m ? m[1].trim().split(/\s+/).filter(Boolean) : [];
+}
+
 /**
- * Run `dpscan ARGS` in its own process; resolves with wall seconds, exit code, peak RSS (MB),
+ * Run `dpscan ARGS` in its own process, as the installed command runs (launchFlags); resolves with wall seconds, exit code, peak RSS (MB),
  * CPU seconds of the child, and what it printed on stderr (stdout goes to `stdoutFile` or is dropped).
  */
 export function dpscan(args, { stdout = "ignore", env = {} } = {}) {
   return new Promise((ok, fail) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, [join(root, "bin/dpscan.js"), "--no-config", ...args], {
+    const bin = join(root, "bin/dpscan.js");
+    const child = spawn(process.execPath, [...launchFlags(bin), bin, "--no-config", ...args], {
       env: {
         PATH: process.env.PATH,
         HOME: tmpdir(),
