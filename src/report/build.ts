@@ -9,7 +9,7 @@ import { isCoverageGap, type CoverageRow } from "../model/coverage.js";
 import { findingIdentity, type FindingRow } from "../model/finding.js";
 import { GLOBAL_REGION } from "../model/resource-types.js";
 import { severityRank, STATUSES, type Status } from "../model/severity.js";
-import { reportOrderFindings, reportOrderRun, type ReportFindingRow } from "../store/report-queries.js";
+import { reportOrderFindings, type ReportFindingRow } from "../store/report-queries.js";
 import type { ScanRow, Store } from "../store/store.js";
 import { UsageError } from "../util/errors.js";
 import { VERSION } from "../version.js";
@@ -195,7 +195,6 @@ function prepareShared(
       open: t.open,
       severities: t.severities,
       findings,
-      runFindings: (run) => read(reportOrderRun(store, scanId, run, filter.byTag)),
     };
   });
   return { digests, findings: all };
@@ -235,7 +234,6 @@ export function inMemory(d: ReportDigest): ReportDigest {
   return {
     ...d,
     findings: () => all,
-    runFindings: (run) => all.slice(run.start, run.end),
   };
 }
 
@@ -583,13 +581,6 @@ function assess(ctx: Context, r: Requirement, depth: number, parent: string | nu
     newFindings: tallies.reduce((n, t) => n + t.newFindings, 0),
     rollup: r.requirements.length > 0 ? zeroStatuses() : null,
     ranges: mergeRanges(tallies.flatMap((t) => t.runs.map((x): [number, number] => [x.start, x.end]))),
-    // Runs of different rules differ by status, severity or else rule ID: report order is theirs.
-    runs: tallies
-      .flatMap((t) => t.runs)
-      .sort(
-        (a, b) =>
-          STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || b.rank - a.rank || cmp(a.ruleId, b.ruleId),
-      ),
     open,
     openTotal: counts.FAIL + counts.UNKNOWN,
   };

@@ -1,12 +1,15 @@
 // Reports of one scan written to a folder, one file per framework and format, each whole or absent:
 // `dpscan report`, the demo and a schedule's after-actions (`dpscan serve`) all write them so.
-import { mkdirSync } from "node:fs";
+// Frameworks that share a scope share their reads: one to tally them all (prepareReports), one
+// for every JSON and CSV file together, each finding encoded once for all the files that list it.
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { ScanRow, Store } from "../store/store.js";
-import { writeFileAtomically } from "../util/atomic-file.js";
-import { prepareReport } from "./build.js";
+import { prepareReports, type SharedFindings } from "./build.js";
+import { cachedCells, CsvRows, csvHead, findingCells } from "./csv.js";
 import type { Framework } from "./frameworks.js";
-import { REQUIREMENT_STATUSES, STATUS_LABELS } from "./model.js";
+import { findingJson, jsonHead, jsonTail } from "./json.js";
+import { REQUIREMENT_STATUSES, STATUS_LABELS, type ReportDigest } from "./model.js";
 import { PdfPrinter } from "./pdf.js";
 import { EXTENSIONS, renderReport, reportChunks, type ReportFormat } from "./render.js";
 import type { ReportScope } from "./scope.js";
@@ -18,7 +21,7 @@ export interface Written {
   line: string;
 }
 
-/** Build each framework's model once and write it in every format; returns the files written. */
+/** Tally each framework once and write it in every format; returns the files written, framework by framework. */
 export async function writeReports(o: {
   store: Store;
   scan: ScanRow;
@@ -31,22 +34,144 @@ export async function writeReports(o: {
 }): Promise<Written[]> {
   mkdirSync(o.dir, { recursive: true });
   const printer = o.formats.includes("pdf") ? new PdfPrinter() : undefined;
-  const written: Written[] = [];
+  const lines = new Map<string, string>();
+  const path = (m: ReportDigest, format: ReportFormat): string =>
+    join(o.dir, `${m.framework.id}.${EXTENSIONS[format]}`);
   try {
-    for (const fw of o.frameworks) {
-      const model = prepareReport(o.store, o.scan.id, fw, o.scopeFor(fw.id), o.waived);
-      const counts = REQUIREMENT_STATUSES.map(
-        (s) => `${model.summary.requirements[s]} ${STATUS_LABELS[s]}`,
-      ).join(", ");
-      for (const format of o.formats) {
-        const path = join(o.dir, `${fw.id}.${EXTENSIONS[format]}`);
-        if (format === "pdf") writeFileAtomically(path, [await renderReport(model, "pdf", printer)]);
-        else writeFileAtomically(path, reportChunks(model, format));
-        written.push({ path, line: `${path}  (${fw.title}: ${counts})` });
+    // A framework named twice is written once (its files would be one another's temporary files).
+    const frameworks = [...new Map(o.frameworks.map((f) => [f.id, f])).values()];
+    for (const group of prepareReports(o.store, o.scan.id, frameworks, o.scopeFor, o.waived)) {
+      for (const m of group.digests) {
+        const counts = REQUIREMENT_STATUSES.map(
+          (s) => `${m.summary.requirements[s]} ${STATUS_LABELS[s]}`,
+        ).join(", ");
+        for (const format of o.formats) lines.set(path(m, format), `(${m.framework.title}: ${counts})`);
+        for (const format of o.formats) {
+          if (format === "pdf") writeWhole(path(m, format), [await renderReport(m, "pdf", printer)]);
+          else if (format === "html" || format === "md") writeWhole(path(m, format), reportChunks(m, format));
+        }
       }
+      const json = o.formats.includes("json");
+      const csv = o.formats.includes("csv");
+      if (json || csv)
+        writeFindingFiles(group, (m) => ({
+          json: json ? path(m, "json") : null,
+          csv: csv ? path(m, "csv") : null,
+        }));
     }
   } finally {
     await printer?.close();
   }
-  return written;
+  return o.frameworks.flatMap((fw) =>
+    o.formats.map((format) => {
+      const p = join(o.dir, `${fw.id}.${EXTENSIONS[format]}`);
+      return { path: p, line: `${p}  ${lines.get(p) ?? ""}` };
+    }),
+  );
+}
+
+/**
+ * The JSON and CSV files of a group's frameworks, streamed together from one read of their
+ * findings: bytes exactly those of jsonChunks and csvChunks for each digest.
+ */
+function writeFindingFiles(
+  group: SharedFindings,
+  paths: (m: ReportDigest) => { json: string | null; csv: string | null },
+): void {
+  const sinks: Sink[] = [];
+  const open = (p: string | null): Sink | null => {
+    if (p === null) return null;
+    const s = new Sink(p);
+    sinks.push(s);
+    return s;
+  };
+  try {
+    const outs = group.digests.map((m) => {
+      const p = paths(m);
+      return { m, json: open(p.json), csv: open(p.csv), rows: new CsvRows(m), left: m.findingCount };
+    });
+    const members = new Map<string, (typeof outs)[number][]>();
+    for (const out of outs) {
+      for (const c of jsonHead(out.m)) out.json?.write(c);
+      out.csv?.write(csvHead(out.m));
+      for (const r of out.m.rules) members.set(r.id, [...(members.get(r.id) ?? []), out]);
+    }
+    const wantJson = outs.some((x) => x.json);
+    const wantCsv = outs.some((x) => x.csv);
+    // Every digest of a group has the same waivers (one Waived), so a finding's cells are shared.
+    const waivers = group.digests[0]?.waivers ?? [];
+    const cell = cachedCells();
+    for (const f of group.findings()) {
+      const list = members.get(f.ruleId);
+      if (!list) continue;
+      const json = wantJson ? findingJson(f) : "";
+      const cells = wantCsv ? findingCells(waivers, f, cell) : "";
+      for (const out of list) {
+        out.json?.write(--out.left > 0 ? `${json},\n` : `${json}\n`);
+        out.csv?.write(out.rows.row(f, cells));
+      }
+    }
+    for (const out of outs) for (const c of jsonTail(out.m)) out.json?.write(c);
+    for (const s of sinks) s.finish();
+  } catch (err) {
+    for (const s of sinks) s.abort();
+    throw err;
+  }
+}
+
+function writeWhole(path: string, chunks: Iterable<string | Buffer>): void {
+  const s = new Sink(path);
+  try {
+    for (const c of chunks) s.write(c);
+    s.finish();
+  } catch (err) {
+    s.abort();
+    throw err;
+  }
+}
+
+/**
+ * A file written in pieces under a temporary name beside it and renamed when finished, so no one
+ * reads half a report. Text is gathered to 1M characters per write: several files are written
+ * at once, one finding at a time.
+ */
+class Sink {
+  private readonly tmp: string;
+  private readonly fd: number;
+  private pending = "";
+
+  constructor(private readonly path: string) {
+    this.tmp = `${path}.tmp-${process.pid}`;
+    this.fd = openSync(this.tmp, "w");
+  }
+
+  write(c: string | Buffer): void {
+    if (typeof c !== "string") {
+      this.flush();
+      writeSync(this.fd, c);
+      return;
+    }
+    this.pending += c;
+    if (this.pending.length >= 1 << 20) this.flush();
+  }
+
+  finish(): void {
+    this.flush();
+    closeSync(this.fd);
+    renameSync(this.tmp, this.path);
+  }
+
+  abort(): void {
+    try {
+      closeSync(this.fd);
+    } catch {
+      // already closed by finish(), which failed after: the temporary file still goes
+    }
+    rmSync(this.tmp, { force: true });
+  }
+
+  private flush(): void {
+    if (this.pending) writeSync(this.fd, this.pending);
+    this.pending = "";
+  }
 }
