@@ -62,7 +62,8 @@ export function csvHead(m: ReportDigest): string {
 
 /** A framework's finding rows: its lead cells per rule, encoded once, before the finding's cells. */
 export class CsvRows {
-  private readonly lead = new Map<string, string>();
+  private readonly leads = new Map<string, string>();
+  private readonly bytes = new Map<string, Buffer>();
   /** A rule no requirement names (none in a loaded framework): no requirement IDs. */
   private readonly none: string;
 
@@ -71,13 +72,23 @@ export class CsvRows {
     const ids = new Map<string, string[]>();
     for (const r of m.requirements)
       for (const rule of new Set(r.rules)) ids.set(rule, [...(ids.get(rule) ?? []), r.id]);
-    for (const [rule, list] of ids)
-      this.lead.set(rule, `${[m.framework.id, "finding", list.join(" ")].map(csvCell).join(",")},,,`);
+    for (const [rule, list] of ids) {
+      const lead = `${[m.framework.id, "finding", list.join(" ")].map(csvCell).join(",")},,,`;
+      this.leads.set(rule, lead);
+      this.bytes.set(rule, Buffer.from(lead, "utf8"));
+    }
   }
 
   /** `cells`: findingCells of `f`. */
   row(f: ReportFinding, cells: string): string {
-    return `${this.lead.get(f.ruleId) ?? this.none}${cells}\r\n`;
+    return `${this.leads.get(f.ruleId) ?? this.none}${cells}\r\n`;
+  }
+
+  /** The cells before a finding's own, as UTF-8. */
+  lead(ruleId: string): Buffer {
+    let b = this.bytes.get(ruleId);
+    if (!b) this.bytes.set(ruleId, (b = Buffer.from(this.leads.get(ruleId) ?? this.none, "utf8")));
+    return b;
   }
 }
 

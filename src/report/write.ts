@@ -101,14 +101,24 @@ function writeFindingFiles(
     // Every digest of a group has the same waivers (one Waived), so a finding's cells are shared.
     const waivers = group.digests[0]?.waivers ?? [];
     const cell = cachedCells();
+    // A finding's text is encoded once, then copied to each file that lists it.
+    const json = new Encoded();
+    const cells = new Encoded();
     for (const f of group.findings()) {
       const list = members.get(f.ruleId);
       if (!list) continue;
-      const json = wantJson ? findingJson(f) : "";
-      const cells = wantCsv ? findingCells(waivers, f, cell) : "";
+      if (wantJson) json.set(findingJson(f));
+      if (wantCsv) cells.set(findingCells(waivers, f, cell));
       for (const out of list) {
-        out.json?.write(--out.left > 0 ? `${json},\n` : `${json}\n`);
-        out.csv?.write(out.rows.row(f, cells));
+        if (out.json) {
+          out.json.bytes(json.buf, json.length);
+          out.json.bytes(--out.left > 0 ? COMMA_NL : NL);
+        }
+        if (out.csv) {
+          out.csv.bytes(out.rows.lead(f.ruleId));
+          out.csv.bytes(cells.buf, cells.length);
+          out.csv.bytes(CRLF);
+        }
       }
     }
     for (const out of outs) for (const c of jsonTail(out.m)) out.json?.write(c);
@@ -116,6 +126,21 @@ function writeFindingFiles(
   } catch (err) {
     for (const s of sinks) s.abort();
     throw err;
+  }
+}
+
+const COMMA_NL = Buffer.from(",\n");
+const NL = Buffer.from("\n");
+const CRLF = Buffer.from("\r\n");
+
+/** One string's UTF-8 bytes, in a buffer reused for the next. */
+class Encoded {
+  buf = Buffer.allocUnsafe(1 << 16);
+  length = 0;
+
+  set(s: string): void {
+    if (s.length * 3 > this.buf.length) this.buf = Buffer.allocUnsafe(s.length * 3);
+    this.length = this.buf.write(s, 0, "utf8");
   }
 }
 
@@ -132,13 +157,15 @@ function writeWhole(path: string, chunks: Iterable<string | Buffer>): void {
 
 /**
  * A file written in pieces under a temporary name beside it and renamed when finished, so no one
- * reads half a report. Text is gathered to 1M characters per write: several files are written
- * at once, one finding at a time.
+ * reads half a report. Text is encoded straight into one reused buffer and written when it is
+ * full: several files are written at once, a finding at a time, and gathering strings instead
+ * left large strings and encoding buffers to allocate and collect for every write.
  */
 class Sink {
   private readonly tmp: string;
   private readonly fd: number;
-  private pending = "";
+  private readonly buf = Buffer.allocUnsafe(SINK_BYTES);
+  private used = 0;
 
   constructor(private readonly path: string) {
     this.tmp = `${path}.tmp-${process.pid}`;
@@ -146,13 +173,25 @@ class Sink {
   }
 
   write(c: string | Buffer): void {
-    if (typeof c !== "string") {
+    if (typeof c !== "string") return this.bytes(c, c.length);
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    if (this.used + c.length * 3 > SINK_BYTES) {
       this.flush();
-      writeSync(this.fd, c);
-      return;
+      if (c.length * 3 > SINK_BYTES) return this.bytes(Buffer.from(c, "utf8"));
     }
-    this.pending += c;
-    if (this.pending.length >= 1 << 20) this.flush();
+    this.used += this.buf.write(c, this.used, "utf8");
+  }
+
+  /** The first `length` bytes of `b`. */
+  bytes(b: Buffer, length = b.length): void {
+    if (this.used + length > SINK_BYTES) {
+      this.flush();
+      if (length > SINK_BYTES) {
+        writeAll(this.fd, b, length);
+        return;
+      }
+    }
+    this.used += b.copy(this.buf, this.used, 0, length);
   }
 
   finish(): void {
@@ -171,7 +210,13 @@ class Sink {
   }
 
   private flush(): void {
-    if (this.pending) writeSync(this.fd, this.pending);
-    this.pending = "";
+    writeAll(this.fd, this.buf, this.used);
+    this.used = 0;
   }
+}
+
+const SINK_BYTES = 1 << 20;
+
+function writeAll(fd: number, b: Buffer, length: number): void {
+  for (let at = 0; at < length;) at += writeSync(fd, b, at, length - at);
 }
