@@ -91,6 +91,14 @@ export function prepareReports(
   scopeFor: (frameworkId: string) => ReportScope,
   waived: Waived = NO_WAIVERS,
 ): SharedFindings[] {
+  return groupByScope(frameworks, scopeFor).map((g) => prepareShared(store, scanId, g, waived));
+}
+
+/** Frameworks grouped by scope, in the order of each group's first framework. */
+export function groupByScope(
+  frameworks: readonly Framework[],
+  scopeFor: (frameworkId: string) => ReportScope,
+): Scoped[][] {
   const groups = new Map<string, Scoped[]>();
   for (const framework of frameworks) {
     const scope = scopeFor(framework.id);
@@ -99,10 +107,10 @@ export function prepareReports(
     if (g) g.push({ framework, scope });
     else groups.set(key, [{ framework, scope }]);
   }
-  return [...groups.values()].map((g) => prepareShared(store, scanId, g, waived));
+  return [...groups.values()];
 }
 
-interface Scoped {
+export interface Scoped {
   framework: Framework;
   scope: ReportScope;
 }
@@ -117,11 +125,16 @@ function scopeKey(s: ReportScope): string {
   ]);
 }
 
-function prepareShared(
+/**
+ * The digests of frameworks that share a scope (groupByScope). `visit` sees each finding of the
+ * tallying read, in report order, when it is counted.
+ */
+export function prepareShared(
   store: Store,
   scanId: number,
   group: readonly Scoped[],
   waived: Waived,
+  visit?: (f: ReportFinding) => void,
 ): SharedFindings {
   const scan = store.getScan(scanId);
   if (!scan) throw new UsageError(`no scan with id ${scanId}`);
@@ -147,6 +160,7 @@ function prepareShared(
   for (const f of all()) {
     if (before?.has(f.identity)) now.set(f.identity, f.status);
     for (const t of members.get(f.ruleId) ?? []) count(t, f);
+    visit?.(f);
   }
   const coverage = store.coverage(scanId).filter((c) => filter.coverageIn(c));
   const legacy = store.hasLegacyCoverage(scanId);

@@ -4,8 +4,8 @@
 // The golden files were written by the report code before findings streamed in report order, so
 // any change to how reports are built must reproduce them. Regenerate (only for an intended
 // change of output) with DPSCAN_UPDATE_GOLDEN=1.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ResourceRecord } from "../../src/model/resource.js";
 import type { WaiverSet } from "../../src/model/waiver.js";
@@ -147,6 +147,8 @@ describe("reports match the golden outputs", () => {
       expect(written.map((w) => w.path)).toEqual(
         frameworks.flatMap((fw) => TEXT_FORMATS.map((f) => join(out, `${fw.id}.${f}`))),
       );
+      // Nothing else is left there: no temporary file, no spool of the findings.
+      expect(readdirSync(out).sort()).toEqual(written.map((w) => basename(w.path)).sort());
       for (const fw of frameworks)
         for (const format of TEXT_FORMATS) {
           const golden = join(GOLDEN, `${fw.id}.${pick(fw.id)}.${format}`);
