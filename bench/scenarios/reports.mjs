@@ -1,6 +1,7 @@
 // Scenario 5, reports: all four frameworks for one scan of many findings (the full catalog over a
 // generated world's AWS Config items), in HTML, Markdown, JSON and CSV, in one `dpscan report`
-// process: wall time, peak RSS and the size of each HTML report.
+// process: wall time, CPU, peak RSS, the size of each HTML report and of all the output (the JSON
+// and CSV files are most of it).
 //
 //   npm run build && node bench/scenarios/reports.mjs [--quick] [--size RESOURCES]
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
@@ -29,10 +30,14 @@ export async function run({ quick = false, size } = {}) {
       "--out",
       out,
     ]);
-    const html = readdirSync(out, { recursive: true })
-      .map(String)
-      .filter((f) => f.endsWith(".html"))
-      .map((f) => ({ file: f, mb: round(statSync(join(out, f)).size / 1e6, 2) }));
+    const files = readdirSync(out, { recursive: true }).map(String);
+    const mb = (f) => round(statSync(join(out, f)).size / 1e6, 2);
+    const total = (ext) =>
+      round(
+        files.filter((f) => f.endsWith(ext)).reduce((n, f) => n + mb(f), 0),
+        1,
+      );
+    const html = files.filter((f) => f.endsWith(".html")).map((f) => ({ file: f, mb: mb(f) }));
     return {
       scenario: name,
       findings: w.findingsPerScan,
@@ -42,6 +47,9 @@ export async function run({ quick = false, size } = {}) {
       cpuSeconds: r.cpuSeconds,
       peakRssMb: r.peakRssMb,
       largestHtmlMb: Math.max(0, ...html.map((h) => h.mb)),
+      outputMb: total(""),
+      jsonMb: total(".json"),
+      csvMb: total(".csv"),
       html,
       target: "1M findings < 20 s, HTML < 15 MB",
     };

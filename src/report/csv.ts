@@ -1,13 +1,16 @@
-// The CSV report: one row per requirement × finding (PASS included), and one row for each
-// requirement without findings (manual, not applicable), so every requirement appears. Cells are
-// formula-injection safe (src/report/text.ts).
-import type { ReportDigest, ReportFinding, ReportRun } from "./model.js";
+// The CSV report: one row per requirement (its ID, title and status; headings left out), then one
+// row per finding (PASS included) in report order, the JSON's, with the IDs of the requirements it
+// evidences in one cell, space-separated (requirement IDs hold no spaces: framework-schema.ts).
+// A finding's row is the same whichever requirements list it, so it is encoded once, even for
+// several frameworks (write.ts). Cells are formula-injection safe (src/report/text.ts).
+import type { ReportDigest, ReportFinding, ReportWaiver } from "./model.js";
 import { STATUS_LABELS } from "./model.js";
 import { csvCell, csvRow } from "./text.js";
 
 export const CSV_COLUMNS = [
   "framework",
-  "requirementId",
+  "row",
+  "requirementIds",
   "requirementTitle",
   "requirementStatus",
   "ruleId",
@@ -26,96 +29,74 @@ export const CSV_COLUMNS = [
   "waiver",
 ] as const;
 
-/** `keep`: characters of encoded runs kept for reuse (RunRows); the bytes do not depend on it. */
-export function* csvChunks(m: ReportDigest, keep = RUN_BUDGET): Generator<string> {
-  yield csvRow(CSV_COLUMNS);
+/** Columns before a finding's own cells: framework, row, requirementIds, title and status. */
+const LEAD = 5;
+
+export function* csvChunks(m: ReportDigest): Generator<string> {
+  yield csvHead(m);
+  const rows = new CsvRows(m);
   const cell = cachedCells();
-  const runs = new RunRows(m, cell, keep);
+  let batch = "";
+  let n = 0;
+  for (const f of m.findings()) {
+    batch += rows.row(f, findingCells(m.waivers, f, cell));
+    if (++n % 1000 === 0) {
+      yield batch;
+      batch = "";
+    }
+  }
+  if (batch) yield batch;
+}
+
+/** The header and the requirement rows: what comes before the findings. */
+export function csvHead(m: ReportDigest): string {
+  const blank = ",".repeat(CSV_COLUMNS.length - LEAD);
+  let out = csvRow(CSV_COLUMNS);
   for (const r of m.requirements) {
     if (r.kind === "heading") continue;
-    const lead = [m.framework.id, r.id, r.title, r.status ? STATUS_LABELS[r.status] : ""];
-    if (r.runs.length === 0) {
-      yield csvRow([...lead, ...CSV_COLUMNS.slice(lead.length).map(() => "")]);
-      continue;
-    }
-    // The requirement's cells are the same on each of its rows: encoded once.
-    const prefix = `${lead.map(csvCell).join(",")},`;
-    let batch = "";
-    let n = 0;
-    for (const run of r.runs)
-      for (const cells of runs.rows(run)) {
-        batch += `${prefix}${cells}\r\n`;
-        if (++n % 1000 === 0) {
-          yield batch;
-          batch = "";
-        }
-      }
-    if (batch) yield batch;
+    const status = r.status ? STATUS_LABELS[r.status] : "";
+    out += `${[m.framework.id, "requirement", r.id, r.title, status].map(csvCell).join(",")}${blank}\r\n`;
   }
+  return out;
 }
 
-/**
- * The finding cells of each run, read from the store and encoded once for every requirement that
- * lists the run: kept, until its last requirement, while the kept text stays under the budget
- * (characters); past that a run is read again for each requirement.
- */
-const RUN_BUDGET = 64 << 20;
+/** A framework's finding rows: its lead cells per rule, encoded once, before the finding's cells. */
+export class CsvRows {
+  private readonly leads = new Map<string, string>();
+  private readonly bytes = new Map<string, Buffer>();
+  /** A rule no requirement names (none in a loaded framework): no requirement IDs. */
+  private readonly none: string;
 
-class RunRows {
-  private readonly uses = new Map<string, number>();
-  private readonly kept = new Map<string, string[]>();
-  private size = 0;
-
-  constructor(
-    private readonly m: ReportDigest,
-    private readonly cell: (v: string) => string,
-    private readonly budget: number,
-  ) {
+  constructor(m: ReportDigest) {
+    this.none = `${csvCell(m.framework.id)},finding,,,,`;
+    const ids = new Map<string, string[]>();
     for (const r of m.requirements)
-      for (const run of r.runs) this.uses.set(key(run), (this.uses.get(key(run)) ?? 0) + 1);
-  }
-
-  *rows(run: ReportRun): Generator<string> {
-    const k = key(run);
-    const left = (this.uses.get(k) ?? 1) - 1;
-    this.uses.set(k, left);
-    const hit = this.kept.get(k);
-    if (hit) {
-      if (left === 0) this.forget(k, hit);
-      yield* hit;
-      return;
-    }
-    // Kept only while it fits: one huge run is not held whole.
-    let keep: string[] | null = left > 0 ? [] : null;
-    let chars = 0;
-    for (const f of this.m.runFindings(run)) {
-      const cells = findingCells(this.m, f, this.cell);
-      if (keep) {
-        chars += cells.length;
-        if (this.size + chars > this.budget) keep = null;
-        else keep.push(cells);
-      }
-      yield cells;
-    }
-    if (keep) {
-      this.kept.set(k, keep);
-      this.size += chars;
+      for (const rule of new Set(r.rules)) ids.set(rule, [...(ids.get(rule) ?? []), r.id]);
+    for (const [rule, list] of ids) {
+      const lead = `${[m.framework.id, "finding", list.join(" ")].map(csvCell).join(",")},,,`;
+      this.leads.set(rule, lead);
+      this.bytes.set(rule, Buffer.from(lead, "utf8"));
     }
   }
 
-  private forget(k: string, rows: string[]): void {
-    this.kept.delete(k);
-    for (const r of rows) this.size -= r.length;
+  /** `cells`: findingCells of `f`. */
+  row(f: ReportFinding, cells: string): string {
+    return `${this.leads.get(f.ruleId) ?? this.none}${cells}\r\n`;
+  }
+
+  /** The cells before a finding's own, as UTF-8. */
+  lead(ruleId: string): Buffer {
+    let b = this.bytes.get(ruleId);
+    if (!b) this.bytes.set(ruleId, (b = Buffer.from(this.leads.get(ruleId) ?? this.none, "utf8")));
+    return b;
   }
 }
-
-const key = (run: ReportRun): string => `${run.ruleId}\u0000${run.status}\u0000${run.rank}`;
 
 /**
  * csvCell for the values findings repeat (rule, status, account, region, message...), remembered
  * for the rest of the report; bounded, past MAX distinct values a cell is encoded each time.
  */
-function cachedCells(): (v: string) => string {
+export function cachedCells(): (v: string) => string {
   const MAX = 4096;
   const seen = new Map<string, string>();
   return (v) => {
@@ -128,7 +109,12 @@ function cachedCells(): (v: string) => string {
   };
 }
 
-function findingCells(m: ReportDigest, f: ReportFinding, cell: (v: string) => string): string {
+/** A finding's own cells, ruleId to waiver, joined: the same in every framework's CSV. */
+export function findingCells(
+  waivers: readonly ReportWaiver[],
+  f: ReportFinding,
+  cell: (v: string) => string,
+): string {
   return [
     cell(f.ruleId),
     cell(f.status),
@@ -143,7 +129,7 @@ function findingCells(m: ReportDigest, f: ReportFinding, cell: (v: string) => st
     cell(f.previousStatus ?? ""),
     f.isNew ? "yes" : "",
     f.waiver !== null ? "yes" : "",
-    f.waiver !== null ? csvCell(m.waivers[f.waiver]) : "",
+    f.waiver !== null ? csvCell(waivers[f.waiver]) : "",
   ].join(",");
 }
 

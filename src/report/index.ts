@@ -1,6 +1,6 @@
 // The report layer's library surface (for the CLI and the evidence pack): load frameworks, build
 // the model of one scan, render it.
-export { buildReport, inMemory, materialize, prepareReport } from "./build.js";
+export { buildReport, inMemory, materialize, prepareReport, prepareReports } from "./build.js";
 export {
   defaultFrameworksDir,
   loadFrameworks,

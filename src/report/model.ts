@@ -222,7 +222,7 @@ export const zeroStatuses = (): Record<RequirementStatus, number> => ({
 
 /**
  * A requirement as a streamed report holds it: its findings as ranges of report positions (the
- * JSON lists them, the CSV streams them) and only the first few it shows in detail.
+ * JSON lists them) and only the first few it shows in detail.
  */
 export interface DigestRequirement extends Omit<ReportRequirement, "findings"> {
   /** Half-open [start, end) ranges of report positions, ascending and disjoint. */
@@ -230,8 +230,6 @@ export interface DigestRequirement extends Omit<ReportRequirement, "findings"> {
   /** Its first FAIL and UNKNOWN findings in report order (at most DETAIL_ROWS), of openTotal. */
   open: ReportFinding[];
   openTotal: number;
-  /** Its findings as runs of report order (one rule, status and severity rank each), in order. */
-  runs: ReportRun[];
 }
 
 /** The findings of one rule with one status and severity rank: together in report order. */
@@ -246,8 +244,8 @@ export interface ReportRun {
 
 /**
  * The report without its findings held: counts, statuses, per-requirement and per-rule tallies
- * and the capped lists HTML and Markdown show. findings() and runFindings() stream the
- * rest from the store in report order, each call a new read.
+ * and the capped lists HTML and Markdown show. findings() streams the rest from the store in
+ * report order, each call a new read.
  */
 export interface ReportDigest extends Omit<ReportModel, "findings" | "requirements"> {
   requirements: DigestRequirement[];
@@ -257,6 +255,4 @@ export interface ReportDigest extends Omit<ReportModel, "findings" | "requiremen
   /** FAIL and UNKNOWN results per severity. */
   severities: { FAIL: Map<string, number>; UNKNOWN: Map<string, number> };
   findings(): Iterable<ReportFinding>;
-  /** One run's findings, in report order (a requirement's are its runs' in turn). */
-  runFindings(run: ReportRun): Iterable<ReportFinding>;
 }

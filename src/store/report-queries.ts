@@ -60,25 +60,6 @@ export function reportOrderFindings(
   return rows(stmt.raw(true).iterate(scanId, JSON.stringify(ruleIds)) as IterableIterator<Raw>);
 }
 
-/**
- * One run of report order: the findings of one rule with one status and severity rank, which
- * report order keeps together (a range of findings_report_order), in report order.
- */
-export function reportOrderRun(
-  store: Store,
-  scanId: number,
-  run: { ruleId: string; status: Status; rank: number },
-  withTags: boolean,
-): Generator<ReportFindingRow> {
-  const stmt = store.db.prepare(
-    `SELECT ${COLUMNS}, ${tagColumns(withTags)} FROM findings f ${tagJoin(withTags)}
-     WHERE f.scan_id = ? AND ${STATUS_KEY} = ? AND f.severity_rank = ? AND f.rule_id = ?
-     ORDER BY f.account_id, f.region, f.resource_type, f.resource_id, f.id`,
-  );
-  const status = run.status === "FAIL" ? 0 : run.status === "UNKNOWN" ? 1 : 2;
-  return rows(stmt.raw(true).iterate(scanId, status, run.rank, run.ruleId) as IterableIterator<Raw>);
-}
-
 function* rows(raw: IterableIterator<Raw>): Generator<ReportFindingRow> {
   for (const [
     id,

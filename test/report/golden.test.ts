@@ -4,17 +4,19 @@
 // The golden files were written by the report code before findings streamed in report order, so
 // any change to how reports are built must reproduce them. Regenerate (only for an intended
 // change of output) with DPSCAN_UPDATE_GOLDEN=1.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ResourceRecord } from "../../src/model/resource.js";
 import type { WaiverSet } from "../../src/model/waiver.js";
 import { prepareReport } from "../../src/report/build.js";
-import { csvChunks } from "../../src/report/csv.js";
+import { findingJson } from "../../src/report/json.js";
+import type { ReportFinding } from "../../src/report/model.js";
 import { loadFrameworks } from "../../src/report/frameworks.js";
 import { reportChunks, TEXT_FORMATS } from "../../src/report/render.js";
 import { WHOLE_SCAN, type ReportScope } from "../../src/report/scope.js";
 import { applyWaivers } from "../../src/report/waived.js";
+import { writeReports } from "../../src/report/write.js";
 import { useTmpDir } from "../helpers/tmp.js";
 import {
   CDE,
@@ -91,7 +93,7 @@ const WAIVERS: WaiverSet = {
 };
 
 describe("reports match the golden outputs", () => {
-  it("for every framework, scope and text format", () => {
+  it("for every framework, scope and text format, one at a time and all written together", async () => {
     const dir = tmp();
     const store = openStore(dir);
     storeScan(store, previousWorld());
@@ -122,12 +124,66 @@ describe("reports match the golden outputs", () => {
           expect(text, file).toBe(readFileSync(file, "utf8"));
           compared++;
         }
-        // CSV rows of a run listed by several requirements are kept and reused: with nothing
-        // kept (every run read again) the bytes are the same.
-        const csv = readFileSync(join(GOLDEN, `${fw.id}.${scopeName}.csv`), "utf8");
-        expect([...csvChunks(model, 0)].join(""), `${fw.id} ${scopeName} csv, nothing kept`).toBe(csv);
       }
+    // writeReports reads the findings once for all frameworks sharing a scope and streams their
+    // JSON and CSV files together: the same bytes, whether the scopes are all one or differ.
+    const scan = store.getScan(id);
+    if (!scan) throw new Error("no scan");
+    const mixed = (fwId: string): string =>
+      frameworks.findIndex((f) => f.id === fwId) % 2 ? "pci" : "whole";
+    const scopeByName = new Map(scopes);
+    const picks = [() => "whole", () => "pci", mixed];
+    for (const pick of picks) {
+      const out = join(dir, `out-${pick("gdpr")}-${pick("hipaa")}`);
+      const written = await writeReports({
+        store,
+        scan,
+        frameworks,
+        formats: TEXT_FORMATS,
+        dir: out,
+        scopeFor: (fwId) => scopeByName.get(pick(fwId)) ?? WHOLE_SCAN,
+        waived,
+      });
+      expect(written.map((w) => w.path)).toEqual(
+        frameworks.flatMap((fw) => TEXT_FORMATS.map((f) => join(out, `${fw.id}.${f}`))),
+      );
+      // Nothing else is left there: no temporary file, no spool of the findings.
+      expect(readdirSync(out).sort()).toEqual(written.map((w) => basename(w.path)).sort());
+      for (const fw of frameworks)
+        for (const format of TEXT_FORMATS) {
+          const golden = join(GOLDEN, `${fw.id}.${pick(fw.id)}.${format}`);
+          expect(readFileSync(join(out, `${fw.id}.${format}`), "utf8"), `written: ${golden}`).toBe(
+            readFileSync(golden, "utf8"),
+          );
+          compared++;
+        }
+    }
     store.close();
-    expect(compared).toBe(frameworks.length * scopes.length * TEXT_FORMATS.length);
+    expect(compared).toBe((scopes.length + picks.length) * frameworks.length * TEXT_FORMATS.length);
+  });
+
+  it("a finding's JSON is JSON.stringify's, indented, whatever its text", () => {
+    const odd = 'quote " backslash \\ tab \t newline \n é \u2028 \ud800 </script>';
+    const f: ReportFinding = {
+      identity: odd,
+      ruleId: "r",
+      status: "FAIL",
+      severity: "high",
+      resourceType: "AWS::EC2::Volume",
+      resourceId: odd,
+      arn: null,
+      accountId: "111111111111",
+      region: "us-east-1",
+      message: odd,
+      scopeNote: "account-wide",
+      previousStatus: "UNKNOWN",
+      isNew: true,
+      waiver: 3,
+    };
+    for (const g of [
+      f,
+      { ...f, arn: odd, scopeNote: null, previousStatus: null, isNew: false, waiver: null },
+    ])
+      expect(findingJson(g)).toBe(`    ${JSON.stringify(g, null, 2).replace(/\n/g, "\n    ")}`);
   });
 });

@@ -86,17 +86,32 @@ describe("Markdown", () => {
 });
 
 describe("CSV", () => {
-  it("has one row per requirement and finding, and no cell a spreadsheet would run", () => {
+  it("has one row per requirement, then one per finding with its requirement IDs, and no cell a spreadsheet would run", () => {
     const m = hostileModel();
     const text = renderReport(m, "csv");
     const lines = text.trimEnd().split("\r\n");
     expect(lines[0]).toBe(
-      "framework,requirementId,requirementTitle,requirementStatus,ruleId,status,severity,accountId,region,resourceType,resourceId,arn,message,scopeNote,previousStatus,new,waived,waiver",
+      "framework,row,requirementIds,requirementTitle,requirementStatus,ruleId,status,severity,accountId,region,resourceType,resourceId,arn,message,scopeNote,previousStatus,new,waived,waiver",
     );
-    const volumes = materialize(m).requirements.find((r) => r.id === "1.1");
-    expect(lines.filter((l) => l.startsWith("test-fw,1.1,")).length).toBe(volumes?.findings.length);
-    // Manual and empty requirements still have their row.
-    expect(lines.some((l) => l.startsWith("test-fw,2,Procedures are documented,manual"))).toBe(true);
+    const model = materialize(m);
+    const requirements = lines.filter((l) => l.startsWith("test-fw,requirement,"));
+    // Every requirement but the headings, manual ones included, in the framework's order.
+    expect(requirements.map((l) => l.split(",")[2])).toEqual(
+      model.requirements.filter((r) => r.kind !== "heading").map((r) => r.id),
+    );
+    expect(requirements).toContain("test-fw,requirement,2,Procedures are documented,manual,,,,,,,,,,,,,,");
+    // Findings in the JSON's order, each naming every requirement that lists it.
+    const findings = lines.filter((l) => l.startsWith("test-fw,finding,"));
+    expect(findings).toHaveLength(model.findings.length);
+    for (const [i, f] of model.findings.entries()) {
+      const ids = model.requirements.filter((r) => r.findings.includes(i)).map((r) => r.id);
+      expect(findings[i]?.split(",")[2], `finding ${i}`).toBe(ids.join(" "));
+      expect(findings[i]?.split(",")[5], `finding ${i}`).toBe(f.ruleId);
+    }
+    const volumes = model.requirements.find((r) => r.id === "1.1");
+    expect(findings.filter((l) => l.split(",")[2]?.split(" ").includes("1.1"))).toHaveLength(
+      volumes?.findings.length ?? -1,
+    );
     expect(text).toContain(`"'=HYPERLINK(""https://evil.example"",""x"")"`);
     expect(text).not.toMatch(/(^|,)=HYPERLINK/m);
   });
@@ -149,7 +164,7 @@ describe("a large scan", () => {
     expect(
       renderReport(m, "csv")
         .split("\r\n")
-        .filter((l) => l.startsWith("test-fw,1.1,")),
+        .filter((l) => l.startsWith("test-fw,finding,1.1,")),
     ).toHaveLength(n);
     expect(
       (JSON.parse(renderReport(m, "json")) as ReportModel).findings.filter(

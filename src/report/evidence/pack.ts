@@ -10,7 +10,7 @@ import type { Store } from "../../store/store.js";
 import { waiversFor } from "../../store/waivers.js";
 import { UsageError } from "../../util/errors.js";
 import { VERSION } from "../../version.js";
-import { prepareReport, reportWaivers } from "../build.js";
+import { prepareReports, reportWaivers } from "../build.js";
 import type { Framework } from "../frameworks.js";
 import type { ReportDigest } from "../model.js";
 import type { PdfPrinter } from "../pdf.js";
@@ -72,9 +72,13 @@ export async function writeEvidencePack(input: PackInput): Promise<PackSummary> 
   if (!scan) throw new UsageError(`no scan with id ${scanId}`);
   const files: ManifestEntry[] = [];
   const add = (path: string, content: Content): void => void files.push(writer.add(path, content));
-  const models = input.frameworks.map((f) =>
-    prepareReport(store, scanId, f, input.scopeFor(f.id), input.waived),
+  // Tallied together: frameworks sharing a scope read their findings once.
+  const byId = new Map(
+    prepareReports(store, scanId, input.frameworks, input.scopeFor, input.waived)
+      .flatMap((g) => g.digests)
+      .map((m) => [m.framework.id, m]),
   );
+  const models = input.frameworks.map((f) => byId.get(f.id) as ReportDigest);
   for (const m of models) await addReports(m, add, input.printer);
   const wanted = wantedIdentities(models);
   const counts = addFindings(store, scanId, wanted, add);
