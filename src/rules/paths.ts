@@ -111,7 +111,49 @@ function rootsOf(node: AstNode | null | undefined): string[][] {
 export type Resolved =
   { kind: "value"; value: unknown } | { kind: "unreadable"; info: UnreadableInfo; at: string };
 
+/** An unreadable fact found by `readPath` (no JSON value is an instance of it). */
+export class UnreadableAt {
+  constructor(
+    readonly info: UnreadableInfo,
+    readonly at: string,
+  ) {}
+}
+
+/**
+ * `resolvePath` without the wrapper: the value, or an UnreadableAt. A pure chain is walked here
+ * without building the walked prefix (only an unreadable marker needs it); same answers.
+ */
+export function readPath(path: CompiledPath, data: unknown): unknown {
+  if (!path.pure) {
+    const r = resolveGeneral(path, data);
+    return r.kind === "value" ? r.value : new UnreadableAt(r.info, r.at);
+  }
+  const chain = path.chain;
+  let cur: unknown = data;
+  let i = 0;
+  for (; i < chain.length; i++) {
+    if (cur === null || typeof cur !== "object" || Array.isArray(cur)) break;
+    const u = asUnreadable(cur);
+    if (u) return new UnreadableAt(u, chain.slice(0, i).join("."));
+    cur = (cur as Record<string, unknown>)[chain[i] as string];
+  }
+  if (i < chain.length) return undefined;
+  const u = asUnreadable(cur);
+  if (u) return new UnreadableAt(u, chain.join("."));
+  return cur ?? undefined;
+}
+
 export function resolvePath(path: CompiledPath, data: unknown): Resolved {
+  if (path.pure) {
+    const v = readPath(path, data);
+    return v instanceof UnreadableAt
+      ? { kind: "unreadable", info: v.info, at: v.at }
+      : { kind: "value", value: v };
+  }
+  return resolveGeneral(path, data);
+}
+
+function resolveGeneral(path: CompiledPath, data: unknown): Resolved {
   let cur: unknown = data;
   const walked: string[] = [];
   for (const name of path.chain) {
