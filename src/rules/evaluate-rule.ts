@@ -8,7 +8,7 @@ import { relatedEvidence, type RelatedIndex } from "./related.js";
 import type { ScanFacts } from "./scan-facts.js";
 import type { Rule } from "./rule.js";
 import { jsonFitsIn } from "../util/json.js";
-import { clip } from "../util/text.js";
+import { clipText } from "./text.js";
 import { maxSeverity, type Severity, type Status } from "../model/severity.js";
 
 export interface RuleResult {
@@ -190,5 +190,5 @@ function show(v: unknown): string {
 }
 
 function clipValue(s: string): string {
-  return clip(s, MAX_TEMPLATE_VALUE);
+  return clipText(s, MAX_TEMPLATE_VALUE);
 }

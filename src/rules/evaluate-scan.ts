@@ -64,12 +64,27 @@ export function evaluateRecords(
       summary.results++;
       summary.byStatus[result.status]++;
       if (result.status === "FAIL") summary.failBySeverity[result.severity]++;
-      pending.push({
-        ruleId: rule.id,
-        resource: record,
-        ...(pk !== undefined ? { resourcePk: pk } : {}),
-        ...result,
-      });
+      // The same keys in the same order as spreading the result would give.
+      pending.push(
+        pk !== undefined
+          ? {
+              ruleId: rule.id,
+              resource: record,
+              resourcePk: pk,
+              status: result.status,
+              severity: result.severity,
+              message: result.message,
+              evidence: result.evidence,
+            }
+          : {
+              ruleId: rule.id,
+              resource: record,
+              status: result.status,
+              severity: result.severity,
+              message: result.message,
+              evidence: result.evidence,
+            },
+      );
       if (pending.length >= 1000) flush();
     }
   }

@@ -12,6 +12,7 @@ import { describeUnreadable, evaluateCondition } from "./conditions/evaluate.js"
 import type { EvalContext, Outcome, RelatedRecords, RelatedSpec } from "./conditions/types.js";
 import { compilePath, resolvePath, type CompiledPath } from "./paths.js";
 import { clip } from "../util/text.js";
+import { clipText } from "./text.js";
 
 /** A record as the index keeps it: the envelope plus the paths `where` conditions read. */
 type Sparse = Record<string, unknown>;
@@ -136,6 +137,29 @@ export class RelatedIndex implements RelatedRecords {
           account,
           region,
         };
+  }
+
+  // Several rules follow the same reference of the record being judged (a rule's appliesWhen and
+  // failWhen, its evidence): resolved once per record. Records are not changed while judged.
+  private linksRecord: unknown;
+  private readonly links = new Map<string, Link[]>();
+
+  /** `compute(via, record, this)`, remembered for the last record asked about. */
+  linksOf(
+    via: string,
+    record: unknown,
+    compute: (via: string, record: unknown, index: this) => Link[],
+  ): Link[] {
+    if (record !== this.linksRecord) {
+      this.linksRecord = record;
+      this.links.clear();
+    }
+    let hit = this.links.get(via);
+    if (!hit) {
+      hit = compute(via, record, this);
+      this.links.set(via, hit);
+    }
+    return hit;
   }
 
   target(key: string): Target | undefined {
@@ -274,37 +298,51 @@ export function evaluateRelated(c: RelatedSpec, ctx: EvalContext): Outcome {
     : reverse(c, ctx.record, index, judge);
 }
 
-function forward(c: RelatedSpec, record: unknown, index: RelatedIndex, judge: Judge): Outcome {
+/** The targets (or reasons) of a record's `via` references, in reference and value order. */
+function forwardLinks(via: string, record: unknown, index: RelatedIndex): Link[] {
   const account = str(field(record, "awsAccountId")) ?? "";
   const region = str(field(record, "awsRegion")) ?? "";
-  const reasons: string[] = [];
-  const hits: Target[] = [];
-  const misses: Target[] = [];
-  for (const ref of referencesOf(str(field(record, "resourceType")) ?? "").filter((r) => r.name === c.via)) {
+  const links: Link[] = [];
+  for (const ref of referencesOf(str(field(record, "resourceType")) ?? "").filter((r) => r.name === via)) {
     const got = referenceValues(ref, record);
     if ("unreadable" in got) {
-      reasons.push(got.unreadable);
+      links.push({ reason: got.unreadable });
       continue;
     }
     for (const value of got.values) {
       const r = index.resolve(value, account, region);
       const key = "key" in r ? r.key : undefined;
       const target = key ? index.target(key) : undefined;
-      if (!target) {
-        const [a, rg] = key
-          ? placeOf(key, account, region)
-          : ["unresolved" in r ? r.account : account, region];
-        const why = "unresolved" in r ? r.unresolved : `${c.via} ${clip(value, 200)} was not collected`;
-        const gap = index.gapFor(ref.to, a, "unresolved" in r ? r.region : rg);
-        reasons.push(gap ? `${why} (${gapText(gap)})` : why);
+      if (target) {
+        links.push({ target });
         continue;
       }
-      const o = judge(target.record);
-      if (o.value === "true") hits.push(target);
-      else if (o.value === "unknown")
-        reasons.push(...o.unknownReasons.map((u) => `${describe(target)}: ${u}`));
-      else misses.push(target);
+      const [a, rg] = key ? placeOf(key, account, region) : ["unresolved" in r ? r.account : account, region];
+      const why = "unresolved" in r ? r.unresolved : `${via} ${clip(value, 200)} was not collected`;
+      const gap = index.gapFor(ref.to, a, "unresolved" in r ? r.region : rg);
+      links.push({ reason: gap ? `${why} (${gapText(gap)})` : why });
     }
+  }
+  return links;
+}
+
+/** What a record's reference names: a collected target, or why none is known. */
+type Link = { target: Target } | { reason: string };
+
+function forward(c: RelatedSpec, record: unknown, index: RelatedIndex, judge: Judge): Outcome {
+  const reasons: string[] = [];
+  const hits: Target[] = [];
+  const misses: Target[] = [];
+  for (const link of index.linksOf(c.via, record, forwardLinks)) {
+    if ("reason" in link) {
+      reasons.push(link.reason);
+      continue;
+    }
+    const target = link.target;
+    const o = judge(target.record);
+    if (o.value === "true") hits.push(target);
+    else if (o.value === "unknown") reasons.push(...o.unknownReasons.map((u) => `${describe(target)}: ${u}`));
+    else misses.push(target);
   }
   const evidence = (ts: Target[]): JsonObject => ({
     [`related.${c.via}`]: ts.slice(0, MAX_EVIDENCE_ITEMS).map((t) => boundJson(summary(t.record, t.aliases))),
@@ -400,12 +438,12 @@ function summary(r: Sparse, aliases: string[]): JsonObject {
 
 function describe(t: Target): string {
   const arn = str(t.record.arn) ?? str(t.record.resourceId) ?? "(unknown)";
-  return clip(t.aliases.length > 0 ? `${arn} (${t.aliases.join(", ")})` : arn, 300);
+  return clipText(t.aliases.length > 0 ? `${arn} (${t.aliases.join(", ")})` : arn, 300);
 }
 
 function label(r: Sparse): string {
   const where = `${str(r.awsAccountId) ?? "?"}/${str(r.awsRegion) ?? "?"}`;
-  return clip(`${str(r.resourceType) ?? "?"} ${str(r.resourceId) ?? "?"} (${where})`, 200);
+  return clipText(`${str(r.resourceType) ?? "?"} ${str(r.resourceId) ?? "?"} (${where})`, 200);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

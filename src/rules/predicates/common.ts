@@ -60,8 +60,17 @@ export function readString(path: string, ctx: EvalContext): string | undefined {
 /** "key" for an AWS::KMS::Key record, "bucket" for AWS::S3::Bucket: how sentences name the resource. */
 export function resourceNoun(ctx: EvalContext): string {
   const type = readString("resourceType", ctx);
-  return type?.split("::")[2]?.toLowerCase() ?? "resource";
+  if (type === undefined) return "resource";
+  let noun = nouns.get(type);
+  if (noun === undefined) {
+    noun = type.split("::")[2]?.toLowerCase() ?? "resource";
+    if (nouns.size >= MAX_PARSED) nouns.clear();
+    nouns.set(type, noun);
+  }
+  return noun;
 }
+
+const nouns = new Map<string, string>();
 
 export const outcome = (value: Outcome["value"], extra: Partial<Outcome> = {}): Outcome => ({
   value,
