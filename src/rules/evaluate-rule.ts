@@ -58,7 +58,8 @@ export function prepareRule(
   const params = ruleParams(rule, opts.params);
   const now = opts.now ?? new Date();
   const { related, scan } = opts;
-  const applies = rule.appliesWhen ? judgeOf(rule.appliesWhen) : undefined;
+  // Only its value and unknown reasons are read.
+  const applies = rule.appliesWhen ? judgeOf(rule.appliesWhen, true) : undefined;
   const fails = judgeOf(rule.failWhen);
   const requires = rule.requires;
   const pass = templateParts(rule.messages.pass);

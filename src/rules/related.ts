@@ -284,7 +284,7 @@ function copyChain(src: unknown, dst: Sparse, chain: readonly string[]): void {
 type Judge = (record: Sparse) => Outcome;
 
 /** Judge a `related` condition: true when a related record matches its `where` (Kleene "any"). */
-export function evaluateRelated(c: RelatedSpec, ctx: EvalContext): Outcome {
+export function evaluateRelated(c: RelatedSpec, ctx: EvalContext, explain = true): Outcome {
   // Without the scan's index nothing about other records is known: unknown, never a quiet PASS.
   const index = ctx.related;
   if (!(index instanceof RelatedIndex))
@@ -294,8 +294,8 @@ export function evaluateRelated(c: RelatedSpec, ctx: EvalContext): Outcome {
     ? (record) => evaluateCondition(where, { ...ctx, record })
     : () => outcome("true");
   return c.direction === "forward"
-    ? forward(c, ctx.record, index, judge)
-    : reverse(c, ctx.record, index, judge);
+    ? forward(c, ctx.record, index, judge, explain)
+    : reverse(c, ctx.record, index, judge, explain);
 }
 
 /** The targets (or reasons) of a record's `via` references, in reference and value order. */
@@ -329,7 +329,14 @@ function forwardLinks(via: string, record: unknown, index: RelatedIndex): Link[]
 /** What a record's reference names: a collected target, or why none is known. */
 type Link = { target: Target } | { reason: string };
 
-function forward(c: RelatedSpec, record: unknown, index: RelatedIndex, judge: Judge): Outcome {
+/** Without `explain`, only the value and unknown reasons (details and evidence are left empty). */
+function forward(
+  c: RelatedSpec,
+  record: unknown,
+  index: RelatedIndex,
+  judge: Judge,
+  explain: boolean,
+): Outcome {
   const reasons: string[] = [];
   const hits: Target[] = [];
   const misses: Target[] = [];
@@ -344,6 +351,12 @@ function forward(c: RelatedSpec, record: unknown, index: RelatedIndex, judge: Ju
     else if (o.value === "unknown") reasons.push(...o.unknownReasons.map((u) => `${describe(target)}: ${u}`));
     else misses.push(target);
   }
+  if (!explain)
+    return hits.length > 0
+      ? outcome("true")
+      : reasons.length > 0
+        ? outcome("unknown", { unknownReasons: reasons })
+        : outcome("false");
   const evidence = (ts: Target[]): JsonObject => ({
     [`related.${c.via}`]: ts.slice(0, MAX_EVIDENCE_ITEMS).map((t) => boundJson(summary(t.record, t.aliases))),
   });
@@ -358,7 +371,13 @@ function forward(c: RelatedSpec, record: unknown, index: RelatedIndex, judge: Ju
   });
 }
 
-function reverse(c: RelatedSpec, record: unknown, index: RelatedIndex, judge: Judge): Outcome {
+function reverse(
+  c: RelatedSpec,
+  record: unknown,
+  index: RelatedIndex,
+  judge: Judge,
+  explain: boolean,
+): Outcome {
   const id = targetIdentity(record);
   if (!id)
     return outcome("unknown", { unknownReasons: ["the record has no account, region and ID to look up"] });
@@ -370,6 +389,7 @@ function reverse(c: RelatedSpec, record: unknown, index: RelatedIndex, judge: Ju
     if (o.value === "true") hits.push(s);
     else if (o.value === "unknown") reasons.push(...o.unknownReasons.map((u) => `${label(s)}: ${u}`));
   }
+  if (hits.length > 0 && !explain) return outcome("true");
   if (hits.length > 0) {
     const listed = hits.slice(0, MAX_LISTED).map(label).join(", ");
     const more = hits.length > MAX_LISTED ? ` and ${hits.length - MAX_LISTED} more` : "";

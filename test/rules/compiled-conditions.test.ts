@@ -6,6 +6,7 @@ import {
   compileCondition,
   describeUnreadable,
   evaluateCondition,
+  judgeOf,
   OPERATOR_NAMES,
   outcomeOf,
   type Condition,
@@ -185,6 +186,14 @@ describe("compiled conditions", () => {
         expect({ raw, got: { ...evaluateCondition(c, ctx) } }).toEqual({
           raw,
           got: { ...reference(c, ctx) },
+        });
+        // appliesWhen's bare form: the same value and unknown reasons.
+        const bare = judgeOf(c, true)(ctx);
+        const full = reference(c, ctx);
+        expect({ raw, value: bare.value, reasons: bare.unknownReasons }).toEqual({
+          raw,
+          value: full.value,
+          reasons: full.unknownReasons,
         });
         compared++;
       }

@@ -31,17 +31,23 @@ const TRUE = constant("true");
 const FALSE = constant("false");
 
 const compiled = new WeakMap<Condition, Judge>();
+const bareCompiled = new WeakMap<Condition, Judge>();
 
 export function evaluateCondition(c: Condition, ctx: EvalContext): Outcome {
   return judgeOf(c)(ctx);
 }
 
-/** The closure judging `c`, built on first use and kept with the condition. */
-export function judgeOf(c: Condition): Judge {
-  let j = compiled.get(c);
+/**
+ * The closure judging `c`, built on first use and kept with the condition. `bare`: for a caller
+ * that reads only the value and unknown reasons (appliesWhen): `related` then skips its sentences
+ * and evidence; the value and reasons are the same.
+ */
+export function judgeOf(c: Condition, bare = false): Judge {
+  const memo = bare ? bareCompiled : compiled;
+  let j = memo.get(c);
   if (!j) {
-    j = build(c);
-    compiled.set(c, j);
+    j = build(c, bare);
+    memo.set(c, j);
   }
   return j;
 }
@@ -62,13 +68,13 @@ function plain(c: Condition): boolean {
   }
 }
 
-function build(c: Condition): Judge {
+function build(c: Condition, bare: boolean): Judge {
   switch (c.kind) {
     case "all":
     case "any":
-      return list(c.kind, c.items);
+      return list(c.kind, c.items, bare);
     case "not": {
-      const inner = judgeOf(c.item);
+      const inner = judgeOf(c.item, bare);
       return (ctx) => {
         const o = inner(ctx);
         if (o === TRUE) return FALSE;
@@ -79,8 +85,9 @@ function build(c: Condition): Judge {
       };
     }
     case "predicate":
-    case "related":
       return c.run;
+    case "related":
+      return bare ? c.test : c.run;
     case "compare":
       return compare(c);
   }
@@ -123,8 +130,8 @@ function compare(c: Extract<Condition, { kind: "compare" }>): Judge {
  * all/any. Only the outcomes that decide the result explain it, so once one item is decisive the
  * rest need not run when they are plain comparisons: whatever they give adds nothing to it.
  */
-function list(kind: "all" | "any", items: readonly Condition[]): Judge {
-  const judges = items.map(judgeOf);
+function list(kind: "all" | "any", items: readonly Condition[], bare: boolean): Judge {
+  const judges = items.map((c) => judgeOf(c, bare));
   const decisive: Tri = kind === "all" ? "false" : "true";
   const neutral: Tri = kind === "all" ? "true" : "false";
   const decided = kind === "all" ? FALSE : TRUE;
