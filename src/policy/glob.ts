@@ -211,7 +211,22 @@ export function globsIntersect(a: string, b: string, ignoreCase: boolean): boole
     const y = fold(b, ignoreCase).slice(0, -1);
     if (!SURROGATE.test(x) && !SURROGATE.test(y)) return x.startsWith(y) || y.startsWith(x);
   }
+  // `P*` against any pattern: some string it matches starts with P exactly when its NFA survives
+  // reading P (from every live state of a glob some string leads to acceptance).
+  if (sa === "prefix") return survives(b, fold(a, ignoreCase).slice(0, -1), ignoreCase);
+  if (sb === "prefix") return survives(a, fold(b, ignoreCase).slice(0, -1), ignoreCase);
   return globsIntersectNfa(a, b, ignoreCase);
+}
+
+/** Does `pattern`'s NFA have a live state after reading `prefix` (already folded)? */
+function survives(pattern: string, prefix: string, ignoreCase: boolean): boolean {
+  const p = compile(pattern, ignoreCase);
+  let states: States = start(p);
+  for (const ch of prefix) {
+    states = step(p, states, ch);
+    if (states.size === 0) return false;
+  }
+  return true;
 }
 
 /** globsIntersect without its plain-pattern shortcuts (exported for the test that compares them). */

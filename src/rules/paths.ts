@@ -236,9 +236,10 @@ const INTERPRETED = new Set([
   "MultiSelectList",
 ]);
 
-// Functions the interpreter evaluates itself (the S3 rules' `arn || join(...)`); others, and any
+// Functions the interpreter evaluates itself (the S3 rules' `arn || join(...)`, messages'
+// `to_string` and `length`), as jmespath.js 0.16 does; others, and any
 // call whose arguments are not of the expected types, go to jmespath.search.
-const FUNCTIONS = new Set(["join"]);
+const FUNCTIONS = new Set(["join", "to_string", "length"]);
 
 /** Thrown by `interpret` for a case it leaves to jmespath.search (whose error message it keeps). */
 class Unhandled extends Error {}
@@ -284,15 +285,21 @@ function interpret(node: AstNode, value: unknown): unknown {
   switch (node.type) {
     case "Function": {
       const args = (node.children ?? []).map((c) => interpret(c as AstNode, value));
-      const [glue, list] = args;
+      const [first, second] = args;
       if (
         node.name === "join" &&
         args.length === 2 &&
-        typeof glue === "string" &&
-        isArray(list) &&
-        list.every((x) => typeof x === "string")
+        typeof first === "string" &&
+        isArray(second) &&
+        second.every((x) => typeof x === "string")
       )
-        return list.join(glue);
+        return second.join(first);
+      if (node.name === "to_string" && args.length === 1)
+        return typeof first === "string" ? first : JSON.stringify(first);
+      if (node.name === "length" && args.length === 1) {
+        if (typeof first === "string" || isArray(first)) return first.length;
+        if (isObject(first)) return Object.keys(first).length;
+      }
       throw new Unhandled();
     }
     case "Field": {
