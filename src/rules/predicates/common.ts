@@ -29,8 +29,9 @@ export function loadPolicy(path: string, ctx: EvalContext): Loaded {
 }
 
 // Several rules read the same document of one record (a key policy, a bucket policy): parse it
-// once. Analyses only read a parsed policy, so sharing it is safe. Bounded: cleared when full.
-const MAX_PARSED = 256;
+// once. Analyses only read a parsed policy, so sharing it is safe. Bounded: cleared when full
+// (large enough for the distinct documents a scan's identities share, typically hundreds).
+const MAX_PARSED = 2048;
 const parsedText = new Map<string, ParseResult>();
 const parsedObject = new WeakMap<object, ParseResult>();
 
