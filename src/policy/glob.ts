@@ -56,8 +56,43 @@ function alphabet(patterns: readonly Pattern[]): string[] {
   return [...chars, String.fromCodePoint(other)];
 }
 
+/**
+ * The plain forms most policies use: "literal" (no `*` or `?`) or "prefix" (`literal*`), else
+ * undefined. Callers leave text with surrogates to the NFA, which steps by code point, not code unit.
+ */
+function shapeOf(pattern: string): "literal" | "prefix" | undefined {
+  let shape = shapes.get(pattern);
+  if (shape === undefined) {
+    shape = !/[*?]/.test(pattern)
+      ? "literal"
+      : pattern.indexOf("*") === pattern.length - 1 && !pattern.includes("?")
+        ? "prefix"
+        : "other";
+    if (shapes.size >= MEMO_SIZE) shapes.clear();
+    shapes.set(pattern, shape);
+  }
+  return shape === "other" ? undefined : shape;
+}
+
+const SURROGATE = /[\ud800-\udfff]/;
+const shapes = new Map<string, "literal" | "prefix" | "other">();
+
+const fold = (s: string, ignoreCase: boolean): string => (ignoreCase ? s.toLowerCase() : s);
+
 /** Does `pattern` match `value` (whole string)? */
 export function globMatch(pattern: string, value: string, ignoreCase: boolean): boolean {
+  const shape = shapeOf(pattern);
+  if (shape !== undefined) {
+    const p = fold(pattern, ignoreCase);
+    const v = fold(value, ignoreCase);
+    if (!SURROGATE.test(p) && !SURROGATE.test(v))
+      return shape === "literal" ? p === v : v.startsWith(p.slice(0, -1));
+  }
+  return globMatchNfa(pattern, value, ignoreCase);
+}
+
+/** globMatch without its plain-pattern shortcut (exported for the test that compares them). */
+export function globMatchNfa(pattern: string, value: string, ignoreCase: boolean): boolean {
   const p = compile(pattern, ignoreCase);
   let states: States = start(p);
   for (const ch of ignoreCase ? value.toLowerCase() : value) {
@@ -165,6 +200,37 @@ function globIncludedIn(query: string, patterns: readonly string[], ignoreCase: 
 
 /** Is there a string matched by both patterns? (Product of the two NFAs: polynomial, no cap.) */
 export function globsIntersect(a: string, b: string, ignoreCase: boolean): boolean {
+  const sa = shapeOf(a);
+  const sb = shapeOf(b);
+  // A literal is one string: the other pattern matches it or not. Two prefixes share a string
+  // exactly when one extends the other.
+  if (sa === "literal") return globMatch(b, a, ignoreCase);
+  if (sb === "literal") return globMatch(a, b, ignoreCase);
+  if (sa === "prefix" && sb === "prefix") {
+    const x = fold(a, ignoreCase).slice(0, -1);
+    const y = fold(b, ignoreCase).slice(0, -1);
+    if (!SURROGATE.test(x) && !SURROGATE.test(y)) return x.startsWith(y) || y.startsWith(x);
+  }
+  // `P*` against any pattern: some string it matches starts with P exactly when its NFA survives
+  // reading P (from every live state of a glob some string leads to acceptance).
+  if (sa === "prefix") return survives(b, fold(a, ignoreCase).slice(0, -1), ignoreCase);
+  if (sb === "prefix") return survives(a, fold(b, ignoreCase).slice(0, -1), ignoreCase);
+  return globsIntersectNfa(a, b, ignoreCase);
+}
+
+/** Does `pattern`'s NFA have a live state after reading `prefix` (already folded)? */
+function survives(pattern: string, prefix: string, ignoreCase: boolean): boolean {
+  const p = compile(pattern, ignoreCase);
+  let states: States = start(p);
+  for (const ch of prefix) {
+    states = step(p, states, ch);
+    if (states.size === 0) return false;
+  }
+  return true;
+}
+
+/** globsIntersect without its plain-pattern shortcuts (exported for the test that compares them). */
+export function globsIntersectNfa(a: string, b: string, ignoreCase: boolean): boolean {
   const pa = compile(a, ignoreCase);
   const pb = compile(b, ignoreCase);
   const chars = alphabet([pa, pb]);

@@ -2,13 +2,13 @@
 // with a sentence a person can act on and the evidence behind it.
 import type { JsonObject, ResourceRecord } from "../model/resource.js";
 import { boundJson } from "../model/normalize.js";
-import { describeUnreadable, evaluateCondition, type EvalContext } from "./conditions/index.js";
-import { compilePath, resolvePath, type CompiledPath } from "./paths.js";
+import { describeUnreadable, judgeOf, type EvalContext } from "./conditions/index.js";
+import { compilePath, readPath, UnreadableAt, type CompiledPath } from "./paths.js";
 import { relatedEvidence, type RelatedIndex } from "./related.js";
 import type { ScanFacts } from "./scan-facts.js";
 import type { Rule } from "./rule.js";
 import { jsonFitsIn } from "../util/json.js";
-import { clip } from "../util/text.js";
+import { clipText } from "./text.js";
 import { maxSeverity, type Severity, type Status } from "../model/severity.js";
 
 export interface RuleResult {
@@ -43,35 +43,58 @@ export function evaluateRule(
   record: ResourceRecord,
   opts: EvaluateOptions = {},
 ): RuleResult | null {
-  if (!rule.resourceTypes.includes(record.resourceType)) return null;
-  const ctx: EvalContext = {
-    record,
-    params: ruleParams(rule, opts.params),
-    now: opts.now ?? new Date(),
-    ...(opts.related ? { related: opts.related } : {}),
-    ...(opts.scan ? { scan: opts.scan } : {}),
-  };
-  if (rule.appliesWhen) {
-    const a = evaluateCondition(rule.appliesWhen, ctx);
-    if (a.value === "false") return null;
-    if (a.value === "unknown") return unknown(rule, record, a.unknownReasons, ctx);
-  }
-  const missing: string[] = [];
-  for (const p of rule.requires) {
-    const r = resolvePath(p, record);
-    if (r.kind === "unreadable") missing.push(describeUnreadable(r.at || p.source, r.info));
-    else if (r.value === undefined || r.value === null) missing.push(`${p.source} was not collected`);
-  }
-  if (missing.length > 0) return unknown(rule, record, missing, ctx);
-  const o = evaluateCondition(rule.failWhen, ctx);
-  if (o.value === "unknown") return unknown(rule, record, o.unknownReasons, ctx);
-  const status: Status = o.value === "true" ? "FAIL" : "PASS";
-  const detail = o.details.join("; ");
-  return {
-    status,
-    severity: status === "FAIL" ? classSeverity(rule, o.classes ?? []) : rule.severity,
-    message: render(status === "FAIL" ? rule.messages.fail : rule.messages.pass, ctx, detail),
-    evidence: evidence(rule, ctx, status === "FAIL" ? o.evidence : {}),
+  return prepareRule(rule, opts)(record);
+}
+
+/**
+ * `evaluateRule` of one rule with these options, for many records: parameters, judges and
+ * templates are bound once. `prepareRule(rule, opts)(record)` is `evaluateRule(rule, record, opts)`.
+ */
+export function prepareRule(
+  rule: Rule,
+  opts: EvaluateOptions = {},
+): (record: ResourceRecord) => RuleResult | null {
+  const types = rule.resourceTypes;
+  const params = ruleParams(rule, opts.params);
+  const now = opts.now ?? new Date();
+  const { related, scan } = opts;
+  // Only its value and unknown reasons are read.
+  const applies = rule.appliesWhen ? judgeOf(rule.appliesWhen, true) : undefined;
+  const fails = judgeOf(rule.failWhen);
+  const requires = rule.requires;
+  const pass = templateParts(rule.messages.pass);
+  const fail = templateParts(rule.messages.fail);
+  return (record) => {
+    if (!types.includes(record.resourceType)) return null;
+    const ctx: EvalContext = related
+      ? scan
+        ? { record, params, now, related, scan }
+        : { record, params, now, related }
+      : scan
+        ? { record, params, now, scan }
+        : { record, params, now };
+    if (applies) {
+      const a = applies(ctx);
+      if (a.value === "false") return null;
+      if (a.value === "unknown") return unknown(rule, record, a.unknownReasons, ctx);
+    }
+    let missing: string[] | undefined;
+    for (const p of requires) {
+      const v = readPath(p, record);
+      if (v instanceof UnreadableAt) (missing ??= []).push(describeUnreadable(v.at || p.source, v.info));
+      else if (v === undefined || v === null) (missing ??= []).push(`${p.source} was not collected`);
+    }
+    if (missing) return unknown(rule, record, missing, ctx);
+    const o = fails(ctx);
+    if (o.value === "unknown") return unknown(rule, record, o.unknownReasons, ctx);
+    const failed = o.value === "true";
+    const detail = o.details.length === 0 ? "" : o.details.join("; ");
+    return {
+      status: failed ? "FAIL" : "PASS",
+      severity: failed ? classSeverity(rule, o.classes ?? []) : rule.severity,
+      message: fill(failed ? fail : pass, ctx, detail),
+      evidence: evidence(rule, ctx, failed ? o.evidence : {}),
+    };
   };
 }
 
@@ -99,9 +122,9 @@ function label(record: ResourceRecord, _ctx: EvalContext): string {
 function evidence(rule: Rule, ctx: EvalContext, extra: JsonObject): JsonObject {
   const out: JsonObject = {};
   for (const p of rule.evidence) {
-    const r = resolvePath(p, ctx.record);
+    const v = readPath(p, ctx.record);
     out[p.source] =
-      r.kind === "unreadable" ? { unreadable: describeUnreadable(r.at, r.info) } : boundJson(r.value);
+      v instanceof UnreadableAt ? { unreadable: describeUnreadable(v.at, v.info) } : boundJson(v);
   }
   for (const c of rule.relatedEvidence)
     if (c.kind === "related") Object.assign(out, relatedEvidence(c.spec, ctx));
@@ -144,14 +167,18 @@ function templateParts(template: string): Part[] {
 
 /** Fill {path}, {param.NAME} and {detail}; values are clipped so hostile names cannot flood a report. */
 export function render(template: string, ctx: EvalContext, detail: string): string {
+  return fill(templateParts(template), ctx, detail);
+}
+
+function fill(parts: readonly Part[], ctx: EvalContext, detail: string): string {
   let out = "";
-  for (const part of templateParts(template)) {
+  for (const part of parts) {
     if (typeof part === "string") out += part;
     else if ("detail" in part) out += detail;
     else if ("param" in part) out += clipValue(show(ctx.params[part.param]));
     else {
-      const r = resolvePath(part.path, ctx.record);
-      out += r.kind === "unreadable" ? "(unreadable)" : clipValue(show(r.value));
+      const v = readPath(part.path, ctx.record);
+      out += v instanceof UnreadableAt ? "(unreadable)" : clipValue(show(v));
     }
   }
   return out;
@@ -164,5 +191,5 @@ function show(v: unknown): string {
 }
 
 function clipValue(s: string): string {
-  return clip(s, MAX_TEMPLATE_VALUE);
+  return clipText(s, MAX_TEMPLATE_VALUE);
 }

@@ -5,7 +5,7 @@ import type { JsonObject, ResourceRecord } from "../model/resource.js";
 import type { CoverageInput } from "../model/coverage.js";
 import { referencesOf, referenceTarget, REFERENCES } from "../model/references.js";
 import type { Condition, RelatedSpec } from "./conditions/index.js";
-import { evaluateRule } from "./evaluate-rule.js";
+import { prepareRule, type RuleResult } from "./evaluate-rule.js";
 import { RelatedIndex, type RelatedPlan } from "./related.js";
 import type { Rule } from "./rule.js";
 import type { ScanFacts } from "./scan-facts.js";
@@ -40,8 +40,17 @@ export function evaluateRecords(
     byStatus: { FAIL: 0, UNKNOWN: 0, PASS: 0 },
     failBySeverity: { critical: 0, high: 0, medium: 0, low: 0, info: 0 },
   };
-  const byType = new Map<string, Rule[]>();
-  for (const r of rules) for (const t of r.resourceTypes) byType.set(t, [...(byType.get(t) ?? []), r]);
+  // Each rule bound once to its options; per type, the rules that apply, in catalog order.
+  const byType = new Map<string, { rule: Rule; judge: (record: ResourceRecord) => RuleResult | null }[]>();
+  for (const rule of rules) {
+    const judge = prepareRule(rule, {
+      params: opts.params?.[rule.id] ?? {},
+      now: opts.now,
+      ...(opts.related ? { related: opts.related } : {}),
+      ...(opts.scan ? { scan: opts.scan } : {}),
+    });
+    for (const t of rule.resourceTypes) byType.set(t, [...(byType.get(t) ?? []), { rule, judge }]);
+  }
   let pending: FindingInput[] = [];
   const flush = (): void => {
     write(pending);
@@ -49,23 +58,33 @@ export function evaluateRecords(
   };
   for (const { pk, record } of records) {
     summary.resources++;
-    for (const rule of byType.get(record.resourceType) ?? []) {
-      const result = evaluateRule(rule, record, {
-        params: opts.params?.[rule.id] ?? {},
-        now: opts.now,
-        ...(opts.related ? { related: opts.related } : {}),
-        ...(opts.scan ? { scan: opts.scan } : {}),
-      });
+    for (const { rule, judge } of byType.get(record.resourceType) ?? []) {
+      const result = judge(record);
       if (!result) continue;
       summary.results++;
       summary.byStatus[result.status]++;
       if (result.status === "FAIL") summary.failBySeverity[result.severity]++;
-      pending.push({
-        ruleId: rule.id,
-        resource: record,
-        ...(pk !== undefined ? { resourcePk: pk } : {}),
-        ...result,
-      });
+      // The same keys in the same order as spreading the result would give.
+      pending.push(
+        pk !== undefined
+          ? {
+              ruleId: rule.id,
+              resource: record,
+              resourcePk: pk,
+              status: result.status,
+              severity: result.severity,
+              message: result.message,
+              evidence: result.evidence,
+            }
+          : {
+              ruleId: rule.id,
+              resource: record,
+              status: result.status,
+              severity: result.severity,
+              message: result.message,
+              evidence: result.evidence,
+            },
+      );
       if (pending.length >= 1000) flush();
     }
   }

@@ -111,7 +111,49 @@ function rootsOf(node: AstNode | null | undefined): string[][] {
 export type Resolved =
   { kind: "value"; value: unknown } | { kind: "unreadable"; info: UnreadableInfo; at: string };
 
+/** An unreadable fact found by `readPath` (no JSON value is an instance of it). */
+export class UnreadableAt {
+  constructor(
+    readonly info: UnreadableInfo,
+    readonly at: string,
+  ) {}
+}
+
+/**
+ * `resolvePath` without the wrapper: the value, or an UnreadableAt. A pure chain is walked here
+ * without building the walked prefix (only an unreadable marker needs it); same answers.
+ */
+export function readPath(path: CompiledPath, data: unknown): unknown {
+  if (!path.pure) {
+    const r = resolveGeneral(path, data);
+    return r.kind === "value" ? r.value : new UnreadableAt(r.info, r.at);
+  }
+  const chain = path.chain;
+  let cur: unknown = data;
+  let i = 0;
+  for (; i < chain.length; i++) {
+    if (cur === null || typeof cur !== "object" || Array.isArray(cur)) break;
+    const u = asUnreadable(cur);
+    if (u) return new UnreadableAt(u, chain.slice(0, i).join("."));
+    cur = (cur as Record<string, unknown>)[chain[i] as string];
+  }
+  if (i < chain.length) return undefined;
+  const u = asUnreadable(cur);
+  if (u) return new UnreadableAt(u, chain.join("."));
+  return cur ?? undefined;
+}
+
 export function resolvePath(path: CompiledPath, data: unknown): Resolved {
+  if (path.pure) {
+    const v = readPath(path, data);
+    return v instanceof UnreadableAt
+      ? { kind: "unreadable", info: v.info, at: v.at }
+      : { kind: "value", value: v };
+  }
+  return resolveGeneral(path, data);
+}
+
+function resolveGeneral(path: CompiledPath, data: unknown): Resolved {
   let cur: unknown = data;
   const walked: string[] = [];
   for (const name of path.chain) {
@@ -194,9 +236,10 @@ const INTERPRETED = new Set([
   "MultiSelectList",
 ]);
 
-// Functions the interpreter evaluates itself (the S3 rules' `arn || join(...)`); others, and any
+// Functions the interpreter evaluates itself (the S3 rules' `arn || join(...)`, messages'
+// `to_string` and `length`), as jmespath.js 0.16 does; others, and any
 // call whose arguments are not of the expected types, go to jmespath.search.
-const FUNCTIONS = new Set(["join"]);
+const FUNCTIONS = new Set(["join", "to_string", "length"]);
 
 /** Thrown by `interpret` for a case it leaves to jmespath.search (whose error message it keeps). */
 class Unhandled extends Error {}
@@ -242,15 +285,21 @@ function interpret(node: AstNode, value: unknown): unknown {
   switch (node.type) {
     case "Function": {
       const args = (node.children ?? []).map((c) => interpret(c as AstNode, value));
-      const [glue, list] = args;
+      const [first, second] = args;
       if (
         node.name === "join" &&
         args.length === 2 &&
-        typeof glue === "string" &&
-        isArray(list) &&
-        list.every((x) => typeof x === "string")
+        typeof first === "string" &&
+        isArray(second) &&
+        second.every((x) => typeof x === "string")
       )
-        return list.join(glue);
+        return second.join(first);
+      if (node.name === "to_string" && args.length === 1)
+        return typeof first === "string" ? first : JSON.stringify(first);
+      if (node.name === "length" && args.length === 1) {
+        if (typeof first === "string" || isArray(first)) return first.length;
+        if (isObject(first)) return Object.keys(first).length;
+      }
       throw new Unhandled();
     }
     case "Field": {

@@ -12,6 +12,7 @@ import { describeUnreadable, evaluateCondition } from "./conditions/evaluate.js"
 import type { EvalContext, Outcome, RelatedRecords, RelatedSpec } from "./conditions/types.js";
 import { compilePath, resolvePath, type CompiledPath } from "./paths.js";
 import { clip } from "../util/text.js";
+import { clipText } from "./text.js";
 
 /** A record as the index keeps it: the envelope plus the paths `where` conditions read. */
 type Sparse = Record<string, unknown>;
@@ -138,6 +139,29 @@ export class RelatedIndex implements RelatedRecords {
         };
   }
 
+  // Several rules follow the same reference of the record being judged (a rule's appliesWhen and
+  // failWhen, its evidence): resolved once per record. Records are not changed while judged.
+  private linksRecord: unknown;
+  private readonly links = new Map<string, Link[]>();
+
+  /** `compute(via, record, this)`, remembered for the last record asked about. */
+  linksOf(
+    via: string,
+    record: unknown,
+    compute: (via: string, record: unknown, index: this) => Link[],
+  ): Link[] {
+    if (record !== this.linksRecord) {
+      this.linksRecord = record;
+      this.links.clear();
+    }
+    let hit = this.links.get(via);
+    if (!hit) {
+      hit = compute(via, record, this);
+      this.links.set(via, hit);
+    }
+    return hit;
+  }
+
   target(key: string): Target | undefined {
     return this.targets.get(key);
   }
@@ -260,7 +284,7 @@ function copyChain(src: unknown, dst: Sparse, chain: readonly string[]): void {
 type Judge = (record: Sparse) => Outcome;
 
 /** Judge a `related` condition: true when a related record matches its `where` (Kleene "any"). */
-export function evaluateRelated(c: RelatedSpec, ctx: EvalContext): Outcome {
+export function evaluateRelated(c: RelatedSpec, ctx: EvalContext, explain = true): Outcome {
   // Without the scan's index nothing about other records is known: unknown, never a quiet PASS.
   const index = ctx.related;
   if (!(index instanceof RelatedIndex))
@@ -270,42 +294,69 @@ export function evaluateRelated(c: RelatedSpec, ctx: EvalContext): Outcome {
     ? (record) => evaluateCondition(where, { ...ctx, record })
     : () => outcome("true");
   return c.direction === "forward"
-    ? forward(c, ctx.record, index, judge)
-    : reverse(c, ctx.record, index, judge);
+    ? forward(c, ctx.record, index, judge, explain)
+    : reverse(c, ctx.record, index, judge, explain);
 }
 
-function forward(c: RelatedSpec, record: unknown, index: RelatedIndex, judge: Judge): Outcome {
+/** The targets (or reasons) of a record's `via` references, in reference and value order. */
+function forwardLinks(via: string, record: unknown, index: RelatedIndex): Link[] {
   const account = str(field(record, "awsAccountId")) ?? "";
   const region = str(field(record, "awsRegion")) ?? "";
-  const reasons: string[] = [];
-  const hits: Target[] = [];
-  const misses: Target[] = [];
-  for (const ref of referencesOf(str(field(record, "resourceType")) ?? "").filter((r) => r.name === c.via)) {
+  const links: Link[] = [];
+  for (const ref of referencesOf(str(field(record, "resourceType")) ?? "").filter((r) => r.name === via)) {
     const got = referenceValues(ref, record);
     if ("unreadable" in got) {
-      reasons.push(got.unreadable);
+      links.push({ reason: got.unreadable });
       continue;
     }
     for (const value of got.values) {
       const r = index.resolve(value, account, region);
       const key = "key" in r ? r.key : undefined;
       const target = key ? index.target(key) : undefined;
-      if (!target) {
-        const [a, rg] = key
-          ? placeOf(key, account, region)
-          : ["unresolved" in r ? r.account : account, region];
-        const why = "unresolved" in r ? r.unresolved : `${c.via} ${clip(value, 200)} was not collected`;
-        const gap = index.gapFor(ref.to, a, "unresolved" in r ? r.region : rg);
-        reasons.push(gap ? `${why} (${gapText(gap)})` : why);
+      if (target) {
+        links.push({ target });
         continue;
       }
-      const o = judge(target.record);
-      if (o.value === "true") hits.push(target);
-      else if (o.value === "unknown")
-        reasons.push(...o.unknownReasons.map((u) => `${describe(target)}: ${u}`));
-      else misses.push(target);
+      const [a, rg] = key ? placeOf(key, account, region) : ["unresolved" in r ? r.account : account, region];
+      const why = "unresolved" in r ? r.unresolved : `${via} ${clip(value, 200)} was not collected`;
+      const gap = index.gapFor(ref.to, a, "unresolved" in r ? r.region : rg);
+      links.push({ reason: gap ? `${why} (${gapText(gap)})` : why });
     }
   }
+  return links;
+}
+
+/** What a record's reference names: a collected target, or why none is known. */
+type Link = { target: Target } | { reason: string };
+
+/** Without `explain`, only the value and unknown reasons (details and evidence are left empty). */
+function forward(
+  c: RelatedSpec,
+  record: unknown,
+  index: RelatedIndex,
+  judge: Judge,
+  explain: boolean,
+): Outcome {
+  const reasons: string[] = [];
+  const hits: Target[] = [];
+  const misses: Target[] = [];
+  for (const link of index.linksOf(c.via, record, forwardLinks)) {
+    if ("reason" in link) {
+      reasons.push(link.reason);
+      continue;
+    }
+    const target = link.target;
+    const o = judge(target.record);
+    if (o.value === "true") hits.push(target);
+    else if (o.value === "unknown") reasons.push(...o.unknownReasons.map((u) => `${describe(target)}: ${u}`));
+    else misses.push(target);
+  }
+  if (!explain)
+    return hits.length > 0
+      ? outcome("true")
+      : reasons.length > 0
+        ? outcome("unknown", { unknownReasons: reasons })
+        : outcome("false");
   const evidence = (ts: Target[]): JsonObject => ({
     [`related.${c.via}`]: ts.slice(0, MAX_EVIDENCE_ITEMS).map((t) => boundJson(summary(t.record, t.aliases))),
   });
@@ -320,7 +371,13 @@ function forward(c: RelatedSpec, record: unknown, index: RelatedIndex, judge: Ju
   });
 }
 
-function reverse(c: RelatedSpec, record: unknown, index: RelatedIndex, judge: Judge): Outcome {
+function reverse(
+  c: RelatedSpec,
+  record: unknown,
+  index: RelatedIndex,
+  judge: Judge,
+  explain: boolean,
+): Outcome {
   const id = targetIdentity(record);
   if (!id)
     return outcome("unknown", { unknownReasons: ["the record has no account, region and ID to look up"] });
@@ -332,6 +389,7 @@ function reverse(c: RelatedSpec, record: unknown, index: RelatedIndex, judge: Ju
     if (o.value === "true") hits.push(s);
     else if (o.value === "unknown") reasons.push(...o.unknownReasons.map((u) => `${label(s)}: ${u}`));
   }
+  if (hits.length > 0 && !explain) return outcome("true");
   if (hits.length > 0) {
     const listed = hits.slice(0, MAX_LISTED).map(label).join(", ");
     const more = hits.length > MAX_LISTED ? ` and ${hits.length - MAX_LISTED} more` : "";
@@ -400,12 +458,12 @@ function summary(r: Sparse, aliases: string[]): JsonObject {
 
 function describe(t: Target): string {
   const arn = str(t.record.arn) ?? str(t.record.resourceId) ?? "(unknown)";
-  return clip(t.aliases.length > 0 ? `${arn} (${t.aliases.join(", ")})` : arn, 300);
+  return clipText(t.aliases.length > 0 ? `${arn} (${t.aliases.join(", ")})` : arn, 300);
 }
 
 function label(r: Sparse): string {
   const where = `${str(r.awsAccountId) ?? "?"}/${str(r.awsRegion) ?? "?"}`;
-  return clip(`${str(r.resourceType) ?? "?"} ${str(r.resourceId) ?? "?"} (${where})`, 200);
+  return clipText(`${str(r.resourceType) ?? "?"} ${str(r.resourceId) ?? "?"} (${where})`, 200);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -42,6 +42,18 @@ const EXPRESSIONS = [
   "join(', ', configuration.list[].name)",
   "join(`1`, configuration.strings)",
   "join('-')",
+  "to_string(configuration.value)",
+  "to_string(configuration.a)",
+  "to_string(configuration.list)",
+  "to_string(configuration.missing)",
+  "to_string(configuration.encrypted)",
+  "to_string(configuration.value, configuration.running)",
+  "join('', ['every ', to_string(configuration.a.b.c), ' days'])",
+  "length(configuration.strings)",
+  "length(configuration.value)",
+  "length(configuration.a)",
+  "length(configuration.encrypted)",
+  "length(configuration.list[?state=='ACTIVE'])",
 ];
 
 const DATA: unknown[] = [

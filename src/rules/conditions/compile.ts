@@ -139,7 +139,12 @@ function compileRelated(raw: unknown, at: PathSegment[], env: CompileEnv): Condi
     ...(where ? { where } : {}),
     reads: where ? readsOf(where) : [],
   };
-  return { kind: "related", spec, run: (ctx) => evaluateRelated(spec, ctx) };
+  return {
+    kind: "related",
+    spec,
+    run: (ctx) => evaluateRelated(spec, ctx),
+    test: (ctx) => evaluateRelated(spec, ctx, false),
+  };
 }
 
 /** The paths a (comparison-only) condition reads. */

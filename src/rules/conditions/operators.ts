@@ -229,3 +229,53 @@ export function undecidable(op: Operator, v: unknown, operand: unknown, path: st
       return toTime(v) === undefined ? `${path} is not a timestamp` : undefined;
   }
 }
+
+/**
+ * `undecidable` with the operator and a literal operand bound once (the operand's types are read
+ * at load, not per record): `undecidableFor(op, operand, path)(v) === undecidable(op, v, operand, path)`.
+ */
+export function undecidableFor(
+  op: Operator,
+  operand: unknown,
+  path: string,
+): (v: unknown) => string | undefined {
+  const def = operatorDef(op);
+  if (def.decides === "absent") return () => undefined;
+  const notCollected = `${path} was not collected`;
+  const absent = def.decides === "operand-type" && operand === null ? undefined : notCollected;
+  const mismatch = (got: string, expected: string): string => `${path} is a ${got}, expected a ${expected}`;
+  switch (def.decides) {
+    case "operand-type": {
+      const listed = def.operand === "list" ? (Array.isArray(operand) ? operand : []) : [operand];
+      const types = new Set(listed.map(jsonType));
+      const checked = [...types].every((t) => PRIMITIVE.has(t)) && types.size > 0;
+      const expected = [...types].join(" or ");
+      return (v) => {
+        if (missing(v)) return absent;
+        if (!checked) return undefined;
+        const got = jsonType(v);
+        return types.has(got) ? undefined : mismatch(got, expected);
+      };
+    }
+    case "number":
+    case "string": {
+      const want = def.decides;
+      return (v) => {
+        if (missing(v)) return absent;
+        const got = jsonType(v);
+        return got === want ? undefined : mismatch(got, want);
+      };
+    }
+    case "string|array":
+      return (v) => {
+        if (missing(v)) return absent;
+        const got = jsonType(v);
+        return got === "string" || got === "array" ? undefined : mismatch(got, "string or array");
+      };
+    case "timestamp":
+      return (v) => {
+        if (missing(v)) return absent;
+        return toTime(v) === undefined ? `${path} is not a timestamp` : undefined;
+      };
+  }
+}

@@ -57,7 +57,13 @@ export type Condition =
   | { kind: "not"; item: Condition }
   | { kind: "compare"; path: CompiledPath; op: Operator; value: ValueRef }
   | { kind: "predicate"; name: string; classes: readonly string[]; run: CompiledPredicate }
-  | { kind: "related"; spec: RelatedSpec; run: CompiledPredicate };
+  | {
+      kind: "related";
+      spec: RelatedSpec;
+      run: CompiledPredicate;
+      /** `run` for a value alone (appliesWhen): the same value and unknown reasons, no details or evidence. */
+      test: CompiledPredicate;
+    };
 
 /** `related: {via, direction, types, where}`: records linked to this one by a declared reference. */
 export interface RelatedSpec {

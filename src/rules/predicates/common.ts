@@ -29,8 +29,9 @@ export function loadPolicy(path: string, ctx: EvalContext): Loaded {
 }
 
 // Several rules read the same document of one record (a key policy, a bucket policy): parse it
-// once. Analyses only read a parsed policy, so sharing it is safe. Bounded: cleared when full.
-const MAX_PARSED = 256;
+// once. Analyses only read a parsed policy, so sharing it is safe. Bounded: cleared when full
+// (large enough for the distinct documents a scan's identities share, typically hundreds).
+const MAX_PARSED = 2048;
 const parsedText = new Map<string, ParseResult>();
 const parsedObject = new WeakMap<object, ParseResult>();
 
@@ -60,8 +61,17 @@ export function readString(path: string, ctx: EvalContext): string | undefined {
 /** "key" for an AWS::KMS::Key record, "bucket" for AWS::S3::Bucket: how sentences name the resource. */
 export function resourceNoun(ctx: EvalContext): string {
   const type = readString("resourceType", ctx);
-  return type?.split("::")[2]?.toLowerCase() ?? "resource";
+  if (type === undefined) return "resource";
+  let noun = nouns.get(type);
+  if (noun === undefined) {
+    noun = type.split("::")[2]?.toLowerCase() ?? "resource";
+    if (nouns.size >= MAX_PARSED) nouns.clear();
+    nouns.set(type, noun);
+  }
+  return noun;
 }
+
+const nouns = new Map<string, string>();
 
 export const outcome = (value: Outcome["value"], extra: Partial<Outcome> = {}): Outcome => ({
   value,

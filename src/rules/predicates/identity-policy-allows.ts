@@ -3,7 +3,12 @@
 // of a pattern, net of Deny statements?
 import type { JsonObject } from "../../model/resource.js";
 import { boundJson } from "../../model/normalize.js";
-import { analyzeIdentityGrants, describeStatement, type IdentityGrant } from "../../policy/index.js";
+import {
+  analyzeIdentityGrants,
+  describeStatement,
+  type IdentityGrant,
+  type NormalizedPolicy,
+} from "../../policy/index.js";
 import { describeUnreadable } from "../conditions/index.js";
 import type { CompiledPredicate, EvalContext, Outcome, PredicateDef } from "../conditions/index.js";
 import { compilePath, resolvePath } from "../paths.js";
@@ -119,6 +124,17 @@ export const identityPolicyAllows: PredicateDef = {
   compile(raw): CompiledPredicate {
     const args = raw as unknown as Args;
     const onWhat = args.resourceNoun ?? `every resource matching ${args.resource}`;
+    // Many identities hold the same document (parsedPolicy gives them one object): analysed once
+    // per predicate. The grants are only read afterwards (sentences, a bounded copy as evidence).
+    const seen = new WeakMap<NormalizedPolicy, IdentityGrant[]>();
+    const grantsOf = (policy: NormalizedPolicy): IdentityGrant[] => {
+      let hit = seen.get(policy);
+      if (!hit) {
+        hit = analyzeIdentityGrants(policy, { actions: args.actions, resource: args.resource });
+        seen.set(policy, hit);
+      }
+      return hit;
+    };
     return (ctx) =>
       analysed(args.policiesPath, () => {
         const entries = entriesOf(args, ctx);
@@ -136,10 +152,7 @@ export const identityPolicyAllows: PredicateDef = {
             reasons.push(`${e.label} is not a valid policy document: ${parsed.error}`);
             continue;
           }
-          const grants = analyzeIdentityGrants(parsed.policy, {
-            actions: args.actions,
-            resource: args.resource,
-          });
+          const grants = grantsOf(parsed.policy);
           if (grants.length === 0) continue;
           found.push({ policy: e.label, grants });
           details.push(...grants.map((g) => grantSentence(e.label, g, onWhat)));

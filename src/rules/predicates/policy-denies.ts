@@ -4,7 +4,7 @@ import type { JsonObject } from "../../model/resource.js";
 import { boundJson } from "../../model/normalize.js";
 import { analyzeRequiredDeny } from "../../policy/index.js";
 import type { CompiledPredicate, EvalContext, PredicateDef } from "../conditions/index.js";
-import { compilePath, PathError, resolvePath } from "../paths.js";
+import { compilePath, PathError, readPath, type CompiledPath } from "../paths.js";
 import { actionsArg, analysed, loadPolicy, outcome, pathArg, resourceNoun, unknown } from "./common.js";
 
 interface Args {
@@ -17,16 +17,34 @@ interface Args {
 
 const PLACEHOLDER = /\{([^{}]+)\}/g;
 
+type Template = (string | CompiledPath)[];
+
+/** A resources template split once into text and compiled `{path}` placeholders. */
+function templateOf(template: string): Template {
+  const parts: Template = [];
+  let last = 0;
+  for (const m of template.matchAll(PLACEHOLDER)) {
+    if (m.index > last) parts.push(template.slice(last, m.index));
+    parts.push(compilePath((m[1] as string).trim()));
+    last = m.index + m[0].length;
+  }
+  if (last < template.length) parts.push(template.slice(last));
+  return parts;
+}
+
 /** Fill `{path}` placeholders from the record; undefined with the reason when one has no string. */
-function fill(template: string, ctx: EvalContext): { value: string } | { missing: string } {
+function fill(template: Template, ctx: EvalContext): { value: string } | { missing: string } {
   let missing: string | undefined;
-  const value = template.replace(PLACEHOLDER, (_, raw: string) => {
-    const path = raw.trim();
-    const r = resolvePath(compilePath(path), ctx.record);
-    if (r.kind === "value" && typeof r.value === "string" && r.value !== "") return r.value;
-    missing ??= `${path} (in resources) is missing`;
-    return "";
-  });
+  let value = "";
+  for (const part of template) {
+    if (typeof part === "string") {
+      value += part;
+      continue;
+    }
+    const v = readPath(part, ctx.record);
+    if (typeof v === "string" && v !== "") value += v;
+    else missing ??= `${part.source} (in resources) is missing`;
+  }
   return missing === undefined ? { value } : { missing };
 }
 
@@ -100,10 +118,11 @@ export const policyDenies: PredicateDef = {
       value: String(args.when.value),
       ...(args.when.operator ? { operator: args.when.operator } : {}),
     };
+    const templates = args.resources.map(templateOf);
     return (ctx) =>
       analysed(args.policyPath, () => {
         const resources: string[] = [];
-        for (const template of args.resources) {
+        for (const template of templates) {
           const filled = fill(template, ctx);
           if ("missing" in filled) return unknown(filled.missing);
           resources.push(filled.value);
