@@ -1,6 +1,6 @@
-// The factory's clients cache their middleware stack only where that is safe: where no operation
-// takes its endpoint from the request. Concurrent calls through one client still get each its own
-// answer, cached (KMS) or not (S3).
+// The factory's clients cache their middleware stack and signer only where that is safe: where no
+// operation takes its endpoint from the request. Concurrent calls through one client still get each
+// its own answer, cached (KMS) or not (S3).
 import { createRequire } from "node:module";
 import { DescribeKeyCommand, GetKeyPolicyCommand } from "@aws-sdk/client-kms";
 import { GetBucketPolicyCommand } from "@aws-sdk/client-s3";
@@ -62,6 +62,13 @@ describe("middleware caching", () => {
           ),
           Promise.all(buckets.map((b) => s3.send(new GetBucketPolicyCommand({ Bucket: b.Name })))),
         ]);
+        // One signer per client and auth scheme for KMS; S3 keeps the SDK's signer per request.
+        type Signing = { config: { signer: (s?: object) => Promise<unknown> } };
+        const scheme = { signingName: "kms", signingRegion: "us-east-1" };
+        const kmsSigner = (kms as unknown as Signing).config.signer;
+        expect(await kmsSigner(scheme)).toBe(await kmsSigner({ ...scheme }));
+        const s3Signer = (s3 as unknown as Signing).config.signer;
+        expect(await s3Signer()).not.toBe(await s3Signer());
         expect(described.map((d) => d.KeyMetadata?.KeyId)).toEqual(keys.map((k) => k.KeyId));
         expect(policies.map((p) => p.Policy)).toEqual(keys.map((k) => k.Policy));
         expect(bucketPolicies.map((p) => p.Policy)).toEqual(buckets.map((b) => b.Policy));
