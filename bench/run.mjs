@@ -37,6 +37,9 @@ const latency = { distribution: "uniform", min: 20, max: 80 };
 const concurrency = Number(opt("concurrency", 64));
 /** The dpscan to measure (another checkout's bin/dpscan.js, for before/after figures). */
 const dpscanBin = resolve(opt("dpscan", join(root, "bin/dpscan.js")));
+/** Record per-operation call times of the scan (what pacing achieved, second by second). */
+const timeline = args.includes("--timeline");
+const timelineMin = Number(opt("timeline-min", 50));
 
 /** The scan scenarios: world, flags, and what to report besides the common columns. */
 const SCANS = {
@@ -160,8 +163,17 @@ async function withSimulator(world, fn) {
   let firstCall;
   const t0 = performance.now();
   const call = sim.counters.call.bind(sim.counters);
+  /** With --timeline: the times of each operation's calls (ms since the simulator started). */
+  const times = timeline ? new Map() : undefined;
   sim.counters.call = (...a) => {
-    firstCall ??= performance.now() - t0;
+    const now = performance.now() - t0;
+    firstCall ??= now;
+    if (times) {
+      const key = `${a[0]}:${a[1]}`;
+      const list = times.get(key);
+      if (list) list.push(now);
+      else times.set(key, [now]);
+    }
     call(...a);
   };
   const cpu0 = process.cpuUsage();
@@ -173,6 +185,7 @@ async function withSimulator(world, fn) {
       counters: sim.counters.snapshot(),
       simCpuMs: (cpu.user + cpu.system) / 1000,
       firstCallSeconds: firstCall === undefined ? undefined : firstCall / 1000,
+      ...(times ? { timeline: summariseTimeline(times, firstCall ?? 0) } : {}),
     };
   } finally {
     await sim.close();
@@ -189,6 +202,35 @@ function storedSummary(db) {
   } finally {
     conn.close();
   }
+}
+
+/**
+ * What pacing achieved per operation (the simulator's view): its calls, when the first and the
+ * last came (seconds from the scan's first call), the rate after the first second (the burst),
+ * and calls in each second. Operations of fewer than --timeline-min calls (50) are left out.
+ */
+function summariseTimeline(times, origin) {
+  const out = [];
+  for (const [op, list] of times) {
+    if (list.length < timelineMin) continue;
+    const first = (list[0] - origin) / 1000;
+    const last = (list[list.length - 1] - origin) / 1000;
+    const perSecond = [];
+    for (const t of list) {
+      const s = Math.floor((t - origin) / 1000);
+      perSecond[s] = (perSecond[s] ?? 0) + 1;
+    }
+    const afterBurst = list.filter((t) => t - list[0] >= 1000).length;
+    out.push({
+      op,
+      calls: list.length,
+      firstSeconds: round(first, 2),
+      lastSeconds: round(last, 2),
+      ratePerSecondAfterBurst: last - first > 1 ? round(afterBurst / (last - first - 1), 1) : undefined,
+      perSecond: Array.from(perSecond, (n) => n ?? 0).join(" "),
+    });
+  }
+  return out.sort((a, b) => b.calls - a.calls);
 }
 
 const simEnv = (sim) => ({
@@ -311,6 +353,7 @@ async function scanScenario(name, def) {
             dpscanOverIdealCpu: round(r.cpuMs / ideal.result.cpuMs, 2),
           }
         : {}),
+      ...(scan.timeline ? { timeline: scan.timeline } : {}),
       ...(def.startup
         ? {
             timeToFirstCallSeconds: round(scan.firstCallSeconds, 2),
@@ -425,10 +468,22 @@ function markdown(c, rows) {
     }
     lines.push("| measure | value |", "|---|---|");
     for (const [k, v] of Object.entries(r)) {
-      if (k === "title" || k === "scenario" || v === undefined) continue;
+      if (k === "title" || k === "scenario" || k === "timeline" || v === undefined) continue;
       lines.push(`| ${k} | ${typeof v === "object" ? JSON.stringify(v).replaceAll("|", "\\|") : v} |`);
     }
     lines.push("");
+    if (r.timeline) {
+      lines.push("Timeline (simulator's view, seconds from the first call):", "");
+      lines.push(
+        "| operation | calls | first | last | rate after 1 s | calls per second |",
+        "|---|---|---|---|---|---|",
+      );
+      for (const t of r.timeline)
+        lines.push(
+          `| ${t.op} | ${t.calls} | ${t.firstSeconds} | ${t.lastSeconds} | ${t.ratePerSecondAfterBurst ?? ""} | ${t.perSecond} |`,
+        );
+      lines.push("");
+    }
   }
   return lines.join("\n");
 }

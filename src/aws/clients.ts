@@ -68,6 +68,18 @@ export function legacyEnvEndpoint(service: ServiceName, env = process.env): stri
   return env[`AWS_ENDPOINT_URL_${suffix}`] || env.AWS_ENDPOINT_URL || undefined;
 }
 
+/**
+ * Services some of whose operations resolve their endpoint from the request (S3's bucket, DynamoDB's
+ * table ARN): their clients resolve the middleware stack and make a signer (reuseSigner) for
+ * every call, as the SDK does by default. The others cache the stack per
+ * command (`cacheMiddleware`, 15–20% of the SDK's CPU per call): the cached handler shares one
+ * context between a command's concurrent calls, and what a call writes there (endpoint, signing
+ * region and name, the identity chosen) is then the same for every call of that client, since
+ * their endpoint parameters are the client's region and endpoint alone and their identity comes
+ * from the one provider. test/aws/clients.test.ts checks this list against the SDK's commands.
+ */
+export const INPUT_DEPENDENT_ENDPOINTS: ReadonlySet<ServiceName> = new Set(["s3", "dynamodb"]);
+
 export class ClientFactory {
   readonly global: CallStats = newStats();
   private readonly handler: NodeHttpHandler;
@@ -111,12 +123,14 @@ export class ClientFactory {
       credentials,
       maxAttempts: 1, // retries are ours: see call.ts
       requestHandler: this.handler,
+      ...(INPUT_DEPENDENT_ENDPOINTS.has(service) ? {} : { cacheMiddleware: true }),
       ...(endpoint ? { endpoint } : {}),
       ...(service === "s3" && (this.opts.s3PathStyle ?? customEndpointConfigured(this.opts.endpoint, "s3"))
         ? { forcePathStyle: true }
         : {}),
     };
     const client = new Ctor(config);
+    if (!INPUT_DEPENDENT_ENDPOINTS.has(service)) reuseSigner(client);
     // One scope per operation, made on its first call: paced as AWS meters it (src/model/quotas.ts).
     const scopes = new Map<string, CallScope>();
     /** Operation names by command name: the regex runs once per operation, not per call. */
@@ -191,6 +205,33 @@ export class ClientFactory {
   destroy(): void {
     this.handler.destroy();
   }
+}
+
+interface SignerHost {
+  config: { signer?: (scheme?: { signingName?: string; signingRegion?: string }) => Promise<unknown> };
+}
+
+/**
+ * The SDK makes a new SigV4 signer for every request (a copy of the whole client config, and the
+ * signing key derived again: four HMACs). Its first one already fixes the client's signing region
+ * and name for the next ones, and a signer caches keys by date, region, service and credentials:
+ * one per client and auth scheme signs every request exactly as a fresh one would.
+ */
+function reuseSigner(client: unknown): void {
+  const config = (client as SignerHost).config;
+  const make = config.signer;
+  if (typeof make !== "function") return;
+  const made = new Map<string, Promise<unknown>>();
+  config.signer = (scheme) => {
+    const key = `${scheme?.signingName ?? ""}|${scheme?.signingRegion ?? ""}`;
+    let signer = made.get(key);
+    if (!signer) {
+      signer = make(scheme);
+      made.set(key, signer);
+      signer.catch(() => made.delete(key)); // a failed one is made again on the next request
+    }
+    return signer;
+  };
 }
 
 const unlimited = (<T>(fn: () => Promise<T>): Promise<T> => fn()) as unknown as LimitFunction;

@@ -94,8 +94,15 @@ async function runListing<Page, Item>(
         if ("toRecord" in listing) {
           for (const item of items) keep(listing.toRecord(item, page));
         } else {
-          const read = listing.readRecord;
-          const work = ctx.forEach(items, async (item) => keep(await read(item, page)));
+          const { readRecord: read, complete } = listing;
+          const completing: Promise<void>[] = [];
+          const work = ctx
+            .forEach(items, async (item) => {
+              const r = await read(item, page);
+              if (r && complete) completing.push(complete(r).then(keep));
+              else keep(r);
+            })
+            .then(() => Promise.all(completing).then(() => undefined));
           work.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
           await reading;
           reading = work;

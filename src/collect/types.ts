@@ -46,7 +46,15 @@ export type Listing<Page, Item> = {
    * For records that need per-resource reads (ctx.detail): run over one page at a time with bounded
    * parallelism (as forEach), so memory follows the page size, not the region.
    */
-  | { readRecord: (item: Item, page: Page) => Promise<EmittedResource | undefined> }
+  | {
+      readRecord: (item: Item, page: Page) => Promise<EmittedResource | undefined>;
+      /**
+       * A last step before a record is emitted, run after its read has given back its slot: for
+       * what waits on something else than the resource's own reads (KMS: the region's alias
+       * index, read while the keys are). The listing goes on meanwhile, at most two pages ahead.
+       */
+      complete?: (record: EmittedResource) => Promise<EmittedResource>;
+    }
 );
 
 export interface CollectorContext {

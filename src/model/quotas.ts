@@ -37,8 +37,8 @@ export const QUOTA_SCOPE: Readonly<Record<string, "operation" | "service">> = {
  * - RDS (userguide "Request throttling for the Amazon RDS API"): 300 burst, 12/s per account and
  *   region, shared by all APIs.
  * - KMS (developerguide "Request quotas"): per-operation requests per second; a rate of N rps is
- *   modelled as a bucket of N refilled at N/s (one second of burst). ListResourceTags is not
- *   clearly published: 100 chosen conservatively.
+ *   modelled as a bucket of N refilled at N/s (one second of burst). ListResourceTags: 100, as
+ *   that table lists it (awsdocs/aws-kms-developer-guide, requests-per-second.md).
  * - STS: 600 rps per account and region, shared.
  * - Secrets Manager ("quotas"): DescribeSecret 10,000 rps (value reads share it; never served
  *   here), ListSecrets 100, GetResourcePolicy 50.
