@@ -149,8 +149,11 @@ export interface FindingFilter {
   limit?: number;
 }
 
-/** Rows per write transaction, and records a sink holds before it writes them. */
-const BATCH = 500;
+/**
+ * Rows per write transaction, and records a sink holds before it writes them (exported so the
+ * collection worker posts batches of the size the store writes).
+ */
+export const INSERT_BATCH = 500;
 
 /**
  * One collection unit's records on their way to the store: written in batches as they come, so
@@ -184,7 +187,7 @@ export class ResourceSink {
     for (const r of records) {
       this.buffer.push(r);
       this.added++;
-      if (this.buffer.length >= BATCH) {
+      if (this.buffer.length >= INSERT_BATCH) {
         this.store.insertResources(this.scanId, this.buffer, this.opts);
         this.buffer = [];
       }
@@ -515,7 +518,7 @@ export class Store {
       get: (key) => pending.get(key) ?? (get.get(key) as CaptureEntry | undefined),
       set: (key, e) => {
         pending.set(key, e);
-        if (pending.size >= 10 * BATCH) drain();
+        if (pending.size >= 10 * INSERT_BATCH) drain();
       },
       *entries() {
         drain();
@@ -1381,7 +1384,7 @@ function toRecord(r: RawResource): ResourceRecord {
   };
 }
 
-const batches = <T>(items: Iterable<T>): Generator<T[]> => inBatches(items, BATCH);
+const batches = <T>(items: Iterable<T>): Generator<T[]> => inBatches(items, INSERT_BATCH);
 
 /** Pages of `stmt`, whose last two parameters are the row id to start after and the page size. */
 function* resourcePages(
