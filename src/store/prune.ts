@@ -3,7 +3,7 @@
 // finding that is still open — its first seen date survives the scans it was seen in. History of
 // findings resolved in a pruned scan goes with it. Then VACUUM gives the space back.
 import { statSync } from "node:fs";
-import type { Store } from "./store.js";
+import { scanChildTables, type Store } from "./store.js";
 
 export interface PruneSelection {
   /** Keep the N newest complete scans (and incomplete ones newer than the oldest of them). */
@@ -22,6 +22,13 @@ export interface PruneResult {
   bytesBefore: number;
   bytesAfter: number;
 }
+
+/**
+ * A scan's rows that prune keeps (its rules, waivers and gate runs, its place in the lifecycle);
+ * finding_states is thinned below, not dropped. Every other table of a scan's rows
+ * (scanChildTables: resources, findings, coverage, units, and any a later migration adds) goes.
+ */
+const KEPT = new Set(["scan_rules", "scan_waivers", "gate_runs", "lifecycle_scans", "finding_states"]);
 
 interface Candidate {
   id: number;
@@ -77,6 +84,7 @@ export function pruneScans(store: Store, ids: readonly number[]): PruneResult {
   let findings = 0;
   let histories = 0;
   const at = new Date().toISOString();
+  const dropped = scanChildTables(db).filter((t) => !KEPT.has(t));
   // Each resource row deleted would make SQLite look for findings naming it (findings.resource_pk
   // cascades, unindexed): a read of every remaining finding per resource. A scan's findings name
   // only its own resources and are deleted first, so the check has nothing to find.
@@ -91,8 +99,7 @@ export function pruneScans(store: Store, ids: readonly number[]): PruneResult {
       for (const id of ids) {
         resources += count("SELECT COUNT(*) AS n FROM resources WHERE scan_id = ?", id);
         findings += count("SELECT COUNT(*) AS n FROM findings WHERE scan_id = ?", id);
-        for (const table of ["findings", "resources", "coverage", "scan_units"])
-          db.prepare(`DELETE FROM ${table} WHERE scan_id = ?`).run(id);
+        for (const table of dropped) db.prepare(`DELETE FROM ${table} WHERE scan_id = ?`).run(id);
         db.prepare("UPDATE scans SET pruned_at = ? WHERE id = ?").run(at, id);
       }
       const pruned = "SELECT id FROM scans WHERE pruned_at IS NOT NULL";

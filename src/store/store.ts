@@ -149,8 +149,11 @@ export interface FindingFilter {
   limit?: number;
 }
 
-/** Rows per write transaction, and records a sink holds before it writes them. */
-const BATCH = 500;
+/**
+ * Rows per write transaction, and records a sink holds before it writes them (exported so the
+ * collection worker posts batches of the size the store writes).
+ */
+export const INSERT_BATCH = 500;
 
 /**
  * One collection unit's records on their way to the store: written in batches as they come, so
@@ -184,7 +187,7 @@ export class ResourceSink {
     for (const r of records) {
       this.buffer.push(r);
       this.added++;
-      if (this.buffer.length >= BATCH) {
+      if (this.buffer.length >= INSERT_BATCH) {
         this.store.insertResources(this.scanId, this.buffer, this.opts);
         this.buffer = [];
       }
@@ -515,7 +518,7 @@ export class Store {
       get: (key) => pending.get(key) ?? (get.get(key) as CaptureEntry | undefined),
       set: (key, e) => {
         pending.set(key, e);
-        if (pending.size >= 10 * BATCH) drain();
+        if (pending.size >= 10 * INSERT_BATCH) drain();
       },
       *entries() {
         drain();
@@ -804,7 +807,8 @@ export class Store {
   }
 
   /**
-   * Findings of some rules (without their evidence) in pages by row id, each with its resource's
+   * Findings of some rules (without their evidence) in pages, rule by rule (within a rule by account,
+   * region, type and row id), each with its resource's
    * tags, for reports scoped by tag. `tags` is null when the finding has no stored resource (a coverage gap's finding);
    * `tagsUnreadable` when the collector could not read the resource's tags.
    */
@@ -818,8 +822,9 @@ export class Store {
     tags: Record<string, string> | null;
     tagsUnreadable: boolean;
   }> {
-    // One rule at a time: each page is then a range of the (scan_id, rule_id) index, in row order,
-    // so a page costs its own size whatever the scan's (an IN list would sort the rest each time).
+    // One rule at a time: each page is then a range of findings_lookup (scan, rule, account, region,
+    // type, and the row id every index ends with), read in that order from a row-value cursor, so
+    // a page costs its own size whatever the scan's (an IN list would sort the rest each time).
     // Without tags (a report not scoped by tag): no join, and no resource JSON read per finding.
     const tagColumns = withTags
       ? "r.tags_json AS r_tags, json_extract(r.supplementary_json, '$.Tags') AS r_tags_supp"
@@ -828,12 +833,14 @@ export class Store {
       `SELECT f.id, f.scan_id, f.rule_id, f.status, f.severity, f.resource_type, f.resource_id, f.arn,
          f.account_id, f.region, f.message, ${tagColumns}
        FROM findings f ${withTags ? "LEFT JOIN resources r ON r.id = f.resource_pk" : ""}
-       WHERE f.scan_id = ? AND f.rule_id = ? AND f.id > ? ORDER BY f.id LIMIT ?`,
+       WHERE f.scan_id = ? AND f.rule_id = ? AND (f.account_id, f.region, f.resource_type, f.id) > (?, ?, ?, ?)
+       ORDER BY f.account_id, f.region, f.resource_type, f.id LIMIT ?`,
     );
     for (const ruleId of ruleIds) {
-      let after = 0;
+      // Before every row: text sorts after '' and ids are positive.
+      let after: [string, string, string, number] = ["", "", "", 0];
       for (;;) {
-        const rows = stmt.all(scanId, ruleId, after, pageSize) as (Omit<RawFinding, "evidence_json"> & {
+        const rows = stmt.all(scanId, ruleId, ...after, pageSize) as (Omit<RawFinding, "evidence_json"> & {
           r_tags: string | null;
           r_tags_supp: string | null;
         })[];
@@ -845,8 +852,9 @@ export class Store {
             tagsUnreadable: asUnreadable(supp) !== undefined,
           };
         }
-        if (rows.length < pageSize) break;
-        after = (rows.at(-1) as { id: number }).id;
+        const last = rows.at(-1);
+        if (rows.length < pageSize || !last) break;
+        after = [last.account_id, last.region, last.resource_type, last.id];
       }
     }
   }
@@ -1040,13 +1048,14 @@ export class Store {
     FindingRow,
     "ruleId" | "accountId" | "region" | "resourceType" | "resourceId" | "arn" | "severity"
   >[] {
+    const s = statusIn("f", statuses);
     return this.db
       .prepare(
         `SELECT rule_id AS ruleId, account_id AS accountId, region, resource_type AS resourceType,
-           resource_id AS resourceId, arn, severity FROM findings
-         WHERE scan_id = ? AND status IN (${statuses.map(() => "?").join(",")})`,
+           resource_id AS resourceId, arn, severity FROM findings f
+         WHERE scan_id = ? AND ${s.sql}`,
       )
-      .all(scanId, ...statuses) as ReturnType<Store["findingKeys"]>;
+      .all(scanId, ...s.args) as ReturnType<Store["findingKeys"]>;
   }
 
   /** Per-account figures of a scan, for metrics: resources by type, findings, gaps, API calls. */
@@ -1276,15 +1285,31 @@ function processAlive(pid: number): boolean {
 }
 
 /**
+ * A finding's status as the number findings_report_order (migration 004) indexes: status filters
+ * are written on it, so they search that index (migration 009 dropped the index on the column).
+ */
+const statusKey = (t: string): string =>
+  `CASE ${t}.status WHEN 'FAIL' THEN 0 WHEN 'UNKNOWN' THEN 1 ELSE 2 END`;
+const STATUS_NUMBER: Record<Status, number> = { FAIL: 0, UNKNOWN: 1, PASS: 2 };
+
+/** `<status key of t> IN (…)` for some statuses, and its arguments. */
+function statusIn(t: string, statuses: readonly Status[]): { sql: string; args: number[] } {
+  return {
+    sql: `${statusKey(t)} IN (${statuses.map(() => "?").join(",")})`,
+    args: statuses.map((x) => STATUS_NUMBER[x]),
+  };
+}
+
+/**
  * Report order; the findings_report_order index (migration 004) has these terms (and the row id
  * last, as every SQLite index does), so rows stream unsorted and the order is total.
  */
-const FINDING_ORDER = `ORDER BY CASE f.status WHEN 'FAIL' THEN 0 WHEN 'UNKNOWN' THEN 1 ELSE 2 END,
+const FINDING_ORDER = `ORDER BY ${statusKey("f")},
   f.severity_rank DESC, f.rule_id, f.account_id, f.region, f.resource_id, f.id`;
 
 /** A finding's place in report order as one ascending row value (severity negated), for a cursor. */
 const orderKey = (t: string): string =>
-  `CASE ${t}.status WHEN 'FAIL' THEN 0 WHEN 'UNKNOWN' THEN 1 ELSE 2 END, -${t}.severity_rank,
+  `${statusKey(t)}, -${t}.severity_rank,
     ${t}.rule_id, ${t}.account_id, ${t}.region, ${t}.resource_id, ${t}.id`;
 
 function limitClause(f: FindingFilter): string {
@@ -1310,7 +1335,11 @@ function findingWhere(scanId: number, f: FindingFilter): { where: string; args: 
       args.push(...values);
     }
   };
-  inList("status", f.statuses);
+  if (f.statuses && f.statuses.length > 0) {
+    const s = statusIn("f", f.statuses);
+    where.push(s.sql);
+    args.push(...s.args);
+  }
   inList("rule_id", f.ruleIds);
   inList("account_id", f.accountIds);
   inList("region", f.regions);
@@ -1381,7 +1410,7 @@ function toRecord(r: RawResource): ResourceRecord {
   };
 }
 
-const batches = <T>(items: Iterable<T>): Generator<T[]> => inBatches(items, BATCH);
+const batches = <T>(items: Iterable<T>): Generator<T[]> => inBatches(items, INSERT_BATCH);
 
 /** Pages of `stmt`, whose last two parameters are the row id to start after and the page size. */
 function* resourcePages(

@@ -190,6 +190,13 @@ describe("the lifecycle in the store", () => {
       pruned_at: expect.any(String),
     });
     expect(store.queryFindings(first)).toEqual([]);
+    // Of a pruned scan's rows, its rules and its place in the lifecycle stay; results and coverage go.
+    const rows = (table: string): number =>
+      (store.db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE scan_id = ?`).get(first) as { n: number })
+        .n;
+    expect(["resources", "findings", "coverage", "scan_units"].map(rows)).toEqual([0, 0, 0, 0]);
+    expect(rows("scan_rules")).toBeGreaterThan(0);
+    expect(rows("lifecycle_scans")).toBe(1);
     // Still open: its history in the pruned scans and its first seen survive.
     expect(histories(store, firstSeen.keys())).toEqual(firstSeen);
     expect(stateOf(store, first, 1)).toBe("new");

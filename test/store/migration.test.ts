@@ -106,3 +106,49 @@ describe("migration 004 on a v3 database with data", () => {
     }
   });
 });
+
+describe("migration 009 on a v8 database", () => {
+  it("drops findings_scan and findings_rule, keeps the findings, and status filters still read them", () => {
+    const path = join(tmp(), "v8.db");
+    v3Database(path);
+    const db = new Database(path);
+    for (const m of listMigrations().filter((x) => x.version > 3 && x.version <= 8)) {
+      db.pragma("foreign_keys = OFF");
+      db.exec(m.sql);
+      db.prepare("INSERT INTO schema_migrations VALUES (?, ?, ?)").run(
+        m.version,
+        m.name,
+        "2026-12-01T00:00:00Z",
+      );
+    }
+    const before = (d: Database.Database): string[] =>
+      (
+        d
+          .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'findings' AND sql IS NOT NULL",
+          )
+          .all() as { name: string }[]
+      )
+        .map((r) => r.name)
+        .sort();
+    expect(before(db)).toEqual([
+      "findings_lookup",
+      "findings_report_order",
+      "findings_rule",
+      "findings_scan",
+    ]);
+    db.close();
+    const s = new Store(path);
+    try {
+      expect(before(s.db)).toEqual(["findings_lookup", "findings_report_order"]);
+      expect(s.countFindings(1, { statuses: ["FAIL"] })).toBe(3);
+      expect(s.countFindings(1, { statuses: ["PASS", "UNKNOWN"] })).toBe(0);
+      expect(s.findingKeys(1, ["FAIL"]).map((k) => k.resourceId)).toEqual(["vol-1", "vol-2", "vol-3"]);
+      expect(
+        [...s.iterateFindingsWithTags(1, ["ebs-volume-unencrypted"], 2)].map((r) => r.finding.id),
+      ).toEqual([1, 2, 3]);
+    } finally {
+      s.close();
+    }
+  });
+});
