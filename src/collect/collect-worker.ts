@@ -6,14 +6,15 @@ import type { AwsCredentialIdentity } from "@smithy/types";
 import { ClientFactory } from "../aws/clients.js";
 import type { CoverageInput } from "../model/coverage.js";
 import type { ResourceRecord } from "../model/resource.js";
+import { INSERT_BATCH } from "../store/store.js";
 import { factsReadIn } from "./facts.js";
 import { factoryOptions } from "./factory-options.js";
 import { selectCollectors } from "./registry.js";
 import { runAccounts, type AccountTarget, type RunStore, type UnitSink } from "./runner.js";
 import type { FromWorker, ToWorker, UnitId, WireCredentials, WorkerInit } from "./worker-protocol.js";
 
-/** Records a worker sink holds before it posts them (the main thread writes them in its batches). */
-const POST_BATCH = 500;
+/** Records a worker sink holds before it posts them: one of the main thread's insert batches. */
+const POST_BATCH = INSERT_BATCH;
 /** Assumed-role credentials are asked for again this long before they expire. */
 const REFRESH_MS = 5 * 60_000;
 
