@@ -8,7 +8,7 @@ import { relatedEvidence, type RelatedIndex } from "./related.js";
 import type { ScanFacts } from "./scan-facts.js";
 import type { Rule } from "./rule.js";
 import { jsonFitsIn } from "../util/json.js";
-import { clipText } from "./text.js";
+import { clip } from "../util/text.js";
 import { maxSeverity, type Severity, type Status } from "../model/severity.js";
 
 export interface RuleResult {
@@ -191,5 +191,5 @@ function show(v: unknown): string {
 }
 
 function clipValue(s: string): string {
-  return clipText(s, MAX_TEMPLATE_VALUE);
+  return clip(s, MAX_TEMPLATE_VALUE);
 }

@@ -12,7 +12,6 @@ import { describeUnreadable, evaluateCondition } from "./conditions/evaluate.js"
 import type { EvalContext, Outcome, RelatedRecords, RelatedSpec } from "./conditions/types.js";
 import { compilePath, resolvePath, type CompiledPath } from "./paths.js";
 import { clip } from "../util/text.js";
-import { clipText } from "./text.js";
 
 /** A record as the index keeps it: the envelope plus the paths `where` conditions read. */
 type Sparse = Record<string, unknown>;
@@ -458,12 +457,12 @@ function summary(r: Sparse, aliases: string[]): JsonObject {
 
 function describe(t: Target): string {
   const arn = str(t.record.arn) ?? str(t.record.resourceId) ?? "(unknown)";
-  return clipText(t.aliases.length > 0 ? `${arn} (${t.aliases.join(", ")})` : arn, 300);
+  return clip(t.aliases.length > 0 ? `${arn} (${t.aliases.join(", ")})` : arn, 300);
 }
 
 function label(r: Sparse): string {
   const where = `${str(r.awsAccountId) ?? "?"}/${str(r.awsRegion) ?? "?"}`;
-  return clipText(`${str(r.resourceType) ?? "?"} ${str(r.resourceId) ?? "?"} (${where})`, 200);
+  return clip(`${str(r.resourceType) ?? "?"} ${str(r.resourceId) ?? "?"} (${where})`, 200);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -23,7 +23,12 @@ function visible(c: string): string {
 
 /** Text safe for a terminal, a log line or a CSV cell: one line, no control or invisible characters. */
 export function safeText(s: string): string {
-  return s.replace(UNSAFE, visible);
+  // Printable ASCII (most names and IDs) has nothing to replace: skip the regex for it.
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) return s.replace(UNSAFE, visible);
+  }
+  return s;
 }
 
 /** safeText, cut to at most `max` characters. */
