@@ -4,7 +4,7 @@
 import { asUnreadable } from "../model/resource.js";
 import type { FindingRow } from "../model/finding.js";
 import type { Severity, Status } from "../model/severity.js";
-import type { Store } from "./store.js";
+import { reportOrder, type Store } from "./store.js";
 
 export interface ReportFindingRow {
   finding: Omit<FindingRow, "evidence">;
@@ -31,7 +31,6 @@ type Raw = [
 
 const COLUMNS = `f.id, f.scan_id, f.rule_id, f.status, f.severity, f.resource_type, f.resource_id,
   f.arn, f.account_id, f.region, f.message`;
-const STATUS_KEY = "CASE f.status WHEN 'FAIL' THEN 0 WHEN 'UNKNOWN' THEN 1 ELSE 2 END";
 
 const tagColumns = (withTags: boolean): string =>
   withTags
@@ -41,9 +40,9 @@ const tagJoin = (withTags: boolean): string =>
   withTags ? "LEFT JOIN resources r ON r.id = f.resource_pk" : "";
 
 /**
- * The findings of `ruleIds` in scan `scanId`, in report order. The findings_report_order index
- * (migration 004) gives the order up to the region; SQLite sorts only within each run of equal
- * leading terms. Without tags (a report not scoped by tag) there is no join to the resources.
+ * The findings of `ruleIds` in scan `scanId`, in report order, read from the findings_report_order
+ * index (migration 010) with no sort. Without tags (a report not scoped by tag) there is no join to
+ * the resources.
  */
 export function reportOrderFindings(
   store: Store,
@@ -54,8 +53,7 @@ export function reportOrderFindings(
   const stmt = store.db.prepare(
     `SELECT ${COLUMNS}, ${tagColumns(withTags)} FROM findings f ${tagJoin(withTags)}
      WHERE f.scan_id = ? AND f.rule_id IN (SELECT value FROM json_each(?))
-     ORDER BY ${STATUS_KEY}, f.severity_rank DESC, f.rule_id, f.account_id, f.region,
-       f.resource_type, f.resource_id, f.id`,
+     ORDER BY ${reportOrder("f")}`,
   );
   return rows(stmt.raw(true).iterate(scanId, JSON.stringify(ruleIds)) as IterableIterator<Raw>);
 }

@@ -1285,7 +1285,7 @@ function processAlive(pid: number): boolean {
 }
 
 /**
- * A finding's status as the number findings_report_order (migration 004) indexes: status filters
+ * A finding's status as the number findings_report_order (migrations 004, 010) indexes: status filters
  * are written on it, so they search that index (migration 009 dropped the index on the column).
  */
 const statusKey = (t: string): string =>
@@ -1301,16 +1301,19 @@ function statusIn(t: string, statuses: readonly Status[]): { sql: string; args: 
 }
 
 /**
- * Report order; the findings_report_order index (migration 004) has these terms (and the row id
- * last, as every SQLite index does), so rows stream unsorted and the order is total.
+ * Report order, for rows of findings alias `t`: the findings_report_order index (migration 010) has
+ * these terms (and the row id last, as every SQLite index does), so rows stream unsorted and the
+ * order is total. Reports (report-queries.ts) and `findings` list in it.
  */
-const FINDING_ORDER = `ORDER BY ${statusKey("f")},
-  f.severity_rank DESC, f.rule_id, f.account_id, f.region, f.resource_id, f.id`;
+export const reportOrder = (t: string): string =>
+  `${statusKey(t)}, ${t}.severity_rank DESC, ${reportOrderTail(t)}`;
+const reportOrderTail = (t: string): string =>
+  `${t}.rule_id, ${t}.account_id, ${t}.region, ${t}.resource_type, ${t}.resource_id, ${t}.id`;
+
+const FINDING_ORDER = `ORDER BY ${reportOrder("f")}`;
 
 /** A finding's place in report order as one ascending row value (severity negated), for a cursor. */
-const orderKey = (t: string): string =>
-  `${statusKey(t)}, -${t}.severity_rank,
-    ${t}.rule_id, ${t}.account_id, ${t}.region, ${t}.resource_id, ${t}.id`;
+const orderKey = (t: string): string => `${statusKey(t)}, -${t}.severity_rank, ${reportOrderTail(t)}`;
 
 function limitClause(f: FindingFilter): string {
   return f.limit !== undefined ? `LIMIT ${Math.max(0, Math.floor(f.limit))}` : "";

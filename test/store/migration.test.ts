@@ -107,20 +107,26 @@ describe("migration 004 on a v3 database with data", () => {
   });
 });
 
+/** The v3 database taken on to schema `version` as that dpscan's migrations left it. */
+function databaseAt(path: string, version: number): Database.Database {
+  v3Database(path);
+  const db = new Database(path);
+  for (const m of listMigrations().filter((x) => x.version > 3 && x.version <= version)) {
+    db.pragma("foreign_keys = OFF");
+    db.exec(m.sql);
+    db.prepare("INSERT INTO schema_migrations VALUES (?, ?, ?)").run(
+      m.version,
+      m.name,
+      "2026-12-01T00:00:00Z",
+    );
+  }
+  return db;
+}
+
 describe("migration 009 on a v8 database", () => {
   it("drops findings_scan and findings_rule, keeps the findings, and status filters still read them", () => {
     const path = join(tmp(), "v8.db");
-    v3Database(path);
-    const db = new Database(path);
-    for (const m of listMigrations().filter((x) => x.version > 3 && x.version <= 8)) {
-      db.pragma("foreign_keys = OFF");
-      db.exec(m.sql);
-      db.prepare("INSERT INTO schema_migrations VALUES (?, ?, ?)").run(
-        m.version,
-        m.name,
-        "2026-12-01T00:00:00Z",
-      );
-    }
+    const db = databaseAt(path, 8);
     const before = (d: Database.Database): string[] =>
       (
         d
@@ -147,6 +153,33 @@ describe("migration 009 on a v8 database", () => {
       expect(
         [...s.iterateFindingsWithTags(1, ["ebs-volume-unencrypted"], 2)].map((r) => r.finding.id),
       ).toEqual([1, 2, 3]);
+    } finally {
+      s.close();
+    }
+  });
+});
+
+describe("migration 010 on a v9 database", () => {
+  it("rebuilds findings_report_order with resource_type before resource_id and keeps the findings", () => {
+    const path = join(tmp(), "v9.db");
+    const db = databaseAt(path, 9);
+    const columns = (d: Database.Database): string[] =>
+      (
+        d.prepare("SELECT name FROM pragma_index_info('findings_report_order')").all() as {
+          name: string | null;
+        }[]
+      ).map((r) => r.name ?? "<expr>");
+    const lead = ["scan_id", "<expr>", "severity_rank", "rule_id", "account_id", "region"];
+    expect(columns(db)).toEqual([...lead, "resource_id"]);
+    const rows = db.prepare("SELECT * FROM findings ORDER BY id").all();
+    expect(rows).toHaveLength(3);
+    db.close();
+    const s = new Store(path);
+    try {
+      expect(s.db.pragma("user_version", { simple: true })).toBeGreaterThanOrEqual(10);
+      expect(columns(s.db)).toEqual([...lead, "resource_type", "resource_id"]);
+      expect(s.db.prepare("SELECT * FROM findings ORDER BY id").all()).toEqual(rows);
+      expect(s.queryFindings(1).map((f) => f.resourceId)).toEqual(["vol-1", "vol-2", "vol-3"]);
     } finally {
       s.close();
     }

@@ -9,6 +9,7 @@ import { runLifecycle } from "../../src/app/lifecycle.js";
 import type { ResourceRecord } from "../../src/model/resource.js";
 import { diffScans } from "../../src/store/diff.js";
 import { pruneScans } from "../../src/store/prune.js";
+import { reportOrderFindings } from "../../src/store/report-queries.js";
 import { Store } from "../../src/store/store.js";
 import { useTmpDir } from "../helpers/tmp.js";
 
@@ -108,6 +109,8 @@ describe("query plans on findings", () => {
     Array.from(store.iterateFindingsWithRecords(third));
     Array.from(store.iterateFindingsWithTags(third, [RULE.id]));
     Array.from(store.iterateFindingsWithTags(third, [RULE.id], 10, false));
+    Array.from(reportOrderFindings(store, third, [RULE.id], true));
+    Array.from(reportOrderFindings(store, third, [RULE.id], false));
     store.countFindings(third, { statuses: ["FAIL"] });
     store.findingColumnWidths(third, {}, ["ruleId", "message"]);
     store.ruleTallies(third);
@@ -122,6 +125,8 @@ describe("query plans on findings", () => {
     );
     expect(queries.length).toBeGreaterThan(15);
     expect(queries.filter((q) => /LIMIT 1\s*$/.test(q) && /resource_type = \?/.test(q))).toHaveLength(1);
+    // Reports' read (src/store/report-queries.ts), with and without the tag join.
+    expect(queries.filter((q) => /IN \(SELECT value FROM json_each/.test(q))).toHaveLength(2);
     for (const sql of queries) {
       const aliases = [
         "findings",
@@ -135,7 +140,9 @@ describe("query plans on findings", () => {
       expect(fullScan, `${sql}\n${steps.join("\n")}`).toEqual([]);
       // Streams (report order, row-id pages) read in index order; only aggregates and filtered
       // lists, whose rows are few, may sort.
-      if (/l\.first_seen_scan|ORDER BY f\.id|ORDER BY f\.account_id/.test(sql))
+      if (
+        /l\.first_seen_scan|ORDER BY f\.id|ORDER BY f\.account_id|IN \(SELECT value FROM json_each/.test(sql)
+      )
         expect(
           steps.filter((d) => d.includes("TEMP B-TREE")),
           sql,
