@@ -8,6 +8,7 @@ import {
   loadFrameworks,
   parseScopeTag,
   REPORT_FORMATS,
+  THREADS_FROM,
   type Framework,
   type ReportScope,
   WHOLE_SCAN,
@@ -17,7 +18,7 @@ import { loadRules } from "../rules/loader.js";
 import type { Rule } from "../rules/rule.js";
 import type { WaiverSet } from "../model/waiver.js";
 import { Store } from "../store/store.js";
-import { InputError, UsageError } from "../util/errors.js";
+import { EXIT, InputError, UsageError } from "../util/errors.js";
 import { suggest } from "../util/suggest.js";
 import { readSourceFile } from "../util/yaml-source.js";
 import { globals, oneOf, out, parseList } from "./context.js";
@@ -44,6 +45,7 @@ export interface ReportInputFlags {
 interface Flags extends ReportInputFlags {
   format: string;
   out: string;
+  threads: string;
 }
 
 /** --scan, --framework, the scope flags, --config and the rule/framework directories. */
@@ -89,14 +91,28 @@ export function define(cmd: Command): void {
   addReportInputFlags(
     cmd
       .option("-f, --format <formats>", `comma-separated: ${REPORT_FORMATS.join(", ")}`, "html")
-      .option("-o, --out <dir>", "directory the reports are written to", DEFAULT_REPORTS_DIR),
+      .option("-o, --out <dir>", "directory the reports are written to", DEFAULT_REPORTS_DIR)
+      .option(
+        "--threads <mode>",
+        `auto (two threads from ${THREADS_FROM.toLocaleString("en")} findings on 2+ cores), on or off`,
+        "auto",
+      ),
   ).action(async (flags: Flags, cmd: Command) => {
     const formats = [
       ...new Set((parseList(flags.format) ?? ["html"]).map((f) => oneOf("--format", f, REPORT_FORMATS))),
     ];
     if (formats.includes("pdf")) chromiumExecutable(); // fail before any work when Chromium is missing
+    const threads = oneOf("--threads", flags.threads, ["auto", "on", "off"] as const);
     const { frameworks, scopeFor: scopes, db, waivers } = resolveReportInputs(flags, cmd);
     const store = new Store(db);
+    // A first SIGINT/SIGTERM stops the reports (no file half-written, exit 130); a second exits at once.
+    const stop = new AbortController();
+    const onSignal = (sig: NodeJS.Signals): void => {
+      if (stop.signal.aborted) process.exit(EXIT.interrupted);
+      stop.abort(new Error(`received ${sig}`));
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
     try {
       const scan = selectScan(store, flags.scan, cmd, { complete: "reports are made" });
       const written = await writeReports({
@@ -107,9 +123,19 @@ export function define(cmd: Command): void {
         dir: flags.out,
         scopeFor: scopes,
         waived: findingsContext(store, scan, waivers).waived,
+        threads,
+        signal: stop.signal,
       });
       for (const w of written) out(w.line);
+    } catch (err) {
+      if (!stop.signal.aborted) throw err;
+      process.stderr.write(
+        `dpscan: report: ${(stop.signal.reason as Error).message}: stopped; no file was left half-written\n`,
+      );
+      process.exitCode = EXIT.interrupted;
     } finally {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
       store.close();
     }
   });

@@ -24,4 +24,4 @@ export {
 } from "./render.js";
 export { reportSchema } from "./report-schema.js";
 export { parseScopeTag, reportSettingsSchema, WHOLE_SCAN, type ReportScope, type ScopeTag } from "./scope.js";
-export { writeReports, type Written } from "./write.js";
+export { THREADS_FROM, writeReports, type ThreadsMode, type Written } from "./write.js";

@@ -5,9 +5,10 @@
 // tallies are known (JSON and CSV files begin with them) the spool is copied into every JSON and
 // CSV file that lists the finding. A sequential file is far cheaper to read again than SQLite.
 import { closeSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { ScanRow, Store } from "../store/store.js";
-import { groupByScope, prepareShared, reportWaivers, type SharedFindings } from "./build.js";
+import { groupByScope, prepareShared, reportWaivers, type Scoped, type SharedFindings } from "./build.js";
 import { cachedCells, CsvRows, csvHead, findingCells } from "./csv.js";
 import type { Framework } from "./frameworks.js";
 import { findingJson, jsonHead, jsonTail } from "./json.js";
@@ -23,6 +24,13 @@ export interface Written {
   line: string;
 }
 
+/**
+ * Whether the reports are made on two threads: "auto" when the scan has THREADS_FROM findings or
+ * more and the machine two cores or more; never for PDF (its browser is driven from this thread).
+ */
+export type ThreadsMode = "auto" | "on" | "off";
+export const THREADS_FROM = 50_000;
+
 /** Tally each framework once and write it in every format; returns the files written, framework by framework. */
 export async function writeReports(o: {
   store: Store;
@@ -33,50 +41,41 @@ export async function writeReports(o: {
   scopeFor: (frameworkId: string) => ReportScope;
   /** The waivers that apply to the scan (waiversForOutput). */
   waived: Waived;
+  threads?: ThreadsMode;
+  /** Stops the reports between steps (at once with threads); no file is left half-written. */
+  signal?: AbortSignal;
 }): Promise<Written[]> {
   mkdirSync(o.dir, { recursive: true });
-  const printer = o.formats.includes("pdf") ? new PdfPrinter() : undefined;
+  // A framework named twice is written once (its files would be one another's temporary files).
+  const frameworks = [...new Map(o.frameworks.map((f) => [f.id, f])).values()];
+  const groups = groupByScope(frameworks, o.scopeFor);
   const lines = new Map<string, string>();
-  const path = (m: ReportDigest, format: ReportFormat): string =>
-    join(o.dir, `${m.framework.id}.${EXTENSIONS[format]}`);
-  const json = o.formats.includes("json");
-  const csv = o.formats.includes("csv");
   try {
-    // A framework named twice is written once (its files would be one another's temporary files).
-    const frameworks = [...new Map(o.frameworks.map((f) => [f.id, f])).values()];
-    for (const scoped of groupByScope(frameworks, o.scopeFor)) {
-      const spool = json || csv ? new Spool(join(o.dir, `.findings.spool-${process.pid}`)) : null;
+    if (useThreads(o)) {
+      const { writeInThreads } = await import("./write-threads.js");
+      const job = { scanId: o.scan.id, formats: o.formats, dir: o.dir };
+      for (const [p, l] of await writeInThreads(o.store.path, job, groups, o.waived, o.signal))
+        lines.set(p, l);
+    } else {
+      const printer = o.formats.includes("pdf") ? new PdfPrinter() : undefined;
       try {
-        const rules = new Map<string, number>();
-        const waivers = reportWaivers(o.waived);
-        const cell = cachedCells();
-        const group = prepareShared(o.store, o.scan.id, scoped, o.waived, (f) => {
-          let rule = rules.get(f.ruleId);
-          if (rule === undefined) rules.set(f.ruleId, (rule = rules.size));
-          spool?.add(rule, json ? findingJson(f) : "", csv ? findingCells(waivers, f, cell) : "");
-        });
-        for (const m of group.digests) {
-          const counts = REQUIREMENT_STATUSES.map(
-            (s) => `${m.summary.requirements[s]} ${STATUS_LABELS[s]}`,
-          ).join(", ");
-          for (const format of o.formats) lines.set(path(m, format), `(${m.framework.title}: ${counts})`);
-          for (const format of o.formats) {
-            if (format === "pdf") writeWhole(path(m, format), [await renderReport(m, "pdf", printer)]);
-            else if (format === "html" || format === "md")
-              writeWhole(path(m, format), reportChunks(m, format));
-          }
+        for (const scoped of groups) {
+          await pause(o.signal);
+          const job = { scanId: o.scan.id, formats: o.formats, dir: o.dir, scoped, waived: o.waived };
+          const g = await prepareGroup(o.store, job, printer);
+          for (const [p, l] of g.lines) lines.set(p, l);
+          if (!g.plan) continue;
+          await pause(o.signal);
+          copySpool(g.plan, g.plan.files);
+          rmSync(g.plan.spool, { force: true });
         }
-        if (spool)
-          writeFindingFiles(group, spool, [...rules.keys()], (m) => ({
-            json: json ? path(m, "json") : null,
-            csv: csv ? path(m, "csv") : null,
-          }));
       } finally {
-        spool?.remove();
+        await printer?.close();
       }
     }
-  } finally {
-    await printer?.close();
+  } catch (err) {
+    removeLeftovers(o.dir, frameworks, o.formats);
+    throw err;
   }
   return o.frameworks.flatMap((fw) =>
     o.formats.map((format) => {
@@ -86,66 +85,214 @@ export async function writeReports(o: {
   );
 }
 
+function useThreads(o: {
+  store: Store;
+  scan: ScanRow;
+  formats: readonly ReportFormat[];
+  threads?: ThreadsMode;
+}): boolean {
+  const mode = o.threads ?? "auto";
+  // Run from the TypeScript sources (tests) there is no built worker to start.
+  if (mode === "off" || !BUILT || o.formats.includes("pdf") || o.store.path === ":memory:") return false;
+  if (!o.formats.some((f) => f === "json" || f === "csv")) return false;
+  return mode === "on" || (availableParallelism() >= 2 && o.store.countFindings(o.scan.id) >= THREADS_FROM);
+}
+
+const BUILT = import.meta.url.endsWith(".js");
+
+/** Let the event loop run (a signal's handler), then stop if asked to. */
+async function pause(signal: AbortSignal | undefined): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+  signal?.throwIfAborted();
+}
+
+/** The temporary files a run of these reports may have left: each file's, and the spool. */
+export function removeLeftovers(
+  dir: string,
+  frameworks: readonly Framework[],
+  formats: readonly ReportFormat[],
+): void {
+  for (const fw of frameworks)
+    for (const format of formats)
+      rmSync(tmpPath(join(dir, `${fw.id}.${EXTENSIONS[format]}`)), { force: true });
+  rmSync(spoolPath(dir), { force: true });
+}
+
+/** One group of frameworks that share a scope (groupByScope), as a worker thread can be sent it. */
+export interface GroupJob {
+  scanId: number;
+  formats: readonly ReportFormat[];
+  dir: string;
+  scoped: Scoped[];
+  waived: Waived;
+}
+
 /**
- * The JSON and CSV files of a group's frameworks, written together from the spool of their
- * findings (`rules`: the rule IDs by the spool's rule numbers): bytes exactly those of jsonChunks
- * and csvChunks for each digest.
+ * The JSON and CSV files of a group still to write from its spool: each file's head is already in
+ * its temporary file; the records are appended, then the tail, and the file renamed into place.
  */
-function writeFindingFiles(
+export interface CopyPlan {
+  spool: string;
+  /** Rule numbers in the spool run from 0 to rules - 1. */
+  rules: number;
+  files: CopyFile[];
+}
+
+export interface CopyFile {
+  path: string;
+  kind: "json" | "csv";
+  /** By spool rule number: the bytes before a finding's cells (CSV; empty for JSON), or null for a rule the file does not list. */
+  leads: (Uint8Array | null)[];
+  /** The findings the file lists. */
+  count: number;
+  tail: string;
+  /** The file's size to come, roughly, to share the files between threads. */
+  bytes: number;
+}
+
+export interface Prepared {
+  /** Output path → the line printed for it. */
+  lines: [string, string][];
+  plan: CopyPlan | null;
+}
+
+/**
+ * A group's one read of its findings: tallies, its HTML, Markdown and PDF files written, and its
+ * findings' JSON and CSV text spooled, with the heads of their files; copySpool finishes those.
+ */
+export async function prepareGroup(store: Store, job: GroupJob, printer?: PdfPrinter): Promise<Prepared> {
+  const json = job.formats.includes("json");
+  const csv = job.formats.includes("csv");
+  const path = (m: ReportDigest, format: ReportFormat): string =>
+    join(job.dir, `${m.framework.id}.${EXTENSIONS[format]}`);
+  const lines: [string, string][] = [];
+  const spool = json || csv ? new Spool(spoolPath(job.dir)) : null;
+  let handed = false;
+  try {
+    const rules = new Map<string, number>();
+    const waivers = reportWaivers(job.waived);
+    const cell = cachedCells();
+    const group = prepareShared(store, job.scanId, job.scoped, job.waived, (f) => {
+      let rule = rules.get(f.ruleId);
+      if (rule === undefined) rules.set(f.ruleId, (rule = rules.size));
+      spool?.add(rule, json ? findingJson(f) : "", csv ? findingCells(waivers, f, cell) : "");
+    });
+    for (const m of group.digests) {
+      const counts = REQUIREMENT_STATUSES.map((s) => `${m.summary.requirements[s]} ${STATUS_LABELS[s]}`).join(
+        ", ",
+      );
+      for (const format of job.formats) lines.push([path(m, format), `(${m.framework.title}: ${counts})`]);
+      for (const format of job.formats) {
+        if (format === "pdf") writeWhole(path(m, format), [await renderReport(m, "pdf", printer)]);
+        else if (format === "html" || format === "md") writeWhole(path(m, format), reportChunks(m, format));
+      }
+    }
+    if (!spool) return { lines, plan: null };
+    spool.finish();
+    const plan = copyPlan(group, spool, [...rules.keys()], (m) => ({
+      json: json ? path(m, "json") : null,
+      csv: csv ? path(m, "csv") : null,
+    }));
+    handed = true;
+    return { lines, plan };
+  } finally {
+    if (!handed) spool?.remove();
+  }
+}
+
+/**
+ * The plan of a group's JSON and CSV files (`rules`: the rule IDs by the spool's rule numbers),
+ * each file's head written to its temporary file: with copySpool, bytes exactly those of
+ * jsonChunks and csvChunks for each digest.
+ */
+function copyPlan(
   group: SharedFindings,
   spool: Spool,
   rules: readonly string[],
   paths: (m: ReportDigest) => { json: string | null; csv: string | null },
-): void {
-  const sinks: Sink[] = [];
-  const open = (p: string | null): Sink | null => {
-    if (p === null) return null;
-    const s = new Sink(p);
-    sinks.push(s);
-    return s;
-  };
+): CopyPlan {
+  const files: CopyFile[] = [];
   try {
-    const outs = group.digests.map((m) => {
+    for (const m of group.digests) {
       const p = paths(m);
-      return { m, json: open(p.json), csv: open(p.csv), rows: new CsvRows(m), left: m.findingCount };
-    });
-    type Out = (typeof outs)[number];
-    const byRule: { outs: Out[]; leads: Buffer[] }[] = rules.map((id) => {
-      const list = outs.filter((x) => x.m.rules.some((r) => r.id === id));
-      return { outs: list, leads: list.map((x) => x.rows.lead(id)) };
-    });
-    for (const out of outs) {
-      for (const c of jsonHead(out.m)) out.json?.write(c);
-      out.csv?.write(csvHead(out.m));
+      const listed = rules.map((id) => m.rules.some((r) => r.id === id));
+      const sum = (per: (rule: number) => number): number =>
+        listed.reduce((n, l, r) => (l ? n + per(r) : n), 0);
+      if (p.json !== null) {
+        head(p.json, jsonHead(m));
+        const leads = listed.map((l) => (l ? NONE : null));
+        const bytes = sum((r) => spool.jsonBytes(r) + 2 * spool.count(r));
+        files.push({
+          path: p.json,
+          kind: "json",
+          leads,
+          count: m.findingCount,
+          tail: [...jsonTail(m)].join(""),
+          bytes,
+        });
+      }
+      if (p.csv !== null) {
+        head(p.csv, [csvHead(m)]);
+        const rows = new CsvRows(m);
+        const leads = rules.map((id, r) => (listed[r] ? rows.lead(id) : null));
+        const bytes = sum((r) => spool.cellBytes(r) + ((leads[r]?.length ?? 0) + 2) * spool.count(r));
+        files.push({ path: p.csv, kind: "csv", leads, count: m.findingCount, tail: "", bytes });
+      }
     }
-    for (const r of spool.records()) {
+  } catch (err) {
+    for (const f of files) rmSync(tmpPath(f.path), { force: true });
+    throw err;
+  }
+  return { spool: spool.path, rules: rules.length, files };
+}
+
+/** A file's first bytes, left in its temporary file for copySpool to go on with. */
+const head = (path: string, chunks: Iterable<string>): void => writeWhole(path, chunks, false);
+
+/** Finish `files` (some or all of plan.files) from the spool: its records, then each tail. */
+export function copySpool(plan: CopyPlan, files: readonly CopyFile[]): void {
+  const sinks: Sink[] = [];
+  try {
+    for (const f of files) sinks.push(new Sink(f.path, { append: true }));
+    const byRule: number[][] = Array.from({ length: plan.rules }, () => []);
+    const leads = files.map((f) => f.leads.map((l) => (l ? asBuffer(l) : null)));
+    for (const [i, f] of files.entries()) for (const [r, l] of f.leads.entries()) if (l) byRule[r]?.push(i);
+    const left = files.map((f) => f.count);
+    for (const r of spoolRecords(plan.spool)) {
       const to = byRule[r.rule];
-      if (!to) throw new Error(`report spool: rule number ${r.rule} of ${rules.length}`);
-      for (const [i, out] of to.outs.entries()) {
-        if (out.json) {
-          out.json.bytes(r.buf, r.json, r.cells);
-          out.json.bytes(--out.left > 0 ? COMMA_NL : NL);
-        }
-        if (out.csv) {
-          out.csv.bytes(to.leads[i] as Buffer);
-          out.csv.bytes(r.buf, r.cells, r.end);
-          out.csv.bytes(CRLF);
+      if (!to) throw new Error(`report spool: rule number ${r.rule} of ${plan.rules}`);
+      for (const i of to) {
+        const s = sinks[i] as Sink;
+        if ((files[i] as CopyFile).kind === "json") {
+          s.bytes(r.buf, r.json, r.cells);
+          s.bytes(--(left[i] as number) > 0 ? COMMA_NL : NL);
+        } else {
+          left[i] = (left[i] as number) - 1;
+          s.bytes(leads[i]?.[r.rule] as Buffer);
+          s.bytes(r.buf, r.cells, r.end);
+          s.bytes(CRLF);
         }
       }
     }
-    for (const out of outs) {
+    for (const [i, f] of files.entries()) {
       // The spool holds what the tallying read counted: a count that differs would give a
       // JSON file whose positions point at the wrong findings.
-      if (out.left !== 0)
-        throw new Error(`report spool: ${out.m.framework.id} is ${out.left} findings short`);
-      for (const c of jsonTail(out.m)) out.json?.write(c);
+      if (left[i] !== 0) throw new Error(`report spool: ${f.path} is ${left[i]} findings short`);
+      (sinks[i] as Sink).write(f.tail);
     }
     for (const s of sinks) s.finish();
   } catch (err) {
     for (const s of sinks) s.abort();
+    for (const f of files) rmSync(tmpPath(f.path), { force: true });
     throw err;
   }
 }
+
+/** Bytes that crossed from another thread arrive as a plain Uint8Array. */
+const asBuffer = (b: Uint8Array): Buffer =>
+  Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+
+const NONE = Buffer.alloc(0);
 
 /**
  * Findings' JSON and CSV text, in report order, in a temporary file: each record a 12-byte
@@ -156,9 +303,11 @@ class Spool {
   private readonly head = Buffer.alloc(12);
   private readonly json = new Encoded();
   private readonly cells = new Encoded();
+  /** By rule number: records, JSON bytes, cell bytes (to share the files between threads). */
+  private readonly stats: [number, number, number][] = [];
 
-  constructor(private readonly path: string) {
-    this.out = new Sink(path, false);
+  constructor(readonly path: string) {
+    this.out = new Sink(path, { rename: false });
   }
 
   add(rule: number, json: string, cells: string): void {
@@ -170,50 +319,73 @@ class Spool {
     this.out.bytes(this.head);
     this.out.bytes(this.json.buf, 0, this.json.length);
     this.out.bytes(this.cells.buf, 0, this.cells.length);
+    const st = (this.stats[rule] ??= [0, 0, 0]);
+    st[0]++;
+    st[1] += this.json.length;
+    st[2] += this.cells.length;
   }
 
-  /** The records in order; each is a view into a buffer reused for the next. */
-  *records(): Generator<{ rule: number; buf: Buffer; json: number; cells: number; end: number }> {
+  count(rule: number): number {
+    return this.stats[rule]?.[0] ?? 0;
+  }
+
+  jsonBytes(rule: number): number {
+    return this.stats[rule]?.[1] ?? 0;
+  }
+
+  cellBytes(rule: number): number {
+    return this.stats[rule]?.[2] ?? 0;
+  }
+
+  finish(): void {
     this.out.finish();
-    const fd = openSync(this.path, "r");
-    try {
-      let buf = Buffer.allocUnsafe(SPOOL_READ);
-      let have = 0;
-      let at = 0;
-      const r = { rule: 0, buf, json: 0, cells: 0, end: 0 };
-      for (;;) {
-        if (have - at < 12 || have - at < 12 + buf.readUInt32LE(at + 4) + buf.readUInt32LE(at + 8)) {
-          // Not a whole record left: keep the rest, read more (a buffer larger than one record).
-          const need = have - at < 12 ? 12 : 12 + buf.readUInt32LE(at + 4) + buf.readUInt32LE(at + 8);
-          const next = need > buf.length ? Buffer.allocUnsafe(need * 2) : buf;
-          buf.copy(next, 0, at, have);
-          buf = next;
-          have -= at;
-          at = 0;
-          const n = readSync(fd, buf, have, buf.length - have, null);
-          if (n === 0) {
-            if (have !== 0)
-              throw new Error(`report spool ${this.path}: ${have} bytes of a record at its end`);
-            return;
-          }
-          have += n;
-          continue;
-        }
-        r.buf = buf;
-        r.rule = buf.readUInt32LE(at);
-        r.json = at + 12;
-        r.cells = r.json + buf.readUInt32LE(at + 4);
-        r.end = r.cells + buf.readUInt32LE(at + 8);
-        at = r.end;
-        yield r;
-      }
-    } finally {
-      closeSync(fd);
-    }
   }
 
   remove(): void {
     this.out.abort();
+  }
+}
+
+/** The temporary file a group's findings are spooled to, beside its reports. */
+export const spoolPath = (dir: string): string => join(dir, `.findings.spool-${process.pid}`);
+
+/** A spool's records in order; each is a view into a buffer reused for the next. */
+function* spoolRecords(
+  path: string,
+): Generator<{ rule: number; buf: Buffer; json: number; cells: number; end: number }> {
+  const fd = openSync(path, "r");
+  try {
+    let buf = Buffer.allocUnsafe(SPOOL_READ);
+    let have = 0;
+    let at = 0;
+    const r = { rule: 0, buf, json: 0, cells: 0, end: 0 };
+    for (;;) {
+      if (have - at < 12 || have - at < 12 + buf.readUInt32LE(at + 4) + buf.readUInt32LE(at + 8)) {
+        // Not a whole record left: keep the rest, read more (a buffer larger than one record).
+        const need = have - at < 12 ? 12 : 12 + buf.readUInt32LE(at + 4) + buf.readUInt32LE(at + 8);
+        const next = need > buf.length ? Buffer.allocUnsafe(need * 2) : buf;
+        buf.copy(next, 0, at, have);
+        buf = next;
+        have -= at;
+        at = 0;
+        const n = readSync(fd, buf, have, buf.length - have, null);
+        if (n === 0) {
+          if (have !== 0) throw new Error(`report spool ${path}: ${have} bytes of a record at its end`);
+          return;
+        }
+        have += n;
+        continue;
+      }
+      r.buf = buf;
+      r.rule = buf.readUInt32LE(at);
+      r.json = at + 12;
+      r.cells = r.json + buf.readUInt32LE(at + 4);
+      r.end = r.cells + buf.readUInt32LE(at + 8);
+      at = r.end;
+      yield r;
+    }
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -234,16 +406,21 @@ class Encoded {
   }
 }
 
-function writeWhole(path: string, chunks: Iterable<string | Buffer>): void {
+/** `finish`: false to leave the file under its temporary name (Sink.close). */
+function writeWhole(path: string, chunks: Iterable<string | Buffer>, finish = true): void {
   const s = new Sink(path);
   try {
     for (const c of chunks) s.write(c);
-    s.finish();
+    if (finish) s.finish();
+    else s.close();
   } catch (err) {
     s.abort();
     throw err;
   }
 }
+
+/** Where a report is written until it is whole (the same name in every thread of this process). */
+const tmpPath = (path: string): string => `${path}.tmp-${process.pid}`;
 
 /**
  * A file written in pieces under a temporary name beside it and renamed when finished, so no one
@@ -255,16 +432,21 @@ class Sink {
   private readonly tmp: string;
   private readonly fd: number;
   private readonly buf = Buffer.allocUnsafe(SINK_BYTES);
+  private readonly rename: boolean;
   private used = 0;
   private closed = false;
 
-  /** `rename`: false for a file that is only temporary (written at `path`, removed by abort()). */
+  /**
+   * `rename`: false for a file that is only temporary (written at `path`, removed by abort()).
+   * `append`: go on with a temporary file another Sink wrote the start of and close()d.
+   */
   constructor(
     private readonly path: string,
-    private readonly rename = true,
+    opts: { rename?: boolean; append?: boolean } = {},
   ) {
-    this.tmp = rename ? `${path}.tmp-${process.pid}` : path;
-    this.fd = openSync(this.tmp, "w");
+    this.rename = opts.rename ?? true;
+    this.tmp = this.rename ? tmpPath(path) : path;
+    this.fd = openSync(this.tmp, opts.append ? "a" : "w");
   }
 
   write(c: string | Buffer): void {
@@ -283,17 +465,22 @@ class Sink {
     if (this.used + length > SINK_BYTES) {
       this.flush();
       if (length > SINK_BYTES) {
-        writeAll(this.fd, b, start, end);
+        this.put(b, start, end);
         return;
       }
     }
     this.used += b.copy(this.buf, this.used, start, end);
   }
 
-  finish(): void {
+  /** Written so far, the file kept under its temporary name (see `append`). */
+  close(): void {
     this.flush();
     this.closed = true;
     closeSync(this.fd);
+  }
+
+  finish(): void {
+    this.close();
     if (this.rename) renameSync(this.tmp, this.path);
   }
 
@@ -304,13 +491,13 @@ class Sink {
   }
 
   private flush(): void {
-    writeAll(this.fd, this.buf, 0, this.used);
+    this.put(this.buf, 0, this.used);
     this.used = 0;
+  }
+
+  private put(b: Buffer, start: number, end: number): void {
+    for (let at = start; at < end;) at += writeSync(this.fd, b, at, end - at);
   }
 }
 
 const SINK_BYTES = 1 << 20;
-
-function writeAll(fd: number, b: Buffer, start: number, end: number): void {
-  for (let at = start; at < end;) at += writeSync(fd, b, at, end - at);
-}

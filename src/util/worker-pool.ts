@@ -1,7 +1,7 @@
 // Worker threads started together and watched the same way by every pool in dpscan (collection,
 // judging): a worker that throws, or exits while it still owes work, fails the pool; a worker the
 // pool ended itself (`end`, `terminate`) may exit. What "owes work" means is the caller's.
-import { Worker } from "node:worker_threads";
+import { Worker, type ResourceLimits } from "node:worker_threads";
 
 /** A worker that exited while it still owed work. */
 export class WorkerExit extends Error {
@@ -21,6 +21,11 @@ export interface PoolHandlers<Out> {
   exited?(i: number): void;
 }
 
+export interface PoolOptions {
+  /** Each worker's heap limits (Node's Worker option). */
+  resourceLimits?: ResourceLimits;
+}
+
 export class WorkerPool<In, Out> {
   private readonly workers: Worker[] = [];
   private readonly ended = new Set<number>();
@@ -28,7 +33,13 @@ export class WorkerPool<In, Out> {
   /** Resolves once every worker has exited. */
   readonly allExited: Promise<void>;
 
-  constructor(script: URL, count: number, data: (i: number) => unknown, handlers: PoolHandlers<Out>) {
+  constructor(
+    script: URL,
+    count: number,
+    data: (i: number) => unknown,
+    handlers: PoolHandlers<Out>,
+    options: PoolOptions = {},
+  ) {
     const exits: Promise<void>[] = [];
     // An error is followed by an exit: one failure per worker is reported, the first.
     const fail = (i: number, err: Error): void => {
@@ -37,7 +48,10 @@ export class WorkerPool<In, Out> {
       handlers.failed(i, err);
     };
     for (let i = 0; i < count; i++) {
-      const worker = new Worker(script, { workerData: data(i) });
+      const worker = new Worker(script, {
+        workerData: data(i),
+        ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
+      });
       this.workers.push(worker);
       worker.on("message", (msg: Out) => {
         try {
