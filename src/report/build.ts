@@ -9,7 +9,7 @@ import { isCoverageGap, type CoverageRow } from "../model/coverage.js";
 import { findingIdentity, type FindingRow } from "../model/finding.js";
 import { GLOBAL_REGION } from "../model/resource-types.js";
 import { severityRank, STATUSES, type Status } from "../model/severity.js";
-import { reportOrderFindings, type ReportFindingRow } from "../store/report-queries.js";
+import { reportOrderFindings, type ReadPart, type ReportFindingRow } from "../store/report-queries.js";
 import type { ScanRow, Store } from "../store/store.js";
 import { UsageError } from "../util/errors.js";
 import { VERSION } from "../version.js";
@@ -136,6 +136,33 @@ export function prepareShared(
   waived: Waived,
   visit?: (f: ReportFinding) => void,
 ): SharedFindings {
+  const ctx = groupContext(store, scanId, group, waived);
+  return digestsOf(ctx, tallyGroup(ctx, "all", visit));
+}
+
+/** What a group's reads and digests need: its frameworks, rules, scope filter and previous scan. */
+export interface GroupContext {
+  store: Store;
+  scanId: number;
+  scan: ScanRow;
+  group: readonly Scoped[];
+  waived: Waived;
+  frameworks: Framework[];
+  /** The union of the frameworks' rules; a rule's number in a spool is its index here. */
+  ruleIds: string[];
+  filter: ScopeFilter;
+  previous: ScanRow | null;
+  before: Map<string, ReportFinding> | null;
+  /** The findings in scope, in report order: all of them, or one part (a split read). */
+  read(part: ReadPart): Iterable<ReportFinding>;
+}
+
+export function groupContext(
+  store: Store,
+  scanId: number,
+  group: readonly Scoped[],
+  waived: Waived,
+): GroupContext {
   const scan = store.getScan(scanId);
   if (!scan) throw new UsageError(`no scan with id ${scanId}`);
   const frameworks = group.map((g) => g.framework);
@@ -145,23 +172,113 @@ export function prepareShared(
   const previous = store.previousCompleteScan(scanId) ?? null;
   // Identities start with the rule ID, so one map of every framework's rules serves each.
   const before = previous ? previousOpen(store, previous, ruleIds, scope) : null;
-  const read = (rows: Iterable<ReportFindingRow>): Iterable<ReportFinding> =>
-    scopedFindings(rows, filter, waived, before);
-  const all = (): Iterable<ReportFinding> => read(reportOrderFindings(store, scanId, ruleIds, filter.byTag));
-  const tallies = frameworks.map(() => newTally());
+  return {
+    store,
+    scanId,
+    scan,
+    group,
+    waived,
+    frameworks,
+    ruleIds,
+    filter,
+    previous,
+    before,
+    read: (part) =>
+      scopedFindings(reportOrderFindings(store, scanId, ruleIds, filter.byTag, part), filter, waived, before),
+  };
+}
+
+/** The counts of one read of a group's findings, one tally per framework; `now`: the previous scan's open results seen, with their status now. */
+export interface GroupTally {
+  tallies: Tally[];
+  now: Map<string, Status>;
+}
+
+/** Count a group's findings (`part` of them) into each framework's tally; `visit` sees each. */
+export function tallyGroup(
+  ctx: GroupContext,
+  part: ReadPart,
+  visit?: (f: ReportFinding) => void,
+): GroupTally {
+  const tallies = ctx.frameworks.map(() => newTally());
   const members = new Map<string, Tally[]>();
-  for (const [i, fw] of frameworks.entries())
+  for (const [i, fw] of ctx.frameworks.entries())
     for (const id of fw.rules.keys()) {
       const list = members.get(id);
       if (list) list.push(tallies[i] as Tally);
       else members.set(id, [tallies[i] as Tally]);
     }
   const now = new Map<string, Status>();
-  for (const f of all()) {
-    if (before?.has(f.identity)) now.set(f.identity, f.status);
+  for (const f of ctx.read(part)) {
+    if (ctx.before?.has(f.identity)) now.set(f.identity, f.status);
     for (const t of members.get(f.ruleId) ?? []) count(t, f);
     visit?.(f);
   }
+  return { tallies, now };
+}
+
+/** The tallies of two reads as one, `b`'s findings following `a`'s in report order (a split read). */
+export function mergeTallies(a: GroupTally, b: GroupTally): GroupTally {
+  return {
+    tallies: a.tallies.map((x, i) => mergeTally(x, b.tallies[i] as Tally)),
+    now: new Map([...a.now, ...b.now]),
+  };
+}
+
+function mergeTally(a: Tally, b: Tally): Tally {
+  const at = a.n;
+  const rules = new Map(a.rules);
+  for (const [id, rb] of b.rules) {
+    const ra = rules.get(id);
+    const runs = rb.runs.map((r) => ({ ...r, start: r.start + at, end: r.end + at }));
+    const open = rb.open.map((o) => ({ at: o.at + at, finding: o.finding }));
+    if (!ra) {
+      rules.set(id, { ...rb, runs, open });
+      continue;
+    }
+    const merged = [...ra.runs];
+    for (const r of runs) {
+      // A run that goes on across the split is one run, as count() would have made it.
+      const last = merged.at(-1);
+      if (last && last.status === r.status && last.rank === r.rank)
+        merged[merged.length - 1] = { ...last, end: r.end };
+      else merged.push(r);
+    }
+    rules.set(id, {
+      counts: addCounts(ra.counts, rb.counts),
+      newFindings: ra.newFindings + rb.newFindings,
+      open: [...ra.open, ...open].slice(0, DETAIL_ROWS),
+      runs: merged,
+    });
+  }
+  const severities: Tally["severities"] = { FAIL: new Map(), UNKNOWN: new Map() };
+  for (const s of ["FAIL", "UNKNOWN"] as const)
+    for (const m of [a.severities[s], b.severities[s]])
+      for (const [k, v] of m) severities[s].set(k, (severities[s].get(k) ?? 0) + v);
+  return {
+    n: a.n + b.n,
+    counts: addCounts(a.counts, b.counts),
+    newFindings: a.newFindings + b.newFindings,
+    waived: a.waived + b.waived,
+    rules,
+    open: [...a.open, ...b.open].slice(0, TABLE_ROWS),
+    severities,
+    accounts: new Set([...a.accounts, ...b.accounts]),
+    regions: new Set([...a.regions, ...b.regions]),
+  };
+}
+
+function addCounts(a: FindingCounts, b: FindingCounts): FindingCounts {
+  const out = zeroCounts();
+  for (const s of STATUSES) out[s] = a[s] + b[s];
+  return out;
+}
+
+/** The digests of a group from its tallies. */
+export function digestsOf(ctx: GroupContext, tally: GroupTally): SharedFindings {
+  const { store, scanId, scan, group, waived, frameworks, filter, previous, before } = ctx;
+  const { tallies, now } = tally;
+  const all = (): Iterable<ReportFinding> => ctx.read("all");
   const coverage = store.coverage(scanId).filter((c) => filter.coverageIn(c));
   const legacy = store.hasLegacyCoverage(scanId);
   const stamps = new Map(store.scanRules(scanId).map((r) => [r.id, r]));

@@ -1,12 +1,14 @@
-// Reports on two worker threads (writeReports decides when): worker 0 reads a group's findings,
-// tallies them, writes the HTML and Markdown and spools the JSON and CSV text (prepareGroup);
-// then both workers copy the spool into half of the JSON and CSV files each (copySpool), the
-// files shared by their size. The code that makes the bytes is the single-thread path's, so the
-// files are the same. This thread only waits, so a signal stops the workers at once.
+// Reports on two worker threads (writeReports decides when). Each worker reads, tallies and
+// spools part of a group's findings, with its own read-only connection: worker 0 the FAIL and
+// UNKNOWN ones, worker 1 the PASS ones (spoolPart); worker 0 merges the tallies, writes the HTML
+// and Markdown and the JSON and CSV files' heads (prepareGroup); then each copies the spools
+// into half of the JSON and CSV files (copySpool), shared by their size. The code that makes the
+// bytes is the single-thread path's, so the files are the same. This thread only waits, so a
+// signal stops the workers at once.
 import type { Scoped } from "./build.js";
 import type { ReportFormat } from "./render.js";
 import type { Waived } from "./waived.js";
-import type { CopyFile, CopyPlan, Prepared } from "./write.js";
+import type { CopyFile, CopyPlan, GroupJob, Prepared, SpooledPart } from "./write.js";
 import { WorkerPool, WorkerExit } from "../util/worker-pool.js";
 import { rmSync } from "node:fs";
 
@@ -15,14 +17,20 @@ export interface ReportWorkerData {
   waived: Waived;
 }
 
+/** A group as sent to a worker: the waivers went once, with the worker's data. */
+export type WorkerJob = Omit<GroupJob, "waived">;
+
 export type ToWorker =
-  | {
-      kind: "prepare";
-      job: { scanId: number; formats: readonly ReportFormat[]; dir: string; scoped: Scoped[] };
-    }
+  /** Worker 0: the FAIL and UNKNOWN findings, then, once `other` comes, the digests. */
+  | { kind: "prepare"; job: WorkerJob }
+  /** Worker 1: the PASS findings. */
+  | { kind: "spool-pass"; job: WorkerJob }
+  /** Worker 0: worker 1's part. */
+  | ({ kind: "other" } & SpooledPart)
   | { kind: "copy"; plan: CopyPlan; files: CopyFile[] };
 
-export type FromWorker = ({ kind: "prepared" } & Prepared) | { kind: "copied" };
+export type FromWorker =
+  ({ kind: "prepared" } & Prepared) | ({ kind: "spooled" } & SpooledPart) | { kind: "copied" };
 
 const SCRIPT = new URL("./report-worker.js", import.meta.url);
 /** Each worker's heap: the copying one needs little, the reading one what the single thread does. */
@@ -78,7 +86,12 @@ export async function writeInThreads(
   const lines: [string, string][] = [];
   try {
     for (const scoped of groups) {
-      const prepared = await ask(0, { kind: "prepare", job: { ...job, scoped } });
+      const w = { ...job, scoped };
+      const preparing = ask(0, { kind: "prepare", job: w });
+      const pass = await ask(1, { kind: "spool-pass", job: w });
+      if (pass.kind !== "spooled") throw new Error(`report worker 1: ${pass.kind}, not spooled`);
+      pool.post(0, { ...pass, kind: "other" });
+      const prepared = await preparing;
       if (prepared.kind !== "prepared") throw new Error(`report worker 0: ${prepared.kind}, not prepared`);
       lines.push(...prepared.lines);
       const plan = prepared.plan;
@@ -86,7 +99,7 @@ export async function writeInThreads(
       try {
         await Promise.all(halves(plan.files).map((files, i) => ask(i, { kind: "copy", plan, files })));
       } finally {
-        rmSync(plan.spool, { force: true });
+        for (const p of plan.spools) rmSync(p, { force: true });
       }
     }
   } finally {

@@ -8,7 +8,19 @@ import { closeSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { ScanRow, Store } from "../store/store.js";
-import { groupByScope, prepareShared, reportWaivers, type Scoped, type SharedFindings } from "./build.js";
+import {
+  digestsOf,
+  groupByScope,
+  groupContext,
+  mergeTallies,
+  reportWaivers,
+  tallyGroup,
+  type GroupContext,
+  type GroupTally,
+  type Scoped,
+  type SharedFindings,
+} from "./build.js";
+import type { ReadPart } from "../store/report-queries.js";
 import { cachedCells, CsvRows, csvHead, findingCells } from "./csv.js";
 import type { Framework } from "./frameworks.js";
 import { findingJson, jsonHead, jsonTail } from "./json.js";
@@ -62,12 +74,12 @@ export async function writeReports(o: {
         for (const scoped of groups) {
           await pause(o.signal);
           const job = { scanId: o.scan.id, formats: o.formats, dir: o.dir, scoped, waived: o.waived };
-          const g = await prepareGroup(o.store, job, printer);
+          const g = await prepareGroup(o.store, job, { ...(printer ? { printer } : {}) });
           for (const [p, l] of g.lines) lines.set(p, l);
           if (!g.plan) continue;
           await pause(o.signal);
           copySpool(g.plan, g.plan.files);
-          rmSync(g.plan.spool, { force: true });
+          for (const p of g.plan.spools) rmSync(p, { force: true });
         }
       } finally {
         await printer?.close();
@@ -115,7 +127,7 @@ export function removeLeftovers(
   for (const fw of frameworks)
     for (const format of formats)
       rmSync(tmpPath(join(dir, `${fw.id}.${EXTENSIONS[format]}`)), { force: true });
-  rmSync(spoolPath(dir), { force: true });
+  for (let n = 0; n < SPOOLS; n++) rmSync(spoolPath(dir, n), { force: true });
 }
 
 /** One group of frameworks that share a scope (groupByScope), as a worker thread can be sent it. */
@@ -132,7 +144,8 @@ export interface GroupJob {
  * its temporary file; the records are appended, then the tail, and the file renamed into place.
  */
 export interface CopyPlan {
-  spool: string;
+  /** Read one after the other: the findings in report order. */
+  spools: string[];
   /** Rule numbers in the spool run from 0 to rules - 1. */
   rules: number;
   files: CopyFile[];
@@ -156,62 +169,104 @@ export interface Prepared {
   plan: CopyPlan | null;
 }
 
+/** One read of (part of) a group's findings: its tallies, and the spool of their JSON and CSV text. */
+export interface SpooledPart {
+  tally: GroupTally;
+  /** Null when neither JSON nor CSV is asked for. */
+  spool: string | null;
+  stats: SpoolStats;
+}
+
 /**
- * A group's one read of its findings: tallies, its HTML, Markdown and PDF files written, and its
- * findings' JSON and CSV text spooled, with the heads of their files; copySpool finishes those.
+ * A group's digests from one read of its findings, or, with `other`, from this read of its FAIL
+ * and UNKNOWN findings and another thread's of its PASS ones: its HTML, Markdown and PDF files
+ * written, and the heads of its JSON and CSV files, which copySpool finishes from the spools.
  */
-export async function prepareGroup(store: Store, job: GroupJob, printer?: PdfPrinter): Promise<Prepared> {
-  const json = job.formats.includes("json");
-  const csv = job.formats.includes("csv");
-  const path = (m: ReportDigest, format: ReportFormat): string =>
-    join(job.dir, `${m.framework.id}.${EXTENSIONS[format]}`);
-  const lines: [string, string][] = [];
-  const spool = json || csv ? new Spool(spoolPath(job.dir)) : null;
-  let handed = false;
+export async function prepareGroup(
+  store: Store,
+  job: GroupJob,
+  opts: { printer?: PdfPrinter; other?: () => Promise<SpooledPart> } = {},
+): Promise<Prepared> {
+  const ctx = groupContext(store, job.scanId, job.scoped, job.waived);
+  const parts = [spoolPart(ctx, job, opts.other ? "open" : "all", 0)];
   try {
-    const rules = new Map<string, number>();
-    const waivers = reportWaivers(job.waived);
-    const cell = cachedCells();
-    const group = prepareShared(store, job.scanId, job.scoped, job.waived, (f) => {
-      let rule = rules.get(f.ruleId);
-      if (rule === undefined) rules.set(f.ruleId, (rule = rules.size));
-      spool?.add(rule, json ? findingJson(f) : "", csv ? findingCells(waivers, f, cell) : "");
-    });
+    if (opts.other) parts.push(await opts.other());
+    const tally = parts.map((p) => p.tally).reduce((x, y) => mergeTallies(x, y));
+    const group = digestsOf(ctx, tally);
+    const path = (m: ReportDigest, format: ReportFormat): string =>
+      join(job.dir, `${m.framework.id}.${EXTENSIONS[format]}`);
+    const lines: [string, string][] = [];
     for (const m of group.digests) {
       const counts = REQUIREMENT_STATUSES.map((s) => `${m.summary.requirements[s]} ${STATUS_LABELS[s]}`).join(
         ", ",
       );
       for (const format of job.formats) lines.push([path(m, format), `(${m.framework.title}: ${counts})`]);
       for (const format of job.formats) {
-        if (format === "pdf") writeWhole(path(m, format), [await renderReport(m, "pdf", printer)]);
+        if (format === "pdf") writeWhole(path(m, format), [await renderReport(m, "pdf", opts.printer)]);
         else if (format === "html" || format === "md") writeWhole(path(m, format), reportChunks(m, format));
       }
     }
-    if (!spool) return { lines, plan: null };
-    spool.finish();
-    const plan = copyPlan(group, spool, [...rules.keys()], (m) => ({
+    const spools = parts.flatMap((p) => (p.spool === null ? [] : [p.spool]));
+    if (spools.length === 0) return { lines, plan: null };
+    const json = job.formats.includes("json");
+    const csv = job.formats.includes("csv");
+    const plan = copyPlan(group, spools, addStats(parts.map((p) => p.stats)), ctx.ruleIds, (m) => ({
       json: json ? path(m, "json") : null,
       csv: csv ? path(m, "csv") : null,
     }));
-    handed = true;
     return { lines, plan };
-  } finally {
-    if (!handed) spool?.remove();
+  } catch (err) {
+    for (const p of parts) if (p.spool !== null) rmSync(p.spool, { force: true });
+    throw err;
   }
 }
 
 /**
- * The plan of a group's JSON and CSV files (`rules`: the rule IDs by the spool's rule numbers),
+ * Tally `part` of a group's findings, spooling each one's JSON and CSV text as it is counted
+ * (spool number `n`; a rule's number in it is its index in ctx.ruleIds).
+ */
+export function spoolPart(ctx: GroupContext, job: GroupJob, part: ReadPart, n: number): SpooledPart {
+  const json = job.formats.includes("json");
+  const csv = job.formats.includes("csv");
+  if (!json && !csv) return { tally: tallyGroup(ctx, part), spool: null, stats: [] };
+  const spool = new Spool(spoolPath(job.dir, n));
+  try {
+    const numbers = new Map(ctx.ruleIds.map((id, i) => [id, i]));
+    const waivers = reportWaivers(job.waived);
+    const cell = cachedCells();
+    const tally = tallyGroup(ctx, part, (f) =>
+      spool.add(
+        numbers.get(f.ruleId) ?? -1,
+        json ? findingJson(f) : "",
+        csv ? findingCells(waivers, f, cell) : "",
+      ),
+    );
+    spool.finish();
+    return { tally, spool: spool.path, stats: spool.stats };
+  } catch (err) {
+    spool.remove();
+    throw err;
+  }
+}
+
+/**
+ * The plan of a group's JSON and CSV files (`rules`: the rule IDs by the spools' rule numbers),
  * each file's head written to its temporary file: with copySpool, bytes exactly those of
  * jsonChunks and csvChunks for each digest.
  */
 function copyPlan(
   group: SharedFindings,
-  spool: Spool,
+  spools: string[],
+  stats: SpoolStats,
   rules: readonly string[],
   paths: (m: ReportDigest) => { json: string | null; csv: string | null },
 ): CopyPlan {
   const files: CopyFile[] = [];
+  const [count, jsonBytes, cellBytes] = [0, 1, 2].map((k) => (r: number) => stats[r]?.[k] ?? 0) as [
+    (r: number) => number,
+    (r: number) => number,
+    (r: number) => number,
+  ];
   try {
     for (const m of group.digests) {
       const p = paths(m);
@@ -221,21 +276,15 @@ function copyPlan(
       if (p.json !== null) {
         head(p.json, jsonHead(m));
         const leads = listed.map((l) => (l ? NONE : null));
-        const bytes = sum((r) => spool.jsonBytes(r) + 2 * spool.count(r));
-        files.push({
-          path: p.json,
-          kind: "json",
-          leads,
-          count: m.findingCount,
-          tail: [...jsonTail(m)].join(""),
-          bytes,
-        });
+        const bytes = sum((r) => jsonBytes(r) + 2 * count(r));
+        const tail = [...jsonTail(m)].join("");
+        files.push({ path: p.json, kind: "json", leads, count: m.findingCount, tail, bytes });
       }
       if (p.csv !== null) {
         head(p.csv, [csvHead(m)]);
         const rows = new CsvRows(m);
         const leads = rules.map((id, r) => (listed[r] ? rows.lead(id) : null));
-        const bytes = sum((r) => spool.cellBytes(r) + ((leads[r]?.length ?? 0) + 2) * spool.count(r));
+        const bytes = sum((r) => cellBytes(r) + ((leads[r]?.length ?? 0) + 2) * count(r));
         files.push({ path: p.csv, kind: "csv", leads, count: m.findingCount, tail: "", bytes });
       }
     }
@@ -243,7 +292,7 @@ function copyPlan(
     for (const f of files) rmSync(tmpPath(f.path), { force: true });
     throw err;
   }
-  return { spool: spool.path, rules: rules.length, files };
+  return { spools, rules: rules.length, files };
 }
 
 /** A file's first bytes, left in its temporary file for copySpool to go on with. */
@@ -258,7 +307,7 @@ export function copySpool(plan: CopyPlan, files: readonly CopyFile[]): void {
     const leads = files.map((f) => f.leads.map((l) => (l ? asBuffer(l) : null)));
     for (const [i, f] of files.entries()) for (const [r, l] of f.leads.entries()) if (l) byRule[r]?.push(i);
     const left = files.map((f) => f.count);
-    for (const r of spoolRecords(plan.spool)) {
+    for (const r of records(plan.spools)) {
       const to = byRule[r.rule];
       if (!to) throw new Error(`report spool: rule number ${r.rule} of ${plan.rules}`);
       for (const i of to) {
@@ -303,8 +352,7 @@ class Spool {
   private readonly head = Buffer.alloc(12);
   private readonly json = new Encoded();
   private readonly cells = new Encoded();
-  /** By rule number: records, JSON bytes, cell bytes (to share the files between threads). */
-  private readonly stats: [number, number, number][] = [];
+  readonly stats: SpoolStats = [];
 
   constructor(readonly path: string) {
     this.out = new Sink(path, { rename: false });
@@ -325,18 +373,6 @@ class Spool {
     st[2] += this.cells.length;
   }
 
-  count(rule: number): number {
-    return this.stats[rule]?.[0] ?? 0;
-  }
-
-  jsonBytes(rule: number): number {
-    return this.stats[rule]?.[1] ?? 0;
-  }
-
-  cellBytes(rule: number): number {
-    return this.stats[rule]?.[2] ?? 0;
-  }
-
   finish(): void {
     this.out.finish();
   }
@@ -346,8 +382,30 @@ class Spool {
   }
 }
 
-/** The temporary file a group's findings are spooled to, beside its reports. */
-export const spoolPath = (dir: string): string => join(dir, `.findings.spool-${process.pid}`);
+/** By rule number: a spool's records, their JSON bytes and their cell bytes (to share files between threads). */
+export type SpoolStats = [number, number, number][];
+
+function addStats(all: SpoolStats[]): SpoolStats {
+  const out: SpoolStats = [];
+  for (const st of all)
+    st.forEach(([n, j, c], r) => {
+      // forEach skips the holes: rules with no finding in that spool.
+      const o = (out[r] ??= [0, 0, 0]);
+      o[0] += n;
+      o[1] += j;
+      o[2] += c;
+    });
+  return out;
+}
+
+/** The temporary file part `n` of a group's findings is spooled to, beside its reports. */
+export const spoolPath = (dir: string, n: number): string => join(dir, `.findings.spool-${process.pid}-${n}`);
+const SPOOLS = 2;
+
+/** The records of several spools, one after the other. */
+function* records(spools: readonly string[]): ReturnType<typeof spoolRecords> {
+  for (const p of spools) yield* spoolRecords(p);
+}
 
 /** A spool's records in order; each is a view into a buffer reused for the next. */
 function* spoolRecords(

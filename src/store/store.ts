@@ -1288,7 +1288,7 @@ function processAlive(pid: number): boolean {
  * A finding's status as the number findings_report_order (migrations 004, 010) indexes: status filters
  * are written on it, so they search that index (migration 009 dropped the index on the column).
  */
-const statusKey = (t: string): string =>
+export const statusKey = (t: string): string =>
   `CASE ${t}.status WHEN 'FAIL' THEN 0 WHEN 'UNKNOWN' THEN 1 ELSE 2 END`;
 const STATUS_NUMBER: Record<Status, number> = { FAIL: 0, UNKNOWN: 1, PASS: 2 };
 

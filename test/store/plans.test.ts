@@ -111,6 +111,8 @@ describe("query plans on findings", () => {
     Array.from(store.iterateFindingsWithTags(third, [RULE.id], 10, false));
     Array.from(reportOrderFindings(store, third, [RULE.id], true));
     Array.from(reportOrderFindings(store, third, [RULE.id], false));
+    Array.from(reportOrderFindings(store, third, [RULE.id], false, "open"));
+    Array.from(reportOrderFindings(store, third, [RULE.id], false, "pass"));
     store.countFindings(third, { statuses: ["FAIL"] });
     store.findingColumnWidths(third, {}, ["ruleId", "message"]);
     store.ruleTallies(third);
@@ -125,8 +127,8 @@ describe("query plans on findings", () => {
     );
     expect(queries.length).toBeGreaterThan(15);
     expect(queries.filter((q) => /LIMIT 1\s*$/.test(q) && /resource_type = \?/.test(q))).toHaveLength(1);
-    // Reports' read (src/store/report-queries.ts), with and without the tag join.
-    expect(queries.filter((q) => /IN \(SELECT value FROM json_each/.test(q))).toHaveLength(2);
+    // Reports' read (src/store/report-queries.ts), with and without the tag join, whole and in parts.
+    expect(queries.filter((q) => /IN \(SELECT value FROM json_each/.test(q))).toHaveLength(4);
     for (const sql of queries) {
       const aliases = [
         "findings",
