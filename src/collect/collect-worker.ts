@@ -6,7 +6,7 @@ import type { AwsCredentialIdentity } from "@smithy/types";
 import { ClientFactory } from "../aws/clients.js";
 import type { CoverageInput } from "../model/coverage.js";
 import type { ResourceRecord } from "../model/resource.js";
-import { INSERT_BATCH } from "../store/store.js";
+import { INSERT_BATCH, toResourceRow, type ResourceRow } from "../store/store.js";
 import { factsReadIn } from "./facts.js";
 import { factoryOptions } from "./factory-options.js";
 import { selectCollectors } from "./registry.js";
@@ -69,11 +69,11 @@ function credentialsOf(accountId: string): () => Promise<AwsCredentialIdentity> 
 let nextSink = 0;
 class PostedSink implements UnitSink {
   readonly id = nextSink++;
-  private buffer: ResourceRecord[] = [];
+  private buffer: ResourceRow[] = [];
   private added = 0;
   add(records: Iterable<ResourceRecord>): void {
     for (const r of records) {
-      this.buffer.push(r);
+      this.buffer.push(toResourceRow(r));
       this.added++;
       if (this.buffer.length >= POST_BATCH) this.flush();
     }
@@ -82,7 +82,7 @@ class PostedSink implements UnitSink {
     return this.added;
   }
   flush(): void {
-    if (this.buffer.length > 0) post({ t: "records", sink: this.id, records: this.buffer });
+    if (this.buffer.length > 0) post({ t: "records", sink: this.id, rows: this.buffer });
     this.buffer = [];
   }
 }
@@ -149,9 +149,9 @@ async function main(): Promise<void> {
           },
         },
       },
-      async (): Promise<AccountTarget | undefined> => {
+      async (previous): Promise<AccountTarget | undefined> => {
         if (controller.signal.aborted) return undefined;
-        const reply = await ask((req) => ({ t: "next", req }));
+        const reply = await ask((req) => ({ t: "next", req, finished: previous !== undefined }));
         if (reply.t !== "account" || !reply.account) return undefined;
         const { accountId, roleArn } = reply.account;
         return { accountId, credentials: credentialsOf(accountId), ...(roleArn ? { roleArn } : {}) };

@@ -103,10 +103,11 @@ export async function runCollectors(options: RunOptions): Promise<RunSummary> {
 /**
  * The accounts `next` hands out, `accountConcurrency` at a time, each taken when a slot frees (in
  * a worker thread, `next` asks the main thread, so the last accounts go to whichever is free).
+ * `next` is told the account the asking slot has just finished, if any.
  */
 export async function runAccounts(
   options: RunOptions,
-  next: () => Promise<AccountTarget | undefined>,
+  next: (previous: AccountTarget | undefined) => Promise<AccountTarget | undefined>,
 ): Promise<RunSummary> {
   const done = options.store.completedUnits(options.scanId);
   const summary: RunSummary = {
@@ -120,7 +121,7 @@ export async function runAccounts(
   // run alone, their units get every slot, so the machine stays busy to the end of the scan.
   const unitLimit = pLimit(options.unitConcurrency ?? options.accountConcurrency * 6);
   const slot = async (): Promise<void> => {
-    for (let account = await next(); account; account = await next()) {
+    for (let account = await next(undefined); account; account = await next(account)) {
       options.signal.throwIfAborted();
       options.events?.accountStarted?.(account.accountId);
       const session = options.factory.session(account.accountId, account.credentials);

@@ -1,8 +1,8 @@
 // The messages between the main thread (the only SQLite writer) and a collection worker thread.
 import type { ClassifiedError } from "../aws/errors.js";
 import type { CoverageInput } from "../model/coverage.js";
-import type { ResourceRecord } from "../model/resource.js";
 import type { ScanOptions } from "../model/scan-options.js";
+import type { ResourceRow } from "../store/store.js";
 import type { RunSummary } from "./runner.js";
 
 /** What a worker is started with (workerData). */
@@ -49,9 +49,11 @@ export interface UnitId {
 }
 
 export type FromWorker =
-  | { t: "next"; req: number }
+  /** An account slot is free; `finished`: it has just finished the account it held. */
+  | { t: "next"; req: number; finished: boolean }
   | { t: "creds"; req: number; accountId: string }
-  | { t: "records"; sink: number; records: ResourceRecord[] }
+  /** Rows, not records: the JSON is made here, once, and the main thread writes it as it is. */
+  | { t: "records"; sink: number; rows: ResourceRow[] }
   | { t: "complete"; sink: number; unit: UnitId; coverage: CoverageInput[] }
   | { t: "coverage"; rows: CoverageInput[] }
   | { t: "accountStarted"; accountId: string }

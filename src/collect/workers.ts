@@ -1,7 +1,7 @@
 // Live collection on several cores: accounts handed to worker threads one at a time as they free
-// a slot (so the tail stays balanced), this thread the only SQLite writer. Credentials (and so
-// every AssumeRole, paced by the caller's one STS bucket) stay here; the limits are split so
-// the workers together never exceed what the scan was given.
+// a slot, by fair share (FairHandout: the tail stays balanced), this thread the only SQLite
+// writer. Credentials (and so every AssumeRole, paced by the caller's one STS bucket) stay here;
+// the limits are split so the workers together never exceed what the scan was given.
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -11,6 +11,7 @@ import type { Store, ResourceSink } from "../store/store.js";
 import type { FactsRead } from "./facts.js";
 import { runCollectors, type AccountTarget, type RunOptions, type RunSummary } from "./runner.js";
 import { WorkerExit, WorkerPool } from "../util/worker-pool.js";
+import { FairHandout } from "./handout.js";
 import type { FromWorker, ToWorker, WorkerInit } from "./worker-protocol.js";
 
 /** The worker script, beside this module once built; running from the TypeScript sources there is none. */
@@ -54,10 +55,10 @@ export async function runCollectorsOnCores(run: ParallelRun): Promise<RunSummary
 async function inWorkers(run: ParallelRun, n: number, readsText: string | undefined): Promise<RunSummary> {
   const { store, scanId } = run;
   const byId = new Map(run.accounts.map((a) => [a.accountId, a]));
-  const queue: AccountTarget[] = [...run.accounts];
   const done = [...store.completedUnits(scanId)];
   const concurrency = shares(run.options.concurrency, n);
   const accountConcurrency = shares(run.accountConcurrency, n);
+  const handout = new FairHandout(run.accounts, accountConcurrency);
   const total: RunSummary = {
     accounts: 0,
     accountsSkipped: 0,
@@ -90,13 +91,13 @@ async function inWorkers(run: ParallelRun, n: number, readsText: string | undefi
     const reply = (r: ToWorker): void => pool.post(i, r);
     switch (m.t) {
       case "next":
-        reply({ t: "account", req: m.req, account: run.signal.aborted ? null : describe(queue.shift()) });
+        handout.ask(i, m.finished, (a) => reply({ t: "account", req: m.req, account: describe(a) }));
         return;
       case "creds":
         void credentialsFor(byId.get(m.accountId)).then((r) => reply({ t: "creds", req: m.req, ...r }));
         return;
       case "records":
-        sinkOf(i, m.sink).add(m.records);
+        sinkOf(i, m.sink).addRows(m.rows);
         return;
       case "complete":
         store.completeUnit(scanId, m.unit, sinkOf(i, m.sink), m.coverage);
@@ -153,6 +154,7 @@ async function inWorkers(run: ParallelRun, n: number, readsText: string | undefi
     },
   });
   function stopAll(): void {
+    handout.close();
     pool.broadcast({ t: "abort" });
   }
   run.signal.addEventListener("abort", stopAll, { once: true });

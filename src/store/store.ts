@@ -155,10 +155,6 @@ export interface FindingFilter {
  */
 export const INSERT_BATCH = 500;
 
-/**
- * One collection unit's records on their way to the store: written in batches as they come, so
- * memory follows the batch, not the unit; the unit's commit (completeUnit) takes what is left.
- */
 /** The columns of a resource row that its record fills (in insert order). */
 export const RECORD_COLUMNS = [
   "resource_type",
@@ -173,8 +169,44 @@ export const RECORD_COLUMNS = [
   "capture_time",
 ] as const;
 
+/**
+ * A record as the store writes it: RECORD_COLUMNS' values, its JSON made once (where it is
+ * collected, so a worker thread posts strings the main thread writes as they are).
+ */
+export type ResourceRow = [
+  resourceType: string,
+  resourceId: string,
+  resourceName: string | null,
+  arn: string | null,
+  accountId: string,
+  region: string,
+  configurationJson: string,
+  supplementaryJson: string,
+  tagsJson: string,
+  captureTime: string,
+];
+
+export function toResourceRow(r: ResourceRecord): ResourceRow {
+  return [
+    r.resourceType,
+    r.resourceId,
+    r.resourceName,
+    r.arn || null, // an empty ARN (a careless endpoint) is no ARN: keyed by id
+    r.awsAccountId,
+    r.awsRegion,
+    JSON.stringify(r.configuration),
+    JSON.stringify(r.supplementaryConfiguration),
+    JSON.stringify(r.tags),
+    r.configurationItemCaptureTime,
+  ];
+}
+
+/**
+ * One collection unit's records on their way to the store: written in batches as they come, so
+ * memory follows the batch, not the unit; the unit's commit (completeUnit) takes what is left.
+ */
 export class ResourceSink {
-  private buffer: ResourceRecord[] = [];
+  private buffer: ResourceRow[] = [];
   private added = 0;
 
   constructor(
@@ -184,13 +216,20 @@ export class ResourceSink {
   ) {}
 
   add(records: Iterable<ResourceRecord>): void {
-    for (const r of records) {
-      this.buffer.push(r);
-      this.added++;
-      if (this.buffer.length >= INSERT_BATCH) {
-        this.store.insertResources(this.scanId, this.buffer, this.opts);
-        this.buffer = [];
-      }
+    for (const r of records) this.push(toResourceRow(r));
+  }
+
+  /** Rows made elsewhere (a collection worker's). */
+  addRows(rows: Iterable<ResourceRow>): void {
+    for (const r of rows) this.push(r);
+  }
+
+  private push(row: ResourceRow): void {
+    this.buffer.push(row);
+    this.added++;
+    if (this.buffer.length >= INSERT_BATCH) {
+      this.store.insertResources(this.scanId, this.buffer, this.opts);
+      this.buffer = [];
     }
   }
 
@@ -199,12 +238,20 @@ export class ResourceSink {
     return this.added;
   }
 
-  /** The records not yet written, handed over (for completeUnit). */
-  take(): ResourceRecord[] {
+  /** The rows not yet written, handed over (for completeUnit). */
+  take(): ResourceRow[] {
     const rest = this.buffer;
     this.buffer = [];
     return rest;
   }
+}
+
+/** A store's resource and unit writes, prepared once (a scan commits hundreds of units). */
+interface ResourceWrites {
+  /** Upserts by key (ARN, or account, region, type and id), plain and `replace`. */
+  upsert: Record<"plain" | "replace", { byArn: Database.Statement; byId: Database.Statement }>;
+  coverage: Database.Statement;
+  unit: Database.Statement;
 }
 
 export class Store {
@@ -212,6 +259,7 @@ export class Store {
   readonly schemaVersion: number;
   /** Per resumed scan, the last resource row written before this run (see insertResources). */
   private readonly rerunFloor = new Map<number, number>();
+  private prepared: ResourceWrites | undefined;
 
   constructor(
     readonly path: string,
@@ -399,50 +447,59 @@ export class Store {
    */
   insertResources(
     scanId: number,
-    records: Iterable<ResourceRecord>,
+    items: Iterable<ResourceRecord | ResourceRow>,
     opts: { replace?: boolean } = {},
   ): number[] {
-    const columns = RECORD_COLUMNS;
+    const { byArn, byId } = this.writes().upsert[opts.replace ? "replace" : "plain"];
     // A row written before this run (a unit a crash cut short, run again by --resume) is replaced
     // by the new capture and is not a duplicate.
-    const floor = this.rerunFloor.get(scanId) ?? 0;
-    const earlier = `resources.id <= ${floor}`;
-    const newer = `${earlier} OR COALESCE(julianday(excluded.capture_time) >= julianday(resources.capture_time), 1)`;
-    const assign = (c: string): string =>
-      opts.replace
-        ? `${c} = excluded.${c}`
-        : `${c} = CASE WHEN ${newer} THEN excluded.${c} ELSE resources.${c} END`;
-    const upsert = (target: string): Database.Statement =>
-      this.db.prepare(
-        `INSERT INTO resources (scan_id, ${columns.join(", ")}) VALUES (${["?", ...columns.map(() => "?")].join(", ")})
-         ON CONFLICT ${target} DO UPDATE SET ${opts.replace ? "" : `duplicates = duplicates + (CASE WHEN ${earlier} THEN 0 ELSE 1 END),`}
-           ${columns.map(assign).join(",\n           ")}
-         RETURNING id`,
-      );
-    const byArn = upsert("(scan_id, resource_type, arn) WHERE arn IS NOT NULL");
-    const byId = upsert("(scan_id, account_id, region, resource_type, resource_id) WHERE arn IS NULL");
+    const floor = { floor: this.rerunFloor.get(scanId) ?? 0 };
     const ids: number[] = [];
-    const write = this.db.transaction((batch: ResourceRecord[]) => {
-      for (const r of batch) {
-        const arn = r.arn || null; // an empty ARN (a careless endpoint) is no ARN: keyed by id
-        const row = (arn === null ? byId : byArn).get(
-          scanId,
-          r.resourceType,
-          r.resourceId,
-          r.resourceName,
-          arn,
-          r.awsAccountId,
-          r.awsRegion,
-          JSON.stringify(r.configuration),
-          JSON.stringify(r.supplementaryConfiguration),
-          JSON.stringify(r.tags),
-          r.configurationItemCaptureTime,
-        ) as { id: number };
-        ids.push(row.id);
+    const write = this.db.transaction((batch: (ResourceRecord | ResourceRow)[]) => {
+      for (const item of batch) {
+        const row = Array.isArray(item) ? item : toResourceRow(item);
+        const { id } = (row[3] === null ? byId : byArn).get(scanId, ...row, floor) as { id: number };
+        ids.push(id);
       }
     });
-    for (const batch of batches(records)) write(batch);
+    for (const batch of batches(items)) write(batch);
     return ids;
+  }
+
+  /** The resource and unit statements, prepared on first use. */
+  private writes(): ResourceWrites {
+    if (this.prepared) return this.prepared;
+    const columns = RECORD_COLUMNS;
+    const earlier = "resources.id <= @floor";
+    const newer = `${earlier} OR COALESCE(julianday(excluded.capture_time) >= julianday(resources.capture_time), 1)`;
+    const upsert = (target: string, replace: boolean): Database.Statement =>
+      this.db.prepare(
+        `INSERT INTO resources (scan_id, ${columns.join(", ")}) VALUES (${["?", ...columns.map(() => "?")].join(", ")})
+         ON CONFLICT ${target} DO UPDATE SET ${replace ? "" : `duplicates = duplicates + (CASE WHEN ${earlier} THEN 0 ELSE 1 END),`}
+           ${columns.map((c) => (replace ? `${c} = excluded.${c}` : `${c} = CASE WHEN ${newer} THEN excluded.${c} ELSE resources.${c} END`)).join(",\n           ")}
+         RETURNING id`,
+      );
+    const both = (replace: boolean): ResourceWrites["upsert"]["plain"] => ({
+      byArn: upsert("(scan_id, resource_type, arn) WHERE arn IS NOT NULL", replace),
+      byId: upsert("(scan_id, account_id, region, resource_type, resource_id) WHERE arn IS NULL", replace),
+    });
+    this.prepared = {
+      upsert: { plain: both(false), replace: both(true) },
+      coverage: this.db.prepare(
+        `INSERT INTO coverage (scan_id, account_id, region, service, operation, status, scope,
+           resource_types_json, error_code, error_message, resource_count, api_calls, started_at, finished_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (scan_id, account_id, region, service, operation) DO UPDATE SET
+           status = excluded.status, scope = excluded.scope, resource_types_json = excluded.resource_types_json, error_code = excluded.error_code, error_message = excluded.error_message,
+           resource_count = excluded.resource_count, api_calls = excluded.api_calls,
+           started_at = excluded.started_at, finished_at = excluded.finished_at`,
+      ),
+      unit: this.db.prepare(
+        `INSERT OR REPLACE INTO scan_units (scan_id, account_id, region, collector, resource_count, finished_at)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      ),
+    };
+    return this.prepared;
   }
 
   /** The resources a scan received more than once, with up to `limit` of them named. */
@@ -619,15 +676,7 @@ export class Store {
   }
 
   upsertCoverage(scanId: number, units: Iterable<CoverageInput>): void {
-    const stmt = this.db.prepare(
-      `INSERT INTO coverage (scan_id, account_id, region, service, operation, status, scope,
-         resource_types_json, error_code, error_message, resource_count, api_calls, started_at, finished_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (scan_id, account_id, region, service, operation) DO UPDATE SET
-         status = excluded.status, scope = excluded.scope, resource_types_json = excluded.resource_types_json, error_code = excluded.error_code, error_message = excluded.error_message,
-         resource_count = excluded.resource_count, api_calls = excluded.api_calls,
-         started_at = excluded.started_at, finished_at = excluded.finished_at`,
-    );
+    const stmt = this.writes().coverage;
     const write = this.db.transaction((batch: CoverageInput[]) => {
       for (const u of batch) {
         stmt.run(
@@ -669,12 +718,14 @@ export class Store {
     this.db.transaction(() => {
       this.insertResources(scanId, sink.take());
       this.upsertCoverage(scanId, coverage);
-      this.db
-        .prepare(
-          `INSERT OR REPLACE INTO scan_units (scan_id, account_id, region, collector, resource_count, finished_at)
-           VALUES (?, ?, ?, ?, ?, ?)`,
-        )
-        .run(scanId, unit.accountId, unit.region, unit.collector, sink.count, new Date().toISOString());
+      this.writes().unit.run(
+        scanId,
+        unit.accountId,
+        unit.region,
+        unit.collector,
+        sink.count,
+        new Date().toISOString(),
+      );
     })();
   }
 
