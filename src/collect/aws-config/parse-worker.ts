@@ -1,0 +1,59 @@
+// The item parser as a worker thread (`evaluate --input` of a large input): reads, parses,
+// normalises and hashes every item of the files in order and sends them in batches, at most
+// IN_FLIGHT unacknowledged, so a main thread slower than the parser bounds memory, not the file.
+import { parentPort, workerData } from "node:worker_threads";
+import { InputError } from "../../util/errors.js";
+import { parseFile, type ParsedItem } from "./item-parser.js";
+import type { FromParser, ParseWorkerData, ToParser } from "./parse-protocol.js";
+
+const port = parentPort;
+if (!port) throw new Error("parse-worker runs only as a worker thread");
+const data = workerData as ParseWorkerData;
+
+/** Items per message, and messages the main thread may hold unprocessed. */
+const BATCH = 500;
+const IN_FLIGHT = 4;
+
+let inFlight = 0;
+let resume: (() => void) | undefined;
+port.on("message", (msg: ToParser) => {
+  if (msg.kind !== "ack") return;
+  inFlight--;
+  const r = resume;
+  resume = undefined;
+  r?.();
+});
+
+const send = (msg: FromParser): void => port.postMessage(msg);
+
+async function main(): Promise<void> {
+  for (const [file, path] of data.files.entries()) {
+    let items: ParsedItem[] = [];
+    const flush = (): void => {
+      if (items.length === 0) return;
+      inFlight++;
+      send({ kind: "items", file, items });
+      items = [];
+    };
+    const pace = (): Promise<void> | undefined =>
+      inFlight >= IN_FLIGHT ? new Promise<void>((r) => (resume = r)) : undefined;
+    const stats = await parseFile(
+      path,
+      data.options,
+      (item) => {
+        items.push(item);
+        if (items.length >= BATCH) flush();
+      },
+      pace,
+    );
+    flush();
+    send({ kind: "file-done", file, stats });
+  }
+  send({ kind: "done" });
+}
+
+main().catch((err: unknown) => {
+  // Bad input is an answer, sent in order after the items before it; anything else fails the worker.
+  if (err instanceof InputError) send({ kind: "input-error", lines: err.lines });
+  else throw err;
+});
