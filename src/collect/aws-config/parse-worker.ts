@@ -1,16 +1,19 @@
-// The item parser as a worker thread (`evaluate --input` of a large input): reads, parses,
-// normalises and hashes every item of the files in order and sends them in batches, at most
-// IN_FLIGHT unacknowledged, so a main thread slower than the parser bounds memory, not the file.
+// The item reader as a worker thread (`evaluate --input` of a large input): parses, normalises
+// and hashes every item, keeps the newest capture of each resource in its own temporary SQLite
+// index, and sends the sink's calls in batches, at most IN_FLIGHT unacknowledged, so a main
+// thread slower than the reader bounds memory, not the file.
 import { parentPort, workerData } from "node:worker_threads";
+import Database from "better-sqlite3";
+import { captureIndexIn } from "../../store/capture-index.js";
 import { InputError } from "../../util/errors.js";
-import { parseFile, type ParsedItem } from "./item-parser.js";
-import type { FromParser, ParseWorkerData, ToParser } from "./parse-protocol.js";
+import type { FromParser, ParseWorkerData, SinkCall, ToParser } from "./parse-protocol.js";
+import { ItemReader, readInto } from "./snapshot-file.js";
 
 const port = parentPort;
 if (!port) throw new Error("parse-worker runs only as a worker thread");
 const data = workerData as ParseWorkerData;
 
-/** Items per message, and messages the main thread may hold unprocessed. */
+/** Sink calls per message, and messages the main thread may hold unprocessed. */
 const BATCH = 500;
 const IN_FLIGHT = 4;
 
@@ -25,35 +28,50 @@ port.on("message", (msg: ToParser) => {
 });
 
 const send = (msg: FromParser): void => port.postMessage(msg);
+let calls: SinkCall[] = [];
+const flush = (): void => {
+  if (calls.length === 0) return;
+  inFlight++;
+  send({ kind: "calls", calls });
+  calls = [];
+};
+const call = (c: SinkCall): void => {
+  calls.push(c);
+  if (calls.length >= BATCH) flush();
+};
 
 async function main(): Promise<void> {
-  for (const [file, path] of data.files.entries()) {
-    let items: ParsedItem[] = [];
-    const flush = (): void => {
-      if (items.length === 0) return;
-      inFlight++;
-      send({ kind: "items", file, items });
-      items = [];
-    };
-    const pace = (): Promise<void> | undefined =>
-      inFlight >= IN_FLIGHT ? new Promise<void>((r) => (resume = r)) : undefined;
-    const stats = await parseFile(
-      path,
-      data.options,
-      (item) => {
-        items.push(item);
-        if (items.length >= BATCH) flush();
+  // "": a private temporary database, on disk past SQLite's page cache, gone when closed.
+  const db = new Database("");
+  try {
+    const reader = new ItemReader(
+      data.files,
+      { put: (record) => call({ put: true, record }), remove: (record) => call({ put: false, record }) },
+      captureIndexIn(db),
+    );
+    const summary = await readInto(
+      reader,
+      data.files,
+      {
+        ...data.options,
+        onFileDone: (file, stats) => {
+          flush();
+          send({ kind: "file-done", file, stats });
+        },
       },
-      pace,
+      () => (inFlight >= IN_FLIGHT ? new Promise<void>((r) => (resume = r)) : undefined),
     );
     flush();
-    send({ kind: "file-done", file, stats });
+    send({ kind: "done", summary });
+  } finally {
+    db.close();
   }
-  send({ kind: "done" });
 }
 
 main().catch((err: unknown) => {
-  // Bad input is an answer, sent in order after the items before it; anything else fails the worker.
-  if (err instanceof InputError) send({ kind: "input-error", lines: err.lines });
-  else throw err;
+  // Bad input is an answer, sent in order after the calls before it; anything else fails the worker.
+  if (err instanceof InputError) {
+    flush();
+    send({ kind: "input-error", lines: err.lines });
+  } else throw err;
 });

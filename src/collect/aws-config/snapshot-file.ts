@@ -17,7 +17,9 @@ import { InputError } from "../../util/errors.js";
 import { WorkerExit, WorkerPool } from "../../util/worker-pool.js";
 import { parseFile, type ParsedItem, type ParseOptions } from "./item-parser.js";
 import { itemOperation, NOT_RECORDED_CODE } from "./items.js";
-import type { FromParser, ParseWorkerData, ToParser } from "./parse-protocol.js";
+import type { FromParser, ParseWorkerData, ReadSummary, ToParser } from "./parse-protocol.js";
+
+export type { ReadSummary } from "./parse-protocol.js";
 
 export { MAX_INPUT_BYTES, MAX_ITEM_CHARS } from "./item-parser.js";
 
@@ -27,24 +29,6 @@ export interface RecordSink {
   put(record: ResourceRecord): void;
   /** The resource's stored record is superseded by a newer deleted or unrecorded item. */
   remove(record: ResourceRecord): void;
-}
-
-export interface ReadSummary {
-  files: string[];
-  /** Resources judged: their newest item is a usable record. */
-  records: number;
-  /** Items of types no dpscan rule or collector knows, by type (counted, not stored). */
-  ignoredTypes: Record<string, number>;
-  /** Resources whose newest item says AWS Config saw them deleted. */
-  deleted: number;
-  /** Resources whose newest item is ResourceNotRecorded: they exist, but have no configuration. */
-  notRecorded: number;
-  /** Older captures of a resource that a newer one replaced (or identical repeats). */
-  superseded: number;
-  /** A few of those, across different files, for the person reading the summary. */
-  supersededExamples: string[];
-  /** One gap row per (account, region, type) with unrecorded items: their rules give UNKNOWN there. */
-  coverage: CoverageInput[];
 }
 
 export interface ReadOptions extends ParseOptions {
@@ -149,7 +133,8 @@ export function memoryIndex(): CaptureIndex {
   return { get: (k) => m.get(k), set: (k, l) => void m.set(k, l), entries: () => m.entries() };
 }
 
-class ItemReader {
+/** The newest capture of each resource, told to the sink as the items arrive; the summary at the end. */
+export class ItemReader {
   readonly latest: CaptureIndex;
   readonly errors: string[] = [];
   readonly summary: ReadSummary;
@@ -282,16 +267,24 @@ export async function readConfigItems(
   sink: RecordSink,
   o: ReadOptions = {},
 ): Promise<ReadSummary> {
-  const reader = new ItemReader(files, sink, o.index ?? memoryIndex());
   const script = o.workerScript ?? (BUILT ? new URL("./parse-worker.js", import.meta.url) : undefined);
   if (script && inputBytes(files) >= (o.workerMinBytes ?? PARSE_WORKER_BYTES))
-    await readInWorker(script, files, reader, o);
-  else
-    for (const [i, file] of files.entries()) {
-      const stats = await parseFile(file, o, (p) => reader.accept(i, p));
-      o.onFileDone?.(file, stats);
-      if (reader.errors.length >= MAX_ERRORS) break;
-    }
+    return readInWorker(script, files, sink, o);
+  return readInto(new ItemReader(files, sink, o.index ?? memoryIndex()), files, o);
+}
+
+/** Every file through `reader`, in order (in-thread, or inside the worker); `pace` as for parseFile. */
+export async function readInto(
+  reader: ItemReader,
+  files: readonly string[],
+  o: ParseOptions & Pick<ReadOptions, "onFileDone">,
+  pace?: () => Promise<void> | undefined,
+): Promise<ReadSummary> {
+  for (const [i, file] of files.entries()) {
+    const stats = await parseFile(file, o, (p) => reader.accept(i, p), pace);
+    o.onFileDone?.(file, stats);
+    if (reader.errors.length >= MAX_ERRORS) break;
+  }
   if (reader.errors.length > 0) throw new InputError(reader.errors);
   return reader.finish();
 }
@@ -310,19 +303,20 @@ function inputBytes(files: readonly string[]): number {
 }
 
 /**
- * The same read with the parsing in a worker thread: batches arrive in file order and are
- * accepted as in-thread; each is acknowledged after it is stored, which is the worker's backpressure.
+ * The same read in a worker thread: parsing and the newest-capture choice there (its own capture
+ * index; `o.index` is for the in-thread read), the sink's calls here in the same order. Each batch
+ * of calls is acknowledged once the sink has taken it: the worker's backpressure.
  */
-function readInWorker(script: URL, files: string[], reader: ItemReader, o: ReadOptions): Promise<void> {
+function readInWorker(script: URL, files: string[], sink: RecordSink, o: ReadOptions): Promise<ReadSummary> {
   const { signal, onFileDone: _done, index: _index, workerMinBytes: _min, workerScript: _s, ...options } = o;
   const data: ParseWorkerData = { files, options };
-  return new Promise<void>((resolve, reject) => {
+  return new Promise<ReadSummary>((resolve, reject) => {
     let settled = false;
-    const settle = (err?: unknown): void => {
+    const settle = (outcome: { summary: ReadSummary } | { err: unknown }): void => {
       if (settled) return;
       settled = true;
       signal?.removeEventListener("abort", onAbort);
-      void pool.terminate().then(() => (err === undefined ? resolve() : reject(err)));
+      void pool.terminate().then(() => ("err" in outcome ? reject(outcome.err) : resolve(outcome.summary)));
     };
     const pool = new WorkerPool<ToParser, FromParser>(script, 1, () => data, {
       message: (_i, msg) => {
@@ -330,36 +324,39 @@ function readInWorker(script: URL, files: string[], reader: ItemReader, o: ReadO
         try {
           onMessage(msg);
         } catch (err) {
-          settle(err); // the sink's or the reader's own error, as it is
+          settle({ err }); // the sink's own error, as it is
         }
       },
       mayExit: () => settled,
       failed: (_i, err) =>
-        settle(
-          err instanceof WorkerExit
-            ? new Error(`the item parser worker exited (code ${err.code}) mid-read`)
-            : new Error(`the item parser worker failed: ${err.message}`, { cause: err }),
-        ),
+        settle({
+          err:
+            err instanceof WorkerExit
+              ? new Error(`the item parser worker exited (code ${err.code}) mid-read`)
+              : new Error(`the item parser worker failed: ${err.message}`, { cause: err }),
+        }),
     });
     const onMessage = (msg: FromParser): void => {
       switch (msg.kind) {
-        case "items":
-          for (const p of msg.items) reader.accept(msg.file, p);
+        case "calls":
+          for (const c of msg.calls) {
+            if (c.put) sink.put(c.record);
+            else sink.remove(c.record);
+          }
           pool.post(0, { kind: "ack" });
           return;
         case "file-done":
-          o.onFileDone?.(files[msg.file] ?? "", msg.stats);
-          if (reader.errors.length >= MAX_ERRORS) settle();
+          o.onFileDone?.(msg.file, msg.stats);
           return;
         case "done":
-          settle();
+          settle({ summary: msg.summary });
           return;
         case "input-error":
-          settle(new InputError(msg.lines));
+          settle({ err: new InputError(msg.lines) });
           return;
       }
     };
-    const onAbort = (): void => settle(signal?.reason);
+    const onAbort = (): void => settle({ err: signal?.reason });
     if (signal?.aborted) onAbort();
     else signal?.addEventListener("abort", onAbort);
   });
