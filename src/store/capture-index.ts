@@ -9,6 +9,7 @@ export interface CaptureEntry {
   hash: string;
   use: "usable" | "deleted" | "notRecorded";
   file: number;
+  /** Where it is: account, region and resource id, NUL-separated (the key may be its ARN). */
   place: string;
 }
 

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { isatty } from "node:tty";
 import type { CoverageInput } from "../../model/coverage.js";
 import type { ResourceRecord } from "../../model/resource.js";
+import type { CaptureEntry, CaptureIndexTable } from "../../store/capture-index.js";
 import { STDIN, type StreamStats } from "../../util/bounded-read.js";
 import { InputError } from "../../util/errors.js";
 import { WorkerExit, WorkerPool } from "../../util/worker-pool.js";
@@ -108,25 +109,14 @@ export function expandInputs(inputs: readonly string[]): { files: string[]; skip
 }
 
 /** The newest item seen of one resource. */
-export interface Latest {
-  time: number;
-  hash: string;
-  use: "usable" | "deleted" | "notRecorded";
-  file: number;
-  /** Where it is: account, region and resource id, NUL-separated (the key may be its ARN). */
-  place: string;
-}
+export type Latest = CaptureEntry;
 
 /**
  * The newest capture of each resource seen so far, by resource key. One entry per resource: the
  * store keeps it on disk (Store.captureIndex) so millions of resources need no memory; a Map
  * does for small inputs and tests.
  */
-export interface CaptureIndex {
-  get(key: string): Latest | undefined;
-  set(key: string, latest: Latest): void;
-  entries(): Iterable<[string, Latest]>;
-}
+export type CaptureIndex = CaptureIndexTable;
 
 export function memoryIndex(): CaptureIndex {
   const m = new Map<string, Latest>();
