@@ -15,20 +15,14 @@ import { asUnreadable, type JsonObject, type ResourceRecord } from "../model/res
 import { severityRank, type Severity, type Status } from "../model/severity.js";
 import { batches as inBatches } from "../util/batches.js";
 import { VERSION } from "../version.js";
+import { captureIndexIn, type CaptureIndexTable } from "./capture-index.js";
 import { lastOpened, storeEnvironmentError } from "./errors.js";
 import { migrate, refuseUnknownSchema } from "./migrations.js";
 
 export type ScanKind = "evaluate" | "scan";
 export type ScanStatus = "running" | "complete" | "failed" | "interrupted";
 
-/** One resource's newest capture in Store.captureIndex. */
-export interface CaptureEntry {
-  time: number;
-  hash: string;
-  use: "usable" | "deleted" | "notRecorded";
-  file: number;
-  place: string;
-}
+export type { CaptureEntry } from "./capture-index.js";
 
 /** What a process claims a scan with: its token is known only to it, and never read back. */
 export interface OwnerClaim {
@@ -537,51 +531,9 @@ export class Store {
         .run(scanId, r.awsAccountId, r.awsRegion, r.resourceType, r.resourceId);
   }
 
-  /**
-   * An index of the newest capture of each resource for `evaluate --input`, in a temporary table
-   * of this connection (on disk, in SQLite's page cache): memory stays flat however many
-   * resources the files hold. Emptied on each call.
-   */
-  captureIndex(): {
-    get(key: string): CaptureEntry | undefined;
-    set(key: string, e: CaptureEntry): void;
-    entries(): Iterable<[string, CaptureEntry]>;
-  } {
-    this.db.exec(`CREATE TEMP TABLE IF NOT EXISTS capture_index (
-      key TEXT PRIMARY KEY, time INTEGER NOT NULL, hash TEXT NOT NULL, use TEXT NOT NULL, file INTEGER NOT NULL,
-      place TEXT NOT NULL
-    ) WITHOUT ROWID`);
-    this.db.exec("DELETE FROM temp.capture_index");
-    const cols = "time, hash, use, file, place";
-    const get = this.db.prepare(`SELECT ${cols} FROM temp.capture_index WHERE key = ?`);
-    const set = this.db.prepare(
-      `INSERT INTO temp.capture_index (key, ${cols}) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (key) DO UPDATE SET time = excluded.time, hash = excluded.hash, use = excluded.use,
-         file = excluded.file, place = excluded.place`,
-    );
-    const all = this.db.prepare(`SELECT key, ${cols} FROM temp.capture_index`);
-    // Writes wait in a bounded map and go in one transaction: one autocommit per item cost more
-    // than reading the item.
-    let pending = new Map<string, CaptureEntry>();
-    const flush = this.db.transaction((rows: Map<string, CaptureEntry>) => {
-      for (const [key, e] of rows) set.run(key, e.time, e.hash, e.use, e.file, e.place);
-    });
-    const drain = (): void => {
-      if (pending.size === 0) return;
-      flush(pending);
-      pending = new Map();
-    };
-    return {
-      get: (key) => pending.get(key) ?? (get.get(key) as CaptureEntry | undefined),
-      set: (key, e) => {
-        pending.set(key, e);
-        if (pending.size >= 10 * INSERT_BATCH) drain();
-      },
-      *entries() {
-        drain();
-        for (const r of all.iterate() as Iterable<CaptureEntry & { key: string }>) yield [r.key, r];
-      },
-    };
+  /** The newest-capture index of `evaluate --input`, in this connection's temporary table. */
+  captureIndex(): CaptureIndexTable {
+    return captureIndexIn(this.db);
   }
 
   /** Remove a scan and everything stored with it (a scan whose input turned out to be bad). */

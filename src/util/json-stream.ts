@@ -134,7 +134,9 @@ export class JsonValueStream {
       this.tok = { t: "none" };
       this.valueDone(this.buf.length - 1);
     }
-    if (this.tok.t !== "none" || this.stack.length > 0) this.fail(this.buf.length, "unexpected end of input");
+    // An element cut short (a truncated last line) is still being captured, outside the stack.
+    if (this.tok.t !== "none" || this.stack.length > 0 || this.capture)
+      this.fail(this.buf.length, "unexpected end of input");
     if (!this.shape) this.fail(this.buf.length, "the file is empty");
     return this.take();
   }

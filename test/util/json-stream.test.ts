@@ -82,6 +82,9 @@ describe("the streaming JSON reader", () => {
     // JSON Lines after the first line take the fast path: positions are still exact.
     expect(error('{"a": 1}\n{"b": 2}\n{"c": 1, "c": 2}')).toBe('3:10: duplicate key "c"');
     expect(error('{"a": 1}\n{"b": tru}', 4)).toBe('2:10: invalid literal (expected "true")');
+    // A last line cut short (an interrupted download) is an error, not one item fewer.
+    expect(error('{"a": 1}\n{"b": 2}\n{"c": "AWS::EC2::Vol')).toBe("3:21: unexpected end of input");
+    expect(error('{"a": 1}\n{"b": [1, 2', 3)).toBe("2:12: unexpected end of input");
     expect(error("[".repeat(300))).toMatch(/too deep/);
   });
 

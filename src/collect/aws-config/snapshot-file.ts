@@ -7,27 +7,22 @@
 // aggregator (items.ts): an item AWS Config does not record is a coverage gap, not a pass.
 // A resource that appears more than once (history files, overlapping inputs) is judged on its
 // newest capture; two different items captured at the same instant are ambiguous and refused.
-import { createHash } from "node:crypto";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { Readable, pipeline } from "node:stream";
-import { StringDecoder } from "node:string_decoder";
 import { isatty } from "node:tty";
-import { createGunzip } from "node:zlib";
 import type { CoverageInput } from "../../model/coverage.js";
 import type { ResourceRecord } from "../../model/resource.js";
-import { isKnownResourceType } from "../../model/resource-types.js";
-import { ItemError, normalizeItem } from "../../model/normalize.js";
-import { readBoundedChunks, STDIN, type StreamStats } from "../../util/bounded-read.js";
+import type { CaptureEntry, CaptureIndexTable } from "../../store/capture-index.js";
+import { STDIN, type StreamStats } from "../../util/bounded-read.js";
 import { InputError } from "../../util/errors.js";
-import { toTime } from "../../util/json.js";
-import {
-  JsonStreamError,
-  JsonValueStream,
-  type JsonShape,
-  type StreamedValue,
-} from "../../util/json-stream.js";
-import { itemOperation, itemUse, NOT_RECORDED_CODE } from "./items.js";
+import { WorkerExit, WorkerPool } from "../../util/worker-pool.js";
+import { parseFile, type ParsedItem, type ParseOptions } from "./item-parser.js";
+import { itemOperation, NOT_RECORDED_CODE } from "./items.js";
+import type { FromParser, ParseWorkerData, ReadSummary, ToParser } from "./parse-protocol.js";
+
+export type { ReadSummary } from "./parse-protocol.js";
+
+export { MAX_INPUT_BYTES, MAX_ITEM_CHARS } from "./item-parser.js";
 
 /** Where the records go as they are read (the scan's store). */
 export interface RecordSink {
@@ -37,40 +32,26 @@ export interface RecordSink {
   remove(record: ResourceRecord): void;
 }
 
-export interface ReadSummary {
-  files: string[];
-  /** Resources judged: their newest item is a usable record. */
-  records: number;
-  /** Items of types no dpscan rule or collector knows, by type (counted, not stored). */
-  ignoredTypes: Record<string, number>;
-  /** Resources whose newest item says AWS Config saw them deleted. */
-  deleted: number;
-  /** Resources whose newest item is ResourceNotRecorded: they exist, but have no configuration. */
-  notRecorded: number;
-  /** Older captures of a resource that a newer one replaced (or identical repeats). */
-  superseded: number;
-  /** A few of those, across different files, for the person reading the summary. */
-  supersededExamples: string[];
-  /** One gap row per (account, region, type) with unrecorded items: their rules give UNKNOWN there. */
-  coverage: CoverageInput[];
-}
-
-export interface ReadOptions {
-  signal?: AbortSignal;
-  chunkSize?: number;
-  /** Per file, after decompression. */
-  maxBytes?: number;
-  maxItemChars?: number;
+export interface ReadOptions extends ParseOptions {
+  /**
+   * Inputs of at least this many bytes (regular files only, summed) are parsed in a worker thread
+   * (PARSE_WORKER_BYTES); Infinity: always in-thread.
+   */
+  workerMinBytes?: number;
+  /** The parser worker's script; the built parse-worker.js next to this module unless given (tests run from src/). */
+  workerScript?: URL;
   /** Where the newest capture of each resource is kept (default: in memory). */
   index?: CaptureIndex;
   /** Observes the reader's memory: chunks read and the most text held at once. */
   onFileDone?(file: string, stats: StreamStats & { maxBufferedChars: number }): void;
 }
 
-/** Bytes of one input file after decompression: streams (/dev/zero) end here, files rarely do. */
-export const MAX_INPUT_BYTES = 64 * 1024 ** 3;
-/** One configuration item: a 50 MB policy inside one is still read (and marked too large). */
-export const MAX_ITEM_CHARS = 256 * 1024 * 1024;
+/**
+ * Below this the items are parsed in-thread: a worker's start-up (its own module graph, ≈ 0.1 s)
+ * is more than a small input's parsing. Above it, parsing (about half of the main thread's work)
+ * runs beside the store and the rules.
+ */
+export const PARSE_WORKER_BYTES = 8 * 1024 * 1024;
 /** Names of the files a directory contributes. */
 export const INPUT_FILE = /\.(json|jsonl|ndjson)(\.gz)?$/i;
 
@@ -128,43 +109,22 @@ export function expandInputs(inputs: readonly string[]): { files: string[]; skip
 }
 
 /** The newest item seen of one resource. */
-export interface Latest {
-  time: number;
-  hash: string;
-  use: "usable" | "deleted" | "notRecorded";
-  file: number;
-  /** Where it is: account, region and resource id, NUL-separated (the key may be its ARN). */
-  place: string;
-}
+export type Latest = CaptureEntry;
 
 /**
  * The newest capture of each resource seen so far, by resource key. One entry per resource: the
  * store keeps it on disk (Store.captureIndex) so millions of resources need no memory; a Map
  * does for small inputs and tests.
  */
-export interface CaptureIndex {
-  get(key: string): Latest | undefined;
-  set(key: string, latest: Latest): void;
-  entries(): Iterable<[string, Latest]>;
-}
+export type CaptureIndex = CaptureIndexTable;
 
 export function memoryIndex(): CaptureIndex {
   const m = new Map<string, Latest>();
   return { get: (k) => m.get(k), set: (k, l) => void m.set(k, l), entries: () => m.entries() };
 }
 
-/** The store's key of a resource (Store.insertResources): its ARN, else account, region and id. */
-const resourceKey = (r: ResourceRecord): string =>
-  r.arn
-    ? `${r.resourceType}\u0000arn\u0000${r.arn}`
-    : `${r.resourceType}\u0000id\u0000${r.awsAccountId}\u0000${r.awsRegion}\u0000${r.resourceId}`;
-
-function contentHash(use: string, r: ResourceRecord): string {
-  const content = [use, r.arn, r.resourceName, r.configuration, r.supplementaryConfiguration, r.tags];
-  return createHash("sha256").update(JSON.stringify(content)).digest("base64");
-}
-
-class ItemReader {
+/** The newest capture of each resource, told to the sink as the items arrive; the summary at the end. */
+export class ItemReader {
   readonly latest: CaptureIndex;
   readonly errors: string[] = [];
   readonly summary: ReadSummary;
@@ -187,31 +147,17 @@ class ItemReader {
     };
   }
 
-  item(fileIndex: number, where: string, item: unknown): void {
-    const use = itemUse(item);
-    const type =
-      item && typeof item === "object" ? (item as Record<string, unknown>).resourceType : undefined;
-    if (typeof type === "string" && !isKnownResourceType(type)) {
-      this.summary.ignoredTypes[type] = (this.summary.ignoredTypes[type] ?? 0) + 1;
-      return;
-    }
-    let record: ResourceRecord;
-    try {
-      record = normalizeItem(item);
-    } catch (err) {
-      if (!(err instanceof ItemError)) throw err;
-      // A deleted item may carry little more than its status: nothing left to judge either way.
-      if (use !== "deleted") this.error(`${where}: ${err.message}`);
-      return;
-    }
-    this.newest(fileIndex, where, use, record);
+  /** One parsed item of file `fileIndex`, in file order. */
+  accept(fileIndex: number, p: ParsedItem): void {
+    if (p.kind === "ignored")
+      this.summary.ignoredTypes[p.type] = (this.summary.ignoredTypes[p.type] ?? 0) + 1;
+    else if (p.kind === "bad") this.error(p.problem);
+    else this.newest(fileIndex, p);
   }
 
   /** Keep the newest capture of each resource; an equal-time different item is ambiguous. */
-  private newest(fileIndex: number, where: string, use: Latest["use"], r: ResourceRecord): void {
-    const key = resourceKey(r);
-    const time = toTime(r.configurationItemCaptureTime) ?? 0;
-    const hash = contentHash(use, r);
+  private newest(fileIndex: number, p: ParsedItem & { kind: "record" }): void {
+    const { where, use, key, time, hash, record: r } = p;
     const prev = this.latest.get(key);
     if (prev && prev.time === time && prev.hash !== hash) {
       this.error(
@@ -301,79 +247,6 @@ function unrecordedRow(
   };
 }
 
-/** Raw chunks, gunzipped when they start with the gzip magic bytes (whatever the file is called). */
-async function* decompressed(file: string, raw: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
-  const first = await raw.next();
-  if (first.done) return;
-  const head = first.value;
-  async function* all(): AsyncGenerator<Buffer> {
-    yield head;
-    yield* raw;
-  }
-  if (!(head[0] === 0x1f && head[1] === 0x8b)) {
-    yield* all();
-    return;
-  }
-  const gunzip = createGunzip();
-  pipeline(Readable.from(all()), gunzip, () => undefined);
-  try {
-    for await (const chunk of gunzip) yield chunk as Buffer;
-  } catch (err) {
-    if (err instanceof InputError || (err as Error).name === "AbortError") throw err;
-    throw new InputError([`${file}: not valid gzip data: ${(err as Error).message}`]);
-  }
-}
-
-function label(shape: JsonShape | undefined, v: StreamedValue): string {
-  if (shape === "container") return `: configurationItems[${v.index}]`;
-  if (shape === "array") return `: item [${v.index}]`;
-  return "";
-}
-
-async function readFile(reader: ItemReader, fileIndex: number, file: string, o: ReadOptions): Promise<void> {
-  const stats: StreamStats = { chunks: 0, maxChunk: 0 };
-  const json = new JsonValueStream({
-    containerKey: "configurationItems",
-    maxValueChars: o.maxItemChars ?? MAX_ITEM_CHARS,
-  });
-  const decoder = new StringDecoder("utf8");
-  const limit = o.maxBytes ?? MAX_INPUT_BYTES;
-  let bytes = 0;
-  const take = (values: StreamedValue[]): void => {
-    for (const v of values) {
-      if (json.shape === "objects" && v.index === 0 && !hasKey(v.value, "resourceType"))
-        throw new InputError([
-          `${file}: not an AWS Config snapshot: expected {"configurationItems": [...]}, a JSON array of items, or JSON Lines`,
-        ]);
-      reader.item(fileIndex, `${file}:${v.line}:${v.col}${label(json.shape, v)}`, v.value);
-    }
-  };
-  const raw = readBoundedChunks(file, limit, {
-    what: "an --input file",
-    stats,
-    ...(o.chunkSize ? { chunkSize: o.chunkSize } : {}),
-    ...(o.signal ? { signal: o.signal } : {}),
-  });
-  try {
-    for await (const chunk of decompressed(file, raw)) {
-      bytes += chunk.length;
-      if (bytes > limit)
-        throw new InputError([`${file}: more than ${limit} bytes, the limit for an --input file`]);
-      take(json.push(decoder.write(chunk)));
-    }
-    take(json.push(decoder.end()));
-    take(json.end());
-  } catch (err) {
-    if (err instanceof JsonStreamError)
-      throw new InputError([`${file}:${err.line}:${err.col}: invalid JSON: ${err.problem}`]);
-    throw err;
-  }
-  o.onFileDone?.(file, { ...stats, maxBufferedChars: json.maxBuffered });
-}
-
-const hasKey = (v: unknown, k: string): boolean =>
-  v !== null && typeof v === "object" && !Array.isArray(v) && Object.hasOwn(v, k);
-
 /**
  * Stream every item of `files` into `sink`, newest capture per resource. Throws InputError (every
  * problem found, up to 20) when an item is malformed or ambiguous; the caller then discards what
@@ -384,11 +257,97 @@ export async function readConfigItems(
   sink: RecordSink,
   o: ReadOptions = {},
 ): Promise<ReadSummary> {
-  const reader = new ItemReader(files, sink, o.index ?? memoryIndex());
+  const script = o.workerScript ?? (BUILT ? new URL("./parse-worker.js", import.meta.url) : undefined);
+  if (script && inputBytes(files) >= (o.workerMinBytes ?? PARSE_WORKER_BYTES))
+    return readInWorker(script, files, sink, o);
+  return readInto(new ItemReader(files, sink, o.index ?? memoryIndex()), files, o);
+}
+
+/** Every file through `reader`, in order (in-thread, or inside the worker); `pace` as for parseFile. */
+export async function readInto(
+  reader: ItemReader,
+  files: readonly string[],
+  o: ParseOptions & Pick<ReadOptions, "onFileDone">,
+  pace?: () => Promise<void> | undefined,
+): Promise<ReadSummary> {
   for (const [i, file] of files.entries()) {
-    await readFile(reader, i, file, o);
+    const stats = await parseFile(file, o, (p) => reader.accept(i, p), pace);
+    o.onFileDone?.(file, stats);
     if (reader.errors.length >= MAX_ERRORS) break;
   }
   if (reader.errors.length > 0) throw new InputError(reader.errors);
   return reader.finish();
+}
+
+const BUILT = import.meta.url.endsWith(".js");
+
+/** The inputs' size when all are regular files; 0 (in-thread) when one is a stream or standard input. */
+function inputBytes(files: readonly string[]): number {
+  let total = 0;
+  for (const f of files) {
+    const st = f === STDIN ? undefined : statSync(f, { throwIfNoEntry: false });
+    if (!st?.isFile()) return 0;
+    total += st.size;
+  }
+  return total;
+}
+
+/**
+ * The same read in a worker thread: parsing and the newest-capture choice there (its own capture
+ * index; `o.index` is for the in-thread read), the sink's calls here in the same order. Each batch
+ * of calls is acknowledged once the sink has taken it: the worker's backpressure.
+ */
+function readInWorker(script: URL, files: string[], sink: RecordSink, o: ReadOptions): Promise<ReadSummary> {
+  const { signal, onFileDone: _done, index: _index, workerMinBytes: _min, workerScript: _s, ...options } = o;
+  const data: ParseWorkerData = { files, options };
+  return new Promise<ReadSummary>((resolve, reject) => {
+    let settled = false;
+    const settle = (outcome: { summary: ReadSummary } | { err: unknown }): void => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener("abort", onAbort);
+      void pool.terminate().then(() => ("err" in outcome ? reject(outcome.err) : resolve(outcome.summary)));
+    };
+    const pool = new WorkerPool<ToParser, FromParser>(script, 1, () => data, {
+      message: (_i, msg) => {
+        if (settled) return;
+        try {
+          onMessage(msg);
+        } catch (err) {
+          settle({ err }); // the sink's own error, as it is
+        }
+      },
+      mayExit: () => settled,
+      failed: (_i, err) =>
+        settle({
+          err:
+            err instanceof WorkerExit
+              ? new Error(`the item parser worker exited (code ${err.code}) mid-read`)
+              : new Error(`the item parser worker failed: ${err.message}`, { cause: err }),
+        }),
+    });
+    const onMessage = (msg: FromParser): void => {
+      switch (msg.kind) {
+        case "calls":
+          for (const c of msg.calls) {
+            if (c.put) sink.put(c.record);
+            else sink.remove(c.record);
+          }
+          pool.post(0, { kind: "ack" });
+          return;
+        case "file-done":
+          o.onFileDone?.(msg.file, msg.stats);
+          return;
+        case "done":
+          settle({ summary: msg.summary });
+          return;
+        case "input-error":
+          settle({ err: new InputError(msg.lines) });
+          return;
+      }
+    };
+    const onAbort = (): void => settle({ err: signal?.reason });
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener("abort", onAbort);
+  });
 }

@@ -1,0 +1,176 @@
+// The per-item half of reading AWS Config files (snapshot-file.ts): bytes to items (gunzip, the
+// streaming JSON reader), each item classified, normalised, keyed and hashed. It keeps no state
+// across items, so it runs in-thread for small inputs and in a worker thread (parse-worker.ts) for
+// large ones, with the same ParsedItem results either way; the newest-capture choice and the store
+// stay with the caller.
+import { createHash } from "node:crypto";
+import { Readable, pipeline } from "node:stream";
+import { StringDecoder } from "node:string_decoder";
+import { createGunzip } from "node:zlib";
+import type { ResourceRecord } from "../../model/resource.js";
+import { isKnownResourceType } from "../../model/resource-types.js";
+import { ItemError, normalizeItem } from "../../model/normalize.js";
+import { readBoundedChunks, type StreamStats } from "../../util/bounded-read.js";
+import { InputError } from "../../util/errors.js";
+import { toTime } from "../../util/json.js";
+import {
+  JsonStreamError,
+  JsonValueStream,
+  type JsonShape,
+  type StreamedValue,
+} from "../../util/json-stream.js";
+import { itemUse, type ItemUse } from "./items.js";
+
+/** Bytes of one input file after decompression: streams (/dev/zero) end here, files rarely do. */
+export const MAX_INPUT_BYTES = 64 * 1024 ** 3;
+/** One configuration item: a 50 MB policy inside one is still read (and marked too large). */
+export const MAX_ITEM_CHARS = 256 * 1024 * 1024;
+
+/** What one item is, as the reader needs it: structured-cloneable (it crosses from a worker). */
+export type ParsedItem =
+  /** A type no dpscan rule or collector knows: counted, not stored. */
+  | { kind: "ignored"; type: string }
+  /** A malformed item: the problem, naming file, line and column. */
+  | { kind: "bad"; problem: string }
+  | {
+      kind: "record";
+      /** file:line:col, for a problem found later (two different items at one capture time). */
+      where: string;
+      use: ItemUse;
+      /** The store's key of the resource (resourceKey). */
+      key: string;
+      /** Capture time, epoch ms (0 when absent). */
+      time: number;
+      hash: string;
+      record: ResourceRecord;
+    };
+
+export interface ParseOptions {
+  chunkSize?: number;
+  /** Per file, after decompression. */
+  maxBytes?: number;
+  maxItemChars?: number;
+  signal?: AbortSignal;
+}
+
+export type FileStats = StreamStats & { maxBufferedChars: number };
+
+/** The store's key of a resource (Store.insertResources): its ARN, else account, region and id. */
+export const resourceKey = (r: ResourceRecord): string =>
+  r.arn
+    ? `${r.resourceType}\u0000arn\u0000${r.arn}`
+    : `${r.resourceType}\u0000id\u0000${r.awsAccountId}\u0000${r.awsRegion}\u0000${r.resourceId}`;
+
+function contentHash(use: string, r: ResourceRecord): string {
+  const content = [use, r.arn, r.resourceName, r.configuration, r.supplementaryConfiguration, r.tags];
+  return createHash("sha256").update(JSON.stringify(content)).digest("base64");
+}
+
+/** One item, or nothing (a deleted item too bare to normalise: nothing to judge either way). */
+export function parseItem(where: string, item: unknown): ParsedItem | undefined {
+  const use = itemUse(item);
+  const type = item && typeof item === "object" ? (item as Record<string, unknown>).resourceType : undefined;
+  if (typeof type === "string" && !isKnownResourceType(type)) return { kind: "ignored", type };
+  let record: ResourceRecord;
+  try {
+    record = normalizeItem(item);
+  } catch (err) {
+    if (!(err instanceof ItemError)) throw err;
+    return use === "deleted" ? undefined : { kind: "bad", problem: `${where}: ${err.message}` };
+  }
+  const time = toTime(record.configurationItemCaptureTime) ?? 0;
+  return {
+    kind: "record",
+    where,
+    use,
+    key: resourceKey(record),
+    time,
+    hash: contentHash(use, record),
+    record,
+  };
+}
+
+/** Raw chunks, gunzipped when they start with the gzip magic bytes (whatever the file is called). */
+async function* decompressed(file: string, raw: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
+  const first = await raw.next();
+  if (first.done) return;
+  const head = first.value;
+  async function* all(): AsyncGenerator<Buffer> {
+    yield head;
+    yield* raw;
+  }
+  if (!(head[0] === 0x1f && head[1] === 0x8b)) {
+    yield* all();
+    return;
+  }
+  const gunzip = createGunzip();
+  pipeline(Readable.from(all()), gunzip, () => undefined);
+  try {
+    for await (const chunk of gunzip) yield chunk as Buffer;
+  } catch (err) {
+    if (err instanceof InputError || (err as Error).name === "AbortError") throw err;
+    throw new InputError([`${file}: not valid gzip data: ${(err as Error).message}`]);
+  }
+}
+
+function label(shape: JsonShape | undefined, v: StreamedValue): string {
+  if (shape === "container") return `: configurationItems[${v.index}]`;
+  if (shape === "array") return `: item [${v.index}]`;
+  return "";
+}
+
+const hasKey = (v: unknown, k: string): boolean =>
+  v !== null && typeof v === "object" && !Array.isArray(v) && Object.hasOwn(v, k);
+
+/**
+ * Every item of one file to `emit`, in order. A problem of the file itself (not JSON, not gzip,
+ * too large, not AWS Config items) is an InputError naming the file and where. `pace`, awaited
+ * after each chunk, lets a consumer hold the reader back (the worker's bounded queue).
+ */
+export async function parseFile(
+  file: string,
+  o: ParseOptions,
+  emit: (item: ParsedItem) => void,
+  pace?: () => Promise<void> | undefined,
+): Promise<FileStats> {
+  const stats: StreamStats = { chunks: 0, maxChunk: 0 };
+  const json = new JsonValueStream({
+    containerKey: "configurationItems",
+    maxValueChars: o.maxItemChars ?? MAX_ITEM_CHARS,
+  });
+  const decoder = new StringDecoder("utf8");
+  const limit = o.maxBytes ?? MAX_INPUT_BYTES;
+  let bytes = 0;
+  const take = (values: StreamedValue[]): void => {
+    for (const v of values) {
+      if (json.shape === "objects" && v.index === 0 && !hasKey(v.value, "resourceType"))
+        throw new InputError([
+          `${file}: not an AWS Config snapshot: expected {"configurationItems": [...]}, a JSON array of items, or JSON Lines`,
+        ]);
+      const parsed = parseItem(`${file}:${v.line}:${v.col}${label(json.shape, v)}`, v.value);
+      if (parsed) emit(parsed);
+    }
+  };
+  const raw = readBoundedChunks(file, limit, {
+    what: "an --input file",
+    stats,
+    ...(o.chunkSize ? { chunkSize: o.chunkSize } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
+  try {
+    for await (const chunk of decompressed(file, raw)) {
+      bytes += chunk.length;
+      if (bytes > limit)
+        throw new InputError([`${file}: more than ${limit} bytes, the limit for an --input file`]);
+      take(json.push(decoder.write(chunk)));
+      await pace?.();
+    }
+    take(json.push(decoder.end()));
+    take(json.end());
+  } catch (err) {
+    if (err instanceof JsonStreamError)
+      throw new InputError([`${file}:${err.line}:${err.col}: invalid JSON: ${err.problem}`]);
+    throw err;
+  }
+  return { ...stats, maxBufferedChars: json.maxBuffered };
+}

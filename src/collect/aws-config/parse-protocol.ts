@@ -1,0 +1,45 @@
+// Messages between snapshot-file.ts (the main thread: the store) and the item parser worker
+// (parse-worker.ts: parsing and the newest-capture choice); structured-cloneable only.
+import type { ResourceRecord } from "../../model/resource.js";
+import type { FileStats, ParseOptions } from "./item-parser.js";
+import type { CoverageInput } from "../../model/coverage.js";
+
+export interface ParseWorkerData {
+  files: string[];
+  options: Omit<ParseOptions, "signal">;
+}
+
+/** What a read found (readConfigItems), besides what it told the sink. */
+export interface ReadSummary {
+  files: string[];
+  /** Resources judged: their newest item is a usable record. */
+  records: number;
+  /** Items of types no dpscan rule or collector knows, by type (counted, not stored). */
+  ignoredTypes: Record<string, number>;
+  /** Resources whose newest item says AWS Config saw them deleted. */
+  deleted: number;
+  /** Resources whose newest item is ResourceNotRecorded: they exist, but have no configuration. */
+  notRecorded: number;
+  /** Older captures of a resource that a newer one replaced (or identical repeats). */
+  superseded: number;
+  /** A few of those, across different files, for the person reading the summary. */
+  supersededExamples: string[];
+  /** One gap row per (account, region, type) with unrecorded items: their rules give UNKNOWN there. */
+  coverage: CoverageInput[];
+}
+
+/** The main thread is done with one batch: the worker may send another. */
+export type ToParser = { kind: "ack" };
+
+/** One call of the RecordSink: put (true) or remove (false). */
+export interface SinkCall {
+  put: boolean;
+  record: ResourceRecord;
+}
+
+export type FromParser =
+  | { kind: "calls"; calls: SinkCall[] }
+  | { kind: "file-done"; file: string; stats: FileStats }
+  | { kind: "done"; summary: ReadSummary }
+  /** The input is bad (InputError's lines): the read stops here, as in-thread. */
+  | { kind: "input-error"; lines: string[] };

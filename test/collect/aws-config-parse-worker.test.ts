@@ -1,0 +1,239 @@
+// `evaluate --input` of a large input parses in a worker thread (the built dist/ worker): the
+// stored resources and findings, the read summary, and every input error (file, line, column)
+// are the in-thread read's, and a worker that fails fails the read.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { beforeAll, describe, expect, it } from "vitest";
+import { runEvaluate } from "../../src/app/evaluate.js";
+import {
+  PARSE_WORKER_BYTES,
+  readConfigItems,
+  type ReadOptions,
+} from "../../src/collect/aws-config/snapshot-file.js";
+import type { ResourceRecord } from "../../src/model/resource.js";
+import { loadRules } from "../../src/rules/loader.js";
+import { globalRecordingRegion, RECORDED_TYPES } from "../../src/sim/services/config-items.js";
+import { generateWorld } from "../../src/sim/world/generate.js";
+import { Store } from "../../src/store/store.js";
+import { InputError } from "../../src/util/errors.js";
+import { ensureBuilt } from "../helpers/process.js";
+
+const WORKER = new URL("../../dist/collect/aws-config/parse-worker.js", import.meta.url);
+const FAILING = new URL("./fixtures/failing-parse-worker.mjs", import.meta.url);
+const IN_WORKER: ReadOptions = { workerScript: WORKER, workerMinBytes: 0 };
+const IN_THREAD: ReadOptions = { workerMinBytes: Infinity };
+const RULES = loadRules();
+
+let dir: string;
+
+/** The simulator's AWS Config items of a small world: every recorded type, in its order. */
+let world: Record<string, unknown>[] | undefined;
+function worldItems(): Record<string, unknown>[] {
+  world ??= generated();
+  return world;
+}
+
+function generated(): Record<string, unknown>[] {
+  const world = generateWorld({ accounts: 4, regions: 2, scale: 100, seed: 7 });
+  const out: Record<string, unknown>[] = [];
+  for (let a = 0; a < world.accounts.size; a++) {
+    const account = world.accounts.at(a);
+    const home = globalRecordingRegion(account);
+    for (const rt of RECORDED_TYPES) {
+      // A global type is recorded in one region, when the account records one at all.
+      const regions = rt.scope === "region" ? account.enabledRegions : home ? [home] : [];
+      for (const region of regions) {
+        for (let i = 0; i < rt.size(account, region); i++) {
+          const item = rt.item(account, region, i);
+          if (item !== undefined) out.push(item as Record<string, unknown>);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+const write = (name: string, text: string | Buffer): string => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+
+/** Items in every shape the reader takes, with repeats, deletions, unrecorded and unknown types. */
+function inputs(): string[] {
+  const items = worldItems();
+  const third = Math.floor(items.length / 3);
+  const first = items.slice(0, third);
+  const volume = items.find((i) => i.resourceType === "AWS::EC2::Volume");
+  if (!volume) throw new Error("the world has no volume");
+  const later = (item: Record<string, unknown>, status: string): Record<string, unknown> => ({
+    ...item,
+    configurationItemCaptureTime: "2030-01-01T00:00:00.000Z",
+    configurationItemStatus: status,
+  });
+  const history = [
+    later(first[0] ?? volume, "OK"),
+    later(first[1] ?? volume, "ResourceDeleted"),
+    later(first[2] ?? volume, "ResourceNotRecorded"),
+    { resourceType: "AWS::Lambda::Function", resourceId: "f" },
+    { resourceType: "AWS::EC2::Volume", configurationItemStatus: "ResourceDeleted" },
+  ];
+  return [
+    write("a.jsonl", first.map((i) => JSON.stringify(i)).join("\n")),
+    write("b.json", JSON.stringify(items.slice(third, 2 * third))),
+    write(
+      "c.json.gz",
+      gzipSync(JSON.stringify({ fileVersion: "1.0", configurationItems: items.slice(2 * third) })),
+    ),
+    write("d.json", JSON.stringify({ fileVersion: "1.0", configurationItems: history })),
+  ];
+}
+
+/** Everything the sink was told, in order, and the summary. */
+async function read(files: string[], o: ReadOptions): Promise<unknown> {
+  const calls: [string, ResourceRecord][] = [];
+  const summary = await readConfigItems(
+    files,
+    { put: (r) => calls.push(["put", r]), remove: (r) => calls.push(["remove", r]) },
+    o,
+  );
+  return {
+    calls,
+    summary: { ...summary, coverage: summary.coverage.map((c) => ({ ...c, finishedAt: "" })) },
+  };
+}
+
+async function problems(files: string[], o: ReadOptions): Promise<string[]> {
+  try {
+    await readConfigItems(files, { put: () => undefined, remove: () => undefined }, o);
+  } catch (err) {
+    if (err instanceof InputError) return err.lines;
+    throw err;
+  }
+  throw new Error(`the read of ${files.join(", ")} succeeded`);
+}
+
+/** Every stored resource and finding of a scan, without row ids and times. */
+function stored(store: Store, scanId: number): unknown {
+  const resources = store.db
+    .prepare("SELECT * FROM resources WHERE scan_id = ? ORDER BY id")
+    .all(scanId)
+    .map((r) => ({ ...(r as Record<string, unknown>), id: 0, scan_id: 0 }));
+  const findings = store.db
+    .prepare(
+      `SELECT f.*, r.resource_type AS r_type, r.resource_id AS r_id FROM findings f
+       LEFT JOIN resources r ON r.id = f.resource_pk WHERE f.scan_id = ? ORDER BY f.id`,
+    )
+    .all(scanId)
+    .map((f) => ({ ...(f as Record<string, unknown>), id: 0, scan_id: 0, resource_pk: 0 }));
+  return {
+    resources,
+    findings,
+    coverage: store.coverage(scanId).map((c) => ({ ...c, id: 0, finishedAt: "" })),
+  };
+}
+
+beforeAll(() => {
+  ensureBuilt();
+  dir = mkdtempSync(join(tmpdir(), "dpscan-parse-worker-"));
+});
+
+describe("parsing AWS Config items in a worker thread", () => {
+  it("tells the sink what the in-thread read tells it, in the same order, with the same summary", async () => {
+    const files = inputs();
+    const inThread = await read(files, IN_THREAD);
+    const inWorker = await read(files, IN_WORKER);
+    expect(inWorker).toEqual(inThread);
+    const s = (inThread as { summary: Record<string, unknown> }).summary;
+    // The inputs exercise what they are meant to.
+    expect(s.superseded).toBe(3);
+    expect(s.deleted).toBe(1);
+    expect(s.notRecorded).toBe(1);
+    expect(s.ignoredTypes).toEqual({ "AWS::Lambda::Function": 1 });
+    expect(s.records as number).toBeGreaterThan(500);
+  });
+
+  it("stores the same resources, findings and coverage through runEvaluate either way", async () => {
+    const files = inputs();
+    const store = new Store(join(dir, "same.db"));
+    try {
+      const scans = [];
+      for (const o of [IN_THREAD, IN_WORKER]) {
+        const outcome = await runEvaluate(store, { files, rules: RULES, judgeWorkers: 1, read: o });
+        expect(outcome.status).toBe("complete");
+        scans.push(outcome.scanId);
+      }
+      const [a, b] = scans.map((id) => stored(store, id ?? 0));
+      expect((a as { findings: unknown[] }).findings.length).toBeGreaterThan(800);
+      expect(b).toEqual(a);
+    } finally {
+      store.close();
+    }
+  });
+
+  it("names the file, line and column of malformed JSON, a bad item and an ambiguous repeat, as in-thread", async () => {
+    const good = worldItems().slice(0, 50);
+    const vol = good.find((i) => i.resourceType === "AWS::EC2::Volume") ?? {};
+    const lines = good.map((i) => JSON.stringify(i));
+    const truncated = write(
+      "truncated.jsonl",
+      [...lines.slice(0, 40), '{"resourceType": "AWS::EC2::Vol'].join("\n"),
+    );
+    const badItem = write(
+      "bad-item.json",
+      JSON.stringify(
+        { configurationItems: [vol, { resourceType: "AWS::EC2::Volume", awsRegion: 5 }] },
+        null,
+        1,
+      ),
+    );
+    const twin = write(
+      "twin.jsonl",
+      [JSON.stringify(vol), JSON.stringify({ ...vol, configuration: { changed: true } })].join("\n"),
+    );
+    const notConfig = write("not-config.jsonl", '{"hello": 1}\n');
+    const badGzip = write("bad.json.gz", Buffer.from([0x1f, 0x8b, 1, 2, 3, 4, 5]));
+    const cases: [string, string[], RegExp][] = [
+      [
+        "truncated JSON after good items",
+        [write("ok.jsonl", lines.join("\n")), truncated],
+        /truncated\.jsonl:41:/,
+      ],
+      ["a bad item", [badItem], /bad-item\.json:\d+:\d+: configurationItems\[1\]/],
+      ["two items at one capture time", [twin], /twin\.jsonl:2:1: .* two different configuration items/],
+      ["not AWS Config", [notConfig], /not-config\.jsonl: not an AWS Config snapshot/],
+      ["not gzip", [badGzip], /bad\.json\.gz: not valid gzip data/],
+    ];
+    for (const [what, files, expected] of cases) {
+      const inThread = await problems(files, IN_THREAD);
+      expect(inThread.join("\n"), what).toMatch(expected);
+      expect(await problems(files, IN_WORKER), what).toEqual(inThread);
+    }
+  });
+
+  it("a worker that fails or exits early fails the read, never a partial result", async () => {
+    const files = [write("few.jsonl", JSON.stringify(worldItems()[0]))];
+    const failing = { workerScript: FAILING, workerMinBytes: 0 };
+    await expect(read(files, failing)).rejects.toThrow(/item parser worker failed: the parser blew up/);
+    process.env.DPSCAN_TEST_WORKER_EXIT = "1";
+    try {
+      await expect(read(files, failing)).rejects.toThrow(/item parser worker exited \(code 0\) mid-read/);
+    } finally {
+      delete process.env.DPSCAN_TEST_WORKER_EXIT;
+    }
+  });
+
+  it("reads small inputs in-thread: no worker below PARSE_WORKER_BYTES", async () => {
+    const files = [write("small.jsonl", JSON.stringify(worldItems()[0]))];
+    // A worker script that could only fail: an in-thread read never starts it.
+    const summary = await readConfigItems(
+      files,
+      { put: () => undefined, remove: () => undefined },
+      { workerScript: FAILING },
+    );
+    expect(summary.records).toBe(1);
+    expect(PARSE_WORKER_BYTES).toBe(8 * 1024 * 1024);
+  });
+});
