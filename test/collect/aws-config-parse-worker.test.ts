@@ -225,6 +225,25 @@ describe("parsing AWS Config items in a worker thread", () => {
     }
   });
 
+  it("a signal stops the read in the worker with the signal's reason (SIGINT during evaluate)", async () => {
+    const files = inputs();
+    const stop = new AbortController();
+    let puts = 0;
+    const reading = readConfigItems(
+      files,
+      {
+        put: () => {
+          if (++puts === 10) stop.abort(new Error("received SIGINT"));
+        },
+        remove: () => undefined,
+      },
+      { ...IN_WORKER, signal: stop.signal },
+    );
+    await expect(reading).rejects.toThrow("received SIGINT");
+    // Nothing reaches the sink after the signal, not even the rest of its batch.
+    expect(puts).toBe(10);
+  });
+
   it("reads small inputs in-thread: no worker below PARSE_WORKER_BYTES", async () => {
     const files = [write("small.jsonl", JSON.stringify(worldItems()[0]))];
     // A worker script that could only fail: an in-thread read never starts it.

@@ -330,6 +330,7 @@ function readInWorker(script: URL, files: string[], sink: RecordSink, o: ReadOpt
       switch (msg.kind) {
         case "calls":
           for (const c of msg.calls) {
+            if (settled) return; // stopped by a signal mid-batch: nothing more reaches the sink
             if (c.put) sink.put(c.record);
             else sink.remove(c.record);
           }
