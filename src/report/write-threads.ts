@@ -88,6 +88,8 @@ export async function writeInThreads(
     for (const scoped of groups) {
       const w = { ...job, scoped };
       const preparing = ask(0, { kind: "prepare", job: w });
+      // Awaited below; a failure before then rejects the next ask too, which is what throws.
+      preparing.catch(() => undefined);
       const pass = await ask(1, { kind: "spool-pass", job: w });
       if (pass.kind !== "spooled") throw new Error(`report worker 1: ${pass.kind}, not spooled`);
       pool.post(0, { ...pass, kind: "other" });
