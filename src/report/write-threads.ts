@@ -11,6 +11,7 @@ import type { Waived } from "./waived.js";
 import type { CopyFile, CopyPlan, GroupJob, Prepared, SpooledPart } from "./write.js";
 import { WorkerPool, WorkerExit } from "../util/worker-pool.js";
 import { rmSync } from "node:fs";
+import { getHeapStatistics } from "node:v8";
 
 export interface ReportWorkerData {
   db: string;
@@ -33,8 +34,8 @@ export type FromWorker =
   ({ kind: "prepared" } & Prepared) | ({ kind: "spooled" } & SpooledPart) | { kind: "copied" };
 
 const SCRIPT = new URL("./report-worker.js", import.meta.url);
-/** Each worker's heap: the copying one needs little, the reading one what the single thread does. */
-const HEAP_MB = 1024;
+/** Each worker's heap limit: this process's, so a --max-old-space-size given to dpscan holds for them too. */
+const HEAP_MB = Math.ceil(getHeapStatistics().heap_size_limit / 2 ** 20);
 
 /** Every group's reports; returns the printed line of each file, by path. */
 export async function writeInThreads(
@@ -88,6 +89,8 @@ export async function writeInThreads(
     for (const scoped of groups) {
       const w = { ...job, scoped };
       const preparing = ask(0, { kind: "prepare", job: w });
+      // Awaited below; a failure before then rejects the next ask too, which is what throws.
+      preparing.catch(() => undefined);
       const pass = await ask(1, { kind: "spool-pass", job: w });
       if (pass.kind !== "spooled") throw new Error(`report worker 1: ${pass.kind}, not spooled`);
       pool.post(0, { ...pass, kind: "other" });
