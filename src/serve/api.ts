@@ -26,9 +26,9 @@ const MAX_PAGE = 1000;
 
 export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
   const app = Fastify({
+    // No logger at all, so no request logs (disableRequestLogging is deprecated in Fastify 5).
     logger: false,
     bodyLimit: BODY_LIMIT_BYTES,
-    disableRequestLogging: true,
     return503OnClosing: true,
     forceCloseConnections: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
