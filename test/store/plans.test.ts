@@ -166,4 +166,20 @@ describe("query plans on findings", () => {
     expect(indexes).toEqual(["findings_lookup", "findings_report_order"]);
     store.close();
   });
+
+  it("the resources a scan received twice are found in the partial index, not by reading every row", () => {
+    const store = new Store(join(tmp(), "dups.db"));
+    const seen = capture(store.db);
+    const id = store.beginScan("scan", "test");
+    store.insertResources(id, [vol(1), vol(2), vol(1), vol(3)]);
+    expect(store.duplicateResources(id)).toMatchObject({ resources: 1, copies: 1 });
+    const queries = seen.filter((sql) => /duplicates > 0/.test(sql));
+    expect(queries).toHaveLength(2);
+    for (const sql of queries) {
+      const steps = plan(store.db, sql);
+      expect(steps.join("\n"), sql).toMatch(/USING (COVERING )?INDEX resources_duplicates/);
+      expect(steps.filter((d) => d.includes("TEMP B-TREE")), sql).toEqual([]);
+    }
+    store.close();
+  });
 });
