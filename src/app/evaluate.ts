@@ -12,7 +12,7 @@ import {
 import type { JsonObject, ResourceRecord } from "../model/resource.js";
 import type { WaiverSet } from "../model/waiver.js";
 import type { Rule } from "../rules/rule.js";
-import type { ResourceSink, Store } from "../store/store.js";
+import type { ResourceRow, ResourceSink, Store } from "../store/store.js";
 import { InputError } from "../util/errors.js";
 import { judgeScanAsync, type JudgeOptions } from "./judge.js";
 import { runLifecycle, type LifecycleOutcome } from "./lifecycle.js";
@@ -48,6 +48,10 @@ class StoreSink implements RecordSink {
     this.batch.add([record]);
   }
 
+  putRow(row: ResourceRow): void {
+    this.batch.addRows([row]);
+  }
+
   remove(record: ResourceRecord): void {
     this.flush();
     this.store.deleteResource(this.scanId, record);
@@ -73,7 +77,7 @@ export async function runEvaluate(
       store.recordRules(scan.id, rules, params);
       const sink = new StoreSink(store, scan.id);
       const read = await readConfigItems(files, sink, {
-        index: store.captureIndex(),
+        index: () => store.captureIndex(),
         ...input.read,
         signal: scan.signal,
       });

@@ -180,7 +180,7 @@ describe("evaluate --input: what AWS Config delivers to S3", () => {
     const summary = await readConfigItems(
       [file],
       { put: (r) => void (put.length < 1 ? put.push(r) : undefined), remove: () => undefined },
-      { chunkSize: 16 * 1024, onFileDone: (_f, s) => (stats = s), index: store.captureIndex() },
+      { chunkSize: 16 * 1024, onFileDone: (_f, s) => (stats = s), index: () => store.captureIndex() },
     );
     expect(summary.records).toBe(n);
     expect(store.db.prepare("SELECT COUNT(*) FROM temp.capture_index").pluck().get()).toBe(n);

@@ -16,7 +16,7 @@ import type { ResourceRecord } from "../../src/model/resource.js";
 import { loadRules } from "../../src/rules/loader.js";
 import { globalRecordingRegion, RECORDED_TYPES } from "../../src/sim/services/config-items.js";
 import { generateWorld } from "../../src/sim/world/generate.js";
-import { Store } from "../../src/store/store.js";
+import { Store, toResourceRow, type ResourceRow } from "../../src/store/store.js";
 import { InputError } from "../../src/util/errors.js";
 import { ensureBuilt } from "../helpers/process.js";
 
@@ -153,6 +153,43 @@ describe("parsing AWS Config items in a worker thread", () => {
     expect(s.notRecorded).toBe(1);
     expect(s.ignoredTypes).toEqual({ "AWS::Lambda::Function": 1 });
     expect(s.records as number).toBeGreaterThan(500);
+  });
+
+  it("gives a sink that takes rows the store's rows of the records the in-thread read puts", async () => {
+    const files = inputs();
+    const { calls } = (await read(files, IN_THREAD)) as { calls: [string, ResourceRecord][] };
+    const told: [string, ResourceRecord | ResourceRow][] = [];
+    await readConfigItems(
+      files,
+      {
+        put: (r) => told.push(["put", r]),
+        putRow: (row) => told.push(["row", row]),
+        remove: (r) => told.push(["remove", r]),
+      },
+      IN_WORKER,
+    );
+    // Every put came as a row (none as a record); removals stay records, in the same order.
+    expect(told).toEqual(calls.map(([c, r]) => (c === "put" ? ["row", toResourceRow(r)] : [c, r])));
+    expect(told.filter(([c]) => c === "row").length).toBeGreaterThan(500);
+    expect(told.some(([c]) => c === "remove")).toBe(true);
+  });
+
+  it("runEvaluate makes no capture index of its own when the worker keeps it", async () => {
+    const store = new Store(join(dir, "no-index.db"));
+    try {
+      const outcome = await runEvaluate(store, {
+        files: inputs(),
+        rules: RULES,
+        judgeWorkers: 1,
+        read: IN_WORKER,
+      });
+      expect(outcome.status).toBe("complete");
+      const temp = store.db.prepare("SELECT name FROM temp.sqlite_master WHERE type = 'table'").pluck().all();
+      expect(temp).not.toContain("capture_index");
+      expect(temp.length).toBeGreaterThan(0); // the finding stage: the query looks where it should
+    } finally {
+      store.close();
+    }
   });
 
   it("stores the same resources, findings and coverage through runEvaluate either way", async () => {

@@ -1,12 +1,15 @@
 // Messages between snapshot-file.ts (the main thread: the store) and the item parser worker
 // (parse-worker.ts: parsing and the newest-capture choice); structured-cloneable only.
 import type { ResourceRecord } from "../../model/resource.js";
+import type { ResourceRow } from "../../store/store.js";
 import type { FileStats, ParseOptions } from "./item-parser.js";
 import type { CoverageInput } from "../../model/coverage.js";
 
 export interface ParseWorkerData {
   files: string[];
   options: Omit<ParseOptions, "signal">;
+  /** The sink takes store rows (RecordSink.putRow): puts travel as rows, serialised in the worker. */
+  rows: boolean;
 }
 
 /** What a read found (readConfigItems), besides what it told the sink. */
@@ -31,11 +34,11 @@ export interface ReadSummary {
 /** The main thread is done with one batch: the worker may send another. */
 export type ToParser = { kind: "ack" };
 
-/** One call of the RecordSink: put (true) or remove (false). */
-export interface SinkCall {
-  put: boolean;
-  record: ResourceRecord;
-}
+/** One call of the RecordSink: put (true, as a record or as the store's row) or remove (false). */
+export type SinkCall =
+  | { put: true; record: ResourceRecord }
+  | { put: true; row: ResourceRow }
+  | { put: false; record: ResourceRecord };
 
 export type FromParser =
   | { kind: "calls"; calls: SinkCall[] }

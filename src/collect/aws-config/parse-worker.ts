@@ -5,6 +5,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { captureIndexIn } from "../../store/capture-index.js";
+import { toResourceRow } from "../../store/store.js";
 import { InputError } from "../../util/errors.js";
 import type { FromParser, ParseWorkerData, SinkCall, ToParser } from "./parse-protocol.js";
 import { ItemReader, readInto } from "./snapshot-file.js";
@@ -46,7 +47,11 @@ async function main(): Promise<void> {
   try {
     const reader = new ItemReader(
       data.files,
-      { put: (record) => call({ put: true, record }), remove: (record) => call({ put: false, record }) },
+      {
+        // Rows: the configuration's JSON is made here, off the thread that writes it.
+        put: (record) => call(data.rows ? { put: true, row: toResourceRow(record) } : { put: true, record }),
+        remove: (record) => call({ put: false, record }),
+      },
       captureIndexIn(db),
     );
     const summary = await readInto(

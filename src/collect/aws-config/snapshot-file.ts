@@ -13,6 +13,7 @@ import { isatty } from "node:tty";
 import type { CoverageInput } from "../../model/coverage.js";
 import type { ResourceRecord } from "../../model/resource.js";
 import type { CaptureEntry, CaptureIndexTable } from "../../store/capture-index.js";
+import type { ResourceRow } from "../../store/store.js";
 import { STDIN, type StreamStats } from "../../util/bounded-read.js";
 import { InputError } from "../../util/errors.js";
 import { WorkerExit, WorkerPool } from "../../util/worker-pool.js";
@@ -28,6 +29,11 @@ export { MAX_INPUT_BYTES, MAX_ITEM_CHARS } from "./item-parser.js";
 export interface RecordSink {
   /** A record that is now the newest capture of its resource (it may replace an older one). */
   put(record: ResourceRecord): void;
+  /**
+   * The same as put, given as the store's row (toResourceRow of the record). When the sink has it,
+   * a read in the parser worker serialises records there and calls this instead of put.
+   */
+  putRow?(row: ResourceRow): void;
   /** The resource's stored record is superseded by a newer deleted or unrecorded item. */
   remove(record: ResourceRecord): void;
 }
@@ -40,8 +46,11 @@ export interface ReadOptions extends ParseOptions {
   workerMinBytes?: number;
   /** The parser worker's script; the built parse-worker.js next to this module unless given (tests run from src/). */
   workerScript?: URL;
-  /** Where the newest capture of each resource is kept (default: in memory). */
-  index?: CaptureIndex;
+  /**
+   * Where the newest capture of each resource is kept (default: in memory). Made only for an
+   * in-thread read: the parser worker keeps its own.
+   */
+  index?: () => CaptureIndex;
   /** Observes the reader's memory: chunks read and the most text held at once. */
   onFileDone?(file: string, stats: StreamStats & { maxBufferedChars: number }): void;
 }
@@ -260,7 +269,7 @@ export async function readConfigItems(
   const script = o.workerScript ?? (BUILT ? new URL("./parse-worker.js", import.meta.url) : undefined);
   if (script && inputBytes(files) >= (o.workerMinBytes ?? PARSE_WORKER_BYTES))
     return readInWorker(script, files, sink, o);
-  return readInto(new ItemReader(files, sink, o.index ?? memoryIndex()), files, o);
+  return readInto(new ItemReader(files, sink, o.index?.() ?? memoryIndex()), files, o);
 }
 
 /** Every file through `reader`, in order (in-thread, or inside the worker); `pace` as for parseFile. */
@@ -299,7 +308,7 @@ function inputBytes(files: readonly string[]): number {
  */
 function readInWorker(script: URL, files: string[], sink: RecordSink, o: ReadOptions): Promise<ReadSummary> {
   const { signal, onFileDone: _done, index: _index, workerMinBytes: _min, workerScript: _s, ...options } = o;
-  const data: ParseWorkerData = { files, options };
+  const data: ParseWorkerData = { files, options, rows: typeof sink.putRow === "function" };
   return new Promise<ReadSummary>((resolve, reject) => {
     let settled = false;
     const settle = (outcome: { summary: ReadSummary } | { err: unknown }): void => {
@@ -331,8 +340,9 @@ function readInWorker(script: URL, files: string[], sink: RecordSink, o: ReadOpt
         case "calls":
           for (const c of msg.calls) {
             if (settled) return; // stopped by a signal mid-batch: nothing more reaches the sink
-            if (c.put) sink.put(c.record);
-            else sink.remove(c.record);
+            if (!c.put) sink.remove(c.record);
+            else if ("row" in c) sink.putRow?.(c.row);
+            else sink.put(c.record);
           }
           pool.post(0, { kind: "ack" });
           return;
