@@ -1,9 +1,9 @@
 // Messages between judge.ts and its worker threads (judge-worker.ts); structured-cloneable only.
 import type { CoverageRow } from "../model/coverage.js";
-import type { FindingInput } from "../model/finding.js";
-import type { JsonObject, ResourceRecord } from "../model/resource.js";
+import type { JsonObject } from "../model/resource.js";
 import type { EvaluationSummary } from "../rules/evaluate-scan.js";
 import type { ScanFacts } from "../rules/scan-facts.js";
+import type { FindingParams } from "../store/store.js";
 
 export interface JudgeWorkerData {
   /** Each rule's file and parsed document: the worker compiles them as the loader did. */
@@ -13,14 +13,13 @@ export interface JudgeWorkerData {
   now: number;
   gaps: CoverageRow[];
   facts: ScanFacts;
+  /** The database file the worker reads the scan's resources from, read-only. */
+  db: string;
+  scanId: number;
 }
 
-export type ToWorker =
-  | { kind: "refs"; records: ResourceRecord[] }
-  | { kind: "refs-done" }
-  | { kind: "slice"; seq: number; records: { pk: number; record: ResourceRecord }[] };
+/** Judge the scan's resources with row ids in (after, upTo]. */
+export type ToWorker = { kind: "range"; seq: number; after: number; upTo: number };
 
-/** A finding without its record: `at` is the record's position in the slice the main thread sent. */
-export type WorkerFinding = Omit<FindingInput, "resource"> & { at: number };
-
-export type ToMain = { kind: "part"; seq: number; findings: WorkerFinding[]; summary: EvaluationSummary };
+/** One range's findings, as the store binds them, and its tallies. */
+export type ToMain = { kind: "part"; seq: number; findings: FindingParams[]; summary: EvaluationSummary };

@@ -3,7 +3,7 @@
 // and `evaluate` store. The one place findings are made.
 import { availableParallelism } from "node:os";
 import { isCoverageGap, type CoverageRow } from "../model/coverage.js";
-import type { JsonObject, ResourceRecord } from "../model/resource.js";
+import type { JsonObject } from "../model/resource.js";
 import {
   evaluateRecords,
   relatedIndex,
@@ -17,7 +17,7 @@ import type { Rule } from "../rules/rule.js";
 import { SCAN_FACT_TYPES, scanFactsOf, type ScanFacts } from "../rules/scan-facts.js";
 import type { Store } from "../store/store.js";
 import { batches } from "../util/batches.js";
-import { WorkerExit, WorkerPool } from "../util/worker-pool.js";
+import { PROCESS_HEAP_LIMITS, WorkerExit, WorkerPool } from "../util/worker-pool.js";
 import type { JudgeWorkerData, ToMain, ToWorker } from "./judge-protocol.js";
 
 export interface Judgement {
@@ -113,7 +113,7 @@ export function judgeScan(
 }
 
 export interface JudgeOptions {
-  /** Worker threads to judge in (ScanOptions.judgeWorkers); "auto" or absent: autoJudgeWorkers(). 1 (or a small scan) judges in-process. */
+  /** Worker threads to judge in (ScanOptions.judgeWorkers); "auto" or absent: autoJudgeWorkers(). 0 (or a small scan) judges in-process. */
   workers?: number | "auto";
   /** Fewer records than this are judged in-process whatever `workers` says (WORKER_THRESHOLD). */
   minRecords?: number;
@@ -126,9 +126,9 @@ export interface JudgeOptions {
 export const WORKER_THRESHOLD = 20_000;
 
 /**
- * The default number of judge workers: one per core but the main thread's (it reads every record,
- * clones it to a worker and stages its findings: about the engine's own cost), at most MAX_AUTO_WORKERS.
- * On two cores that is in-process: two workers there cost 60% more CPU for no shorter wall (bench/README.md).
+ * The default number of judge workers: one per core but the main thread's (it writes every
+ * finding the workers send), at most MAX_AUTO_WORKERS; in-process on one core. On two cores that
+ * is one worker judging while the main thread writes (bench/README.md, "Judging beside the writer").
  */
 export const MAX_AUTO_WORKERS = 8;
 
@@ -140,12 +140,13 @@ export function judgeWorkerCount(option: string | undefined): JudgeOptions["work
 }
 
 export function autoJudgeWorkers(): number {
-  return Math.max(1, Math.min(availableParallelism() - 1, MAX_AUTO_WORKERS));
+  return Math.max(0, Math.min(availableParallelism() - 1, MAX_AUTO_WORKERS));
 }
 
 /**
  * Judge a stored scan, letting the event loop in between slices so SIGINT/SIGTERM are honoured
- * during a long evaluation (`scan.signal` aborts it). A large scan is judged in worker threads.
+ * during a long evaluation (`scan.signal` aborts it). A large scan in a database file is judged
+ * in worker threads that read it themselves.
  */
 export async function judgeScanAsync(
   store: Store,
@@ -158,7 +159,9 @@ export async function judgeScanAsync(
     options.workers === undefined || options.workers === "auto" ? autoJudgeWorkers() : options.workers;
   // Run from the TypeScript sources (tests) there is no built worker to start unless one is given.
   const script = options.workerScript ?? (BUILT ? new URL("./judge-worker.js", import.meta.url) : undefined);
-  if (workers > 1 && script) {
+  // A worker reads what is committed to the file: not an in-memory database, not inside a transaction.
+  const shared = store.path !== ":memory:" && store.path !== "" && !store.db.inTransaction;
+  if (workers > 0 && script && shared) {
     const records = store.countResources(scan.id).reduce((n, c) => n + c.count, 0);
     if (records >= (options.minRecords ?? WORKER_THRESHOLD)) {
       return judgeInWorkers(store, scan, rules, params, workers, script);
@@ -173,12 +176,13 @@ export async function judgeScanAsync(
   }
 }
 
-/** Slices a worker may hold at once: one judged, one waiting, so no worker idles on the reader. */
+/** Ranges a worker may hold at once: one judged, the next waiting, so no worker idles on the writer. */
 const IN_FLIGHT = 2;
 
 /**
- * The main thread reads the scan (the one SQLite connection) and stages the findings; workers
- * judge slices of records. A worker that fails or exits early fails the judgement.
+ * Workers read row-id ranges of the scan from the database (their own read-only connections) and
+ * judge them; the main thread, the one writer, stages their findings in range order, so the
+ * stage holds what judging in-process gives. A worker that fails or exits early fails the judgement.
  */
 async function judgeInWorkers(
   store: Store,
@@ -190,7 +194,6 @@ async function judgeInWorkers(
 ): Promise<Judgement> {
   const coverage = store.coverage(scan.id);
   const gaps = coverage.filter(isCoverageGap);
-  const plan = relatedPlan(rules);
   const facts = factsOf(store, scan.id);
   const workerData: JudgeWorkerData = {
     rules: rules.map((r) => ({ file: r.file, source: r.source })),
@@ -198,11 +201,15 @@ async function judgeInWorkers(
     now: scan.now.getTime(),
     gaps,
     facts,
+    db: store.path,
+    scanId: scan.id,
   };
   const stage = store.findingStage(scan.id);
   let evaluation = emptySummary(rules, { params, now: scan.now, scan: facts });
-  const sent = new Map<number, { worker: number; records: { pk: number; record: ResourceRecord }[] }>();
-  const inFlight: number[] = [];
+  const sent = new Map<number, number>(); // range seq -> worker
+  const arrived = new Map<number, Extract<ToMain, { kind: "part" }>>();
+  let written = 0;
+  const inFlight: number[] = Array<number>(count).fill(0);
   let failure: Error | undefined;
   let wake: (() => void) | undefined;
   const notify = (): void => {
@@ -214,56 +221,51 @@ async function judgeInWorkers(
     failure ??= err;
     notify();
   };
-  const pool = new WorkerPool<ToWorker, ToMain>(script, count, () => workerData, {
-    message: (i, msg) => {
-      const slice = sent.get(msg.seq);
-      if (!slice) throw new Error(`a reply to no slice (${msg.seq})`);
-      sent.delete(msg.seq);
-      inFlight[i] = (inFlight[i] ?? 1) - 1;
-      stage.add(
-        msg.findings.map(({ at, ...f }) => {
-          const r = slice.records[at];
-          if (!r) throw new Error(`a finding for no record (${at})`);
-          return { ...f, resource: r.record };
-        }),
-      );
-      evaluation = add(evaluation, msg.summary);
-      notify();
+  const pool = new WorkerPool<ToWorker, ToMain>(
+    script,
+    count,
+    () => workerData,
+    {
+      message: (i, msg) => {
+        if (!sent.has(msg.seq)) throw new Error(`a reply to no range (${msg.seq})`);
+        sent.delete(msg.seq);
+        inFlight[i] = (inFlight[i] ?? 1) - 1;
+        arrived.set(msg.seq, msg);
+        // In range order, whichever worker finished first.
+        for (let part = arrived.get(written); part; part = arrived.get(written)) {
+          arrived.delete(written++);
+          stage.add(part.findings);
+          evaluation = add(evaluation, part.summary);
+        }
+        notify();
+      },
+      // Exiting is a failure while ranges are out, or with an error code.
+      mayExit: (_i, code) => sent.size === 0 && code === 0,
+      failed: (i, err) =>
+        fail(
+          err instanceof WorkerExit
+            ? new Error(`judge worker ${i} exited (code ${err.code}) mid-judgement`)
+            : new Error(`judge worker ${i} failed: ${err.message}`, { cause: err }),
+        ),
     },
-    // Exiting is a failure while slices are out, or with an error code.
-    mayExit: (_i, code) => sent.size === 0 && code === 0,
-    failed: (i, err) =>
-      fail(
-        err instanceof WorkerExit
-          ? new Error(`judge worker ${i} exited (code ${err.code}) mid-judgement`)
-          : new Error(`judge worker ${i} failed: ${err.message}`, { cause: err }),
-      ),
-  });
-  for (let i = 0; i < count; i++) inFlight.push(0);
+    { resourceLimits: PROCESS_HEAP_LIMITS },
+  );
   const onAbort = (): void => fail(new Error("judgement aborted"));
   scan.signal?.addEventListener("abort", onAbort);
   try {
     const check = (): void => {
       if (failure) throw scan.signal?.aborted ? (scan.signal.reason as Error) : failure;
     };
-    // Every worker builds the same reference index from the same records, in the same order.
-    if (plan) {
-      for (const refs of batches(mapRecords(store.iterateResources(scan.id, plan.types)), SLICE)) {
-        pool.broadcast({ kind: "refs", records: refs });
-        await turn();
-        check();
-      }
-    }
-    pool.broadcast({ kind: "refs-done" });
+    const range = store.resourceIdRange(scan.id);
     let seq = 0;
-    for (const records of batches(store.iterateResources(scan.id), SLICE)) {
+    for (let after = range ? range.lo - 1 : 0; range && after < range.hi; after += SLICE) {
       for (;;) {
         check();
         const free = leastBusy(inFlight);
         if ((inFlight[free] ?? 0) < IN_FLIGHT) {
-          sent.set(seq, { worker: free, records });
+          sent.set(seq, free);
           inFlight[free] = (inFlight[free] ?? 0) + 1;
-          pool.post(free, { kind: "slice", seq: seq++, records });
+          pool.post(free, { kind: "range", seq: seq++, after, upTo: Math.min(after + SLICE, range.hi) });
           break;
         }
         await new Promise<void>((resolve) => (wake = resolve));
@@ -286,8 +288,6 @@ function leastBusy(inFlight: readonly number[]): number {
   for (let i = 1; i < inFlight.length; i++) if ((inFlight[i] ?? 0) < (inFlight[best] ?? 0)) best = i;
   return best;
 }
-
-const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function add(a: EvaluationSummary, b: EvaluationSummary): EvaluationSummary {
   const sum = <K extends string>(x: Record<K, number>, y: Record<K, number>): Record<K, number> => {

@@ -146,8 +146,8 @@ export const SCAN_OPTIONS = {
   judgeWorkers: {
     kind: "string",
     flag: "--judge-workers <n|auto>",
-    doc: "worker threads judging a scan of 20,000 resources or more (auto: one per core but the main thread's, at most 8; 1: in-process)",
-    pattern: "^(auto|[1-9][0-9]?)$",
+    doc: "worker threads judging a scan of 20,000 resources or more, each reading the database while the main thread writes the findings (auto: one per core but the main thread's, at most 8; 0: in-process)",
+    pattern: "^(auto|[0-9]{1,2})$",
     default: "auto",
   },
   rateShare: {

@@ -9,9 +9,8 @@ import type { Scoped } from "./build.js";
 import type { ReportFormat } from "./render.js";
 import type { Waived } from "./waived.js";
 import type { CopyFile, CopyPlan, GroupJob, Prepared, SpooledPart } from "./write.js";
-import { WorkerPool, WorkerExit } from "../util/worker-pool.js";
+import { PROCESS_HEAP_LIMITS, WorkerPool, WorkerExit } from "../util/worker-pool.js";
 import { rmSync } from "node:fs";
-import { getHeapStatistics } from "node:v8";
 
 export interface ReportWorkerData {
   db: string;
@@ -34,8 +33,6 @@ export type FromWorker =
   ({ kind: "prepared" } & Prepared) | ({ kind: "spooled" } & SpooledPart) | { kind: "copied" };
 
 const SCRIPT = new URL("./report-worker.js", import.meta.url);
-/** Each worker's heap limit: this process's, so a --max-old-space-size given to dpscan holds for them too. */
-const HEAP_MB = Math.ceil(getHeapStatistics().heap_size_limit / 2 ** 20);
 
 /** Every group's reports; returns the printed line of each file, by path. */
 export async function writeInThreads(
@@ -73,7 +70,7 @@ export async function writeInThreads(
             : new Error(`report worker ${i} failed: ${err.message}`, { cause: err }),
         ),
     },
-    { resourceLimits: { maxOldGenerationSizeMb: HEAP_MB } },
+    { resourceLimits: PROCESS_HEAP_LIMITS },
   );
   const ask = (i: number, msg: ToWorker): Promise<FromWorker> =>
     new Promise((resolve, reject) => {

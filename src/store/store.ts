@@ -180,6 +180,42 @@ export type ResourceRow = [
   captureTime: string,
 ];
 
+/**
+ * A finding as the store binds it after its scan id: made where the finding is judged, so a judge
+ * worker posts strings and numbers the writing thread binds as they are (its evidence JSON made once).
+ */
+export type FindingParams = [
+  resourcePk: number | null,
+  ruleId: string,
+  status: FindingInput["status"],
+  severity: FindingInput["severity"],
+  severityRank: number,
+  resourceType: string,
+  resourceId: string,
+  arn: string | null,
+  accountId: string,
+  region: string,
+  message: string,
+  evidenceJson: string,
+];
+
+export function toFindingParams(f: FindingInput): FindingParams {
+  return [
+    f.resourcePk ?? null,
+    f.ruleId,
+    f.status,
+    f.severity,
+    severityRank(f.severity),
+    f.resource.resourceType,
+    f.resource.resourceId,
+    f.resource.arn || null,
+    f.resource.awsAccountId,
+    f.resource.awsRegion,
+    f.message,
+    JSON.stringify(f.evidence),
+  ];
+}
+
 export function toResourceRow(r: ResourceRecord): ResourceRow {
   return [
     r.resourceType,
@@ -562,7 +598,11 @@ export class Store {
     }
   }
 
-  insertFindings(scanId: number, findings: Iterable<FindingInput>, into = "findings"): number {
+  insertFindings(
+    scanId: number,
+    findings: Iterable<FindingInput | FindingParams>,
+    into = "findings",
+  ): number {
     // Rows per INSERT statement: one call into SQLite binds many rows (13 parameters each, well
     // under SQLite's 32,766), which costs less than a call per row.
     const ROWS = 50;
@@ -572,24 +612,10 @@ export class Store {
       );
     const many = insert(ROWS);
     let n = 0;
-    const write = this.db.transaction((batch: FindingInput[]) => {
+    const write = this.db.transaction((batch: (FindingInput | FindingParams)[]) => {
       const params: unknown[] = [];
       for (const f of batch) {
-        params.push(
-          scanId,
-          f.resourcePk ?? null,
-          f.ruleId,
-          f.status,
-          f.severity,
-          severityRank(f.severity),
-          f.resource.resourceType,
-          f.resource.resourceId,
-          f.resource.arn || null,
-          f.resource.awsAccountId,
-          f.resource.awsRegion,
-          f.message,
-          JSON.stringify(f.evidence),
-        );
+        params.push(scanId, ...(Array.isArray(f) ? f : toFindingParams(f)));
         n++;
         if (params.length === ROWS * FINDING_PARAMS) many.run(params.splice(0));
       }
@@ -605,7 +631,10 @@ export class Store {
    * by rule), each finding landed on a random page of the identity and report-order indexes; in
    * identity order those indexes fill a few pages at a time.
    */
-  findingStage(scanId: number): { add(findings: Iterable<FindingInput>): number; commit(): number } {
+  findingStage(scanId: number): {
+    add(findings: Iterable<FindingInput | FindingParams>): number;
+    commit(): number;
+  } {
     this.db.exec(
       `CREATE TEMP TABLE IF NOT EXISTS finding_stage AS SELECT ${FINDING_INPUT_COLUMNS} FROM findings WHERE 0`,
     );
@@ -734,15 +763,30 @@ export class Store {
       for (const type of new Set(types)) yield* resourcePages(stmt, [scanId, type], 0, pageSize);
       return;
     }
+    const range = this.resourceIdRange(scanId);
+    if (range) yield* this.iterateResourceRange(scanId, range.lo - 1, range.hi, pageSize);
+  }
+
+  /** The lowest and highest row id of the scan's resources (undefined: it has none). */
+  resourceIdRange(scanId: number): { lo: number; hi: number } | undefined {
     const { lo, hi } = this.db
       .prepare("SELECT MIN(id) AS lo, MAX(id) AS hi FROM resources WHERE scan_id = ?")
       .get(scanId) as { lo: number | null; hi: number | null };
-    if (lo === null || hi === null) return;
+    return lo === null || hi === null ? undefined : { lo, hi };
+  }
+
+  /** The scan's resources with row ids in (after, upTo], in row-id order (a judge worker's slice). */
+  *iterateResourceRange(
+    scanId: number,
+    after: number,
+    upTo: number,
+    pageSize = 1000,
+  ): Generator<{ pk: number; record: ResourceRecord }> {
     // `+scan_id` makes it a row filter, so the row-id range (not an index on scan_id) drives the query.
     const stmt = this.db.prepare(
       "SELECT * FROM resources WHERE +scan_id = ? AND id <= ? AND id > ? ORDER BY id LIMIT ?",
     );
-    yield* resourcePages(stmt, [scanId, hi], lo - 1, pageSize);
+    yield* resourcePages(stmt, [scanId, upTo], after, pageSize);
   }
 
   countResources(scanId: number): { resourceType: string; count: number }[] {

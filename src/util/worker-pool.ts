@@ -1,6 +1,7 @@
 // Worker threads started together and watched the same way by every pool in dpscan (collection,
 // judging): a worker that throws, or exits while it still owes work, fails the pool; a worker the
 // pool ended itself (`end`, `terminate`) may exit. What "owes work" means is the caller's.
+import { getHeapStatistics } from "node:v8";
 import { Worker, type ResourceLimits } from "node:worker_threads";
 
 /** A worker that exited while it still owed work. */
@@ -20,6 +21,11 @@ export interface PoolHandlers<Out> {
   /** Worker `i` has exited, whatever the reason (after `failed`, when that applies). */
   exited?(i: number): void;
 }
+
+/** This process's heap limit: given to a worker, a --max-old-space-size given to dpscan holds for it too. */
+export const PROCESS_HEAP_LIMITS: ResourceLimits = {
+  maxOldGenerationSizeMb: Math.ceil(getHeapStatistics().heap_size_limit / 2 ** 20),
+};
 
 export interface PoolOptions {
   /** Each worker's heap limits (Node's Worker option). */

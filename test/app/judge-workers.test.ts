@@ -1,5 +1,6 @@
-// Judging in worker threads gives the findings and summary of judging in-process, and a worker
-// that fails (or vanishes) fails the judgement rather than leaving a partial result.
+// Judging in worker threads (each reading the database itself) gives the findings and summary of
+// judging in-process, row for row, and a worker that fails (or vanishes) fails the judgement
+// rather than leaving a partial result.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -67,8 +68,8 @@ beforeAll(() => {
 afterAll(() => store.close());
 
 describe("judging in worker threads", () => {
-  it("gives the in-process findings and summary with 2 and 3 workers", async () => {
-    const scans = [1, 2, 3].map((workers) => ({ workers, id: storedScan() }));
+  it("gives the in-process findings and summary, in the same row order, with 1, 2 and 3 workers", async () => {
+    const scans = [0, 1, 2, 3].map((workers) => ({ workers, id: storedScan() }));
     const judged = [];
     for (const { workers, id } of scans) {
       const j = await judgeScanAsync(
@@ -143,5 +144,42 @@ describe("judging in worker threads", () => {
     ac.abort(new Error("stopped by the test"));
     await expect(judging).rejects.toThrow("stopped by the test");
     expect(findings(id)).toEqual([]);
+  });
+});
+
+const stored = (s: Store, id: number): number => s.countResources(id).reduce((n, c) => n + c.count, 0);
+
+describe("when judging stays in-process", () => {
+  it("an in-memory database, or a caller inside a transaction: no worker could read the records", async () => {
+    const mem = new Store(":memory:");
+    try {
+      const id = mem.beginScan("evaluate", "in memory", {}, NOW);
+      mem.insertResources(id, RECORDS);
+      // A worker script that could only fail: judging in-process never starts it.
+      const j = await judgeScanAsync(
+        mem,
+        { id, now: NOW },
+        RULES,
+        {},
+        { workers: 2, minRecords: 0, workerScript: FAILING },
+      );
+      expect(j.summary).toMatchObject({ resources: stored(mem, id) });
+    } finally {
+      mem.close();
+    }
+    const id = storedScan();
+    store.db.exec("BEGIN");
+    try {
+      const j = await judgeScanAsync(
+        store,
+        { id, now: NOW },
+        RULES,
+        {},
+        { workers: 2, minRecords: 0, workerScript: FAILING },
+      );
+      expect(j.summary).toMatchObject({ resources: stored(store, id) });
+    } finally {
+      store.db.exec("ROLLBACK");
+    }
   });
 });
