@@ -5,7 +5,7 @@
 // lifecycle together or neither. UNKNOWN neither resolves nor opens: a denied read tells nothing.
 import type Database from "better-sqlite3";
 import { findingIdentitySql, type LifecycleState } from "../model/finding.js";
-import type { ScanRow, Store } from "./store.js";
+import { statusKey, type ScanRow, type Store } from "./store.js";
 
 export type { LifecycleState };
 
@@ -50,17 +50,29 @@ const IN_REACH = `
       AND EXISTS (SELECT 1 FROM resources x WHERE x.scan_id = :scan
         AND x.account_id = l.account_id AND x.region = l.region)))`;
 
-/** The scan's results, one per identity (FAIL over UNKNOWN over PASS), in a temporary table. */
+/**
+ * The scan's results that can change a finding's life, one per identity (FAIL over UNKNOWN over
+ * PASS), in a temporary table: every FAIL and UNKNOWN, and a PASS only where the lifecycle already
+ * holds its identity (to resolve it, or to tell it was seen). A PASS of an identity that never
+ * failed changes nothing; leaving those out spares sorting most of a scan (bench/README.md).
+ */
 function loadResults(db: Database.Database, scanId: number): void {
   db.exec(`CREATE TEMP TABLE IF NOT EXISTS lc_now (
     identity TEXT PRIMARY KEY, status TEXT NOT NULL, rule_id TEXT, account_id TEXT, region TEXT,
     resource_type TEXT, resource_id TEXT, arn TEXT)`);
   db.exec("DELETE FROM temp.lc_now");
+  const columns = "f.rule_id, f.account_id, f.region, f.resource_type, f.resource_id, f.arn";
   db.prepare(
-    `INSERT INTO temp.lc_now SELECT ${ID}, CASE MIN(CASE f.status WHEN 'FAIL' THEN 0 WHEN 'UNKNOWN' THEN 1 ELSE 2 END)
-       WHEN 0 THEN 'FAIL' WHEN 1 THEN 'UNKNOWN' ELSE 'PASS' END,
-       f.rule_id, f.account_id, f.region, f.resource_type, f.resource_id, f.arn
-     FROM findings f WHERE f.scan_id = ? GROUP BY 1`,
+    `INSERT INTO temp.lc_now SELECT ${ID}, CASE MIN(CASE f.status WHEN 'FAIL' THEN 0 ELSE 1 END)
+       WHEN 0 THEN 'FAIL' ELSE 'UNKNOWN' END, ${columns}
+     FROM findings f WHERE f.scan_id = ? AND ${statusKey("f")} IN (0, 1) GROUP BY 1`,
+  ).run(scanId);
+  if (db.prepare("SELECT 1 FROM finding_lifecycle LIMIT 1").get() === undefined) return;
+  // OR IGNORE: an identity with a FAIL or UNKNOWN row as well keeps that status.
+  db.prepare(
+    `INSERT OR IGNORE INTO temp.lc_now SELECT ${ID}, 'PASS', ${columns}
+     FROM findings f WHERE f.scan_id = ? AND ${statusKey("f")} = 2
+       AND ${ID} IN (SELECT identity FROM finding_lifecycle)`,
   ).run(scanId);
 }
 

@@ -164,6 +164,28 @@ describe("the lifecycle in the store", () => {
     store.close();
   });
 
+  it("a PASS resolves what was open and reopens nothing; one that never failed leaves no trace; FAIL beside PASS is FAIL", async () => {
+    const store = new Store(join(tmp(), "pass.db"));
+    const s1 = await scan(store, { failing: [1, 2], passing: [3] });
+    expect([1, 2, 3].map((i) => stateOf(store, s1, i))).toEqual(["new", "new", undefined]);
+    const s2 = await scan(store, { failing: [2], passing: [1, 3] });
+    expect([1, 2, 3].map((i) => stateOf(store, s2, i))).toEqual(["resolved", "open", undefined]);
+    // Resolved by its PASS (seen), not as unseen within reach (which records no status).
+    const seen = store.db.prepare("SELECT status FROM finding_states WHERE scan_id = ? AND identity = ?");
+    expect(seen.pluck().get(s2, `${RULE.id}|${ACCOUNT}|us-east-1|${vol(1).arn}`)).toBe("PASS");
+    const s3 = await scan(store, { failing: [1], passing: [2, 3] });
+    expect([1, 2, 3].map((i) => stateOf(store, s3, i))).toEqual(["reopened", "resolved", undefined]);
+    // Volume 3 judged twice in one scan, FAIL and PASS: the FAIL counts.
+    const s4 = await scan(store, { failing: [3], passing: [1, 3] });
+    expect([1, 2, 3].map((i) => stateOf(store, s4, i))).toEqual(["resolved", undefined, "new"]);
+    const h = histories(
+      store,
+      [3].map((i) => `${RULE.id}|${ACCOUNT}|us-east-1|${vol(i).arn}`),
+    );
+    expect([...h.values()].map((x) => [x.state, x.firstSeenScan])).toEqual([["open", s4]]);
+    store.close();
+  });
+
   it("a denied listing keeps open findings open; a scan that reached them and found none resolves them", async () => {
     const store = new Store(join(tmp(), "reach.db"));
     await scan(store, { failing: [1] });
