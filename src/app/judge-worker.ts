@@ -15,6 +15,8 @@ const data = workerData as JudgeWorkerData;
 const rules = data.rules.map((r) => parseRule(r.file, JSON.stringify(r.source)));
 const plan = relatedPlan(rules);
 const store = new Store(data.db, { readonly: true });
+// 8 MiB of page cache, not the writer's 64: each page is read once per pass, in row-id order.
+store.db.pragma("cache_size = -8192");
 const related = plan
   ? relatedIndex(store.iterateResources(data.scanId, plan.types), plan, data.gaps)
   : undefined;
