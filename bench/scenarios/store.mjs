@@ -1,7 +1,7 @@
 // Scenario 4, store: a database holding `scans` nightly scans of `resources` resources each (the same
 // resources every night, so each finding identity has a history), written through the Store as a
-// scan writes them. Reports findings written per second (staged and moved into place, as
-// judgeScan does; wall and this process's CPU), the lifecycle taking the scans in, then the read
+// scan writes them. Reports findings written per second (Store.insertFindings, as judgeScan
+// writes them; wall and this process's CPU), the lifecycle taking the scans in, then the read
 // side on the full database, each command in its own process: the summary counts, `dpscan
 // findings` (CSV and table), `dpscan diff` of the last two scans, a framework report, and
 // `dpscan prune --keep` (which VACUUMs) with the database's size before and after.
@@ -65,9 +65,6 @@ export async function run({ quick = false, size, scans, keep } = {}) {
       findingsWritten: w.written,
       findingsPerSecond: Math.round(w.written / w.writeSeconds),
       findingsPerCpuSecond: Math.round(w.written / w.writeCpuSeconds),
-      stagedPerSecond: Math.round(w.written / w.stageSeconds),
-      stagedPerCpuSecond: Math.round(w.written / w.stageCpuSeconds),
-      movedPerCpuSecond: Math.round(w.written / (w.writeCpuSeconds - w.stageCpuSeconds)),
       target: "≥ 200,000 findings/s",
       lifecycleSecondsPerScan: round(lifecycleSeconds / nights, 2),
       findingCountsSeconds: round(countsSeconds, 3),

@@ -26,8 +26,6 @@ export interface Judgement {
   gaps: CoverageRow[];
 }
 
-type FindingStage = ReturnType<Store["findingStage"]>;
-
 /** Records judged between two looks at the event loop, so a signal is honoured during evaluation. */
 const SLICE = 1000;
 
@@ -49,14 +47,13 @@ function* judging(
   const facts = factsOf(store, scan.id);
   const opts = { params, now: scan.now, scan: facts, ...(related ? { related } : {}) };
   let evaluation = emptySummary(rules, opts);
-  const stage = store.findingStage(scan.id);
   for (const slice of batches(store.iterateResources(scan.id), SLICE)) {
     yield;
-    const part = evaluateRecords(slice, rules, opts, (batch) => stage.add(batch));
+    const part = evaluateRecords(slice, rules, opts, (batch) => store.insertFindings(scan.id, batch));
     evaluation = add(evaluation, part);
   }
   yield;
-  return finish(store, scan.id, rules, coverage, gaps, stage, evaluation);
+  return finish(store, scan.id, rules, coverage, gaps, evaluation);
 }
 
 function factsOf(store: Store, scanId: number): ScanFacts {
@@ -67,19 +64,17 @@ function emptySummary(rules: readonly Rule[], opts: EngineOptions): EvaluationSu
   return evaluateRecords([], rules, opts, () => undefined);
 }
 
-/** Gap findings, the commit, and the summary: the same whichever way the records were judged. */
+/** Gap findings and the summary: the same whichever way the records were judged. */
 function finish(
   store: Store,
   scanId: number,
   rules: readonly Rule[],
   coverage: CoverageRow[],
   gaps: CoverageRow[],
-  stage: FindingStage,
   evaluation: EvaluationSummary,
 ): Judgement {
   const synthetic = gapFindings(gaps, rules);
-  stage.add(synthetic);
-  stage.commit();
+  store.insertFindings(scanId, synthetic);
   evaluation.byStatus.UNKNOWN += synthetic.length;
   // A resource the scan received twice is judged once (its newest capture), and said so.
   const duplicates = store.duplicateResources(scanId);
@@ -106,9 +101,14 @@ export function judgeScan(
   params: Record<string, Record<string, unknown>> = {},
 ): Judgement {
   const steps = judging(store, scan, rules, params);
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
+  try {
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+    }
+  } catch (err) {
+    store.discardFindings(scan.id);
+    throw err;
   }
 }
 
@@ -168,11 +168,16 @@ export async function judgeScanAsync(
     }
   }
   const steps = judging(store, scan, rules, params);
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-    await new Promise((resolve) => setImmediate(resolve));
-    scan.signal?.throwIfAborted();
+  try {
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+      await new Promise((resolve) => setImmediate(resolve));
+      scan.signal?.throwIfAborted();
+    }
+  } catch (err) {
+    store.discardFindings(scan.id); // a judgement that stopped part-way leaves no findings
+    throw err;
   }
 }
 
@@ -181,8 +186,9 @@ const IN_FLIGHT = 2;
 
 /**
  * Workers read row-id ranges of the scan from the database (their own read-only connections) and
- * judge them; the main thread, the one writer, stages their findings in range order, so the
- * stage holds what judging in-process gives. A worker that fails or exits early fails the judgement.
+ * judge them; the main thread, the one writer, writes their findings in range order, so the rows
+ * are those judging in-process gives. A worker that fails or exits early fails the judgement,
+ * and the findings written so far are removed.
  */
 async function judgeInWorkers(
   store: Store,
@@ -204,13 +210,13 @@ async function judgeInWorkers(
     db: store.path,
     scanId: scan.id,
   };
-  const stage = store.findingStage(scan.id);
   let evaluation = emptySummary(rules, { params, now: scan.now, scan: facts });
   const sent = new Map<number, number>(); // range seq -> worker
   const arrived = new Map<number, Extract<ToMain, { kind: "part" }>>();
   let written = 0;
   const inFlight: number[] = Array<number>(count).fill(0);
   let failure: Error | undefined;
+  let stopped = false;
   let wake: (() => void) | undefined;
   const notify = (): void => {
     const w = wake;
@@ -227,6 +233,7 @@ async function judgeInWorkers(
     () => workerData,
     {
       message: (i, msg) => {
+        if (stopped) return; // the judgement failed: what is written is being removed
         if (!sent.has(msg.seq)) throw new Error(`a reply to no range (${msg.seq})`);
         sent.delete(msg.seq);
         inFlight[i] = (inFlight[i] ?? 1) - 1;
@@ -234,7 +241,7 @@ async function judgeInWorkers(
         // In range order, whichever worker finished first.
         for (let part = arrived.get(written); part; part = arrived.get(written)) {
           arrived.delete(written++);
-          stage.add(part.findings);
+          store.insertFindings(scan.id, part.findings);
           evaluation = add(evaluation, part.summary);
         }
         notify();
@@ -276,7 +283,11 @@ async function judgeInWorkers(
       await new Promise<void>((resolve) => (wake = resolve));
     }
     check();
-    return finish(store, scan.id, rules, coverage, gaps, stage, evaluation);
+    return finish(store, scan.id, rules, coverage, gaps, evaluation);
+  } catch (err) {
+    stopped = true;
+    store.discardFindings(scan.id);
+    throw err;
   } finally {
     scan.signal?.removeEventListener("abort", onAbort);
     await pool.terminate();

@@ -4,7 +4,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { judgeScanAsync } from "../../src/app/judge.js";
 import type { ResourceRecord } from "../../src/model/resource.js";
 import { loadRules } from "../../src/rules/loader.js";
@@ -94,8 +94,13 @@ describe("judging in worker threads", () => {
     }
   });
 
-  it("fails the judgement when a worker throws, committing nothing", async () => {
+  it("fails the judgement when a worker throws, leaving none of the findings written before", async () => {
     const id = storedScan();
+    let written = 0;
+    const insert = store.insertFindings.bind(store);
+    const spy = vi
+      .spyOn(store, "insertFindings")
+      .mockImplementation((scanId, f) => (written += insert(scanId, f)));
     await expect(
       judgeScanAsync(
         store,
@@ -105,6 +110,29 @@ describe("judging in worker threads", () => {
         { workers: 2, minRecords: 0, workerScript: FAILING },
       ),
     ).rejects.toThrow(/judge worker \d failed: a rule blew up in the worker/);
+    spy.mockRestore();
+    expect(written).toBe(1); // the first range's finding was written, then removed
+    expect(findings(id)).toEqual([]);
+  });
+
+  it("an in-process judgement stopped by a signal part-way leaves no findings", async () => {
+    const id = storedScan();
+    const ac = new AbortController();
+    let written = 0;
+    const insert = store.insertFindings.bind(store);
+    const spy = vi.spyOn(store, "insertFindings").mockImplementation((scanId, f) => {
+      written += insert(scanId, f);
+      ac.abort(new Error("stopped after the first slice"));
+      return written;
+    });
+    try {
+      await expect(
+        judgeScanAsync(store, { id, now: NOW, signal: ac.signal }, RULES, {}, { workers: 0 }),
+      ).rejects.toThrow("stopped after the first slice");
+    } finally {
+      spy.mockRestore();
+    }
+    expect(written).toBeGreaterThan(0);
     expect(findings(id)).toEqual([]);
   });
 

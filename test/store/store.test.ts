@@ -57,7 +57,7 @@ describe("store", () => {
 
   it("writes every finding's every column, whatever the batch and statement boundaries", () => {
     // insertFindings binds many rows per statement: 1,234 rows end in a partial statement of a
-    // partial batch. Staged and direct writes store the same rows, the staged ones in identity order.
+    // partial batch, in the order given (row ids follow it).
     const s = new Store(join(tmp(), "rows.db"));
     const records = Array.from({ length: 1234 }, (_, i) =>
       vol(1233 - i, i % 3 === 0 ? "444455556666" : undefined),
@@ -89,22 +89,6 @@ describe("store", () => {
     const direct = s.beginScan("evaluate", "direct", {});
     expect(s.insertFindings(direct, input)).toBe(1234);
     expect(read(direct)).toEqual(input.map(row));
-    const staged = s.beginScan("evaluate", "staged", {});
-    const stage = s.findingStage(staged);
-    expect(stage.add(input.slice(0, 777)) + stage.add(input.slice(777))).toBe(1234);
-    expect(stage.commit()).toBe(1234);
-    const key = (f: (typeof input)[number]) => [
-      f.ruleId,
-      f.resource.awsAccountId,
-      f.resource.awsRegion,
-      f.resource.arn ?? `${f.resource.resourceType}/${f.resource.resourceId}`,
-    ];
-    const byIdentity = [...input].sort((x, y) => {
-      const [a, b] = [key(x), key(y)];
-      for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return (a[i] ?? "") < (b[i] ?? "") ? -1 : 1;
-      return 0;
-    });
-    expect(read(staged)).toEqual(byIdentity.map(row));
     s.close();
   });
 

@@ -140,9 +140,7 @@ export async function writeScans({ dir, db, resources, nights }) {
   const store = new Store(db);
   let written = 0;
   let writeSeconds = 0;
-  let stageSeconds = 0;
   let writeCpuSeconds = 0;
-  let stageCpuSeconds = 0;
   let lastScan = 0;
   const cpu = (from) => {
     const u = process.cpuUsage(from);
@@ -162,11 +160,7 @@ export async function writeScans({ dir, db, resources, nights }) {
     }));
     const started = process.hrtime.bigint();
     const startedCpu = process.cpuUsage();
-    const stage = store.findingStage(id);
-    stage.add(tonight);
-    stageSeconds += Number(process.hrtime.bigint() - started) / 1e9;
-    stageCpuSeconds += cpu(startedCpu);
-    stage.commit();
+    store.insertFindings(id, tonight);
     writeSeconds += Number(process.hrtime.bigint() - started) / 1e9;
     writeCpuSeconds += cpu(startedCpu);
     written += findings.length;
@@ -178,9 +172,7 @@ export async function writeScans({ dir, db, resources, nights }) {
     lastScan,
     written,
     writeSeconds,
-    stageSeconds,
     writeCpuSeconds,
-    stageCpuSeconds,
     findingsPerScan: findings.length,
   };
 }
