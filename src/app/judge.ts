@@ -260,8 +260,10 @@ async function judgeInWorkers(
   const onAbort = (): void => fail(new Error("judgement aborted"));
   scan.signal?.addEventListener("abort", onAbort);
   try {
+    // A signal that came before the listener (during the read) stops it too.
     const check = (): void => {
-      if (failure) throw scan.signal?.aborted ? (scan.signal.reason as Error) : failure;
+      if (scan.signal?.aborted) throw scan.signal.reason as Error;
+      if (failure) throw failure;
     };
     const range = store.resourceIdRange(scan.id);
     let seq = 0;
