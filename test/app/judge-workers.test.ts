@@ -177,35 +177,32 @@ describe("judging in worker threads", () => {
 
 const stored = (s: Store, id: number): number => s.countResources(id).reduce((n, c) => n + c.count, 0);
 
+/** Judged with a worker script that could only fail: it completes only if judged in-process. */
+async function expectInProcess(s: Store, id: number): Promise<void> {
+  const j = await judgeScanAsync(
+    s,
+    { id, now: NOW },
+    RULES,
+    {},
+    { workers: 2, minRecords: 0, workerScript: FAILING },
+  );
+  expect(j.summary).toMatchObject({ resources: stored(s, id) });
+}
+
 describe("when judging stays in-process", () => {
   it("an in-memory database, or a caller inside a transaction: no worker could read the records", async () => {
     const mem = new Store(":memory:");
     try {
       const id = mem.beginScan("evaluate", "in memory", {}, NOW);
       mem.insertResources(id, RECORDS);
-      // A worker script that could only fail: judging in-process never starts it.
-      const j = await judgeScanAsync(
-        mem,
-        { id, now: NOW },
-        RULES,
-        {},
-        { workers: 2, minRecords: 0, workerScript: FAILING },
-      );
-      expect(j.summary).toMatchObject({ resources: stored(mem, id) });
+      await expectInProcess(mem, id);
     } finally {
       mem.close();
     }
     const id = storedScan();
     store.db.exec("BEGIN");
     try {
-      const j = await judgeScanAsync(
-        store,
-        { id, now: NOW },
-        RULES,
-        {},
-        { workers: 2, minRecords: 0, workerScript: FAILING },
-      );
-      expect(j.summary).toMatchObject({ resources: stored(store, id) });
+      await expectInProcess(store, id);
     } finally {
       store.db.exec("ROLLBACK");
     }
