@@ -196,6 +196,40 @@ describe("the lifecycle in the store", () => {
     store.close();
   });
 
+  it("an evaluated scan (no listings) reaches the account and region pairs its records come from", async () => {
+    const store = new Store(join(tmp(), "evaluated-reach.db"));
+    await scan(store, { failing: [1] });
+    // Records only, no coverage rows: what `dpscan evaluate` stores.
+    const evaluated = async (records: ResourceRecord[]): Promise<number> =>
+      (
+        await runLifecycle(store, { kind: "evaluate", source: "test", options: {} }, (h) => {
+          store.recordRules(h.id, [RULE]);
+          const pks = store.insertResources(h.id, records);
+          store.insertFindings(
+            h.id,
+            records.map((r, n) => ({
+              ruleId: RULE.id,
+              status: "PASS" as const,
+              severity: "high" as const,
+              resource: r,
+              resourcePk: pks[n] as number,
+              message: r.resourceId,
+              evidence: {},
+            })),
+          );
+          return { summary: {}, value: null };
+        })
+      ).scanId;
+    const elsewhere = await evaluated([
+      { ...vol(7), awsAccountId: "999988887777", arn: "arn:aws:ec2:us-east-1:999988887777:volume/vol-7" },
+      { ...vol(8), awsRegion: "eu-west-1", arn: `arn:aws:ec2:eu-west-1:${ACCOUNT}:volume/vol-8` },
+    ]);
+    expect(stateOf(store, elsewhere, 1)).toBe("open"); // neither its account nor its region was read
+    const here = await evaluated([vol(5)]);
+    expect(stateOf(store, here, 1)).toBe("resolved"); // its account and region were, and it was not there
+    store.close();
+  });
+
   it("prune drops old results, keeps open findings' history and first seen, and VACUUMs", async () => {
     const path = join(tmp(), "prune.db");
     const store = new Store(path);
