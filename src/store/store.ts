@@ -127,7 +127,6 @@ const IDENTITY = findingIdentitySql("f");
 const FINDING_INPUT_COLUMNS = `scan_id, resource_pk, rule_id, status, severity, severity_rank, resource_type,
   resource_id, arn, account_id, region, message, evidence_json`;
 const FINDING_PARAMS = FINDING_INPUT_COLUMNS.split(",").length;
-const FINDING_ROW = `(${Array(FINDING_PARAMS).fill("?").join(", ")})`;
 
 export interface FindingFilter {
   statuses?: Status[];
@@ -277,11 +276,12 @@ export class ResourceSink {
 }
 
 /** A store's resource and unit writes, prepared once (a scan commits hundreds of units). */
-interface ResourceWrites {
+interface Writes {
   /** Upserts by key (ARN, or account, region, type and id), plain and `replace`. */
   upsert: Record<"plain" | "replace", { byArn: Database.Statement; byId: Database.Statement }>;
   coverage: Database.Statement;
   unit: Database.Statement;
+  finding: Database.Statement;
 }
 
 export class Store {
@@ -289,7 +289,7 @@ export class Store {
   readonly schemaVersion: number;
   /** Per resumed scan, the last resource row written before this run (see insertResources). */
   private readonly rerunFloor = new Map<number, number>();
-  private prepared: ResourceWrites | undefined;
+  private prepared: Writes | undefined;
 
   constructor(
     readonly path: string,
@@ -496,8 +496,8 @@ export class Store {
     return ids;
   }
 
-  /** The resource and unit statements, prepared on first use. */
-  private writes(): ResourceWrites {
+  /** The resource, unit and finding statements, prepared on first use. */
+  private writes(): Writes {
     if (this.prepared) return this.prepared;
     const columns = RECORD_COLUMNS;
     const earlier = "resources.id <= @floor";
@@ -509,7 +509,7 @@ export class Store {
            ${columns.map((c) => (replace ? `${c} = excluded.${c}` : `${c} = CASE WHEN ${newer} THEN excluded.${c} ELSE resources.${c} END`)).join(",\n           ")}
          RETURNING id`,
       );
-    const both = (replace: boolean): ResourceWrites["upsert"]["plain"] => ({
+    const both = (replace: boolean): Writes["upsert"]["plain"] => ({
       byArn: upsert("(scan_id, resource_type, arn) WHERE arn IS NOT NULL", replace),
       byId: upsert("(scan_id, account_id, region, resource_type, resource_id) WHERE arn IS NULL", replace),
     });
@@ -527,6 +527,9 @@ export class Store {
       unit: this.db.prepare(
         `INSERT OR REPLACE INTO scan_units (scan_id, account_id, region, collector, resource_count, finished_at)
          VALUES (?, ?, ?, ?, ?, ?)`,
+      ),
+      finding: this.db.prepare(
+        `INSERT INTO findings (${FINDING_INPUT_COLUMNS}) VALUES (${Array(FINDING_PARAMS).fill("?").join(", ")})`,
       ),
     };
     return this.prepared;
@@ -549,22 +552,43 @@ export class Store {
     return { ...totals, examples };
   }
 
-  /** Remove one resource of a scan (an input file's newer item says it is gone), by the same key. */
+  /**
+   * Remove one resource of a scan (an input file's newer item says it is gone), by the same key.
+   * Not by the foreign-key cascade: findings.resource_pk is unindexed, so for each row deleted
+   * SQLite would read every finding of every scan (1,000 removals into a database holding one
+   * earlier 200k-resource scan took 64 minutes; bench/README.md). A finding names a resource of
+   * its own scan only, so those findings are deleted by scan (an index range, empty while the
+   * scan is read), then the row with the checks off.
+   */
   deleteResource(
     scanId: number,
     r: Pick<ResourceRecord, "awsAccountId" | "awsRegion" | "resourceType" | "resourceId" | "arn">,
   ): void {
     const arn = r.arn || null;
-    if (arn !== null)
-      this.db
-        .prepare("DELETE FROM resources WHERE scan_id = ? AND resource_type = ? AND arn = ?")
-        .run(scanId, r.resourceType, arn);
-    else
-      this.db
-        .prepare(
-          "DELETE FROM resources WHERE scan_id = ? AND arn IS NULL AND account_id = ? AND region = ? AND resource_type = ? AND resource_id = ?",
-        )
-        .run(scanId, r.awsAccountId, r.awsRegion, r.resourceType, r.resourceId);
+    const row = (
+      arn !== null
+        ? this.db
+            .prepare("SELECT id FROM resources WHERE scan_id = ? AND resource_type = ? AND arn = ?")
+            .get(scanId, r.resourceType, arn)
+        : this.db
+            .prepare(
+              "SELECT id FROM resources WHERE scan_id = ? AND arn IS NULL AND account_id = ? AND region = ? AND resource_type = ? AND resource_id = ?",
+            )
+            .get(scanId, r.awsAccountId, r.awsRegion, r.resourceType, r.resourceId)
+    ) as { id: number } | undefined;
+    if (!row) return;
+    const remove = (): void => {
+      this.db.prepare("DELETE FROM findings WHERE scan_id = ? AND resource_pk = ?").run(scanId, row.id);
+      this.db.prepare("DELETE FROM resources WHERE id = ?").run(row.id);
+    };
+    // The pragma is a no-op inside a transaction: there the cascade runs (correct, only slower).
+    if (this.db.inTransaction) return remove();
+    this.db.pragma("foreign_keys = OFF");
+    try {
+      this.db.transaction(remove)();
+    } finally {
+      this.db.pragma("foreign_keys = ON");
+    }
   }
 
   /** The newest-capture index of `evaluate --input`, in this connection's temporary table. */
@@ -605,23 +629,16 @@ export class Store {
    * "Judging beside the writer").
    */
   insertFindings(scanId: number, findings: Iterable<FindingInput | FindingParams>): number {
-    // Rows per INSERT statement: one call into SQLite binds many rows (13 parameters each, well
-    // under SQLite's 32,766), which costs less than a call per row.
-    const ROWS = 50;
-    const insert = (rows: number): Database.Statement =>
-      this.db.prepare(
-        `INSERT INTO findings (${FINDING_INPUT_COLUMNS}) VALUES ${Array(rows).fill(FINDING_ROW).join(", ")}`,
-      );
-    const many = insert(ROWS);
+    // One row per INSERT: a multi-row VALUES list is a statement that may abort after writing some
+    // rows (a CHECK or foreign key), so SQLite journals every page it touches to a temporary file
+    // first, and that statement journal was half of what evaluate wrote (bench/README.md).
+    const insert = this.writes().finding;
     let n = 0;
     const write = this.db.transaction((batch: (FindingInput | FindingParams)[]) => {
-      const params: unknown[] = [];
       for (const f of batch) {
-        params.push(scanId, ...(Array.isArray(f) ? f : toFindingParams(f)));
+        insert.run(scanId, ...(Array.isArray(f) ? f : toFindingParams(f)));
         n++;
-        if (params.length === ROWS * FINDING_PARAMS) many.run(params.splice(0));
       }
-      if (params.length > 0) insert(params.length / FINDING_PARAMS).run(params);
     });
     for (const batch of batches(findings)) write(batch);
     return n;

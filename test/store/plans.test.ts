@@ -184,4 +184,75 @@ describe("query plans on findings", () => {
     }
     store.close();
   });
+  it("removing a resource searches indexes, never every finding of every scan (the cascade would)", async () => {
+    const store = new Store(join(tmp(), "remove.db"));
+    const earlier = await scan(store, [1, 2], [3]);
+    const id = store.beginScan("evaluate", "test");
+    store.insertResources(id, [vol(1), vol(2), vol(4)]);
+    const seen = capture(store.db);
+    store.deleteResource(id, vol(2));
+    store.deleteResource(id, { ...vol(4), arn: null });
+    store.deleteResource(id, vol(9)); // not stored: nothing to do
+    expect(store.db.pragma("foreign_keys", { simple: true })).toBe(1); // restored
+    const queries = seen.filter((sql) => /resources|findings/.test(sql));
+    expect(queries.length).toBeGreaterThan(0);
+    // The row is deleted with the foreign-key checks off (as deleteResource runs it); with them on,
+    // its plan is the cascade's search of every finding.
+    const deleteRow = "DELETE FROM resources WHERE id = ?";
+    expect(plan(store.db, deleteRow)).toContain("SCAN findings");
+    store.db.pragma("foreign_keys = OFF");
+    for (const sql of queries) {
+      const steps = plan(store.db, sql);
+      expect(steps.join("\n"), sql).toMatch(/USING (COVERING |INTEGER PRIMARY KEY|INDEX)/);
+      expect(
+        steps.filter((d) => /^SCAN /.test(d) && !/USING/.test(d)),
+        sql,
+      ).toEqual([]);
+    }
+    store.db.pragma("foreign_keys = ON");
+    expect(queries).toContain(deleteRow);
+    expect(store.db.pragma("foreign_key_check")).toEqual([]);
+    const ids = (scanId: number): string[] =>
+      (
+        store.db
+          .prepare("SELECT resource_id AS r FROM resources WHERE scan_id = ? ORDER BY r")
+          .all(scanId) as {
+          r: string;
+        }[]
+      ).map((x) => x.r);
+    const statuses = (scanId: number): Record<string, number> =>
+      Object.fromEntries(
+        (
+          store.db
+            .prepare("SELECT status, COUNT(*) AS n FROM findings WHERE scan_id = ? GROUP BY status")
+            .all(scanId) as { status: string; n: number }[]
+        ).map((x) => [x.status, x.n]),
+      );
+    expect(ids(id)).toEqual(["vol-1", "vol-4"]); // vol-4 is stored by ARN: the id key does not match it
+    expect(ids(earlier)).toEqual(["vol-1", "vol-2", "vol-3"]);
+    expect(statuses(earlier)).toEqual({ FAIL: 2, PASS: 1 });
+    // Inside a caller's transaction the pragma cannot change: the cascade removes the row's findings.
+    store.db.transaction(() => store.deleteResource(earlier, vol(1)))();
+    expect(ids(earlier)).toEqual(["vol-2", "vol-3"]);
+    expect(statuses(earlier)).toEqual({ FAIL: 1, PASS: 1 });
+    store.deleteResource(earlier, vol(2));
+    expect(statuses(earlier)).toEqual({ PASS: 1 });
+    expect(store.db.pragma("foreign_key_check")).toEqual([]);
+    store.close();
+  });
+  it("the lifecycle reads an evaluated scan's resources once, never once per open finding", async () => {
+    const store = new Store(join(tmp(), "reach.db"));
+    await scan(store, [1, 2], [3]);
+    const seen = capture(store.db);
+    await runLifecycle(store, { kind: "evaluate", source: "test", options: {} }, (h) => {
+      store.recordRules(h.id, [RULE]);
+      store.insertResources(h.id, [vol(4)]);
+      return { summary: {}, value: null };
+    });
+    const lifecycle = seen.filter((sql) => /finding_lifecycle/.test(sql));
+    expect(lifecycle.length).toBeGreaterThan(0);
+    for (const sql of lifecycle) expect(plan(store.db, sql).join("\n"), sql).not.toMatch(/resources/);
+    expect(seen.filter((sql) => /INSERT OR IGNORE INTO temp.lc_reach/.test(sql))).toHaveLength(1);
+    store.close();
+  });
 });
