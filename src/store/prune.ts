@@ -3,7 +3,7 @@
 // finding that is still open — its first seen date survives the scans it was seen in. History of
 // findings resolved in a pruned scan goes with it. Then VACUUM gives the space back.
 import { statSync } from "node:fs";
-import { scanChildTables, type Store } from "./store.js";
+import { scanChildTables, withForeignKeysOff, type Store } from "./store.js";
 
 export interface PruneSelection {
   /** Keep the N newest complete scans (and incomplete ones newer than the oldest of them). */
@@ -88,12 +88,7 @@ export function pruneScans(store: Store, ids: readonly number[]): PruneResult {
   // Each resource row deleted would make SQLite look for findings naming it (findings.resource_pk
   // cascades, unindexed): a read of every remaining finding per resource. A scan's findings name
   // only its own resources and are deleted first, so the check has nothing to find.
-  db.pragma("foreign_keys = OFF");
-  try {
-    pruneRows();
-  } finally {
-    db.pragma("foreign_keys = ON");
-  }
+  withForeignKeysOff(db, pruneRows);
   function pruneRows(): void {
     db.transaction(() => {
       for (const id of ids) {

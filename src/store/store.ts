@@ -275,13 +275,28 @@ export class ResourceSink {
   }
 }
 
-/** A store's resource and unit writes, prepared once (a scan commits hundreds of units). */
+/** A store's resource, unit and finding writes, prepared once (a scan commits hundreds of units). */
 interface Writes {
   /** Upserts by key (ARN, or account, region, type and id), plain and `replace`. */
   upsert: Record<"plain" | "replace", { byArn: Database.Statement; byId: Database.Statement }>;
   coverage: Database.Statement;
   unit: Database.Statement;
   finding: Database.Statement;
+}
+
+/**
+ * `fn` with the foreign-key checks off, for deletes that first remove the findings naming the rows
+ * they delete: the cascade from `resources` would read every finding of every scan for each row
+ * (findings.resource_pk is not indexed). The pragma is a no-op inside a transaction, so callers
+ * there keep the cascade instead.
+ */
+export function withForeignKeysOff<T>(db: Database.Database, fn: () => T): T {
+  db.pragma("foreign_keys = OFF");
+  try {
+    return fn();
+  } finally {
+    db.pragma("foreign_keys = ON");
+  }
 }
 
 export class Store {
@@ -555,8 +570,8 @@ export class Store {
   /**
    * Remove one resource of a scan (an input file's newer item says it is gone), by the same key.
    * Not by the foreign-key cascade: findings.resource_pk is unindexed, so for each row deleted
-   * SQLite would read every finding of every scan (1,000 removals into a database holding one
-   * earlier 200k-resource scan took 64 minutes; bench/README.md). A finding names a resource of
+   * SQLite would read every finding of every scan (381 ms per removal with one earlier
+   * 200k-resource scan in the file; bench/README.md). A finding names a resource of
    * its own scan only, so those findings are deleted by scan (an index range, empty while the
    * scan is read), then the row with the checks off.
    */
@@ -583,12 +598,7 @@ export class Store {
     };
     // The pragma is a no-op inside a transaction: there the cascade runs (correct, only slower).
     if (this.db.inTransaction) return remove();
-    this.db.pragma("foreign_keys = OFF");
-    try {
-      this.db.transaction(remove)();
-    } finally {
-      this.db.pragma("foreign_keys = ON");
-    }
+    withForeignKeysOff(this.db, () => this.db.transaction(remove)());
   }
 
   /** The newest-capture index of `evaluate --input`, in this connection's temporary table. */
@@ -611,15 +621,14 @@ export class Store {
       return;
     }
     const children = scanChildTables(db);
-    db.pragma("foreign_keys = OFF");
-    try {
-      db.transaction(() => {
-        for (const table of children) db.prepare(`DELETE FROM ${table} WHERE scan_id = ?`).run(id);
-        db.prepare("DELETE FROM scans WHERE id = ?").run(id);
-      }).immediate();
-    } finally {
-      db.pragma("foreign_keys = ON");
-    }
+    withForeignKeysOff(db, () =>
+      db
+        .transaction(() => {
+          for (const table of children) db.prepare(`DELETE FROM ${table} WHERE scan_id = ?`).run(id);
+          db.prepare("DELETE FROM scans WHERE id = ?").run(id);
+        })
+        .immediate(),
+    );
   }
 
   /**
