@@ -54,41 +54,57 @@ const IN_REACH = `
  * first) read the scan's rows once per finding, and a second evaluate of 50k items into a database
  * holding an earlier 200k-item one took 64 minutes instead of seconds (bench/README.md).
  */
-function loadReach(db: Database.Database, scanId: number): void {
+function loadReach(store: Store, scanId: number): void {
+  const db = store.db;
   db.exec(`CREATE TEMP TABLE IF NOT EXISTS lc_reach (
     account_id TEXT NOT NULL, region TEXT NOT NULL, PRIMARY KEY (account_id, region)) WITHOUT ROWID`);
   db.exec("DELETE FROM temp.lc_reach");
   if (db.prepare("SELECT 1 FROM finding_lifecycle WHERE state = 'open' LIMIT 1").get() === undefined) return;
   if (db.prepare("SELECT 1 FROM coverage WHERE scan_id = ? AND status = 'ok' LIMIT 1").get(scanId)) return;
+  const range = store.resourceIdRange(scanId);
+  if (!range) return;
+  // The row-id range, read in order (through resources_scan_type, a random read per row).
   db.prepare(
-    "INSERT OR IGNORE INTO temp.lc_reach SELECT account_id, region FROM resources WHERE scan_id = ?",
-  ).run(scanId);
+    `INSERT OR IGNORE INTO temp.lc_reach SELECT account_id, region FROM resources
+     WHERE id BETWEEN :lo AND :hi AND +scan_id = :scan`,
+  ).run({ ...range, scan: scanId });
 }
 
 /**
  * The scan's results that can change a finding's life, one per identity (FAIL over UNKNOWN over
- * PASS), in a temporary table: every FAIL and UNKNOWN, and a PASS only where the lifecycle already
- * holds its identity (to resolve it, or to tell it was seen). A PASS of an identity that never
- * failed changes nothing; leaving those out spares sorting most of a scan (bench/README.md).
+ * PASS), in a temporary table: every FAIL, and an UNKNOWN or PASS only where the lifecycle already
+ * holds its identity (to keep it open or resolve it, or to tell it was seen). An UNKNOWN or PASS
+ * of an identity that never failed changes nothing (writeStates reads them only for identities
+ * that are open); leaving those out spares most of a scan (bench/README.md).
+ *
+ * One pass over the scan's row-id range, upserting by identity: found through the status index,
+ * each row was a random read of the table, and GROUP BY sorted them all again (2.4 s against
+ * 0.8 s at 200k items; bench/README.md). Without a row id, the table is kept in identity order,
+ * so what reads it next (writeStates, applyStates) meets the lifecycle's index in its order.
  */
-function loadResults(db: Database.Database, scanId: number): void {
+function loadResults(store: Store, scanId: number): void {
+  const db = store.db;
   db.exec(`CREATE TEMP TABLE IF NOT EXISTS lc_now (
     identity TEXT PRIMARY KEY, status TEXT NOT NULL, rule_id TEXT, account_id TEXT, region TEXT,
-    resource_type TEXT, resource_id TEXT, arn TEXT)`);
+    resource_type TEXT, resource_id TEXT, arn TEXT) WITHOUT ROWID`);
   db.exec("DELETE FROM temp.lc_now");
-  const columns = "f.rule_id, f.account_id, f.region, f.resource_type, f.resource_id, f.arn";
+  const range = store.findingIdRange(scanId);
+  if (!range) return;
+  const known =
+    db.prepare("SELECT 1 FROM finding_lifecycle LIMIT 1").get() === undefined
+      ? ""
+      : `OR ${ID} IN (SELECT identity FROM finding_lifecycle)`;
+  // `+f.scan_id`: a row filter, so the row-id range drives the read. `AND true` keeps SQLite from
+  // reading ON CONFLICT as a join's ON clause (its documented parsing ambiguity).
   db.prepare(
-    `INSERT INTO temp.lc_now SELECT ${ID}, CASE MIN(CASE f.status WHEN 'FAIL' THEN 0 ELSE 1 END)
-       WHEN 0 THEN 'FAIL' ELSE 'UNKNOWN' END, ${columns}
-     FROM findings f WHERE f.scan_id = ? AND ${statusKey("f")} IN (0, 1) GROUP BY 1`,
-  ).run(scanId);
-  if (db.prepare("SELECT 1 FROM finding_lifecycle LIMIT 1").get() === undefined) return;
-  // OR IGNORE: an identity with a FAIL or UNKNOWN row as well keeps that status.
-  db.prepare(
-    `INSERT OR IGNORE INTO temp.lc_now SELECT ${ID}, 'PASS', ${columns}
-     FROM findings f WHERE f.scan_id = ? AND ${statusKey("f")} = 2
-       AND ${ID} IN (SELECT identity FROM finding_lifecycle)`,
-  ).run(scanId);
+    `INSERT INTO temp.lc_now
+     SELECT ${ID}, f.status, f.rule_id, f.account_id, f.region, f.resource_type, f.resource_id, f.arn
+     FROM findings f WHERE f.id BETWEEN :lo AND :hi AND +f.scan_id = :scan
+       AND (f.status = 'FAIL' ${known}) AND true
+     ON CONFLICT (identity) DO UPDATE SET status = excluded.status, resource_type = excluded.resource_type,
+       resource_id = excluded.resource_id, arn = excluded.arn
+     WHERE ${statusKey("excluded")} < ${statusKey("lc_now")}`,
+  ).run({ ...range, scan: scanId });
 }
 
 /** What this scan does to each identity, judged against the lifecycle as it stood before it. */
@@ -124,9 +140,11 @@ function applyStates(db: Database.Database, scan: number, at: string): void {
     `UPDATE finding_lifecycle SET state = 'open', opened_scan = :scan, opened_at = :at, resolved_scan = NULL,
        resolved_at = NULL, reopen_count = reopen_count + 1 WHERE ${inState("'reopened'")}`,
   ).run(p);
+  // A new identity was written last seen now, above.
   db.prepare(
     `UPDATE finding_lifecycle SET last_seen_scan = :scan, last_seen_at = :at
-     WHERE identity IN (SELECT identity FROM finding_states WHERE scan_id = :scan AND status = 'FAIL')`,
+     WHERE identity IN (SELECT identity FROM finding_states WHERE scan_id = :scan AND status = 'FAIL'
+       AND state <> 'new')`,
   ).run(p);
   db.prepare(
     `UPDATE finding_lifecycle SET state = 'resolved', resolved_scan = :scan, resolved_at = :at
@@ -147,8 +165,8 @@ export function recordLifecycle(store: Store, scanId: number, at: string): Lifec
         scanId,
         new Date().toISOString(),
       );
-      loadResults(db, scanId);
-      loadReach(db, scanId);
+      loadResults(store, scanId);
+      loadReach(store, scanId);
       writeStates(db, scanId);
       applyStates(db, scanId, at);
       db.exec("DELETE FROM temp.lc_now");

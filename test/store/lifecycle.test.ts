@@ -186,6 +186,63 @@ describe("the lifecycle in the store", () => {
     store.close();
   });
 
+  it("one result per identity whatever the row order (FAIL over UNKNOWN over PASS); another scan's rows between are not its", async () => {
+    const store = new Store(join(tmp(), "order.db"));
+    const s1 = await scan(store, { failing: [4] });
+    const other = store.beginScan("scan", "test");
+    const [otherPk] = store.insertResources(other, [vol(8)]);
+    const result = (i: number, status: "FAIL" | "UNKNOWN" | "PASS", pk?: number) => ({
+      ruleId: RULE.id,
+      status,
+      severity: "high" as const,
+      resource: vol(i),
+      ...(pk !== undefined ? { resourcePk: pk } : {}),
+      message: `volume ${i}`,
+      evidence: {},
+    });
+    const outcome = await runLifecycle(store, { kind: "scan", source: "test", options: {} }, (h) => {
+      store.recordRules(h.id, [RULE]);
+      const pks = store.insertResources(
+        h.id,
+        [4, 5, 6, 7].map((i) => vol(i)),
+      );
+      store.upsertCoverage(h.id, [
+        {
+          accountId: ACCOUNT,
+          region: "us-east-1",
+          service: "ec2",
+          operation: "DescribeVolumes",
+          status: "ok",
+          scope: "region",
+          resourceTypes: ["AWS::EC2::Volume"],
+        },
+      ]);
+      const [p4, p5, p6, p7] = pks;
+      store.insertFindings(h.id, [result(4, "UNKNOWN", p4), result(5, "PASS", p5), result(6, "UNKNOWN", p6)]);
+      // Rows of a scan still running land between this scan's rows.
+      store.insertFindings(other, [result(8, "FAIL", otherPk), result(4, "PASS", otherPk)]);
+      store.insertFindings(h.id, [result(4, "PASS", p4), result(5, "FAIL", p5), result(6, "FAIL", p6)]);
+      store.insertFindings(h.id, [result(7, "UNKNOWN", p7), result(6, "PASS", p6)]);
+      return { summary: {}, value: null };
+    });
+    const s2 = outcome.scanId;
+    // 4: UNKNOWN beside PASS keeps it open (UNKNOWN is over PASS); 5 and 6: their FAIL came after
+    // a PASS or UNKNOWN; 7: UNKNOWN opens nothing; 8 is the other scan's.
+    expect([4, 5, 6, 7, 8].map((i) => stateOf(store, s2, i))).toEqual([
+      "open",
+      "new",
+      "new",
+      undefined,
+      undefined,
+    ]);
+    const status = store.db
+      .prepare("SELECT status FROM finding_states WHERE scan_id = ? AND identity = ?")
+      .pluck();
+    expect(status.get(s2, `${RULE.id}|${ACCOUNT}|us-east-1|${vol(4).arn}`)).toBe("UNKNOWN");
+    expect(stateOf(store, s1, 4)).toBe("new");
+    store.close();
+  });
+
   it("a denied listing keeps open findings open; a scan that reached them and found none resolves them", async () => {
     const store = new Store(join(tmp(), "reach.db"));
     await scan(store, { failing: [1] });

@@ -114,6 +114,7 @@ describe("query plans on findings", () => {
     Array.from(reportOrderFindings(store, third, [RULE.id], false, "pass"));
     store.countFindings(third, { statuses: ["FAIL"] });
     store.findingColumnWidths(third, {}, ["ruleId", "message"]);
+    store.findingColumnWidths(third, { statuses: ["FAIL", "UNKNOWN"], limit: 60 }, ["ruleId", "message"]);
     store.ruleTallies(third);
     store.scanCounts(third);
     store.findingKeys(third, ["FAIL"]);
@@ -125,6 +126,7 @@ describe("query plans on findings", () => {
       (sql) => /\bfindings\b/.test(sql) && !/^\s*(INSERT INTO findings|CREATE|DELETE FROM temp)/.test(sql),
     );
     expect(queries.length).toBeGreaterThan(15);
+    expect(queries.filter((q) => /GROUP BY 1, 2, 3|\) w$|INSERT INTO temp\.lc_now/.test(q))).toHaveLength(5);
     expect(queries.filter((q) => /LIMIT 1\s*$/.test(q) && /resource_type = \?/.test(q))).toHaveLength(1);
     // Reports' read (src/store/report-queries.ts), with and without the tag join, whole and in parts.
     expect(queries.filter((q) => /IN \(SELECT value FROM json_each/.test(q))).toHaveLength(4);
@@ -148,6 +150,25 @@ describe("query plans on findings", () => {
           steps.filter((d) => d.includes("TEMP B-TREE")),
           sql,
         ).toEqual([]);
+      // Counts by status, severity and rule walk findings_report_order in its own order (grouped
+      // by the status column, each finding's table row was read), and the widths of a limited
+      // table are those of its first rows in report order, not of a sort of every match.
+      if (/GROUP BY 1, 2, 3|\) w$/.test(sql)) {
+        expect(steps.join("\n"), sql).toMatch(/USING (COVERING )?INDEX findings_report_order/);
+        expect(
+          steps.filter((d) => d.includes("TEMP B-TREE")),
+          sql,
+        ).toEqual([]);
+      }
+      // The lifecycle reads the scan's results once, in row order (through the status index, every
+      // row was a random read of the table), and sorts nothing.
+      if (/INSERT INTO temp\.lc_now/.test(sql)) {
+        expect(steps[0], sql).toBe("SEARCH f USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)");
+        expect(
+          steps.filter((d) => d.includes("TEMP B-TREE")),
+          sql,
+        ).toEqual([]);
+      }
       // diff looks up one identity's finding per entry: the whole key, not a rule's every finding.
       if (/LIMIT 1\s*$/.test(sql) && /resource_type = \?/.test(sql))
         expect(steps).toEqual([
