@@ -220,6 +220,12 @@ describe("store", () => {
         expect(all.map((r) => r.pk)).toEqual([...all.map((r) => r.pk)].sort((x, y) => x - y));
         const kms = [...s.iterateResources(scan, ["AWS::KMS::Key"], pageSize)].map((r) => key(r.record));
         expect(kms).toEqual(wrote[scan]?.filter((k) => k.startsWith("AWS::KMS::Key")));
+        // Volumes are most of the scan: read from the row-id range, the keys skipped, in row order.
+        const volumes = [...s.iterateResources(scan, ["AWS::EC2::Volume"], pageSize)];
+        expect(volumes.map((r) => key(r.record))).toEqual(
+          wrote[scan]?.filter((k) => k.startsWith("AWS::EC2")),
+        );
+        expect(volumes.map((r) => r.pk)).toEqual([...volumes.map((r) => r.pk)].sort((x, y) => x - y));
         const both = [...s.iterateResources(scan, ["AWS::EC2::Volume", "AWS::KMS::Key"], pageSize)];
         expect(both.map((r) => key(r.record)).sort()).toEqual([...(wrote[scan] ?? [])].sort());
       }
@@ -247,6 +253,37 @@ describe("store", () => {
         const rows = [...s.iterateFindingsWithRecords(scan, pageSize)];
         expect(rows.map((r) => (r.record ? key(r.record) : ""))).toEqual(wrote[scan]);
       }
+    s.close();
+  });
+
+  it("sizes a limited findings table by the rows it shows, an unlimited one by every match", () => {
+    const s = new Store(join(tmp(), "widths.db"));
+    const id = s.beginScan("scan", "t");
+    const records = [1, 2, 3, 4].map((i) => vol(i, "111122223333"));
+    const pks = s.insertResources(id, records);
+    // Report order puts the FAIL first; the long message is on a PASS that a limit of 1 leaves out.
+    s.insertFindings(
+      id,
+      records.map((r, i) => ({
+        ruleId: "r",
+        status: i === 0 ? ("FAIL" as const) : ("PASS" as const),
+        severity: "low" as const,
+        resource: r,
+        resourcePk: pks[i] as number,
+        message: i === 3 ? "x".repeat(50) : "short",
+        evidence: {},
+      })),
+    );
+    const shown = [...s.iterateFindingDocs(id, { limit: 1 })];
+    expect(shown.map((f) => f.status)).toEqual(["FAIL"]);
+    expect(s.findingColumnWidths(id, { limit: 1 }, ["status", "message"])).toEqual([4, 5]);
+    expect(s.findingColumnWidths(id, {}, ["status", "message"])).toEqual([4, 50]);
+    expect(s.findingColumnWidths(id, { statuses: ["UNKNOWN"], limit: 5 }, ["message"])).toEqual([0]);
+    expect(s.ruleTallies(id)).toEqual([{ ruleId: "r", severity: "low", FAIL: 1, UNKNOWN: 0, PASS: 3 }]);
+    expect(s.findingCounts(id)).toEqual([
+      { status: "FAIL", severity: "low", count: 1 },
+      { status: "PASS", severity: "low", count: 3 },
+    ]);
     s.close();
   });
 
