@@ -43,6 +43,17 @@ function vol(i: number, pad = 0): ResourceRecord {
   };
 }
 
+/** The DescribeVolumes coverage row of ACCOUNT's us-east-1. */
+const volumesListed = (status: "ok" | "denied") => ({
+  accountId: ACCOUNT,
+  region: "us-east-1",
+  service: "ec2",
+  operation: "DescribeVolumes",
+  status,
+  scope: "region" as const,
+  resourceTypes: ["AWS::EC2::Volume"],
+});
+
 /** One complete scan: volumes `failing` FAIL, `passing` PASS, DescribeVolumes ok (unless `denied`). */
 async function scan(
   store: Store,
@@ -56,17 +67,7 @@ async function scan(
       h.id,
       all.map((i) => vol(i, spec.pad)),
     );
-    store.upsertCoverage(h.id, [
-      {
-        accountId: ACCOUNT,
-        region: "us-east-1",
-        service: "ec2",
-        operation: "DescribeVolumes",
-        status: spec.denied ? "denied" : "ok",
-        scope: "region",
-        resourceTypes: ["AWS::EC2::Volume"],
-      },
-    ]);
+    store.upsertCoverage(h.id, [volumesListed(spec.denied ? "denied" : "ok")]);
     store.insertFindings(
       h.id,
       all.map((i, n) => ({
@@ -206,17 +207,7 @@ describe("the lifecycle in the store", () => {
         h.id,
         [4, 5, 6, 7].map((i) => vol(i)),
       );
-      store.upsertCoverage(h.id, [
-        {
-          accountId: ACCOUNT,
-          region: "us-east-1",
-          service: "ec2",
-          operation: "DescribeVolumes",
-          status: "ok",
-          scope: "region",
-          resourceTypes: ["AWS::EC2::Volume"],
-        },
-      ]);
+      store.upsertCoverage(h.id, [volumesListed("ok")]);
       const [p4, p5, p6, p7] = pks;
       store.insertFindings(h.id, [result(4, "UNKNOWN", p4), result(5, "PASS", p5), result(6, "UNKNOWN", p6)]);
       // Rows of a scan still running land between this scan's rows.
