@@ -154,6 +154,12 @@ export interface FindingFilter {
  * collection worker posts batches of the size the store writes).
  */
 export const INSERT_BATCH = 500;
+/**
+ * Findings per transaction: each commit rewrites the pages at the right edge of every findings
+ * index, so fewer commits write fewer bytes (1M items: 10% fewer bytes written, 12% less
+ * main-thread CPU than 500; bench/README.md).
+ */
+const FINDING_BATCH = 5000;
 
 /** The columns of a resource row that its record fills (in insert order). */
 export const RECORD_COLUMNS = [
@@ -656,7 +662,7 @@ export class Store {
         n++;
       }
     });
-    for (const batch of batches(findings)) write(batch);
+    for (const batch of inBatches(findings, FINDING_BATCH)) write(batch);
     return n;
   }
 
