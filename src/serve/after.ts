@@ -7,6 +7,7 @@ import type { ScanResult } from "../app/scan.js";
 import { findingsCsv, findingsJson, scanHead } from "../report/findings-view.js";
 import { writeReports } from "../report/index.js";
 import { waiversForOutput } from "../report/waived.js";
+import { pruneCandidates, pruneScans } from "../store/prune.js";
 import type { ScanRow, Store } from "../store/store.js";
 import { writeFileAtomically } from "../util/atomic-file.js";
 import { scanChange } from "./changes.js";
@@ -54,8 +55,16 @@ export async function afterScan(deps: AfterDeps, s: Schedule | undefined, result
   if (s?.after.keepScans) {
     const keep = s.after.keepScans;
     await step("prune", () => {
-      const pruned = store.pruneScans(keep);
-      if (pruned.length > 0) log("after.prune", { scan: result.scanId, deleted: pruned });
+      // As `dpscan prune --keep` does (open findings keep their history), without the VACUUM.
+      const ids = pruneCandidates(store, { keep, now: new Date() });
+      if (ids.length === 0) return;
+      const r = pruneScans(store, ids, { vacuum: false });
+      log("after.prune", {
+        scan: result.scanId,
+        pruned: r.scans,
+        resources: r.resources,
+        findings: r.findings,
+      });
     });
   }
 }

@@ -117,7 +117,11 @@ export function serveSettingsSchema(scanProperties: JsonObject): JsonObject {
         additionalProperties: false,
         properties: {
           reportsDir: { type: "string", description: "write findings and summary under this folder" },
-          keepScans: { type: "integer", minimum: 1, description: "prune: keep this many complete scans" },
+          keepScans: {
+            type: "integer",
+            minimum: 1,
+            description: "prune as dpscan prune --keep N does (no VACUUM)",
+          },
         },
       },
     },

@@ -1202,20 +1202,6 @@ export class Store {
     };
   }
 
-  /** Delete complete scans beyond the newest `keep` (and everything they own); returns their ids. */
-  pruneScans(keep: number): number[] {
-    const ids = (
-      this.db
-        .prepare("SELECT id FROM scans WHERE status = 'complete' ORDER BY id DESC LIMIT -1 OFFSET ?")
-        .all(Math.max(1, Math.floor(keep))) as { id: number }[]
-    ).map((r) => r.id);
-    const del = this.db.prepare("DELETE FROM scans WHERE id = ?");
-    this.db.transaction(() => {
-      for (const id of ids) del.run(id);
-    })();
-    return ids;
-  }
-
   findingCounts(scanId: number): { status: Status; severity: Severity; count: number }[] {
     const out: { status: Status; severity: Severity; count: number }[] = [];
     for (const g of this.findingGroups(scanId)) {

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadDemoWorld } from "../../src/sim/world/demo.js";
 import { startSimulator, type Simulator } from "../../src/sim/wire/server.js";
 import { allServices } from "../../src/sim/services/index.js";
+import { prunedAt } from "../../src/store/prune.js";
 import { Store } from "../../src/store/store.js";
 import { runCli } from "../helpers/cli.js";
 import { useTmpDir } from "../helpers/tmp.js";
@@ -194,9 +195,13 @@ describe("dpscan serve", () => {
     process.emit("SIGTERM", "SIGTERM");
     expect(await again.done).toBe(0);
     expect(findingKeys(db, scanId)).toEqual(firstFindings);
-    // The manual schedule keeps one complete scan: the first one was pruned after it.
+    // The manual schedule keeps one complete scan: the first one was pruned after it, as `dpscan
+    // prune --keep 1` prunes (its row stays, marked; its results go).
     const pruned = new Store(db);
-    expect(pruned.getScan(first.id)).toBeUndefined();
+    expect(pruned.getScan(first.id)?.status).toBe("complete");
+    expect(prunedAt(pruned, first.id)).toEqual(expect.any(String));
+    expect(pruned.queryFindings(first.id, { statuses: ["FAIL", "UNKNOWN", "PASS"] })).toEqual([]);
+    expect(prunedAt(pruned, scanId)).toBeNull();
     pruned.close();
     // The nightly schedule wrote its reports: the finding document (with the scan's summary and
     // gaps), its CSV, and the framework reports.

@@ -11,7 +11,7 @@ import { findingIdentity, findingIdentitySql } from "../../src/model/finding.js"
 import type { ResourceRecord } from "../../src/model/resource.js";
 import { ensureLifecycle, histories, scanStates } from "../../src/store/lifecycle.js";
 import { listMigrations } from "../../src/store/migrations.js";
-import { pruneCandidates, pruneScans } from "../../src/store/prune.js";
+import { pruneCandidates, prunedAt, pruneScans } from "../../src/store/prune.js";
 import { Store } from "../../src/store/store.js";
 import { EXIT } from "../../src/util/errors.js";
 import { runCli } from "../helpers/cli.js";
@@ -311,6 +311,32 @@ describe("the lifecycle in the store", () => {
     expect(
       pruneCandidates(store, { olderThanDays: 0, now: new Date(Date.now() + 86_400_000) }),
     ).not.toContain(store.latestCompleteScan()?.id);
+    store.close();
+  });
+
+  it("prune commits scan by scan: one that fails leaves the scans before it pruned and itself whole", async () => {
+    const path = join(tmp(), "prune-steps.db");
+    const store = new Store(path);
+    const ids: number[] = [];
+    for (let n = 0; n < 4; n++) ids.push(await scan(store, { failing: [1], passing: [3] }));
+    const rows = (table: string, id: number): number =>
+      (store.db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE scan_id = ?`).get(id) as { n: number }).n;
+    const [s1, s2] = ids as [number, number, number, number];
+    const before = rows("findings", s2);
+    // The second scan's coverage cannot be deleted: its transaction fails part-way, after its findings went.
+    store.db.exec(`CREATE TEMP TRIGGER keep_coverage BEFORE DELETE ON coverage WHEN old.scan_id = ${s2}
+      BEGIN SELECT RAISE(ABORT, 'coverage is kept'); END`);
+    expect(() => pruneScans(store, ids.slice(0, 3))).toThrow(/coverage is kept/);
+    expect(prunedAt(store, s1)).toEqual(expect.any(String));
+    expect(rows("findings", s1)).toBe(0);
+    expect(prunedAt(store, s2)).toBeNull();
+    expect(rows("findings", s2)).toBe(before);
+    expect(rows("coverage", s2)).toBeGreaterThan(0);
+    // The next prune finishes what the first left.
+    store.db.exec("DROP TRIGGER keep_coverage");
+    expect(pruneScans(store, ids.slice(1, 3)).scans).toEqual(ids.slice(1, 3));
+    expect(ids.slice(0, 3).map((id) => rows("findings", id))).toEqual([0, 0, 0]);
+    expect(store.db.pragma("foreign_keys", { simple: true })).toBe(1);
     store.close();
   });
 
