@@ -228,7 +228,21 @@ export function toFindingParams(f: FindingInput): FindingParams {
   ];
 }
 
-export function toResourceRow(r: ResourceRecord): ResourceRow {
+/** A record's three JSON columns as the store writes them (the item parser hashes them too). */
+export interface ResourceJson {
+  configuration: string;
+  supplementary: string;
+  tags: string;
+}
+
+export const resourceJson = (r: ResourceRecord): ResourceJson => ({
+  configuration: JSON.stringify(r.configuration),
+  supplementary: JSON.stringify(r.supplementaryConfiguration),
+  tags: JSON.stringify(r.tags),
+});
+
+/** The store's row of a record; `json`, when the caller has made it already (resourceJson of r). */
+export function toResourceRow(r: ResourceRecord, json: ResourceJson = resourceJson(r)): ResourceRow {
   return [
     r.resourceType,
     r.resourceId,
@@ -236,9 +250,9 @@ export function toResourceRow(r: ResourceRecord): ResourceRow {
     r.arn || null, // an empty ARN (a careless endpoint) is no ARN: keyed by id
     r.awsAccountId,
     r.awsRegion,
-    JSON.stringify(r.configuration),
-    JSON.stringify(r.supplementaryConfiguration),
-    JSON.stringify(r.tags),
+    json.configuration,
+    json.supplementary,
+    json.tags,
     r.configurationItemCaptureTime,
   ];
 }

@@ -3,7 +3,7 @@
 // across items, so it runs in-thread for small inputs and in a worker thread (parse-worker.ts) for
 // large ones, with the same ParsedItem results either way; the newest-capture choice and the store
 // stay with the caller.
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { Readable, pipeline } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import { createGunzip } from "node:zlib";
@@ -13,6 +13,7 @@ import { ItemError, normalizeItem } from "../../model/normalize.js";
 import { readBoundedChunks, type StreamStats } from "../../util/bounded-read.js";
 import { InputError } from "../../util/errors.js";
 import { toTime } from "../../util/json.js";
+import { resourceJson, type ResourceJson } from "../../store/store.js";
 import {
   JsonStreamError,
   JsonValueStream,
@@ -43,6 +44,8 @@ export type ParsedItem =
       time: number;
       hash: string;
       record: ResourceRecord;
+      /** The record's JSON columns, made once for the hash and the store's row. */
+      json: ResourceJson;
     };
 
 export interface ParseOptions {
@@ -61,9 +64,10 @@ export const resourceKey = (r: ResourceRecord): string =>
     ? `${r.resourceType}\u0000arn\u0000${r.arn}`
     : `${r.resourceType}\u0000id\u0000${r.awsAccountId}\u0000${r.awsRegion}\u0000${r.resourceId}`;
 
-function contentHash(use: string, r: ResourceRecord): string {
-  const content = [use, r.arn, r.resourceName, r.configuration, r.supplementaryConfiguration, r.tags];
-  return createHash("sha256").update(JSON.stringify(content)).digest("base64");
+/** Of what is stored: two items of one resource at one capture time must agree on all of it. */
+function contentHash(use: string, r: ResourceRecord, json: ResourceJson): string {
+  const text = `[${JSON.stringify(use)},${JSON.stringify(r.arn) ?? "null"},${JSON.stringify(r.resourceName) ?? "null"},${json.configuration},${json.supplementary},${json.tags}]`;
+  return hash("sha256", text, "base64");
 }
 
 /** One item, or nothing (a deleted item too bare to normalise: nothing to judge either way). */
@@ -79,14 +83,16 @@ export function parseItem(where: string, item: unknown): ParsedItem | undefined 
     return use === "deleted" ? undefined : { kind: "bad", problem: `${where}: ${err.message}` };
   }
   const time = toTime(record.configurationItemCaptureTime) ?? 0;
+  const json = resourceJson(record);
   return {
     kind: "record",
     where,
     use,
     key: resourceKey(record),
     time,
-    hash: contentHash(use, record),
+    hash: contentHash(use, record, json),
     record,
+    json,
   };
 }
 

@@ -52,7 +52,8 @@ async function main(): Promise<void> {
       data.files,
       {
         // Rows: the configuration's JSON is made here, off the thread that writes it.
-        put: (record) => call(data.rows ? { put: true, row: toResourceRow(record) } : { put: true, record }),
+        put: (record, json) =>
+          call(data.rows ? { put: true, row: toResourceRow(record, json) } : { put: true, record }),
         remove: (record) => call({ put: false, record }),
       },
       captureIndexIn(db),

@@ -13,7 +13,7 @@ import { isatty } from "node:tty";
 import type { CoverageInput } from "../../model/coverage.js";
 import type { ResourceRecord } from "../../model/resource.js";
 import type { CaptureEntry, CaptureIndexTable } from "../../store/capture-index.js";
-import type { ResourceRow } from "../../store/store.js";
+import type { ResourceJson, ResourceRow } from "../../store/store.js";
 import { STDIN, type StreamStats } from "../../util/bounded-read.js";
 import { InputError } from "../../util/errors.js";
 import { WorkerExit, WorkerPool } from "../../util/worker-pool.js";
@@ -27,8 +27,11 @@ export { MAX_INPUT_BYTES, MAX_ITEM_CHARS } from "./item-parser.js";
 
 /** Where the records go as they are read (the scan's store). */
 export interface RecordSink {
-  /** A record that is now the newest capture of its resource (it may replace an older one). */
-  put(record: ResourceRecord): void;
+  /**
+   * A record that is now the newest capture of its resource (it may replace an older one); `json`,
+   * its JSON columns when the parser made them (in the thread that parsed it).
+   */
+  put(record: ResourceRecord, json?: ResourceJson): void;
   /**
    * The same as put, given as the store's row (toResourceRow of the record). When the sink has it,
    * a read in the parser worker serialises records there and calls this instead of put.
@@ -166,7 +169,7 @@ export class ItemReader {
 
   /** Keep the newest capture of each resource; an equal-time different item is ambiguous. */
   private newest(fileIndex: number, p: ParsedItem & { kind: "record" }): void {
-    const { where, use, key, time, hash, record: r } = p;
+    const { where, use, key, time, hash, record: r, json } = p;
     const prev = this.latest.get(key);
     if (prev && prev.time === time && prev.hash !== hash) {
       this.error(
@@ -181,7 +184,7 @@ export class ItemReader {
     if (prev) this.superseded(r, prev.file, fileIndex, prev.time, time);
     const place = `${r.awsAccountId}\u0000${r.awsRegion}\u0000${r.resourceId}`;
     this.latest.set(key, { time, hash, use, file: fileIndex, place });
-    if (use === "usable") this.sink.put(r);
+    if (use === "usable") this.sink.put(r, json);
     else if (prev?.use === "usable") this.sink.remove(r);
   }
 
