@@ -98,10 +98,10 @@ export function pruneScans(store: Store, ids: readonly number[], opts: PruneOpti
   // only its own resources and are deleted first, so the check has nothing to find.
   withForeignKeysOff(db, pruneRows);
   function pruneRows(): void {
-    // One transaction per scan, then a checkpoint: the WAL holds every page a transaction changes,
-    // so pruning 20 scans of a 42 GB database in one had grown it past 11 GB, still growing, when
-    // it was stopped (bench/README.md); scan by scan it holds one scan's pages. A prune stopped part-way leaves
-    // whole scans pruned (each marked with its rows gone) and the next prune finishes the rest.
+    // One transaction per scan, then a checkpoint: the WAL holds every page a transaction
+    // changes, so pruning 20 scans of a 42 GB database in one had grown it past 11 GB, still
+    // growing, when it was stopped (bench/README.md); scan by scan it holds one scan's pages. A
+    // prune stopped part-way leaves whole scans pruned and the next prune finishes the rest.
     for (const id of ids) {
       db.transaction(() => {
         resources += count("SELECT COUNT(*) AS n FROM resources WHERE scan_id = ?", id);

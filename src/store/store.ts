@@ -155,9 +155,9 @@ export interface FindingFilter {
  */
 export const INSERT_BATCH = 500;
 /**
- * Findings per transaction: each commit rewrites the pages at the right edge of every findings
- * index, so fewer commits write fewer bytes (1M items: 10% fewer bytes written, 12% less
- * main-thread CPU than 500; bench/README.md).
+ * Findings per transaction: each commit writes the right-edge pages of the table and its indexes
+ * to the WAL again, so fewer commits write fewer bytes (1M items: 10% fewer than 500 per
+ * transaction; bench/README.md).
  */
 const FINDING_BATCH = 5000;
 
