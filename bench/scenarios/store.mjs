@@ -7,7 +7,7 @@
 // `dpscan prune --keep` (which VACUUMs) with the database's size before and after.
 //
 //   npm run build && node bench/scenarios/store.mjs [--quick] [--size RESOURCES] [--scans N] [--keep N]
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, statfsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cliOptions, dpscan, load, round, writeScans } from "./lib/common.mjs";
@@ -17,6 +17,8 @@ export const name = "store";
 /** The figures of a measured dpscan run. */
 const figures = (r) => ({ seconds: r.seconds, cpuSeconds: r.cpuSeconds, peakRssMb: r.peakRssMb });
 const mb = (path) => round(statSync(path).size / 1e6, 0);
+const gb = (bytes) => round(bytes / 1e9, 0);
+const BYTES_PER_RESOURCE_NIGHT = 3500;
 
 export async function run({ quick = false, size, scans, keep } = {}) {
   const resources = size ?? (quick ? 20_000 : 400_000);
@@ -24,6 +26,15 @@ export async function run({ quick = false, size, scans, keep } = {}) {
   const kept = keep ?? Math.max(2, Math.ceil(nights / 3)); // two left for a diff
   const dir = mkdtempSync(join(tmpdir(), "dpscan-bench-store-"));
   try {
+    // Refused up front rather than filling the disk part-way: about 3.5 KB per resource and night
+    // (42 GB for 30 × 400k, 2026-12-04), and prune's VACUUM rewrites what it keeps twice more (a
+    // temporary copy, then the WAL).
+    const needed = resources * nights * BYTES_PER_RESOURCE_NIGHT * (1 + (2 * kept) / nights);
+    const { bavail, bsize } = statfsSync(dir);
+    if (bavail * bsize < needed)
+      throw new Error(
+        `the store scenario (${nights} scans of ${resources} resources) needs about ${gb(needed)} GB free in ${dir}, which has ${gb(bavail * bsize)} GB: run it smaller (node bench/scenarios/store.mjs --size N --scans N)`,
+      );
     const db = join(dir, "store.db");
     const w = await writeScans({ dir, db, resources, nights });
     const { Store } = await load("store/store.js");
