@@ -86,6 +86,10 @@ async function scan(
   return outcome.scanId;
 }
 
+/** Rows of `table` that belong to scan `scanId`. */
+const scanRows = (store: Store, table: string, scanId: number): number =>
+  (store.db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE scan_id = ?`).get(scanId) as { n: number }).n;
+
 const stateOf = (store: Store, scanId: number, i: number): string | undefined =>
   scanStates(store, scanId).get(`${RULE.id}|${ACCOUNT}|us-east-1|${vol(i).arn}`);
 
@@ -295,9 +299,7 @@ describe("the lifecycle in the store", () => {
     });
     expect(store.queryFindings(first)).toEqual([]);
     // Of a pruned scan's rows, its rules and its place in the lifecycle stay; results and coverage go.
-    const rows = (table: string): number =>
-      (store.db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE scan_id = ?`).get(first) as { n: number })
-        .n;
+    const rows = (table: string): number => scanRows(store, table, first);
     expect(["resources", "findings", "coverage", "scan_units"].map(rows)).toEqual([0, 0, 0, 0]);
     expect(rows("scan_rules")).toBeGreaterThan(0);
     expect(rows("lifecycle_scans")).toBe(1);
@@ -319,8 +321,7 @@ describe("the lifecycle in the store", () => {
     const store = new Store(path);
     const ids: number[] = [];
     for (let n = 0; n < 4; n++) ids.push(await scan(store, { failing: [1], passing: [3] }));
-    const rows = (table: string, id: number): number =>
-      (store.db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE scan_id = ?`).get(id) as { n: number }).n;
+    const rows = (table: string, id: number): number => scanRows(store, table, id);
     const [s1, s2] = ids as [number, number, number, number];
     const before = rows("findings", s2);
     // The second scan's coverage cannot be deleted: its transaction fails part-way, after its findings went.
