@@ -27,7 +27,7 @@ interface CommandEntry {
 }
 
 /** Every command, in the order of `dpscan --help`. */
-const COMMANDS: CommandEntry[] = [
+export const COMMANDS: CommandEntry[] = [
   {
     name: "scan",
     description: "Collect resources across accounts and regions, evaluate the rules and store the scan",

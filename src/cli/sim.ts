@@ -26,8 +26,10 @@ export interface SimFlags {
   scale: string;
   seed: string;
   port: string;
-  envFile?: string;
+  writeEnv?: string;
   printEnv?: boolean;
+  /** The old name of --write-env, refused (Node.js reads it as its own option). */
+  envFile?: string;
   /** The old names of the count flags, refused with the new ones named. */
   accounts?: string;
   regions?: string;
@@ -93,7 +95,10 @@ export function define(cmd: Command): void {
     .option("--scale <n>", "generated: resources per account and region", "100")
     .option("--seed <n>", "generated: seed", "1")
     .option("--port <n>", "port (default: any free port)", "0")
-    .option("--env-file <file>", "write the environment (KEY=VALUE lines) to FILE once listening")
+    .option("--write-env <file>", "write the environment (KEY=VALUE lines) to FILE once listening")
+    // Node 20 reads a script's own `--env-file` argument as its option (nodejs/node#54232): a missing
+    // file stops the process before dpscan starts, an existing one is loaded into the environment.
+    .addOption(new Option("--env-file <file>").hideHelp())
     .option("--print-env", "print only the environment on stdout (the rest goes to stderr)")
     .addOption(new Option("--accounts <n>").hideHelp())
     .addOption(new Option("--regions <n>").hideHelp())
@@ -106,12 +111,16 @@ export function define(cmd: Command): void {
         throw new UsageError(
           "sim counts are --account-count N and --region-count N (--accounts and --regions are scan's lists of IDs and names)",
         );
+      if (f.envFile !== undefined)
+        throw new UsageError(
+          "sim writes its environment with --write-env FILE (Node.js itself reads --env-file, wherever it appears)",
+        );
       const port = Number(f.port);
       if (!/^\d+$/.test(f.port) || port > 65535) throw new UsageError("--port must be 0-65535");
       const world = worldFromFlags(f);
       const sim = await listen(world, port);
       try {
-        if (f.envFile !== undefined) writeEnvFile(f.envFile, simEnvironment(sim));
+        if (f.writeEnv !== undefined) writeEnvFile(f.writeEnv, simEnvironment(sim));
         if (command.length > 0) process.exitCode = await runAgainst(sim, command);
         else await serve(sim, world, f, cmd);
       } finally {
@@ -144,7 +153,7 @@ function writeEnvFile(file: string, env: Record<string, string>): void {
     );
     renameSync(partial, file); // whole or absent: a script may wait for the file to appear
   } catch (err) {
-    throw new UsageError(`--env-file ${file}: cannot write: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    throw new UsageError(`--write-env ${file}: cannot write: ${(err as NodeJS.ErrnoException).code ?? err}`);
   }
 }
 

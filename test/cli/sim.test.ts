@@ -1,18 +1,59 @@
 // `dpscan sim` can be scripted: a port in use is bad usage, the environment can be written to a
 // file or printed alone, `dpscan sim -- CMD` runs one command against a fresh simulator and exits
 // with its code, and its count flags do not share names with scan's lists.
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
+import type { Command } from "commander";
 import { describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
 import { EXIT } from "../../src/util/errors.js";
+import { COMMANDS, buildProgram, main } from "../../src/cli/main.js";
 import { runCli } from "../helpers/cli.js";
+import { ensureBuilt, runProcess } from "../helpers/process.js";
 import { useTmpDir } from "../helpers/tmp.js";
 
 const tmp = useTmpDir();
 
+/** Names Node.js reads as its own options even after the script (nodejs/node#54232). */
+const NODE_READS_AFTER_SCRIPT = ["--env-file", "--env-file-if-exists"];
+
 describe("dpscan sim, scripted", () => {
+  it("--write-env writes the environment from the installed command (a real process)", async () => {
+    ensureBuilt();
+    const envFile = join(tmp(), "real.env");
+    const r = await runProcess(["sim", "--demo", "--write-env", envFile, "--", process.execPath, "-e", "0"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(readFileSync(envFile, "utf8")).toMatch(/^AWS_ENDPOINT_URL=http:\/\/127\.0\.0\.1:\d+\n/);
+  });
+
+  it("--env-file, the name Node.js takes for itself, is exit 2 naming --write-env", async () => {
+    ensureBuilt();
+    // The file exists, so Node 20 loads it and starts dpscan, which then refuses the flag.
+    const existing = join(tmp(), "old.env");
+    writeFileSync(existing, "DPSCAN_TEST_LEAK=1\n");
+    const r = await runProcess(["sim", "--demo", "--env-file", existing]);
+    expect(r.code).toBe(EXIT.badInput);
+    expect(r.stderr).toContain("--write-env FILE");
+  });
+
+  it("no dpscan option has a name Node.js reads after the script", async () => {
+    const names: string[] = [];
+    const walk = (c: Command): void => {
+      for (const o of c.options) if (o.long && !o.hidden) names.push(`${c.name()} ${o.long}`);
+      c.commands.forEach(walk);
+    };
+    const program = buildProgram();
+    // Each command's options are defined when it runs (main.ts loads its module then).
+    for (const e of COMMANDS) {
+      const sub = program.commands.find((c) => c.name() === e.name);
+      if (sub) (await e.load()).define(sub);
+    }
+    walk(program);
+    expect(names.length).toBeGreaterThan(100);
+    expect(names.filter((n) => NODE_READS_AFTER_SCRIPT.includes(n.split(" ")[1] ?? ""))).toEqual([]);
+  });
+
   it("a port in use is exit 2 with 'port N is in use'", async () => {
     const taken: Server = createServer();
     await new Promise<void>((r) => taken.listen(0, "127.0.0.1", r));
@@ -37,7 +78,7 @@ describe("dpscan sim, scripted", () => {
       "fetch(process.env.AWS_ENDPOINT_URL).then((r) => process.exit(r.status > 0 ? 7 : 5), () => process.exit(6));",
     ].join(" ");
     try {
-      const r = await runCli(["sim", "--demo", "--env-file", envFile, "--", process.execPath, "-e", script]);
+      const r = await runCli(["sim", "--demo", "--write-env", envFile, "--", process.execPath, "-e", script]);
       expect(r.stderr).toBe("");
       expect(r.code).toBe(7);
     } finally {
