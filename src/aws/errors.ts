@@ -70,6 +70,14 @@ const EXPIRED = new Set(["ExpiredToken", "ExpiredTokenException", "RequestExpire
 
 const NOT_FOUND = /NotFound|^NoSuch/;
 
+/**
+ * Server errors that are answers, not faults: 501 (S3's NotImplemented, an AWS-compatible endpoint
+ * without the operation) and 505 fail the same way on every retry. The SDK's own retry strategy
+ * retries only 500, 502, 503 and 504 for the same reason.
+ */
+const PERMANENT_STATUS = new Set([501, 505]);
+const PERMANENT = new Set(["NotImplemented"]);
+
 export function classifyError(err: unknown): ClassifiedError {
   // Already classified (an AwsCallError from call.ts, possibly rethrown by a credential provider).
   const pre = (err as { error?: Partial<ClassifiedError> } | null)?.error;
@@ -92,6 +100,8 @@ export function classifyError(err: unknown): ClassifiedError {
   if (DENIED.has(code)) return { kind: "denied", ...base };
   if (REGION_DISABLED.has(code)) return { kind: "regionDisabled", ...base };
   if (NOT_FOUND.test(code)) return { kind: "notFound", ...base };
+  if (PERMANENT.has(code) || (status !== undefined && PERMANENT_STATUS.has(status)))
+    return { kind: "other", ...base };
   if (TRANSIENT.has(code) || (status !== undefined && status >= 500)) return { kind: "transient", ...base };
   if (status === 403) return { kind: "denied", ...base };
   return { kind: "other", ...base };

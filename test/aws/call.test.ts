@@ -29,6 +29,12 @@ describe("error classification", () => {
     expect(classifyError(err("NoSuchBucketPolicy", 404)).kind).toBe("notFound");
     expect(classifyError(err("InternalError", 500)).kind).toBe("transient");
     expect(classifyError(err("ValidationException")).kind).toBe("other");
+    // An endpoint without the operation (s3rver, MinIO: GetBucketEncryption) answers the same on
+    // every retry: a failed unit at once, not four slow attempts.
+    expect(classifyError(err("NotImplemented", 501)).kind).toBe("other");
+    expect(classifyError(err("Unknown", 501)).kind).toBe("other");
+    expect(classifyError(err("Unknown", 505)).kind).toBe("other");
+    expect(classifyError(err("Unknown", 502)).kind).toBe("transient");
     // An already-classified error keeps its classification when rethrown by a credential provider.
     const wrapped = new AwsCallError(
       { kind: "denied", code: "AccessDenied", message: "no" },
@@ -74,6 +80,19 @@ describe("callAws", () => {
       }),
     ).rejects.toBeInstanceOf(AwsCallError);
     expect(n).toBe(1);
+  });
+
+  it("does not retry an operation the endpoint does not implement", async () => {
+    const s = scope();
+    let n = 0;
+    await expect(
+      callAws(s, "GetBucketEncryption", async () => {
+        n++;
+        throw err("NotImplemented", 501);
+      }),
+    ).rejects.toMatchObject({ attempts: 1, error: { kind: "other", code: "NotImplemented" } });
+    expect(n).toBe(1);
+    expect(s.stats[0]).toMatchObject({ retries: 0 });
   });
 
   it("stops waiting when the scan is aborted", async () => {
