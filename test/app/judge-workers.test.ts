@@ -1,7 +1,7 @@
 // Judging in worker threads (each reading the database itself) gives the findings and summary of
 // judging in-process, row for row, and a worker that fails (or vanishes) fails the judgement
 // rather than leaving a partial result.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -61,11 +61,16 @@ function findings(scanId: number): unknown[] {
   return rows.map(({ id: _id, scan_id: _scan, resource_pk: _pk, ...rest }) => rest);
 }
 
+let dir: string;
 beforeAll(() => {
   ensureBuilt();
-  store = new Store(join(mkdtempSync(join(tmpdir(), "dpscan-judge-workers-")), "db.sqlite"));
+  dir = mkdtempSync(join(tmpdir(), "dpscan-judge-workers-"));
+  store = new Store(join(dir, "db.sqlite"));
 });
-afterAll(() => store.close());
+afterAll(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true }); // 28 MB a run otherwise stays in /tmp
+});
 
 describe("judging in worker threads", () => {
   it("gives the in-process findings and summary, in the same row order, with 1, 2 and 3 workers", async () => {

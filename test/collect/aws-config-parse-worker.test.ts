@@ -1,11 +1,11 @@
 // `evaluate --input` of a large input parses in a worker thread (the built dist/ worker): the
 // stored resources and findings, the read summary, and every input error (file, line, column)
 // are the in-thread read's, and a worker that fails fails the read.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runEvaluate } from "../../src/app/evaluate.js";
 import {
   PARSE_WORKER_BYTES,
@@ -139,6 +139,7 @@ beforeAll(() => {
   ensureBuilt();
   dir = mkdtempSync(join(tmpdir(), "dpscan-parse-worker-"));
 });
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("parsing AWS Config items in a worker thread", () => {
   it("tells the sink what the in-thread read tells it, in the same order, with the same summary", async () => {

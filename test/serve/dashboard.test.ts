@@ -1,17 +1,20 @@
 // The dashboard in real headless Chromium (the system's, driven by playwright-core): the demo scan
 // renders with no console error, no CSP violation, no request leaving the service, no script from
 // the demo's hostile tags, and the findings filter works.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM_ARGS, chromiumExecutable } from "../../src/report/pdf.js";
-import { useTmpDir } from "../helpers/tmp.js";
 import { startCli, waitFor, type LiveCli } from "./helpers.js";
 
 /** The demo volume whose Name tag is `<script>alert(1)</script>` (see demo.yaml). */
 const HOSTILE_VOLUME = "vol-08e80c43521dee2ed";
 
-const tmp = useTmpDir();
+// One directory for the whole file, removed once the browser has closed: a per-test directory
+// (useTmpDir) went after the first test and Chromium then wrote its profile there again.
+let dir: string;
 let demo: LiveCli;
 let url: string;
 let browser: BrowserContext;
@@ -19,7 +22,7 @@ const problems: string[] = [];
 const requests: string[] = [];
 
 beforeAll(async () => {
-  const dir = tmp();
+  dir = mkdtempSync(join(tmpdir(), "dpscan-dashboard-"));
   demo = startCli(["--db", join(dir, "demo.db"), "demo", "--serve", "--out", join(dir, "reports")]);
   url = await waitFor(() => /Dashboard: (http:\/\/127\.0\.0\.1:\d+)\//.exec(demo.stdout())?.[1]);
   // A second scan, so the trend has two points.
@@ -54,6 +57,7 @@ afterAll(async () => {
   await browser?.close();
   process.emit("SIGTERM", "SIGTERM");
   await demo?.done;
+  rmSync(dir, { recursive: true, force: true });
 });
 
 describe("the dashboard in Chromium", () => {

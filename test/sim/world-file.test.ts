@@ -1,7 +1,8 @@
-import { mkdtempSync, writeFileSync, existsSync } from "node:fs";
+import { writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { useTmpDir } from "../helpers/tmp.js";
 import {
   GLOBAL_COLLECTIONS,
   REGIONAL_COLLECTIONS,
@@ -11,6 +12,7 @@ import { demoScanTarget, demoWorldPath, loadDemoWorld } from "../../src/sim/worl
 import { WorldFileError, loadWorldFile, worldFromDocument, worldFromText } from "../../src/sim/world/file.js";
 import type { Collection, RegionResources, SimAccount, World } from "../../src/sim/world/types.js";
 
+const tmp = useTmpDir();
 const all = <T>(c: Collection<T>): T[] => Array.from({ length: c.size }, (_, i) => c.at(i));
 
 function account(world: World, id: string): SimAccount {
@@ -335,7 +337,7 @@ accounts:
   });
 
   it("reads JSON files as well as YAML", () => {
-    const dir = mkdtempSync(join(tmpdir(), "dpscan-world-"));
+    const dir = tmp();
     const file = join(dir, "w.json");
     writeFileSync(file, JSON.stringify({ seed: 9, accounts: [{ Id: "123456789012" }] }, null, 2));
     const w = loadWorldFile(file);
@@ -432,7 +434,7 @@ faults:
   });
 
   it("positions errors in JSON files too", () => {
-    const dir = mkdtempSync(join(tmpdir(), "dpscan-world-"));
+    const dir = tmp();
     const file = join(dir, "bad.json");
     writeFileSync(file, '{\n  "accounts": [\n    { "Id": "123456789012", "Nmae": "x" }\n  ]\n}\n');
     expect(() => loadWorldFile(file)).toThrow(WorldFileError);
