@@ -152,10 +152,20 @@ export interface GroupContext {
   ruleIds: string[];
   filter: ScopeFilter;
   previous: ScanRow | null;
-  before: Map<string, ReportFinding> | null;
+  /** The previous scan's open results in scope: identity to status, nothing else held. */
+  before: PreviousOpen | null;
   /** The findings in scope, in report order: all of them, or one part (a split read). */
   read(part: ReadPart): Iterable<ReportFinding>;
+  /** The previous scan's open results in scope, in its report order, read again (resolvedSince). */
+  readPreviousOpen(): Iterable<ReportFinding>;
 }
+
+/**
+ * Identity to status (FAIL or UNKNOWN). Whole findings were held here before: with two report
+ * threads, 1M findings of a database with history peaked at 1.3 GB (bench/README.md, "What a
+ * finding row costs"); the resolved list reads the previous scan again instead.
+ */
+export type PreviousOpen = Map<string, "FAIL" | "UNKNOWN">;
 
 export function groupContext(
   store: Store,
@@ -172,6 +182,9 @@ export function groupContext(
   const previous = store.previousCompleteScan(scanId) ?? null;
   // Identities start with the rule ID, so one map of every framework's rules serves each.
   const before = previous ? previousOpen(store, previous, ruleIds, scope) : null;
+  const resolvedReads = previous
+    ? () => previousOpenFindings(store, previous, ruleIds, scope)
+    : () => [] as Iterable<ReportFinding>;
   return {
     store,
     scanId,
@@ -183,6 +196,7 @@ export function groupContext(
     filter,
     previous,
     before,
+    readPreviousOpen: resolvedReads,
     read: (part) =>
       scopedFindings(reportOrderFindings(store, scanId, ruleIds, filter.byTag, part), filter, waived, before),
   };
@@ -278,14 +292,15 @@ function addCounts(a: FindingCounts, b: FindingCounts): FindingCounts {
 export function digestsOf(ctx: GroupContext, tally: GroupTally): SharedFindings {
   const { store, scanId, scan, group, waived, frameworks, filter, previous, before } = ctx;
   const { tallies, now } = tally;
+  const resolvedAll = before ? resolvedSince(ctx.readPreviousOpen(), now) : [];
   const all = (): Iterable<ReportFinding> => ctx.read("all");
   const coverage = store.coverage(scanId).filter((c) => filter.coverageIn(c));
   const legacy = store.hasLegacyCoverage(scanId);
   const stamps = new Map(store.scanRules(scanId).map((r) => [r.id, r]));
   const digests = frameworks.map((framework, i): ReportDigest => {
     const t = tallies[i] as Tally;
-    const mine = before && frameworks.length > 1 ? onlyRules(before, framework) : before;
-    const resolved = mine ? resolvedSince(mine, now) : [];
+    const resolved =
+      frameworks.length > 1 ? resolvedAll.filter((r) => framework.rules.has(r.ruleId)) : resolvedAll;
     const needed = new Set([...framework.rules.values()].flatMap((r) => r.resourceTypes));
     const gaps = coverageGaps(coverage, legacy).filter((g) =>
       g.resourceTypes.some((x) => x === ANY_TYPE || needed.has(x)),
@@ -329,13 +344,6 @@ export function digestsOf(ctx: GroupContext, tally: GroupTally): SharedFindings 
     };
   });
   return { digests, findings: all };
-}
-
-/** The previous scan's open results of one framework's rules, in their order. */
-function onlyRules(before: Map<string, ReportFinding>, framework: Framework): Map<string, ReportFinding> {
-  const out = new Map<string, ReportFinding>();
-  for (const [k, f] of before) if (framework.rules.has(f.ruleId)) out.set(k, f);
-  return out;
 }
 
 /** The whole model, every finding held: for callers that need it in memory (tests, the API). */
@@ -495,7 +503,7 @@ function* scopedFindings(
   rows: Iterable<ReportFindingRow>,
   filter: ScopeFilter,
   waived: Waived,
-  before: Map<string, ReportFinding> | null,
+  before: PreviousOpen | null,
 ): Generator<ReportFinding> {
   // A waiver is shown by its index in the report's list, which is the outcomes' (file) order.
   const index = new Map(waived.outcomes.map((o, i) => [o.waiver.position, i]));
@@ -506,8 +514,7 @@ function* scopedFindings(
     const w = waived.byFinding.get(finding.id);
     const f = reportFinding(finding, verdict.note, w ? (index.get(w.position) ?? null) : null, text);
     if (before) {
-      const was = before.get(f.identity)?.status;
-      f.previousStatus = was === "FAIL" || was === "UNKNOWN" ? was : null;
+      f.previousStatus = before.get(f.identity) ?? null;
       f.isNew = f.status !== "PASS" && f.previousStatus === null;
     }
     yield f;
@@ -584,27 +591,37 @@ function compareFindings(a: ReportFinding, b: ReportFinding): number {
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** What was failing or unknown in the previous complete scan (same framework rules, same scope). */
-function previousOpen(
+/** The previous complete scan's FAIL and UNKNOWN results (same framework rules, same scope). */
+function* previousOpenFindings(
   store: Store,
   previous: ScanRow,
   ruleIds: string[],
   scope: ReportScope,
-): Map<string, ReportFinding> {
-  const before = new Map<string, ReportFinding>();
+): Generator<ReportFinding> {
   const filter = new ScopeFilter(scope).prepare(store, previous.id);
-  const rows = reportOrderFindings(store, previous.id, ruleIds, filter.byTag);
-  for (const f of scopedFindings(rows, filter, NO_WAIVERS, null))
-    if (f.status !== "PASS") before.set(f.identity, f);
+  // "open": the index range of FAIL and UNKNOWN only (PASS rows were read and dropped).
+  const rows = reportOrderFindings(store, previous.id, ruleIds, filter.byTag, "open");
+  for (const f of scopedFindings(rows, filter, NO_WAIVERS, null)) if (f.status !== "PASS") yield f;
+}
+
+/** What was failing or unknown in the previous complete scan, by identity. */
+function previousOpen(store: Store, previous: ScanRow, ruleIds: string[], scope: ReportScope): PreviousOpen {
+  const before: PreviousOpen = new Map();
+  for (const f of previousOpenFindings(store, previous, ruleIds, scope))
+    before.set(f.identity, f.status as "FAIL" | "UNKNOWN");
   return before;
 }
 
-/** The previous scan's open results that no longer are: PASS now, or gone. */
-function resolvedSince(before: Map<string, ReportFinding>, now: Map<string, Status>): ResolvedFinding[] {
-  const resolved: ResolvedFinding[] = [];
-  for (const f of [...before.values()].sort(compareFindings)) {
+/** The previous scan's open results that no longer are: PASS now, or gone. Only those are held. */
+function resolvedSince(previousOpen: Iterable<ReportFinding>, now: Map<string, Status>): ResolvedFinding[] {
+  const gone: ReportFinding[] = [];
+  for (const f of previousOpen) {
     const status = now.get(f.identity);
-    if (status === "FAIL" || status === "UNKNOWN") continue;
+    if (status !== "FAIL" && status !== "UNKNOWN") gone.push(f);
+  }
+  const resolved: ResolvedFinding[] = [];
+  for (const f of gone.sort(compareFindings)) {
+    const status = now.get(f.identity);
     resolved.push({
       identity: f.identity,
       ruleId: f.ruleId,

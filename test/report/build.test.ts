@@ -1,9 +1,11 @@
 // The report model from real stored scans: statuses, coverage gaps, scope by account, region and
 // tag, changes since the previous complete scan, and determinism.
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { unreadable } from "../../src/model/resource.js";
-import { buildReport, prepareReport } from "../../src/report/build.js";
+import { buildReport, materialize, prepareReport, prepareReports } from "../../src/report/build.js";
 import type { ReportModel, RequirementStatus } from "../../src/report/model.js";
+import { parseFramework } from "../../src/report/frameworks.js";
 import { renderReport, TEXT_FORMATS } from "../../src/report/render.js";
 import { WHOLE_SCAN, type ReportScope } from "../../src/report/scope.js";
 import { useTmpDir } from "../helpers/tmp.js";
@@ -15,6 +17,7 @@ import {
   OTHER,
   RULES,
   storeScan,
+  TEST_FRAMEWORK,
   testFramework,
   volume,
 } from "./fixtures.js";
@@ -232,6 +235,29 @@ describe("buildReport: changes since the previous complete scan", () => {
     expect(m.summary).toMatchObject({ newFindings: 1, resolvedFindings: 2 });
     const volumes = m.requirements.find((r) => r.id === "1.1");
     expect([volumes?.newFindings, volumes?.resolved.length]).toEqual([1, 2]);
+    // Two frameworks read together: each lists the resolved results of its own rules only.
+    const named = (id: string, text: string) => {
+      const file = join(tmp(), `${id}.yaml`);
+      return parseFramework(file, text, RULES);
+    };
+    const keysOnly = named(
+      "keys-only",
+      TEST_FRAMEWORK.replace("id: test-fw", "id: keys-only").replace(
+        /requirements:\n[\s\S]*/,
+        "requirements:\n  - { id: k, title: Keys rotate, rules: [kms-key-rotation-disabled, ebs-volume-unencrypted], sources: [s], rationale: r }\n",
+      ),
+    );
+    const volumesOnly = named(
+      "volumes-only",
+      TEST_FRAMEWORK.replace("id: test-fw", "id: volumes-only").replace(
+        /requirements:\n[\s\S]*/,
+        "requirements:\n  - { id: v, title: Volumes, rules: [rds-instance-unencrypted], sources: [s], rationale: r }\n",
+      ),
+    );
+    const [both] = prepareReports(store, second, [keysOnly, volumesOnly], () => WHOLE_SCAN);
+    const [k, v] = both?.digests.map(materialize) ?? [];
+    expect(k?.resolved.map((f) => f.resourceId).sort()).toEqual(["vol-fixed", "vol-gone"]);
+    expect(v?.resolved).toEqual([]);
     store.close();
   });
 });
