@@ -162,8 +162,8 @@ export interface GroupContext {
 
 /**
  * Identity to status (FAIL or UNKNOWN). Whole findings were held here before: with two report
- * threads, 1M findings of a database with history peaked at 1.3 GB (bench/README.md, "What a
- * finding row costs"); the resolved list reads the previous scan again instead.
+ * threads, 1M findings of a database with history peaked at 1.3 GB (bench/README.md, "Reports
+ * held the previous scan's open results whole"); the resolved list reads the previous scan again.
  */
 export type PreviousOpen = Map<string, "FAIL" | "UNKNOWN">;
 
