@@ -109,21 +109,42 @@ function suppressed(waiver: WaiverRef, at: string): Record<string, unknown> {
   };
 }
 
+/**
+ * Findings held at once across bodies not yet full. Findings arrive in report order, so every
+ * (account, region) has a body open: without a bound, an organisation's pairs times 99 findings
+ * (about 2 KB each) stayed in memory: peak RSS 304 MB at 512k findings, 388 MB at 1M.
+ */
+export const ASFF_PENDING = 20_000;
+
 /** Findings grouped into request bodies: one account and region per body, at most 100 findings. */
 export function* asffBatches<F extends FindingRow>(
   findings: Iterable<F>,
   toAsff: (f: F) => Record<string, unknown>,
   homeRegion: string,
+  maxPending = ASFF_PENDING,
 ): Generator<{ Findings: Record<string, unknown>[] }> {
   const groups = new Map<string, Record<string, unknown>[]>();
+  let pending = 0;
   for (const f of findings) {
     const key = `${f.accountId}/${importRegion(f, homeRegion)}`;
     const group = groups.get(key) ?? [];
     group.push(toAsff(f));
     groups.set(key, group);
+    pending++;
     if (group.length === ASFF_BATCH) {
       yield { Findings: group };
-      groups.set(key, []);
+      groups.delete(key);
+      pending -= group.length;
+    } else if (pending >= maxPending) {
+      // The fullest open bodies go early (BatchImportFindings takes 1 to 100) until half the bound
+      // is free: memory stays bounded, requests stay near full. With fewer than maxPending / 100
+      // pairs this never happens.
+      for (const [k, open] of [...groups].sort((x, y) => y[1].length - x[1].length)) {
+        if (pending <= maxPending / 2) break;
+        yield { Findings: open };
+        groups.delete(k);
+        pending -= open.length;
+      }
     }
   }
   for (const group of groups.values()) if (group.length > 0) yield { Findings: group };

@@ -5,9 +5,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runLifecycle } from "../../src/app/lifecycle.js";
-import type { FindingInput } from "../../src/model/finding.js";
+import type { FindingInput, FindingRow } from "../../src/model/finding.js";
 import type { ResourceRecord } from "../../src/model/resource.js";
-import { ASFF_BATCH, ASFF_SCHEMA_VERSION } from "../../src/report/asff.js";
+import { ASFF_BATCH, ASFF_SCHEMA_VERSION, asffBatches } from "../../src/report/asff.js";
 import { loadRules } from "../../src/rules/loader.js";
 import { Store } from "../../src/store/store.js";
 import { EXIT } from "../../src/util/errors.js";
@@ -215,6 +215,60 @@ describe("findings --format asff", () => {
     expect(new Set(all.map((f) => f.Id)).size).toBe(all.length);
     const again = (await runCli(["--db", db, "findings", "--format", "asff"])).stdout;
     expect(again.split("\n")[0]).toContain(all[0]?.Id);
+  });
+});
+
+describe("asffBatches", () => {
+  it("holds a bounded number of findings however many account/region pairs are open", () => {
+    // 1,000 pairs in turn, 20 findings each: every body stays open until the last round.
+    const rows = function* (): Generator<FindingRow> {
+      for (let round = 0; round < 20; round++)
+        for (let pair = 0; pair < 1000; pair++)
+          yield {
+            accountId: String(100000000000 + pair),
+            region: "us-east-1",
+            ruleId: `r${round}`,
+          } as FindingRow;
+    };
+    let read = 0;
+    let written = 0;
+    let most = 0;
+    const counted = (function* () {
+      for (const r of rows()) {
+        read++;
+        yield r;
+      }
+    })();
+    const bodies = [];
+    for (const b of asffBatches(
+      counted,
+      (f) => ({ AwsAccountId: f.accountId, rule: f.ruleId }),
+      "us-east-1",
+      500,
+    )) {
+      written += b.Findings.length;
+      most = Math.max(most, read - written);
+      bodies.push(b);
+    }
+    expect(written).toBe(20_000);
+    expect(most).toBeLessThanOrEqual(500);
+    for (const b of bodies) {
+      expect(b.Findings.length).toBeLessThanOrEqual(ASFF_BATCH);
+      expect(new Set(b.Findings.map((f) => f.AwsAccountId)).size).toBe(1);
+    }
+    // Few pairs: full bodies of 100, the bound never reached.
+    const few = [
+      ...asffBatches(
+        Array.from(
+          { length: 1000 },
+          (_, i) => ({ accountId: String(100000000000 + (i % 2)), region: "eu-west-1" }) as FindingRow,
+        ),
+        (f) => ({ AwsAccountId: f.accountId }),
+        "us-east-1",
+        500,
+      ),
+    ];
+    expect(few.map((b) => b.Findings.length)).toEqual(Array(10).fill(100));
   });
 });
 
