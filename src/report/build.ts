@@ -600,8 +600,12 @@ function* previousOpenFindings(
 ): Generator<ReportFinding> {
   const filter = new ScopeFilter(scope).prepare(store, previous.id);
   // "open": the index range of FAIL and UNKNOWN only (PASS rows were read and dropped).
-  const rows = reportOrderFindings(store, previous.id, ruleIds, filter.byTag, "open");
-  for (const f of scopedFindings(rows, filter, NO_WAIVERS, null)) if (f.status !== "PASS") yield f;
+  yield* scopedFindings(
+    reportOrderFindings(store, previous.id, ruleIds, filter.byTag, "open"),
+    filter,
+    NO_WAIVERS,
+    null,
+  );
 }
 
 /** What was failing or unknown in the previous complete scan, by identity. */

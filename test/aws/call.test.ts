@@ -30,7 +30,7 @@ describe("error classification", () => {
     expect(classifyError(err("InternalError", 500)).kind).toBe("transient");
     expect(classifyError(err("ValidationException")).kind).toBe("other");
     // An endpoint without the operation (s3rver, MinIO: GetBucketEncryption) answers the same on
-    // every retry: a failed unit at once, not four slow attempts.
+    // every retry: a failed unit at once, not six attempts with backoff.
     expect(classifyError(err("NotImplemented", 501)).kind).toBe("other");
     expect(classifyError(err("Unknown", 501)).kind).toBe("other");
     expect(classifyError(err("Unknown", 505)).kind).toBe("other");
