@@ -22,7 +22,7 @@ import type { Rule } from "../rules/rule.js";
 import { Store } from "../store/store.js";
 import { EXIT, UsageError } from "../util/errors.js";
 import { globals, hint, oneOf, out } from "./context.js";
-import { writeFileChunks } from "./output.js";
+import { stdout, writeChunks, writeFileChunks } from "./output.js";
 import { ScanProgress } from "./progress.js";
 import { progressMode, scanOptions } from "./scan.js";
 import { addScanFlags, type ScanFlags, type ScanOptions } from "./scan-options.js";
@@ -174,7 +174,8 @@ export function define(cmd: Command): void {
         now: new Date(),
       });
       await writeOutputs(store, flags, checked.rules, decision);
-      out(format === "json" ? gateJson(decision) : gateText(decision));
+      if (format === "json") await writeChunks(stdout(), gateJson(decision));
+      else out(gateText(decision));
       recordGate(store, decision);
       process.exitCode = decision.exitCode;
     } finally {
@@ -191,15 +192,11 @@ async function writeOutputs(
 ): Promise<void> {
   const scanId = decision.scan.id;
   if (flags.sarif)
-    await writeFileChunks(
-      flags.sarif,
-      [`${JSON.stringify(gateSarif(decision, ruleInfos(store, scanId, rules)), null, 2)}\n`],
-      "--sarif",
-    );
+    await writeFileChunks(flags.sarif, gateSarif(decision, ruleInfos(store, scanId, rules)), "--sarif");
   if (flags.junit)
     await writeFileChunks(
       flags.junit,
-      gateJunit(decision, store.iterateFindingDocs(scanId, { statuses: ["PASS"] })),
+      gateJunit(decision, store.findingCountsByRule(scanId, "PASS")),
       "--junit",
     );
   if (flags.summary) await writeFileChunks(flags.summary, [gateMarkdown(decision)], "--summary");

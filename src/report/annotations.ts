@@ -23,7 +23,8 @@ function command(level: "error" | "warning" | "notice", title: string, message: 
 
 export function gateAnnotations(d: GateDecision): string[] {
   const lines: string[] = [];
-  for (const i of [...d.blockingFails, ...d.blockingUnknowns]) {
+  // Only the first MAX_ANNOTATIONS can be shown; the rest are counted (blockingTotal).
+  for (const i of d.blockingSample.slice(0, MAX_ANNOTATIONS)) {
     const f = i.finding;
     lines.push(
       command(
@@ -57,9 +58,10 @@ export function gateAnnotations(d: GateDecision): string[] {
         `${g.service}:${g.operation} ${g.status} in ${g.accountId}/${g.region} (${g.errorCode ?? "error"})`,
       ),
     );
-  if (lines.length <= MAX_ANNOTATIONS) return lines;
+  const total = lines.length + d.blockingTotal - Math.min(d.blockingTotal, MAX_ANNOTATIONS);
+  if (total <= MAX_ANNOTATIONS) return lines;
   return [
     ...lines.slice(0, MAX_ANNOTATIONS - 1),
-    command("notice", "dpscan", `${lines.length - MAX_ANNOTATIONS + 1} more; see the gate summary or SARIF`),
+    command("notice", "dpscan", `${total - MAX_ANNOTATIONS + 1} more; see the gate summary or SARIF`),
   ];
 }

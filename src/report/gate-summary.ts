@@ -1,12 +1,14 @@
 // What `dpscan gate` says: a text summary on stdout (or JSON), and a Markdown summary (`--summary
 // FILE`) for a CI job summary or a pull-request comment: the verdict and why, counts, the
-// blocking and new findings, coverage gaps, and waivers that expired or matched nothing.
+// blocking and new findings, coverage gaps, and waivers that expired or matched nothing. The text and
+// Markdown list the first blocking results and say how many more; JSON lists every one.
 import type { JsonObject } from "../model/resource.js";
 import type { WaiverOutcome } from "../rules/waivers.js";
 import { waiverRef } from "../model/waiver.js";
 import { ageLabel, statusLabel } from "./finding-history.js";
 import { findingDoc } from "./findings-view.js";
-import { gateCounts, gateCriteriaJson, type GateDecision, type GateItem } from "./gate.js";
+import { blocking, gateCounts, gateCriteriaJson, type GateDecision, type GateItem } from "./gate.js";
+import { JsonStream, prettyJson } from "./json-stream.js";
 import { mdCode, mdTable, mdText } from "./md-table.js";
 import { table } from "./text.js";
 
@@ -18,29 +20,30 @@ function criteriaLine(d: GateDecision): string {
   return `fail on ${c.failOn} and above; at most ${c.maxUnknown} UNKNOWN${base}${c.requireFullCoverage ? "; full coverage required" : ""}`;
 }
 
-export function gateJson(d: GateDecision): string {
+/** The JSON verdict, in chunks: `blocking` lists every blocking result, read from the store as written. */
+export function* gateJson(d: GateDecision): Generator<string> {
   const item = (i: GateItem): JsonObject =>
     ({
       ...findingDoc(i.finding, i.waiver ? waiverRef(i.waiver) : null),
       new: i.isNew,
       blocking: i.counts,
     }) as JsonObject;
-  return JSON.stringify(
-    {
-      scanId: d.scan.id,
-      exitCode: d.exitCode,
-      passed: d.exitCode === 0,
-      reasons: d.reasons,
-      criteria: gateCriteriaJson(d.criteria, d.waived.file),
-      counts: gateCounts(d),
-      blocking: [...d.blockingFails, ...d.blockingUnknowns].map(item),
-      expiredWaivers: d.waived.expired.map((o) => o.waiver),
-      staleWaivers: d.waived.stale.map((o) => o.waiver),
-      gaps: d.gaps,
-    },
-    null,
-    2,
-  );
+  function* items(): Generator<JsonObject> {
+    for (const i of blocking(d)) yield item(i);
+  }
+  yield* prettyJson({
+    scanId: d.scan.id,
+    exitCode: d.exitCode,
+    passed: d.exitCode === 0,
+    reasons: d.reasons,
+    criteria: gateCriteriaJson(d.criteria, d.waived.file),
+    counts: gateCounts(d),
+    blocking: new JsonStream(items()),
+    expiredWaivers: d.waived.expired.map((o) => o.waiver),
+    staleWaivers: d.waived.stale.map((o) => o.waiver),
+    gaps: d.gaps,
+  });
+  yield "\n";
 }
 
 export function gateText(d: GateDecision): string {
@@ -58,13 +61,14 @@ export function gateText(d: GateDecision): string {
     lines.push(
       `Waiver ${o.waiver.source} (${o.waiver.rule}) matched nothing in this scan (stale): remove it.`,
     );
-  const blocking = [...d.blockingFails, ...d.blockingUnknowns];
-  if (blocking.length > 0) {
+  // The first GATE_SAMPLE (src/report/gate.ts); a line after the table says how many more.
+  const shown = d.blockingSample;
+  if (shown.length > 0) {
     lines.push("");
     lines.push(
       table(
         ["STATUS", "SEVERITY", "RULE", "ACCOUNT", "REGION", "RESOURCE", "AGE", "MESSAGE"],
-        blocking.map(({ finding: f }) => [
+        shown.map(({ finding: f }) => [
           f.status,
           f.severity,
           f.ruleId,
@@ -78,6 +82,10 @@ export function gateText(d: GateDecision): string {
       ),
     );
   }
+  if (d.blockingTotal > shown.length)
+    lines.push(
+      `… and ${d.blockingTotal - shown.length} more blocking results: --format json, --sarif and --junit list every one.`,
+    );
   return lines.join("\n");
 }
 
@@ -96,9 +104,9 @@ function findingRows(items: GateItem[], d: GateDecision): string[][] {
 
 const FINDING_HEADERS = ["Status", "Severity", "Rule", "Account", "Region", "Resource", "Age", "Message"];
 
-/** A titled Markdown section, or nothing when it has no rows. */
-function section(title: string, headers: string[], rows: string[][]): string[] {
-  return rows.length === 0 ? [] : ["", `### ${title}`, "", mdTable(headers, rows, 50)];
+/** A titled Markdown section of at most 50 rows (of `total`), or nothing when it has none. */
+function section(title: string, headers: string[], rows: string[][], total = rows.length): string[] {
+  return total === 0 ? [] : ["", `### ${title}`, "", mdTable(headers, rows.slice(0, 50), 50, total)];
 }
 
 function mdHead(d: GateDecision): string[] {
@@ -125,16 +133,24 @@ function mdHead(d: GateDecision): string[] {
 }
 
 export function gateMarkdown(d: GateDecision): string {
-  const blocking = [...d.blockingFails, ...d.blockingUnknowns];
-  const fresh = d.items.filter((i) => i.isNew && i.finding.lifecycle === "new");
   const problems: [string, WaiverOutcome][] = [
     ...d.waived.expired.map((o): [string, WaiverOutcome] => ["expired", o]),
     ...d.waived.stale.map((o): [string, WaiverOutcome] => ["stale", o]),
   ];
   const lines = [
     ...mdHead(d),
-    ...section(`Blocking (${blocking.length})`, FINDING_HEADERS, findingRows(blocking, d)),
-    ...section(`New in this scan (${fresh.length})`, FINDING_HEADERS, findingRows(fresh, d)),
+    ...section(
+      `Blocking (${d.blockingTotal})`,
+      FINDING_HEADERS,
+      findingRows(d.blockingSample.slice(0, 50), d),
+      d.blockingTotal,
+    ),
+    ...section(
+      `New in this scan (${d.tally.fresh})`,
+      FINDING_HEADERS,
+      findingRows(d.freshSample.slice(0, 50), d),
+      d.tally.fresh,
+    ),
     ...section(
       `Coverage gaps (${d.gaps.length}): not checked, their rules report UNKNOWN`,
       ["Account", "Region", "Call", "Status", "Error"],

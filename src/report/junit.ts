@@ -3,7 +3,7 @@
 // or an <error> (UNKNOWN beyond --max-unknown); one the gate does not count — waived, below
 // --fail-on, in the baseline, or within --max-unknown — is <skipped> with the reason; a PASS passes.
 import type { FindingRow } from "../model/finding.js";
-import type { GateDecision, GateItem } from "./gate.js";
+import { emptyTally, judged, type GateDecision, type GateItem, type GateTally } from "./gate.js";
 
 // XML 1.0 allows tab, LF, CR and most of the BMP and astral planes; anything else is dropped.
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
@@ -44,8 +44,7 @@ function caseOf(i: GateItem, d: GateDecision): Case {
       message: `${f.status} in the baseline (${d.criteria.baseline?.label})`,
     };
   if (f.status === "FAIL") return { ...base, outcome: "failure", message: f.message };
-  if (d.blockingUnknowns.includes(i))
-    return { ...base, outcome: "error", message: `could not be verified: ${f.message}` };
+  if (d.unknownsBlock) return { ...base, outcome: "error", message: `could not be verified: ${f.message}` };
   return { ...base, outcome: "skipped", message: `UNKNOWN within --max-unknown ${d.criteria.maxUnknown}` };
 }
 
@@ -65,25 +64,40 @@ function testcase(c: Case): string {
   return `${open}>\n      <${c.outcome} message="${xml(c.message)}" type="${xml(`${f.status} ${f.severity}`)}">${xml(detail)}</${c.outcome}>\n    </testcase>`;
 }
 
-/** The document, in chunks (a large scan has many cases). `passes`: the scan's PASS results. */
-export function* gateJunit(d: GateDecision, passes: Iterable<FindingRow>): Generator<string> {
-  const cases: Case[] = d.items.map((i) => caseOf(i, d));
-  for (const f of passes) cases.push({ finding: f, outcome: "pass", message: "" });
-  const byRule = new Map<string, Case[]>();
-  for (const c of cases) {
-    const list = byRule.get(c.finding.ruleId);
-    if (list) list.push(c);
-    else byRule.set(c.finding.ruleId, [c]);
-  }
-  const count = (cs: Case[], o: Case["outcome"]): number => cs.filter((c) => c.outcome === o).length;
-  const totals = (cs: Case[]): string =>
-    `tests="${cs.length}" failures="${count(cs, "failure")}" errors="${count(cs, "error")}" skipped="${count(cs, "skipped")}"`;
+interface Totals {
+  tests: number;
+  failures: number;
+  errors: number;
+}
+
+/** A suite's totals from the decision's tally: every FAIL/UNKNOWN result and PASS is a case. */
+function totals(t: GateTally, passes: number, d: GateDecision): Totals {
+  return {
+    tests: t.fail + t.unknown + passes,
+    failures: t.failCounted,
+    errors: d.unknownsBlock ? t.unknownCounted : 0,
+  };
+}
+
+const attributes = (t: Totals, passes: number): string =>
+  `tests="${t.tests}" failures="${t.failures}" errors="${t.errors}" skipped="${t.tests - passes - t.failures - t.errors}"`;
+
+/**
+ * The document, in chunks, a rule at a time: each suite's cases are read from the store as they are
+ * written (a large scan has millions), its totals taken from the decision's counts and
+ * `passes`, the scan's PASS results per rule.
+ */
+export function* gateJunit(d: GateDecision, passes: Map<string, number>): Generator<string> {
+  const rules = [...new Set([...d.byRule.keys(), ...passes.keys()])].sort();
+  const allPasses = [...passes.values()].reduce((a, b) => a + b, 0);
   yield `<?xml version="1.0" encoding="UTF-8"?>\n`;
-  yield `<testsuites name="dpscan gate (scan ${d.scan.id})" ${totals(cases)}>\n`;
-  for (const rule of [...byRule.keys()].sort()) {
-    const cs = byRule.get(rule) ?? [];
-    yield `  <testsuite name="${xml(rule)}" ${totals(cs)} timestamp="${xml(d.scan.startedAt.slice(0, 19))}">\n`;
-    for (const c of cs) yield `${testcase(c)}\n`;
+  yield `<testsuites name="dpscan gate (scan ${d.scan.id})" ${attributes(totals(d.tally, allPasses, d), allPasses)}>\n`;
+  for (const rule of rules) {
+    const p = passes.get(rule) ?? 0;
+    yield `  <testsuite name="${xml(rule)}" ${attributes(totals(d.byRule.get(rule) ?? emptyTally(), p, d), p)} timestamp="${xml(d.scan.startedAt.slice(0, 19))}">\n`;
+    for (const i of judged(d, { ruleId: rule })) yield `${testcase(caseOf(i, d))}\n`;
+    for (const f of d.store.iterateFindingDocs(d.scan.id, { statuses: ["PASS"], ruleIds: [rule] }))
+      yield `${testcase({ finding: f, outcome: "pass", message: "" })}\n`;
     yield `  </testsuite>\n`;
   }
   yield `</testsuites>\n`;

@@ -20,13 +20,13 @@ export function mdCode(s: string, max = 300): string {
 }
 
 /** A table of at most `limit` rows, with a line saying how many were left out. Cells are already escaped. */
-export function mdTable(headers: string[], rows: string[][], limit = 100): string {
+export function mdTable(headers: string[], rows: string[][], limit = 100, total = rows.length): string {
   const shown = rows.slice(0, limit);
   const lines = [
     `| ${headers.join(" | ")} |`,
     `| ${headers.map(() => "---").join(" | ")} |`,
     ...shown.map((r) => `| ${r.join(" | ")} |`),
   ];
-  if (rows.length > limit) lines.push("", `… and ${rows.length - limit} more.`);
+  if (total > shown.length) lines.push("", `… and ${total - shown.length} more.`);
   return lines.join("\n");
 }

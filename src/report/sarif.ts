@@ -3,12 +3,14 @@
 // scans, so a UI tracks one alert per finding and closes it when the finding is gone), its
 // baseline state under --new-only, and a suppression for a waived result. A FAIL is kind "fail"
 // at its severity's level; an UNKNOWN is kind "review" (it needs a person, it is not a pass).
-// Coverage gaps are tool notifications. Validated in tests against the official 2.1.0 schema.
+// Coverage gaps are tool notifications. Results are written as they are read from the store, never
+// held (a scan may have hundreds of thousands). Validated in tests against the official 2.1.0 schema.
 import { findingFingerprint, type FindingRow } from "../model/finding.js";
 import type { JsonObject } from "../model/resource.js";
 import type { Severity } from "../model/severity.js";
 import { VERSION } from "../version.js";
-import type { GateDecision, GateItem } from "./gate.js";
+import { judged, type GateDecision, type GateItem } from "./gate.js";
+import { JsonStream, prettyJson } from "./json-stream.js";
 import type { RuleInfo } from "./rule-info.js";
 
 export const SARIF_SCHEMA =
@@ -119,7 +121,12 @@ function result(i: GateItem, ruleIndex: number, d: GateDecision): JsonObject {
   };
 }
 
-export function gateSarif(d: GateDecision, rules: Map<string, RuleInfo>): JsonObject {
+function* results(d: GateDecision, index: Map<string, number>): Generator<JsonObject> {
+  for (const i of judged(d)) yield result(i, index.get(i.finding.ruleId) ?? -1, d);
+}
+
+/** The document, in chunks: its results are read from the store one at a time. */
+export function* gateSarif(d: GateDecision, rules: Map<string, RuleInfo>): Generator<string> {
   const ruleList = [...rules.values()].sort((a, b) => a.id.localeCompare(b.id));
   const index = new Map(ruleList.map((r, i) => [r.id, i]));
   const notifications = d.gaps.map((g) => ({
@@ -128,7 +135,7 @@ export function gateSarif(d: GateDecision, rules: Map<string, RuleInfo>): JsonOb
       text: `Not checked: ${g.service}:${g.operation} ${g.status} in ${g.accountId}/${g.region} (${g.errorCode ?? "error"}${g.errorMessage ? `: ${g.errorMessage}` : ""})`,
     },
   }));
-  return {
+  const doc = {
     $schema: SARIF_SCHEMA,
     version: "2.1.0",
     runs: [
@@ -151,7 +158,7 @@ export function gateSarif(d: GateDecision, rules: Map<string, RuleInfo>): JsonOb
             ...(notifications.length > 0 ? { toolExecutionNotifications: notifications } : {}),
           },
         ],
-        results: d.items.map((i) => result(i, index.get(i.finding.ruleId) ?? -1, d)),
+        results: new JsonStream(results(d, index)),
         properties: {
           scanId: d.scan.id,
           failOn: d.criteria.failOn,
@@ -160,4 +167,6 @@ export function gateSarif(d: GateDecision, rules: Map<string, RuleInfo>): JsonOb
       },
     ],
   };
+  yield* prettyJson(doc);
+  yield "\n";
 }

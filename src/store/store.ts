@@ -1226,6 +1226,14 @@ export class Store {
     return out;
   }
 
+  /** How many of the scan's findings of one status each rule has. */
+  findingCountsByRule(scanId: number, status: Status): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const g of this.findingGroups(scanId))
+      if (g.status === status) out.set(g.ruleId, (out.get(g.ruleId) ?? 0) + g.count);
+    return out;
+  }
+
   /**
    * The scan's findings counted by status, severity and rule, in report order. Every term is one of
    * findings_report_order's, so the count walks that index alone, in order, with no sort; grouped

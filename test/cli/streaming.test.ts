@@ -2,16 +2,17 @@
 // iterated, whatever the format, so memory does not follow the number of findings; and a reader
 // that goes away (`dpscan findings | head`) ends the output quietly with exit code 0.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { guardStream, writeChunks } from "../../src/cli/output.js";
 import { CSV_HEADERS, FINDING_FIELDS, findingDoc } from "../../src/report/findings-view.js";
 import { csv } from "../../src/report/text.js";
 import { Store } from "../../src/store/store.js";
+import { countPulledRows } from "../helpers/pulled.js";
 import { volumeRecord } from "../helpers/records.js";
+import { useSharedDatabase } from "../helpers/tmp.js";
 
 const TOTAL = 200_000;
 
@@ -53,14 +54,7 @@ function bigDatabase(dir: string): string {
 
 /** Count the rows the store hands out, and what was written to stdout when. */
 function instrument(after?: { writes: number; then: () => void }) {
-  const seen = { pulled: 0, writes: 0, bytes: 0, pulledAtWrites: [] as number[] };
-  const iterate = Store.prototype.iterateFindingDocs;
-  vi.spyOn(Store.prototype, "iterateFindingDocs").mockImplementation(function* (this: Store, ...args) {
-    for (const row of iterate.apply(this, args)) {
-      seen.pulled++;
-      yield row;
-    }
-  });
+  const seen = countPulledRows({ pulled: 0, writes: 0, bytes: 0, pulledAtWrites: [] as number[] });
   vi.spyOn(process.stdout, "write").mockImplementation(((chunk: string | Uint8Array) => {
     seen.writes++;
     seen.bytes += chunk.length;
@@ -72,13 +66,7 @@ function instrument(after?: { writes: number; then: () => void }) {
 }
 
 describe("findings output streams from the database", () => {
-  let dir = "";
-  let db = "";
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), "dpscan-stream-"));
-    db = bigDatabase(dir);
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const { db, dir } = useSharedDatabase(bigDatabase);
 
   // All of them as CSV; JSON and the table take the first 20,000 (the same code path, less time).
   it.each([
@@ -95,7 +83,7 @@ describe("findings output streams from the database", () => {
       "node",
       "dpscan",
       "--db",
-      db,
+      db(),
       "findings",
       "--format",
       format,
@@ -111,13 +99,13 @@ describe("findings output streams from the database", () => {
   });
 
   it("a streamed CSV of every finding is the CSV built in memory, byte for byte", async () => {
-    const file = join(dir, "all.csv");
+    const file = join(dir(), "all.csv");
     // The command prints the CSV on stdout too: the file is what is compared.
     vi.spyOn(process.stdout, "write").mockImplementation((() => true) as typeof process.stdout.write);
     vi.spyOn(process.stderr, "write").mockImplementation((() => true) as typeof process.stderr.write);
-    const code = await main(["node", "dpscan", "--db", db, "findings", "--format", "csv", "-o", file]);
+    const code = await main(["node", "dpscan", "--db", db(), "findings", "--format", "csv", "-o", file]);
     expect(code).toBe(0);
-    const store = new Store(db, { readonly: true });
+    const store = new Store(db(), { readonly: true });
     try {
       const scan = store.latestCompleteScan();
       if (!scan) throw new Error("no scan");
@@ -151,7 +139,7 @@ describe("findings output streams from the database", () => {
       return true;
     }) as typeof process.stderr.write);
     try {
-      const code = await main(["node", "dpscan", "--db", db, "findings", "--format", "csv"]);
+      const code = await main(["node", "dpscan", "--db", db(), "findings", "--format", "csv"]);
       expect(code).toBe(0);
       expect(seen.pulled).toBeLessThan(1000);
     } finally {

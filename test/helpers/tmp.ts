@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach } from "vitest";
+import { afterAll, afterEach, beforeAll } from "vitest";
 
 /** A fresh temporary directory per test, removed afterwards. */
 export function useTmpDir(): () => string {
@@ -14,4 +14,19 @@ export function useTmpDir(): () => string {
     dirs.push(d);
     return d;
   };
+}
+
+/**
+ * One database built before a file's tests (by `build`, in a temporary directory) and shared by
+ * them, removed after them: for databases that take a while to fill.
+ */
+export function useSharedDatabase(build: (dir: string) => string): { dir: () => string; db: () => string } {
+  let dir = "";
+  let db = "";
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "dpscan-test-"));
+    db = build(dir);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return { dir: () => dir, db: () => db };
 }
