@@ -9,7 +9,12 @@ import { isCoverageGap, type CoverageRow } from "../model/coverage.js";
 import { findingIdentity, type FindingRow } from "../model/finding.js";
 import { GLOBAL_REGION } from "../model/resource-types.js";
 import { severityRank, STATUSES, type Status } from "../model/severity.js";
-import { reportOrderFindings, type ReadPart, type ReportFindingRow } from "../store/report-queries.js";
+import {
+  findingsById,
+  reportOrderFindings,
+  type ReadPart,
+  type ReportFindingRow,
+} from "../store/report-queries.js";
 import type { ScanRow, Store } from "../store/store.js";
 import { UsageError } from "../util/errors.js";
 import { VERSION } from "../version.js";
@@ -152,20 +157,30 @@ export interface GroupContext {
   ruleIds: string[];
   filter: ScopeFilter;
   previous: ScanRow | null;
-  /** The previous scan's open results in scope: identity to status, nothing else held. */
+  /** The previous scan's open results in scope: identity to row id and status, nothing else held. */
   before: PreviousOpen | null;
   /** The findings in scope, in report order: all of them, or one part (a split read). */
   read(part: ReadPart): Iterable<ReportFinding>;
-  /** The previous scan's open results in scope, in its report order, read again (resolvedSince). */
-  readPreviousOpen(): Iterable<ReportFinding>;
+  /** Some of the previous scan's open results in scope, by row id, read again (resolvedSince). */
+  readPrevious(ids: readonly number[]): Iterable<ReportFinding>;
 }
 
 /**
- * Identity to status (FAIL or UNKNOWN). Whole findings were held here before: with two report
- * threads, 1M findings of a database with history peaked at 1.3 GB (bench/README.md, "Reports
- * held the previous scan's open results whole"); the resolved list reads the previous scan again.
+ * The previous scan's open results. Whole findings were held here once: with two report threads,
+ * 1M findings of a database with history peaked at 1.3 GB (bench/README.md, "Reports held the
+ * previous scan's open results whole"). Now a result is one number, its row id × 2 (+1 for
+ * UNKNOWN), a small integer that costs no more than a status did; the resolved list reads its
+ * rows, a few percent of them, again by id (before, the whole previous scan: 2.5 s at 1M, w11).
  */
-export type PreviousOpen = Map<string, "FAIL" | "UNKNOWN">;
+export interface PreviousOpen {
+  byIdentity: Map<string, number>;
+  /** A second result of an identity already taken (a scan should not have them, but may). */
+  repeated: [identity: string, value: number][];
+}
+
+/** The status of a PreviousOpen value. */
+export const previousStatus = (v: number): "FAIL" | "UNKNOWN" => (v % 2 === 1 ? "UNKNOWN" : "FAIL");
+const previousRowId = (v: number): number => Math.floor(v / 2);
 
 export function groupContext(
   store: Store,
@@ -180,11 +195,13 @@ export function groupContext(
   const ruleIds = [...new Set(frameworks.flatMap((f) => [...f.rules.keys()]))];
   const filter = new ScopeFilter(scope).prepare(store, scanId);
   const previous = store.previousCompleteScan(scanId) ?? null;
+  const previousFilter = previous ? new ScopeFilter(scope).prepare(store, previous.id) : null;
   // Identities start with the rule ID, so one map of every framework's rules serves each.
-  const before = previous ? previousOpen(store, previous, ruleIds, scope) : null;
-  const resolvedReads = previous
-    ? () => previousOpenFindings(store, previous, ruleIds, scope)
-    : () => [] as Iterable<ReportFinding>;
+  const before = previous && previousFilter ? previousOpen(store, previous, ruleIds, previousFilter) : null;
+  const readPrevious = (ids: readonly number[]): Iterable<ReportFinding> =>
+    previousFilter
+      ? scopedFindings(findingsById(store, ids, previousFilter.byTag), previousFilter, NO_WAIVERS, null)
+      : [];
   return {
     store,
     scanId,
@@ -196,7 +213,7 @@ export function groupContext(
     filter,
     previous,
     before,
-    readPreviousOpen: resolvedReads,
+    readPrevious,
     read: (part) =>
       scopedFindings(reportOrderFindings(store, scanId, ruleIds, filter.byTag, part), filter, waived, before),
   };
@@ -224,7 +241,7 @@ export function tallyGroup(
     }
   const now = new Map<string, Status>();
   for (const f of ctx.read(part)) {
-    if (ctx.before?.has(f.identity)) now.set(f.identity, f.status);
+    if (ctx.before?.byIdentity.has(f.identity)) now.set(f.identity, f.status);
     for (const t of members.get(f.ruleId) ?? []) count(t, f);
     visit?.(f);
   }
@@ -292,7 +309,7 @@ function addCounts(a: FindingCounts, b: FindingCounts): FindingCounts {
 export function digestsOf(ctx: GroupContext, tally: GroupTally): SharedFindings {
   const { store, scanId, scan, group, waived, frameworks, filter, previous, before } = ctx;
   const { tallies, now } = tally;
-  const resolvedAll = before ? resolvedSince(ctx.readPreviousOpen(), now) : [];
+  const resolvedAll = before ? resolvedSince(ctx, before, now) : [];
   const all = (): Iterable<ReportFinding> => ctx.read("all");
   const coverage = store.coverage(scanId).filter((c) => filter.coverageIn(c));
   const legacy = store.hasLegacyCoverage(scanId);
@@ -504,6 +521,8 @@ function* scopedFindings(
   filter: ScopeFilter,
   waived: Waived,
   before: PreviousOpen | null,
+  /** Given, it takes each yielded finding's row id, just before the finding is yielded. */
+  rowIds?: { last: number },
 ): Generator<ReportFinding> {
   // A waiver is shown by its index in the report's list, which is the outcomes' (file) order.
   const index = new Map(waived.outcomes.map((o, i) => [o.waiver.position, i]));
@@ -514,9 +533,11 @@ function* scopedFindings(
     const w = waived.byFinding.get(finding.id);
     const f = reportFinding(finding, verdict.note, w ? (index.get(w.position) ?? null) : null, text);
     if (before) {
-      f.previousStatus = before.get(f.identity) ?? null;
+      const v = before.byIdentity.get(f.identity);
+      f.previousStatus = v === undefined ? null : previousStatus(v);
       f.isNew = f.status !== "PASS" && f.previousStatus === null;
     }
+    if (rowIds) rowIds.last = finding.id;
     yield f;
   }
 }
@@ -591,38 +612,32 @@ function compareFindings(a: ReportFinding, b: ReportFinding): number {
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** The previous complete scan's FAIL and UNKNOWN results (same framework rules, same scope). */
-function* previousOpenFindings(
-  store: Store,
-  previous: ScanRow,
-  ruleIds: string[],
-  scope: ReportScope,
-): Generator<ReportFinding> {
-  const filter = new ScopeFilter(scope).prepare(store, previous.id);
+/** What was failing or unknown in the previous complete scan (same framework rules, same scope). */
+function previousOpen(store: Store, previous: ScanRow, ruleIds: string[], filter: ScopeFilter): PreviousOpen {
+  const before: PreviousOpen = { byIdentity: new Map(), repeated: [] };
   // "open": the index range of FAIL and UNKNOWN only (PASS rows were read and dropped).
-  yield* scopedFindings(
-    reportOrderFindings(store, previous.id, ruleIds, filter.byTag, "open"),
-    filter,
-    NO_WAIVERS,
-    null,
-  );
-}
-
-/** What was failing or unknown in the previous complete scan, by identity. */
-function previousOpen(store: Store, previous: ScanRow, ruleIds: string[], scope: ReportScope): PreviousOpen {
-  const before: PreviousOpen = new Map();
-  for (const f of previousOpenFindings(store, previous, ruleIds, scope))
-    before.set(f.identity, f.status as "FAIL" | "UNKNOWN");
+  const rows = reportOrderFindings(store, previous.id, ruleIds, filter.byTag, "open");
+  const row = { last: 0 };
+  for (const f of scopedFindings(rows, filter, NO_WAIVERS, null, row)) {
+    const v = row.last * 2 + (f.status === "UNKNOWN" ? 1 : 0);
+    if (before.byIdentity.has(f.identity)) before.repeated.push([f.identity, v]);
+    else before.byIdentity.set(f.identity, v);
+  }
   return before;
 }
 
-/** The previous scan's open results that no longer are: PASS now, or gone. Only those are held. */
-function resolvedSince(previousOpen: Iterable<ReportFinding>, now: Map<string, Status>): ResolvedFinding[] {
-  const gone: ReportFinding[] = [];
-  for (const f of previousOpen) {
-    const status = now.get(f.identity);
-    if (status !== "FAIL" && status !== "UNKNOWN") gone.push(f);
-  }
+/** The previous scan's open results that no longer are: PASS now, or gone. Only those are read and held. */
+function resolvedSince(ctx: GroupContext, before: PreviousOpen, now: Map<string, Status>): ResolvedFinding[] {
+  const ids: number[] = [];
+  const take = (identity: string, v: number): void => {
+    const status = now.get(identity);
+    if (status !== "FAIL" && status !== "UNKNOWN") ids.push(previousRowId(v));
+  };
+  for (const [identity, v] of before.byIdentity) take(identity, v);
+  for (const [identity, v] of before.repeated) take(identity, v);
+  // Ascending ids: equal findings keep report order (its last term is the row id) through the sort.
+  ids.sort((a, b) => a - b);
+  const gone = [...ctx.readPrevious(ids)];
   const resolved: ResolvedFinding[] = [];
   for (const f of gone.sort(compareFindings)) {
     const status = now.get(f.identity);

@@ -59,6 +59,20 @@ export function reportOrderFindings(
   return rows(stmt.raw(true).iterate(scanId, JSON.stringify(ruleIds)) as IterableIterator<Raw>);
 }
 
+/** Some findings by row id, in no particular order (the caller sorts), a batch per statement. */
+export function* findingsById(
+  store: Store,
+  ids: readonly number[],
+  withTags: boolean,
+): Generator<ReportFindingRow> {
+  const stmt = store.db.prepare(
+    `SELECT ${COLUMNS}, ${tagColumns(withTags)} FROM findings f ${tagJoin(withTags)}
+     WHERE f.id IN (SELECT value FROM json_each(?))`,
+  );
+  for (let i = 0; i < ids.length; i += 10_000)
+    yield* rows(stmt.raw(true).iterate(JSON.stringify(ids.slice(i, i + 10_000))) as IterableIterator<Raw>);
+}
+
 /**
  * A report's findings read in two parts, one per thread: FAIL and UNKNOWN, then PASS (about half
  * each in a large scan), each a range of the index; "all" is both, one after the other.

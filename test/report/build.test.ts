@@ -16,6 +16,7 @@ import {
   openStore,
   OTHER,
   RULES,
+  SCAN_TIME,
   storeScan,
   TEST_FRAMEWORK,
   testFramework,
@@ -203,6 +204,31 @@ describe("buildReport: scope", () => {
 });
 
 describe("buildReport: changes since the previous complete scan", () => {
+  it("lists every resolved result of an identity the previous scan had twice", () => {
+    const dir = tmp();
+    const store = openStore(dir);
+    // Written as findings directly: a judged scan has one result per rule and resource.
+    const first = store.beginScan("evaluate", "twice", {}, SCAN_TIME);
+    store.recordRules(first, RULES);
+    const twice = (message: string) => ({
+      ruleId: "ebs-volume-unencrypted",
+      status: "FAIL" as const,
+      severity: "high" as const,
+      resource: volume("vol-twice", null),
+      message,
+      evidence: {},
+    });
+    store.insertFindings(first, [twice("first copy"), twice("second copy")]);
+    store.finishScan(first, "complete", {});
+    const second = storeScan(store, [volume("vol-other", null)]);
+    const m = buildReport(store, second, testFramework(dir));
+    expect(m.resolved.map((f) => `${f.resourceId} ${f.previousMessage}`)).toEqual([
+      "vol-twice first copy",
+      "vol-twice second copy",
+    ]);
+    store.close();
+  });
+
   it("marks new findings and lists resolved ones by finding identity", () => {
     const dir = tmp();
     const store = openStore(dir);
