@@ -2,10 +2,10 @@
 // (the full catalog over a generated world's AWS Config items; the earlier scan gives the new and
 // resolved findings), in HTML, Markdown, JSON and CSV, in one `dpscan report` process: wall time,
 // CPU, peak RSS, the size of each HTML report and of all the output (the JSON and CSV files are
-// most of it).
+// most of it). Then the CI gate on the same scan with SARIF, JUnit and a summary: time, CPU, peak RSS.
 //
 //   npm run build && node bench/scenarios/reports.mjs [--quick] [--size RESOURCES]
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cliOptions, dpscan, load, round, writeScans } from "./lib/common.mjs";
@@ -47,6 +47,25 @@ export async function run({ quick = false, size } = {}) {
         1,
       );
     const html = files.filter((f) => f.endsWith(".html")).map((f) => ({ file: f, mb: mb(f) }));
+    // The CI gate on the same scan, every FAIL/UNKNOWN result counted and listed (it fails: exit 1).
+    const g = join(dir, "gate");
+    mkdirSync(g);
+    const gate = await dpscan(
+      [
+        "--db",
+        db,
+        "gate",
+        "--fail-on",
+        "low",
+        "--sarif",
+        join(g, "gate.sarif"),
+        "--junit",
+        join(g, "gate.xml"),
+        "--summary",
+        join(g, "gate.md"),
+      ],
+      { codes: [1] },
+    );
     return {
       scenario: name,
       findings: w.findingsPerScan,
@@ -61,6 +80,11 @@ export async function run({ quick = false, size } = {}) {
       csvMb: total(".csv"),
       html,
       target: "1M findings < 20 s, HTML < 15 MB",
+      gateSeconds: gate.seconds,
+      gateCpuSeconds: gate.cpuSeconds,
+      gatePeakRssMb: gate.peakRssMb,
+      gateSarifMb: round(statSync(join(g, "gate.sarif")).size / 1e6, 1),
+      gateJunitMb: round(statSync(join(g, "gate.xml")).size / 1e6, 1),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

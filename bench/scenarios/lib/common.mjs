@@ -71,7 +71,7 @@ export function launchFlags(bin = join(root, "bin/dpscan.js")) {
  * Run `dpscan ARGS` in its own process, as the installed command runs (launchFlags); resolves with wall seconds, exit code, peak RSS (MB),
  * CPU seconds of the child, and what it printed on stderr (stdout goes to `stdoutFile` or is dropped).
  */
-export function dpscan(args, { stdout = "ignore", env = {} } = {}) {
+export function dpscan(args, { stdout = "ignore", env = {}, codes = [0, 3] } = {}) {
   return new Promise((ok, fail) => {
     const started = process.hrtime.bigint();
     const bin = join(root, "bin/dpscan.js");
@@ -91,7 +91,7 @@ export function dpscan(args, { stdout = "ignore", env = {} } = {}) {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const rss = /DPSCAN_BENCH_MAXRSS_KB (\d+)/.exec(err);
       const cpu = /DPSCAN_BENCH_CPU_US (\d+)/.exec(err);
-      if (code !== 0 && code !== 3)
+      if (!codes.includes(code))
         return fail(new Error(`dpscan ${args.join(" ")} exited ${code}: ${err.slice(-2000)}`));
       ok({
         seconds: round(seconds, 2),
