@@ -106,7 +106,7 @@ const FINDING_HEADERS = ["Status", "Severity", "Rule", "Account", "Region", "Res
 
 /** A titled Markdown section of at most 50 rows (of `total`), or nothing when it has none. */
 function section(title: string, headers: string[], rows: string[][], total = rows.length): string[] {
-  return total === 0 ? [] : ["", `### ${title}`, "", mdTable(headers, rows.slice(0, 50), 50, total)];
+  return total === 0 ? [] : ["", `### ${title}`, "", mdTable(headers, rows, 50, total)];
 }
 
 function mdHead(d: GateDecision): string[] {
