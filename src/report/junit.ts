@@ -64,23 +64,15 @@ function testcase(c: Case): string {
   return `${open}>\n      <${c.outcome} message="${xml(c.message)}" type="${xml(`${f.status} ${f.severity}`)}">${xml(detail)}</${c.outcome}>\n    </testcase>`;
 }
 
-interface Totals {
-  tests: number;
-  failures: number;
-  errors: number;
+/**
+ * A suite's totals from the decision's counts (`t`) and its PASS results: every result is a case,
+ * and a FAIL/UNKNOWN result that is neither a failure nor an error is skipped.
+ */
+function totals(t: GateTally, passes: number, d: GateDecision): string {
+  const failures = t.failCounted;
+  const errors = d.unknownsBlock ? t.unknownCounted : 0;
+  return `tests="${t.fail + t.unknown + passes}" failures="${failures}" errors="${errors}" skipped="${t.fail + t.unknown - failures - errors}"`;
 }
-
-/** A suite's totals from the decision's tally: every FAIL/UNKNOWN result and PASS is a case. */
-function totals(t: GateTally, passes: number, d: GateDecision): Totals {
-  return {
-    tests: t.fail + t.unknown + passes,
-    failures: t.failCounted,
-    errors: d.unknownsBlock ? t.unknownCounted : 0,
-  };
-}
-
-const attributes = (t: Totals, passes: number): string =>
-  `tests="${t.tests}" failures="${t.failures}" errors="${t.errors}" skipped="${t.tests - passes - t.failures - t.errors}"`;
 
 /**
  * The document, in chunks, a rule at a time: each suite's cases are read from the store as they are
@@ -91,10 +83,10 @@ export function* gateJunit(d: GateDecision, passes: Map<string, number>): Genera
   const rules = [...new Set([...d.byRule.keys(), ...passes.keys()])].sort();
   const allPasses = [...passes.values()].reduce((a, b) => a + b, 0);
   yield `<?xml version="1.0" encoding="UTF-8"?>\n`;
-  yield `<testsuites name="dpscan gate (scan ${d.scan.id})" ${attributes(totals(d.tally, allPasses, d), allPasses)}>\n`;
+  yield `<testsuites name="dpscan gate (scan ${d.scan.id})" ${totals(d.tally, allPasses, d)}>\n`;
   for (const rule of rules) {
     const p = passes.get(rule) ?? 0;
-    yield `  <testsuite name="${xml(rule)}" ${attributes(totals(d.byRule.get(rule) ?? emptyTally(), p, d), p)} timestamp="${xml(d.scan.startedAt.slice(0, 19))}">\n`;
+    yield `  <testsuite name="${xml(rule)}" ${totals(d.byRule.get(rule) ?? emptyTally(), p, d)} timestamp="${xml(d.scan.startedAt.slice(0, 19))}">\n`;
     for (const i of judged(d, { ruleId: rule })) yield `${testcase(caseOf(i, d))}\n`;
     for (const f of d.store.iterateFindingDocs(d.scan.id, { statuses: ["PASS"], ruleIds: [rule] }))
       yield `${testcase({ finding: f, outcome: "pass", message: "" })}\n`;
