@@ -14,7 +14,7 @@ import type { WaiverSet } from "../model/waiver.js";
 import type { Rule } from "../rules/rule.js";
 import type { ResourceRow, ResourceSink, Store } from "../store/store.js";
 import { InputError } from "../util/errors.js";
-import { judgeScanAsync, type JudgeOptions } from "./judge.js";
+import { JudgeAhead, judgeScanAsync, type JudgeOptions } from "./judge.js";
 import { runLifecycle, type LifecycleOutcome } from "./lifecycle.js";
 import { validateParams } from "./scan.js";
 
@@ -40,8 +40,9 @@ class StoreSink implements RecordSink {
   constructor(
     private readonly store: Store,
     private readonly scanId: number,
+    private readonly ahead: JudgeAhead,
   ) {
-    this.batch = store.sink(scanId, { replace: true });
+    this.batch = store.sink(scanId, { replace: true, written: (ids) => ahead.written(ids) });
   }
 
   put(record: ResourceRecord): void {
@@ -55,11 +56,12 @@ class StoreSink implements RecordSink {
   remove(record: ResourceRecord): void {
     this.flush();
     this.store.deleteResource(this.scanId, record);
+    this.ahead.removed();
   }
 
   flush(): void {
     // The reader chose the newest capture (and reports what it superseded): replace, not a duplicate.
-    this.store.insertResources(this.scanId, this.batch.take(), { replace: true });
+    this.ahead.written(this.store.insertResources(this.scanId, this.batch.take(), { replace: true }));
   }
 }
 
@@ -75,17 +77,24 @@ export async function runEvaluate(
     { kind: "evaluate", source: files.join(", "), options: { inputs: files } },
     async (scan) => {
       store.recordRules(scan.id, rules, params);
-      const sink = new StoreSink(store, scan.id);
-      const read = await readConfigItems(files, sink, {
-        index: () => store.captureIndex(),
-        ...input.read,
-        signal: scan.signal,
-      });
-      sink.flush();
-      store.upsertCoverage(scan.id, read.coverage);
-      const { summary } = await judgeScanAsync(store, scan, rules, params, {
-        workers: input.judgeWorkers ?? "auto",
-      });
+      const judging = { workers: input.judgeWorkers ?? "auto" } as const;
+      // The judge workers start during the read and build their reference index as rows land.
+      const ahead = new JudgeAhead(store, scan, rules, params, judging);
+      const sink = new StoreSink(store, scan.id, ahead);
+      let read: ReadSummary;
+      let summary: JsonObject;
+      try {
+        read = await readConfigItems(files, sink, {
+          index: () => store.captureIndex(),
+          ...input.read,
+          signal: scan.signal,
+        });
+        sink.flush();
+        store.upsertCoverage(scan.id, read.coverage);
+        ({ summary } = await judgeScanAsync(store, scan, rules, params, { ...judging, ahead }));
+      } finally {
+        await ahead.close();
+      }
       const stored: JsonObject = {
         ...summary,
         ignoredTypes: read.ignoredTypes,

@@ -11,15 +11,24 @@ export interface JudgeWorkerData {
   params: Record<string, Record<string, unknown>>;
   /** The scan's evaluation time, in epoch milliseconds. */
   now: number;
-  gaps: CoverageRow[];
-  facts: ScanFacts;
   /** The database file the worker reads the scan's resources from, read-only. */
   db: string;
   scanId: number;
 }
 
-/** Judge the scan's resources with row ids in (after, upTo]. */
-export type ToWorker = { kind: "range"; seq: number; after: number; upTo: number };
+export type ToWorker =
+  /**
+   * The scan's resources with row ids in (after, upTo] are committed: add them to the reference
+   * index (sent while the scan is still being written, JudgeAhead).
+   */
+  | { kind: "index"; after: number; upTo: number }
+  /**
+   * Every resource is written: finish the reference index (made again from the whole scan when
+   * `rebuild`: none was sent, or a row already indexed changed), then judge ranges.
+   */
+  | { kind: "start"; gaps: CoverageRow[]; facts: ScanFacts; rebuild: boolean }
+  /** Judge the scan's resources with row ids in (after, upTo]. */
+  | { kind: "range"; seq: number; after: number; upTo: number };
 
 /** One range's findings, as the store binds them, and its tallies. */
 export type ToMain = { kind: "part"; seq: number; findings: FindingParams[]; summary: EvaluationSummary };

@@ -119,6 +119,8 @@ export interface JudgeOptions {
   minRecords?: number;
   /** The worker's script; the built judge-worker.js next to this module unless given (tests run from src/). */
   workerScript?: URL;
+  /** Workers started while the resources were written (`evaluate`): judging takes them over. */
+  ahead?: JudgeAhead;
 }
 
 /** Below this many records a scan is judged in-process: worker start-up (rules compiled again,
@@ -155,18 +157,20 @@ export async function judgeScanAsync(
   params: Record<string, Record<string, unknown>> = {},
   options: JudgeOptions = {},
 ): Promise<Judgement> {
-  const workers =
-    options.workers === undefined || options.workers === "auto" ? autoJudgeWorkers() : options.workers;
-  // Run from the TypeScript sources (tests) there is no built worker to start unless one is given.
-  const script = options.workerScript ?? (BUILT ? new URL("./judge-worker.js", import.meta.url) : undefined);
-  // A worker reads what is committed to the file: not an in-memory database, not inside a transaction.
-  const shared = store.path !== ":memory:" && store.path !== "" && !store.db.inTransaction;
-  if (workers > 0 && script && shared) {
+  const early = options.ahead?.take();
+  const workers = workerCount(options);
+  const script = workerScriptOf(options);
+  if (workers > 0 && script && sharedFile(store)) {
     const records = store.countResources(scan.id).reduce((n, c) => n + c.count, 0);
     if (records >= (options.minRecords ?? WORKER_THRESHOLD)) {
-      return judgeInWorkers(store, scan, rules, params, workers, script);
+      const pool = early ?? {
+        workers: new JudgePool(script, workers, workerData(store, scan, rules, params)),
+        rebuild: true,
+      };
+      return judgeInWorkers(store, scan, rules, params, pool.workers, pool.rebuild);
     }
   }
+  await early?.workers.pool.terminate();
   const steps = judging(store, scan, rules, params);
   try {
     for (;;) {
@@ -178,6 +182,149 @@ export async function judgeScanAsync(
   } catch (err) {
     store.discardFindings(scan.id); // a judgement that stopped part-way leaves no findings
     throw err;
+  }
+}
+
+const workerCount = (o: JudgeOptions): number =>
+  o.workers === undefined || o.workers === "auto" ? autoJudgeWorkers() : o.workers;
+
+// Run from the TypeScript sources (tests) there is no built worker to start unless one is given.
+const workerScriptOf = (o: JudgeOptions): URL | undefined =>
+  o.workerScript ?? (BUILT ? new URL("./judge-worker.js", import.meta.url) : undefined);
+
+/** A worker reads what is committed to the file: not an in-memory database, not inside a transaction. */
+const sharedFile = (store: Store): boolean =>
+  store.path !== ":memory:" && store.path !== "" && !store.db.inTransaction;
+
+function workerData(
+  store: Store,
+  scan: { id: number; now: Date },
+  rules: readonly Rule[],
+  params: Record<string, Record<string, unknown>>,
+): JudgeWorkerData {
+  return {
+    rules: rules.map((r) => ({ file: r.file, source: r.source })),
+    params,
+    now: scan.now.getTime(),
+    db: store.path,
+    scanId: scan.id,
+  };
+}
+
+interface PoolHandlers {
+  message(i: number, msg: ToMain): void;
+  mayExit(i: number, code: number): boolean;
+}
+
+/** Judge workers whose handlers change hands (JudgeAhead's, then the judgement's); a failure is kept from the start. */
+class JudgePool {
+  readonly pool: WorkerPool<ToWorker, ToMain>;
+  failure: Error | undefined;
+  onFailure: (() => void) | undefined;
+  handlers: PoolHandlers = {
+    message: (i, msg) => {
+      throw new Error(`judge worker ${i}: a reply before judging (${msg.kind})`);
+    },
+    mayExit: () => false,
+  };
+
+  constructor(script: URL, count: number, data: JudgeWorkerData) {
+    this.pool = new WorkerPool<ToWorker, ToMain>(
+      script,
+      count,
+      () => data,
+      {
+        message: (i, msg) => this.handlers.message(i, msg),
+        mayExit: (i, code) => this.handlers.mayExit(i, code),
+        failed: (i, err) => {
+          this.failure ??=
+            err instanceof WorkerExit
+              ? new Error(`judge worker ${i} exited (code ${err.code}) mid-judgement`)
+              : new Error(`judge worker ${i} failed: ${err.message}`, { cause: err });
+          this.onFailure?.();
+        },
+      },
+      { resourceLimits: PROCESS_HEAP_LIMITS },
+    );
+  }
+}
+
+/** Rows committed between two `index` messages to the workers: few messages, each a short read. */
+const AHEAD_STEP = 5_000;
+
+/**
+ * Judge workers started while a scan's resources are still being written (`dpscan evaluate`), so
+ * each builds its reference index from the rows committed so far, on the core the reader leaves
+ * idle, instead of in a pass of its own after the last row (at 1M items 8 s in which the writer
+ * waited; bench/README.md, w12). It is told each batch of row ids written. A row written again or
+ * removed (a newer capture of a resource) would leave the index stale: the workers then build it
+ * again at the start, as without JudgeAhead. Workers start only once the scan has enough rows to
+ * be judged in workers (WORKER_THRESHOLD); `close` ends them if judging never takes them.
+ */
+export class JudgeAhead {
+  private workers: JudgePool | undefined;
+  private rows = 0;
+  private lo = Number.POSITIVE_INFINITY;
+  private hi = 0;
+  private indexed = 0;
+  private stale = false;
+  private done = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly scan: { id: number; now: Date },
+    private readonly rules: readonly Rule[],
+    private readonly params: Record<string, Record<string, unknown>>,
+    private readonly options: JudgeOptions = {},
+  ) {}
+
+  /** A batch of the scan's rows, written and committed (their ids, as insertResources gives them). */
+  written(ids: readonly number[]): void {
+    for (const id of ids) {
+      if (id <= this.hi)
+        this.stale = true; // an existing row, written again
+      else this.hi = id;
+      if (id < this.lo) this.lo = id;
+    }
+    this.rows += ids.length;
+    if (this.stale || this.done || !sharedFile(this.store)) return;
+    if (!this.workers) {
+      const count = workerCount(this.options);
+      const script = workerScriptOf(this.options);
+      if (count <= 0 || !script || this.rows < (this.options.minRecords ?? WORKER_THRESHOLD)) return;
+      const data = workerData(this.store, this.scan, this.rules, this.params);
+      this.workers = new JudgePool(script, count, data);
+      this.indexed = this.lo - 1;
+    }
+    if (this.hi - this.indexed >= AHEAD_STEP) this.send();
+  }
+
+  /** A row of the scan was removed. */
+  removed(): void {
+    this.stale = true;
+  }
+
+  /** The workers, handed to the judgement once, with whether their index must be made again. */
+  take(): { workers: JudgePool; rebuild: boolean } | undefined {
+    this.done = true;
+    const workers = this.workers;
+    this.workers = undefined;
+    if (!workers) return undefined;
+    if (!this.stale && this.hi > this.indexed) this.send(workers);
+    return { workers, rebuild: this.stale };
+  }
+
+  /** End workers judging did not take (the read failed or was stopped). */
+  async close(): Promise<void> {
+    this.done = true;
+    const workers = this.workers;
+    this.workers = undefined;
+    await workers?.pool.terminate();
+  }
+
+  private send(workers = this.workers): void {
+    workers?.pool.broadcast({ kind: "index", after: this.indexed, upTo: this.hi });
+    this.indexed = this.hi;
   }
 }
 
@@ -195,26 +342,18 @@ async function judgeInWorkers(
   scan: { id: number; now: Date; signal?: AbortSignal },
   rules: readonly Rule[],
   params: Record<string, Record<string, unknown>>,
-  count: number,
-  script: URL,
+  workers: JudgePool,
+  rebuild: boolean,
 ): Promise<Judgement> {
   const coverage = store.coverage(scan.id);
   const gaps = coverage.filter(isCoverageGap);
   const facts = factsOf(store, scan.id);
-  const workerData: JudgeWorkerData = {
-    rules: rules.map((r) => ({ file: r.file, source: r.source })),
-    params,
-    now: scan.now.getTime(),
-    gaps,
-    facts,
-    db: store.path,
-    scanId: scan.id,
-  };
   let evaluation = emptySummary(rules, { params, now: scan.now, scan: facts });
   const sent = new Map<number, number>(); // range seq -> worker
   const arrived = new Map<number, Extract<ToMain, { kind: "part" }>>();
   let written = 0;
-  const inFlight: number[] = Array<number>(count).fill(0);
+  const pool = workers.pool;
+  const inFlight: number[] = Array<number>(pool.size).fill(0);
   let failure: Error | undefined;
   let stopped = false;
   let wake: (() => void) | undefined;
@@ -227,44 +366,36 @@ async function judgeInWorkers(
     failure ??= err;
     notify();
   };
-  const pool = new WorkerPool<ToWorker, ToMain>(
-    script,
-    count,
-    () => workerData,
-    {
-      message: (i, msg) => {
-        if (stopped) return; // the judgement failed: what is written is being removed
-        if (!sent.has(msg.seq)) throw new Error(`a reply to no range (${msg.seq})`);
-        sent.delete(msg.seq);
-        inFlight[i] = (inFlight[i] ?? 1) - 1;
-        arrived.set(msg.seq, msg);
-        // In range order, whichever worker finished first.
-        for (let part = arrived.get(written); part; part = arrived.get(written)) {
-          arrived.delete(written++);
-          store.insertFindings(scan.id, part.findings);
-          evaluation = add(evaluation, part.summary);
-        }
-        notify();
-      },
-      // Exiting is a failure while ranges are out, or with an error code.
-      mayExit: (_i, code) => sent.size === 0 && code === 0,
-      failed: (i, err) =>
-        fail(
-          err instanceof WorkerExit
-            ? new Error(`judge worker ${i} exited (code ${err.code}) mid-judgement`)
-            : new Error(`judge worker ${i} failed: ${err.message}`, { cause: err }),
-        ),
+  workers.onFailure = notify;
+  workers.handlers = {
+    message: (i, msg) => {
+      if (stopped) return; // the judgement failed: what is written is being removed
+      if (!sent.has(msg.seq)) throw new Error(`a reply to no range (${msg.seq})`);
+      sent.delete(msg.seq);
+      inFlight[i] = (inFlight[i] ?? 1) - 1;
+      arrived.set(msg.seq, msg);
+      // In range order, whichever worker finished first.
+      for (let part = arrived.get(written); part; part = arrived.get(written)) {
+        arrived.delete(written++);
+        store.insertFindings(scan.id, part.findings);
+        evaluation = add(evaluation, part.summary);
+      }
+      notify();
     },
-    { resourceLimits: PROCESS_HEAP_LIMITS },
-  );
+    // Exiting is a failure while ranges are out, or with an error code.
+    mayExit: (_i, code) => sent.size === 0 && code === 0,
+  };
   const onAbort = (): void => fail(new Error("judgement aborted"));
   scan.signal?.addEventListener("abort", onAbort);
   try {
     // A signal that came before the listener (during the read) stops it too.
     const check = (): void => {
       if (scan.signal?.aborted) throw scan.signal.reason as Error;
-      if (failure) throw failure;
+      const failed = failure ?? workers.failure;
+      if (failed) throw failed;
     };
+    check();
+    pool.broadcast({ kind: "start", gaps, facts, rebuild });
     const range = store.resourceIdRange(scan.id);
     let seq = 0;
     for (let after = range ? range.lo - 1 : 0; range && after < range.hi; after += SLICE) {

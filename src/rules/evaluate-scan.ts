@@ -146,8 +146,26 @@ export function relatedIndex(
   plan: RelatedPlan,
   gaps: readonly CoverageInput[],
 ): RelatedIndex {
-  const index = new RelatedIndex(plan, gaps);
-  const wanted = new Set(plan.types);
-  for (const { record } of records) if (wanted.has(record.resourceType)) index.add(record);
-  return index.finish();
+  const index = new RelatedIndexBuilder(plan);
+  index.add(records);
+  return index.finish(gaps);
+}
+
+/** relatedIndex() in steps: records added as they become readable, the gaps given at the end. */
+export class RelatedIndexBuilder {
+  private readonly index: RelatedIndex;
+  private readonly wanted: Set<string>;
+
+  constructor(plan: RelatedPlan) {
+    this.index = new RelatedIndex(plan);
+    this.wanted = new Set(plan.types);
+  }
+
+  add(records: Iterable<{ record: ResourceRecord }>): void {
+    for (const { record } of records) if (this.wanted.has(record.resourceType)) this.index.add(record);
+  }
+
+  finish(gaps: readonly CoverageInput[]): RelatedIndex {
+    return this.index.finish(gaps);
+  }
 }

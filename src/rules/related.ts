@@ -58,7 +58,7 @@ export class RelatedIndex implements RelatedRecords {
   /** `${via}|${type}|${account}|${region}` → references there that named nothing collected. */
   private readonly unresolved = new Map<string, Unresolved>();
   private readonly pending: { via: string; source: Sparse; value: string }[] = [];
-  private readonly gaps: CoverageInput[];
+  private gaps: CoverageInput[];
 
   constructor(
     private readonly plan: Pick<RelatedPlan, "targetReads" | "sourceReads">,
@@ -91,7 +91,12 @@ export class RelatedIndex implements RelatedRecords {
     }
   }
 
-  finish(): this {
+  /**
+   * After the last add(). `gaps`, given, replace the constructor's: an index built while the scan
+   * was still being collected learns them only at the end (judge.ts JudgeAhead).
+   */
+  finish(gaps?: readonly CoverageInput[]): this {
+    if (gaps) this.gaps = gaps.filter(isCoverageGap);
     for (const { via, source, value } of this.pending.splice(0)) {
       const [account, region] = [str(source.awsAccountId) ?? "", str(source.awsRegion) ?? ""];
       const r = this.resolve(value, account, region);

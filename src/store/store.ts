@@ -257,6 +257,13 @@ export function toResourceRow(r: ResourceRecord, json: ResourceJson = resourceJs
   ];
 }
 
+export interface SinkOptions {
+  /** A newer capture of a resource already written replaces it (insertResources). */
+  replace?: boolean;
+  /** Told the row ids of each batch the sink has written and committed itself. */
+  written?: (ids: number[]) => void;
+}
+
 /**
  * One collection unit's records on their way to the store: written in batches as they come, so
  * memory follows the batch, not the unit; the unit's commit (completeUnit) takes what is left.
@@ -268,7 +275,7 @@ export class ResourceSink {
   constructor(
     private readonly store: Store,
     private readonly scanId: number,
-    private readonly opts: { replace?: boolean } = {},
+    private readonly opts: SinkOptions = {},
   ) {}
 
   add(records: Iterable<ResourceRecord>): void {
@@ -284,8 +291,9 @@ export class ResourceSink {
     this.buffer.push(row);
     this.added++;
     if (this.buffer.length >= INSERT_BATCH) {
-      this.store.insertResources(this.scanId, this.buffer, this.opts);
+      const ids = this.store.insertResources(this.scanId, this.buffer, this.opts);
       this.buffer = [];
+      this.opts.written?.(ids);
     }
   }
 
@@ -714,7 +722,7 @@ export class Store {
   }
 
   /** A sink for one unit's records (see ResourceSink). */
-  sink(scanId: number, opts: { replace?: boolean } = {}): ResourceSink {
+  sink(scanId: number, opts: SinkOptions = {}): ResourceSink {
     return new ResourceSink(this, scanId, opts);
   }
 

@@ -1,0 +1,143 @@
+// `dpscan evaluate` of a scan large enough to be judged in worker threads, which start while the
+// items are still being read and build their reference index from the rows committed so far
+// (JudgeAhead). Only the built CLI has the worker script, so it runs in a process. Its findings are
+// those judged in-process, also when a newer capture of an already indexed key comes at the end of
+// the input; a read that fails part-way ends the workers with the process.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { WORKER_THRESHOLD } from "../../src/app/judge.js";
+import { Store } from "../../src/store/store.js";
+import { ensureBuilt, runProcess } from "../helpers/process.js";
+import { useTmpDir } from "../helpers/tmp.js";
+
+const tmp = useTmpDir();
+const ACCOUNT = "111122223333";
+const TIME = "2026-11-01T00:00:00.000Z";
+const KEYS = 400;
+
+const keyArn = (k: number): string =>
+  `arn:aws:kms:us-east-1:${ACCOUNT}:key/00000000-0000-4000-8000-${String(k).padStart(12, "0")}`;
+
+const base = { configurationItemVersion: "1.3", awsAccountId: ACCOUNT, awsRegion: "us-east-1", tags: {} };
+
+function key(k: number, keyManager: "AWS" | "CUSTOMER", time = TIME) {
+  const arn = keyArn(k);
+  return {
+    ...base,
+    configurationItemCaptureTime: time,
+    configurationItemStatus: "OK",
+    resourceType: "AWS::KMS::Key",
+    resourceId: arn.slice(arn.lastIndexOf("/") + 1),
+    arn,
+    configuration: {
+      keyId: arn.slice(arn.lastIndexOf("/") + 1),
+      arn,
+      keyManager,
+      keyState: "Enabled",
+      enabled: true,
+    },
+    supplementaryConfiguration: {},
+  };
+}
+
+/** Volumes first (most of the scan), each under one of the keys, then the keys: an index built as rows land must hold both. */
+function items(volumes: number): unknown[] {
+  const out: unknown[] = [];
+  for (let v = 0; v < volumes; v++) {
+    const id = `vol-${v.toString(16).padStart(17, "0")}`;
+    out.push({
+      ...base,
+      configurationItemCaptureTime: TIME,
+      configurationItemStatus: "OK",
+      resourceType: "AWS::EC2::Volume",
+      resourceId: id,
+      arn: `arn:aws:ec2:us-east-1:${ACCOUNT}:volume/${id}`,
+      availabilityZone: "us-east-1a",
+      configuration: { volumeId: id, encrypted: true, size: 8, kmsKeyId: keyArn(v % KEYS) },
+      supplementaryConfiguration: {},
+    });
+  }
+  for (let k = 0; k < KEYS; k++) out.push(key(k, k % 2 === 0 ? "AWS" : "CUSTOMER"));
+  return out;
+}
+
+const lines = (rows: unknown[]): string => rows.map((r) => JSON.stringify(r)).join("\n") + "\n";
+
+/** Every stored column of the latest scan's findings but row ids, in row order. */
+function findings(db: string): unknown[] {
+  const s = new Store(db, { readonly: true });
+  try {
+    const id = s.latestCompleteScan()?.id;
+    return s.db
+      .prepare("SELECT * FROM findings WHERE scan_id = ? ORDER BY id")
+      .all(id)
+      .map((row) => {
+        const { id: _id, resource_pk: _pk, ...rest } = row as Record<string, unknown>;
+        return rest;
+      });
+  } finally {
+    s.close();
+  }
+}
+
+async function evaluate(db: string, input: string, workers: number) {
+  return runProcess([
+    "--no-config",
+    "--db",
+    db,
+    "evaluate",
+    "--input",
+    input,
+    "--judge-workers",
+    String(workers),
+  ]);
+}
+
+const VOLUMES = WORKER_THRESHOLD; // with the keys, past the threshold: judged in workers
+beforeAll(() => ensureBuilt());
+
+describe("evaluate judged in worker threads started during the read", () => {
+  it("gives the in-process findings, and again when an indexed key is captured anew at the end", async () => {
+    const dir = tmp();
+    const plain = join(dir, "items.jsonl");
+    writeFileSync(plain, lines(items(VOLUMES)));
+    // The last line: key 1, customer-managed until now, captured a day later as AWS-managed.
+    const changed = join(dir, "changed.jsonl");
+    writeFileSync(changed, lines([...items(VOLUMES), key(1, "AWS", "2026-11-02T00:00:00.000Z")]));
+    const judged: Record<string, unknown[]> = {};
+    for (const [name, input] of [
+      ["plain", plain],
+      ["changed", changed],
+    ] as const) {
+      for (const workers of [2, 0]) {
+        const db = join(dir, `${name}-${workers}.db`);
+        const r = await evaluate(db, input, workers);
+        expect(r.stderr).toBe("");
+        expect(r.code).toBe(0);
+        judged[`${name}-${workers}`] = findings(db);
+      }
+    }
+    expect(judged["plain-2"]?.length).toBeGreaterThan(VOLUMES);
+    expect(judged["plain-2"]).toEqual(judged["plain-0"]);
+    expect(judged["changed-2"]).toEqual(judged["changed-0"]);
+    const fails = (rows: unknown[] = []) =>
+      rows.filter((f) => {
+        const { rule_id, status } = f as { rule_id: string; status: string };
+        return rule_id === "aws-managed-key-in-use" && status === "FAIL";
+      }).length;
+    // Key 1's volumes now fail too: the change was judged through the reference index.
+    expect(fails(judged["changed-0"])).toBe(fails(judged["plain-0"]) + VOLUMES / KEYS);
+  }, 120_000);
+
+  it("a read that fails after the workers started ends them: the process exits with the error", async () => {
+    const dir = tmp();
+    const bad = join(dir, "bad.jsonl");
+    writeFileSync(bad, `${lines(items(VOLUMES + 1_000))}{"resourceType": broken\n`);
+    const db = join(dir, "bad.db");
+    const r = await evaluate(db, bad, 2);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${bad}:${VOLUMES + 1_000 + KEYS + 1}:`);
+    expect(r.stderr).toContain("invalid JSON");
+  }, 60_000);
+});
