@@ -72,6 +72,17 @@ export async function runEvaluate(
   const { rules, files } = input;
   const params = input.params ?? {};
   validateParams(rules, params);
+  // The main thread writes every resource and finding: it should not also wait for the disk.
+  return store.withBackgroundCheckpoints(() => evaluateScan(store, input, rules, files, params));
+}
+
+function evaluateScan(
+  store: Store,
+  input: EvaluateInput,
+  rules: Rule[],
+  files: string[],
+  params: Record<string, Record<string, unknown>>,
+): Promise<LifecycleOutcome<ReadSummary>> {
   return runLifecycle(
     store,
     { kind: "evaluate", source: files.join(", "), options: { inputs: files } },

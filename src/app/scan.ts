@@ -90,24 +90,27 @@ export async function runScan(fresh: ScanOptions, deps: ScanDeps): Promise<ScanR
     deps.origin,
   );
   const collectors = collectorsFor(options.services);
-  const outcome = await runLifecycle(
-    deps.store,
-    start,
-    (scan) =>
-      collectAndJudge(
-        scan,
-        options,
-        collectors,
-        deps,
-        "reopen" in start ? start.reopen.source : start.source,
-      ),
-    {
-      onStop: "finished units are kept, resume with --resume",
-      ...(deps.notice ? { notice: deps.notice } : {}),
-      ...(deps.waivers ? { waivers: deps.waivers } : {}),
-      ...(deps.signal ? { signal: deps.signal } : {}),
-      ...(deps.started ? { started: deps.started } : {}),
-    },
+  // The main thread writes every resource and finding: it should not also wait for the disk.
+  const outcome = await deps.store.withBackgroundCheckpoints(() =>
+    runLifecycle(
+      deps.store,
+      start,
+      (scan) =>
+        collectAndJudge(
+          scan,
+          options,
+          collectors,
+          deps,
+          "reopen" in start ? start.reopen.source : start.source,
+        ),
+      {
+        onStop: "finished units are kept, resume with --resume",
+        ...(deps.notice ? { notice: deps.notice } : {}),
+        ...(deps.waivers ? { waivers: deps.waivers } : {}),
+        ...(deps.signal ? { signal: deps.signal } : {}),
+        ...(deps.started ? { started: deps.started } : {}),
+      },
+    ),
   );
   if (outcome.status === "interrupted") {
     deps.notice?.(

@@ -23,6 +23,7 @@ import {
 import { batches as inBatches } from "../util/batches.js";
 import { VERSION } from "../version.js";
 import { captureIndexIn, type CaptureIndexTable } from "./capture-index.js";
+import { Checkpointer } from "./checkpointer.js";
 import { lastOpened, storeEnvironmentError } from "./errors.js";
 import { migrate, refuseUnknownSchema } from "./migrations.js";
 
@@ -340,6 +341,7 @@ export class Store {
   /** Per resumed scan, the last resource row written before this run (see insertResources). */
   private readonly rerunFloor = new Map<number, number>();
   private prepared: Writes | undefined;
+  private checkpointer: Checkpointer | undefined;
 
   constructor(
     readonly path: string,
@@ -372,7 +374,35 @@ export class Store {
     }
   }
 
+  /**
+   * Move the WAL checkpoints to a thread of their own until its stop() or close (checkpointer.ts),
+   * while a scan is written for minutes. None for an in-memory or read-only store, nor when no
+   * built worker exists (run from the sources) unless `script` is given.
+   */
+  checkpointInBackground(opts: { intervalMs?: number; script?: URL } = {}): Checkpointer | undefined {
+    if (this.checkpointer?.running) return this.checkpointer;
+    if (this.db.readonly || this.db.memory) return undefined;
+    if (!opts.script && !Checkpointer.available()) return undefined;
+    this.checkpointer = new Checkpointer(this.db, this.path, opts);
+    return this.checkpointer;
+  }
+
+  /** `fn` with the WAL checkpoints on their own thread (checkpointInBackground), stopped after. */
+  async withBackgroundCheckpoints<T>(
+    fn: () => Promise<T>,
+    opts: { intervalMs?: number; script?: URL } = {},
+  ): Promise<T> {
+    const checkpoints = this.checkpointInBackground(opts);
+    try {
+      return await fn();
+    } finally {
+      checkpoints?.stop();
+    }
+  }
+
   close(): void {
+    // Its connection first, so the writer's is the last: SQLite then checkpoints the WAL and removes it.
+    this.checkpointer?.stop();
     this.db.close();
   }
 
