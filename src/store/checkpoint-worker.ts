@@ -12,6 +12,8 @@ try {
   db = new Database(path, { fileMustExist: true });
   // Not the writer's 64 MiB: a checkpoint reads WAL frames and writes database pages, once each.
   db.pragma("cache_size = -2048");
+  // The store's own wait for a lock (store.ts), rather than failing on a moment's contention.
+  db.pragma("busy_timeout = 5000");
   // A checkpoint's own writes are synced as the writer's would be (the database file, then the WAL reset).
   db.pragma("synchronous = NORMAL");
   Atomics.store(flags, CHECKPOINT_STATE.worker, CHECKPOINT_STATE.running);
@@ -22,7 +24,7 @@ try {
     Atomics.wait(flags, CHECKPOINT_STATE.command, CHECKPOINT_STATE.run, intervalMs);
   }
 } catch (err) {
-  // The writer checkpoints for itself again (its backstop): a lost checkpoint thread loses no data.
+  // The writer checkpoints for itself again (checkpointer.ts): a lost checkpoint thread loses no data.
   Atomics.store(flags, CHECKPOINT_STATE.failed, 1);
   throw err;
 } finally {

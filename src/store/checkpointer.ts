@@ -61,8 +61,11 @@ export class Checkpointer {
     this.flags = new Int32Array(state);
     const data: CheckpointWorkerData = { path, intervalMs: opts.intervalMs ?? CHECKPOINT_INTERVAL_MS, state };
     this.worker = new Worker(script, { workerData: data });
-    // Its failures are in `failed`: the writer's backstop checkpoints carry on without it.
-    this.worker.on("error", () => Atomics.store(this.flags, CHECKPOINT_STATE.failed, 1));
+    // A thread that failed leaves the checkpoints to the writer again, at SQLite's default.
+    this.worker.on("error", () => {
+      Atomics.store(this.flags, CHECKPOINT_STATE.failed, 1);
+      this.restoreWriter();
+    });
     this.worker.unref();
     db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
   }
@@ -101,6 +104,10 @@ export class Checkpointer {
     if (Atomics.load(this.flags, CHECKPOINT_STATE.worker) === CHECKPOINT_STATE.running) {
       Atomics.wait(this.flags, CHECKPOINT_STATE.worker, CHECKPOINT_STATE.running, STOP_WAIT_MS);
     }
+    this.restoreWriter();
+  }
+
+  private restoreWriter(): void {
     if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT}`);
   }
 }
