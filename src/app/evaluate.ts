@@ -73,52 +73,44 @@ export async function runEvaluate(
   const params = input.params ?? {};
   validateParams(rules, params);
   // The main thread writes every resource and finding: it should not also wait for the disk.
-  return store.withBackgroundCheckpoints(() => evaluateScan(store, input, rules, files, params));
-}
-
-function evaluateScan(
-  store: Store,
-  input: EvaluateInput,
-  rules: Rule[],
-  files: string[],
-  params: Record<string, Record<string, unknown>>,
-): Promise<LifecycleOutcome<ReadSummary>> {
-  return runLifecycle(
-    store,
-    { kind: "evaluate", source: files.join(", "), options: { inputs: files } },
-    async (scan) => {
-      store.recordRules(scan.id, rules, params);
-      const judging = { workers: input.judgeWorkers ?? "auto" } as const;
-      // The judge workers start during the read and build their reference index as rows land.
-      const ahead = new JudgeAhead(store, scan, rules, params, judging);
-      const sink = new StoreSink(store, scan.id, ahead);
-      let read: ReadSummary;
-      let summary: JsonObject;
-      try {
-        read = await readConfigItems(files, sink, {
-          index: () => store.captureIndex(),
-          ...input.read,
-          signal: scan.signal,
-        });
-        sink.flush();
-        store.upsertCoverage(scan.id, read.coverage);
-        ({ summary } = await judgeScanAsync(store, scan, rules, params, { ...judging, ahead }));
-      } finally {
-        await ahead.close();
-      }
-      const stored: JsonObject = {
-        ...summary,
-        ignoredTypes: read.ignoredTypes,
-        deleted: read.deleted,
-        notRecorded: read.notRecorded,
-        superseded: read.superseded,
-      };
-      return { summary: stored, value: read };
-    },
-    {
-      discard: (err) => err instanceof InputError,
-      ...(input.notice ? { notice: input.notice } : {}),
-      ...(input.waivers ? { waivers: input.waivers } : {}),
-    },
+  return store.withBackgroundCheckpoints(() =>
+    runLifecycle(
+      store,
+      { kind: "evaluate", source: files.join(", "), options: { inputs: files } },
+      async (scan) => {
+        store.recordRules(scan.id, rules, params);
+        const judging = { workers: input.judgeWorkers ?? "auto" } as const;
+        // The judge workers start during the read and build their reference index as rows land.
+        const ahead = new JudgeAhead(store, scan, rules, params, judging);
+        const sink = new StoreSink(store, scan.id, ahead);
+        let read: ReadSummary;
+        let summary: JsonObject;
+        try {
+          read = await readConfigItems(files, sink, {
+            index: () => store.captureIndex(),
+            ...input.read,
+            signal: scan.signal,
+          });
+          sink.flush();
+          store.upsertCoverage(scan.id, read.coverage);
+          ({ summary } = await judgeScanAsync(store, scan, rules, params, { ...judging, ahead }));
+        } finally {
+          await ahead.close();
+        }
+        const stored: JsonObject = {
+          ...summary,
+          ignoredTypes: read.ignoredTypes,
+          deleted: read.deleted,
+          notRecorded: read.notRecorded,
+          superseded: read.superseded,
+        };
+        return { summary: stored, value: read };
+      },
+      {
+        discard: (err) => err instanceof InputError,
+        ...(input.notice ? { notice: input.notice } : {}),
+        ...(input.waivers ? { waivers: input.waivers } : {}),
+      },
+    ),
   );
 }

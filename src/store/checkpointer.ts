@@ -61,10 +61,11 @@ export class Checkpointer {
     this.flags = new Int32Array(state);
     const data: CheckpointWorkerData = { path, intervalMs: opts.intervalMs ?? CHECKPOINT_INTERVAL_MS, state };
     this.worker = new Worker(script, { workerData: data });
-    // A thread that failed leaves the checkpoints to the writer again, at SQLite's default.
+    // A thread that failed leaves the checkpoints to the writer again, at SQLite's default (once
+    // stopped, the writer already has it, and a later checkpointer may have set its own backstop).
     this.worker.on("error", () => {
       Atomics.store(this.flags, CHECKPOINT_STATE.failed, 1);
-      this.restoreWriter();
+      if (!this.stopped) this.restoreWriter();
     });
     this.worker.unref();
     db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
