@@ -17,7 +17,7 @@ import type { Rule } from "../rules/rule.js";
 import { SCAN_FACT_TYPES, scanFactsOf, type ScanFacts } from "../rules/scan-facts.js";
 import type { Store } from "../store/store.js";
 import { batches } from "../util/batches.js";
-import { PROCESS_HEAP_LIMITS, WorkerExit, WorkerPool } from "../util/worker-pool.js";
+import { BUILT, PROCESS_HEAP_LIMITS, WorkerExit, WorkerPool } from "../util/worker-pool.js";
 import type { JudgeWorkerData, ToMain, ToWorker } from "./judge-protocol.js";
 
 export interface Judgement {
@@ -133,8 +133,6 @@ export const WORKER_THRESHOLD = 20_000;
  * is one worker judging while the main thread writes (bench/README.md, "Judging beside the writer").
  */
 export const MAX_AUTO_WORKERS = 8;
-
-const BUILT = import.meta.url.endsWith(".js");
 
 /** The option's text (`auto` or a count) as JudgeOptions.workers. */
 export function judgeWorkerCount(option: string | undefined): JudgeOptions["workers"] {

@@ -29,6 +29,7 @@ import { PdfPrinter } from "./pdf.js";
 import { EXTENSIONS, renderReport, reportChunks, type ReportFormat } from "./render.js";
 import type { ReportScope } from "./scope.js";
 import type { Waived } from "./waived.js";
+import { BUILT } from "../util/worker-pool.js";
 
 export interface Written {
   path: string;
@@ -109,8 +110,6 @@ function useThreads(o: {
   if (!o.formats.some((f) => f === "json" || f === "csv")) return false;
   return mode === "on" || (availableParallelism() >= 2 && o.store.countFindings(o.scan.id) >= THREADS_FROM);
 }
-
-const BUILT = import.meta.url.endsWith(".js");
 
 /** Let the event loop run (a signal's handler), then stop if asked to. */
 async function pause(signal: AbortSignal | undefined): Promise<void> {

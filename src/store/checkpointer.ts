@@ -7,6 +7,7 @@
 // grows past BACKSTOP_PAGES anyway. Results: bench/README.md, "Checkpoints off the writer's thread".
 import { Worker } from "node:worker_threads";
 import type Database from "better-sqlite3";
+import { BUILT } from "../util/worker-pool.js";
 
 /** Slots of the shared Int32Array the writer and the checkpoint thread use. */
 export const CHECKPOINT_STATE = {
@@ -25,6 +26,13 @@ export const CHECKPOINT_STATE = {
   ended: 2,
 } as const;
 
+export interface CheckpointerOptions {
+  /** Milliseconds between checkpoints (CHECKPOINT_INTERVAL_MS). */
+  intervalMs?: number;
+  /** The worker's module; the built checkpoint-worker.js unless given (tests run from src/). */
+  script?: URL;
+}
+
 export interface CheckpointWorkerData {
   path: string;
   intervalMs: number;
@@ -40,21 +48,18 @@ const DEFAULT_AUTOCHECKPOINT = 1000;
 /** The longest close() waits for a checkpoint in progress to finish. */
 const STOP_WAIT_MS = 30_000;
 
-const BUILT = import.meta.url.endsWith(".js");
-
 export class Checkpointer {
   private readonly flags: Int32Array;
   private readonly worker: Worker;
   private stopped = false;
 
   /**
-   * Start checkpointing `db` (the writer's connection to `path`) on a thread. `script` is the
-   * worker's module: the built checkpoint-worker.js unless given (tests run from src/).
+   * Start checkpointing `db` (the writer's connection to `path`) on a thread.
    */
   constructor(
     private readonly db: Database.Database,
     path: string,
-    opts: { intervalMs?: number; script?: URL } = {},
+    opts: CheckpointerOptions = {},
   ) {
     const script = opts.script ?? new URL("./checkpoint-worker.js", import.meta.url);
     const state = new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT);

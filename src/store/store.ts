@@ -23,7 +23,7 @@ import {
 import { batches as inBatches } from "../util/batches.js";
 import { VERSION } from "../version.js";
 import { captureIndexIn, type CaptureIndexTable } from "./capture-index.js";
-import { Checkpointer } from "./checkpointer.js";
+import { Checkpointer, type CheckpointerOptions } from "./checkpointer.js";
 import { lastOpened, storeEnvironmentError } from "./errors.js";
 import { migrate, refuseUnknownSchema } from "./migrations.js";
 
@@ -379,7 +379,7 @@ export class Store {
    * while a scan is written for minutes. None for an in-memory or read-only store, nor when no
    * built worker exists (run from the sources) unless `script` is given.
    */
-  checkpointInBackground(opts: { intervalMs?: number; script?: URL } = {}): Checkpointer | undefined {
+  checkpointInBackground(opts: CheckpointerOptions = {}): Checkpointer | undefined {
     if (this.checkpointer?.running) return this.checkpointer;
     if (this.db.readonly || this.db.memory) return undefined;
     if (!opts.script && !Checkpointer.available()) return undefined;
@@ -387,16 +387,17 @@ export class Store {
     return this.checkpointer;
   }
 
-  /** `fn` with the WAL checkpoints on their own thread (checkpointInBackground), stopped after. */
-  async withBackgroundCheckpoints<T>(
-    fn: () => Promise<T>,
-    opts: { intervalMs?: number; script?: URL } = {},
-  ): Promise<T> {
+  /**
+   * `fn` with the WAL checkpoints on their own thread (checkpointInBackground), stopped after,
+   * unless a caller around it had started them: then they are that caller's to stop.
+   */
+  async withBackgroundCheckpoints<T>(fn: () => Promise<T>, opts: CheckpointerOptions = {}): Promise<T> {
+    const outer = this.checkpointer?.running === true;
     const checkpoints = this.checkpointInBackground(opts);
     try {
       return await fn();
     } finally {
-      checkpoints?.stop();
+      if (!outer) checkpoints?.stop();
     }
   }
 

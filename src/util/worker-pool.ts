@@ -4,6 +4,12 @@
 import { getHeapStatistics } from "node:v8";
 import { Worker, type ResourceLimits } from "node:worker_threads";
 
+/**
+ * Whether dpscan runs from its build (dist/, .js): every worker script is a built module, so run
+ * from the TypeScript sources (tests) there is none to start unless the caller names one.
+ */
+export const BUILT = import.meta.url.endsWith(".js");
+
 /** A worker that exited while it still owed work. */
 export class WorkerExit extends Error {
   constructor(readonly code: number) {

@@ -105,6 +105,17 @@ describe("checkpoints on a thread of their own", () => {
     store.close();
   });
 
+  it("withBackgroundCheckpoints inside a caller's own checkpoints leaves them running", async () => {
+    const store = new Store(join(tmp(), "a.db"));
+    const outer = store.checkpointInBackground({ script: WORKER });
+    await store.withBackgroundCheckpoints(async () => {
+      expect(store.checkpointInBackground()).toBe(outer);
+    });
+    expect(outer?.running).toBe(true);
+    store.close();
+    expect(outer?.running).toBe(false);
+  });
+
   it("a thread that cannot open the database fails alone: the writer keeps writing and checkpointing", async () => {
     const path = join(tmp(), "a.db");
     const store = new Store(path);

@@ -16,7 +16,7 @@ import type { CaptureEntry, CaptureIndexTable } from "../../store/capture-index.
 import type { ResourceJson, ResourceRow } from "../../store/store.js";
 import { STDIN, type StreamStats } from "../../util/bounded-read.js";
 import { InputError } from "../../util/errors.js";
-import { WorkerExit, WorkerPool } from "../../util/worker-pool.js";
+import { BUILT, WorkerExit, WorkerPool } from "../../util/worker-pool.js";
 import { parseFile, type ParsedItem, type ParseOptions } from "./item-parser.js";
 import { itemOperation, NOT_RECORDED_CODE } from "./items.js";
 import type { FromParser, ParseWorkerData, ReadSummary, ToParser } from "./parse-protocol.js";
@@ -290,8 +290,6 @@ export async function readInto(
   if (reader.errors.length > 0) throw new InputError(reader.errors);
   return reader.finish();
 }
-
-const BUILT = import.meta.url.endsWith(".js");
 
 /** The inputs' size when all are regular files; 0 (in-thread) when one is a stream or standard input. */
 function inputBytes(files: readonly string[]): number {
