@@ -3,7 +3,7 @@
 // the writer's close() can wait for this connection to close first and stay the last one.
 import { workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
-import { CHECKPOINT_STATE, type CheckpointWorkerData } from "./checkpointer.js";
+import { CHECKPOINT_STATE, LOCK_WAIT_MS, type CheckpointWorkerData } from "./checkpointer.js";
 
 const { path, intervalMs, state } = workerData as CheckpointWorkerData;
 const flags = new Int32Array(state);
@@ -12,8 +12,8 @@ try {
   db = new Database(path, { fileMustExist: true });
   // Not the writer's 64 MiB: a checkpoint reads WAL frames and writes database pages, once each.
   db.pragma("cache_size = -2048");
-  // The store's own wait for a lock (store.ts), rather than failing on a moment's contention.
-  db.pragma("busy_timeout = 5000");
+  // The store's own wait for a lock, rather than failing on a moment's contention.
+  db.pragma(`busy_timeout = ${LOCK_WAIT_MS}`);
   // A checkpoint's own writes are synced as the writer's would be (the database file, then the WAL reset).
   db.pragma("synchronous = NORMAL");
   Atomics.store(flags, CHECKPOINT_STATE.worker, CHECKPOINT_STATE.running);

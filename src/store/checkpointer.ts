@@ -9,6 +9,9 @@ import { Worker } from "node:worker_threads";
 import type Database from "better-sqlite3";
 import { BUILT } from "../util/worker-pool.js";
 
+/** How long a connection to the store waits for a lock before SQLITE_BUSY: the writer's and this thread's. */
+export const LOCK_WAIT_MS = 5000;
+
 /** Slots of the shared Int32Array the writer and the checkpoint thread use. */
 export const CHECKPOINT_STATE = {
   /** [command]: run, or stop. */

@@ -23,7 +23,7 @@ import {
 import { batches as inBatches } from "../util/batches.js";
 import { VERSION } from "../version.js";
 import { captureIndexIn, type CaptureIndexTable } from "./capture-index.js";
-import { Checkpointer, type CheckpointerOptions } from "./checkpointer.js";
+import { Checkpointer, LOCK_WAIT_MS, type CheckpointerOptions } from "./checkpointer.js";
 import { lastOpened, storeEnvironmentError } from "./errors.js";
 import { migrate, refuseUnknownSchema } from "./migrations.js";
 
@@ -360,7 +360,7 @@ export class Store {
     try {
       // Before anything writes (WAL mode changes the file): a newer database is refused, never altered.
       refuseUnknownSchema(this.db, path);
-      this.db.pragma("busy_timeout = 5000");
+      this.db.pragma(`busy_timeout = ${LOCK_WAIT_MS}`);
       if (!opts.readonly) this.db.pragma("journal_mode = WAL");
       this.db.pragma("foreign_keys = ON");
       this.db.pragma("synchronous = NORMAL");
