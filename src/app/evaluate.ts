@@ -3,6 +3,7 @@
 // AWS Config does not record) is stored as coverage and gives UNKNOWN, as in a live scan. Items are
 // written as they are read; input that turns out to be bad discards the new scan, so bad input
 // never leaves a trace or costs stored data.
+import type { ItemIdentity } from "../collect/aws-config/item-parser.js";
 import {
   readConfigItems,
   type ReadOptions,
@@ -53,7 +54,7 @@ class StoreSink implements RecordSink {
     this.batch.addRows([row]);
   }
 
-  remove(record: ResourceRecord): void {
+  remove(record: ItemIdentity): void {
     this.flush();
     this.store.deleteResource(this.scanId, record);
     this.ahead.removed();

@@ -12,6 +12,7 @@ import {
   readConfigItems,
   type ReadOptions,
 } from "../../src/collect/aws-config/snapshot-file.js";
+import type { ItemIdentity } from "../../src/collect/aws-config/item-parser.js";
 import type { ResourceRecord } from "../../src/model/resource.js";
 import { loadRules } from "../../src/rules/loader.js";
 import { globalRecordingRegion, RECORDED_TYPES } from "../../src/sim/services/config-items.js";
@@ -93,7 +94,7 @@ function inputs(): string[] {
 
 /** Everything the sink was told, in order, and the summary. */
 async function read(files: string[], o: ReadOptions): Promise<unknown> {
-  const calls: [string, ResourceRecord][] = [];
+  const calls: [string, ResourceRecord | ItemIdentity][] = [];
   const summary = await readConfigItems(
     files,
     { put: (r) => calls.push(["put", r]), remove: (r) => calls.push(["remove", r]) },
@@ -159,7 +160,7 @@ describe("parsing AWS Config items in a worker thread", () => {
   it("gives a sink that takes rows the store's rows of the records the in-thread read puts", async () => {
     const files = inputs();
     const { calls } = (await read(files, IN_THREAD)) as { calls: [string, ResourceRecord][] };
-    const told: [string, ResourceRecord | ResourceRow][] = [];
+    const told: [string, ResourceRecord | ResourceRow | ItemIdentity][] = [];
     await readConfigItems(
       files,
       {
@@ -169,14 +170,14 @@ describe("parsing AWS Config items in a worker thread", () => {
       },
       IN_WORKER,
     );
-    // Every put came as a row (none as a record); removals stay records, in the same order.
+    // Every put came as a row (none as a record); removals name the resource, in the same order.
     expect(told).toEqual(calls.map(([c, r]) => (c === "put" ? ["row", toResourceRow(r)] : [c, r])));
     expect(told.filter(([c]) => c === "row").length).toBeGreaterThan(500);
     expect(told.some(([c]) => c === "remove")).toBe(true);
   });
 
-  it("runEvaluate makes no capture index of its own when the worker keeps it", async () => {
-    const store = new Store(join(dir, "no-index.db"));
+  it("keeps the newest-capture index in the store's temporary table when a worker parses", async () => {
+    const store = new Store(join(dir, "index.db"));
     try {
       const outcome = await runEvaluate(store, {
         files: inputs(),
@@ -184,10 +185,11 @@ describe("parsing AWS Config items in a worker thread", () => {
         judgeWorkers: 1,
         read: IN_WORKER,
       });
-      expect(outcome.status).toBe("complete");
-      const temp = store.db.prepare("SELECT name FROM temp.sqlite_master WHERE type = 'table'").pluck().all();
-      expect(temp).not.toContain("capture_index");
-      expect(temp.length).toBeGreaterThan(0); // the finding stage: the query looks where it should
+      if (outcome.status !== "complete") throw new Error(`the evaluation ended ${outcome.status}`);
+      // One entry per resource the files name: the judged, the deleted and the unrecorded.
+      const read = outcome.value;
+      const entries = store.db.prepare("SELECT COUNT(*) FROM temp.capture_index").pluck().get();
+      expect(entries).toBe(read.records + read.deleted + read.notRecorded);
     } finally {
       store.close();
     }
@@ -233,7 +235,17 @@ describe("parsing AWS Config items in a worker thread", () => {
     );
     const notConfig = write("not-config.jsonl", '{"hello": 1}\n');
     const badGzip = write("bad.json.gz", Buffer.from([0x1f, 0x8b, 1, 2, 3, 4, 5]));
+    // 12 bad items a file: the read stops after the file that reaches 20 problems (of 36).
+    const manyBad = [1, 2, 3].map((n) =>
+      write(
+        `many-bad-${n}.jsonl`,
+        Array.from({ length: 12 }, () =>
+          JSON.stringify({ resourceType: "AWS::EC2::Volume", awsRegion: 5 }),
+        ).join("\n"),
+      ),
+    );
     const cases: [string, string[], RegExp][] = [
+      ["more problems than are listed, over several files", manyBad, /many-bad-2\.jsonl:8:1: /],
       [
         "truncated JSON after good items",
         [write("ok.jsonl", lines.join("\n")), truncated],

@@ -1,8 +1,8 @@
 // The per-item half of reading AWS Config files (snapshot-file.ts): bytes to items (gunzip, the
 // streaming JSON reader), each item classified, normalised, keyed and hashed. It keeps no state
 // across items, so it runs in-thread for small inputs and in a worker thread (parse-worker.ts) for
-// large ones, with the same ParsedItem results either way; the newest-capture choice and the store
-// stay with the caller.
+// large ones (sent as WireItem), with the same results either way; the newest-capture choice and
+// the store stay with the caller, on the main thread.
 import { hash } from "node:crypto";
 import { Readable, pipeline } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
@@ -13,7 +13,7 @@ import { ItemError, normalizeItem } from "../../model/normalize.js";
 import { readBoundedChunks, type StreamStats } from "../../util/bounded-read.js";
 import { InputError } from "../../util/errors.js";
 import { toTime } from "../../util/json.js";
-import { resourceJson, type ResourceJson } from "../../store/store.js";
+import { resourceJson, toResourceRow, type ResourceJson, type ResourceRow } from "../../store/store.js";
 import {
   JsonStreamError,
   JsonValueStream,
@@ -27,26 +27,68 @@ export const MAX_INPUT_BYTES = 64 * 1024 ** 3;
 /** One configuration item: a 50 MB policy inside one is still read (and marked too large). */
 export const MAX_ITEM_CHARS = 256 * 1024 * 1024;
 
-/** What one item is, as the reader needs it: structured-cloneable (it crosses from a worker). */
-export type ParsedItem =
+/** What the newest-capture choice and its messages need of a record (and `RecordSink.remove`). */
+export type ItemIdentity = Pick<
+  ResourceRecord,
+  "resourceType" | "resourceId" | "awsAccountId" | "awsRegion" | "arn" | "configurationItemCaptureTime"
+>;
+
+export const identityOf = (r: ItemIdentity): ItemIdentity => ({
+  resourceType: r.resourceType,
+  resourceId: r.resourceId,
+  awsAccountId: r.awsAccountId,
+  awsRegion: r.awsRegion,
+  arn: r.arn,
+  configurationItemCaptureTime: r.configurationItemCaptureTime,
+});
+
+/** What decides which capture of a resource is its newest. */
+interface Capture {
+  kind: "record";
+  /** file:line:col, for a problem found later (two different items at one capture time). */
+  where: string;
+  use: ItemUse;
+  /** The store's key of the resource (resourceKey). */
+  key: string;
+  /** Capture time, epoch ms (0 when absent). */
+  time: number;
+  hash: string;
+}
+
+/** An item that is neither a record nor kept: an unknown type, or a malformed item. */
+type NotRecord =
   /** A type no dpscan rule or collector knows: counted, not stored. */
   | { kind: "ignored"; type: string }
   /** A malformed item: the problem, naming file, line and column. */
-  | { kind: "bad"; problem: string }
-  | {
-      kind: "record";
-      /** file:line:col, for a problem found later (two different items at one capture time). */
-      where: string;
-      use: ItemUse;
-      /** The store's key of the resource (resourceKey). */
-      key: string;
-      /** Capture time, epoch ms (0 when absent). */
-      time: number;
-      hash: string;
+  | { kind: "bad"; problem: string };
+
+/** What one item is, as the reader needs it (in the thread that parsed it). */
+export type ParsedItem =
+  | NotRecord
+  | (Capture & {
       record: ResourceRecord;
       /** The record's JSON columns, made once for the hash and the store's row. */
       json: ResourceJson;
-    };
+    });
+
+/**
+ * A ParsedItem as the parser worker sends it (structured-cloneable, and small): the record's
+ * identity, and only for a usable item what the sink stores, as the store's row when the sink takes
+ * rows (serialised in the worker), else as the record.
+ */
+export type WireItem =
+  NotRecord | (Capture & { id: ItemIdentity; row?: ResourceRow; record?: ResourceRecord });
+
+/** A ParsedItem for the wire; `rows`: the sink takes the store's rows (RecordSink.putRow). */
+export function toWire(p: ParsedItem, rows: boolean): WireItem {
+  if (p.kind !== "record") return p;
+  const { record, json, ...capture } = p;
+  const wire: WireItem = { ...capture, id: identityOf(record) };
+  if (p.use !== "usable") return wire;
+  if (rows) wire.row = toResourceRow(record, json);
+  else wire.record = record;
+  return wire;
+}
 
 export interface ParseOptions {
   chunkSize?: number;

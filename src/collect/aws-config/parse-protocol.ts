@@ -1,14 +1,12 @@
-// Messages between snapshot-file.ts (the main thread: the store) and the item parser worker
-// (parse-worker.ts: parsing and the newest-capture choice); structured-cloneable only.
-import type { ResourceRecord } from "../../model/resource.js";
-import type { ResourceRow } from "../../store/store.js";
-import type { FileStats, ParseOptions } from "./item-parser.js";
+// Messages between snapshot-file.ts (the main thread: the newest-capture choice and the store) and
+// the item parser worker (parse-worker.ts: bytes to items); structured-cloneable only.
+import type { FileStats, ParseOptions, WireItem } from "./item-parser.js";
 import type { CoverageInput } from "../../model/coverage.js";
 
 export interface ParseWorkerData {
   files: string[];
   options: Omit<ParseOptions, "signal">;
-  /** The sink takes store rows (RecordSink.putRow): puts travel as rows, serialised in the worker. */
+  /** The sink takes store rows (RecordSink.putRow): usable items travel as rows, serialised in the worker. */
   rows: boolean;
 }
 
@@ -34,15 +32,10 @@ export interface ReadSummary {
 /** The main thread is done with one batch: the worker may send another. */
 export type ToParser = { kind: "ack" };
 
-/** One call of the RecordSink: put (true, as a record or as the store's row) or remove (false). */
-export type SinkCall =
-  | { put: true; record: ResourceRecord }
-  | { put: true; row: ResourceRow }
-  | { put: false; record: ResourceRecord };
-
 export type FromParser =
-  | { kind: "calls"; calls: SinkCall[] }
+  /** The next items of the file being read, in file order. */
+  | { kind: "items"; items: WireItem[] }
   | { kind: "file-done"; file: string; stats: FileStats }
-  | { kind: "done"; summary: ReadSummary }
+  | { kind: "done" }
   /** The input is bad (InputError's lines): the read stops here, as in-thread. */
   | { kind: "input-error"; lines: string[] };

@@ -1,20 +1,17 @@
-// The item reader as a worker thread (`evaluate --input` of a large input): parses, normalises
-// and hashes every item, keeps the newest capture of each resource in its own temporary SQLite
-// index, and sends the sink's calls in batches, at most IN_FLIGHT unacknowledged, so a main
-// thread slower than the reader bounds memory, not the file.
+// The item parser as a worker thread (`evaluate --input` of a large input): reads, parses,
+// normalises and hashes every item (and makes the store's rows of usable ones), and sends them in
+// file order in batches, at most IN_FLIGHT unacknowledged, so a main thread slower than the parser
+// bounds memory, not the file. The newest-capture choice stays on the main thread (ItemReader).
 import { parentPort, workerData } from "node:worker_threads";
-import Database from "better-sqlite3";
-import { captureIndexIn } from "../../store/capture-index.js";
-import { toResourceRow } from "../../store/store.js";
 import { InputError } from "../../util/errors.js";
-import type { FromParser, ParseWorkerData, SinkCall, ToParser } from "./parse-protocol.js";
-import { ItemReader, readInto } from "./snapshot-file.js";
+import { parseFile, toWire, type WireItem } from "./item-parser.js";
+import type { FromParser, ParseWorkerData, ToParser } from "./parse-protocol.js";
 
 const port = parentPort;
 if (!port) throw new Error("parse-worker runs only as a worker thread");
 const data = workerData as ParseWorkerData;
 
-/** Sink calls per message, and messages the main thread may hold unprocessed. */
+/** Items per message, and messages the main thread may hold unprocessed. */
 const BATCH = 500;
 const IN_FLIGHT = 4;
 
@@ -29,56 +26,35 @@ port.on("message", (msg: ToParser) => {
 });
 
 const send = (msg: FromParser): void => port.postMessage(msg);
-let calls: SinkCall[] = [];
+let items: WireItem[] = [];
 const flush = (): void => {
-  if (calls.length === 0) return;
+  if (items.length === 0) return;
   inFlight++;
-  send({ kind: "calls", calls });
-  calls = [];
+  send({ kind: "items", items });
+  items = [];
 };
-const call = (c: SinkCall): void => {
-  calls.push(c);
-  if (calls.length >= BATCH) flush();
-};
+const pace = (): Promise<void> | undefined =>
+  inFlight >= IN_FLIGHT ? new Promise<void>((r) => (resume = r)) : undefined;
 
 async function main(): Promise<void> {
-  // "": a private temporary database, on disk past SQLite's page cache, gone when closed.
-  const db = new Database("");
-  // 32 MiB of cache for the index (SQLite's default is 2 MiB): its entries arrive in file order, not
-  // key order, and at 200k items the default read 276 MB back, this 41 MB (bench/README.md).
-  db.pragma("temp.cache_size = -32768");
-  try {
-    const reader = new ItemReader(
-      data.files,
-      {
-        // Rows: the configuration's JSON is made here, off the thread that writes it.
-        put: (record, json) =>
-          call(data.rows ? { put: true, row: toResourceRow(record, json) } : { put: true, record }),
-        remove: (record) => call({ put: false, record }),
+  for (const file of data.files) {
+    const stats = await parseFile(
+      file,
+      data.options,
+      (p) => {
+        items.push(toWire(p, data.rows));
+        if (items.length >= BATCH) flush();
       },
-      captureIndexIn(db),
-    );
-    const summary = await readInto(
-      reader,
-      data.files,
-      {
-        ...data.options,
-        onFileDone: (file, stats) => {
-          flush();
-          send({ kind: "file-done", file, stats });
-        },
-      },
-      () => (inFlight >= IN_FLIGHT ? new Promise<void>((r) => (resume = r)) : undefined),
+      pace,
     );
     flush();
-    send({ kind: "done", summary });
-  } finally {
-    db.close();
+    send({ kind: "file-done", file, stats });
   }
+  send({ kind: "done" });
 }
 
 main().catch((err: unknown) => {
-  // Bad input is an answer, sent in order after the calls before it; anything else fails the worker.
+  // Bad input is an answer, sent in order after the items before it; anything else fails the worker.
   if (err instanceof InputError) {
     flush();
     send({ kind: "input-error", lines: err.lines });

@@ -17,7 +17,14 @@ import type { ResourceJson, ResourceRow } from "../../store/store.js";
 import { STDIN, type StreamStats } from "../../util/bounded-read.js";
 import { InputError } from "../../util/errors.js";
 import { BUILT, WorkerExit, WorkerPool } from "../../util/worker-pool.js";
-import { parseFile, type ParsedItem, type ParseOptions } from "./item-parser.js";
+import {
+  identityOf,
+  parseFile,
+  type ItemIdentity,
+  type ParsedItem,
+  type ParseOptions,
+  type WireItem,
+} from "./item-parser.js";
 import { itemOperation, NOT_RECORDED_CODE } from "./items.js";
 import type { FromParser, ParseWorkerData, ReadSummary, ToParser } from "./parse-protocol.js";
 
@@ -38,7 +45,7 @@ export interface RecordSink {
    */
   putRow?(row: ResourceRow): void;
   /** The resource's stored record is superseded by a newer deleted or unrecorded item. */
-  remove(record: ResourceRecord): void;
+  remove(record: ItemIdentity): void;
 }
 
 export interface ReadOptions extends ParseOptions {
@@ -50,8 +57,8 @@ export interface ReadOptions extends ParseOptions {
   /** The parser worker's script; the built parse-worker.js next to this module unless given (tests run from src/). */
   workerScript?: URL;
   /**
-   * Where the newest capture of each resource is kept (default: in memory). Made only for an
-   * in-thread read: the parser worker keeps its own.
+   * Where the newest capture of each resource is kept (default: in memory); on this thread, also
+   * when a worker parses.
    */
   index?: () => CaptureIndex;
   /** Observes the reader's memory: chunks read and the most text held at once. */
@@ -159,8 +166,8 @@ export class ItemReader {
     };
   }
 
-  /** One parsed item of file `fileIndex`, in file order. */
-  accept(fileIndex: number, p: ParsedItem): void {
+  /** One parsed item of file `fileIndex`, in file order (parsed here, or sent by the parser worker). */
+  accept(fileIndex: number, p: ParsedItem | WireItem): void {
     if (p.kind === "ignored")
       this.summary.ignoredTypes[p.type] = (this.summary.ignoredTypes[p.type] ?? 0) + 1;
     else if (p.kind === "bad") this.error(p.problem);
@@ -168,8 +175,10 @@ export class ItemReader {
   }
 
   /** Keep the newest capture of each resource; an equal-time different item is ambiguous. */
-  private newest(fileIndex: number, p: ParsedItem & { kind: "record" }): void {
-    const { where, use, key, time, hash, record: r, json } = p;
+  private newest(fileIndex: number, p: (ParsedItem | WireItem) & { kind: "record" }): void {
+    const { where, use, key, time, hash } = p;
+    const r: ItemIdentity | undefined = "id" in p ? p.id : p.record;
+    if (!r) throw new Error(`${where}: an item without its identity`);
     const prev = this.latest.get(key);
     if (prev && prev.time === time && prev.hash !== hash) {
       this.error(
@@ -184,11 +193,19 @@ export class ItemReader {
     if (prev) this.superseded(r, prev.file, fileIndex, prev.time, time);
     const place = `${r.awsAccountId}\u0000${r.awsRegion}\u0000${r.resourceId}`;
     this.latest.set(key, { time, hash, use, file: fileIndex, place });
-    if (use === "usable") this.sink.put(r, json);
-    else if (prev?.use === "usable") this.sink.remove(r);
+    if (use === "usable") this.put(p);
+    else if (prev?.use === "usable") this.sink.remove(identityOf(r));
   }
 
-  private superseded(r: ResourceRecord, older: number, newer: number, t0: number, t1: number): void {
+  private put(p: (ParsedItem | WireItem) & { kind: "record" }): void {
+    if ("row" in p && p.row) {
+      if (!this.sink.putRow) throw new Error(`${p.where}: a row for a sink that takes records`);
+      this.sink.putRow(p.row);
+    } else if (p.record) this.sink.put(p.record, "json" in p ? p.json : undefined);
+    else throw new Error(`${p.where}: a usable item without its record`);
+  }
+
+  private superseded(r: ItemIdentity, older: number, newer: number, t0: number, t1: number): void {
     this.summary.superseded++;
     if (older === newer || this.summary.supersededExamples.length >= EXAMPLES_SHOWN) return;
     const at = (t: number): string => (t > 0 ? new Date(t).toISOString() : "no capture time");
@@ -303,13 +320,15 @@ function inputBytes(files: readonly string[]): number {
 }
 
 /**
- * The same read in a worker thread: parsing and the newest-capture choice there (its own capture
- * index; `o.index` is for the in-thread read), the sink's calls here in the same order. Each batch
- * of calls is acknowledged once the sink has taken it: the worker's backpressure.
+ * The same read with the parsing in a worker thread: the items come here in file order and the
+ * newest-capture choice (with `o.index`) and the sink's calls stay on this thread, as in-thread.
+ * Each batch of items is acknowledged once the sink has taken it: the worker's backpressure.
  */
 function readInWorker(script: URL, files: string[], sink: RecordSink, o: ReadOptions): Promise<ReadSummary> {
-  const { signal, onFileDone: _done, index: _index, workerMinBytes: _min, workerScript: _s, ...options } = o;
+  const { signal, onFileDone: _done, index, workerMinBytes: _min, workerScript: _s, ...options } = o;
   const data: ParseWorkerData = { files, options, rows: typeof sink.putRow === "function" };
+  const reader = new ItemReader(files, sink, index?.() ?? memoryIndex());
+  let file = 0;
   return new Promise<ReadSummary>((resolve, reject) => {
     let settled = false;
     const settle = (outcome: { summary: ReadSummary } | { err: unknown }): void => {
@@ -338,20 +357,23 @@ function readInWorker(script: URL, files: string[], sink: RecordSink, o: ReadOpt
     });
     const onMessage = (msg: FromParser): void => {
       switch (msg.kind) {
-        case "calls":
-          for (const c of msg.calls) {
+        case "items":
+          for (const item of msg.items) {
             if (settled) return; // stopped by a signal mid-batch: nothing more reaches the sink
-            if (!c.put) sink.remove(c.record);
-            else if ("row" in c) sink.putRow?.(c.row);
-            else sink.put(c.record);
+            reader.accept(file, item);
           }
           pool.post(0, { kind: "ack" });
           return;
         case "file-done":
           o.onFileDone?.(msg.file, msg.stats);
+          file++;
+          // As readInto: the files after the one that reached the limit are not read.
+          if (reader.errors.length >= MAX_ERRORS) settle({ err: new InputError(reader.errors) });
           return;
         case "done":
-          settle({ summary: msg.summary });
+          settle(
+            reader.errors.length > 0 ? { err: new InputError(reader.errors) } : { summary: reader.finish() },
+          );
           return;
         case "input-error":
           settle({ err: new InputError(msg.lines) });
