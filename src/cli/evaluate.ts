@@ -1,6 +1,11 @@
 import type { Command } from "commander";
 import { withDbLock } from "../app/db-lock.js";
-import { expandInputs } from "../collect/aws-config/snapshot-file.js";
+import {
+  DEFAULT_PARSE_WORKERS,
+  expandInputs,
+  PARSE_WORKER_BYTES,
+  SLICE_FILE_BYTES,
+} from "../collect/aws-config/snapshot-file.js";
 import { runEvaluate } from "../app/evaluate.js";
 import { judgeWorkerCount } from "../app/judge.js";
 import { loadRules } from "../rules/loader.js";
@@ -22,6 +27,17 @@ interface Opts {
   all?: boolean;
   output: string[];
   judgeWorkers?: string;
+  parseWorkers?: string;
+}
+
+/** `--parse-workers`: 1 to 8 threads. */
+function parseWorkerCount(value: string): number {
+  const n = Number(value);
+  if (!/^[0-9]+$/.test(value) || n < 1 || n > 8)
+    throw new InputError([
+      `--parse-workers: expected a whole number from 1 to 8, got ${JSON.stringify(value)}`,
+    ]);
+  return n;
 }
 
 export function define(cmd: Command): void {
@@ -40,6 +56,10 @@ export function define(cmd: Command): void {
       `table format: list every result, passes included (default: the first ${SHOWN} FAIL/UNKNOWN)`,
     )
     .option(SCAN_OPTIONS.judgeWorkers.flag, SCAN_OPTIONS.judgeWorkers.doc)
+    .option(
+      "--parse-workers <n>",
+      `threads parsing an input of ${PARSE_WORKER_BYTES / 2 ** 20} MiB or more, 1 to 8; with 2 or more, JSON Lines files of ${SLICE_FILE_BYTES / 2 ** 20} MiB or more are cut into slices they share (default: ${DEFAULT_PARSE_WORKERS})`,
+    )
     .action(async (opts: Opts, c: Command) => {
       // Every problem of the command line, the rules and the input list at once, before the database:
       // bad input never costs stored data.
@@ -58,6 +78,10 @@ export function define(cmd: Command): void {
           ? judgeWorkerCount(globals(c).settings.data.judgeWorkers as string | undefined)
           : judgeWorkerCount(parseScanFlag("judgeWorkers", opts.judgeWorkers) as string),
       );
+      const parseWorkers =
+        opts.parseWorkers === undefined
+          ? undefined
+          : collectProblems(problems, () => parseWorkerCount(opts.parseWorkers as string));
       const waivers = rules
         ? collectProblems(problems, () =>
             waiverFileFor(
@@ -80,6 +104,7 @@ export function define(cmd: Command): void {
             notice: (line) => process.stderr.write(`dpscan: ${line}\n`),
             ...(waivers ? { waivers } : {}),
             ...(judgeWorkers !== undefined ? { judgeWorkers } : {}),
+            ...(parseWorkers !== undefined ? { read: { parseWorkers } } : {}),
           });
           const scan = completedScan(store, outcome);
           if (!scan || outcome.status !== "complete") return;

@@ -19,7 +19,8 @@ export function readTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
   return Number.isFinite(s) && s > 0 ? s * 1000 : 10_000;
 }
 
-const CHUNK = 1024 * 1024;
+/** Bytes per read of a file read in chunks (readBoundedChunks) unless the caller says. */
+export const READ_CHUNK_BYTES = 1024 * 1024;
 const POLL_MS = 20;
 
 const code = (err: unknown): string => (err as NodeJS.ErrnoException).code ?? String(err);
@@ -78,7 +79,7 @@ export function readBoundedFile(path: string, limit: number, o: BoundedReadOptio
   let idleSince = Date.now();
   try {
     for (;;) {
-      const buf = Buffer.allocUnsafe(Math.min(CHUNK, limit - total + 1));
+      const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, limit - total + 1));
       let n: number;
       try {
         n = readSync(f.fd, buf, 0, buf.length, null);
@@ -112,9 +113,9 @@ export function readBoundedText(path: string, limit: number, o: BoundedReadOptio
     .replace(/^\ufeff/, "");
 }
 
-function readAsync(fd: number, buf: Buffer): Promise<number> {
+function readAsync(fd: number, buf: Buffer, position: number | null): Promise<number> {
   return new Promise((resolve, reject) =>
-    read(fd, buf, 0, buf.length, null, (err, n) => {
+    read(fd, buf, 0, buf.length, position, (err, n) => {
       if (err && err.code === "EAGAIN") resolve(-1);
       else if (err) reject(err);
       else resolve(n);
@@ -135,9 +136,19 @@ export interface StreamStats {
 export async function* readBoundedChunks(
   path: string,
   limit: number,
-  o: BoundedReadOptions & { chunkSize?: number; signal?: AbortSignal; stats?: StreamStats } = {},
+  o: BoundedReadOptions & {
+    chunkSize?: number;
+    signal?: AbortSignal;
+    stats?: StreamStats;
+    /** Read a regular file from this byte on; chunks still end where a read from 0 would end them. */
+    start?: number;
+  } = {},
 ): AsyncGenerator<Buffer> {
   const f = open(path);
+  const chunkSize = o.chunkSize ?? READ_CHUNK_BYTES;
+  const start = o.start ?? 0;
+  if (start > 0 && f.stream)
+    throw new InputError([`${path}: cannot read from byte ${start}: not a regular file`]);
   // Standard input is the user's own pipe: a slow producer is waited for.
   const timeout = path === STDIN ? Infinity : (o.timeoutMs ?? readTimeoutMs());
   let total = 0;
@@ -145,10 +156,11 @@ export async function* readBoundedChunks(
   try {
     for (;;) {
       o.signal?.throwIfAborted();
-      const buf = Buffer.allocUnsafe(o.chunkSize ?? CHUNK);
+      const at = start + total;
+      const buf = Buffer.allocUnsafe(start > 0 ? chunkSize - (at % chunkSize) : chunkSize);
       let n: number;
       try {
-        n = await readAsync(f.fd, buf);
+        n = await readAsync(f.fd, buf, start > 0 ? at : null);
       } catch (err) {
         throw new InputError([`${path}: cannot read: ${code(err)}`]);
       }

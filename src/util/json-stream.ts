@@ -33,6 +33,12 @@ export interface JsonStreamOptions {
   /** Largest element (characters) held at once. */
   maxValueChars: number;
   maxDepth?: number;
+  /**
+   * The text continues a JSON Lines document at the start of line `line` (a slice of a file cut
+   * after a newline, read apart from the text before it): objects from the first character, no
+   * byte-order mark, and no first-object check for a snapshot's container key.
+   */
+  continues?: { line: number };
 }
 
 type Frame = {
@@ -110,7 +116,14 @@ export class JsonValueStream {
   /** The most characters held at once: the measure of the reader's memory. */
   maxBuffered = 0;
 
-  constructor(private readonly opts: JsonStreamOptions) {}
+  constructor(private readonly opts: JsonStreamOptions) {
+    if (opts.continues) {
+      this.started = true;
+      this.line = opts.continues.line;
+      this.shape = "objects";
+      this.topCount = 1;
+    }
+  }
 
   /** Feed the next piece of text; returns the values completed by it. */
   push(text: string): StreamedValue[] {
@@ -448,7 +461,9 @@ export class JsonValueStream {
   /** Re-read an element that JSON.parse refused with the precise reader, for its position. */
   private locateIn(text: string, cap: { line: number; col: number }): never {
     try {
-      const precise = new JsonValueStream({ ...this.opts, maxValueChars: Infinity });
+      // The element alone, on the precise path (not as a continuation, which would take it fast).
+      const { continues: _continues, ...opts } = this.opts;
+      const precise = new JsonValueStream({ ...opts, maxValueChars: Infinity });
       precise.push(text);
       precise.end();
     } catch (err) {

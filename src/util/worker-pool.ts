@@ -2,7 +2,7 @@
 // judging): a worker that throws, or exits while it still owes work, fails the pool; a worker the
 // pool ended itself (`end`, `terminate`) may exit. What "owes work" means is the caller's.
 import { getHeapStatistics } from "node:v8";
-import { Worker, type ResourceLimits } from "node:worker_threads";
+import { Worker, type ResourceLimits, type TransferListItem } from "node:worker_threads";
 
 /**
  * Whether dpscan runs from its build (dist/, .js): every worker script is a built module, so run
@@ -90,10 +90,11 @@ export class WorkerPool<In, Out> {
     return this.workers.length;
   }
 
-  post(i: number, msg: In): void {
+  /** `transfer`: buffers moved to the worker, not copied (unusable here after). */
+  post(i: number, msg: In, transfer?: readonly TransferListItem[]): void {
     const w = this.workers[i];
     if (!w) throw new Error(`no worker ${i}`);
-    w.postMessage(msg);
+    w.postMessage(msg, transfer);
   }
 
   broadcast(msg: In): void {

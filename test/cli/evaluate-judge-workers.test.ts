@@ -3,10 +3,11 @@
 // (JudgeAhead). Only the built CLI has the worker script, so it runs in a process. Its findings are
 // those judged in-process (a rewritten or removed row: test/app/judge-workers.test.ts), and a read
 // that fails part-way ends the workers with the process.
-import { writeFileSync } from "node:fs";
+import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { WORKER_THRESHOLD } from "../../src/app/judge.js";
+import { SLICE_FILE_BYTES } from "../../src/collect/aws-config/snapshot-file.js";
 import { Store } from "../../src/store/store.js";
 import { ensureBuilt, runProcess } from "../helpers/process.js";
 import { useTmpDir } from "../helpers/tmp.js";
@@ -54,6 +55,8 @@ function items(volumes: number): unknown[] {
       resourceId: id,
       arn: `arn:aws:ec2:us-east-1:${ACCOUNT}:volume/${id}`,
       availabilityZone: "us-east-1a",
+      // Tags that make the file large enough to be cut into slices for two parser threads.
+      tags: { pad: "x".repeat(500) },
       configuration: { volumeId: id, encrypted: true, size: 8, kmsKeyId: keyArn(v % KEYS) },
       supplementaryConfiguration: {},
     });
@@ -81,7 +84,7 @@ function findings(db: string): unknown[] {
   }
 }
 
-async function evaluate(db: string, input: string, workers: number) {
+async function evaluate(db: string, input: string, workers: number, parseWorkers = 2) {
   return runProcess([
     "--no-config",
     "--db",
@@ -91,6 +94,8 @@ async function evaluate(db: string, input: string, workers: number) {
     input,
     "--judge-workers",
     String(workers),
+    "--parse-workers",
+    String(parseWorkers),
   ]);
 }
 
@@ -98,14 +103,15 @@ const VOLUMES = WORKER_THRESHOLD; // with the keys, past the threshold: judged i
 beforeAll(() => ensureBuilt());
 
 describe("evaluate judged in worker threads started during the read", () => {
-  it("gives the in-process findings", async () => {
+  it("gives the in-process findings (and those of one parser thread, from two cutting the file into slices)", async () => {
     const dir = tmp();
     const input = join(dir, "items.jsonl");
     writeFileSync(input, lines(items(VOLUMES)));
+    expect(statSync(input).size).toBeGreaterThan(SLICE_FILE_BYTES);
     const judged: unknown[][] = [];
     for (const workers of [2, 0]) {
       const db = join(dir, `${workers}.db`);
-      const r = await evaluate(db, input, workers);
+      const r = await evaluate(db, input, workers, workers === 0 ? 1 : 2);
       expect(r.stderr).toBe("");
       expect(r.code).toBe(0);
       judged.push(findings(db));

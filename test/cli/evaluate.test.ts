@@ -245,6 +245,11 @@ describe("dpscan evaluate (end to end)", () => {
     const badWorkers = await runCli(["--db", db, "evaluate", "--input", SNAPSHOT, "--judge-workers", "2x"]);
     expect(badWorkers.code).toBe(2);
     expect(badWorkers.stderr).toContain("--judge-workers");
+    for (const n of ["0", "9", "2x"]) {
+      const badParse = await runCli(["--db", db, "evaluate", "--input", SNAPSHOT, "--parse-workers", n]);
+      expect(badParse.code).toBe(2);
+      expect(badParse.stderr).toContain(`--parse-workers: expected a whole number from 1 to 8, got "${n}"`);
+    }
     const unknownCmd = await runCli(["frobnicate"]);
     expect(unknownCmd.code).toBe(2);
   });

@@ -12,7 +12,7 @@ import {
   readConfigItems,
   type ReadOptions,
 } from "../../src/collect/aws-config/snapshot-file.js";
-import type { ItemIdentity } from "../../src/collect/aws-config/item-parser.js";
+import type { FileStats, ItemIdentity } from "../../src/collect/aws-config/item-parser.js";
 import type { ResourceRecord } from "../../src/model/resource.js";
 import { loadRules } from "../../src/rules/loader.js";
 import { globalRecordingRegion, RECORDED_TYPES } from "../../src/sim/services/config-items.js";
@@ -25,6 +25,13 @@ const WORKER = new URL("../../dist/collect/aws-config/parse-worker.js", import.m
 const FAILING = new URL("./fixtures/failing-parse-worker.mjs", import.meta.url);
 const IN_WORKER: ReadOptions = { workerScript: WORKER, workerMinBytes: 0 };
 const IN_THREAD: ReadOptions = { workerMinBytes: Infinity };
+/** Two parser threads sharing JSON Lines files cut into 16 KiB slices, read in 1,000-byte chunks. */
+const IN_SLICES: ReadOptions = {
+  ...IN_WORKER,
+  parseWorkers: 2,
+  chunkSize: 1000,
+  slicing: { sliceBytes: 16 * 1024, minFileBytes: 0 },
+};
 const RULES = loadRules();
 
 let dir: string;
@@ -200,14 +207,15 @@ describe("parsing AWS Config items in a worker thread", () => {
     const store = new Store(join(dir, "same.db"));
     try {
       const scans = [];
-      for (const o of [IN_THREAD, IN_WORKER]) {
+      for (const o of [IN_THREAD, IN_WORKER, IN_SLICES]) {
         const outcome = await runEvaluate(store, { files, rules: RULES, judgeWorkers: 1, read: o });
         expect(outcome.status).toBe("complete");
         scans.push(outcome.scanId);
       }
-      const [a, b] = scans.map((id) => stored(store, id ?? 0));
+      const [a, b, c] = scans.map((id) => stored(store, id ?? 0));
       expect((a as { findings: unknown[] }).findings.length).toBeGreaterThan(800);
       expect(b).toEqual(a);
+      expect(c).toEqual(a);
     } finally {
       store.close();
     }
@@ -304,5 +312,137 @@ describe("parsing AWS Config items in a worker thread", () => {
     );
     expect(summary.records).toBe(1);
     expect(PARSE_WORKER_BYTES).toBe(8 * 1024 * 1024);
+  });
+});
+
+const STATUSES = ["OK", "ResourceDeleted", "ResourceNotRecorded"];
+/** Later than every capture of inputs() (whose history file has 2030). */
+const LATER = "2031-01-01T00:00:00.000Z";
+
+/** Items as JSON Lines with later and earlier captures of some of them further on, for many slices. */
+function historyLines(): string[] {
+  const items = worldItems();
+  const at = (item: Record<string, unknown>, time: string, status = "OK"): string =>
+    JSON.stringify({ ...item, configurationItemCaptureTime: time, configurationItemStatus: status });
+  return [
+    ...items.map((i) => JSON.stringify(i)),
+    // Newer captures (one deleted, one unrecorded) and older ones, each many slices after the first.
+    ...items.slice(0, 40).map((i, n) => at(i, LATER, STATUSES[n % 3])),
+    ...items.slice(40, 80).map((i) => at(i, "2001-01-01T00:00:00.000Z")),
+    // The same newer capture again: an identical repeat.
+    ...items.slice(0, 6).map((i, n) => at(i, LATER, STATUSES[n % 3])),
+  ];
+}
+
+describe("parsing a large JSON Lines file in slices, two threads side by side", () => {
+  it("tells the sink what the in-thread read tells it, in the same order, with the same summary", async () => {
+    const lines = historyLines();
+    const files = [write("history.jsonl", `\ufeff${lines.join("\n")}\n`), ...inputs()];
+    const slices: (number | undefined)[] = [];
+    const inSlices = await read(files, { ...IN_SLICES, onFileDone: (_f, st) => slices.push(st.slices) });
+    expect(inSlices).toEqual(await read(files, IN_THREAD));
+    const s = (inSlices as { summary: { superseded: number; supersededExamples: string[] } }).summary;
+    expect(s.superseded).toBeGreaterThan(80);
+    expect(s.supersededExamples.length).toBe(5);
+    // The JSON Lines files were read in many slices; the others whole.
+    expect(slices[0]).toBeGreaterThan(20);
+    expect(slices[1]).toBeGreaterThan(2);
+    expect(slices.slice(2)).toEqual([undefined, undefined, undefined]);
+  });
+
+  it("reads what is not JSON Lines whole, from where a cut fell inside a value, with the same results", async () => {
+    const items = worldItems().slice(0, 300);
+    const compact = items.slice(0, 150).map((i) => JSON.stringify(i));
+    const pretty = items.slice(150).map((i) => JSON.stringify(i, null, 2));
+    const files = [
+      // Compact lines for several slices, then pretty-printed objects: whole from a later slice.
+      write("mixed.jsonl", [...compact, ...pretty].join("\n")),
+      write("pretty.json", pretty.join("\n")),
+      write("array.json", JSON.stringify(items, null, 1)),
+      write("container.json", JSON.stringify({ fileVersion: "1.0", configurationItems: items })),
+      // One line longer than a slice.
+      write(
+        "long-line.jsonl",
+        [
+          ...compact.slice(0, 30),
+          JSON.stringify({
+            ...items[0],
+            configurationItemCaptureTime: LATER,
+            tags: { big: "x".repeat(40_000) },
+          }),
+          ...compact.slice(30),
+        ].join("\n"),
+      ),
+    ];
+    const slices: (number | undefined)[] = [];
+    const o = { ...IN_SLICES, onFileDone: (_f: string, st: FileStats) => slices.push(st.slices) };
+    expect(await read(files, o)).toEqual(await read(files, IN_THREAD));
+    // mixed.jsonl: slices up to the pretty-printed part, then whole; long-line.jsonl: slices up to
+    // the long line, then whole; the others whole from the start.
+    expect(slices[0]).toBeGreaterThan(3);
+    expect(slices.slice(1, 4)).toEqual([undefined, undefined, undefined]);
+    expect(slices[4]).toBeGreaterThan(0);
+  });
+
+  it("names the same file, line and column for a problem in a later slice", async () => {
+    const lines = historyLines().slice(0, 400);
+    const vol = worldItems().find((i) => i.resourceType === "AWS::EC2::Volume") ?? {};
+    const twinAt = (n: number): string[] => {
+      const copy = [...lines];
+      copy.splice(n, 0, JSON.stringify(vol), JSON.stringify({ ...vol, configuration: { changed: true } }));
+      return copy;
+    };
+    const withLine = (n: number, line: string): string[] => {
+      const copy = [...lines];
+      copy.splice(n, 0, line);
+      return copy;
+    };
+    const cases: [string, string[], RegExp][] = [
+      [
+        "invalid JSON",
+        withLine(300, '{"resourceType": "AWS::EC2::Volume", x}'),
+        /syntax\.jsonl:301:\d+: invalid JSON/,
+      ],
+      [
+        "a duplicate key",
+        withLine(250, '{"resourceType": "AWS::EC2::Volume", "a": {"b": 1, "b": 2}}'),
+        /syntax\.jsonl:251:\d+: invalid JSON: duplicate key/,
+      ],
+      [
+        "a bad item",
+        withLine(280, JSON.stringify({ resourceType: "AWS::EC2::Volume", awsRegion: 5 })),
+        /syntax\.jsonl:281:1: /,
+      ],
+      ["an ambiguous repeat", twinAt(200), /syntax\.jsonl:202:1: .* two different configuration items/],
+      [
+        "a truncated last line",
+        [...lines, '{"resourceType": "AWS::EC2::Vol'],
+        /syntax\.jsonl:401:\d+: invalid JSON/,
+      ],
+      ["not AWS Config", ['{"hello": 1}', ...lines], /syntax\.jsonl: not an AWS Config snapshot/],
+      [
+        "too many problems",
+        [...lines, ...Array(30).fill(JSON.stringify({ resourceType: "AWS::EC2::Volume", awsRegion: 5 }))],
+        /syntax\.jsonl:420:1: /,
+      ],
+    ];
+    for (const [what, text, expected] of cases) {
+      const files = [write("syntax.jsonl", text.join("\n"))];
+      const inThread = await problems(files, IN_THREAD);
+      expect(inThread.join("\n"), what).toMatch(expected);
+      expect(await problems(files, IN_SLICES), what).toEqual(inThread);
+    }
+  });
+
+  it("one thread reads every file whole, as before", async () => {
+    const files = [write("one-thread.jsonl", historyLines().join("\n"))];
+    const slices: (number | undefined)[] = [];
+    const o = {
+      ...IN_SLICES,
+      parseWorkers: 1,
+      onFileDone: (_f: string, st: FileStats) => slices.push(st.slices),
+    };
+    expect(await read(files, o)).toEqual(await read(files, IN_THREAD));
+    expect(slices).toEqual([undefined]);
   });
 });

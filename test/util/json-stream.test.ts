@@ -103,4 +103,43 @@ describe("the streaming JSON reader", () => {
     const s = new JsonValueStream({ containerKey: "configurationItems", maxValueChars: 100 });
     expect(() => s.push(`[{"a": "${"x".repeat(200)}"}]`)).toThrow(/larger than 100 characters/);
   });
+
+  it("continues JSON Lines from a line start: the whole text's lines and columns, no first-object check", () => {
+    const doc = '{"a": 1}\n{"b": 2}\n  {"c": {"d": [1,\n 2]}}\n{"e": 5}\n';
+    const cut = doc.indexOf("  {");
+    const whole = read(doc, 3).values;
+    for (const size of [1, 4, 1000]) {
+      const s = new JsonValueStream({
+        containerKey: "configurationItems",
+        maxValueChars: 1000,
+        continues: { line: 3 },
+      });
+      const values: StreamedValue[] = [];
+      for (let i = cut; i < doc.length; i += size) values.push(...s.push(doc.slice(i, i + size)));
+      values.push(...s.end());
+      expect(s.shape).toBe("objects");
+      expect(values.map((v) => [v.line, v.col, v.value])).toEqual(
+        whole.slice(2).map((v) => [v.line, v.col, v.value]),
+      );
+    }
+    // A snapshot container, a byte-order mark or an array there is not JSON Lines: an error.
+    const at = (text: string): string => {
+      try {
+        const s = new JsonValueStream({
+          containerKey: "configurationItems",
+          maxValueChars: 1000,
+          continues: { line: 7 },
+        });
+        s.push(text);
+        s.end();
+      } catch (err) {
+        if (err instanceof JsonStreamError) return err.message;
+        throw err;
+      }
+      return "no error";
+    };
+    expect(at('{"a": 1}\n[1]')).toBe("8:1: expected an object (JSON Lines)");
+    expect(at('\ufeff{"a": 1}')).toBe("7:1: expected an object (JSON Lines)");
+    expect(at('{"a": 1,\n "a": 2}')).toBe('8:2: duplicate key "a"');
+  });
 });

@@ -10,7 +10,7 @@ import { createGunzip } from "node:zlib";
 import type { ResourceRecord } from "../../model/resource.js";
 import { isKnownResourceType } from "../../model/resource-types.js";
 import { ItemError, normalizeItem } from "../../model/normalize.js";
-import { readBoundedChunks, type StreamStats } from "../../util/bounded-read.js";
+import { READ_CHUNK_BYTES, readBoundedChunks, type StreamStats } from "../../util/bounded-read.js";
 import { InputError } from "../../util/errors.js";
 import { toTime } from "../../util/json.js";
 import { resourceJson, toResourceRow, type ResourceJson, type ResourceRow } from "../../store/store.js";
@@ -98,7 +98,14 @@ export interface ParseOptions {
   signal?: AbortSignal;
 }
 
-export type FileStats = StreamStats & { maxBufferedChars: number };
+export type FileStats = StreamStats & {
+  maxBufferedChars: number;
+  /**
+   * The slices of a JSON Lines file parsed apart (absent: it was read whole); then the rest read
+   * whole when a cut fell inside a value.
+   */
+  slices?: number;
+};
 
 /** The store's key of a resource (Store.insertResources): its ARN, else account, region and id. */
 export const resourceKey = (r: ResourceRecord): string =>
@@ -170,25 +177,24 @@ function label(shape: JsonShape | undefined, v: StreamedValue): string {
 const hasKey = (v: unknown, k: string): boolean =>
   v !== null && typeof v === "object" && !Array.isArray(v) && Object.hasOwn(v, k);
 
-/**
- * Every item of one file to `emit`, in order. A problem of the file itself (not JSON, not gzip,
- * too large, not AWS Config items) is an InputError naming the file and where. `pace`, awaited
- * after each chunk, lets a consumer hold the reader back (the worker's bounded queue).
- */
-export async function parseFile(
+/** Where a read starts inside a file: a line start of a JSON Lines file (after a newline). */
+export interface FilePosition {
+  offset: number;
+  line: number;
+}
+
+/** The reader of one file's (or slice's) text, and what it hands to `emit`. */
+function reader(
   file: string,
   o: ParseOptions,
+  from: FilePosition | undefined,
   emit: (item: ParsedItem) => void,
-  pace?: () => Promise<void> | undefined,
-): Promise<FileStats> {
-  const stats: StreamStats = { chunks: 0, maxChunk: 0 };
+) {
   const json = new JsonValueStream({
     containerKey: "configurationItems",
     maxValueChars: o.maxItemChars ?? MAX_ITEM_CHARS,
+    ...(from && from.offset > 0 ? { continues: { line: from.line } } : {}),
   });
-  const decoder = new StringDecoder("utf8");
-  const limit = o.maxBytes ?? MAX_INPUT_BYTES;
-  let bytes = 0;
   const take = (values: StreamedValue[]): void => {
     for (const v of values) {
       if (json.shape === "objects" && v.index === 0 && !hasKey(v.value, "resourceType"))
@@ -199,14 +205,43 @@ export async function parseFile(
       if (parsed) emit(parsed);
     }
   };
-  const raw = readBoundedChunks(file, limit, {
+  return { json, take };
+}
+
+const located = (file: string, err: unknown): unknown =>
+  err instanceof JsonStreamError
+    ? new InputError([`${file}:${err.line}:${err.col}: invalid JSON: ${err.problem}`])
+    : err;
+
+/**
+ * Every item of one file to `emit`, in order (from `from` on: the rest of a JSON Lines file). A
+ * problem of the file itself (not JSON, not gzip, too large, not AWS Config items) is an
+ * InputError naming the file and where. `pace`, awaited after each chunk, lets a consumer hold the
+ * reader back (the worker's bounded queue).
+ */
+export async function parseFile(
+  file: string,
+  o: ParseOptions,
+  emit: (item: ParsedItem) => void,
+  pace?: () => Promise<void> | undefined,
+  from?: FilePosition,
+): Promise<FileStats> {
+  const stats: StreamStats = { chunks: 0, maxChunk: 0 };
+  const { json, take } = reader(file, o, from, emit);
+  const decoder = new StringDecoder("utf8");
+  const limit = o.maxBytes ?? MAX_INPUT_BYTES;
+  const start = from?.offset ?? 0;
+  let bytes = start;
+  const raw = readBoundedChunks(file, limit - start, {
     what: "an --input file",
     stats,
     ...(o.chunkSize ? { chunkSize: o.chunkSize } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
+    ...(start > 0 ? { start } : {}),
   });
   try {
-    for await (const chunk of decompressed(file, raw)) {
+    // The rest of a file is plain text (a gzip file is never read in parts).
+    for await (const chunk of start > 0 ? raw : decompressed(file, raw)) {
       bytes += chunk.length;
       if (bytes > limit)
         throw new InputError([`${file}: more than ${limit} bytes, the limit for an --input file`]);
@@ -216,9 +251,70 @@ export async function parseFile(
     take(json.push(decoder.end()));
     take(json.end());
   } catch (err) {
-    if (err instanceof JsonStreamError)
-      throw new InputError([`${file}:${err.line}:${err.col}: invalid JSON: ${err.problem}`]);
-    throw err;
+    throw located(file, err);
   }
   return { ...stats, maxBufferedChars: json.maxBuffered };
+}
+
+/** What parseSlice found besides its items. */
+export interface SliceOutcome {
+  /**
+   * The slice ended between two values of a JSON Lines document (and for the first slice, the
+   * document is JSON Lines): the next slice starts where a read of the whole file would be between
+   * values too. False: the cut fell inside a value, and the file is read whole from this slice on.
+   */
+  clean: boolean;
+  /** The file's own problem (InputError lines), found in this slice: the read stops there. */
+  problem?: string[];
+  stats: FileStats;
+}
+
+/**
+ * One slice of a plain JSON Lines file (`bytes`, from `at`, cut after a newline), parsed apart
+ * from the rest: the items and problems a read of the whole file finds in these bytes, with the
+ * same lines, columns and chunk boundaries, when the slices before it were clean. `last`: the
+ * file's end is this slice's end.
+ */
+export function parseSlice(
+  file: string,
+  bytes: Uint8Array,
+  at: FilePosition,
+  last: boolean,
+  o: ParseOptions,
+  emit: (item: ParsedItem) => void,
+): SliceOutcome {
+  const { json, take } = reader(file, o, at, emit);
+  const decoder = new StringDecoder("utf8");
+  const chunk = o.chunkSize ?? READ_CHUNK_BYTES;
+  const stats: StreamStats = { chunks: 0, maxChunk: 0 };
+  const outcome = (clean: boolean, problem?: string[]): SliceOutcome => ({
+    clean,
+    ...(problem ? { problem } : {}),
+    stats: { ...stats, maxBufferedChars: json.maxBuffered },
+  });
+  try {
+    // Chunks end where the whole file's read ends them: a position found at a chunk's end is the same.
+    for (let i = 0; i < bytes.length;) {
+      const n = Math.min(bytes.length - i, chunk - ((at.offset + i) % chunk));
+      stats.chunks++;
+      stats.maxChunk = Math.max(stats.maxChunk, n);
+      take(json.push(decoder.write(bytes.subarray(i, i + n))));
+      i += n;
+    }
+    take(json.push(decoder.end()));
+  } catch (err) {
+    const e = located(file, err);
+    if (e instanceof InputError) return outcome(true, e.lines);
+    throw e;
+  }
+  if (at.offset === 0 && json.shape !== "objects") return outcome(false);
+  try {
+    take(json.end());
+  } catch (err) {
+    if (!last) return outcome(false);
+    const e = located(file, err);
+    if (e instanceof InputError) return outcome(true, e.lines);
+    throw e;
+  }
+  return outcome(true);
 }

@@ -1,10 +1,9 @@
 // Messages between snapshot-file.ts (the main thread: the newest-capture choice and the store) and
 // the item parser worker (parse-worker.ts: bytes to items); structured-cloneable only.
-import type { FileStats, ParseOptions, WireItem } from "./item-parser.js";
+import type { FilePosition, FileStats, ParseOptions, SliceOutcome, WireItem } from "./item-parser.js";
 import type { CoverageInput } from "../../model/coverage.js";
 
 export interface ParseWorkerData {
-  files: string[];
   options: Omit<ParseOptions, "signal">;
   /** The sink takes store rows (RecordSink.putRow): usable items travel as rows, serialised in the worker. */
   rows: boolean;
@@ -29,13 +28,20 @@ export interface ReadSummary {
   coverage: CoverageInput[];
 }
 
-/** The main thread is done with one batch: the worker may send another. */
-export type ToParser = { kind: "ack" };
+/** Tasks, done in the order they arrive. */
+export type ToParser =
+  /** The main thread is done with one batch of a file's items: the worker may send another. */
+  | { kind: "ack" }
+  /** Read a file (from `from` on), its items in batches (acknowledged), then file-done. */
+  | { kind: "file"; file: string; from?: FilePosition }
+  /** Parse one slice of a JSON Lines file and send its items at once (parseSlice). */
+  | { kind: "slice"; seq: number; file: string; bytes: Uint8Array; at: FilePosition; last: boolean };
 
 export type FromParser =
   /** The next items of the file being read, in file order. */
   | { kind: "items"; items: WireItem[] }
   | { kind: "file-done"; file: string; stats: FileStats }
-  | { kind: "done" }
   /** The input is bad (InputError's lines): the read stops here, as in-thread. */
-  | { kind: "input-error"; lines: string[] };
+  | { kind: "input-error"; lines: string[] }
+  /** A slice's items, in batches serialised with v8.serialize (WireItem[] each). */
+  | { kind: "slice"; seq: number; batches: Uint8Array[]; outcome: SliceOutcome };

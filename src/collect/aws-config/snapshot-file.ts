@@ -7,22 +7,27 @@
 // aggregator (items.ts): an item AWS Config does not record is a coverage gap, not a pass.
 // A resource that appears more than once (history files, overlapping inputs) is judged on its
 // newest capture; two different items captured at the same instant are ambiguous and refused.
-import { readdirSync, statSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readSync, statSync } from "node:fs";
+import { deserialize } from "node:v8";
 import { join } from "node:path";
 import { isatty } from "node:tty";
 import type { CoverageInput } from "../../model/coverage.js";
 import type { ResourceRecord } from "../../model/resource.js";
 import type { CaptureEntry, CaptureIndexTable } from "../../store/capture-index.js";
 import type { ResourceJson, ResourceRow } from "../../store/store.js";
-import { STDIN, type StreamStats } from "../../util/bounded-read.js";
+import { STDIN } from "../../util/bounded-read.js";
 import { InputError } from "../../util/errors.js";
 import { BUILT, WorkerExit, WorkerPool } from "../../util/worker-pool.js";
 import {
   identityOf,
+  MAX_INPUT_BYTES,
   parseFile,
+  type FileStats,
+  type FilePosition,
   type ItemIdentity,
   type ParsedItem,
   type ParseOptions,
+  type SliceOutcome,
   type WireItem,
 } from "./item-parser.js";
 import { itemOperation, NOT_RECORDED_CODE } from "./items.js";
@@ -61,8 +66,12 @@ export interface ReadOptions extends ParseOptions {
    * when a worker parses.
    */
   index?: () => CaptureIndex;
+  /** Parser threads (DEFAULT_PARSE_WORKERS); one reads the files one after another, as in-thread. */
+  parseWorkers?: number;
+  /** Where large JSON Lines files are cut (SLICE_FILE_BYTES and 4 MiB slices unless given: tests). */
+  slicing?: { sliceBytes: number; minFileBytes: number };
   /** Observes the reader's memory: chunks read and the most text held at once. */
-  onFileDone?(file: string, stats: StreamStats & { maxBufferedChars: number }): void;
+  onFileDone?(file: string, stats: FileStats): void;
 }
 
 /**
@@ -288,7 +297,7 @@ export async function readConfigItems(
 ): Promise<ReadSummary> {
   const script = o.workerScript ?? (BUILT ? new URL("./parse-worker.js", import.meta.url) : undefined);
   if (script && inputBytes(files) >= (o.workerMinBytes ?? PARSE_WORKER_BYTES))
-    return readInWorker(script, files, sink, o);
+    return readInWorkers(script, files, sink, o);
   return readInto(new ItemReader(files, sink, o.index?.() ?? memoryIndex()), files, o);
 }
 
@@ -319,29 +328,109 @@ function inputBytes(files: readonly string[]): number {
   return total;
 }
 
+/** A plain JSON Lines file at least this large is cut into slices that the parser threads share. */
+export const SLICE_FILE_BYTES = 16 * 1024 * 1024;
+/** Bytes of one slice (it ends after its last newline). */
+const SLICE_BYTES = 4 * 1024 * 1024;
+
 /**
- * The same read with the parsing in a worker thread: the items come here in file order and the
- * newest-capture choice (with `o.index`) and the sink's calls stay on this thread, as in-thread.
- * Each batch of items is acknowledged once the sink has taken it: the worker's backpressure.
+ * Parser threads unless told (`--parse-workers`): one. On two cores a second one made 200k items
+ * faster but 1M slower, where the writer and the judge worker already use both (bench/README.md, w14).
  */
-function readInWorker(script: URL, files: string[], sink: RecordSink, o: ReadOptions): Promise<ReadSummary> {
-  const { signal, onFileDone: _done, index, workerMinBytes: _min, workerScript: _s, ...options } = o;
-  const data: ParseWorkerData = { files, options, rows: typeof sink.putRow === "function" };
+export const DEFAULT_PARSE_WORKERS = 1;
+
+/** A slice sent to a parser thread, and its items once they are back. */
+interface Slice {
+  seq: number;
+  at: FilePosition;
+  last: boolean;
+  done?: { batches: Uint8Array[]; outcome: SliceOutcome };
+}
+
+/** The file being cut into slices. */
+interface Slicing {
+  file: string;
+  fd: number;
+  size: number;
+  /** Where the next slice starts. */
+  next: FilePosition;
+  /** Every slice has been sent. */
+  sent: boolean;
+  /** The rest of the file, from here on, is read whole (a cut fell inside a value). */
+  whole?: FilePosition;
+  stats: FileStats;
+}
+
+/** A regular, plain (not gzip) file of `min` bytes or more: open, to be sliced. */
+function sliceable(file: string, min: number, limit: number): Slicing | undefined {
+  if (file === STDIN) return undefined;
+  const st = statSync(file, { throwIfNoEntry: false });
+  if (!st?.isFile() || st.size < min || st.size > limit) return undefined;
+  let fd: number;
+  try {
+    fd = openSync(file, "r");
+  } catch {
+    return undefined; // the whole-file read names the problem
+  }
+  const head = Buffer.alloc(2);
+  let gzip = true; // or unreadable: the whole-file read decompresses it, or names the problem
+  try {
+    gzip = readSync(fd, head, 0, 2, 0) === 2 && head[0] === 0x1f && head[1] === 0x8b;
+  } catch {
+    // gzip stays true
+  }
+  if (gzip) {
+    closeSync(fd);
+    return undefined;
+  }
+  const stats = { chunks: 0, maxChunk: 0, maxBufferedChars: 0, slices: 0 };
+  return { file, fd, size: st.size, next: { offset: 0, line: 1 }, sent: false, stats };
+}
+
+/**
+ * The same read with the parsing in worker threads: the items come here in file order and the
+ * newest-capture choice (with `o.index`) and the sink's calls stay on this thread, as in-thread.
+ * A large JSON Lines file is cut into slices, parsed side by side and taken in order (a slice
+ * held until the ones before it are in); any other file is read whole by one thread, in batches
+ * acknowledged once the sink has taken them: the worker's backpressure.
+ */
+function readInWorkers(script: URL, files: string[], sink: RecordSink, o: ReadOptions): Promise<ReadSummary> {
+  const { signal, onFileDone: _done, index, workerMinBytes: _min, workerScript: _s, ...rest } = o;
+  const { parseWorkers: _w, slicing: _sl, ...options } = rest;
+  const data: ParseWorkerData = { options, rows: typeof sink.putRow === "function" };
+  const workers = Math.max(1, o.parseWorkers ?? DEFAULT_PARSE_WORKERS);
+  const cut = o.slicing ?? { sliceBytes: SLICE_BYTES, minFileBytes: SLICE_FILE_BYTES };
+  const limit = o.maxBytes ?? MAX_INPUT_BYTES;
   const reader = new ItemReader(files, sink, index?.() ?? memoryIndex());
+  /** The file whose items are being taken. */
   let file = 0;
+  let slicing: Slicing | undefined;
+  /** Slices sent and not yet taken, in order; a slice's seq finds it when it comes back. */
+  const pending: Slice[] = [];
+  const bySeq = new Map<number, Slice>();
+  let seq = 0;
+  /** Slices each thread still has to send back (counted for those dropped too). */
+  const owed = Array<number>(workers).fill(0);
+  /** The thread reading a whole file, while it does. */
+  let streaming: number | undefined;
+  /** Slices of the file being read whole that were taken before a cut fell inside a value. */
+  let slicesBefore = 0;
+
   return new Promise<ReadSummary>((resolve, reject) => {
     let settled = false;
     const settle = (outcome: { summary: ReadSummary } | { err: unknown }): void => {
       if (settled) return;
       settled = true;
       signal?.removeEventListener("abort", onAbort);
+      if (slicing) closeSync(slicing.fd);
+      slicing = undefined;
       void pool.terminate().then(() => ("err" in outcome ? reject(outcome.err) : resolve(outcome.summary)));
     };
-    const pool = new WorkerPool<ToParser, FromParser>(script, 1, () => data, {
-      message: (_i, msg) => {
+    const pool = new WorkerPool<ToParser, FromParser>(script, workers, () => data, {
+      message: (i, msg) => {
         if (settled) return;
         try {
-          onMessage(msg);
+          onMessage(i, msg);
         } catch (err) {
           settle({ err }); // the sink's own error, as it is
         }
@@ -355,33 +444,140 @@ function readInWorker(script: URL, files: string[], sink: RecordSink, o: ReadOpt
               : new Error(`the item parser worker failed: ${err.message}`, { cause: err }),
         }),
     });
-    const onMessage = (msg: FromParser): void => {
+
+    const fileDone = (stats: FileStats): void => {
+      o.onFileDone?.(files[file] ?? "", stats);
+      file++;
+      // As readInto: the files after the one that reached the limit are not read.
+      if (reader.errors.length >= MAX_ERRORS) settle({ err: new InputError(reader.errors) });
+    };
+
+    const readWhole = (name: string, from?: FilePosition): void => {
+      streaming = owed.indexOf(Math.min(...owed));
+      pool.post(streaming, { kind: "file", file: name, ...(from ? { from } : {}) });
+    };
+
+    const sendSlice = (s: Slicing): void => {
+      const at = s.next;
+      const length = Math.min(cut.sliceBytes, s.size - at.offset);
+      const buf = new Uint8Array(length);
+      let got = 0;
+      try {
+        while (got < length) {
+          const n = readSync(s.fd, buf, got, length - got, at.offset + got);
+          if (n === 0) break;
+          got += n;
+        }
+      } catch (err) {
+        throw new InputError([
+          `${s.file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+        ]);
+      }
+      const last = at.offset + got >= s.size;
+      let end = got;
+      if (!last) {
+        end = buf.lastIndexOf(0x0a, got - 1) + 1;
+        // A line longer than a slice: the rest of the file is read whole from its start.
+        if (end === 0) {
+          s.whole = at;
+          return;
+        }
+      }
+      let lines = 0;
+      for (let nl = buf.indexOf(0x0a); nl >= 0 && nl < end; nl = buf.indexOf(0x0a, nl + 1)) lines++;
+      const slice: Slice = { seq: seq++, at, last };
+      pending.push(slice);
+      bySeq.set(slice.seq, slice);
+      const w = slice.seq % workers;
+      owed[w] = (owed[w] ?? 0) + 1;
+      s.next = { offset: at.offset + end, line: at.line + lines };
+      s.sent = last;
+      const bytes = buf.subarray(0, end);
+      pool.post(w, { kind: "slice", seq: slice.seq, file: s.file, bytes, at, last }, [buf.buffer]);
+    };
+
+    /** Take the slices that are in, in order; false when the rest of the file is to be read whole. */
+    const takeSlices = (s: Slicing): void => {
+      while (pending[0]?.done && !settled) {
+        const slice = pending.shift() as Slice;
+        bySeq.delete(slice.seq);
+        const { batches, outcome } = slice.done as NonNullable<Slice["done"]>;
+        if (!outcome.clean) {
+          // The cut fell inside a value: nothing of this slice or later ones reached the sink.
+          s.whole = slice.at;
+          for (const p of pending) bySeq.delete(p.seq);
+          pending.length = 0;
+          return;
+        }
+        for (const batch of batches)
+          for (const item of deserialize(batch) as WireItem[]) reader.accept(file, item);
+        if (outcome.problem) return settle({ err: new InputError(outcome.problem) });
+        s.stats.slices = (s.stats.slices ?? 0) + 1;
+        s.stats.chunks += outcome.stats.chunks;
+        s.stats.maxChunk = Math.max(s.stats.maxChunk, outcome.stats.maxChunk);
+        s.stats.maxBufferedChars = Math.max(s.stats.maxBufferedChars, outcome.stats.maxBufferedChars);
+      }
+    };
+
+    /** Send what can be sent and take what is in, until something must come back first. */
+    const advance = (): void => {
+      while (!settled && streaming === undefined) {
+        if (slicing) {
+          const s = slicing;
+          takeSlices(s);
+          if (settled) return;
+          while (!s.sent && !s.whole && pending.length < 2 * workers) sendSlice(s);
+          if (pending.length > 0) return;
+          closeSync(s.fd);
+          slicing = undefined;
+          if (s.whole) {
+            slicesBefore = s.stats.slices ?? 0;
+            readWhole(s.file, s.whole);
+          } else fileDone(s.stats);
+          continue;
+        }
+        if (file >= files.length)
+          return settle(
+            reader.errors.length > 0 ? { err: new InputError(reader.errors) } : { summary: reader.finish() },
+          );
+        const name = files[file] as string;
+        slicing = workers > 1 ? sliceable(name, cut.minFileBytes, limit) : undefined;
+        if (!slicing) readWhole(name);
+      }
+    };
+
+    const onMessage = (i: number, msg: FromParser): void => {
       switch (msg.kind) {
         case "items":
           for (const item of msg.items) {
             if (settled) return; // stopped by a signal mid-batch: nothing more reaches the sink
             reader.accept(file, item);
           }
-          pool.post(0, { kind: "ack" });
+          pool.post(i, { kind: "ack" });
           return;
         case "file-done":
-          o.onFileDone?.(msg.file, msg.stats);
-          file++;
-          // As readInto: the files after the one that reached the limit are not read.
-          if (reader.errors.length >= MAX_ERRORS) settle({ err: new InputError(reader.errors) });
-          return;
-        case "done":
-          settle(
-            reader.errors.length > 0 ? { err: new InputError(reader.errors) } : { summary: reader.finish() },
-          );
-          return;
+          streaming = undefined;
+          fileDone(slicesBefore > 0 ? { ...msg.stats, slices: slicesBefore } : msg.stats);
+          slicesBefore = 0;
+          return advance();
         case "input-error":
-          settle({ err: new InputError(msg.lines) });
-          return;
+          return settle({ err: new InputError(msg.lines) });
+        case "slice": {
+          owed[i] = (owed[i] ?? 1) - 1;
+          const slice = bySeq.get(msg.seq);
+          if (!slice) return; // dropped: its file is being read whole
+          slice.done = { batches: msg.batches, outcome: msg.outcome };
+          return advance();
+        }
       }
     };
     const onAbort = (): void => settle({ err: signal?.reason });
     if (signal?.aborted) onAbort();
     else signal?.addEventListener("abort", onAbort);
+    try {
+      advance();
+    } catch (err) {
+      settle({ err });
+    }
   });
 }
