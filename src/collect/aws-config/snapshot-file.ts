@@ -335,7 +335,7 @@ const SLICE_BYTES = 4 * 1024 * 1024;
 
 /**
  * Parser threads unless told (`--parse-workers`): one. On two cores a second one made 200k items
- * faster but 1M slower, where the writer and the judge worker already use both (bench/README.md, w14).
+ * faster but 1M no faster, where the writer and the judge worker already use both (bench/README.md, w14).
  */
 export const DEFAULT_PARSE_WORKERS = 1;
 
