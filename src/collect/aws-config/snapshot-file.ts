@@ -343,7 +343,6 @@ export const DEFAULT_PARSE_WORKERS = 1;
 interface Slice {
   seq: number;
   at: FilePosition;
-  last: boolean;
   done?: { batches: Uint8Array[]; outcome: SliceOutcome };
 }
 
@@ -485,7 +484,7 @@ function readInWorkers(script: URL, files: string[], sink: RecordSink, o: ReadOp
       }
       let lines = 0;
       for (let nl = buf.indexOf(0x0a); nl >= 0 && nl < end; nl = buf.indexOf(0x0a, nl + 1)) lines++;
-      const slice: Slice = { seq: seq++, at, last };
+      const slice: Slice = { seq: seq++, at };
       pending.push(slice);
       bySeq.set(slice.seq, slice);
       const w = slice.seq % workers;
