@@ -301,15 +301,14 @@ export async function readConfigItems(
   return readInto(new ItemReader(files, sink, o.index?.() ?? memoryIndex()), files, o);
 }
 
-/** Every file through `reader`, in order (in-thread, or inside the worker); `pace` as for parseFile. */
-export async function readInto(
+/** Every file through `reader`, in order, in this thread. */
+async function readInto(
   reader: ItemReader,
   files: readonly string[],
   o: ParseOptions & Pick<ReadOptions, "onFileDone">,
-  pace?: () => Promise<void> | undefined,
 ): Promise<ReadSummary> {
   for (const [i, file] of files.entries()) {
-    const stats = await parseFile(file, o, (p) => reader.accept(i, p), pace);
+    const stats = await parseFile(file, o, (p) => reader.accept(i, p));
     o.onFileDone?.(file, stats);
     if (reader.errors.length >= MAX_ERRORS) break;
   }
