@@ -113,6 +113,24 @@ export function readBoundedText(path: string, limit: number, o: BoundedReadOptio
     .replace(/^\ufeff/, "");
 }
 
+/**
+ * Up to `buf.length` bytes of an open regular file from byte `position` (fewer only at its end);
+ * a failed read is an InputError naming the file.
+ */
+export function readAt(path: string, fd: number, buf: Uint8Array, position: number): number {
+  let got = 0;
+  try {
+    while (got < buf.length) {
+      const n = readSync(fd, buf, got, buf.length - got, position + got);
+      if (n === 0) break;
+      got += n;
+    }
+  } catch (err) {
+    throw new InputError([`${path}: cannot read: ${code(err)}`]);
+  }
+  return got;
+}
+
 function readAsync(fd: number, buf: Buffer, position: number | null): Promise<number> {
   return new Promise((resolve, reject) =>
     read(fd, buf, 0, buf.length, position, (err, n) => {

@@ -15,7 +15,7 @@ import type { CoverageInput } from "../../model/coverage.js";
 import type { ResourceRecord } from "../../model/resource.js";
 import type { CaptureEntry, CaptureIndexTable } from "../../store/capture-index.js";
 import type { ResourceJson, ResourceRow } from "../../store/store.js";
-import { STDIN } from "../../util/bounded-read.js";
+import { readAt, STDIN } from "../../util/bounded-read.js";
 import { InputError } from "../../util/errors.js";
 import { BUILT, WorkerExit, WorkerPool } from "../../util/worker-pool.js";
 import {
@@ -186,8 +186,7 @@ export class ItemReader {
   /** Keep the newest capture of each resource; an equal-time different item is ambiguous. */
   private newest(fileIndex: number, p: (ParsedItem | WireItem) & { kind: "record" }): void {
     const { where, use, key, time, hash } = p;
-    const r: ItemIdentity | undefined = "id" in p ? p.id : p.record;
-    if (!r) throw new Error(`${where}: an item without its identity`);
+    const r: ItemIdentity = "id" in p ? p.id : p.record;
     const prev = this.latest.get(key);
     if (prev && prev.time === time && prev.hash !== hash) {
       this.error(
@@ -403,9 +402,8 @@ function readInWorkers(script: URL, files: string[], sink: RecordSink, o: ReadOp
   /** The file whose items are being taken. */
   let file = 0;
   let slicing: Slicing | undefined;
-  /** Slices sent and not yet taken, in order; a slice's seq finds it when it comes back. */
+  /** Slices sent and not yet taken, in order (at most 2 × workers). */
   const pending: Slice[] = [];
-  const bySeq = new Map<number, Slice>();
   let seq = 0;
   /** Slices each thread still has to send back (counted for those dropped too). */
   const owed = Array<number>(workers).fill(0);
@@ -459,18 +457,7 @@ function readInWorkers(script: URL, files: string[], sink: RecordSink, o: ReadOp
       const at = s.next;
       const length = Math.min(cut.sliceBytes, s.size - at.offset);
       const buf = new Uint8Array(length);
-      let got = 0;
-      try {
-        while (got < length) {
-          const n = readSync(s.fd, buf, got, length - got, at.offset + got);
-          if (n === 0) break;
-          got += n;
-        }
-      } catch (err) {
-        throw new InputError([
-          `${s.file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-        ]);
-      }
+      const got = readAt(s.file, s.fd, buf, at.offset);
       const last = at.offset + got >= s.size;
       let end = got;
       if (!last) {
@@ -485,7 +472,6 @@ function readInWorkers(script: URL, files: string[], sink: RecordSink, o: ReadOp
       for (let nl = buf.indexOf(0x0a); nl >= 0 && nl < end; nl = buf.indexOf(0x0a, nl + 1)) lines++;
       const slice: Slice = { seq: seq++, at };
       pending.push(slice);
-      bySeq.set(slice.seq, slice);
       const w = slice.seq % workers;
       owed[w] = (owed[w] ?? 0) + 1;
       s.next = { offset: at.offset + end, line: at.line + lines };
@@ -494,16 +480,14 @@ function readInWorkers(script: URL, files: string[], sink: RecordSink, o: ReadOp
       pool.post(w, { kind: "slice", seq: slice.seq, file: s.file, bytes, at, last }, [buf.buffer]);
     };
 
-    /** Take the slices that are in, in order; false when the rest of the file is to be read whole. */
+    /** Take the slices that are in, in order, up to one whose cut fell inside a value (then `s.whole`). */
     const takeSlices = (s: Slicing): void => {
       while (pending[0]?.done && !settled) {
         const slice = pending.shift() as Slice;
-        bySeq.delete(slice.seq);
         const { batches, outcome } = slice.done as NonNullable<Slice["done"]>;
         if (!outcome.clean) {
           // The cut fell inside a value: nothing of this slice or later ones reached the sink.
           s.whole = slice.at;
-          for (const p of pending) bySeq.delete(p.seq);
           pending.length = 0;
           return;
         }
@@ -562,7 +546,7 @@ function readInWorkers(script: URL, files: string[], sink: RecordSink, o: ReadOp
           return settle({ err: new InputError(msg.lines) });
         case "slice": {
           owed[i] = (owed[i] ?? 1) - 1;
-          const slice = bySeq.get(msg.seq);
+          const slice = pending.find((p) => p.seq === msg.seq);
           if (!slice) return; // dropped: its file is being read whole
           slice.done = { batches: msg.batches, outcome: msg.outcome };
           return advance();
