@@ -11,7 +11,10 @@
 // findings_report_order), row-none (without either secondary index), narrow (the finding refers
 // to its resource by row id and to its rule by number; status and severity as numbers; message
 // and evidence the only text; two indexes), narrow-pass (the same, PASS without message and
-// evidence). Results: bench/README.md, "What a finding row costs".
+// evidence). Results: bench/README.md, "What a finding row costs". The `row` modes write the
+// findings table as it was before migration 013, so they need a database written by a dpscan
+// before it (`c21f4ef` or earlier); since 013 a finding is stored much as `narrow` with the rule by
+// name (bench/README.md, w15).
 import { copyFileSync, readFileSync, rmSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import Database from "better-sqlite3";

@@ -126,15 +126,24 @@ export function diffScans(store: Store, from: ScanRow, to: ScanRow): ScanDiff {
   return { from, to, entries, unchanged };
 }
 
-/** The finding of a lifecycle identity in a scan, if the scan has one. */
+/**
+ * The finding of a lifecycle identity in a scan, if the scan has one: its resource found by the
+ * store's key (by ARN, or by account, region, type and id where it has none), then the rule's
+ * finding of that row (finding_rows_rule). A lifecycle identity is a FAIL's, so never a coverage
+ * gap's finding (UNKNOWN, with no resource row).
+ */
 function findingOf(store: Store, scanId: number, l: LifecycleRow): ShownFinding | undefined {
+  const resource =
+    l.arn !== null
+      ? "r.resource_type = ? AND r.arn = ? AND r.account_id = ? AND r.region = ?"
+      : "r.arn IS NULL AND r.resource_type = ? AND r.resource_id = ? AND r.account_id = ? AND r.region = ?";
   return store.db
     .prepare(
-      `SELECT id, scan_id AS scanId, severity, message FROM findings
-       WHERE scan_id = ? AND rule_id = ? AND account_id = ? AND region = ? AND resource_type = ?
-         AND (CASE WHEN ? IS NULL THEN arn IS NULL AND resource_id = ? ELSE arn = ? END) LIMIT 1`,
+      `SELECT f.id, f.scan_id AS scanId, f.severity, f.message FROM findings f
+       WHERE f.scan_id = ? AND f.rule_id = ?
+         AND f.resource_pk IN (SELECT r.id FROM resources r WHERE r.scan_id = ? AND ${resource}) LIMIT 1`,
     )
-    .get(scanId, l.rule_id, l.account_id, l.region, l.resource_type, l.arn, l.resource_id, l.arn) as
+    .get(scanId, l.rule_id, scanId, l.resource_type, l.arn ?? l.resource_id, l.account_id, l.region) as
     ShownFinding | undefined;
 }
 

@@ -5,7 +5,7 @@
 // lifecycle together or neither. UNKNOWN neither resolves nor opens: a denied read tells nothing.
 import type Database from "better-sqlite3";
 import { findingIdentitySql, type LifecycleState } from "../model/finding.js";
-import { statusKey, type ScanRow, type Store } from "./store.js";
+import type { ScanRow, Store } from "./store.js";
 
 export type { LifecycleState };
 
@@ -38,8 +38,8 @@ const ID = findingIdentitySql("f");
  */
 const IN_REACH = `
   EXISTS (SELECT 1 FROM scan_rules r WHERE r.scan_id = :scan AND r.rule_id = l.rule_id)
-  AND NOT EXISTS (SELECT 1 FROM findings g WHERE g.scan_id = :scan AND g.rule_id = l.rule_id
-    AND g.resource_id = '*' AND g.status = 'UNKNOWN'
+  AND NOT EXISTS (SELECT 1 FROM finding_rows g WHERE g.scan_id = :scan AND g.rule_id = l.rule_id
+    AND g.resource_pk IS NULL AND g.resource_id = '*' AND g.status_key = 1
     AND g.account_id IN (l.account_id, '*') AND g.region IN (l.region, '*'))
   AND (
     EXISTS (SELECT 1 FROM coverage c WHERE c.scan_id = :scan AND c.status = 'ok'
@@ -83,6 +83,7 @@ function loadReach(store: Store, scanId: number): void {
  * so what reads it next (writeStates, applyStates) meets the lifecycle's index in its order.
  */
 function loadResults(store: Store, scanId: number): void {
+  const rank = (t: string): string => `CASE ${t}.status WHEN 'FAIL' THEN 0 WHEN 'UNKNOWN' THEN 1 ELSE 2 END`;
   const db = store.db;
   db.exec(`CREATE TEMP TABLE IF NOT EXISTS lc_now (
     identity TEXT PRIMARY KEY, status TEXT NOT NULL, rule_id TEXT, account_id TEXT, region TEXT,
@@ -100,10 +101,10 @@ function loadResults(store: Store, scanId: number): void {
     `INSERT INTO temp.lc_now
      SELECT ${ID}, f.status, f.rule_id, f.account_id, f.region, f.resource_type, f.resource_id, f.arn
      FROM findings f WHERE f.id BETWEEN :lo AND :hi AND +f.scan_id = :scan
-       AND (f.status = 'FAIL' ${known}) AND true
+       AND (f.status_key = 0 ${known}) AND true
      ON CONFLICT (identity) DO UPDATE SET status = excluded.status, resource_type = excluded.resource_type,
        resource_id = excluded.resource_id, arn = excluded.arn
-     WHERE ${statusKey("excluded")} < ${statusKey("lc_now")}`,
+     WHERE ${rank("excluded")} < ${rank("lc_now")}`,
   ).run({ ...range, scan: scanId });
 }
 

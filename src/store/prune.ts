@@ -93,7 +93,7 @@ export function pruneScans(store: Store, ids: readonly number[], opts: PruneOpti
   let histories = 0;
   const at = new Date().toISOString();
   const dropped = scanChildTables(db).filter((t) => !KEPT.has(t));
-  // Each resource row deleted would make SQLite look for findings naming it (findings.resource_pk
+  // Each resource row deleted would make SQLite look for findings naming it (finding_rows.resource_pk
   // cascades, unindexed): a read of every remaining finding per resource. A scan's findings name
   // only its own resources and are deleted first, so the check has nothing to find.
   withForeignKeysOff(db, pruneRows);
@@ -105,7 +105,7 @@ export function pruneScans(store: Store, ids: readonly number[], opts: PruneOpti
     for (const id of ids) {
       db.transaction(() => {
         resources += count("SELECT COUNT(*) AS n FROM resources WHERE scan_id = ?", id);
-        findings += count("SELECT COUNT(*) AS n FROM findings WHERE scan_id = ?", id);
+        findings += count("SELECT COUNT(*) AS n FROM finding_rows WHERE scan_id = ?", id);
         for (const table of dropped) db.prepare(`DELETE FROM ${table} WHERE scan_id = ?`).run(id);
         db.prepare("UPDATE scans SET pruned_at = ? WHERE id = ?").run(at, id);
       }).immediate();

@@ -1,5 +1,5 @@
 // Reads for reports: a scan's findings of some rules in report order, streamed, so a report never
-// holds or sorts a scan's findings. The order is total: FAIL, UNKNOWN, PASS; severity, highest
+// holds a scan's findings or sorts more than one rule's run of them. The order is total: FAIL, UNKNOWN, PASS; severity, highest
 // first; then rule, account, region, resource type and id (by code point), and the row id.
 import { asUnreadable } from "../model/resource.js";
 import type { FindingRow } from "../model/finding.js";
@@ -40,9 +40,9 @@ const tagJoin = (withTags: boolean): string =>
   withTags ? "LEFT JOIN resources r ON r.id = f.resource_pk" : "";
 
 /**
- * The findings of `ruleIds` in scan `scanId`, in report order, read from the findings_report_order
- * index (migration 010) with no sort. Without tags (a report not scoped by tag) there is no join to
- * the resources.
+ * The findings of `ruleIds` in scan `scanId`, in report order: finding_rows_order (migration 013)
+ * in its order, each rule's run sorted by its resources' account, region, type and id. Without
+ * tags (a report not scoped by tag) there is no second join to the resources for their JSON.
  */
 export function reportOrderFindings(
   store: Store,

@@ -132,8 +132,8 @@ export type FindingColumn = keyof typeof FINDING_COLUMNS;
 const IDENTITY = findingIdentitySql("f");
 
 /** The columns insertFindings writes, in its parameters' order. */
-const FINDING_INPUT_COLUMNS = `scan_id, resource_pk, rule_id, status, severity, severity_rank, resource_type,
-  resource_id, arn, account_id, region, message, evidence_json`;
+const FINDING_INPUT_COLUMNS = `scan_id, resource_pk, rule_id, status_key, severity_rank, message, evidence_json,
+  resource_type, resource_id, arn, account_id, region`;
 const FINDING_PARAMS = FINDING_INPUT_COLUMNS.split(",").length;
 
 export interface FindingFilter {
@@ -194,39 +194,38 @@ export type ResourceRow = [
 ];
 
 /**
- * A finding as the store binds it after its scan id: made where the finding is judged, so a judge
- * worker posts strings and numbers the writing thread binds as they are (its evidence JSON made once).
+ * A finding as the store binds it after its scan id (finding_rows, migration 013): made where the
+ * finding is judged, so a judge worker posts strings and numbers the writing thread binds as they
+ * are (its evidence JSON made once). A finding of a stored resource names it by row id and leaves
+ * the resource's identity to that row; only a coverage gap's finding (no row) carries its own.
  */
 export type FindingParams = [
   resourcePk: number | null,
   ruleId: string,
-  status: FindingInput["status"],
-  severity: FindingInput["severity"],
+  statusKey: number,
   severityRank: number,
-  resourceType: string,
-  resourceId: string,
-  arn: string | null,
-  accountId: string,
-  region: string,
   message: string,
   evidenceJson: string,
+  resourceType: string | null,
+  resourceId: string | null,
+  arn: string | null,
+  accountId: string | null,
+  region: string | null,
 ];
 
 export function toFindingParams(f: FindingInput): FindingParams {
-  return [
-    f.resourcePk ?? null,
+  const pk = f.resourcePk ?? null;
+  const head = [
+    pk,
     f.ruleId,
-    f.status,
-    f.severity,
+    STATUS_NUMBER[f.status],
     severityRank(f.severity),
-    f.resource.resourceType,
-    f.resource.resourceId,
-    f.resource.arn || null,
-    f.resource.awsAccountId,
-    f.resource.awsRegion,
     f.message,
     JSON.stringify(f.evidence),
-  ];
+  ] as const;
+  if (pk !== null) return [...head, null, null, null, null, null];
+  const r = f.resource;
+  return [...head, r.resourceType, r.resourceId, r.arn || null, r.awsAccountId, r.awsRegion];
 }
 
 /** A record's three JSON columns as the store writes them (the item parser hashes them too). */
@@ -323,7 +322,7 @@ interface Writes {
 /**
  * `fn` with the foreign-key checks off, for deletes that first remove the findings naming the rows
  * they delete: the cascade from `resources` would read every finding of every scan for each row
- * (findings.resource_pk is not indexed). The pragma is a no-op inside a transaction, so callers
+ * (finding_rows.resource_pk leads no index). The pragma is a no-op inside a transaction, so callers
  * there keep the cascade instead.
  */
 export function withForeignKeysOff<T>(db: Database.Database, fn: () => T): T {
@@ -506,7 +505,7 @@ export class Store {
         const crashedRun = r.heartbeat_at ? Math.max(0, Date.parse(r.heartbeat_at) - runStart) : 0;
         const earlier = r.status === "running" ? r.active_ms + crashedRun : (r.duration_ms ?? r.active_ms);
         const now = new Date().toISOString();
-        this.db.prepare("DELETE FROM findings WHERE scan_id = ?").run(id);
+        this.db.prepare("DELETE FROM finding_rows WHERE scan_id = ?").run(id);
         const last = this.db.prepare("SELECT MAX(id) AS id FROM resources WHERE scan_id = ?").get(id) as {
           id: number | null;
         };
@@ -610,7 +609,7 @@ export class Store {
          VALUES (?, ?, ?, ?, ?, ?)`,
       ),
       finding: this.db.prepare(
-        `INSERT INTO findings (${FINDING_INPUT_COLUMNS}) VALUES (${Array(FINDING_PARAMS).fill("?").join(", ")})`,
+        `INSERT INTO finding_rows (${FINDING_INPUT_COLUMNS}) VALUES (${Array(FINDING_PARAMS).fill("?").join(", ")})`,
       ),
     };
     return this.prepared;
@@ -635,7 +634,7 @@ export class Store {
 
   /**
    * Remove one resource of a scan (an input file's newer item says it is gone), by the same key.
-   * Not by the foreign-key cascade: findings.resource_pk is unindexed, so for each row deleted
+   * Not by the foreign-key cascade: finding_rows.resource_pk leads no index, so for each row deleted
    * SQLite would read every finding of every scan (381 ms per removal with one earlier
    * 200k-resource scan in the file; bench/README.md). A finding names a resource of
    * its own scan only, so those findings are deleted by scan (an index range, empty while the
@@ -659,7 +658,7 @@ export class Store {
     ) as { id: number } | undefined;
     if (!row) return;
     const remove = (): void => {
-      this.db.prepare("DELETE FROM findings WHERE scan_id = ? AND resource_pk = ?").run(scanId, row.id);
+      this.db.prepare("DELETE FROM finding_rows WHERE scan_id = ? AND resource_pk = ?").run(scanId, row.id);
       this.db.prepare("DELETE FROM resources WHERE id = ?").run(row.id);
     };
     // The pragma is a no-op inside a transaction: there the cascade runs (correct, only slower).
@@ -675,7 +674,7 @@ export class Store {
   /** Remove a scan and everything stored with it (a scan whose input turned out to be bad). */
   /**
    * Remove a scan and every row of it. Not by the cascade from `scans`: each resource row deleted
-   * would make SQLite look for findings naming it (findings.resource_pk, unindexed), a read of
+   * would make SQLite look for findings naming it (finding_rows.resource_pk leads no index), a read of
    * every finding of every scan per resource. Findings go first, then the other tables by scan_id
    * with the foreign-key checks off, in one transaction.
    */
@@ -724,7 +723,7 @@ export class Store {
    * written as they are judged, see insertFindings).
    */
   discardFindings(scanId: number): void {
-    this.db.prepare("DELETE FROM findings WHERE scan_id = ?").run(scanId);
+    this.db.prepare("DELETE FROM finding_rows WHERE scan_id = ?").run(scanId);
   }
 
   upsertCoverage(scanId: number, units: Iterable<CoverageInput>): void {
@@ -871,7 +870,7 @@ export class Store {
   findingIdRange(scanId: number): { lo: number; hi: number } | undefined {
     const { lo, hi } = this.db
       .prepare(
-        "SELECT MIN(id) AS lo, MAX(id) AS hi FROM findings INDEXED BY findings_lookup WHERE scan_id = ?",
+        "SELECT MIN(id) AS lo, MAX(id) AS hi FROM finding_rows INDEXED BY finding_rows_rule WHERE scan_id = ?",
       )
       .get(scanId) as { lo: number | null; hi: number | null };
     return lo === null || hi === null ? undefined : { lo, hi };
@@ -924,11 +923,10 @@ export class Store {
        WHERE +f.scan_id = ? AND f.id <= ? AND f.id > ? ORDER BY f.id LIMIT ?`,
     );
     // A row-id range, as iterateResources: a page costs its size, not a sort of the whole scan.
-    const { lo, hi } = this.db
-      .prepare("SELECT MIN(id) AS lo, MAX(id) AS hi FROM findings WHERE scan_id = ?")
-      .get(scanId) as { lo: number | null; hi: number | null };
-    if (lo === null || hi === null) return;
-    let after = lo - 1;
+    const range = this.findingIdRange(scanId);
+    if (!range) return;
+    const { hi } = range;
+    let after = range.lo - 1;
     for (;;) {
       const rows = stmt.all(scanId, hi, after, pageSize) as (RawFinding & FindingJoin)[];
       for (const r of rows) {
@@ -956,25 +954,24 @@ export class Store {
   }
 
   /**
-   * Findings of some rules (without their evidence) in pages, rule by rule (within a rule by account,
-   * region, type and row id), each with its resource's
-   * tags, for reports scoped by tag. `tags` is null when the finding has no stored resource (a coverage gap's finding);
-   * `tagsUnreadable` when the collector could not read the resource's tags.
+   * Findings of some rules (without their evidence), rule by rule (within a rule by account,
+   * region, type and row id), each with its resource's tags, for waivers matched by tag. `tags` is
+   * null when the finding has no stored resource (a coverage gap's finding); `tagsUnreadable` when
+   * the collector could not read the resource's tags. Iterated, never collected: nothing else may
+   * use the connection until the iteration ends.
    */
   *iterateFindingsWithTags(
     scanId: number,
     ruleIds: readonly string[],
-    pageSize = 2000,
     withTags = true,
   ): Generator<{
     finding: Omit<FindingRow, "evidence">;
     tags: Record<string, string> | null;
     tagsUnreadable: boolean;
   }> {
-    // One rule at a time: each page is then a range of findings_lookup (scan, rule, account, region,
-    // type, and the row id every index ends with), read in that order from a row-value cursor, so
-    // a page costs its own size whatever the scan's (an IN list would sort the rest each time).
-    // Without tags (a report not scoped by tag): no join, and no resource JSON read per finding.
+    // One rule at a time, a range of finding_rows_rule sorted by the resource's account, region,
+    // type and row id (one sort of that rule's run; paged, every page sorted the run again).
+    // Without tags (a report not scoped by tag), no resource JSON is read per finding.
     const tagColumns = withTags
       ? "r.tags_json AS r_tags, json_extract(r.supplementary_json, '$.Tags') AS r_tags_supp"
       : "NULL AS r_tags, NULL AS r_tags_supp";
@@ -982,28 +979,19 @@ export class Store {
       `SELECT f.id, f.scan_id, f.rule_id, f.status, f.severity, f.resource_type, f.resource_id, f.arn,
          f.account_id, f.region, f.message, ${tagColumns}
        FROM findings f ${withTags ? "LEFT JOIN resources r ON r.id = f.resource_pk" : ""}
-       WHERE f.scan_id = ? AND f.rule_id = ? AND (f.account_id, f.region, f.resource_type, f.id) > (?, ?, ?, ?)
-       ORDER BY f.account_id, f.region, f.resource_type, f.id LIMIT ?`,
+       WHERE f.scan_id = ? AND f.rule_id = ?
+       ORDER BY f.account_id, f.region, f.resource_type, f.id`,
     );
     for (const ruleId of ruleIds) {
-      // Before every row: text sorts after '' and ids are positive.
-      let after: [string, string, string, number] = ["", "", "", 0];
-      for (;;) {
-        const rows = stmt.all(scanId, ruleId, ...after, pageSize) as (Omit<RawFinding, "evidence_json"> & {
-          r_tags: string | null;
-          r_tags_supp: string | null;
-        })[];
-        for (const r of rows) {
-          const supp: unknown = r.r_tags_supp ? JSON.parse(r.r_tags_supp) : null;
-          yield {
-            finding: findingFields(r),
-            tags: r.r_tags === null ? null : (JSON.parse(r.r_tags) as Record<string, string>),
-            tagsUnreadable: asUnreadable(supp) !== undefined,
-          };
-        }
-        const last = rows.at(-1);
-        if (rows.length < pageSize || !last) break;
-        after = [last.account_id, last.region, last.resource_type, last.id];
+      for (const r of stmt.iterate(scanId, ruleId) as IterableIterator<
+        Omit<RawFinding, "evidence_json"> & { r_tags: string | null; r_tags_supp: string | null }
+      >) {
+        const supp: unknown = r.r_tags_supp ? JSON.parse(r.r_tags_supp) : null;
+        yield {
+          finding: findingFields(r),
+          tags: r.r_tags === null ? null : (JSON.parse(r.r_tags) as Record<string, string>),
+          tagsUnreadable: asUnreadable(supp) !== undefined,
+        };
       }
     }
   }
@@ -1094,9 +1082,12 @@ export class Store {
   }
 
   countFindings(scanId: number, f: FindingFilter = {}): number {
-    const { where, args } = findingWhere(scanId, f);
+    const { where, args, resourceTerms } = findingWhere(scanId, f);
+    // Without a term on the resource, the count reads finding_rows_order alone (the view joins
+    // every finding's resource row, even for a count).
+    const from = resourceTerms ? "findings" : "finding_rows";
     const n = (
-      this.db.prepare(`SELECT COUNT(*) AS n FROM findings f WHERE ${where}`).get(...args) as { n: number }
+      this.db.prepare(`SELECT COUNT(*) AS n FROM ${from} f WHERE ${where}`).get(...args) as { n: number }
     ).n;
     return f.limit !== undefined ? Math.min(n, Math.max(0, Math.floor(f.limit))) : n;
   }
@@ -1275,17 +1266,17 @@ export class Store {
 
   /**
    * The scan's findings counted by status, severity and rule, in report order. Every term is one of
-   * findings_report_order's, so the count walks that index alone, in order, with no sort; grouped
-   * by the status and severity columns instead, it read the table row of every finding, in index
-   * order — 1.3 s at 200k items, most of it page reads (bench/README.md).
+   * finding_rows_order's, so the count walks that index alone, in order, with no sort; grouped
+   * by other columns, it read the table row of every finding, in index order — 1.3 s at 200k
+   * items, most of it page reads (bench/README.md).
    */
   private findingGroups(
     scanId: number,
   ): { status: Status; severity: Severity; ruleId: string; count: number }[] {
     const rows = this.db
       .prepare(
-        `SELECT ${statusKey("f")} AS k, f.severity_rank AS r, f.rule_id AS ruleId, COUNT(*) AS count
-         FROM findings f WHERE f.scan_id = ? GROUP BY 1, 2, 3`,
+        `SELECT f.status_key AS k, f.severity_rank AS r, f.rule_id AS ruleId, COUNT(*) AS count
+         FROM finding_rows f WHERE f.scan_id = ? GROUP BY 1, 2, 3`,
       )
       .all(scanId) as { k: number; r: number; ruleId: string; count: number }[];
     return rows.map((g) => ({
@@ -1472,12 +1463,11 @@ function processAlive(pid: number): boolean {
 }
 
 /**
- * A finding's status as the number findings_report_order (migrations 004, 010) indexes: status filters
- * are written on it, so they search that index (migration 009 dropped the index on the column).
+ * A finding's status as the number finding_rows stores and finding_rows_order indexes (migration
+ * 013; `status_key` in the findings view): status filters are written on it, so they search that index.
  */
-export const statusKey = (t: string): string =>
-  `CASE ${t}.status WHEN 'FAIL' THEN 0 WHEN 'UNKNOWN' THEN 1 ELSE 2 END`;
-const STATUS_NUMBER: Record<Status, number> = { FAIL: 0, UNKNOWN: 1, PASS: 2 };
+export const statusKey = (t: string): string => `${t}.status_key`;
+export const STATUS_NUMBER: Record<Status, number> = { FAIL: 0, UNKNOWN: 1, PASS: 2 };
 const statusOfKey = (k: number): Status => STATUSES[k] ?? "PASS";
 /** The severity whose severityRank is `r` (the stored severity_rank). */
 const severityOfRank = (r: number): Severity => SEVERITIES[SEVERITIES.length - r] ?? "info";
@@ -1491,9 +1481,10 @@ function statusIn(t: string, statuses: readonly Status[]): { sql: string; args: 
 }
 
 /**
- * Report order, for rows of findings alias `t`: the findings_report_order index (migration 010) has
- * these terms (and the row id last, as every SQLite index does), so rows stream unsorted and the
- * order is total. Reports (report-queries.ts) and `findings` list in it.
+ * Report order, for rows of the findings view alias `t`: finding_rows_order (migration 013) gives
+ * the status, severity and rule, and SQLite sorts each rule's run by the rest (its resource's
+ * account, region, type and id, then the row id), so the order is total and no sort spans more
+ * than one run. Reports (report-queries.ts) and `findings` list in it.
  */
 export const reportOrder = (t: string): string =>
   `${statusKey(t)}, ${t}.severity_rank DESC, ${reportOrderTail(t)}`;
@@ -1514,12 +1505,19 @@ function limitClause(f: FindingFilter): string {
  * whose identity FAILed in a complete scan the lifecycle took in no later than this one (any, while
  * this scan is not taken in: it is running or incomplete).
  */
-const FIRST_SEEN = `l.identity = ${IDENTITY} AND f.status <> 'PASS'
+const FIRST_SEEN = `l.identity = ${IDENTITY} AND f.status_key < 2
   AND COALESCE((SELECT q.seq FROM lifecycle_scans q WHERE q.scan_id = l.first_seen_scan), 0)
     <= COALESCE((SELECT q.seq FROM lifecycle_scans q WHERE q.scan_id = f.scan_id), 9e18)`;
 
-/** The WHERE clause (on table alias `f`) and arguments of a finding filter. */
-function findingWhere(scanId: number, f: FindingFilter): { where: string; args: unknown[] } {
+/**
+ * The WHERE clause (on alias `f` of the findings view) and arguments of a finding filter, and
+ * whether it has a term on the resource (its account, region or type, or the identity): without
+ * one, the clause reads as well on finding_rows.
+ */
+function findingWhere(
+  scanId: number,
+  f: FindingFilter,
+): { where: string; args: unknown[]; resourceTerms: boolean } {
   const where: string[] = [`f.scan_id = ?`];
   const args: unknown[] = [scanId];
   const inList = (col: string, values: string[] | undefined): void => {
@@ -1548,7 +1546,11 @@ function findingWhere(scanId: number, f: FindingFilter): { where: string; args: 
     where.push(`EXISTS (SELECT 1 FROM finding_lifecycle l WHERE ${FIRST_SEEN} AND l.first_seen_at >= ?)`);
     args.push(f.firstSeenSince);
   }
-  return { where: where.join(" AND "), args };
+  const resourceTerms =
+    [f.accountIds, f.regions, f.resourceTypes].some((v) => v !== undefined && v.length > 0) ||
+    f.opened === true ||
+    f.firstSeenSince !== undefined;
+  return { where: where.join(" AND "), args, resourceTerms };
 }
 
 /** The resource columns of iterateFindingsWithRecords' join (null for a gap finding). */
@@ -1635,5 +1637,5 @@ export function scanChildTables(db: Database.Database): string[] {
       (fk) => fk.table === "scans" && fk.from === "scan_id",
     ),
   );
-  return children.sort((a, b) => Number(b === "findings") - Number(a === "findings"));
+  return children.sort((a, b) => Number(b === "finding_rows") - Number(a === "finding_rows"));
 }

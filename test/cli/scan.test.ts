@@ -526,7 +526,7 @@ describe("crash recovery", () => {
       s.db
         .prepare("UPDATE scans SET status = 'running', finished_at = NULL, owner_pid = ? WHERE id = ?")
         .run(deadPid(), id);
-      s.db.prepare("DELETE FROM findings WHERE scan_id = ?").run(id);
+      s.db.prepare("DELETE FROM finding_rows WHERE scan_id = ?").run(id);
       s.db.prepare("DELETE FROM scan_units WHERE scan_id = ? AND collector IN ('kms', 'ec2')").run(id);
       s.db
         .prepare(

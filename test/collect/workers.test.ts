@@ -138,7 +138,7 @@ describe("dpscan scan --workers", () => {
     s.db.prepare("UPDATE scans SET status = 'interrupted', owner_pid = NULL WHERE id = ?").run(id);
     s.db.prepare("DELETE FROM scan_units WHERE scan_id = ? AND account_id = '444444444444'").run(id);
     s.db.prepare("DELETE FROM resources WHERE scan_id = ? AND account_id = '444444444444'").run(id);
-    s.db.prepare("DELETE FROM findings WHERE scan_id = ?").run(id);
+    s.db.prepare("DELETE FROM finding_rows WHERE scan_id = ?").run(id);
     s.close();
     const before = sim.counters.calls();
     const r = await scan(db, "--workers", "2", "--resume");

@@ -13,6 +13,10 @@ import { useTmpDir } from "../helpers/tmp.js";
 
 const tmp = useTmpDir();
 
+/** Every column the findings table had before migration 013 (the findings view has them all). */
+const OLD_COLUMNS = `id, scan_id, resource_pk, rule_id, status, severity, severity_rank, resource_type,
+  resource_id, arn, account_id, region, message, evidence_json`;
+
 /** A v3 database as dpscan before migration 004 wrote it, with one complete scan. */
 function v3Database(path: string): void {
   const db = new Database(path);
@@ -146,13 +150,21 @@ describe("migration 009 on a v8 database", () => {
     db.close();
     const s = new Store(path);
     try {
-      expect(before(s.db)).toEqual(["findings_lookup", "findings_report_order"]);
+      expect(before(s.db)).toEqual([]); // findings is a view since migration 013
+      expect(
+        s.db
+          .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'finding_rows' ORDER BY name",
+          )
+          .pluck()
+          .all(),
+      ).toEqual(["finding_rows_order", "finding_rows_rule"]);
       expect(s.countFindings(1, { statuses: ["FAIL"] })).toBe(3);
       expect(s.countFindings(1, { statuses: ["PASS", "UNKNOWN"] })).toBe(0);
       expect(s.findingKeys(1, ["FAIL"]).map((k) => k.resourceId)).toEqual(["vol-1", "vol-2", "vol-3"]);
-      expect(
-        [...s.iterateFindingsWithTags(1, ["ebs-volume-unencrypted"], 2)].map((r) => r.finding.id),
-      ).toEqual([1, 2, 3]);
+      expect([...s.iterateFindingsWithTags(1, ["ebs-volume-unencrypted"])].map((r) => r.finding.id)).toEqual([
+        1, 2, 3,
+      ]);
     } finally {
       s.close();
     }
@@ -171,15 +183,72 @@ describe("migration 010 on a v9 database", () => {
       ).map((r) => r.name ?? "<expr>");
     const lead = ["scan_id", "<expr>", "severity_rank", "rule_id", "account_id", "region"];
     expect(columns(db)).toEqual([...lead, "resource_id"]);
-    const rows = db.prepare("SELECT * FROM findings ORDER BY id").all();
+    const rows = db.prepare(`SELECT ${OLD_COLUMNS} FROM findings ORDER BY id`).all();
     expect(rows).toHaveLength(3);
+    const m10 = listMigrations().find((m) => m.version === 10);
+    db.exec(m10?.sql ?? "");
+    expect(columns(db)).toEqual([...lead, "resource_type", "resource_id"]);
     db.close();
     const s = new Store(path);
     try {
       expect(s.db.pragma("user_version", { simple: true })).toBeGreaterThanOrEqual(10);
-      expect(columns(s.db)).toEqual([...lead, "resource_type", "resource_id"]);
-      expect(s.db.prepare("SELECT * FROM findings ORDER BY id").all()).toEqual(rows);
+      expect(s.db.prepare(`SELECT ${OLD_COLUMNS} FROM findings ORDER BY id`).all()).toEqual(rows);
       expect(s.queryFindings(1).map((f) => f.resourceId)).toEqual(["vol-1", "vol-2", "vol-3"]);
+    } finally {
+      s.close();
+    }
+  });
+});
+
+describe("migration 013 on a v12 database", () => {
+  it("narrows the finding row: the findings view gives every old column as it was, gap findings keep their own", () => {
+    const path = join(tmp(), "v12.db");
+    const db = databaseAt(path, 12);
+    // A coverage gap's UNKNOWN (no resource row) and a PASS beside the three FAILs.
+    db.prepare(
+      `INSERT INTO findings (scan_id, resource_pk, rule_id, status, severity, severity_rank, resource_type,
+         resource_id, arn, account_id, region, message, evidence_json)
+       VALUES (1, NULL, 'ebs-volume-unencrypted', 'UNKNOWN', 'high', 4, 'AWS::EC2::Volume', '*', NULL,
+         '111122223333', 'eu-west-1', 'not read: AccessDenied', '{"gap":true}'),
+         (1, 10, 'kms-key-rotation', 'PASS', 'low', 2, 'AWS::EC2::Volume', 'vol-1',
+         'arn:aws:ec2:us-east-1:111122223333:volume/vol-1', '111122223333', 'us-east-1', 'ok', '{}')`,
+    ).run();
+    const rows = db.prepare(`SELECT ${OLD_COLUMNS} FROM findings ORDER BY id`).all();
+    expect(rows).toHaveLength(5);
+    db.close();
+    const s = new Store(path);
+    try {
+      expect(s.db.prepare("SELECT type FROM sqlite_master WHERE name = 'findings'").pluck().get()).toBe(
+        "view",
+      );
+      expect(s.db.prepare(`SELECT ${OLD_COLUMNS} FROM findings ORDER BY id`).all()).toEqual(rows);
+      // Only the gap's finding keeps an identity of its own; the others read their resource row's.
+      expect(
+        s.db
+          .prepare("SELECT id, status_key, resource_id, account_id, region FROM finding_rows ORDER BY id")
+          .raw()
+          .all(),
+      ).toEqual([
+        [1, 0, null, null, null],
+        [2, 0, null, null, null],
+        [3, 0, null, null, null],
+        [4, 1, "*", "111122223333", "eu-west-1"],
+        [5, 2, null, null, null],
+      ]);
+      expect(s.scanCounts(1)).toMatchObject({ FAIL: 3, UNKNOWN: 1, PASS: 1 });
+      expect(s.queryFindings(1, { statuses: ["UNKNOWN"] }).map((f) => [f.resourceId, f.region])).toEqual([
+        ["*", "eu-west-1"],
+      ]);
+      expect(s.queryFindings(1, { regions: ["us-east-1"] }).map((f) => f.id)).toEqual([1, 2, 3, 5]);
+      // A row that names no resource and says nothing of what it is about is refused.
+      expect(() =>
+        s.db
+          .prepare(
+            "INSERT INTO finding_rows (scan_id, resource_pk, rule_id, status_key, severity_rank, message) VALUES (1, NULL, 'r', 0, 4, 'm')",
+          )
+          .run(),
+      ).toThrow(/CHECK constraint failed/);
+      expect(s.db.pragma("foreign_key_check")).toEqual([]);
     } finally {
       s.close();
     }

@@ -107,7 +107,7 @@ describe("query plans on findings", () => {
     Array.from(store.iterateFindingDocs(third, {}, docs[0]?.id));
     Array.from(store.iterateFindingsWithRecords(third));
     Array.from(store.iterateFindingsWithTags(third, [RULE.id]));
-    Array.from(store.iterateFindingsWithTags(third, [RULE.id], 10, false));
+    Array.from(store.iterateFindingsWithTags(third, [RULE.id], false));
     Array.from(reportOrderFindings(store, third, [RULE.id], true));
     Array.from(reportOrderFindings(store, third, [RULE.id], false));
     Array.from(reportOrderFindings(store, third, [RULE.id], false, "open"));
@@ -123,7 +123,9 @@ describe("query plans on findings", () => {
     pruneScans(store, [first]);
 
     const queries = [...new Set(seen)].filter(
-      (sql) => /\bfindings\b/.test(sql) && !/^\s*(INSERT INTO findings|CREATE|DELETE FROM temp)/.test(sql),
+      (sql) =>
+        /\b(findings|finding_rows)\b/.test(sql) &&
+        !/^\s*(INSERT INTO finding_rows|CREATE|DELETE FROM temp)/.test(sql),
     );
     expect(queries.length).toBeGreaterThan(15);
     expect(queries.filter((q) => /GROUP BY 1, 2, 3|\) w$|INSERT INTO temp\.lc_now/.test(q))).toHaveLength(5);
@@ -131,9 +133,13 @@ describe("query plans on findings", () => {
     // Reports' read (src/store/report-queries.ts), with and without the tag join, whole and in parts.
     expect(queries.filter((q) => /IN \(SELECT value FROM json_each/.test(q))).toHaveLength(4);
     for (const sql of queries) {
+      // The findings view reads finding_rows as `f` and the resource row as `r`.
       const aliases = [
         "findings",
-        ...[...sql.matchAll(/\bfindings\s+(?!WHERE\b)([a-z]\w*)/g)].map((m) => m[1]),
+        "finding_rows",
+        "f",
+        "r",
+        ...[...sql.matchAll(/\b(?:findings|finding_rows)\s+(?!WHERE\b)([a-z]\w*)/g)].map((m) => m[1]),
       ];
       const steps = plan(store.db, sql);
       if (process.env.SHOW_PLANS) console.log(`${sql}\n  ${steps.join("\n  ")}`);
@@ -141,24 +147,30 @@ describe("query plans on findings", () => {
         aliases.some((x) => d === `SCAN ${x}` || d.startsWith(`SCAN ${x} `)),
       );
       expect(fullScan, `${sql}\n${steps.join("\n")}`).toEqual([]);
-      // Streams (report order, row-id pages) read in index order; only aggregates and filtered
-      // lists, whose rows are few, may sort.
-      if (
-        /l\.first_seen_scan|ORDER BY f\.id|ORDER BY f\.account_id|IN \(SELECT value FROM json_each/.test(sql)
-      )
+      // Streams in report order read finding_rows_order in its order (status, severity, rule) and
+      // sort only within each rule's run (the resource's account, region, type and id come from
+      // its row): never the whole scan. Row-id pages sort nothing.
+      const wholeSort = (d: string): boolean => d.includes("TEMP B-TREE") && !/FOR LAST \d+ TERMS OF/.test(d);
+      if (/l\.first_seen_scan|IN \(SELECT value FROM json_each/.test(sql))
+        expect(steps.filter(wholeSort), sql).toEqual([]);
+      if (/ORDER BY f\.id/.test(sql))
         expect(
           steps.filter((d) => d.includes("TEMP B-TREE")),
           sql,
         ).toEqual([]);
-      // Counts by status, severity and rule walk findings_report_order in its own order (grouped
-      // by the status column, each finding's table row was read), and the widths of a limited
-      // table are those of its first rows in report order, not of a sort of every match.
-      if (/GROUP BY 1, 2, 3|\) w$/.test(sql)) {
-        expect(steps.join("\n"), sql).toMatch(/USING (COVERING )?INDEX findings_report_order/);
+      // Counts by status, severity and rule walk finding_rows_order alone in its own order, and the
+      // widths of a limited table are those of its first rows in report order, not of a sort of
+      // every match.
+      if (/GROUP BY 1, 2, 3/.test(sql)) {
+        expect(steps.join("\n"), sql).toMatch(/USING COVERING INDEX finding_rows_order/);
         expect(
           steps.filter((d) => d.includes("TEMP B-TREE")),
           sql,
         ).toEqual([]);
+      }
+      if (/LIMIT \d+\) w$/.test(sql)) {
+        expect(steps.join("\n"), sql).toMatch(/USING INDEX finding_rows_order/);
+        expect(steps.filter(wholeSort), sql).toEqual([]);
       }
       // The lifecycle reads the scan's results once, in row order (through the status index, every
       // row was a random read of the table), and sorts nothing.
@@ -169,21 +181,23 @@ describe("query plans on findings", () => {
           sql,
         ).toEqual([]);
       }
-      // diff looks up one identity's finding per entry: the whole key, not a rule's every finding.
+      // diff looks up one identity's finding per entry: its resource by the store's key, then the
+      // rule's finding of that row, not a rule's every finding.
       if (/LIMIT 1\s*$/.test(sql) && /resource_type = \?/.test(sql))
-        expect(steps).toEqual([
-          "SEARCH findings USING INDEX findings_lookup (scan_id=? AND rule_id=? AND account_id=? AND region=? AND resource_type=?)",
+        expect(steps.filter((d) => d.startsWith("SEARCH"))).toEqual([
+          "SEARCH f USING INDEX finding_rows_rule (scan_id=? AND rule_id=? AND resource_pk=?)",
+          "SEARCH r USING INDEX resources_key_arn (scan_id=? AND resource_type=? AND arn=?)",
         ]);
     }
     const indexes = store.db
       .prepare(
-        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'findings' AND sql IS NOT NULL",
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'finding_rows' AND sql IS NOT NULL",
       )
       .all()
       .map((r) => (r as { name: string }).name)
       .sort();
-    // Two indexes, each maintained for every finding written (migration 009 dropped the two they cover).
-    expect(indexes).toEqual(["findings_lookup", "findings_report_order"]);
+    // Two narrow indexes, each maintained for every finding written (migration 013).
+    expect(indexes).toEqual(["finding_rows_order", "finding_rows_rule"]);
     store.close();
   });
 
@@ -220,7 +234,7 @@ describe("query plans on findings", () => {
     // The row is deleted with the foreign-key checks off (as deleteResource runs it); with them on,
     // its plan is the cascade's search of every finding.
     const deleteRow = "DELETE FROM resources WHERE id = ?";
-    expect(plan(store.db, deleteRow)).toContain("SCAN findings");
+    expect(plan(store.db, deleteRow).some((d) => d.startsWith("SCAN finding_rows"))).toBe(true);
     store.db.pragma("foreign_keys = OFF");
     for (const sql of queries) {
       const steps = plan(store.db, sql);
