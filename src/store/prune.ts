@@ -93,8 +93,9 @@ export function pruneScans(store: Store, ids: readonly number[], opts: PruneOpti
   let histories = 0;
   const at = new Date().toISOString();
   const dropped = scanChildTables(db).filter((t) => !KEPT.has(t));
-  // Each resource row deleted would make SQLite look for findings naming it (finding_rows.resource_pk
-  // cascades, unindexed): a read of every remaining finding per resource. A scan's findings name
+  // Each resource row deleted would make SQLite look for findings naming it
+  // (finding_rows.resource_pk cascades, and leads no index): a read of every remaining finding per
+  // resource. A scan's findings name
   // only its own resources and are deleted first, so the check has nothing to find.
   withForeignKeysOff(db, pruneRows);
   function pruneRows(): void {

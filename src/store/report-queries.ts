@@ -1,6 +1,7 @@
 // Reads for reports: a scan's findings of some rules in report order, streamed, so a report never
-// holds a scan's findings or sorts more than one rule's run of them. The order is total: FAIL, UNKNOWN, PASS; severity, highest
-// first; then rule, account, region, resource type and id (by code point), and the row id.
+// holds a scan's findings or sorts more than one rule's run of them. The order is total: FAIL,
+// UNKNOWN, PASS; severity, highest first; then rule, account, region, resource type and id (by
+// code point), and the row id.
 import { asUnreadable } from "../model/resource.js";
 import type { FindingRow } from "../model/finding.js";
 import type { Severity, Status } from "../model/severity.js";

@@ -674,9 +674,9 @@ export class Store {
   /** Remove a scan and everything stored with it (a scan whose input turned out to be bad). */
   /**
    * Remove a scan and every row of it. Not by the cascade from `scans`: each resource row deleted
-   * would make SQLite look for findings naming it (finding_rows.resource_pk leads no index), a read of
-   * every finding of every scan per resource. Findings go first, then the other tables by scan_id
-   * with the foreign-key checks off, in one transaction.
+   * would make SQLite look for findings naming it (finding_rows.resource_pk leads no index), a
+   * read of every finding of every scan per resource. Findings go first, then the other tables by
+   * scan_id with the foreign-key checks off, in one transaction.
    */
   discardScan(id: number): void {
     const db = this.db;
@@ -1464,7 +1464,8 @@ function processAlive(pid: number): boolean {
 
 /**
  * A finding's status as the number finding_rows stores and finding_rows_order indexes (migration
- * 013; `status_key` in the findings view): status filters are written on it, so they search that index.
+ * 013; `status_key` in the findings view): status filters are written on it, so they search that
+ * index.
  */
 export const statusKey = (t: string): string => `${t}.status_key`;
 export const STATUS_NUMBER: Record<Status, number> = { FAIL: 0, UNKNOWN: 1, PASS: 2 };
