@@ -214,18 +214,27 @@ export type FindingParams = [
 ];
 
 export function toFindingParams(f: FindingInput): FindingParams {
-  const pk = f.resourcePk ?? null;
-  const head = [
-    pk,
-    f.ruleId,
-    STATUS_NUMBER[f.status],
-    severityRank(f.severity),
-    f.message,
-    JSON.stringify(f.evidence),
-  ] as const;
-  if (pk !== null) return [...head, null, null, null, null, null];
+  // Built once per finding judged (2.5M at 1M items): one array, no intermediate to spread.
+  const status = STATUS_NUMBER[f.status];
+  const rank = severityRank(f.severity);
+  const evidence = JSON.stringify(f.evidence);
+  const pk = f.resourcePk;
+  if (pk !== undefined)
+    return [pk, f.ruleId, status, rank, f.message, evidence, null, null, null, null, null];
   const r = f.resource;
-  return [...head, r.resourceType, r.resourceId, r.arn || null, r.awsAccountId, r.awsRegion];
+  return [
+    null,
+    f.ruleId,
+    status,
+    rank,
+    f.message,
+    evidence,
+    r.resourceType,
+    r.resourceId,
+    r.arn || null,
+    r.awsAccountId,
+    r.awsRegion,
+  ];
 }
 
 /** A record's three JSON columns as the store writes them (the item parser hashes them too). */
@@ -1521,10 +1530,12 @@ function findingWhere(
 ): { where: string; args: unknown[]; resourceTerms: boolean } {
   const where: string[] = [`f.scan_id = ?`];
   const args: unknown[] = [scanId];
-  const inList = (col: string, values: string[] | undefined): void => {
+  let resourceTerms = false;
+  const inList = (col: string, values: string[] | undefined, onResource = false): void => {
     if (values && values.length > 0) {
       where.push(`f.${col} IN (${values.map(() => "?").join(",")})`);
       args.push(...values);
+      resourceTerms ||= onResource;
     }
   };
   if (f.statuses && f.statuses.length > 0) {
@@ -1533,13 +1544,15 @@ function findingWhere(
     args.push(...s.args);
   }
   inList("rule_id", f.ruleIds);
-  inList("account_id", f.accountIds);
-  inList("region", f.regions);
-  inList("resource_type", f.resourceTypes);
+  inList("account_id", f.accountIds, true);
+  inList("region", f.regions, true);
+  inList("resource_type", f.resourceTypes, true);
   if (f.minSeverity) {
     where.push(`f.severity_rank >= ?`);
     args.push(severityRank(f.minSeverity));
   }
+  // The two lifecycle terms match on the identity, which names the resource.
+  if (f.opened || f.firstSeenSince !== undefined) resourceTerms = true;
   if (f.opened)
     where.push(`EXISTS (SELECT 1 FROM finding_states s WHERE s.scan_id = f.scan_id
       AND s.identity = ${IDENTITY} AND s.state IN ('new', 'reopened'))`);
@@ -1547,10 +1560,6 @@ function findingWhere(
     where.push(`EXISTS (SELECT 1 FROM finding_lifecycle l WHERE ${FIRST_SEEN} AND l.first_seen_at >= ?)`);
     args.push(f.firstSeenSince);
   }
-  const resourceTerms =
-    [f.accountIds, f.regions, f.resourceTypes].some((v) => v !== undefined && v.length > 0) ||
-    f.opened === true ||
-    f.firstSeenSince !== undefined;
   return { where: where.join(" AND "), args, resourceTerms };
 }
 
