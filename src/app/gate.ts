@@ -9,6 +9,7 @@ import {
   gateCriteriaJson,
   type GateCriteria,
   type GateDecision,
+  type GateItem,
 } from "../report/gate.js";
 import { waiversForOutput } from "../report/waived.js";
 import { latestPassingScan, recordGateRun } from "../store/gate-runs.js";
@@ -26,6 +27,8 @@ export interface GateInput {
   /** A waivers file read now; without one, the scan's recorded waivers, re-checked for expiry. */
   waivers?: WaiverSet;
   now: Date;
+  /** Sees each FAIL/UNKNOWN result as the decision judges it (decideGate). */
+  onItem?: (i: GateItem, criteria: GateCriteria) => void;
 }
 
 function baselineScan(store: Store, id: number, gated: ScanRow, flag: string): ScanRow {
@@ -64,7 +67,8 @@ export function runGate(store: Store, scan: ScanRow, input: GateInput): GateDeci
   const baseline = resolveBaseline(store, scan, input.baseline);
   const criteria: GateCriteria = { ...input.criteria, ...(baseline ? { baseline } : {}) };
   const waived = waiversForOutput(store, scan.id, input.waivers, { now: input.now, recheckExpiry: true });
-  return decideGate(store, scan, criteria, waived, input.now);
+  const onItem = input.onItem;
+  return decideGate(store, scan, criteria, waived, input.now, onItem && ((i) => onItem(i, criteria)));
 }
 
 /** Keep the decision (once its outputs are written): a passed one is a future `latest-passing`. */

@@ -2,7 +2,7 @@
 // default the latest complete) or runs one (`--scan` alone, with every `dpscan scan` option), then
 // decides (src/report/gate.ts) and writes what CI systems read: SARIF, JUnit XML, a Markdown
 // summary, and GitHub Actions annotations when GITHUB_ACTIONS=true. Exit codes: README "Exit codes".
-import { existsSync, statSync } from "node:fs";
+import { existsSync, rmSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Command } from "commander";
 import { runGate, recordGate, type BaselineChoice } from "../app/gate.js";
@@ -14,15 +14,16 @@ import { gateAnnotations } from "../report/annotations.js";
 import type { GateDecision } from "../report/gate.js";
 import { loadBaselineFile } from "../report/baseline.js";
 import { gateJson, gateMarkdown, gateText } from "../report/gate-summary.js";
+import { GateSpool } from "../report/gate-spool.js";
 import { gateJunit } from "../report/junit.js";
-import { ruleInfos } from "../report/rule-info.js";
-import { gateSarif } from "../report/sarif.js";
+import { ruleInfos, type RuleInfo } from "../report/rule-info.js";
+import { gateSarif, sarifRuleIndex } from "../report/sarif.js";
 import { loadRules } from "../rules/loader.js";
 import type { Rule } from "../rules/rule.js";
 import { Store } from "../store/store.js";
 import { EXIT, UsageError } from "../util/errors.js";
 import { globals, hint, oneOf, out } from "./context.js";
-import { stdout, writeChunks, writeFileChunks } from "./output.js";
+import { partialPath, stdout, writeChunks, writeFileChunks } from "./output.js";
 import { ScanProgress } from "./progress.js";
 import { progressMode, scanOptions } from "./scan.js";
 import { addScanFlags, type ScanFlags, type ScanOptions } from "./scan-options.js";
@@ -167,36 +168,91 @@ export function define(cmd: Command): void {
       }
       const scan = selectScan(store, scanId, cmd, { complete: "a gate judges" });
       const requireFullCoverage = options ? options.requireFullCoverage : Boolean(flags.requireFullCoverage);
-      const decision = runGate(store, scan, {
-        criteria: { failOn: checked.failOn, maxUnknown: checked.maxUnknown, requireFullCoverage },
-        ...(checked.baseline ? { baseline: checked.baseline } : {}),
-        ...(checked.waivers ? { waivers: checked.waivers } : {}),
-        now: new Date(),
-      });
-      await writeOutputs(store, flags, checked.rules, decision);
-      if (format === "json") await writeChunks(stdout(), gateJson(decision));
-      else out(gateText(decision));
-      recordGate(store, decision);
-      process.exitCode = decision.exitCode;
+      const infos = flags.sarif ? ruleInfos(store, scan.id, checked.rules) : undefined;
+      const spool = gateSpool(flags, infos);
+      const unhook = spool && removeOnSignal(spool, flags);
+      try {
+        const decision = runGate(store, scan, {
+          criteria: { failOn: checked.failOn, maxUnknown: checked.maxUnknown, requireFullCoverage },
+          ...(checked.baseline ? { baseline: checked.baseline } : {}),
+          ...(checked.waivers ? { waivers: checked.waivers } : {}),
+          now: new Date(),
+          ...(spool ? { onItem: (i, criteria) => spool.add(i, criteria) } : {}),
+        });
+        await writeOutputs(store, flags, decision, infos, spool);
+        if (format === "json") await writeChunks(stdout(), gateJson(decision));
+        else out(gateText(decision));
+        recordGate(store, decision);
+        process.exitCode = decision.exitCode;
+      } finally {
+        unhook?.();
+        spool?.remove();
+      }
     } finally {
       store.close();
     }
   });
 }
 
+/**
+ * Where SARIF and JUnit keep what they say of each result while the decision reads them, beside
+ * their files (none when neither is asked for).
+ */
+function gateSpool(flags: GateFlags, infos: Map<string, RuleInfo> | undefined): GateSpool | undefined {
+  if (flags.sarif === undefined && flags.junit === undefined) return undefined;
+  try {
+    return new GateSpool({
+      ...(flags.sarif !== undefined && infos
+        ? { sarif: { file: flags.sarif, ruleIndex: sarifRuleIndex(infos) } }
+        : {}),
+      ...(flags.junit !== undefined ? { junit: flags.junit } : {}),
+    });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code)
+      throw new UsageError(`--sarif/--junit: cannot write beside ${flags.sarif ?? flags.junit}: ${code}`);
+    throw err;
+  }
+}
+
+/**
+ * A SIGINT or SIGTERM while the gate reads and writes removes the spools and the partial output
+ * files (a large scan's are gigabytes) and exits 130. Returns the undo.
+ */
+function removeOnSignal(spool: GateSpool, flags: GateFlags): () => void {
+  const onSignal = (sig: NodeJS.Signals): void => {
+    spool.remove();
+    for (const f of [flags.sarif, flags.junit, flags.summary])
+      if (f !== undefined) rmSync(partialPath(f), { force: true });
+    process.stderr.write(`dpscan: gate: received ${sig}: stopped; no output file was left half-written\n`);
+    process.exit(EXIT.interrupted);
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  return () => {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  };
+}
+
 async function writeOutputs(
   store: Store,
   flags: GateFlags,
-  rules: Rule[],
   decision: GateDecision,
+  infos: Map<string, RuleInfo> | undefined,
+  spool: GateSpool | undefined,
 ): Promise<void> {
   const scanId = decision.scan.id;
-  if (flags.sarif)
-    await writeFileChunks(flags.sarif, gateSarif(decision, ruleInfos(store, scanId, rules)), "--sarif");
+  if (flags.sarif && infos)
+    await writeFileChunks(flags.sarif, gateSarif(decision, infos, spool?.sarifResults()), "--sarif");
   if (flags.junit)
     await writeFileChunks(
       flags.junit,
-      gateJunit(decision, store.findingCountsByRule(scanId, "PASS")),
+      gateJunit(
+        decision,
+        store.findingCountsByRule(scanId, "PASS"),
+        spool && ((rule) => spool.junitCases(rule, decision.unknownsBlock)),
+      ),
       "--junit",
     );
   if (flags.summary) await writeFileChunks(flags.summary, [gateMarkdown(decision)], "--summary");

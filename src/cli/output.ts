@@ -108,13 +108,16 @@ export function stdout(): Writable {
   return process.stdout;
 }
 
+/** Where writeFileChunks writes a file until it is complete. */
+export const partialPath = (file: string): string => `${file}.partial-${process.pid}`;
+
 /** Write a file atomically: to a temporary name beside it, renamed when complete. `flag` names it in errors. */
 export async function writeFileChunks(
   file: string,
   chunks: Iterable<string>,
   flag = "--output",
 ): Promise<void> {
-  const partial = `${file}.partial-${process.pid}`;
+  const partial = partialPath(file);
   const stream = createWriteStream(partial);
   const failed = new Promise<never>((_, reject) => stream.once("error", reject));
   try {

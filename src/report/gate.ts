@@ -119,12 +119,17 @@ function add(t: GateTally, i: GateItem): void {
   if (isFresh(i)) t.fresh++;
 }
 
+/**
+ * The decision, from one read of the scan's FAIL/UNKNOWN results in report order; `onItem` sees
+ * each as judged (GateSpool keeps what SARIF and JUnit will write of it, so they need no second read).
+ */
 export function decideGate(
   store: Store,
   scan: ScanRow,
   criteria: GateCriteria,
   waived: Waived,
   now: Date,
+  onItem?: (i: GateItem) => void,
 ): GateDecision {
   const tally = emptyTally();
   const byRule = new Map<string, GateTally>();
@@ -133,6 +138,7 @@ export function decideGate(
   const freshSample: GateItem[] = [];
   for (const f of store.iterateFindingDocs(scan.id, { statuses: ["FAIL", "UNKNOWN"] })) {
     const i = judge(f, criteria, waived);
+    onItem?.(i);
     add(tally, i);
     let rule = byRule.get(f.ruleId);
     if (!rule) byRule.set(f.ruleId, (rule = emptyTally()));

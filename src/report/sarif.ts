@@ -9,7 +9,7 @@ import { findingFingerprint, type FindingRow } from "../model/finding.js";
 import type { JsonObject } from "../model/resource.js";
 import type { Severity } from "../model/severity.js";
 import { VERSION } from "../version.js";
-import { judged, type GateDecision, type GateItem } from "./gate.js";
+import { judged, type GateCriteria, type GateDecision, type GateItem } from "./gate.js";
 import { JsonStream, prettyJson } from "./json-stream.js";
 import type { RuleInfo } from "./rule-info.js";
 
@@ -82,7 +82,7 @@ function location(f: FindingRow): JsonObject {
   };
 }
 
-function result(i: GateItem, ruleIndex: number, d: GateDecision): JsonObject {
+function result(i: GateItem, ruleIndex: number, criteria: GateCriteria): JsonObject {
   const f = i.finding;
   const fingerprint = findingFingerprint(i.identity);
   const fail = f.status === "FAIL";
@@ -95,7 +95,7 @@ function result(i: GateItem, ruleIndex: number, d: GateDecision): JsonObject {
     locations: [location(f)],
     fingerprints: { [FINGERPRINT_KEY]: fingerprint },
     partialFingerprints: { [FINGERPRINT_KEY]: fingerprint },
-    ...(d.criteria.baseline ? { baselineState: i.isNew ? "new" : "unchanged" } : {}),
+    ...(criteria.baseline ? { baselineState: i.isNew ? "new" : "unchanged" } : {}),
     ...(i.waiver
       ? {
           suppressions: [
@@ -121,14 +121,35 @@ function result(i: GateItem, ruleIndex: number, d: GateDecision): JsonObject {
   };
 }
 
-function* results(d: GateDecision, index: Map<string, number>): Generator<JsonObject> {
-  for (const i of judged(d)) yield result(i, index.get(i.finding.ruleId) ?? -1, d);
+/** The rules as the document lists them; a result's ruleIndex is its rule's place here. */
+const sarifRules = (rules: Map<string, RuleInfo>): RuleInfo[] =>
+  [...rules.values()].sort((a, b) => a.id.localeCompare(b.id));
+
+/** Each rule's ruleIndex in the document of these rules. */
+export function sarifRuleIndex(rules: Map<string, RuleInfo>): Map<string, number> {
+  return new Map(sarifRules(rules).map((r, i) => [r.id, i]));
 }
 
-/** The document, in chunks: its results are read from the store one at a time. */
-export function* gateSarif(d: GateDecision, rules: Map<string, RuleInfo>): Generator<string> {
-  const ruleList = [...rules.values()].sort((a, b) => a.id.localeCompare(b.id));
-  const index = new Map(ruleList.map((r, i) => [r.id, i]));
+/** One result's text, as the document's results array holds it (before its indentation there). */
+export function sarifResultText(i: GateItem, index: Map<string, number>, criteria: GateCriteria): string {
+  return JSON.stringify(result(i, index.get(i.finding.ruleId) ?? -1, criteria), null, 2);
+}
+
+function* results(d: GateDecision, index: Map<string, number>): Generator<string> {
+  for (const i of judged(d)) yield sarifResultText(i, index, d.criteria);
+}
+
+/**
+ * The document, in chunks. Its results are read from the store one at a time, or are `spooled`:
+ * the texts sarifResultText made of them, in report order, while the decision read them.
+ */
+export function* gateSarif(
+  d: GateDecision,
+  rules: Map<string, RuleInfo>,
+  spooled?: Iterable<string>,
+): Generator<string> {
+  const ruleList = sarifRules(rules);
+  const index = sarifRuleIndex(rules);
   const notifications = d.gaps.map((g) => ({
     level: "warning",
     message: {
@@ -158,7 +179,7 @@ export function* gateSarif(d: GateDecision, rules: Map<string, RuleInfo>): Gener
             ...(notifications.length > 0 ? { toolExecutionNotifications: notifications } : {}),
           },
         ],
-        results: new JsonStream(results(d, index)),
+        results: new JsonStream(spooled ?? results(d, index), true),
         properties: {
           scanId: d.scan.id,
           failOn: d.criteria.failOn,

@@ -1090,6 +1090,32 @@ export class Store {
     }
   }
 
+  /**
+   * Where each of a rule's results of one status is (rule, account, region, type, ID), in report
+   * order: all a JUnit PASS case names, without the documents' columns and lifecycle joins.
+   */
+  *iterateFindingPlaces(
+    scanId: number,
+    status: Status,
+    ruleId: string,
+  ): Generator<Pick<FindingRow, "ruleId" | "accountId" | "region" | "resourceType" | "resourceId">> {
+    const { where, args } = findingWhere(scanId, { statuses: [status], ruleIds: [ruleId] });
+    const stmt = this.db
+      .prepare(
+        `SELECT f.rule_id, f.account_id, f.region, f.resource_type, f.resource_id
+         FROM findings f WHERE ${where} ${FINDING_ORDER}`,
+      )
+      .raw(true);
+    for (const [rule, account, region, type, id] of stmt.iterate(...args) as IterableIterator<string[]>)
+      yield {
+        ruleId: rule as string,
+        accountId: account as string,
+        region: region as string,
+        resourceType: type as string,
+        resourceId: id as string,
+      };
+  }
+
   countFindings(scanId: number, f: FindingFilter = {}): number {
     const { where, args, resourceTerms } = findingWhere(scanId, f);
     // Without a term on the resource, the count reads finding_rows_order alone (the view joins
@@ -1543,14 +1569,20 @@ function findingWhere(
     where.push(s.sql);
     args.push(...s.args);
   }
+  const floor = f.minSeverity ? severityRank(f.minSeverity) : 1;
+  if (f.statuses && f.statuses.length > 0 && f.ruleIds && f.ruleIds.length > 0) {
+    // Each rank as an equality, so that finding_rows_order (scan, status, severity, rule) is
+    // searched for the rules, not walked over every rule's rows of the status and filtered.
+    const ranks = SEVERITIES.map(severityRank).filter((r) => r >= floor);
+    where.push(`f.severity_rank IN (${ranks.join(",")})`);
+  } else if (floor > 1) {
+    where.push(`f.severity_rank >= ?`);
+    args.push(floor);
+  }
   inList("rule_id", f.ruleIds);
   inList("account_id", f.accountIds, true);
   inList("region", f.regions, true);
   inList("resource_type", f.resourceTypes, true);
-  if (f.minSeverity) {
-    where.push(`f.severity_rank >= ?`);
-    args.push(severityRank(f.minSeverity));
-  }
   // The two lifecycle terms match on the identity, which names the resource.
   if (f.opened || f.firstSeenSince !== undefined) resourceTerms = true;
   if (f.opened)

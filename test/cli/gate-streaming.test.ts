@@ -1,15 +1,16 @@
 // The gate on a scan with many open results: the decision holds counts and the first results only;
 // SARIF, JUnit and JSON list every result, read from the store while they are written; the text,
 // Markdown and annotations show the first ones and say how many more there are.
-import { readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Status } from "../../src/model/severity.js";
 import { decideGate, GATE_SAMPLE } from "../../src/report/gate.js";
 import { gateJson } from "../../src/report/gate-summary.js";
+import { GateSpool } from "../../src/report/gate-spool.js";
 import { gateJunit } from "../../src/report/junit.js";
 import { ruleInfos } from "../../src/report/rule-info.js";
-import { gateSarif } from "../../src/report/sarif.js";
+import { gateSarif, sarifRuleIndex } from "../../src/report/sarif.js";
 import { NO_WAIVERS } from "../../src/report/waived.js";
 import { Store } from "../../src/store/store.js";
 import { ensureLifecycle } from "../../src/store/lifecycle.js";
@@ -67,6 +68,7 @@ function database(dir: string): string {
 
 describe("dpscan gate with many open results", () => {
   const { db, dir } = useSharedDatabase(database);
+  const gate = (...args: string[]) => runCli(["--db", db(), "gate", "--no-config", "--scan", "1", ...args]);
   afterEach(() => vi.restoreAllMocks());
 
   it("SARIF, JUnit and JSON are written while the results are read, and list every one", () => {
@@ -145,23 +147,66 @@ describe("dpscan gate with many open results", () => {
     }
   });
 
+  it.each([10, 1000])(
+    "SARIF and JUnit spooled while the decision reads are the files read again (--max-unknown %i)",
+    (maxUnknown) => {
+      const store = new Store(db());
+      const spool = new GateSpool({
+        sarif: {
+          file: join(dir(), `s${maxUnknown}.sarif`),
+          ruleIndex: sarifRuleIndex(ruleInfos(store, 1, [])),
+        },
+        junit: join(dir(), `s${maxUnknown}.xml`),
+      });
+      try {
+        const scan = store.getScan(1);
+        if (!scan) throw new Error("no scan");
+        const criteria = { failOn: "high" as const, maxUnknown, requireFullCoverage: false };
+        const d = decideGate(store, scan, criteria, NO_WAIVERS, new Date(), (i) => spool.add(i, criteria));
+        // 700 counted UNKNOWNs: they block beyond 10, not within 1000.
+        expect(d.unknownsBlock).toBe(maxUnknown < 700);
+        const infos = ruleInfos(store, scan.id, []);
+        const passes = store.findingCountsByRule(scan.id, "PASS");
+        const read = { pulled: 0 };
+        countPulledRows(read);
+        const spooled = {
+          sarif: [...gateSarif(d, infos, spool.sarifResults())].join(""),
+          junit: [...gateJunit(d, passes, (rule) => spool.junitCases(rule, d.unknownsBlock))].join(""),
+        };
+        // Nothing read again from the store for either.
+        expect(read.pulled).toBe(0);
+        vi.restoreAllMocks();
+        expect(spooled.sarif).toBe([...gateSarif(d, infos)].join(""));
+        expect(spooled.junit).toBe([...gateJunit(d, passes)].join(""));
+        expect(spooled.junit.match(d.unknownsBlock ? /<error /g : /within --max-unknown/g)).toHaveLength(700);
+      } finally {
+        spool.remove();
+        store.close();
+      }
+    },
+  );
+
+  it("the gate leaves no spool or partial file beside its outputs", async () => {
+    const out = join(dir(), "outputs");
+    mkdirSync(out);
+    const r = await gate("--sarif", join(out, "g.sarif"), "--junit", join(out, "g.xml"));
+    expect(r.code).toBe(1);
+    expect(readdirSync(out).sort()).toEqual(["g.sarif", "g.xml"]);
+    const sarif = JSON.parse(readFileSync(join(out, "g.sarif"), "utf8")) as {
+      runs: { results: unknown[] }[];
+    };
+    expect(sarif.runs[0]?.results).toHaveLength(FAILS + UNKNOWNS);
+    expect(readFileSync(join(out, "g.xml"), "utf8").match(/<testcase /g)).toHaveLength(
+      FAILS + UNKNOWNS + PASSES,
+    );
+  });
+
   it("the text, the Markdown summary and the annotations show the first results and count the rest", async () => {
     const summary = join(dir(), "summary.md");
     const saved = process.env.GITHUB_ACTIONS;
     process.env.GITHUB_ACTIONS = "true";
     try {
-      const r = await runCli([
-        "--db",
-        db(),
-        "gate",
-        "--no-config",
-        "--scan",
-        "1",
-        "--max-unknown",
-        "1000",
-        "--summary",
-        summary,
-      ]);
+      const r = await gate("--max-unknown", "1000", "--summary", summary);
       expect(r.code).toBe(1);
       const rows = r.stdout.split("\n").filter((l) => /^FAIL {2,}high/.test(l));
       expect(rows).toHaveLength(GATE_SAMPLE);

@@ -24,6 +24,19 @@ describe("prettyJson", () => {
     );
   });
 
+  it.each([0, 1, 3])("takes elements rendered earlier (%i), indented as the others", (n) => {
+    const doc = (list: () => unknown) => ({ runs: [{ deep: { results: list() } }] });
+    const rendered = () => [...count(n)].map((x) => JSON.stringify(x, null, 2));
+    const streamed = [...prettyJson(doc(() => new JsonStream(rendered(), true)))].join("");
+    expect(streamed).toBe(
+      JSON.stringify(
+        doc(() => [...count(n)]),
+        null,
+        2,
+      ),
+    );
+  });
+
   it("a string that looks like a placeholder stays a string", () => {
     const doc = { note: '"00000000-0000-0000-0000-000000000000:0"', list: new JsonStream(["a"]) };
     expect([...prettyJson(doc)].join("")).toBe(JSON.stringify({ note: doc.note, list: ["a"] }, null, 2));

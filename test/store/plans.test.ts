@@ -104,6 +104,8 @@ describe("query plans on findings", () => {
     store.queryFindings(third, { statuses: ["FAIL"], minSeverity: "low", ruleIds: [RULE.id] });
     store.queryFindings(third, { accountIds: [ACCOUNT], regions: ["us-east-1"], limit: 2 });
     const docs = [...store.iterateFindingDocs(third, { statuses: ["FAIL", "PASS"] })];
+    Array.from(store.iterateFindingDocs(third, { statuses: ["PASS"], ruleIds: [RULE.id] }));
+    Array.from(store.iterateFindingPlaces(third, "PASS", RULE.id));
     Array.from(store.iterateFindingDocs(third, {}, docs[0]?.id));
     Array.from(store.iterateFindingsWithRecords(third));
     Array.from(store.iterateFindingsWithTags(third, [RULE.id]));
@@ -130,6 +132,7 @@ describe("query plans on findings", () => {
     expect(queries.length).toBeGreaterThan(15);
     expect(queries.filter((q) => /GROUP BY 1, 2, 3|\) w$|INSERT INTO temp\.lc_now/.test(q))).toHaveLength(5);
     expect(queries.filter((q) => /LIMIT 1\s*$/.test(q) && /resource_type = \?/.test(q))).toHaveLength(1);
+    expect(queries.filter((q) => /f\.severity_rank IN \(/.test(q))).toHaveLength(3);
     // Reports' read (src/store/report-queries.ts), with and without the tag join, whole and in parts.
     expect(queries.filter((q) => /IN \(SELECT value FROM json_each/.test(q))).toHaveLength(4);
     for (const sql of queries) {
@@ -172,6 +175,12 @@ describe("query plans on findings", () => {
         expect(steps.join("\n"), sql).toMatch(/USING INDEX finding_rows_order/);
         expect(steps.filter(wholeSort), sql).toEqual([]);
       }
+      // One rule's results of some statuses: finding_rows_order is searched down to the rule (each
+      // severity an equality), not walked over every rule's rows of the status.
+      if (/f\.severity_rank IN \(/.test(sql))
+        expect(steps.join("\n"), sql).toMatch(
+          /USING INDEX finding_rows_order \(scan_id=\? AND status_key=\? AND severity_rank=\? AND rule_id=\?\)/,
+        );
       // The lifecycle reads the scan's results once, in row order (through the status index, every
       // row was a random read of the table), and sorts nothing.
       if (/INSERT INTO temp\.lc_now/.test(sql)) {

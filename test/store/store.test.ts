@@ -287,6 +287,59 @@ describe("store", () => {
     s.close();
   });
 
+  it("one rule's results of some statuses come in report order, as the whole scan's read has them", () => {
+    const s = new Store(join(tmp(), "rule-read.db"));
+    const id = s.beginScan("scan", "t");
+    const records = Array.from({ length: 60 }, (_, i) =>
+      vol(59 - i, i % 3 === 0 ? "111122223333" : "444455556666"),
+    );
+    const pks = s.insertResources(id, records);
+    const severities = ["critical", "high", "medium", "low", "info"] as const;
+    const statuses = ["FAIL", "UNKNOWN", "PASS"] as const;
+    // Three rules, each result with its own status and severity (a class can raise a FAIL's).
+    s.insertFindings(
+      id,
+      records.flatMap((r, i) =>
+        ["a", "b", "c"].map((rule, k) => ({
+          ruleId: rule,
+          status: statuses[(i + k) % 3] as (typeof statuses)[number],
+          severity: severities[(i * 7 + k) % 5] as (typeof severities)[number],
+          resource: r,
+          resourcePk: pks[i] as number,
+          message: `${rule} ${i}`,
+          evidence: {},
+        })),
+      ),
+    );
+    const all = [...s.iterateFindingDocs(id)];
+    for (const rule of ["a", "b", "c"])
+      for (const wanted of [["FAIL"], ["PASS"], ["FAIL", "UNKNOWN"]] as const) {
+        const expected = all.filter(
+          (f) => f.ruleId === rule && (wanted as readonly string[]).includes(f.status),
+        );
+        expect(expected.length).toBeGreaterThan(5);
+        const read = [...s.iterateFindingDocs(id, { statuses: [...wanted], ruleIds: [rule] })];
+        expect(read.map((f) => f.id)).toEqual(expected.map((f) => f.id));
+        const low = [
+          ...s.iterateFindingDocs(id, { statuses: [...wanted], ruleIds: [rule], minSeverity: "medium" }),
+        ];
+        expect(low.map((f) => f.id)).toEqual(
+          expected.filter((f) => ["critical", "high", "medium"].includes(f.severity)).map((f) => f.id),
+        );
+        if (wanted.length === 1)
+          expect([...s.iterateFindingPlaces(id, wanted[0], rule)]).toEqual(
+            expected.map((f) => ({
+              ruleId: f.ruleId,
+              accountId: f.accountId,
+              region: f.region,
+              resourceType: f.resourceType,
+              resourceId: f.resourceId,
+            })),
+          );
+      }
+    s.close();
+  });
+
   it("lets findings be written while resources are being streamed", () => {
     const s = new Store(join(tmp(), "d.db"));
     const id = s.beginScan("scan", "t");
