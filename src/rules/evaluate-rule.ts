@@ -2,7 +2,7 @@
 // with a sentence a person can act on and the evidence behind it.
 import type { JsonObject, ResourceRecord } from "../model/resource.js";
 import { boundJson } from "../model/normalize.js";
-import { describeUnreadable, judgeOf, type EvalContext } from "./conditions/index.js";
+import { describeUnreadable, judgeOf, type EvalContext, type Outcome } from "./conditions/index.js";
 import { compilePath, readPath, UnreadableAt, type CompiledPath } from "./paths.js";
 import { relatedEvidence, type RelatedIndex } from "./related.js";
 import type { ScanFacts } from "./scan-facts.js";
@@ -64,15 +64,16 @@ export function prepareRule(
   const requires = rule.requires;
   const pass = templateParts(rule.messages.pass);
   const fail = templateParts(rule.messages.fail);
+  const memo = new Map<object, Map<unknown, Outcome>>();
   return (record) => {
     if (!types.includes(record.resourceType)) return null;
     const ctx: EvalContext = related
       ? scan
-        ? { record, params, now, related, scan }
-        : { record, params, now, related }
+        ? { record, params, now, related, scan, memo }
+        : { record, params, now, related, memo }
       : scan
-        ? { record, params, now, scan }
-        : { record, params, now };
+        ? { record, params, now, scan, memo }
+        : { record, params, now, memo };
     if (applies) {
       const a = applies(ctx);
       if (a.value === "false") return null;

@@ -293,13 +293,32 @@ export function evaluateRelated(c: RelatedSpec, ctx: EvalContext, explain = true
   const index = ctx.related;
   if (!(index instanceof RelatedIndex))
     return outcome("unknown", { unknownReasons: ["the scan's related records were not indexed"] });
-  const where = c.where;
-  const judge: Judge = where
-    ? (record) => evaluateCondition(where, { ...ctx, record })
-    : () => outcome("true");
+  const judge = judgeOfWhere(c, ctx);
   return c.direction === "forward"
     ? forward(c, ctx.record, index, judge, explain)
     : reverse(c, ctx.record, index, judge, explain);
+}
+
+/**
+ * The `where` judge of a related condition on a linked record. Judged once per linked record for
+ * a prepared rule (ctx.memo): many records refer to one key, and its judgement is the same for all.
+ */
+function judgeOfWhere(c: RelatedSpec, ctx: EvalContext): Judge {
+  const where = c.where;
+  if (!where) return () => ALWAYS;
+  const memo = ctx.memo;
+  if (!memo) return (record) => evaluateCondition(where, { ...ctx, record });
+  let seen = memo.get(where);
+  if (!seen) memo.set(where, (seen = new Map()));
+  const known = seen;
+  return (record) => {
+    let o = known.get(record);
+    if (!o) {
+      o = evaluateCondition(where, { ...ctx, record });
+      known.set(record, o);
+    }
+    return o;
+  };
 }
 
 /** The targets (or reasons) of a record's `via` references, in reference and value order. */
@@ -362,7 +381,7 @@ function forward(
         ? outcome("unknown", { unknownReasons: reasons })
         : outcome("false");
   const evidence = (ts: Target[]): JsonObject => ({
-    [`related.${c.via}`]: ts.slice(0, MAX_EVIDENCE_ITEMS).map((t) => boundJson(summary(t.record, t.aliases))),
+    [`related.${c.via}`]: ts.slice(0, MAX_EVIDENCE_ITEMS).map(targetSummary),
   });
   if (hits.length > 0)
     return outcome("true", {
@@ -449,8 +468,22 @@ const outcome = (value: Outcome["value"], extra: Partial<Outcome> = {}): Outcome
   ...extra,
 });
 
+// Frozen: shared by every judgement of a related condition without `where`.
+const ALWAYS: Outcome = Object.freeze(outcome("true"));
+
 function gapText(g: CoverageInput): string {
   return `${g.service}:${g.operation} ${g.status}${g.errorCode ? ` (${g.errorCode})` : ""}`;
+}
+
+// A target's summary and description, made once: many records list the same key. Evidence that
+// holds the summary is only ever serialised, never changed.
+const summaries = new WeakMap<Target, JsonObject>();
+const descriptions = new WeakMap<Target, string>();
+
+function targetSummary(t: Target): JsonObject {
+  let s = summaries.get(t);
+  if (!s) summaries.set(t, (s = boundJson(summary(t.record, t.aliases)) as JsonObject));
+  return s;
 }
 
 function summary(r: Sparse, aliases: string[]): JsonObject {
@@ -461,8 +494,13 @@ function summary(r: Sparse, aliases: string[]): JsonObject {
 }
 
 function describe(t: Target): string {
-  const arn = str(t.record.arn) ?? str(t.record.resourceId) ?? "(unknown)";
-  return clip(t.aliases.length > 0 ? `${arn} (${t.aliases.join(", ")})` : arn, 300);
+  let d = descriptions.get(t);
+  if (d === undefined) {
+    const arn = str(t.record.arn) ?? str(t.record.resourceId) ?? "(unknown)";
+    d = clip(t.aliases.length > 0 ? `${arn} (${t.aliases.join(", ")})` : arn, 300);
+    descriptions.set(t, d);
+  }
+  return d;
 }
 
 function label(r: Sparse): string {

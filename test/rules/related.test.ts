@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { CoverageInput } from "../../src/model/coverage.js";
 import { normalizeItem } from "../../src/model/normalize.js";
 import type { ResourceRecord } from "../../src/model/resource.js";
-import { evaluateRule } from "../../src/rules/evaluate-rule.js";
+import { evaluateRule, prepareRule } from "../../src/rules/evaluate-rule.js";
 import { evaluateRecords, relatedIndex, relatedPlan } from "../../src/rules/evaluate-scan.js";
 import { loadRules, parseRule } from "../../src/rules/loader.js";
 import { RelatedIndex } from "../../src/rules/related.js";
@@ -138,6 +138,43 @@ describe("related, forward: the key a resource uses", () => {
     const r = evaluateRule(managed, v, { now: NOW, related: RelatedIndex.of([v], gaps) });
     expect(r?.status).toBe("UNKNOWN");
     expect(r?.message).toContain("kms:ListKeys denied");
+  });
+});
+
+describe("a prepared rule remembers what it judged of a linked record", () => {
+  it("gives every record what a fresh evaluation gives it, whichever records came before", () => {
+    const ids = [1, 2, 3, 4].map((i) => `0f0f0f0f-0000-4000-8000-00000000000${i}`);
+    const keys = [
+      key(ids[0] as string, { configuration: { keyManager: "AWS", keyState: "Enabled" } }, ["alias/aws/ebs"]),
+      key(ids[1] as string, { configuration: { keyManager: "CUSTOMER", keyState: "PendingDeletion" } }, [
+        "alias/c",
+      ]),
+      key(ids[2] as string, { configuration: { keyManager: "CUSTOMER", keyState: "Enabled" } }),
+      // A key whose manager could not be read: UNKNOWN for every record that uses it.
+      key(ids[3] as string, {
+        configuration: { keyManager: { $unreadable: { errorCode: "AccessDenied", message: "" } } },
+      }),
+    ];
+    const refs = [
+      ...ids,
+      "alias/aws/ebs",
+      "alias/c",
+      `arn:aws:kms:us-east-1:${A}:key/${ids[1]}`,
+      "alias/none",
+      "gone",
+    ];
+    const volumes = Array.from({ length: 40 }, (_, i) => volume(`vol-${i}`, refs[(i * 7) % refs.length]));
+    const related = RelatedIndex.of([...keys, ...volumes]);
+    for (const rule of [managed, inUse]) {
+      const judge = prepareRule(rule, { now: NOW, related });
+      const seen = new Set<string>();
+      for (const r of [...volumes, ...keys, ...volumes.slice().reverse()]) {
+        const once = judge(r);
+        expect(once, `${rule.id} ${r.resourceId}`).toEqual(evaluateRule(rule, r, { now: NOW, related }));
+        if (once) seen.add(once.status);
+      }
+      expect(seen.size, rule.id).toBeGreaterThan(1);
+    }
   });
 });
 

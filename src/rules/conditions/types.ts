@@ -26,6 +26,12 @@ export interface EvalContext {
   related?: RelatedRecords;
   /** Facts about the whole scan (src/rules/scan-facts.ts); absent: none are known. */
   scan?: ScanFacts;
+  /**
+   * What a prepared rule remembers across its records (src/rules/evaluate-rule.ts): a `related`
+   * condition's `where` judged on one target record, the same for every record referring to it
+   * while params, now, scan and index stay those of the rule. Absent: nothing is kept.
+   */
+  memo?: Map<object, Map<unknown, Outcome>>;
 }
 
 /** What the condition language knows of the reference index: that it is one (no import cycle). */
