@@ -3,6 +3,7 @@
 // or an <error> (UNKNOWN beyond --max-unknown); one the gate does not count — waived, below
 // --fail-on, in the baseline, or within --max-unknown — is <skipped> with the reason; a PASS passes.
 import type { FindingRow } from "../model/finding.js";
+import type { FindingPlace } from "../store/store.js";
 import {
   emptyTally,
   judged,
@@ -30,9 +31,6 @@ export function xml(s: string): string {
   if (PLAIN.test(s)) return s;
   return s.replace(NOT_XML, "").replace(/[&<>"']/g, (c) => ENTITY[c] ?? c);
 }
-
-/** What names a test case: its rule and resource (all a PASS case shows). */
-export type CasePlace = Pick<FindingRow, "ruleId" | "accountId" | "region" | "resourceType" | "resourceId">;
 
 /** A FAIL or UNKNOWN result's case. */
 interface Case {
@@ -67,7 +65,8 @@ function caseOf(i: GateItem, criteria: GateCriteria, unknownsBlock: boolean): Ca
   return { ...base, outcome: "skipped", message: `UNKNOWN within --max-unknown ${criteria.maxUnknown}` };
 }
 
-function caseOpen(f: CasePlace): string {
+/** What names a test case: its rule and resource (all a PASS case shows). */
+function caseOpen(f: FindingPlace): string {
   const name = `${f.accountId}/${f.region}/${f.resourceType}/${f.resourceId}`;
   return `    <testcase classname="dpscan.${xml(f.ruleId)}" name="${xml(name)}"`;
 }

@@ -2,7 +2,7 @@
 // with a sentence a person can act on and the evidence behind it.
 import type { JsonObject, ResourceRecord } from "../model/resource.js";
 import { boundJson } from "../model/normalize.js";
-import { describeUnreadable, judgeOf, type EvalContext, type Outcome } from "./conditions/index.js";
+import { describeUnreadable, judgeOf, type EvalContext } from "./conditions/index.js";
 import { compilePath, readPath, UnreadableAt, type CompiledPath } from "./paths.js";
 import { relatedEvidence, type RelatedIndex } from "./related.js";
 import type { ScanFacts } from "./scan-facts.js";
@@ -64,7 +64,7 @@ export function prepareRule(
   const requires = rule.requires;
   const pass = templateParts(rule.messages.pass);
   const fail = templateParts(rule.messages.fail);
-  const memo = new Map<object, Map<unknown, Outcome>>();
+  const memo: NonNullable<EvalContext["memo"]> = new Map();
   return (record) => {
     if (!types.includes(record.resourceType)) return null;
     const ctx: EvalContext = related

@@ -70,6 +70,12 @@ export interface RuleStamp {
 }
 
 /** A finding as a report presents it: its rule's words and its life across scans (migration 007). */
+/** Where a finding is: its rule and resource (Store.iterateFindingPlaces). */
+export type FindingPlace = Pick<
+  FindingRow,
+  "ruleId" | "accountId" | "region" | "resourceType" | "resourceId"
+>;
+
 export interface FindingDocRow extends FindingRow {
   title: string | null;
   remediation: string | null;
@@ -1094,11 +1100,7 @@ export class Store {
    * Where each of a rule's results of one status is (rule, account, region, type, ID), in report
    * order: all a JUnit PASS case names, without the documents' columns and lifecycle joins.
    */
-  *iterateFindingPlaces(
-    scanId: number,
-    status: Status,
-    ruleId: string,
-  ): Generator<Pick<FindingRow, "ruleId" | "accountId" | "region" | "resourceType" | "resourceId">> {
+  *iterateFindingPlaces(scanId: number, status: Status, ruleId: string): Generator<FindingPlace> {
     const { where, args } = findingWhere(scanId, { statuses: [status], ruleIds: [ruleId] });
     const stmt = this.db
       .prepare(
@@ -1106,14 +1108,11 @@ export class Store {
          FROM findings f WHERE ${where} ${FINDING_ORDER}`,
       )
       .raw(true);
-    for (const [rule, account, region, type, id] of stmt.iterate(...args) as IterableIterator<string[]>)
-      yield {
-        ruleId: rule as string,
-        accountId: account as string,
-        region: region as string,
-        resourceType: type as string,
-        resourceId: id as string,
-      };
+    type Row = [string, string, string, string, string];
+    for (const [ruleId, accountId, region, resourceType, resourceId] of stmt.iterate(
+      ...args,
+    ) as IterableIterator<Row>)
+      yield { ruleId, accountId, region, resourceType, resourceId };
   }
 
   countFindings(scanId: number, f: FindingFilter = {}): number {
