@@ -200,19 +200,12 @@ export function define(cmd: Command): void {
  */
 function gateSpool(flags: GateFlags, infos: Map<string, RuleInfo> | undefined): GateSpool | undefined {
   if (flags.sarif === undefined && flags.junit === undefined) return undefined;
-  try {
-    return new GateSpool({
-      ...(flags.sarif !== undefined && infos
-        ? { sarif: { file: flags.sarif, ruleIndex: sarifRuleIndex(infos) } }
-        : {}),
-      ...(flags.junit !== undefined ? { junit: flags.junit } : {}),
-    });
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code)
-      throw new UsageError(`--sarif/--junit: cannot write beside ${flags.sarif ?? flags.junit}: ${code}`);
-    throw err;
-  }
+  return new GateSpool({
+    ...(flags.sarif !== undefined && infos
+      ? { sarif: { file: flags.sarif, ruleIndex: sarifRuleIndex(infos) } }
+      : {}),
+    ...(flags.junit !== undefined ? { junit: flags.junit } : {}),
+  });
 }
 
 /**

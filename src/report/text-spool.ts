@@ -4,6 +4,7 @@
 // or reading the results from the store again. Each record: the text's UTF-8 length (4 bytes), a
 // tag (1 byte) and the text.
 import { closeSync, openSync, readSync, rmSync, writeSync } from "node:fs";
+import { EnvironmentError } from "../util/errors.js";
 
 const HEAD = 5;
 const BLOCK = 1 << 20;
@@ -21,7 +22,7 @@ export class TextSpool {
 
   /** Created new ("wx"): an existing file of that name is never overwritten. */
   constructor(readonly path: string) {
-    this.fd = openSync(path, "wx");
+    this.fd = fsCall(path, "create", () => openSync(path, "wx"));
   }
 
   /** Where the next record starts: a range's bound for read(). */
@@ -104,10 +105,25 @@ export class TextSpool {
 
   private put(b: Buffer, end: number): void {
     if (this.fd === undefined) throw new Error(`spool ${this.path} was removed`);
+    const fd = this.fd;
     for (let at = 0; at < end;) {
-      const n = writeSync(this.fd, b, at, end - at);
+      const n = fsCall(this.path, "write", () => writeSync(fd, b, at, end - at));
       at += n;
       this.flushed += n;
     }
+  }
+}
+
+/**
+ * A file system call on the spool: its failure (a full disk, say) is the machine's, not dpscan's,
+ * and is said in one line naming the spool (EnvironmentError: exit 2, never "internal error").
+ */
+function fsCall<T>(path: string, what: string, call: () => T): T {
+  try {
+    return call();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code) throw new EnvironmentError(`cannot ${what} ${path}: ${code}`);
+    throw err;
   }
 }
