@@ -3,7 +3,9 @@
 // of a top-level object's "configurationItems" array (snapshot and history files), or whole
 // top-level objects (JSON Lines). Only the element being read is buffered, so memory follows the
 // largest item, not the file. A duplicate key is an error: JSON.parse would keep the last one and
-// decide silently what the document means.
+// decide silently what the document means. Elements are found by a scan of the characters, except
+// a JSON Lines object whose line is whole in the chunk: JSON.parse reads it and a count finds a
+// repeated key (lineValue), twice as fast; any line that count cannot clear goes to the scan.
 
 export class JsonStreamError extends Error {
   constructor(
@@ -233,8 +235,30 @@ export class JsonValueStream {
       return i;
     }
     if (WS(c)) return i;
+    if (c === 0x7b && this.stack.length === 0 && this.shape === "objects" && this.topCount > 0) {
+      const end = this.wholeLine(i);
+      if (end >= 0) return end;
+    }
     this.structural(i, c);
     return i;
+  }
+
+  /**
+   * A JSON Lines object that ends its line within this chunk, parsed at once: JSON.parse alone,
+   * with the repeated-key check done on the parsed value (lineValue). Returns the index before the
+   * line's newline, or -1 when the character scan must read it (no newline in the chunk yet, more
+   * than one value or an error on the line, a repeated key, an escaped colon, deep nesting): that
+   * scan then finds and places whatever is wrong exactly as before.
+   */
+  private wholeLine(i: number): number {
+    const nl = this.buf.indexOf("\n", i);
+    if (nl < 0 || nl - i > this.opts.maxValueChars) return -1;
+    const value = lineValue(this.buf.slice(i, nl), this.opts.maxDepth ?? 256);
+    if (value === NOT_PLAIN) return -1;
+    const col = this.base + i - this.lineStart + 1;
+    this.out.push({ value, line: this.line, col, index: this.topCount });
+    this.topCount++;
+    return nl - 1;
   }
 
   private structural(i: number, c: number): void {
@@ -575,4 +599,58 @@ export class JsonValueStream {
     this.valueDone(i - 1);
     return false;
   }
+}
+
+/** lineValue's answer for a line the character scan must read. */
+export const NOT_PLAIN: unique symbol = Symbol("not plain");
+
+// An escaped colon decodes to a ':' the text does not show, which would upset the count below.
+const ESCAPED_COLON = /\\u003a/i;
+
+/**
+ * The value of one line of JSON text, if it is a single valid value with no object repeating a
+ * key and no nesting deeper than `maxDepth`; else NOT_PLAIN. The repeated-key check counts: each
+ * member of an object in the text has one ':' after its name, and every other ':' is inside a
+ * string, so without escaped colons the text's ':' equal the parsed value's members plus the
+ * ':' in its strings, and a repeated key (which JSON.parse drops, with whatever it held) leaves
+ * the value with fewer. Exported for its tests.
+ */
+export function lineValue(text: string, maxDepth: number): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return NOT_PLAIN;
+  }
+  if (ESCAPED_COLON.test(text)) return NOT_PLAIN;
+  const counted = membersAndColons(value, 1, maxDepth);
+  return counted >= 0 && counted === colons(text) ? value : NOT_PLAIN;
+}
+
+function colons(s: string): number {
+  let n = 0;
+  for (let at = s.indexOf(":"); at >= 0; at = s.indexOf(":", at + 1)) n++;
+  return n;
+}
+
+/** Members of every object in `v` plus the ':' in its keys and strings; -1 past `maxDepth`. */
+function membersAndColons(v: unknown, depth: number, maxDepth: number): number {
+  if (typeof v === "string") return v.includes(":") ? colons(v) : 0;
+  if (v === null || typeof v !== "object") return 0;
+  if (depth > maxDepth) return -1;
+  let n = 0;
+  if (Array.isArray(v)) {
+    for (const item of v) {
+      const m = membersAndColons(item, depth + 1, maxDepth);
+      if (m < 0) return -1;
+      n += m;
+    }
+    return n;
+  }
+  for (const key in v) {
+    const m = membersAndColons((v as Record<string, unknown>)[key], depth + 1, maxDepth);
+    if (m < 0) return -1;
+    n += 1 + (key.includes(":") ? colons(key) : 0) + m;
+  }
+  return n;
 }

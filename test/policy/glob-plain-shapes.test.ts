@@ -2,18 +2,11 @@
 // agree with it (globMatchNfa, globsIntersectNfa) on every generated pattern and value.
 import { describe, expect, it } from "vitest";
 import { globMatch, globMatchNfa, globsIntersect, globsIntersectNfa } from "../../src/policy/glob.js";
+import { rng } from "../helpers/rng.js";
 
 // A small alphabet makes collisions likely; case pairs, wildcards, a character whose lower case is
 // longer (İ), and a surrogate pair exercise the folding and the code-point fallback.
 const CHARS = ["a", "A", "b", ":", "/", "*", "?", "İ", "😀", "\ud800"];
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 function text(next: () => number, wild: boolean): string {
   const n = Math.floor(next() * 6);

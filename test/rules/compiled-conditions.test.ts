@@ -19,6 +19,7 @@ import {
 import { operatorDef, undecidable, undecidableFor } from "../../src/rules/conditions/operators.js";
 import { resolvePath } from "../../src/rules/paths.js";
 import { unreadable } from "../../src/model/resource.js";
+import { pick, rng } from "../helpers/rng.js";
 
 /** The evaluator as it was before compilation: a direct walk of the tree. */
 function reference(c: Condition, ctx: EvalContext): Outcome {
@@ -63,16 +64,6 @@ function reference(c: Condition, ctx: EvalContext): Outcome {
     }
   }
 }
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-const pick = <T>(next: () => number, xs: readonly T[]): T => xs[Math.floor(next() * xs.length)] as T;
 
 const VALUES: unknown[] = [
   undefined,

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { JsonStreamError, JsonValueStream, type StreamedValue } from "../../src/util/json-stream.js";
+import { locateJsonError } from "../../src/policy/json.js";
+import {
+  JsonStreamError,
+  JsonValueStream,
+  lineValue,
+  NOT_PLAIN,
+  type StreamedValue,
+} from "../../src/util/json-stream.js";
+import { pick, rng } from "../helpers/rng.js";
 
 /** Feed `text` in pieces of `size` characters; every split point must give the same result. */
 function read(text: string, size = 1): { values: StreamedValue[]; shape: string | undefined; held: number } {
@@ -141,5 +149,82 @@ describe("the streaming JSON reader", () => {
     expect(at('{"a": 1}\n[1]')).toBe("8:1: expected an object (JSON Lines)");
     expect(at('\ufeff{"a": 1}')).toBe("7:1: expected an object (JSON Lines)");
     expect(at('{"a": 1,\n "a": 2}')).toBe('8:2: duplicate key "a"');
+  });
+});
+
+// A JSON Lines object whose whole line is in the chunk is parsed at once (JsonValueStream's
+// wholeLine): the same values, positions and errors as the character scan, which reads a line a
+// chunk boundary cuts (chunks of 1 character here).
+describe("JSON Lines lines read whole", () => {
+  const doc = [
+    '{"a": 1}',
+    '{"arn": "arn:aws:kms:us-east-1:111111111111:key/k", "tags": {"k:v": "a:b"}, "n": [1, {"d": "}"}]}',
+    '  {"c": "\\u003a is text here, not an escape"}  \r',
+    '{"e": "\\u00e9", "f": {"__proto__": {"x": 1}}}',
+    '{"g": 1} {"h": 2}',
+    "",
+    '{"i": {"j": {"k": []}}}',
+  ].join("\n");
+
+  it("gives the character scan's values, lines and columns", () => {
+    const whole = read(`${doc}\n`, 100_000).values;
+    expect(whole).toEqual(read(`${doc}\n`, 1).values);
+    expect(whole.map((v) => [v.line, v.col, v.index])).toEqual([
+      [1, 1, 0],
+      [2, 1, 1],
+      [3, 3, 2],
+      [4, 1, 3],
+      [5, 1, 4],
+      [5, 10, 5],
+      [7, 1, 6],
+    ]);
+  });
+
+  it("leaves a line with a repeated key, an escaped colon, deep nesting or too many characters to the scan", () => {
+    const e = (line: string): string => error(`{"a": 1}\n${line}\n{"z": 0}\n`, 100_000);
+    expect(e('{"c": 1, "c": 2}')).toBe('2:10: duplicate key "c"');
+    expect(e('{"x": {"k": 1, "\\u006b": 2}}')).toMatch(/^2:16: duplicate key "k"/);
+    // The ':' the escape decodes to would make up for the repeated key's ':' in the count.
+    expect(e('{"k": 1, "k": "\\u003A"}')).toBe('2:10: duplicate key "k"');
+    expect(e(`{"d": ${"[".repeat(300)}${"]".repeat(300)}}`)).toMatch(/^2:\d+: nesting is too deep/);
+    expect(e('{"b": tru}')).toBe('2:10: invalid literal (expected "true")');
+    expect(e('{"b": 1} x')).toBe("2:10: expected an object (JSON Lines)");
+    const s = new JsonValueStream({ containerKey: "configurationItems", maxValueChars: 30 });
+    s.push('{"a": 1}\n');
+    expect(() => s.push(`{"a": "${"x".repeat(40)}"}\n`)).toThrow(/larger than 30 characters/);
+  });
+
+  it("lineValue finds every repeated key an independent check finds (generated objects)", () => {
+    const next = rng(2026);
+    // Few keys, so objects repeat them often; some spelt with escapes, some holding colons.
+    const keys = ['"a"', '"\\u0061"', '"b:"', '":"', '"c"'];
+    const strings = ['"x"', '"arn:aws:s3:::b"', '"::"', '"\\u003a"', '"\\\\u003a"', '"q\\"uote:"'];
+    const value = (depth: number): string => {
+      const r = next();
+      if (depth > 4 || r < 0.35) return pick(next, [...strings, "1", "true", "null"]);
+      const n = Math.floor(next() * 4);
+      const parts = Array.from({ length: n }, () => value(depth + 1));
+      if (r < 0.5) return `[${parts.join(", ")}]`;
+      return `{${parts.map((v) => `${pick(next, keys)}: ${v}`).join(", ")}}`;
+    };
+    let repeated = 0;
+    let plain = 0;
+    for (let i = 0; i < 3000; i++) {
+      const text = `{${Array.from({ length: 1 + Math.floor(next() * 3) }, () => `${pick(next, keys)}: ${value(1)}`).join(", ")}}`;
+      const dup = locateJsonError(text) !== undefined;
+      const got = lineValue(text, 256);
+      if (dup) {
+        repeated++;
+        expect(got, text).toBe(NOT_PLAIN);
+      } else if (!/\\u003a/i.test(text)) {
+        plain++;
+        expect(got, text).toEqual(JSON.parse(text));
+      }
+    }
+    expect(repeated).toBeGreaterThan(1000);
+    expect(plain).toBeGreaterThan(500);
+    expect(lineValue(`{"a": ${"[".repeat(5)}${"]".repeat(5)}}`, 6)).toEqual({ a: [[[[[]]]]] });
+    expect(lineValue(`{"a": ${"[".repeat(6)}${"]".repeat(6)}}`, 6)).toBe(NOT_PLAIN);
+    expect(lineValue('{"a": 1} {"b": 2}', 256)).toBe(NOT_PLAIN);
   });
 });
