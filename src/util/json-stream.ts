@@ -3,9 +3,10 @@
 // of a top-level object's "configurationItems" array (snapshot and history files), or whole
 // top-level objects (JSON Lines). Only the element being read is buffered, so memory follows the
 // largest item, not the file. A duplicate key is an error: JSON.parse would keep the last one and
-// decide silently what the document means. Elements are found by a scan of the characters, except
-// a JSON Lines object whose line is whole in the chunk: JSON.parse reads it and a count finds a
-// repeated key (lineValue), twice as fast; any line that count cannot clear goes to the scan.
+// decide silently what the document means. An element's end is found by a scan of its characters
+// (a JSON Lines object whose line is whole in the chunk needs none: lineValue), JSON.parse reads
+// it, and a count tells whether it lost a member to a repeated key (keptEveryMember); an element
+// the count cannot clear is read again on the precise path, which places the repeated key.
 
 export class JsonStreamError extends Error {
   constructor(
@@ -55,15 +56,11 @@ type Frame = {
   key: string | undefined;
 };
 
-/** The fast scan of one element: nesting, strings, and the keys of each open object. */
+/** The fast scan of one element: nesting and strings (repeated keys are found once it is parsed). */
 interface Fast {
   depth: number;
-  keys: (Set<string> | null)[];
   inString: boolean;
   escape: boolean;
-  strStart: number;
-  /** A string just closed inside an object: a key if the next character is ':'. */
-  pending: { start: number; end: number } | undefined;
 }
 
 type Token =
@@ -80,7 +77,6 @@ const NUMBER_ENDS = new Set(["zero", "int", "frac", "exp"]);
 const STRING_RUN = /[^"\\\u0000-\u001f]*/y;
 const FAST_STRING = /[^"\\]*/y;
 const FAST_STRUCT = /[^"{}[\]]*/y;
-const WS_RUN = /[ \t\r\n]*/y;
 
 /** The index after a run of `re` (a sticky regex) from i. */
 function skip(re: RegExp, s: string, i: number): number {
@@ -150,6 +146,9 @@ export class JsonValueStream {
       this.valueDone(this.buf.length - 1);
     }
     // An element cut short (a truncated last line) is still being captured, outside the stack.
+    // One the fast scan was reading may hold an error before its end (a repeated key): that one.
+    const cap = this.capture;
+    if (cap && this.fast) this.locate(this.textAbs(cap.start, this.base), cap);
     if (this.tok.t !== "none" || this.stack.length > 0 || this.capture)
       this.fail(this.buf.length, "unexpected end of input");
     if (!this.shape) this.fail(this.buf.length, "the file is empty");
@@ -319,14 +318,7 @@ export class JsonValueStream {
     // Fast for every element, and for JSON Lines objects after the first (which alone could
     // still turn out to be a snapshot with a container key).
     if (emits && (parent || this.topCount > 0) && (c === 0x7b || c === 0x5b)) {
-      this.fast = {
-        depth: 1,
-        keys: [c === 0x7b ? new Set() : null],
-        inString: false,
-        escape: false,
-        strStart: 0,
-        pending: undefined,
-      };
+      this.fast = { depth: 1, inString: false, escape: false };
       return;
     }
     if (c === 0x7b || c === 0x5b) {
@@ -391,8 +383,8 @@ export class JsonValueStream {
   }
 
   /**
-   * Scan a captured element from buf[i] at native regex speed, tracking only what JSON.parse
-   * cannot tell: where the element ends and whether an object repeats a key.
+   * Scan a captured element from buf[i] at native regex speed, tracking only where it ends (and
+   * its nesting); JSON.parse validates it and fastDone looks for a repeated key.
    */
   private fastScan(i: number): number {
     const f = this.fast as Fast;
@@ -407,55 +399,25 @@ export class JsonValueStream {
         i = skip(FAST_STRING, buf, i);
         if (i >= buf.length) break;
         if (buf.charCodeAt(i) === 0x5c) f.escape = true;
-        else {
-          f.inString = false;
-          if (f.keys.at(-1)) f.pending = { start: f.strStart, end: this.base + i };
-        }
+        else f.inString = false;
         i++;
         continue;
-      }
-      if (f.pending) {
-        i = skip(WS_RUN, buf, i);
-        if (i >= buf.length) break;
-        if (buf.charCodeAt(i) === 0x3a) this.fastKey(f, f.pending);
-        f.pending = undefined;
       }
       i = skip(FAST_STRUCT, buf, i);
       if (i >= buf.length) break;
       const c = buf.charCodeAt(i);
-      if (c === 0x22) {
-        f.inString = true;
-        f.strStart = this.base + i;
-      } else if (c === 0x7b || c === 0x5b) {
+      if (c === 0x22) f.inString = true;
+      else if (c === 0x7b || c === 0x5b) {
         if (this.stack.length + ++f.depth > (this.opts.maxDepth ?? 256))
           this.failAt(this.base + i, "nesting is too deep");
-        f.keys.push(c === 0x7b ? new Set() : null);
-      } else {
-        f.keys.pop();
-        if (--f.depth === 0) {
-          this.fast = undefined;
-          this.fastDone(i);
-          return i;
-        }
+      } else if (--f.depth === 0) {
+        this.fast = undefined;
+        this.fastDone(i);
+        return i;
       }
       i++;
     }
     return buf.length - 1;
-  }
-
-  private fastKey(f: Fast, p: { start: number; end: number }): void {
-    const raw = this.textAbs(p.start + 1, p.end);
-    let key = raw;
-    if (raw.includes("\\")) {
-      try {
-        key = JSON.parse(`"${raw}"`) as string;
-      } catch {
-        return; // a bad escape: JSON.parse of the element reports it with its position
-      }
-    }
-    const keys = f.keys.at(-1);
-    if (keys?.has(key)) this.failAt(p.start, `duplicate key ${JSON.stringify(key)}`);
-    keys?.add(key);
   }
 
   /** The captured element ended at buf[i]: parse it (a syntax error is located precisely). */
@@ -470,6 +432,8 @@ export class JsonValueStream {
     } catch {
       this.locateIn(text, cap);
     }
+    // The count cannot clear it: the precise path finds the repeated key, if there is one.
+    if (!keptEveryMember(text, value)) this.locate(text, cap);
     // Lines inside the element were not counted on the way: count them now.
     let newlines = 0;
     for (let at = text.indexOf("\n"); at >= 0; at = text.indexOf("\n", at + 1)) {
@@ -484,6 +448,12 @@ export class JsonValueStream {
 
   /** Re-read an element that JSON.parse refused with the precise reader, for its position. */
   private locateIn(text: string, cap: { line: number; col: number }): never {
+    this.locate(text, cap);
+    throw new JsonStreamError(cap.line, cap.col, "invalid JSON");
+  }
+
+  /** Throw the first error the precise path finds in an element, placed in the document; or return. */
+  private locate(text: string, cap: { line: number; col: number }): void {
     try {
       // The element alone, on the precise path (not as a continuation, which would take it fast).
       const { continues: _continues, ...opts } = this.opts;
@@ -495,7 +465,6 @@ export class JsonValueStream {
       const line = cap.line + err.line - 1;
       throw new JsonStreamError(line, err.line === 1 ? cap.col + err.col - 1 : err.col, err.problem);
     }
-    throw new JsonStreamError(cap.line, cap.col, "invalid JSON");
   }
 
   /** Fail at an absolute offset inside the captured element (lines there are not counted yet). */
@@ -622,9 +591,17 @@ export function lineValue(text: string, maxDepth: number): unknown {
   } catch {
     return NOT_PLAIN;
   }
-  if (ESCAPED_COLON.test(text)) return NOT_PLAIN;
+  return keptEveryMember(text, value, maxDepth) ? value : NOT_PLAIN;
+}
+
+/**
+ * `value`, parsed from `text`, certainly holds every member the text has (no repeated key), and
+ * nests no deeper than `maxDepth`: the count above. False: maybe not.
+ */
+function keptEveryMember(text: string, value: unknown, maxDepth = Infinity): boolean {
+  if (ESCAPED_COLON.test(text)) return false;
   const counted = membersAndColons(value, 1, maxDepth);
-  return counted >= 0 && counted === colons(text) ? value : NOT_PLAIN;
+  return counted >= 0 && counted === colons(text);
 }
 
 function colons(s: string): number {

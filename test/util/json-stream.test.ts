@@ -227,4 +227,39 @@ describe("JSON Lines lines read whole", () => {
     expect(lineValue(`{"a": ${"[".repeat(6)}${"]".repeat(6)}}`, 6)).toBe(NOT_PLAIN);
     expect(lineValue('{"a": 1} {"b": 2}', 256)).toBe(NOT_PLAIN);
   });
+
+  it("finds a repeated key in an array's elements where the independent check does (generated documents)", () => {
+    const next = rng(7);
+    const keys = ['"a"', '"\\u0061"', '"b:"', '"c"'];
+    const strings = ['"x"', '"arn:aws:kms:::k"', '"\\u003a"', '"}"'];
+    const value = (depth: number): string => {
+      if (depth > 3 || next() < 0.4) return pick(next, [...strings, "2", "false"]);
+      const n = Math.floor(next() * 3);
+      const parts = Array.from({ length: n }, () => value(depth + 1));
+      return next() < 0.3
+        ? `[${parts.join(",")}]`
+        : `{${parts.map((v) => `${pick(next, keys)}:${v}`).join(",")}}`;
+    };
+    let repeated = 0;
+    for (let i = 0; i < 500; i++) {
+      const items = Array.from(
+        { length: 1 + Math.floor(next() * 4) },
+        () => `{${pick(next, keys)}:${value(1)}}`,
+      );
+      const doc = `{"configurationItems": [${items.join(", ")}]}`;
+      const found = locateJsonError(doc);
+      const got = error(doc, 1 + Math.floor(next() * 40));
+      if (found) {
+        repeated++;
+        expect(got, doc).toBe(`1:${found.position + 1}: ${found.problem}`);
+      } else expect(got, doc).toBe("no error");
+    }
+    expect(repeated).toBeGreaterThan(80);
+    // An element cut short: its first error, a repeated key before the end, as a full read finds.
+    const cut = '{"configurationItems": [{"a": 1}, {"b": 1, "b": 2, "c": [1,';
+    for (const size of [1, 7, 1000]) expect(error(cut, size)).toBe('1:44: duplicate key "b"');
+    expect(error('{"configurationItems": [{"a": 1}, {"b": 1, "c": [1,', 7)).toBe(
+      "1:52: unexpected end of input",
+    );
+  });
 });
