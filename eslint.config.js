@@ -4,18 +4,19 @@ import tseslint from "typescript-eslint";
 // The layers, bottom to top (docs/architecture.md): each may import only the layers listed for it.
 // Data flows discover → collect → store → evaluate → report; the simulator is a separate product.
 const LAYERS = {
+  json: [],
   model: [],
-  util: [],
-  policy: [],
-  aws: ["model", "util"],
-  store: ["model", "util"],
-  rules: ["policy", "model", "util"],
-  collect: ["aws", "store", "model", "util"],
-  report: ["store", "rules", "model", "util"],
-  app: ["collect", "rules", "store", "report", "aws", "policy", "model", "util"],
-  serve: ["app", "store", "report", "rules", "model", "util"],
-  cli: ["app", "serve", "collect", "rules", "store", "report", "aws", "policy", "model", "util"],
-  sim: ["util", "model"],
+  util: ["json"],
+  policy: ["json"],
+  aws: ["model", "util", "json"],
+  store: ["model", "util", "json"],
+  rules: ["policy", "model", "util", "json"],
+  collect: ["aws", "store", "model", "util", "json"],
+  report: ["store", "rules", "model", "util", "json"],
+  app: ["collect", "rules", "store", "report", "aws", "policy", "model", "util", "json"],
+  serve: ["app", "store", "report", "rules", "model", "util", "json"],
+  cli: ["app", "serve", "collect", "rules", "store", "report", "aws", "policy", "model", "util", "json"],
+  sim: ["util", "model", "json"],
 };
 const ROOMS = [...Object.keys(LAYERS), "version"];
 

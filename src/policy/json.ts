@@ -1,6 +1,10 @@
 // Turning raw policy text into a JSON value: size bound, URL decoding, syntax error positions.
+import { keptEveryMember } from "../json/members.js";
 
 export const MAX_POLICY_BYTES = 128 * 1024;
+
+/** Deeper policies go to the iterative scan: the count recurses, and no real policy nests so far. */
+const MAX_COUNTED_DEPTH = 64;
 
 /** Nesting of JSON-in-a-string / URL-encoding we unwrap before giving up. */
 const MAX_DECODE_ROUNDS = 4;
@@ -92,7 +96,9 @@ function parseJson(text: string): DecodeResult {
   try {
     const value = JSON.parse(text) as unknown;
     // JSON.parse keeps the last of two equal keys; IAM rejects such a document. Its meaning is
-    // ambiguous, so it is judged as unreadable (UNKNOWN), never by whichever value came last.
+    // ambiguous, so it is judged as unreadable (UNKNOWN), never by whichever value came last. The
+    // colon count clears almost every policy; the rest are scanned to place the repeated key.
+    if (keptEveryMember(text, value, MAX_COUNTED_DEPTH)) return { ok: true, value };
     const dup = locateJsonError(text);
     if (dup)
       return {

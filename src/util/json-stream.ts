@@ -8,6 +8,8 @@
 // it, and a count tells whether it lost a member to a repeated key (keptEveryMember); an element
 // the count cannot clear is read again on the precise path, which places the repeated key.
 
+import { keptEveryMember } from "../json/members.js";
+
 export class JsonStreamError extends Error {
   constructor(
     readonly line: number,
@@ -573,16 +575,10 @@ export class JsonValueStream {
 /** lineValue's answer for a line the character scan must read. */
 export const NOT_PLAIN: unique symbol = Symbol("not plain");
 
-// An escaped colon decodes to a ':' the text does not show, which would upset the count below.
-const ESCAPED_COLON = /\\u003a/i;
-
 /**
  * The value of one line of JSON text, if it is a single valid value with no object repeating a
- * key and no nesting deeper than `maxDepth`; else NOT_PLAIN. The repeated-key check counts: each
- * member of an object in the text has one ':' after its name, and every other ':' is inside a
- * string, so without escaped colons the text's ':' equal the parsed value's members plus the
- * ':' in its strings, and a repeated key (which JSON.parse drops, with whatever it held) leaves
- * the value with fewer. Exported for its tests.
+ * key and no nesting deeper than `maxDepth`; else NOT_PLAIN. The repeated-key check counts colons
+ * (keptEveryMember, src/json/members.ts). Exported for its tests.
  */
 export function lineValue(text: string, maxDepth: number): unknown {
   let value: unknown;
@@ -592,42 +588,4 @@ export function lineValue(text: string, maxDepth: number): unknown {
     return NOT_PLAIN;
   }
   return keptEveryMember(text, value, maxDepth) ? value : NOT_PLAIN;
-}
-
-/**
- * `value`, parsed from `text`, certainly holds every member the text has (no repeated key), and
- * nests no deeper than `maxDepth`: the count above. False: maybe not.
- */
-function keptEveryMember(text: string, value: unknown, maxDepth = Infinity): boolean {
-  if (ESCAPED_COLON.test(text)) return false;
-  const counted = membersAndColons(value, 1, maxDepth);
-  return counted >= 0 && counted === colons(text);
-}
-
-function colons(s: string): number {
-  let n = 0;
-  for (let at = s.indexOf(":"); at >= 0; at = s.indexOf(":", at + 1)) n++;
-  return n;
-}
-
-/** Members of every object in `v` plus the ':' in its keys and strings; -1 past `maxDepth`. */
-function membersAndColons(v: unknown, depth: number, maxDepth: number): number {
-  if (typeof v === "string") return v.includes(":") ? colons(v) : 0;
-  if (v === null || typeof v !== "object") return 0;
-  if (depth > maxDepth) return -1;
-  let n = 0;
-  if (Array.isArray(v)) {
-    for (const item of v) {
-      const m = membersAndColons(item, depth + 1, maxDepth);
-      if (m < 0) return -1;
-      n += m;
-    }
-    return n;
-  }
-  for (const key in v) {
-    const m = membersAndColons((v as Record<string, unknown>)[key], depth + 1, maxDepth);
-    if (m < 0) return -1;
-    n += 1 + (key.includes(":") ? colons(key) : 0) + m;
-  }
-  return n;
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MAX_POLICY_BYTES, locateJsonError, parsePolicy } from "../../src/policy/index.js";
+import { decodePolicyValue } from "../../src/policy/json.js";
+import { repeatedKeyTexts } from "../helpers/repeated-keys.js";
 import { parseError, policy } from "./helpers.js";
 
 const ACCOUNT = "111122223333";
@@ -192,6 +194,31 @@ describe("parsePolicy: malformed JSON", () => {
     expect(parseError(encodeURIComponent(doc))).toMatch(
       /^duplicate key "Effect" .* \(in the URL-decoded text\)$/,
     );
+  });
+
+  it("refuses exactly the repeated keys the character scan finds (generated texts)", () => {
+    // The colon count clears a text first (src/json/members.ts); only texts it cannot clear are
+    // scanned. Generated texts repeat keys often, spell them with escapes, hide colons in strings.
+    let repeated = 0;
+    for (const text of repeatedKeyTexts(77, 2000)) {
+      const dup = locateJsonError(text);
+      const got = decodePolicyValue(text);
+      if (dup) {
+        repeated++;
+        expect(got, text).toEqual({
+          ok: false,
+          error: `${dup.problem} at position ${dup.position}: AWS rejects such a policy, and which value counts is ambiguous`,
+        });
+      } else expect(got, text).toEqual({ ok: true, value: JSON.parse(text) });
+    }
+    expect(repeated).toBeGreaterThan(500);
+    // Deeper than the count goes: the scan decides, without a stack overflow.
+    const deep = `{"a": ${"[".repeat(5000)}${"]".repeat(5000)}, "a": 1}`;
+    expect(decodePolicyValue(deep)).toMatchObject({
+      ok: false,
+      error: /^duplicate key "a" at position 10007/,
+    });
+    expect(decodePolicyValue(`{"a": ${"[".repeat(5000)}${"]".repeat(5000)}}`).ok).toBe(true);
   });
 
   it("does not overflow the stack on deep nesting", () => {

@@ -7,6 +7,7 @@ import {
   NOT_PLAIN,
   type StreamedValue,
 } from "../../src/util/json-stream.js";
+import { repeatedKeyTexts } from "../helpers/repeated-keys.js";
 import { pick, rng } from "../helpers/rng.js";
 
 /** Feed `text` in pieces of `size` characters; every split point must give the same result. */
@@ -195,22 +196,9 @@ describe("JSON Lines lines read whole", () => {
   });
 
   it("lineValue finds every repeated key an independent check finds (generated objects)", () => {
-    const next = rng(2026);
-    // Few keys, so objects repeat them often; some spelt with escapes, some holding colons.
-    const keys = ['"a"', '"\\u0061"', '"b:"', '":"', '"c"'];
-    const strings = ['"x"', '"arn:aws:s3:::b"', '"::"', '"\\u003a"', '"\\\\u003a"', '"q\\"uote:"'];
-    const value = (depth: number): string => {
-      const r = next();
-      if (depth > 4 || r < 0.35) return pick(next, [...strings, "1", "true", "null"]);
-      const n = Math.floor(next() * 4);
-      const parts = Array.from({ length: n }, () => value(depth + 1));
-      if (r < 0.5) return `[${parts.join(", ")}]`;
-      return `{${parts.map((v) => `${pick(next, keys)}: ${v}`).join(", ")}}`;
-    };
     let repeated = 0;
     let plain = 0;
-    for (let i = 0; i < 3000; i++) {
-      const text = `{${Array.from({ length: 1 + Math.floor(next() * 3) }, () => `${pick(next, keys)}: ${value(1)}`).join(", ")}}`;
+    for (const text of repeatedKeyTexts(2026, 3000)) {
       const dup = locateJsonError(text) !== undefined;
       const got = lineValue(text, 256);
       if (dup) {
