@@ -3,8 +3,9 @@
 // pipelines whose database does not persist between runs.
 import type { Command } from "commander";
 import { exportBaseline } from "../report/baseline.js";
-import { openStore, out } from "./context.js";
-import { writeFileChunks } from "./output.js";
+import { openStore } from "./context.js";
+import { prettyJson } from "../report/json-stream.js";
+import { stdout, writeChunks, writeFileChunks } from "./output.js";
 import { selectScan } from "./scan-select.js";
 
 export function define(baseline: Command): void {
@@ -17,9 +18,13 @@ export function define(baseline: Command): void {
       const store = openStore(cmd);
       try {
         const scan = selectScan(store, opts.scan, cmd, { complete: "baselines are made" });
-        const text = `${JSON.stringify(exportBaseline(store, scan), null, 2)}\n`;
-        if (opts.output) await writeFileChunks(opts.output, [text]);
-        else out(text);
+        // Streamed: a baseline of every result of a large scan is never one string.
+        const chunks = (function* () {
+          yield* prettyJson(exportBaseline(store, scan));
+          yield "\n";
+        })();
+        if (opts.output) await writeFileChunks(opts.output, chunks);
+        else await writeChunks(stdout(), chunks);
       } finally {
         store.close();
       }

@@ -8,6 +8,7 @@ import type { JsonObject } from "../model/resource.js";
 import { SEVERITIES } from "../model/severity.js";
 import type { ScanRow, Store } from "../store/store.js";
 import { InputError } from "../util/errors.js";
+import { JsonStream } from "./json-stream.js";
 import { issueLines, schemaIssues } from "../util/schema-errors.js";
 import { readSourceFile } from "../util/yaml-source.js";
 import { VERSION } from "../version.js";
@@ -67,13 +68,27 @@ export function baselineSchema(): JsonObject {
 
 const validate = new Ajv({ allErrors: true, strict: false, verbose: true }).compile(baselineSchema());
 
-/** The FAIL and UNKNOWN results of a scan as a baseline document, sorted so diffs of it stay small. */
-export function exportBaseline(store: Store, scan: ScanRow): JsonObject {
-  const rows = store.queryFindings(scan.id, { statuses: ["FAIL", "UNKNOWN"] });
-  const findings = rows
-    .map((f) => {
-      const identity = findingIdentity(f);
-      return {
+/** A baseline file's document; `findings` is streamed (write it with prettyJson). */
+export interface BaselineExport {
+  dpscanBaseline: number;
+  exportedAt: string;
+  dpscanVersion: string;
+  scan: { id: number; startedAt: string; source: string };
+  findings: JsonStream;
+}
+
+/**
+ * The FAIL and UNKNOWN results of a scan as a baseline document, sorted so diffs of it stay small.
+ * Only identities, statuses and severities are held to sort them, never messages or evidence.
+ */
+export function exportBaseline(store: Store, scan: ScanRow): BaselineExport {
+  const keys = [...store.iterateFindingKeys(scan.id, ["FAIL", "UNKNOWN"])].map(
+    (k) => [findingIdentity(k), k] as const,
+  );
+  keys.sort(([a, x], [b, y]) => a.localeCompare(b) || x.status.localeCompare(y.status));
+  function* findings(): Generator<JsonObject> {
+    for (const [identity, f] of keys)
+      yield {
         identity,
         fingerprint: findingFingerprint(identity),
         status: f.status,
@@ -85,14 +100,13 @@ export function exportBaseline(store: Store, scan: ScanRow): JsonObject {
         resourceId: f.resourceId,
         arn: f.arn,
       };
-    })
-    .sort((a, b) => a.identity.localeCompare(b.identity) || a.status.localeCompare(b.status));
+  }
   return {
     dpscanBaseline: BASELINE_FORMAT,
     exportedAt: new Date().toISOString(),
     dpscanVersion: VERSION,
     scan: { id: scan.id, startedAt: scan.startedAt, source: scan.source },
-    findings,
+    findings: new JsonStream(findings()),
   };
 }
 
@@ -106,11 +120,11 @@ function fromRows(
 }
 
 export function baselineFromScan(store: Store, scan: ScanRow): Baseline {
-  const rows = store.queryFindings(scan.id, { statuses: ["FAIL", "UNKNOWN"] });
-  return fromRows(
-    `scan ${scan.id}`,
-    rows.map((f) => ({ status: f.status, identity: findingIdentity(f) })),
-  );
+  function* rows(): Generator<Pick<FindingRow, "status"> & { identity: string }> {
+    for (const k of store.iterateFindingKeys(scan.id, ["FAIL", "UNKNOWN"]))
+      yield { status: k.status, identity: findingIdentity(k) };
+  }
+  return fromRows(`scan ${scan.id}`, rows());
 }
 
 /** Baseline files of big organisations outgrow the YAML reader's bound: JSON is read directly. */

@@ -76,6 +76,9 @@ export type FindingPlace = Pick<
   "ruleId" | "accountId" | "region" | "resourceType" | "resourceId"
 >;
 
+/** A finding's identity with its status and severity: what a baseline keeps (Store.iterateFindingKeys). */
+export type FindingKey = FindingPlace & Pick<FindingRow, "status" | "severity" | "arn">;
+
 export interface FindingDocRow extends FindingRow {
   title: string | null;
   remediation: string | null;
@@ -1129,6 +1132,25 @@ export class Store {
       ...args,
     ) as IterableIterator<Row>)
       yield { ruleId, accountId, region, resourceType, resourceId };
+  }
+
+  /**
+   * The scan's results of `statuses` as identities with status and severity, in no order: no
+   * message or evidence is read (a baseline of 460k results held them all in memory).
+   */
+  *iterateFindingKeys(scanId: number, statuses: readonly Status[]): Generator<FindingKey> {
+    const { where, args } = findingWhere(scanId, { statuses: [...statuses] });
+    const stmt = this.db
+      .prepare(
+        `SELECT f.status, f.severity, f.rule_id, f.account_id, f.region, f.resource_type, f.resource_id, f.arn
+         FROM findings f WHERE ${where}`,
+      )
+      .raw(true);
+    type Row = [Status, Severity, string, string, string, string, string, string | null];
+    for (const [status, severity, ruleId, accountId, region, resourceType, resourceId, arn] of stmt.iterate(
+      ...args,
+    ) as IterableIterator<Row>)
+      yield { ruleId, accountId, region, resourceType, resourceId, status, severity, arn };
   }
 
   countFindings(scanId: number, f: FindingFilter = {}): number {

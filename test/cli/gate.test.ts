@@ -249,13 +249,22 @@ describe("dpscan gate: waivers and baselines", () => {
     );
     const exported = JSON.parse(readFileSync(file, "utf8")) as {
       dpscanBaseline: number;
-      findings: { resourceId: string; fingerprint: string }[];
+      findings: { resourceId: string; fingerprint: string; identity: string }[];
     };
     expect(exported.dpscanBaseline).toBe(1);
     const ids = exported.findings.map((f) => f.resourceId);
     expect(ids).toEqual(expect.arrayContaining([V1, V3, KEY]));
     expect(ids).toHaveLength(4);
     expect(ids.some((id) => id.includes(":secret:app/db-password"))).toBe(true);
+    // Streamed, yet pretty JSON as JSON.stringify writes it, sorted by identity; stdout the same.
+    const text = readFileSync(file, "utf8");
+    expect(text).toBe(`${JSON.stringify(exported, null, 2)}\n`);
+    const identities = exported.findings.map((f) => f.identity);
+    expect(identities).toEqual([...identities].sort((a, b) => a.localeCompare(b)));
+    const printed = await runCli(["--db", db, "baseline", "export", "--scan", "1"]);
+    expect(printed.stdout.replace(/"exportedAt": "[^"]*"/, "")).toBe(
+      text.replace(/"exportedAt": "[^"]*"/, ""),
+    );
     const fresh = join(dir, "fresh.db");
     await scanStage(fresh, 2);
     const fromFile = await gate(fresh, ["--new-only", "--baseline", file, "--waivers", waiversFile(dir)]);
