@@ -1,7 +1,8 @@
 // Baselines for `dpscan gate --new-only`: the FAIL and UNKNOWN results accepted as legacy, so only
 // what is new since blocks. A baseline is a stored scan, or a file written by `dpscan baseline
 // export` (JSON, schemas/baseline.schema.json) that a repository can keep beside its pipeline.
-import { readFileSync, statSync } from "node:fs";
+import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { StringDecoder } from "node:string_decoder";
 import { Ajv } from "ajv";
 import { findingFingerprint, findingIdentity, type FindingRow } from "../model/finding.js";
 import type { JsonObject } from "../model/resource.js";
@@ -10,7 +11,8 @@ import type { ScanRow, Store } from "../store/store.js";
 import { InputError } from "../util/errors.js";
 import { JsonStream } from "./json-stream.js";
 import { issueLines, schemaIssues } from "../util/schema-errors.js";
-import { readSourceFile } from "../util/yaml-source.js";
+import { JsonStreamError, JsonValueStream, type StreamedValue } from "../util/json-stream.js";
+import { formatPath, parseSource, type PathSegment } from "../util/yaml-source.js";
 import { VERSION } from "../version.js";
 
 export const BASELINE_FORMAT = 1;
@@ -127,25 +129,105 @@ export function baselineFromScan(store: Store, scan: ScanRow): Baseline {
   return fromRows(`scan ${scan.id}`, rows());
 }
 
-/** Baseline files of big organisations outgrow the YAML reader's bound: JSON is read directly. */
-const MAX_BASELINE_BYTES = 256 * 1024 * 1024;
+/**
+ * A sanity bound only: the file is streamed (one finding held at a time, besides the identities),
+ * so its size does not bound memory. A baseline of a 1M-result scan is about 270 MB.
+ */
+const MAX_BASELINE_BYTES = 4 * 1024 ** 3;
+/** The largest finding, and the most text outside `findings`, read from a file. */
+const MAX_PART_CHARS = 1024 * 1024;
+const CHUNK_BYTES = 1024 * 1024;
 
-/** Read a baseline file; errors name file, line and column. */
+const validateFinding = new Ajv({ allErrors: true, strict: false, verbose: true }).compile(
+  (baselineSchema().properties as { findings: { items: JsonObject } }).findings.items,
+);
+
+/**
+ * Read a baseline file, streamed: its findings one at a time (each checked against the schema, an
+ * error placed at the finding's line and column), and the members around them (the format version)
+ * checked as a document of their own with the findings left out. Errors name file, line, column.
+ */
 export function loadBaselineFile(file: string): Baseline {
-  let data: unknown;
+  const b: Baseline = { label: file, fail: new Set(), unknown: new Set() };
+  const problems: string[] = [];
+  const stream = new JsonValueStream({ containerKey: "findings", maxValueChars: MAX_PART_CHARS });
+  // The text outside the findings: before the first, and after the latest (between two findings
+  // only a comma). `tail` is the text since the latest finding's end, from absolute offset `at`.
+  let head: string | undefined;
+  let tail = "";
+  let at = 0;
+  const newlines = (t: string): number => {
+    let n = 0;
+    for (let i = t.indexOf("\n"); i >= 0; i = t.indexOf("\n", i + 1)) n++;
+    return n;
+  };
+  const take = (values: StreamedValue[]): void => {
+    for (const v of values) {
+      if (stream.shape !== "container") continue;
+      head ??= tail.slice(0, v.offset - at);
+      tail = tail.slice(v.end - at);
+      at = v.end;
+      if (!validateFinding(v.value)) {
+        if (problems.length < 50)
+          for (const i of schemaIssues(validateFinding.errors ?? [], { base: ["findings", v.index] }))
+            problems.push(
+              `${file}:${v.line}:${v.col}: ${formatPath(i.key ? [...i.path, i.key] : i.path)}: ${i.message}`,
+            );
+        continue;
+      }
+      const f = v.value as { identity: string; status: "FAIL" | "UNKNOWN" };
+      (f.status === "FAIL" ? b.fail : b.unknown).add(f.identity);
+    }
+    // Before the first finding the text is the members before it and that finding (each bounded),
+    // after one it is the members after it: more is not a baseline file's.
+    if (tail.length > 2 * MAX_PART_CHARS + CHUNK_BYTES)
+      throw new InputError([
+        `${file}: not a baseline file: more than ${MAX_PART_CHARS} characters outside "findings"`,
+      ]);
+  };
+  let fd: number | undefined;
   try {
     if (statSync(file).size > MAX_BASELINE_BYTES)
       throw new InputError([`${file}: larger than ${MAX_BASELINE_BYTES} bytes`]);
-    data = JSON.parse(readFileSync(file, "utf8"));
+    fd = openSync(file, "r");
+    const decoder = new StringDecoder("utf8");
+    const buf = Buffer.alloc(CHUNK_BYTES);
+    for (;;) {
+      const n = readSync(fd, buf, 0, CHUNK_BYTES, null);
+      const text = n > 0 ? decoder.write(buf.subarray(0, n)) : decoder.end();
+      tail += text;
+      take(n > 0 ? stream.push(text) : stream.end());
+      if (n === 0) break;
+    }
   } catch (err) {
     if (err instanceof InputError) throw err;
-    data = undefined; // unreadable or not JSON: the positioned reader says where and why
+    if (err instanceof JsonStreamError)
+      throw new InputError([`${file}:${err.line}:${err.col}: ${err.problem}`]);
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new InputError([`${file}: cannot read: ${code ?? String(err)}`]);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
-  if (data === undefined || !validate(data)) {
-    const src = readSourceFile(file);
-    if (!validate(src.data)) throw new InputError(issueLines(src, schemaIssues(validate.errors ?? [])));
-    data = src.data;
+  if (problems.length > 0) throw new InputError(problems);
+  // The document without its findings, read as one: a place after them is moved down by the
+  // lines the findings took.
+  const rest = stream.shape === "container" ? `${head ?? ""}${tail}` : tail;
+  if (rest.length > MAX_PART_CHARS)
+    throw new InputError([
+      `${file}: not a baseline file: more than ${MAX_PART_CHARS} characters outside "findings"`,
+    ]);
+  const src = parseSource(file, rest);
+  if (!validate(src.data)) {
+    const headLines = newlines(head ?? "") + 1;
+    // The lines the findings took: the document's, less those of the text around them.
+    const skippedLines = stream.currentLine - 1 - newlines(rest);
+    const where = (path: readonly PathSegment[], key?: string): string =>
+      src
+        .where(path, key)
+        .replace(/:(\d+):(\d+)$/, (_, l: string, c: string) =>
+          Number(l) > headLines ? `:${Number(l) + skippedLines}:${c}` : `:${l}:${c}`,
+        );
+    throw new InputError(issueLines({ ...src, where }, schemaIssues(validate.errors ?? [])));
   }
-  const doc = data as { findings: { identity: string; status: "FAIL" | "UNKNOWN" }[] };
-  return fromRows(file, doc.findings);
+  return b;
 }

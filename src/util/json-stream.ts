@@ -30,6 +30,9 @@ export interface StreamedValue {
   col: number;
   /** Index in its array, or the count of top-level objects before it. */
   index: number;
+  /** Where its text starts and ends (characters from the document's start; end exclusive). */
+  offset: number;
+  end: number;
 }
 
 export interface JsonStreamOptions {
@@ -115,6 +118,11 @@ export class JsonValueStream {
   shape: JsonShape | undefined;
   /** The most characters held at once: the measure of the reader's memory. */
   maxBuffered = 0;
+
+  /** The line being read (1-based); after end(), the document's last line. */
+  get currentLine(): number {
+    return this.line;
+  }
 
   constructor(private readonly opts: JsonStreamOptions) {
     if (opts.continues) {
@@ -257,7 +265,14 @@ export class JsonValueStream {
     const value = lineValue(this.buf.slice(i, nl), this.opts.maxDepth ?? 256);
     if (value === NOT_PLAIN) return -1;
     const col = this.base + i - this.lineStart + 1;
-    this.out.push({ value, line: this.line, col, index: this.topCount });
+    this.out.push({
+      value,
+      line: this.line,
+      col,
+      index: this.topCount,
+      offset: this.base + i,
+      end: this.base + nl,
+    });
     this.topCount++;
     return nl - 1;
   }
@@ -378,6 +393,8 @@ export class JsonValueStream {
         line: this.capture.line,
         col: this.capture.col,
         index: this.capture.index,
+        offset: this.capture.start,
+        end: this.capture.start + text.length,
       });
       this.capture = undefined;
     }
@@ -443,7 +460,8 @@ export class JsonValueStream {
       this.lineStart = cap.start + at + 1;
     }
     this.line += newlines;
-    this.out.push({ value, line: cap.line, col: cap.col, index: cap.index });
+    const { line, col, index, start } = cap;
+    this.out.push({ value, line, col, index, offset: start, end: start + text.length });
     this.capture = undefined;
     if (this.stack.length === 0) this.topCount++;
   }

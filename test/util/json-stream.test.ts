@@ -62,6 +62,24 @@ describe("the streaming JSON reader", () => {
     ]);
   });
 
+  it("tells where each value's text starts and ends in the document, at any chunk boundary", () => {
+    const docs = [
+      '{"version": "1", "configurationItems": [{"a": [1, {"b": "]"}]},\n  {"c": "\\u0041"} , 3, "x"]}',
+      '[{"a": 1}, [2, 3], {"b": {"c": null}}]',
+      '{"a": 1}\n{"b": "x\\ny"}\r\n\n  {"c": [1]}\n',
+    ];
+    for (const text of docs)
+      for (const size of [1, 2, 3, 7, 1000]) {
+        const { values } = read(text, size);
+        expect(values.length).toBeGreaterThan(2);
+        for (const v of values) expect(JSON.parse(text.slice(v.offset, v.end)), text).toEqual(v.value);
+      }
+    const s = new JsonValueStream({ containerKey: "configurationItems", maxValueChars: 100 });
+    s.push("[1,\n2,\n3]\n");
+    s.end();
+    expect(s.currentLine).toBe(4);
+  });
+
   it("holds only the element being read, not the document", () => {
     const item = JSON.stringify({ resourceId: "r", configuration: { pad: "x".repeat(1000) } });
     const doc = `{"configurationItems": [${Array.from({ length: 500 }, () => item).join(",")}]}`;
