@@ -932,42 +932,47 @@ export class Store {
     scanId: number,
     pageSize = 1000,
   ): Generator<{ finding: FindingRow; resourcePk: number | null; record: ResourceRecord | null }> {
-    const stmt = this.db.prepare(
-      `SELECT f.*, f.resource_pk AS pk, r.id AS r_id, r.resource_type AS r_type, r.resource_id AS r_rid,
-              r.resource_name AS r_name, r.arn AS r_arn, r.account_id AS r_account, r.region AS r_region,
-              r.configuration_json AS r_conf, r.supplementary_json AS r_supp, r.tags_json AS r_tags,
-              r.capture_time AS r_time
-       FROM findings f LEFT JOIN resources r ON r.id = f.resource_pk
-       WHERE +f.scan_id = ? AND f.id <= ? AND f.id > ? ORDER BY f.id LIMIT ?`,
-    );
-    // A row-id range, as iterateResources: a page costs its size, not a sort of the whole scan.
+    const stored = STORED_COLUMNS.split(", ").map((c) => `r.${c}`);
+    for (const r of this.findingPages<[...FindingCells, pk: number | null, ...StoredRow]>(
+      scanId,
+      `f.resource_pk, ${stored.join(", ")}`,
+      "LEFT JOIN resources r ON r.id = f.resource_pk",
+      pageSize,
+    )) {
+      const record = r[13] === null ? null : storedRecord(r.slice(13) as StoredRow);
+      yield { finding: findingOfCells(r), resourcePk: r[12], record };
+    }
+  }
+
+  /** Every finding of a scan in finding order, a page at a time, without the records behind them. */
+  *iterateFindingRows(scanId: number, pageSize = 1000): Generator<FindingRow> {
+    for (const r of this.findingPages<FindingCells>(scanId, "", "", pageSize)) yield findingOfCells(r);
+  }
+
+  /**
+   * The scan's findings as rows of FINDING_CELLS (then `more` columns, from the `join`) in row-id
+   * order, in pages of a row-id range read as arrays: a page costs its size, not a sort of the scan.
+   */
+  private *findingPages<Row extends [...FindingCells, ...unknown[]]>(
+    scanId: number,
+    more: string,
+    join: string,
+    pageSize: number,
+  ): Generator<Row> {
     const range = this.findingIdRange(scanId);
     if (!range) return;
-    const { hi } = range;
+    const stmt = this.db
+      .prepare(
+        `SELECT ${FINDING_CELLS}${more ? `, ${more}` : ""} FROM findings f ${join}
+         WHERE +f.scan_id = ? AND f.id <= ? AND f.id > ? ORDER BY f.id LIMIT ?`,
+      )
+      .raw(true);
     let after = range.lo - 1;
     for (;;) {
-      const rows = stmt.all(scanId, hi, after, pageSize) as (RawFinding & FindingJoin)[];
-      for (const r of rows) {
-        const record =
-          r.r_id === null
-            ? null
-            : toRecord({
-                id: r.r_id,
-                resource_type: r.r_type,
-                resource_id: r.r_rid,
-                resource_name: r.r_name,
-                arn: r.r_arn,
-                account_id: r.r_account,
-                region: r.r_region,
-                configuration_json: r.r_conf,
-                supplementary_json: r.r_supp,
-                tags_json: r.r_tags,
-                capture_time: r.r_time,
-              });
-        yield { finding: toFinding(r), resourcePk: r.pk, record };
-      }
+      const rows = stmt.all(scanId, range.hi, after, pageSize) as Row[];
+      yield* rows;
       if (rows.length < pageSize) return;
-      after = rows[rows.length - 1]?.id ?? after;
+      after = (rows.at(-1) as Row)[0];
     }
   }
 
@@ -1079,9 +1084,7 @@ export class Store {
     // gate's read; bench/README.md, w18).
     const stmt = this.db
       .prepare(
-        `SELECT f.id, f.scan_id, f.rule_id, f.status, f.severity, f.resource_type, f.resource_id, f.arn,
-           f.account_id, f.region, f.message, f.evidence_json,
-           l.first_seen_scan, l.first_seen_at, l.last_seen_at, s.state
+        `SELECT ${FINDING_CELLS}, l.first_seen_scan, l.first_seen_at, l.last_seen_at, s.state
          FROM findings f
          LEFT JOIN finding_lifecycle l ON ${FIRST_SEEN}
          LEFT JOIN finding_states s ON s.scan_id = f.scan_id AND s.identity = ${IDENTITY}
@@ -1092,18 +1095,7 @@ export class Store {
     for (const r of stmt.iterate(...params) as IterableIterator<RawFindingDoc>) {
       const rule = rules.get(r[2]);
       yield {
-        id: r[0],
-        scanId: r[1],
-        ruleId: r[2],
-        status: r[3],
-        severity: r[4],
-        resourceType: r[5],
-        resourceId: r[6],
-        arn: r[7],
-        accountId: r[8],
-        region: r[9],
-        message: r[10],
-        evidence: JSON.parse(r[11]) as JsonObject,
+        ...findingOfCells(r),
         title: rule?.title ?? null,
         remediation: rule?.remediation ?? null,
         references: rule?.references ?? null,
@@ -1438,8 +1430,8 @@ interface RawFinding {
   message: string;
   evidence_json: string;
 }
-/** iterateFindingDocs' row: RawFinding's columns in order, then the lifecycle's. */
-type RawFindingDoc = [
+/** A finding read as an array (raw): the FINDING_CELLS columns, in order. */
+type FindingCells = [
   id: number,
   scanId: number,
   ruleId: string,
@@ -1452,6 +1444,30 @@ type RawFindingDoc = [
   region: string,
   message: string,
   evidenceJson: string,
+];
+const FINDING_CELLS = `f.id, f.scan_id, f.rule_id, f.status, f.severity, f.resource_type, f.resource_id, f.arn,
+  f.account_id, f.region, f.message, f.evidence_json`;
+
+function findingOfCells(r: readonly [...FindingCells, ...unknown[]]): FindingRow {
+  return {
+    id: r[0],
+    scanId: r[1],
+    ruleId: r[2],
+    status: r[3],
+    severity: r[4],
+    resourceType: r[5],
+    resourceId: r[6],
+    arn: r[7],
+    accountId: r[8],
+    region: r[9],
+    message: r[10],
+    evidence: JSON.parse(r[11]) as JsonObject,
+  };
+}
+
+/** iterateFindingDocs' row: FINDING_CELLS, then the lifecycle's columns. */
+type RawFindingDoc = [
+  ...FindingCells,
   firstSeenScan: number | null,
   firstSeenAt: string | null,
   lastSeenAt: string | null,
@@ -1646,21 +1662,6 @@ function findingWhere(
 }
 
 /** The resource columns of iterateFindingsWithRecords' join (null for a gap finding). */
-interface FindingJoin {
-  pk: number | null;
-  r_id: number | null;
-  r_type: string;
-  r_rid: string;
-  r_name: string | null;
-  r_arn: string | null;
-  r_account: string;
-  r_region: string;
-  r_conf: string;
-  r_supp: string;
-  r_tags: string;
-  r_time: string;
-}
-
 /** A finding row without its evidence (what reports read). */
 function findingFields(r: Omit<RawFinding, "evidence_json">): Omit<FindingRow, "evidence"> {
   return {

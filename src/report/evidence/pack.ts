@@ -4,7 +4,7 @@
 // metadata, the exact rule and framework files, and a manifest of SHA-256 hashes (signed with --sign).
 import { readFileSync } from "node:fs";
 import type { KeyObject } from "node:crypto";
-import { findingIdentity } from "../../model/finding.js";
+import { findingIdentity, type FindingRow } from "../../model/finding.js";
 import type { Rule } from "../../rules/rule.js";
 import type { Store } from "../../store/store.js";
 import { waiversFor } from "../../store/waivers.js";
@@ -138,6 +138,12 @@ function addFindings(
   add: (path: string, content: Content) => void,
 ): { findings: number; records: number } {
   const counts = { findings: 0, records: 0 };
+  // The findings files need no record behind a finding: read without them (parsing every record
+  // twice more was a fifth of a pack's time).
+  const findings = (): Generator<FindingRow> =>
+    (function* () {
+      for (const f of store.iterateFindingRows(scanId)) if (wanted.all.has(findingIdentity(f))) yield f;
+    })();
   const rows = (): Generator<
     ReturnType<Store["iterateFindingsWithRecords"]> extends Iterable<infer T> ? T : never
   > =>
@@ -150,7 +156,7 @@ function addFindings(
     (function* () {
       yield "[\n";
       let first = true;
-      for (const { finding } of rows()) {
+      for (const finding of findings()) {
         counts.findings++;
         const doc = Object.fromEntries(FINDING_COLUMNS.map((c) => [c, finding[c]]));
         yield `${first ? "" : ",\n"}  ${JSON.stringify(doc)}`;
@@ -163,7 +169,7 @@ function addFindings(
     "findings/findings.csv",
     (function* () {
       yield csvRow(FINDING_COLUMNS);
-      for (const { finding } of rows()) yield csvRow(FINDING_COLUMNS.map((c) => finding[c]));
+      for (const finding of findings()) yield csvRow(FINDING_COLUMNS.map((c) => finding[c]));
     })(),
   );
   const seen = new Set<number>();
