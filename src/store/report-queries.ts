@@ -4,8 +4,14 @@
 // code point), and the row id.
 import { asUnreadable } from "../model/resource.js";
 import type { FindingRow } from "../model/finding.js";
-import type { Severity, Status } from "../model/severity.js";
-import { reportOrder, statusKey, type Store } from "./store.js";
+import {
+  FINDING_FIELD_COLUMNS,
+  findingOfFieldCells,
+  reportOrder,
+  statusKey,
+  type FindingFieldCells,
+  type Store,
+} from "./store.js";
 
 export interface ReportFindingRow {
   finding: Omit<FindingRow, "evidence">;
@@ -13,25 +19,8 @@ export interface ReportFindingRow {
   tagsUnreadable: boolean;
 }
 
-/** A row as an array, in COLUMNS order then the two tag columns: cheaper to build than an object. */
-type Raw = [
-  id: number,
-  scanId: number,
-  ruleId: string,
-  status: Status,
-  severity: Severity,
-  resourceType: string,
-  resourceId: string,
-  arn: string | null,
-  accountId: string,
-  region: string,
-  message: string,
-  tags: string | null,
-  tagsSupp: string | null,
-];
-
-const COLUMNS = `f.id, f.scan_id, f.rule_id, f.status, f.severity, f.resource_type, f.resource_id,
-  f.arn, f.account_id, f.region, f.message`;
+/** A row as an array: the finding's fields, then the two tag columns. */
+type Raw = [...FindingFieldCells, tags: string | null, tagsSupp: string | null];
 
 const tagColumns = (withTags: boolean): string =>
   withTags
@@ -53,7 +42,7 @@ export function reportOrderFindings(
   part: ReadPart = "all",
 ): Generator<ReportFindingRow> {
   const stmt = store.db.prepare(
-    `SELECT ${COLUMNS}, ${tagColumns(withTags)} FROM findings f ${tagJoin(withTags)}
+    `SELECT ${FINDING_FIELD_COLUMNS}, ${tagColumns(withTags)} FROM findings f ${tagJoin(withTags)}
      WHERE f.scan_id = ? ${PARTS[part]} AND f.rule_id IN (SELECT value FROM json_each(?))
      ORDER BY ${reportOrder("f")}`,
   );
@@ -67,7 +56,7 @@ export function* findingsById(
   withTags: boolean,
 ): Generator<ReportFindingRow> {
   const stmt = store.db.prepare(
-    `SELECT ${COLUMNS}, ${tagColumns(withTags)} FROM findings f ${tagJoin(withTags)}
+    `SELECT ${FINDING_FIELD_COLUMNS}, ${tagColumns(withTags)} FROM findings f ${tagJoin(withTags)}
      WHERE f.id IN (SELECT value FROM json_each(?))`,
   );
   for (let i = 0; i < ids.length; i += 10_000)
@@ -86,36 +75,11 @@ const PARTS: Record<ReadPart, string> = {
 };
 
 function* rows(raw: IterableIterator<Raw>): Generator<ReportFindingRow> {
-  for (const [
-    id,
-    scan,
-    rule,
-    status,
-    severity,
-    type,
-    resource,
-    arn,
-    account,
-    region,
-    message,
-    tags,
-    supp,
-  ] of raw) {
+  for (const r of raw) {
+    const [tags, supp] = [r[11], r[12]];
     const suppTags: unknown = supp ? JSON.parse(supp) : null;
     yield {
-      finding: {
-        id,
-        scanId: scan,
-        ruleId: rule,
-        status,
-        severity,
-        resourceType: type,
-        resourceId: resource,
-        arn,
-        accountId: account,
-        region,
-        message,
-      },
+      finding: findingOfFieldCells(r),
       tags: tags === null ? null : (JSON.parse(tags) as Record<string, string>),
       tagsUnreadable: asUnreadable(suppTags) !== undefined,
     };

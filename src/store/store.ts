@@ -1430,8 +1430,11 @@ interface RawFinding {
   message: string;
   evidence_json: string;
 }
-/** A finding read as an array (raw): the FINDING_CELLS columns, in order. */
-type FindingCells = [
+/**
+ * A finding's fields but its evidence, read as an array (raw; cheaper than an object of named
+ * columns): FINDING_FIELD_COLUMNS, in order. Reads that need more select further columns after.
+ */
+export type FindingFieldCells = [
   id: number,
   scanId: number,
   ruleId: string,
@@ -1443,12 +1446,13 @@ type FindingCells = [
   accountId: string,
   region: string,
   message: string,
-  evidenceJson: string,
 ];
-const FINDING_CELLS = `f.id, f.scan_id, f.rule_id, f.status, f.severity, f.resource_type, f.resource_id, f.arn,
-  f.account_id, f.region, f.message, f.evidence_json`;
+export const FINDING_FIELD_COLUMNS = `f.id, f.scan_id, f.rule_id, f.status, f.severity, f.resource_type,
+  f.resource_id, f.arn, f.account_id, f.region, f.message`;
 
-function findingOfCells(r: readonly [...FindingCells, ...unknown[]]): FindingRow {
+export function findingOfFieldCells(
+  r: readonly [...FindingFieldCells, ...unknown[]],
+): Omit<FindingRow, "evidence"> {
   return {
     id: r[0],
     scanId: r[1],
@@ -1461,8 +1465,15 @@ function findingOfCells(r: readonly [...FindingCells, ...unknown[]]): FindingRow
     accountId: r[8],
     region: r[9],
     message: r[10],
-    evidence: JSON.parse(r[11]) as JsonObject,
   };
+}
+
+/** A whole finding read as an array: FINDING_CELLS, in order. */
+type FindingCells = [...FindingFieldCells, evidenceJson: string];
+const FINDING_CELLS = `${FINDING_FIELD_COLUMNS}, f.evidence_json`;
+
+function findingOfCells(r: readonly [...FindingCells, ...unknown[]]): FindingRow {
+  return { ...findingOfFieldCells(r), evidence: JSON.parse(r[11]) as JsonObject };
 }
 
 /** iterateFindingDocs' row: FINDING_CELLS, then the lifecycle's columns. */
