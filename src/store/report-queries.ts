@@ -76,7 +76,8 @@ const PARTS: Record<ReadPart, string> = {
 
 function* rows(raw: IterableIterator<Raw>): Generator<ReportFindingRow> {
   for (const r of raw) {
-    const [tags, supp] = [r[11], r[12]];
+    const tags = r[11];
+    const supp = r[12];
     const suppTags: unknown = supp ? JSON.parse(supp) : null;
     yield {
       finding: findingOfFieldCells(r),
