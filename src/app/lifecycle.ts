@@ -139,8 +139,26 @@ export async function runLifecycle<T>(
   hooks: LifecycleHooks = {},
 ): Promise<LifecycleOutcome<T>> {
   const me = { pid: process.pid, host: hostname(), token: randomUUID() };
-  const { id, now } = openRow(store, start, me);
+  // A SIGINT/SIGTERM with no listener ends the process at once, and the row is visible (to a
+  // supervisor, a test) before watch() listens: a listener is held across openRow. Node emits a
+  // signal from the event loop, so one that lands meanwhile reaches watch()'s handler.
+  const hold = (): void => {};
+  const release = (): void => {
+    process.off("SIGINT", hold);
+    process.off("SIGTERM", hold);
+  };
+  process.on("SIGINT", hold);
+  process.on("SIGTERM", hold);
+  let row: { id: number; now: Date };
+  try {
+    row = openRow(store, start, me);
+  } catch (err) {
+    release();
+    throw err;
+  }
+  const { id, now } = row;
   const w = watch(store, id, me, hooks);
+  release();
   hooks.started?.(id);
   const lost = (): EnvironmentError =>
     new EnvironmentError(

@@ -1,5 +1,6 @@
 // Stopping and faults around a running command, in real processes: SIGTERM during evaluate, a
 // closed log pipe during a scan, and limiter waits that end on abort.
+import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -63,6 +64,42 @@ describe("in a real process", () => {
     const s = new Store(db);
     expect(s.listScans()[0]).toMatchObject({ status: "interrupted", error: "received SIGTERM" });
     expect(s.latestCompleteScan()).toBeUndefined();
+    s.close();
+  });
+
+  it("a SIGTERM the moment the scan row exists (before the scan listens) still stops it as interrupted", async () => {
+    // The row is committed before runLifecycle's signal handlers are installed; a supervisor that
+    // watches the database may signal in between. Here the signal is sent from inside beginScan.
+    const db = join(tmp(), "early.db");
+    const dist = (m: string): string => JSON.stringify(new URL(`../../dist/${m}`, import.meta.url).href);
+    const script = `
+      const { Store } = await import(${dist("store/store.js")});
+      const { runLifecycle } = await import(${dist("app/lifecycle.js")});
+      const begin = Store.prototype.beginScan;
+      Store.prototype.beginScan = function (...args) {
+        const id = begin.apply(this, args);
+        process.kill(process.pid, "SIGTERM");
+        return id;
+      };
+      const store = new Store(${JSON.stringify(db)});
+      const outcome = await runLifecycle(store, { kind: "evaluate", source: "x", options: {} }, ({ signal }) =>
+        new Promise((_, reject) => {
+          const busy = setTimeout(() => reject(new Error("not stopped")), 20000); // a body at work
+          signal.addEventListener("abort", () => (clearTimeout(busy), reject(signal.reason)));
+        }),
+      );
+      store.close();
+      console.log(JSON.stringify(outcome));
+      process.exitCode = outcome.exitCode;`;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const r = await finished(child);
+    expect(r.signal).toBeNull();
+    expect(r.code).toBe(EXIT.interrupted);
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: "interrupted", reason: "received SIGTERM" });
+    const s = new Store(db);
+    expect(s.listScans()[0]).toMatchObject({ status: "interrupted", error: "received SIGTERM" });
     s.close();
   });
 
