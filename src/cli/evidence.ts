@@ -2,6 +2,7 @@
 // and the check an auditor runs on a pack they were given.
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import { checkOutputDir, dirWriter, zipWriter } from "../report/evidence/container.js";
 import { ed25519PrivateKey, ed25519PublicKey } from "../report/evidence/manifest.js";
@@ -55,6 +56,8 @@ export function define(cmd: Command): void {
         scopeFor: inputs.scopeFor,
         waived: findingsContext(store, scan, inputs.waivers).waived,
         writer,
+        // Beside the pack: its reports may be large, and the OS's temporary folder small.
+        scratchDir: dirname(resolve(target)),
         ...(printer ? { printer } : {}),
         ...(signWith ? { signWith } : {}),
       });

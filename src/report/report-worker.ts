@@ -39,7 +39,8 @@ async function run(msg: Exclude<ToWorker, { kind: "other" }>): Promise<FromWorke
     };
   const part = new Promise<SpooledPart>((resolve) => (other = resolve));
   try {
-    return { kind: "prepared", ...(await prepareGroup(store, job, { other: () => part })) };
+    const { lines, plan } = await prepareGroup(store, job, { other: () => part });
+    return { kind: "prepared", lines, plan };
   } finally {
     other = undefined;
   }

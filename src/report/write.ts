@@ -24,7 +24,7 @@ import type { ReadPart } from "../store/report-queries.js";
 import { cachedCells, CsvRows, csvHead, findingCells } from "./csv.js";
 import type { Framework } from "./frameworks.js";
 import { findingJson, jsonHead, jsonTail } from "./json.js";
-import { REQUIREMENT_STATUSES, STATUS_LABELS, type ReportDigest } from "./model.js";
+import { REQUIREMENT_STATUSES, STATUS_LABELS, type ReportDigest, type ReportFinding } from "./model.js";
 import { PdfPrinter } from "./pdf.js";
 import { EXTENSIONS, renderReport, reportChunks, type ReportFormat } from "./render.js";
 import type { ReportScope } from "./scope.js";
@@ -168,6 +168,11 @@ export interface Prepared {
   plan: CopyPlan | null;
 }
 
+/** A prepared group and its digests, one per framework (they read the store: they stay in this thread). */
+export interface PreparedGroup extends Prepared {
+  digests: ReportDigest[];
+}
+
 /** One read of (part of) a group's findings: its tallies, and the spool of their JSON and CSV text. */
 export interface SpooledPart {
   tally: GroupTally;
@@ -184,10 +189,15 @@ export interface SpooledPart {
 export async function prepareGroup(
   store: Store,
   job: GroupJob,
-  opts: { printer?: PdfPrinter; other?: () => Promise<SpooledPart> } = {},
-): Promise<Prepared> {
+  opts: {
+    printer?: PdfPrinter;
+    other?: () => Promise<SpooledPart>;
+    /** Sees each finding of this thread's read, in report order, as it is counted. */
+    visit?: (f: ReportFinding) => void;
+  } = {},
+): Promise<PreparedGroup> {
   const ctx = groupContext(store, job.scanId, job.scoped, job.waived);
-  const parts = [spoolPart(ctx, job, opts.other ? "open" : "all", 0)];
+  const parts = [spoolPart(ctx, job, opts.other ? "open" : "all", 0, opts.visit)];
   try {
     if (opts.other) parts.push(await opts.other());
     const tally = parts.map((p) => p.tally).reduce((x, y) => mergeTallies(x, y));
@@ -206,14 +216,14 @@ export async function prepareGroup(
       }
     }
     const spools = parts.flatMap((p) => (p.spool === null ? [] : [p.spool]));
-    if (spools.length === 0) return { lines, plan: null };
+    if (spools.length === 0) return { lines, plan: null, digests: group.digests };
     const json = job.formats.includes("json");
     const csv = job.formats.includes("csv");
     const plan = copyPlan(group, spools, addStats(parts.map((p) => p.stats)), ctx.ruleIds, (m) => ({
       json: json ? path(m, "json") : null,
       csv: csv ? path(m, "csv") : null,
     }));
-    return { lines, plan };
+    return { lines, plan, digests: group.digests };
   } catch (err) {
     for (const p of parts) if (p.spool !== null) rmSync(p.spool, { force: true });
     throw err;
@@ -224,22 +234,29 @@ export async function prepareGroup(
  * Tally `part` of a group's findings, spooling each one's JSON and CSV text as it is counted
  * (spool number `n`; a rule's number in it is its index in ctx.ruleIds).
  */
-export function spoolPart(ctx: GroupContext, job: GroupJob, part: ReadPart, n: number): SpooledPart {
+export function spoolPart(
+  ctx: GroupContext,
+  job: GroupJob,
+  part: ReadPart,
+  n: number,
+  visit?: (f: ReportFinding) => void,
+): SpooledPart {
   const json = job.formats.includes("json");
   const csv = job.formats.includes("csv");
-  if (!json && !csv) return { tally: tallyGroup(ctx, part), spool: null, stats: [] };
+  if (!json && !csv) return { tally: tallyGroup(ctx, part, visit), spool: null, stats: [] };
   const spool = new Spool(spoolPath(job.dir, n));
   try {
     const numbers = new Map(ctx.ruleIds.map((id, i) => [id, i]));
     const waivers = reportWaivers(job.waived);
     const cell = cachedCells();
-    const tally = tallyGroup(ctx, part, (f) =>
+    const tally = tallyGroup(ctx, part, (f) => {
       spool.add(
         numbers.get(f.ruleId) ?? -1,
         json ? findingJson(f) : "",
         csv ? findingCells(waivers, f, cell) : "",
-      ),
-    );
+      );
+      visit?.(f);
+    });
     spool.finish();
     return { tally, spool: spool.path, stats: spool.stats };
   } catch (err) {

@@ -1,8 +1,18 @@
 // `dpscan evidence` end to end: a real scan of a simulated organisation, a signed pack in a
 // folder and in a zip, verified; then a changed byte, an added and a removed file, each named.
-import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
+import { unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
+import { WHOLE_SCOPE_ID } from "../../src/model/finding.js";
 import { EXIT } from "../../src/util/errors.js";
 import { runCli } from "../helpers/cli.js";
 import { useScannedTestWorld } from "../helpers/scan.js";
@@ -75,6 +85,58 @@ describe("dpscan evidence", () => {
     const wrong = await cli("evidence", "verify", zip, "--public-key", `${other}.pub`);
     expect(wrong.code).toBe(EXIT.tampered);
     expect(wrong.stdout).toMatch(/wrong-key/);
+  });
+
+  it("holds the reports `dpscan report` writes and the in-scope findings, and leaves nothing beside it", async () => {
+    const dir = tmp();
+    const formats = ["html", "md", "json", "csv"];
+    const pack = join(dir, "pack");
+    expect((await cli("evidence", "--no-config", "--no-pdf", "--out", pack)).code).toBe(0);
+    const reports = join(dir, "reports");
+    const made = await cli("report", "--no-config", "--format", formats.join(","), "--out", reports);
+    expect(made.code).toBe(0);
+    for (const name of readdirSync(reports)) {
+      expect(readFileSync(join(pack, "reports", name), "utf8"), name).toBe(
+        readFileSync(join(reports, name), "utf8"),
+      );
+    }
+    expect(readdirSync(join(pack, "reports")).sort()).toEqual(readdirSync(reports).sort());
+    // The reports were made in a scratch folder beside the pack; it is gone.
+    expect(readdirSync(dir).sort()).toEqual(["pack", "reports"]);
+
+    type Row = { ruleId: string; status: string; resourceId: string; accountId: string };
+    const findingsOf = (p: string) => {
+      const json = JSON.parse(readFileSync(join(p, "findings", "findings.json"), "utf8")) as Row[];
+      const csv = readFileSync(join(p, "findings", "findings.csv"), "utf8")
+        .trimEnd()
+        .split("\r\n");
+      // One read makes both files: the same results in the same order.
+      expect(csv[0]).toBe(
+        "ruleId,status,severity,resourceType,resourceId,arn,accountId,region,message,evidence",
+      );
+      expect(csv.length - 1).toBe(json.length);
+      json.forEach((f, i) =>
+        expect(csv[i + 1]?.startsWith(`${f.ruleId},${f.status},`), String(i)).toBe(true),
+      );
+      return json;
+    };
+    const all = findingsOf(pack);
+    expect(new Set(all.map((f) => f.status))).toEqual(new Set(["FAIL", "PASS", "UNKNOWN"]));
+    // A pack for one account keeps that account's results and those about the whole scan.
+    const account = all.find((f) => f.accountId !== WHOLE_SCOPE_ID)?.accountId ?? "";
+    const scoped = join(dir, "scoped.zip");
+    const one = await cli("evidence", "--no-config", "--no-pdf", "--accounts", account, "--out", scoped);
+    expect(one.code).toBe(0);
+    const unzipped = join(dir, "scoped");
+    expect((await cli("evidence", "verify", scoped)).code).toBe(0);
+    for (const [name, bytes] of Object.entries(unzipSync(readFileSync(scoped)))) {
+      const file = join(unzipped, ...name.split("/"));
+      mkdirSync(join(file, ".."), { recursive: true });
+      writeFileSync(file, bytes);
+    }
+    const mine = all.filter((f) => f.accountId === account || f.accountId === WHOLE_SCOPE_ID);
+    expect(mine.length).toBeLessThan(all.length);
+    expect(findingsOf(unzipped)).toEqual(mine);
   });
 
   it("names each changed, added and removed file and exits 4", async () => {

@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { dirWriter, zipWriter, type PackWriter } from "../../src/report/evidence/container.js";
 import {
@@ -113,6 +114,31 @@ describe("evidence pack manifest and verification", () => {
     writePack(zipWriter(a));
     writePack(zipWriter(b));
     expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
+  });
+
+  it("a zip holds every file's bytes: empty, one chunk, many chunks, a line at a time", () => {
+    // Several MiB of text that compresses unevenly (each chunk is its own deflate segment).
+    const big = Array.from(
+      { length: 60_000 },
+      (_, i) => `{"n":${i},"h":"${(i * 2654435761) % 4294967296}"}\n`,
+    );
+    const contents: [string, string | Buffer | string[]][] = [
+      ["empty.txt", ""],
+      ["small.txt", "ünïcode ✓\n"],
+      ["lines.jsonl", big],
+      ["whole.bin", Buffer.concat([Buffer.from(big.join("")), Buffer.alloc(3 << 20, 7)])],
+    ];
+    const zip = join(tmp(), "z.zip");
+    const w = zipWriter(zip);
+    const entries = contents.map(([path, c]) => w.add(path, c));
+    w.close();
+    const files = unzipSync(readFileSync(zip));
+    for (const [[path, c], entry] of contents.map((x, i) => [x, entries[i]] as const)) {
+      const want = Buffer.isBuffer(c) ? c : Buffer.from(typeof c === "string" ? c : c.join(""));
+      expect(Buffer.from(files[path] ?? []).equals(want), path).toBe(true);
+      expect(entry?.bytes, path).toBe(want.length);
+    }
+    expect(readFileSync(zip).length).toBeLessThan(((files["whole.bin"]?.length ?? 0) * 2) / 3);
   });
 
   it("refuses what is not a pack, and unsafe paths", () => {

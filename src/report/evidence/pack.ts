@@ -2,19 +2,22 @@
 // in one folder or zip — the reports in every format, the findings, the resource records behind
 // each failing or unverified finding, the coverage table, the waivers in force, the scan's
 // metadata, the exact rule and framework files, and a manifest of SHA-256 hashes (signed with --sign).
-import { readFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { KeyObject } from "node:crypto";
-import { findingIdentity, type FindingRow } from "../../model/finding.js";
+import { findingIdentity } from "../../model/finding.js";
 import type { Rule } from "../../rules/rule.js";
 import type { Store } from "../../store/store.js";
 import { waiversFor } from "../../store/waivers.js";
 import { UsageError } from "../../util/errors.js";
 import { VERSION } from "../../version.js";
-import { prepareReports, reportWaivers } from "../build.js";
+import { groupByScope, reportWaivers } from "../build.js";
 import type { Framework } from "../frameworks.js";
-import type { ReportDigest } from "../model.js";
+import type { ReportDigest, ReportFinding } from "../model.js";
 import type { PdfPrinter } from "../pdf.js";
-import { EXTENSIONS, renderReport, reportChunks, TEXT_FORMATS } from "../render.js";
+import { EXTENSIONS, TEXT_FORMATS, type ReportFormat } from "../render.js";
+import { copySpool, prepareGroup } from "../write.js";
 import { ScopeFilter, type ReportScope } from "../scope.js";
 import { csvRow } from "../text.js";
 import type { Waived } from "../waived.js";
@@ -43,6 +46,8 @@ export interface PackInput {
   /** A browser for the PDF reports; without one the pack has no PDFs (and says so). */
   printer?: PdfPrinter;
   signWith?: KeyObject;
+  /** Where the reports are made before they go into the pack (default: the OS's temporary folder). */
+  scratchDir?: string;
 }
 
 export interface PackSummary {
@@ -72,111 +77,121 @@ export async function writeEvidencePack(input: PackInput): Promise<PackSummary> 
   if (!scan) throw new UsageError(`no scan with id ${scanId}`);
   const files: ManifestEntry[] = [];
   const add = (path: string, content: Content): void => void files.push(writer.add(path, content));
-  // Tallied together: frameworks sharing a scope read their findings once.
-  const byId = new Map(
-    prepareReports(store, scanId, input.frameworks, input.scopeFor, input.waived)
-      .flatMap((g) => g.digests)
-      .map((m) => [m.framework.id, m]),
-  );
-  const models = input.frameworks.map((f) => byId.get(f.id) as ReportDigest);
-  for (const m of models) await addReports(m, add, input.printer);
-  const wanted = wantedIdentities(models);
-  const counts = addFindings(store, scanId, wanted, add);
-  addCoverage(
-    store,
-    scanId,
-    input.frameworks.map((f) => input.scopeFor(f.id)),
-    add,
-  );
-  addSources(store, scanId, input, add);
-  add("waivers/waivers.json", waiversDocument(store, scanId, input.waived));
-  add("scan.json", scanDocument(store, scanId, models, input));
-  add("README.txt", readme(models, Boolean(input.printer)));
-  const manifest: Manifest = {
-    format: MANIFEST_FORMAT,
-    dpscanVersion: VERSION,
-    scan: { id: scan.id, startedAt: scan.startedAt, finishedAt: scan.finishedAt, status: scan.status },
-    frameworks: input.frameworks.map((f) => f.id),
-    algorithm: "sha256",
-    files,
-  };
-  const bytes = manifestBytes(manifest);
-  writer.add(MANIFEST_FILE, bytes);
-  if (input.signWith)
-    writer.add(SIGNATURE_FILE, `${JSON.stringify(signManifest(bytes, input.signWith), null, 2)}\n`);
-  writer.close();
-  return { files, signed: Boolean(input.signWith), ...counts };
-}
-
-async function addReports(
-  m: ReportDigest,
-  add: (path: string, content: Content) => void,
-  printer: PdfPrinter | undefined,
-): Promise<void> {
-  for (const format of TEXT_FORMATS)
-    add(`reports/${m.framework.id}.${EXTENSIONS[format]}`, reportChunks(m, format));
-  if (printer) add(`reports/${m.framework.id}.pdf`, await renderReport(m, "pdf", printer));
+  const scratch = mkdtempSync(join(input.scratchDir ?? tmpdir(), ".dpscan-evidence-"));
+  try {
+    const { models, wanted } = await addReports(input, scratch, add);
+    const counts = addFindings(store, scanId, wanted, scratch, add);
+    addCoverage(
+      store,
+      scanId,
+      input.frameworks.map((f) => input.scopeFor(f.id)),
+      add,
+    );
+    addSources(store, scanId, input, add);
+    add("waivers/waivers.json", waiversDocument(store, scanId, input.waived));
+    add("scan.json", scanDocument(store, scanId, models, input));
+    add("README.txt", readme(models, Boolean(input.printer)));
+    const manifest: Manifest = {
+      format: MANIFEST_FORMAT,
+      dpscanVersion: VERSION,
+      scan: { id: scan.id, startedAt: scan.startedAt, finishedAt: scan.finishedAt, status: scan.status },
+      frameworks: input.frameworks.map((f) => f.id),
+      algorithm: "sha256",
+      files,
+    };
+    const bytes = manifestBytes(manifest);
+    writer.add(MANIFEST_FILE, bytes);
+    if (input.signWith)
+      writer.add(SIGNATURE_FILE, `${JSON.stringify(signManifest(bytes, input.signWith), null, 2)}\n`);
+    writer.close();
+    return { files, signed: Boolean(input.signWith), ...counts };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 /** The findings the reports list as failing or unverified, and every result they count. */
-function wantedIdentities(models: readonly ReportDigest[]): { all: Set<string>; open: Set<string> } {
-  const all = new Set<string>();
-  const open = new Set<string>();
+interface Wanted {
+  all: Set<string>;
+  open: Set<string>;
+}
+
+/**
+ * Every framework's reports, made as `dpscan report` makes them: frameworks sharing a scope read
+ * their findings once, for the tallies, the identities the findings files keep and the spool their
+ * JSON and CSV files are copied from (reading them once per file and framework, and once more for
+ * the identities, was two thirds of a pack's time). They are written to `scratch`, then into the pack.
+ */
+async function addReports(
+  input: PackInput,
+  scratch: string,
+  add: (path: string, content: Content) => void,
+): Promise<{ models: ReportDigest[]; wanted: Wanted }> {
+  const formats: ReportFormat[] = [...TEXT_FORMATS, ...(input.printer ? (["pdf"] as const) : [])];
+  const wanted: Wanted = { all: new Set(), open: new Set() };
+  const visit = (f: ReportFinding): void => {
+    wanted.all.add(f.identity);
+    if (f.status !== "PASS") wanted.open.add(f.identity);
+  };
+  const byId = new Map<string, ReportDigest>();
+  for (const scoped of groupByScope(input.frameworks, input.scopeFor)) {
+    const job = { scanId: input.scanId, formats, dir: scratch, scoped, waived: input.waived };
+    const g = await prepareGroup(input.store, job, {
+      ...(input.printer ? { printer: input.printer } : {}),
+      visit,
+    });
+    if (g.plan) copySpool(g.plan, g.plan.files);
+    for (const m of g.digests) byId.set(m.framework.id, m);
+  }
+  const models = input.frameworks.map((f) => byId.get(f.id) as ReportDigest);
   for (const m of models)
-    for (const f of m.findings()) {
-      all.add(f.identity);
-      if (f.status !== "PASS") open.add(f.identity);
+    for (const format of formats) {
+      const name = `${m.framework.id}.${EXTENSIONS[format]}`;
+      add(`reports/${name}`, fileChunks(join(scratch, name)));
     }
-  return { all, open };
+  return { models, wanted };
 }
 
 /** findings.{json,csv} for every in-scope result, records.jsonl for the resources behind FAIL and UNKNOWN. */
 function addFindings(
   store: Store,
   scanId: number,
-  wanted: { all: Set<string>; open: Set<string> },
+  wanted: Wanted,
+  scratch: string,
   add: (path: string, content: Content) => void,
 ): { findings: number; records: number } {
   const counts = { findings: 0, records: 0 };
-  // The findings files need no record behind a finding: read without them (parsing every record
-  // twice more was a fifth of a pack's time).
-  const findings = (): Generator<FindingRow> =>
-    (function* () {
-      for (const f of store.iterateFindingRows(scanId)) if (wanted.all.has(findingIdentity(f))) yield f;
-    })();
-  const rows = (): Generator<
-    ReturnType<Store["iterateFindingsWithRecords"]> extends Iterable<infer T> ? T : never
-  > =>
-    (function* () {
-      for (const row of store.iterateFindingsWithRecords(scanId))
-        if (wanted.all.has(findingIdentity(row.finding))) yield row;
-    })();
+  // One read of the results, without the records behind them, gives both files: the CSV is
+  // written to `scratch` as the JSON goes into the pack, then copied in.
+  const csvPath = join(scratch, "findings.csv");
   add(
     "findings/findings.json",
     (function* () {
-      yield "[\n";
-      let first = true;
-      for (const finding of findings()) {
-        counts.findings++;
-        const doc = Object.fromEntries(FINDING_COLUMNS.map((c) => [c, finding[c]]));
-        yield `${first ? "" : ",\n"}  ${JSON.stringify(doc)}`;
-        first = false;
+      const csv = new TextFile(csvPath);
+      try {
+        csv.write(csvRow(FINDING_COLUMNS));
+        yield "[\n";
+        let first = true;
+        for (const finding of store.iterateFindingRows(scanId)) {
+          if (!wanted.all.has(findingIdentity(finding))) continue;
+          counts.findings++;
+          const doc = Object.fromEntries(FINDING_COLUMNS.map((c) => [c, finding[c]]));
+          yield `${first ? "" : ",\n"}  ${JSON.stringify(doc)}`;
+          csv.write(csvRow(FINDING_COLUMNS.map((c) => finding[c])));
+          first = false;
+        }
+        yield first ? "]\n" : "\n]\n";
+      } finally {
+        csv.close();
       }
-      yield first ? "]\n" : "\n]\n";
     })(),
   );
-  add(
-    "findings/findings.csv",
-    (function* () {
-      yield csvRow(FINDING_COLUMNS);
-      for (const finding of findings()) yield csvRow(FINDING_COLUMNS.map((c) => finding[c]));
-    })(),
-  );
+  add("findings/findings.csv", fileChunks(csvPath));
   const seen = new Set<number>();
   add(
     "resources/records.jsonl",
     (function* () {
-      for (const { finding, resourcePk, record } of rows()) {
+      for (const { finding, resourcePk, record } of store.iterateFindingsWithRecords(scanId)) {
         if (
           !record ||
           resourcePk === null ||
@@ -192,6 +207,51 @@ function addFindings(
   );
   return counts;
 }
+
+/** A file's bytes, a chunk at a time (each chunk its own buffer: a zip entry may keep it). */
+function* fileChunks(path: string): Generator<Buffer> {
+  const fd = openSync(path, "r");
+  try {
+    for (;;) {
+      const buf = Buffer.allocUnsafe(CHUNK_BYTES);
+      const n = readSync(fd, buf, 0, CHUNK_BYTES, null);
+      if (n === 0) return;
+      yield buf.subarray(0, n);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Text appended to a file through a buffer of about CHUNK_BYTES. */
+class TextFile {
+  private readonly fd: number;
+  private parts: string[] = [];
+  private size = 0;
+
+  constructor(path: string) {
+    this.fd = openSync(path, "w");
+  }
+
+  write(s: string): void {
+    this.parts.push(s);
+    this.size += s.length;
+    if (this.size >= CHUNK_BYTES) this.flush();
+  }
+
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+  }
+
+  private flush(): void {
+    if (this.parts.length > 0) writeSync(this.fd, this.parts.join(""));
+    this.parts = [];
+    this.size = 0;
+  }
+}
+
+const CHUNK_BYTES = 1 << 20;
 
 function addCoverage(
   store: Store,
