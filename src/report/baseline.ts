@@ -147,6 +147,33 @@ const validateFinding = new Ajv({ allErrors: true, strict: false, verbose: true 
  * error placed at the finding's line and column), and the members around them (the format version)
  * checked as a document of their own with the findings left out. Errors name file, line, column.
  */
+/**
+ * Where a path inside one finding is in the file: the finding's text read as a document, its
+ * places moved to where the finding starts (`line`, and `col` on its first line).
+ */
+function findingPlaces(
+  file: string,
+  text: string,
+  at: { line: number; col: number },
+): (path: readonly PathSegment[], key?: string) => string {
+  let src: ReturnType<typeof parseSource> | undefined;
+  try {
+    src = parseSource(file, text);
+  } catch {
+    // JSON the stream accepted is YAML too; should a finding not be, its start will do.
+  }
+  return (path, key) =>
+    src
+      ? src
+          .where(path, key)
+          .replace(
+            /:(\d+):(\d+)$/,
+            (_, l: string, c: string) =>
+              `:${Number(l) + at.line - 1}:${Number(l) === 1 ? Number(c) + at.col - 1 : Number(c)}`,
+          )
+      : `${file}:${at.line}:${at.col}`;
+}
+
 export function loadBaselineFile(file: string): Baseline {
   const b: Baseline = { label: file, fail: new Set(), unknown: new Set() };
   const problems: string[] = [];
@@ -165,16 +192,17 @@ export function loadBaselineFile(file: string): Baseline {
     for (const v of values) {
       if (stream.shape !== "container") continue;
       head ??= tail.slice(0, v.offset - at);
+      const valid = validateFinding(v.value);
+      if (!valid && problems.length < 50) {
+        const where = findingPlaces(file, tail.slice(v.offset - at, v.end - at), v);
+        for (const i of schemaIssues(validateFinding.errors ?? []))
+          problems.push(
+            `${where(i.path, i.key)}: ${formatPath(["findings", v.index, ...i.path, ...(i.key ? [i.key] : [])])}: ${i.message}`,
+          );
+      }
       tail = tail.slice(v.end - at);
       at = v.end;
-      if (!validateFinding(v.value)) {
-        if (problems.length < 50)
-          for (const i of schemaIssues(validateFinding.errors ?? [], { base: ["findings", v.index] }))
-            problems.push(
-              `${file}:${v.line}:${v.col}: ${formatPath(i.key ? [...i.path, i.key] : i.path)}: ${i.message}`,
-            );
-        continue;
-      }
+      if (!valid) continue;
       const f = v.value as { identity: string; status: "FAIL" | "UNKNOWN" };
       (f.status === "FAIL" ? b.fail : b.unknown).add(f.identity);
     }

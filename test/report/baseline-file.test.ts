@@ -77,18 +77,25 @@ describe("loadBaselineFile", () => {
     expect(loadBaselineFile(write(baselineText([]))).fail.size).toBe(0);
   });
 
-  it("places a finding's schema error at the finding, deep in a large file", () => {
+  it("places a finding's schema error at the field, deep in a large file", () => {
     const all = Array.from({ length: 3000 }, (_, i) => finding(i, i === 2500 ? "PASS" : undefined));
+    delete all[2700]?.resourceType;
     const text = baselineText(all);
     const file = write(text);
-    const at = placeOf(
-      text,
-      "{",
+    const start = (i: number) =>
       text.indexOf(
-        '"identity": "ebs-volume-unencrypted|111111111111|us-east-1|arn:aws:ec2:us-east-1:111111111111:volume/vol-2500"',
-      ) - 10,
-    );
-    expect(problems(file)).toEqual([`${file}:${at}: findings[2500].status: must be one of: FAIL, UNKNOWN`]);
+        `"identity": "ebs-volume-unencrypted|111111111111|us-east-1|${finding(i).arn as string}"`,
+      ) - 10;
+    expect(problems(file)).toEqual([
+      `${file}:${placeOf(text, '"PASS"', start(2500))}: findings[2500].status: must be one of: FAIL, UNKNOWN`,
+      `${file}:${placeOf(text, "{", start(2700))}: findings[2700]: missing required field "resourceType"`,
+    ]);
+    // On one line (no newlines at all), the column says which finding and field.
+    const line = JSON.stringify(JSON.parse(text));
+    const one = write(line);
+    const at = placeOf(line, '"PASS"');
+    expect(at.startsWith("1:")).toBe(true);
+    expect(problems(one)[0]).toBe(`${one}:${at}: findings[2500].status: must be one of: FAIL, UNKNOWN`);
   });
 
   it("checks the members around the findings, placed where they are in the file", () => {
