@@ -926,20 +926,25 @@ export class Store {
 
   /**
    * Every finding of a scan with the resource record it judged (null for a coverage-gap finding),
-   * streamed in finding order, a page at a time: an evidence pack of a large scan stays small in memory.
+   * streamed in finding order, a page at a time: an evidence pack of a large scan stays small in
+   * memory. `open`: FAIL and UNKNOWN results only. A record is decoded when `record()` is called,
+   * so a caller that takes each resource once decodes it once, however many findings it has.
    */
   *iterateFindingsWithRecords(
     scanId: number,
     pageSize = 1000,
-  ): Generator<{ finding: FindingRow; resourcePk: number | null; record: ResourceRecord | null }> {
+    opts: { open?: boolean } = {},
+  ): Generator<{ finding: FindingRow; resourcePk: number | null; record: () => ResourceRecord | null }> {
     const stored = STORED_COLUMNS.split(", ").map((c) => `r.${c}`);
     for (const r of this.findingPages<[...FindingCells, pk: number | null, ...StoredRow]>(
       scanId,
       `f.resource_pk, ${stored.join(", ")}`,
       "LEFT JOIN resources r ON r.id = f.resource_pk",
       pageSize,
+      opts.open ? `${statusKey("f")} < ${STATUS_NUMBER.PASS}` : "",
     )) {
-      const record = r[13] === null ? null : storedRecord(r.slice(13) as StoredRow);
+      const record = (): ResourceRecord | null =>
+        r[13] === null ? null : storedRecord(r.slice(13) as StoredRow);
       yield { finding: findingOfCells(r), resourcePk: r[12], record };
     }
   }
@@ -958,13 +963,14 @@ export class Store {
     more: string,
     join: string,
     pageSize: number,
+    also = "",
   ): Generator<Row> {
     const range = this.findingIdRange(scanId);
     if (!range) return;
     const stmt = this.db
       .prepare(
         `SELECT ${FINDING_CELLS}${more ? `, ${more}` : ""} FROM findings f ${join}
-         WHERE +f.scan_id = ? AND f.id <= ? AND f.id > ? ORDER BY f.id LIMIT ?`,
+         WHERE +f.scan_id = ? AND f.id <= ? AND f.id > ?${also ? ` AND ${also}` : ""} ORDER BY f.id LIMIT ?`,
       )
       .raw(true);
     let after = range.lo - 1;
@@ -1672,7 +1678,6 @@ function findingWhere(
   return { where: where.join(" AND "), args, resourceTerms };
 }
 
-/** The resource columns of iterateFindingsWithRecords' join (null for a gap finding). */
 /** A finding row without its evidence (what reports read). */
 function findingFields(r: Omit<RawFinding, "evidence_json">): Omit<FindingRow, "evidence"> {
   return {

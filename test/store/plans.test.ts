@@ -108,6 +108,7 @@ describe("query plans on findings", () => {
     Array.from(store.iterateFindingPlaces(third, "PASS", RULE.id));
     Array.from(store.iterateFindingDocs(third, {}, docs[0]?.id));
     Array.from(store.iterateFindingsWithRecords(third));
+    Array.from(store.iterateFindingsWithRecords(third, undefined, { open: true }));
     Array.from(store.iterateFindingsWithTags(third, [RULE.id]));
     Array.from(store.iterateFindingsWithTags(third, [RULE.id], false));
     Array.from(reportOrderFindings(store, third, [RULE.id], true));

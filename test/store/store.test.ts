@@ -2,6 +2,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import type { ResourceRecord } from "../../src/model/resource.js";
+import { STATUSES, type Status } from "../../src/model/severity.js";
 import { listMigrations } from "../../src/store/migrations.js";
 import { Store } from "../../src/store/store.js";
 import { useTmpDir } from "../helpers/tmp.js";
@@ -237,9 +238,9 @@ describe("store", () => {
       const resources = [...s.iterateResources(scan)];
       s.insertFindings(
         scan,
-        resources.map(({ record, pk }) => ({
+        resources.map(({ record, pk }, i) => ({
           ruleId: "r",
-          status: "PASS" as const,
+          status: STATUSES[i % 3] as Status,
           severity: "low" as const,
           resource: record,
           resourcePk: pk,
@@ -250,8 +251,14 @@ describe("store", () => {
     }
     for (const scan of [a, b])
       for (const pageSize of [1, 5, 117, 1000]) {
-        const rows = [...s.iterateFindingsWithRecords(scan, pageSize)];
-        expect(rows.map((r) => (r.record ? key(r.record) : ""))).toEqual(wrote[scan]);
+        const rows = [...s.iterateFindingsWithRecords(scan, pageSize)].map((r) => r.record());
+        expect(rows.map((r) => (r ? key(r) : ""))).toEqual(wrote[scan]);
+        // FAIL and UNKNOWN only: two of every three, in the same order.
+        const open = [...s.iterateFindingsWithRecords(scan, pageSize, { open: true })];
+        expect(open.map((r) => r.finding.status)).not.toContain("PASS");
+        expect(open.map((r) => key(r.record() as ResourceRecord))).toEqual(
+          wrote[scan]?.filter((_, i) => STATUSES[i % 3] !== "PASS"),
+        );
       }
     s.close();
   });

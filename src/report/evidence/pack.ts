@@ -191,17 +191,15 @@ function addFindings(
   add(
     "resources/records.jsonl",
     (function* () {
-      for (const { finding, resourcePk, record } of store.iterateFindingsWithRecords(scanId)) {
-        if (
-          !record ||
-          resourcePk === null ||
-          seen.has(resourcePk) ||
-          !wanted.open.has(findingIdentity(finding))
-        )
+      const open = store.iterateFindingsWithRecords(scanId, undefined, { open: true });
+      for (const { finding, resourcePk, record } of open) {
+        if (resourcePk === null || seen.has(resourcePk) || !wanted.open.has(findingIdentity(finding)))
           continue;
+        const r = record();
+        if (!r) continue;
         seen.add(resourcePk);
         counts.records++;
-        yield `${JSON.stringify(record)}\n`;
+        yield `${JSON.stringify(r)}\n`;
       }
     })(),
   );
