@@ -11,6 +11,7 @@ import { verifyPack, type VerifyResult } from "../report/evidence/verify.js";
 import { chromiumExecutable, PdfPrinter } from "../report/pdf.js";
 import { Store } from "../store/store.js";
 import { EXIT, UsageError } from "../util/errors.js";
+import { stopOnSignal } from "./signals.js";
 import { oneOf, out } from "./context.js";
 import { addReportInputFlags, resolveReportInputs, type ReportInputFlags } from "./report.js";
 import { findingsContext } from "./findings-output.js";
@@ -46,6 +47,9 @@ export function define(cmd: Command): void {
     const store = new Store(inputs.db);
     const printer = flags.pdf ? new PdfPrinter() : undefined;
     const writer = zip ? zipWriter(target) : dirWriter(target);
+    // A first SIGINT/SIGTERM stops the pack between files (what was written is removed, exit 130);
+    // a second exits at once.
+    const stop = stopOnSignal();
     try {
       const scan = selectScan(store, flags.scan, cmd, { complete: "evidence packs are made" });
       const summary = await writeEvidencePack({
@@ -58,6 +62,7 @@ export function define(cmd: Command): void {
         writer,
         // Beside the pack: its reports may be large, and the OS's temporary folder small.
         scratchDir: dirname(resolve(target)),
+        signal: stop.signal,
         ...(printer ? { printer } : {}),
         ...(signWith ? { signWith } : {}),
       });
@@ -72,8 +77,13 @@ export function define(cmd: Command): void {
     } catch (err) {
       // Never leave half a pack behind that could pass for a whole one.
       rmSync(target, { recursive: true, force: true });
-      throw err;
+      if (!stop.signal.aborted) throw err;
+      process.stderr.write(
+        `dpscan: evidence: ${(stop.signal.reason as Error).message}: stopped; no pack was left behind\n`,
+      );
+      process.exitCode = EXIT.interrupted;
     } finally {
+      stop.release();
       await printer?.close();
       store.close();
     }

@@ -19,6 +19,7 @@ import type { Rule } from "../rules/rule.js";
 import type { WaiverSet } from "../model/waiver.js";
 import { Store } from "../store/store.js";
 import { EXIT, InputError, UsageError } from "../util/errors.js";
+import { stopOnSignal } from "./signals.js";
 import { suggest } from "../util/suggest.js";
 import { readSourceFile } from "../util/yaml-source.js";
 import { globals, oneOf, out, parseList } from "./context.js";
@@ -106,13 +107,7 @@ export function define(cmd: Command): void {
     const { frameworks, scopeFor: scopes, db, waivers } = resolveReportInputs(flags, cmd);
     const store = new Store(db);
     // A first SIGINT/SIGTERM stops the reports (no file half-written, exit 130); a second exits at once.
-    const stop = new AbortController();
-    const onSignal = (sig: NodeJS.Signals): void => {
-      if (stop.signal.aborted) process.exit(EXIT.interrupted);
-      stop.abort(new Error(`received ${sig}`));
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
+    const stop = stopOnSignal();
     try {
       const scan = selectScan(store, flags.scan, cmd, { complete: "reports are made" });
       const written = await writeReports({
@@ -134,8 +129,7 @@ export function define(cmd: Command): void {
       );
       process.exitCode = EXIT.interrupted;
     } finally {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
+      stop.release();
       store.close();
     }
   });

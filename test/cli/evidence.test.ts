@@ -1,5 +1,6 @@
 // `dpscan evidence` end to end: a real scan of a simulated organisation, a signed pack in a
 // folder and in a zip, verified; then a changed byte, an added and a removed file, each named.
+import { spawn } from "node:child_process";
 import {
   appendFileSync,
   existsSync,
@@ -16,6 +17,7 @@ import { WHOLE_SCOPE_ID } from "../../src/model/finding.js";
 import { EXIT } from "../../src/util/errors.js";
 import { runCli } from "../helpers/cli.js";
 import { useScannedTestWorld } from "../helpers/scan.js";
+import { ensureBuilt, finished } from "../helpers/process.js";
 import { useTmpDir } from "../helpers/tmp.js";
 
 const tmp = useTmpDir();
@@ -138,6 +140,33 @@ describe("dpscan evidence", () => {
     expect(mine.length).toBeLessThan(all.length);
     expect(findingsOf(unzipped)).toEqual(mine);
   });
+
+  it("a SIGTERM part way stops it between files: exit 130, no pack and no scratch folder left", async () => {
+    ensureBuilt();
+    const dir = tmp();
+    const dist = (m: string): string => JSON.stringify(new URL(`../../dist/${m}`, import.meta.url).href);
+    for (const out of [join(dir, "pack"), join(dir, "pack.zip")]) {
+      // Sent once the reports are in the pack, as the findings are read: files are half written.
+      const script = `
+        const { Store } = await import(${dist("store/store.js")});
+        const { main } = await import(${dist("cli/main.js")});
+        const rows = Store.prototype.iterateFindingRows;
+        Store.prototype.iterateFindingRows = function (...args) {
+          process.kill(process.pid, "SIGTERM");
+          return rows.apply(this, args);
+        };
+        process.exitCode = await main([process.execPath, "dpscan", "--db", ${JSON.stringify(scanned.db())},
+          "evidence", "--no-config", "--no-pdf", "--out", ${JSON.stringify(out)}]);`;
+      const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      const r = await finished(child);
+      expect(r.signal, out).toBeNull();
+      expect(r.stderr, out).toContain("dpscan: evidence: received SIGTERM: stopped; no pack was left behind");
+      expect(r.code, out).toBe(EXIT.interrupted);
+      expect(readdirSync(dir), out).toEqual([]);
+    }
+  }, 120_000);
 
   it("names each changed, added and removed file and exits 4", async () => {
     const pack = join(tmp(), "pack");

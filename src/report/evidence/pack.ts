@@ -48,6 +48,8 @@ export interface PackInput {
   signWith?: KeyObject;
   /** Where the reports are made before they go into the pack (default: the OS's temporary folder). */
   scratchDir?: string;
+  /** Stops the pack between files (the caller removes what was written; the scratch folder goes). */
+  signal?: AbortSignal;
 }
 
 export interface PackSummary {
@@ -80,7 +82,8 @@ export async function writeEvidencePack(input: PackInput): Promise<PackSummary> 
   const scratch = mkdtempSync(join(input.scratchDir ?? tmpdir(), ".dpscan-evidence-"));
   try {
     const { models, wanted } = await addReports(input, scratch, add);
-    const counts = addFindings(store, scanId, wanted, scratch, add);
+    const counts = await addFindings(store, scanId, wanted, scratch, add, input.signal);
+    await pause(input.signal);
     addCoverage(
       store,
       scanId,
@@ -135,11 +138,13 @@ async function addReports(
   };
   const byId = new Map<string, ReportDigest>();
   for (const scoped of groupByScope(input.frameworks, input.scopeFor)) {
+    await pause(input.signal);
     const job = { scanId: input.scanId, formats, dir: scratch, scoped, waived: input.waived };
     const g = await prepareGroup(input.store, job, {
       ...(input.printer ? { printer: input.printer } : {}),
       visit,
     });
+    await pause(input.signal);
     if (g.plan) copySpool(g.plan, g.plan.files);
     for (const m of g.digests) byId.set(m.framework.id, m);
   }
@@ -147,23 +152,26 @@ async function addReports(
   for (const m of models)
     for (const format of formats) {
       const name = `${m.framework.id}.${EXTENSIONS[format]}`;
+      await pause(input.signal);
       add(`reports/${name}`, fileChunks(join(scratch, name)));
     }
   return { models, wanted };
 }
 
 /** findings.{json,csv} for every in-scope result, records.jsonl for the resources behind FAIL and UNKNOWN. */
-function addFindings(
+async function addFindings(
   store: Store,
   scanId: number,
   wanted: Wanted,
   scratch: string,
   add: (path: string, content: Content) => void,
-): { findings: number; records: number } {
+  signal: AbortSignal | undefined,
+): Promise<{ findings: number; records: number }> {
   const counts = { findings: 0, records: 0 };
   // One read of the results, without the records behind them, gives both files: the CSV is
   // written to `scratch` as the JSON goes into the pack, then copied in.
   const csvPath = join(scratch, "findings.csv");
+  await pause(signal);
   add(
     "findings/findings.json",
     (function* () {
@@ -186,7 +194,9 @@ function addFindings(
       }
     })(),
   );
+  await pause(signal);
   add("findings/findings.csv", fileChunks(csvPath));
+  await pause(signal);
   const seen = new Set<number>();
   add(
     "resources/records.jsonl",
@@ -204,6 +214,12 @@ function addFindings(
     })(),
   );
   return counts;
+}
+
+/** Let the event loop run (a signal's handler), then stop if asked to. */
+async function pause(signal: AbortSignal | undefined): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+  signal?.throwIfAborted();
 }
 
 /** A file's bytes, a chunk at a time (each chunk its own buffer: a zip entry may keep it). */
