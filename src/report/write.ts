@@ -4,7 +4,16 @@
 // goes, spools each finding's JSON and CSV text, encoded once, to a temporary file; once the
 // tallies are known (JSON and CSV files begin with them) the spool is copied into every JSON and
 // CSV file that lists the finding. A sequential file is far cheaper to read again than SQLite.
-import { closeSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { ScanRow, Store } from "../store/store.js";
@@ -327,22 +336,19 @@ export function copySpool(plan: CopyPlan, files: readonly CopyFile[]): void {
       const to = byRule[r.rule];
       if (!to) throw new Error(`report spool: rule number ${r.rule} of ${plan.rules}`);
       for (const i of to) {
+        left[i] = (left[i] as number) - 1;
         const s = sinks[i] as Sink;
-        if ((files[i] as CopyFile).kind === "json") {
-          s.bytes(r.buf, r.json, r.cells);
-          s.bytes(--(left[i] as number) > 0 ? COMMA_NL : NL);
-        } else {
-          left[i] = (left[i] as number) - 1;
-          s.bytes(leads[i]?.[r.rule] as Buffer);
-          s.bytes(r.buf, r.cells, r.end);
-          s.bytes(CRLF);
-        }
+        putRecord(
+          (files[i] as CopyFile).kind,
+          leads[i]?.[r.rule] as Buffer,
+          r,
+          (left[i] as number) > 0,
+          (b, a, z) => s.bytes(b, a, z),
+        );
       }
     }
     for (const [i, f] of files.entries()) {
-      // The spool holds what the tallying read counted: a count that differs would give a
-      // JSON file whose positions point at the wrong findings.
-      if (left[i] !== 0) throw new Error(`report spool: ${f.path} is ${left[i]} findings short`);
+      checkCount(f, left[i] as number);
       (sinks[i] as Sink).write(f.tail);
     }
     for (const s of sinks) s.finish();
@@ -351,6 +357,68 @@ export function copySpool(plan: CopyPlan, files: readonly CopyFile[]): void {
     for (const f of files) rmSync(tmpPath(f.path), { force: true });
     throw err;
   }
+}
+
+/**
+ * One file of a plan, whole, as chunks of about 1 MiB, for a writer that takes one file at a time
+ * (an evidence pack): its head (left in its temporary file by copyPlan, removed here), its
+ * records from the spools, then its tail. The spools are read once for each such file.
+ */
+export function* spooledFile(plan: CopyPlan, f: CopyFile): Generator<Buffer> {
+  const tmp = tmpPath(f.path);
+  yield readFileSync(tmp);
+  rmSync(tmp, { force: true });
+  const leads = f.leads.map((l) => (l ? asBuffer(l) : null));
+  let left = f.count;
+  let out = Buffer.allocUnsafe(SINK_BYTES);
+  let used = 0;
+  const bytes = (b: Buffer, start = 0, end = b.length): void => {
+    if (used + end - start > out.length) {
+      if (used > 0) chunks.push(out.subarray(0, used));
+      out = Buffer.allocUnsafe(Math.max(SINK_BYTES, end - start));
+      used = 0;
+    }
+    used += b.copy(out, used, start, end);
+  };
+  // Each chunk a buffer of its own: the writer may hold it.
+  const chunks: Buffer[] = [];
+  for (const r of records(plan.spools)) {
+    if (r.rule >= plan.rules) throw new Error(`report spool: rule number ${r.rule} of ${plan.rules}`);
+    const lead = leads[r.rule];
+    if (!lead) continue;
+    left--;
+    putRecord(f.kind, lead, r, left > 0, bytes);
+    if (chunks.length > 0) yield* chunks.splice(0);
+  }
+  checkCount(f, left);
+  if (used > 0) yield out.subarray(0, used);
+  yield Buffer.from(f.tail, "utf8");
+}
+
+/** A spool record in a JSON file (its text, then a comma unless it is the last) or a CSV one (its lead, cells, CRLF). */
+function putRecord(
+  kind: CopyFile["kind"],
+  lead: Buffer,
+  r: { buf: Buffer; json: number; cells: number; end: number },
+  more: boolean,
+  bytes: (b: Buffer, start?: number, end?: number) => void,
+): void {
+  if (kind === "json") {
+    bytes(r.buf, r.json, r.cells);
+    bytes(more ? COMMA_NL : NL);
+  } else {
+    bytes(lead);
+    bytes(r.buf, r.cells, r.end);
+    bytes(CRLF);
+  }
+}
+
+/**
+ * The spool holds what the tallying read counted: a count that differs would give a JSON file
+ * whose positions point at the wrong findings.
+ */
+function checkCount(f: CopyFile, left: number): void {
+  if (left !== 0) throw new Error(`report spool: ${f.path} is ${left} findings short`);
 }
 
 /** Bytes that crossed from another thread arrive as a plain Uint8Array. */

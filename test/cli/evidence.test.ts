@@ -139,6 +139,14 @@ describe("dpscan evidence", () => {
     const mine = all.filter((f) => f.accountId === account || f.accountId === WHOLE_SCOPE_ID);
     expect(mine.length).toBeLessThan(all.length);
     expect(findingsOf(unzipped)).toEqual(mine);
+    // A zip's JSON and CSV reports come from the spool file by file: the same bytes as the report's.
+    const scopedReports = join(dir, "scoped-reports");
+    const args = ["--format", formats.join(","), "--accounts", account, "--out", scopedReports];
+    expect((await cli("report", "--no-config", ...args)).code).toBe(0);
+    for (const name of readdirSync(scopedReports))
+      expect(readFileSync(join(unzipped, "reports", name), "utf8"), name).toBe(
+        readFileSync(join(scopedReports, name), "utf8"),
+      );
   });
 
   it("a SIGTERM part way stops it between files: exit 130, no pack and no scratch folder left", async () => {

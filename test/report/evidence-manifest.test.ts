@@ -1,5 +1,5 @@
-import { generateKeyPairSync } from "node:crypto";
-import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createHash, generateKeyPairSync } from "node:crypto";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
@@ -139,6 +139,43 @@ describe("evidence pack manifest and verification", () => {
       expect(entry?.bytes, path).toBe(want.length);
     }
     expect(readFileSync(zip).length).toBeLessThan(((files["whole.bin"]?.length ?? 0) * 2) / 3);
+  });
+
+  it("takes a finished file whole: a folder moves it in, a zip copies it; either way it is gone", () => {
+    const dir = tmp();
+    const text = "x".repeat(3 << 20) + "end\n";
+    const sha = createHash("sha256").update(text).digest("hex");
+    const made = (name: string): string => {
+      const f = join(dir, name);
+      writeFileSync(f, text);
+      return f;
+    };
+    const folder = dirWriter(join(dir, "pack"));
+    expect(folder.movesFiles).toBe(true);
+    const moved = made("a.json");
+    expect(folder.addFile("reports/a.json", moved)).toEqual({
+      path: "reports/a.json",
+      sha256: sha,
+      bytes: text.length,
+    });
+    expect(existsSync(moved)).toBe(false);
+    expect(readFileSync(join(dir, "pack", "reports", "a.json"), "utf8")).toBe(text);
+    // Never over a file already in the pack.
+    const again = made("b.json");
+    expect(() => folder.addFile("reports/a.json", again)).toThrow(/exists/);
+    expect(() => folder.addFile("../b.json", again)).toThrow(/invalid path/);
+    const zip = zipWriter(join(dir, "pack.zip"));
+    expect(zip.movesFiles).toBe(false);
+    expect(zip.addFile("reports/b.json", again)).toEqual({
+      path: "reports/b.json",
+      sha256: sha,
+      bytes: text.length,
+    });
+    zip.close();
+    expect(existsSync(again)).toBe(false);
+    expect(
+      Buffer.from(unzipSync(readFileSync(join(dir, "pack.zip")))["reports/b.json"] ?? []).toString(),
+    ).toBe(text);
   });
 
   it("refuses what is not a pack, and unsafe paths", () => {

@@ -10,6 +10,8 @@ import {
   openSync,
   readdirSync,
   readSync,
+  renameSync,
+  rmSync,
   writeSync,
 } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
@@ -22,6 +24,13 @@ export type Content = string | Buffer | Iterable<string | Buffer>;
 
 export interface PackWriter {
   add(path: string, content: Content): ManifestEntry;
+  /**
+   * A finished file taken whole, and gone from where it was: a folder renames it into place (so
+   * it is not written twice), a zip copies its bytes in.
+   */
+  addFile(path: string, file: string): ManifestEntry;
+  /** True when addFile moves rather than copies: whole files are then cheaper to hand over than chunks. */
+  readonly movesFiles: boolean;
   close(): void;
 }
 
@@ -64,7 +73,30 @@ export function checkPackPath(path: string): void {
 
 export function dirWriter(root: string): PackWriter {
   mkdirSync(root, { recursive: true });
-  return {
+  const writer: PackWriter = {
+    movesFiles: true,
+    addFile(path, file) {
+      checkPackPath(path);
+      const dest = join(root, ...path.split("/"));
+      mkdirSync(dirname(dest), { recursive: true });
+      if (existsSync(dest)) throw new Error(`${dest} exists`); // as add's "wx": never overwrite
+      try {
+        renameSync(file, dest);
+      } catch (err) {
+        // Another file system (the folder is a mount of its own): copy it instead.
+        if ((err as NodeJS.ErrnoException).code !== "EXDEV") throw err;
+        const entry = writer.add(path, fileChunks(file));
+        rmSync(file, { force: true });
+        return entry;
+      }
+      const hash = createHash("sha256");
+      let bytes = 0;
+      for (const chunk of fileChunks(dest)) {
+        hash.update(chunk);
+        bytes += chunk.length;
+      }
+      return { path, sha256: hash.digest("hex"), bytes };
+    },
     add(path, content) {
       checkPackPath(path);
       const file = join(root, ...path.split("/"));
@@ -85,6 +117,7 @@ export function dirWriter(root: string): PackWriter {
     },
     close() {},
   };
+  return writer;
 }
 
 /**
@@ -115,7 +148,13 @@ export function zipWriter(file: string): PackWriter {
     if (err) failed = err;
     else writeSync(fd, chunk);
   });
-  return {
+  const writer: PackWriter = {
+    movesFiles: false,
+    addFile(path, file) {
+      const entry = writer.add(path, fileChunks(file));
+      rmSync(file, { force: true });
+      return entry;
+    },
     add(path, content) {
       checkPackPath(path);
       const entry = new NativeDeflate(path);
@@ -138,6 +177,22 @@ export function zipWriter(file: string): PackWriter {
       if (failed) throw failed;
     },
   };
+  return writer;
+}
+
+/** A file's bytes, a chunk at a time (each chunk its own buffer: a zip entry may keep it). */
+export function* fileChunks(path: string): Generator<Buffer> {
+  const fd = openSync(path, "r");
+  try {
+    for (;;) {
+      const buf = Buffer.allocUnsafe(CHUNK);
+      const n = readSync(fd, buf, 0, CHUNK, null);
+      if (n === 0) return;
+      yield buf.subarray(0, n);
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export interface PackFile {

@@ -2,7 +2,7 @@
 // in one folder or zip — the reports in every format, the findings, the resource records behind
 // each failing or unverified finding, the coverage table, the waivers in force, the scan's
 // metadata, the exact rule and framework files, and a manifest of SHA-256 hashes (signed with --sign).
-import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KeyObject } from "node:crypto";
@@ -17,7 +17,7 @@ import type { Framework } from "../frameworks.js";
 import type { ReportDigest, ReportFinding } from "../model.js";
 import type { PdfPrinter } from "../pdf.js";
 import { EXTENSIONS, TEXT_FORMATS, type ReportFormat } from "../render.js";
-import { copySpool, prepareGroup } from "../write.js";
+import { copySpool, prepareGroup, spooledFile, type CopyFile, type CopyPlan } from "../write.js";
 import { ScopeFilter, type ReportScope } from "../scope.js";
 import { csvRow } from "../text.js";
 import type { Waived } from "../waived.js";
@@ -79,10 +79,11 @@ export async function writeEvidencePack(input: PackInput): Promise<PackSummary> 
   if (!scan) throw new UsageError(`no scan with id ${scanId}`);
   const files: ManifestEntry[] = [];
   const add = (path: string, content: Content): void => void files.push(writer.add(path, content));
+  const addFile = (path: string, file: string): void => void files.push(writer.addFile(path, file));
   const scratch = mkdtempSync(join(input.scratchDir ?? tmpdir(), ".dpscan-evidence-"));
   try {
-    const { models, wanted } = await addReports(input, scratch, add);
-    const counts = await addFindings(store, scanId, wanted, scratch, add, input.signal);
+    const { models, wanted } = await addReports(input, scratch, add, addFile);
+    const counts = await addFindings(store, scanId, wanted, scratch, add, addFile, input.signal);
     await pause(input.signal);
     addCoverage(
       store,
@@ -123,12 +124,14 @@ interface Wanted {
  * Every framework's reports, made as `dpscan report` makes them: frameworks sharing a scope read
  * their findings once, for the tallies, the identities the findings files keep and the spool their
  * JSON and CSV files are copied from (reading them once per file and framework, and once more for
- * the identities, was two thirds of a pack's time). They are written to `scratch`, then into the pack.
+ * the identities, was two thirds of a pack's time). HTML, Markdown and PDF files are made in
+ * `scratch` and copied in; JSON and CSV files are written into the pack from the spool.
  */
 async function addReports(
   input: PackInput,
   scratch: string,
   add: (path: string, content: Content) => void,
+  addFile: (path: string, file: string) => void,
 ): Promise<{ models: ReportDigest[]; wanted: Wanted }> {
   const formats: ReportFormat[] = [...TEXT_FORMATS, ...(input.printer ? (["pdf"] as const) : [])];
   const wanted: Wanted = { all: new Set(), open: new Set() };
@@ -137,6 +140,9 @@ async function addReports(
     if (f.status !== "PASS") wanted.open.add(f.identity);
   };
   const byId = new Map<string, ReportDigest>();
+  // JSON and CSV files come straight from their group's spool (the plan's file by its path).
+  const spooled = new Map<string, { plan: CopyPlan; file: CopyFile }>();
+  const plans: CopyPlan[] = [];
   for (const scoped of groupByScope(input.frameworks, input.scopeFor)) {
     await pause(input.signal);
     const job = { scanId: input.scanId, formats, dir: scratch, scoped, waived: input.waived };
@@ -144,17 +150,31 @@ async function addReports(
       ...(input.printer ? { printer: input.printer } : {}),
       visit,
     });
-    await pause(input.signal);
-    if (g.plan) copySpool(g.plan, g.plan.files);
     for (const m of g.digests) byId.set(m.framework.id, m);
+    if (!g.plan) continue;
+    plans.push(g.plan);
+    for (const file of g.plan.files) spooled.set(file.path, { plan: g.plan, file });
   }
   const models = input.frameworks.map((f) => byId.get(f.id) as ReportDigest);
+  // A folder takes the files whole (renamed into place: written once); a zip takes the JSON and
+  // CSV files from the spool, one pass each, so the scratch folder never holds them all.
+  if (input.writer.movesFiles) {
+    for (const plan of plans) {
+      await pause(input.signal);
+      copySpool(plan, plan.files);
+    }
+    spooled.clear();
+  }
   for (const m of models)
     for (const format of formats) {
       const name = `${m.framework.id}.${EXTENSIONS[format]}`;
+      const path = join(scratch, name);
       await pause(input.signal);
-      add(`reports/${name}`, fileChunks(join(scratch, name)));
+      const from = spooled.get(path);
+      if (from) add(`reports/${name}`, spooledFile(from.plan, from.file));
+      else addFile(`reports/${name}`, path);
     }
+  for (const p of plans.flatMap((x) => x.spools)) rmSync(p, { force: true });
   return { models, wanted };
 }
 
@@ -165,6 +185,7 @@ async function addFindings(
   wanted: Wanted,
   scratch: string,
   add: (path: string, content: Content) => void,
+  addFile: (path: string, file: string) => void,
   signal: AbortSignal | undefined,
 ): Promise<{ findings: number; records: number }> {
   const counts = { findings: 0, records: 0 };
@@ -195,7 +216,7 @@ async function addFindings(
     })(),
   );
   await pause(signal);
-  add("findings/findings.csv", fileChunks(csvPath));
+  addFile("findings/findings.csv", csvPath);
   await pause(signal);
   const seen = new Set<number>();
   add(
@@ -220,21 +241,6 @@ async function addFindings(
 async function pause(signal: AbortSignal | undefined): Promise<void> {
   await new Promise((resolve) => setImmediate(resolve));
   signal?.throwIfAborted();
-}
-
-/** A file's bytes, a chunk at a time (each chunk its own buffer: a zip entry may keep it). */
-function* fileChunks(path: string): Generator<Buffer> {
-  const fd = openSync(path, "r");
-  try {
-    for (;;) {
-      const buf = Buffer.allocUnsafe(CHUNK_BYTES);
-      const n = readSync(fd, buf, 0, CHUNK_BYTES, null);
-      if (n === 0) return;
-      yield buf.subarray(0, n);
-    }
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Text appended to a file through a buffer of about CHUNK_BYTES. */
