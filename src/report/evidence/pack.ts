@@ -124,8 +124,8 @@ interface Wanted {
  * Every framework's reports, made as `dpscan report` makes them: frameworks sharing a scope read
  * their findings once, for the tallies, the identities the findings files keep and the spool their
  * JSON and CSV files are copied from (reading them once per file and framework, and once more for
- * the identities, was two thirds of a pack's time). HTML, Markdown and PDF files are made in
- * `scratch` and copied in; JSON and CSV files are written into the pack from the spool.
+ * the identities, was two thirds of a pack's time). Files are made in `scratch` and handed to the
+ * writer whole, except a zip's JSON and CSV files, which it takes from the spool.
  */
 async function addReports(
   input: PackInput,
@@ -190,7 +190,7 @@ async function addFindings(
 ): Promise<{ findings: number; records: number }> {
   const counts = { findings: 0, records: 0 };
   // One read of the results, without the records behind them, gives both files: the CSV is
-  // written to `scratch` as the JSON goes into the pack, then copied in.
+  // written to `scratch` as the JSON goes into the pack, then handed over whole.
   const csvPath = join(scratch, "findings.csv");
   await pause(signal);
   add(
