@@ -174,6 +174,19 @@ function findingPlaces(
       : `${file}:${at.line}:${at.col}`;
 }
 
+/** The place just after a value that starts at line:col and has this text. */
+function endOf(v: { line: number; col: number; text: string }): { line: number; col: number } {
+  const nl = v.text.lastIndexOf("\n");
+  if (nl < 0) return { line: v.line, col: v.col + v.text.length };
+  return { line: v.line + newlines(v.text), col: v.text.length - nl };
+}
+
+function newlines(t: string): number {
+  let n = 0;
+  for (let i = t.indexOf("\n"); i >= 0; i = t.indexOf("\n", i + 1)) n++;
+  return n;
+}
+
 export function loadBaselineFile(file: string): Baseline {
   const b: Baseline = { label: file, fail: new Set(), unknown: new Set() };
   const problems: string[] = [];
@@ -183,11 +196,8 @@ export function loadBaselineFile(file: string): Baseline {
   let head: string | undefined;
   let tail = "";
   let at = 0;
-  const newlines = (t: string): number => {
-    let n = 0;
-    for (let i = t.indexOf("\n"); i >= 0; i = t.indexOf("\n", i + 1)) n++;
-    return n;
-  };
+  // The latest finding: where it starts in the file, and its text (for where it ends).
+  let last: { line: number; col: number; text: string } | undefined;
   const take = (values: StreamedValue[]): void => {
     for (const v of values) {
       if (stream.shape !== "container") continue;
@@ -200,6 +210,7 @@ export function loadBaselineFile(file: string): Baseline {
             `${where(i.path, i.key)}: ${formatPath(["findings", v.index, ...i.path, ...(i.key ? [i.key] : [])])}: ${i.message}`,
           );
       }
+      last = { line: v.line, col: v.col, text: tail.slice(v.offset - at, v.end - at) };
       tail = tail.slice(v.end - at);
       at = v.end;
       if (!valid) continue;
@@ -246,15 +257,19 @@ export function loadBaselineFile(file: string): Baseline {
     ]);
   const src = parseSource(file, rest);
   if (!validate(src.data)) {
-    const headLines = newlines(head ?? "") + 1;
-    // The lines the findings took: the document's, less those of the text around them.
-    const skippedLines = stream.currentLine - 1 - newlines(rest);
+    // In `rest` the text after the findings goes on from the place of the first one (line
+    // joinLine, column joinCol); in the file it goes on from where the last one ends.
+    const before = head ?? "";
+    const joinLine = newlines(before) + 1;
+    const joinCol = before.length - before.lastIndexOf("\n");
+    const end = last ? endOf(last) : { line: joinLine, col: joinCol };
     const where = (path: readonly PathSegment[], key?: string): string =>
-      src
-        .where(path, key)
-        .replace(/:(\d+):(\d+)$/, (_, l: string, c: string) =>
-          Number(l) > headLines ? `:${Number(l) + skippedLines}:${c}` : `:${l}:${c}`,
-        );
+      src.where(path, key).replace(/:(\d+):(\d+)$/, (_, ls: string, cs: string) => {
+        const [l, c] = [Number(ls), Number(cs)];
+        if (l < joinLine || (l === joinLine && c < joinCol)) return `:${l}:${c}`;
+        if (l === joinLine) return `:${end.line}:${end.col + c - joinCol}`;
+        return `:${l + end.line - joinLine}:${c}`;
+      });
     throw new InputError(issueLines({ ...src, where }, schemaIssues(validate.errors ?? [])));
   }
   return b;

@@ -110,6 +110,16 @@ describe("loadBaselineFile", () => {
     ]);
   });
 
+  it("places a member on the line where the findings end, and one on the line where they start", () => {
+    const all = Array.from({ length: 1500 }, (_, i) => finding(i));
+    const text = `{"dpscanBaseline": 1, "findings": [\n${all.map((f) => JSON.stringify(f)).join(",\n")}], "extra": true}\n`;
+    const file = write(text);
+    expect(problems(file)).toEqual([`${file}:${placeOf(text, '"extra"')}: extra: unknown field "extra"`]);
+    const first = `{"dpscanBaseline": 2, "findings": [${all.map((f) => JSON.stringify(f, null, 1)).join(",")}\n]}`;
+    const f2 = write(first);
+    expect(problems(f2)).toEqual([`${f2}:1:20: dpscanBaseline: must be equal to constant`]);
+  });
+
   it("refuses bad JSON and repeated keys with their place, and what is not a baseline file", () => {
     const all = Array.from({ length: 2000 }, (_, i) => finding(i));
     const text = baselineText(all);
