@@ -119,11 +119,6 @@ export class JsonValueStream {
   /** The most characters held at once: the measure of the reader's memory. */
   maxBuffered = 0;
 
-  /** The line being read (1-based); after end(), the document's last line. */
-  get currentLine(): number {
-    return this.line;
-  }
-
   constructor(private readonly opts: JsonStreamOptions) {
     if (opts.continues) {
       this.started = true;
