@@ -332,18 +332,22 @@ export function copySpool(plan: CopyPlan, files: readonly CopyFile[]): void {
     const leads = files.map((f) => f.leads.map((l) => (l ? asBuffer(l) : null)));
     for (const [i, f] of files.entries()) for (const [r, l] of f.leads.entries()) if (l) byRule[r]?.push(i);
     const left = files.map((f) => f.count);
+    const puts = sinks.map(
+      (s): Put =>
+        (b, start, end) =>
+          s.bytes(b, start, end),
+    );
     for (const r of records(plan.spools)) {
       const to = byRule[r.rule];
       if (!to) throw new Error(`report spool: rule number ${r.rule} of ${plan.rules}`);
       for (const i of to) {
         left[i] = (left[i] as number) - 1;
-        const s = sinks[i] as Sink;
         putRecord(
           (files[i] as CopyFile).kind,
           leads[i]?.[r.rule] as Buffer,
           r,
           (left[i] as number) > 0,
-          (b, a, z) => s.bytes(b, a, z),
+          puts[i] as Put,
         );
       }
     }
@@ -370,9 +374,11 @@ export function* spooledFile(plan: CopyPlan, f: CopyFile): Generator<Buffer> {
   rmSync(tmp, { force: true });
   const leads = f.leads.map((l) => (l ? asBuffer(l) : null));
   let left = f.count;
+  // Each chunk a buffer of its own: the writer may hold it.
+  const chunks: Buffer[] = [];
   let out = Buffer.allocUnsafe(SINK_BYTES);
   let used = 0;
-  const bytes = (b: Buffer, start = 0, end = b.length): void => {
+  const bytes: Put = (b, start = 0, end = b.length) => {
     if (used + end - start > out.length) {
       if (used > 0) chunks.push(out.subarray(0, used));
       out = Buffer.allocUnsafe(Math.max(SINK_BYTES, end - start));
@@ -380,8 +386,6 @@ export function* spooledFile(plan: CopyPlan, f: CopyFile): Generator<Buffer> {
     }
     used += b.copy(out, used, start, end);
   };
-  // Each chunk a buffer of its own: the writer may hold it.
-  const chunks: Buffer[] = [];
   for (const r of records(plan.spools)) {
     if (r.rule >= plan.rules) throw new Error(`report spool: rule number ${r.rule} of ${plan.rules}`);
     const lead = leads[r.rule];
@@ -395,13 +399,16 @@ export function* spooledFile(plan: CopyPlan, f: CopyFile): Generator<Buffer> {
   yield Buffer.from(f.tail, "utf8");
 }
 
+/** Bytes `start` to `end` of a buffer, appended to a file being written. */
+type Put = (b: Buffer, start?: number, end?: number) => void;
+
 /** A spool record in a JSON file (its text, then a comma unless it is the last) or a CSV one (its lead, cells, CRLF). */
 function putRecord(
   kind: CopyFile["kind"],
   lead: Buffer,
   r: { buf: Buffer; json: number; cells: number; end: number },
   more: boolean,
-  bytes: (b: Buffer, start?: number, end?: number) => void,
+  bytes: Put,
 ): void {
   if (kind === "json") {
     bytes(r.buf, r.json, r.cells);
