@@ -164,14 +164,16 @@ function findingPlaces(
   }
   return (path, key) =>
     src
-      ? src
-          .where(path, key)
-          .replace(
-            /:(\d+):(\d+)$/,
-            (_, l: string, c: string) =>
-              `:${Number(l) + at.line - 1}:${Number(l) === 1 ? Number(c) + at.col - 1 : Number(c)}`,
-          )
+      ? movePlace(src.where(path, key), (l, c) => [l + at.line - 1, l === 1 ? c + at.col - 1 : c])
       : `${file}:${at.line}:${at.col}`;
+}
+
+/** A "file:line:col" place with its line and column moved. */
+function movePlace(place: string, to: (line: number, col: number) => [number, number]): string {
+  return place.replace(/:(\d+):(\d+)$/, (_, l: string, c: string) => {
+    const [line, col] = to(Number(l), Number(c));
+    return `:${line}:${col}`;
+  });
 }
 
 /** The place just after a value that starts at line:col and has this text. */
@@ -264,11 +266,10 @@ export function loadBaselineFile(file: string): Baseline {
     const joinCol = before.length - before.lastIndexOf("\n");
     const end = last ? endOf(last) : { line: joinLine, col: joinCol };
     const where = (path: readonly PathSegment[], key?: string): string =>
-      src.where(path, key).replace(/:(\d+):(\d+)$/, (_, ls: string, cs: string) => {
-        const [l, c] = [Number(ls), Number(cs)];
-        if (l < joinLine || (l === joinLine && c < joinCol)) return `:${l}:${c}`;
-        if (l === joinLine) return `:${end.line}:${end.col + c - joinCol}`;
-        return `:${l + end.line - joinLine}:${c}`;
+      movePlace(src.where(path, key), (l, c) => {
+        if (l < joinLine || (l === joinLine && c < joinCol)) return [l, c];
+        if (l === joinLine) return [end.line, end.col + c - joinCol];
+        return [l + end.line - joinLine, c];
       });
     throw new InputError(issueLines({ ...src, where }, schemaIssues(validate.errors ?? [])));
   }

@@ -121,7 +121,7 @@ function useThreads(o: {
 }
 
 /** Let the event loop run (a signal's handler), then stop if asked to. */
-async function pause(signal: AbortSignal | undefined): Promise<void> {
+export async function pause(signal: AbortSignal | undefined): Promise<void> {
   await new Promise((resolve) => setImmediate(resolve));
   signal?.throwIfAborted();
 }
@@ -577,7 +577,7 @@ const tmpPath = (path: string): string => `${path}.tmp-${process.pid}`;
  * full: several files are written at once, a finding at a time, and gathering strings instead
  * left large strings and encoding buffers to allocate and collect for every write.
  */
-class Sink {
+export class Sink {
   private readonly tmp: string;
   private readonly fd: number;
   private readonly buf = Buffer.allocUnsafe(SINK_BYTES);

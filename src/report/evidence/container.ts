@@ -89,13 +89,8 @@ export function dirWriter(root: string): PackWriter {
         rmSync(file, { force: true });
         return entry;
       }
-      const hash = createHash("sha256");
-      let bytes = 0;
-      for (const chunk of fileChunks(dest)) {
-        hash.update(chunk);
-        bytes += chunk.length;
-      }
-      return { path, sha256: hash.digest("hex"), bytes };
+      const { sha256, bytes } = hashFile(dest, false);
+      return { path, sha256, bytes };
     },
     add(path, content) {
       checkPackPath(path);

@@ -2,7 +2,7 @@
 // in one folder or zip — the reports in every format, the findings, the resource records behind
 // each failing or unverified finding, the coverage table, the waivers in force, the scan's
 // metadata, the exact rule and framework files, and a manifest of SHA-256 hashes (signed with --sign).
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KeyObject } from "node:crypto";
@@ -17,7 +17,7 @@ import type { Framework } from "../frameworks.js";
 import type { ReportDigest, ReportFinding } from "../model.js";
 import type { PdfPrinter } from "../pdf.js";
 import { EXTENSIONS, TEXT_FORMATS, type ReportFormat } from "../render.js";
-import { copySpool, prepareGroup, spooledFile, type CopyFile, type CopyPlan } from "../write.js";
+import { copySpool, pause, prepareGroup, Sink, spooledFile, type CopyFile, type CopyPlan } from "../write.js";
 import { ScopeFilter, type ReportScope } from "../scope.js";
 import { csvRow } from "../text.js";
 import type { Waived } from "../waived.js";
@@ -196,7 +196,8 @@ async function addFindings(
   add(
     "findings/findings.json",
     (function* () {
-      const csv = new TextFile(csvPath);
+      const csv = new Sink(csvPath, { rename: false });
+      let written = false;
       try {
         csv.write(csvRow(FINDING_COLUMNS));
         yield "[\n";
@@ -210,8 +211,10 @@ async function addFindings(
           first = false;
         }
         yield first ? "]\n" : "\n]\n";
+        csv.finish();
+        written = true;
       } finally {
-        csv.close();
+        if (!written) csv.abort();
       }
     })(),
   );
@@ -236,42 +239,6 @@ async function addFindings(
   );
   return counts;
 }
-
-/** Let the event loop run (a signal's handler), then stop if asked to. */
-async function pause(signal: AbortSignal | undefined): Promise<void> {
-  await new Promise((resolve) => setImmediate(resolve));
-  signal?.throwIfAborted();
-}
-
-/** Text appended to a file through a buffer of about CHUNK_BYTES. */
-class TextFile {
-  private readonly fd: number;
-  private parts: string[] = [];
-  private size = 0;
-
-  constructor(path: string) {
-    this.fd = openSync(path, "w");
-  }
-
-  write(s: string): void {
-    this.parts.push(s);
-    this.size += s.length;
-    if (this.size >= CHUNK_BYTES) this.flush();
-  }
-
-  close(): void {
-    this.flush();
-    closeSync(this.fd);
-  }
-
-  private flush(): void {
-    if (this.parts.length > 0) writeSync(this.fd, this.parts.join(""));
-    this.parts = [];
-    this.size = 0;
-  }
-}
-
-const CHUNK_BYTES = 1 << 20;
 
 function addCoverage(
   store: Store,
